@@ -1,0 +1,93 @@
+// Command natq plans and runs a compound's mass nucleic-acid testing day.
+//
+//	natq inspect FILE        what natq understood of a compound file
+//	natq plan FILE -o OUT    plan sampling sites, queue lines, windows and routes
+//	natq serve --plan FILE   run the day's queue service
+//	natq staff add NAME      issue a staff token
+//	natq print PLAN --out D  print building sheets, ticket cards, marker plans, battle maps
+//	natq demo                plan a bundled compound and serve it on the embedded store
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// A command is one natq subcommand. It returns an error for the user; a
+// usageError or badInputError exits with status 2, anything else with 1.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch of the outside world, so that tests can
+// run commands in-process with their own streams and environment.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// commands is filled by each command's file (one file per subcommand, so
+// that they can grow without touching each other).
+var commands = map[string]command{}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run runs one subcommand and returns the process exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "natq: unknown command %q\n\n", args[0])
+		usage(e.stderr)
+		return 2
+	}
+	err := cmd.run(ctx, e, args[1:])
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "natq %s: %v\n", args[0], err)
+	var ue usageError
+	if errors.As(err, &ue) || isBadInput(err) {
+		return 2
+	}
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: natq COMMAND [flags]")
+	fmt.Fprintln(w)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'natq COMMAND -h' for a command's flags.")
+}
+
+// usageError is a mistake in how natq was called (flags, arguments).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
