@@ -35,7 +35,6 @@ func Random(seed int64, opts RandomOptions) *geojson.FeatureCollection {
 	if center == (orb.Point{}) {
 		center = ContestCenter
 	}
-	p := newPlane(center)
 	nb, ns := opts.Buildings, opts.Sites
 	if nb <= 0 {
 		nb = 1 + rng.Intn(40)
@@ -53,6 +52,10 @@ func Random(seed int64, opts RandomOptions) *geojson.FeatureCollection {
 	ch := 36 + 20*rng.Float64()
 	const margin = 10.0
 	w, h := float64(cols)*cw, float64(rows)*ch
+	// The grid is laid out from its south-west corner; shift the plane's
+	// origin so that the compound is centred on center.
+	p := newPlane(center)
+	p.center = orb.Point{center[0] - w/2/p.kx, center[1] - h/2/p.ky}
 
 	fc := geojson.NewFeatureCollection()
 	fc.Append(feature(fmt.Sprintf("random-%d", seed), orb.Polygon{p.ring(rect(-margin, -margin, w+margin, h+margin))},

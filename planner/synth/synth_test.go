@@ -414,7 +414,7 @@ func TestRandomOptions(t *testing.T) {
 	if len(c.buildings) != 25 || len(c.sites) != 4 {
 		t.Errorf("Random(3, {25, 4}) has %d buildings and %d sites, want 25 and 4", len(c.buildings), len(c.sites))
 	}
-	if got := fc.Features[0].Geometry.Bound().Center(); math.Abs(got[0]-center[0]) > 0.01 || math.Abs(got[1]-center[1]) > 0.01 {
+	if got := fc.Features[0].Geometry.Bound().Center(); math.Abs(got[0]-center[0]) > 1e-6 || math.Abs(got[1]-center[1]) > 1e-6 {
 		t.Errorf("Random centred at %v, want near %v", got, center)
 	}
 }
