@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"natq/planner"
+)
+
+func init() {
+	commands["inspect"] = command{"show what natq understood of a compound file", runInspect}
+	commands["plan"] = command{"plan sampling sites, lines, windows and routes", runPlan}
+}
+
+// compoundFlags are the flags that pick compounds out of a file.
+type compoundFlags struct {
+	compound  string
+	wholeFile bool
+}
+
+func (cf *compoundFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&cf.compound, "compound", "", "plan only this compound (`NAME|ID`); default all")
+	fs.BoolVar(&cf.wholeFile, "whole-file", false, "ignore compound polygons and plan the file as one area")
+}
+
+// readCompounds reads a compound file and picks its compounds.
+func readCompounds(path string, cf compoundFlags) (*planner.Source, []*planner.Compound, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, &planner.InputError{Msg: fmt.Sprintf("%s: no such file", path)}
+		}
+		return nil, nil, err
+	}
+	src, err := planner.Read(filepath.Base(path), data)
+	if err != nil {
+		return nil, nil, err
+	}
+	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	cs, err := src.Compounds(planner.Selection{Compound: cf.compound, WholeFile: cf.wholeFile, WholeID: stem})
+	return src, cs, err
+}
+
+func newFlagSet(name string, e *env, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: natq %s\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments (natq plan FILE -o OUT reads naturally), returning the
+// positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func runInspect(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("inspect", e, "inspect FILE [--compound NAME|ID] [--whole-file]")
+	var cf compoundFlags
+	cf.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) != 1 {
+		return usagef("inspect takes one compound file (GeoJSON or OSM XML)")
+	}
+	src, cs, err := readCompounds(pos[0], cf)
+	if err != nil {
+		return err
+	}
+	planner.WriteInspect(e.stdout, src, cs)
+	return nil
+}
+
+func helpOK(err error) error {
+	if err == flag.ErrHelp {
+		return nil
+	}
+	return err
+}
+
+func runPlan(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("plan", e, "plan FILE (-o OUT.geojson | --out DIR) [flags]")
+	var cf compoundFlags
+	cf.register(fs)
+	p := planner.DefaultParams()
+	out := fs.String("o", "", "write the plan of the one compound to `FILE`")
+	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound")
+	fs.StringVar(&p.Date, "date", p.Date, "testing `DATE` (YYYY-MM-DD)")
+	fs.StringVar(&p.TZ, "tz", localTZ(), "IANA time `ZONE` of the compound")
+	fs.IntVar(&p.Desks, "desks", p.Desks, "sampling desks (teams) on hand")
+	fs.IntVar(&p.Rate, "rate", p.Rate, "samples per desk per hour")
+	fs.StringVar(&p.Start, "start", p.Start, "day start `HH:MM`")
+	fs.StringVar(&p.End, "end", p.End, "latest end `HH:MM`, or auto")
+	fs.DurationVar(&p.Window, "window", p.Window, "window length")
+	fs.Float64Var(&p.Spacing, "spacing", p.Spacing, "metres between people in line")
+	fs.Float64Var(&p.RainFactor, "rain-factor", p.RainFactor, "in the wet, an uncovered metre costs this many sheltered metres")
+	fs.Float64Var(&p.WalkSpeed, "walk-speed", p.WalkSpeed, "walking speed, m/s")
+	fs.StringVar(&p.Students, "students", p.Students, "students' period `HH:MM-HH:MM`, or none")
+	fs.Float64Var(&p.StudentShare, "student-share", p.StudentShare, "share of residents who are students")
+	fs.Float64Var(&p.MarshalEvery, "marshal-every", p.MarshalEvery, "metres of queue line per marshal")
+	variants := fs.String("variants", "dry,wet", "weather variants: dry, wet or dry,wet")
+	fs.BoolVar(&p.Strict, "strict", false, "treat warnings about single features as errors")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) != 1 {
+		return usagef("plan takes one compound file (GeoJSON or OSM XML)")
+	}
+	if (*out == "") == (*outDir == "") {
+		return usagef("say where to write the plan: -o FILE for one compound, or --out DIR")
+	}
+	p.Variants = nil
+	for _, v := range strings.Split(*variants, ",") {
+		p.Variants = append(p.Variants, planner.Variant(strings.TrimSpace(v)))
+	}
+	_, cs, err := readCompounds(pos[0], cf)
+	if err != nil {
+		return err
+	}
+	if *out != "" && len(cs) > 1 {
+		var ids []string
+		for _, c := range cs {
+			ids = append(ids, c.ID)
+		}
+		return usagef("%s holds %d compounds (%s): pick one with --compound, or write them all with --out DIR", pos[0], len(cs), strings.Join(ids, ", "))
+	}
+	type result struct {
+		id   string
+		data []byte
+	}
+	var results []result
+	for _, c := range cs {
+		if len(c.Buildings) == 0 && len(cs) > 1 {
+			fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
+			continue
+		}
+		start := time.Now()
+		pl, err := planner.Make(c, p)
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(pl.FeatureCollection())
+		if err != nil {
+			return err
+		}
+		results = append(results, result{c.ID, data})
+		planner.WriteSummary(e.stdout, pl)
+		fmt.Fprintf(e.stdout, "  planned in %v\n", time.Since(start).Round(time.Millisecond))
+		for _, w := range pl.Warnings {
+			fmt.Fprintf(e.stderr, "warning: %s: %s\n", c.ID, w)
+		}
+	}
+	// Write only once everything is planned, each file through a temporary
+	// file and a rename: an error leaves nothing half-written behind.
+	for _, r := range results {
+		path := *out
+		if path == "" {
+			if err := os.MkdirAll(*outDir, 0o755); err != nil {
+				return err
+			}
+			path = filepath.Join(*outDir, r.id+".plan.geojson")
+		}
+		if err := writeFileAtomic(path, r.data); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", path)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, so that path is either the old file or the whole new one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// localTZ is the machine's IANA zone name, or Asia/Shanghai when the
+// machine does not say.
+func localTZ() string {
+	if tz := os.Getenv("TZ"); tz != "" {
+		return strings.TrimPrefix(tz, ":")
+	}
+	if link, err := os.Readlink("/etc/localtime"); err == nil {
+		if i := strings.Index(link, "zoneinfo/"); i >= 0 {
+			return link[i+len("zoneinfo/"):]
+		}
+	}
+	return "Asia/Shanghai"
+}
+
+var _ = io.Discard

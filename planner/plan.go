@@ -1,0 +1,295 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// A Variant is a weather plan: dry, or wet (sheltered sites, sheltered ways
+// preferred).
+type Variant string
+
+// The weather variants.
+const (
+	Dry Variant = "dry"
+	Wet Variant = "wet"
+)
+
+// Params are everything a plan depends on besides the compound. Every one
+// is written into the plan file.
+type Params struct {
+	Date         string        // YYYY-MM-DD, the compound's local date
+	TZ           string        // IANA time zone
+	Desks        int           // sampling desks (teams) on hand, K
+	Rate         int           // samples per desk per hour, r
+	Start, End   string        // "07:00"; End may be "auto"
+	Window       time.Duration // window length
+	Spacing      float64       // metres between people in line
+	RainFactor   float64       // cost of an uncovered metre in the wet, in sheltered metres
+	WalkSpeed    float64       // metres per second
+	Students     string        // "16:30-18:00" or "none"
+	StudentShare float64       // share of residents who are students
+	MarshalEvery float64       // metres of queue line per marshal
+	Variants     []Variant
+	Strict       bool // warnings about single features become errors
+}
+
+// DefaultParams are the defaults of natq plan's flags.
+func DefaultParams() Params {
+	return Params{
+		Date: time.Now().Format("2006-01-02"), TZ: "Asia/Shanghai",
+		Desks: 8, Rate: 120, Start: "07:00", End: "12:00", Window: 15 * time.Minute,
+		Spacing: 1.0, RainFactor: 4, WalkSpeed: 1.2, Students: "16:30-18:00", StudentShare: 0.12,
+		MarshalEvery: 20, Variants: []Variant{Dry, Wet},
+	}
+}
+
+func (p Params) check() error {
+	bad := func(flag, why string) error { return inputErrorf("--%s: %s", flag, why) }
+	switch {
+	case p.RainFactor < 1 || math.IsNaN(p.RainFactor):
+		return bad("rain-factor", fmt.Sprintf("is %g; an uncovered metre must cost at least one sheltered metre (1 or more)", p.RainFactor))
+	case p.WalkSpeed <= 0:
+		return bad("walk-speed", "must be above 0 m/s")
+	case len(p.Variants) == 0:
+		return bad("variants", "name at least one of dry, wet")
+	}
+	if _, err := time.Parse("2006-01-02", p.Date); err != nil {
+		return bad("date", fmt.Sprintf("%q is not a date like 2026-12-01", p.Date))
+	}
+	if _, err := time.LoadLocation(p.TZ); err != nil {
+		return bad("tz", fmt.Sprintf("%q is not an IANA time zone like Asia/Shanghai", p.TZ))
+	}
+	for _, v := range p.Variants {
+		if v != Dry && v != Wet {
+			return bad("variants", fmt.Sprintf("%q is neither dry nor wet", v))
+		}
+	}
+	return nil
+}
+
+// A Plan is a compound's plan for each weather variant.
+type Plan struct {
+	Compound    *Compound
+	Params      Params
+	Variants    []*VariantPlan
+	Warnings    []string
+	Assumptions []string
+}
+
+// A VariantPlan is the plan for one weather.
+type VariantPlan struct {
+	Variant Variant
+	Sites   []*Site // usable sites in this weather
+	// Site is each routed building's site; buildings not in it are
+	// door-to-door or cannot be reached.
+	Site   map[*Building]*Site
+	Routes []*Route
+
+	trees map[*Site]*tree
+}
+
+// A Route is one walk between a building entrance and its site.
+type Route struct {
+	Variant   Variant
+	Building  *Building
+	Entrance  *Entrance
+	Site      *Site
+	Direction string         // "to" (entrance to site) or "back"
+	Path      orb.LineString // plane
+	Length    float64
+	Uncovered float64
+}
+
+// Make plans compound c. It builds c's network if that is not done yet.
+func Make(c *Compound, p Params) (*Plan, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if c.Net == nil {
+		c.Net = buildNetwork(c)
+	}
+	pl := &Plan{Compound: c, Params: p, Warnings: append([]string(nil), c.Warnings...)}
+	pl.Assumptions = c.assumptions()
+	if len(c.Buildings) == 0 {
+		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
+	}
+	for _, v := range p.Variants {
+		vp, err := pl.route(v)
+		if err != nil {
+			return nil, err
+		}
+		pl.Variants = append(pl.Variants, vp)
+	}
+	return pl, nil
+}
+
+// usableSites are the sites a variant may use: joined to the network and,
+// in the wet, sheltered. With no sheltered site the wet variant falls back
+// on open ones, which then need canopies.
+func (pl *Plan) usableSites(v Variant) []*Site {
+	var all, sheltered []*Site
+	for _, s := range pl.Compound.Sites {
+		if s.node < 0 {
+			continue
+		}
+		all = append(all, s)
+		if s.Sheltered {
+			sheltered = append(sheltered, s)
+		}
+	}
+	if v == Wet {
+		if len(sheltered) > 0 {
+			return sheltered
+		}
+		if len(all) > 0 {
+			pl.warn("no candidate site is sheltered: the wet variant uses open sites, which need canopies over the desks")
+		}
+	}
+	return all
+}
+
+func (pl *Plan) warn(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	for _, w := range pl.Warnings {
+		if w == msg {
+			return
+		}
+	}
+	pl.Warnings = append(pl.Warnings, msg)
+}
+
+// route assigns each building to its nearest usable site (by the variant's
+// walking cost, averaged over the building's entrances) and draws the routes.
+func (pl *Plan) route(v Variant) (*VariantPlan, error) {
+	c, n := pl.Compound, pl.Compound.Net
+	vp := &VariantPlan{Variant: v, Site: map[*Building]*Site{}, trees: map[*Site]*tree{}}
+	vp.Sites = pl.usableSites(v)
+	if len(vp.Sites) == 0 {
+		return nil, inputErrorf("compound %s (%s) has no candidate site joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
+	}
+	cost := n.edgeCosts(v, pl.Params.RainFactor)
+	for _, s := range vp.Sites {
+		vp.trees[s] = n.shortest(s.node, cost)
+	}
+	for _, b := range c.Buildings {
+		if b.Residents == 0 {
+			continue
+		}
+		best, bestCost := (*Site)(nil), math.Inf(1)
+		for _, s := range vp.Sites {
+			if cst, ok := buildingCost(b, vp.trees[s]); ok && cst < bestCost {
+				best, bestCost = s, cst
+			}
+		}
+		if best == nil {
+			if err := pl.unreachable(b); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		vp.Site[b] = best
+	}
+	vp.Routes = vp.routes(n)
+	return vp, nil
+}
+
+// buildingCost is the mean cost from a building's reachable entrances to
+// the tree's source: residents are taken to use each door alike.
+func buildingCost(b *Building, t *tree) (float64, bool) {
+	var sum float64
+	k := 0
+	for _, e := range b.Entrances {
+		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+			sum += t.cost[e.node]
+			k++
+		}
+	}
+	if k == 0 {
+		return 0, false
+	}
+	return sum / float64(k), true
+}
+
+// unreachable says why a building cannot be routed: a warning, or an
+// error with Params.Strict.
+func (pl *Plan) unreachable(b *Building) error {
+	n := pl.Compound.Net
+	msg := ""
+	joined := false
+	for _, e := range b.Entrances {
+		if e.node >= 0 {
+			joined = true
+			msg = fmt.Sprintf("%s: its walkways (part %d of the network, %s) reach no usable sampling site; draw the missing path or add a site", b.Label(), n.partOf(e.node)+1, n.Parts[n.partOf(e.node)].Name)
+		}
+	}
+	if !joined {
+		msg = fmt.Sprintf("%s: no walkway reaches it (none within %.0f m of its door); draw the path to its door", b.Label(), MaxJoin)
+	}
+	if pl.Params.Strict {
+		return inputErrorf("%s (--strict)", msg)
+	}
+	pl.warn("%s; its %d residents are not routed", msg, b.Residents)
+	return nil
+}
+
+// routes draws, for every routed building, each entrance's way to its site.
+func (vp *VariantPlan) routes(n *Network) []*Route {
+	var out []*Route
+	bs := make([]*Building, 0, len(vp.Site))
+	for b := range vp.Site {
+		bs = append(bs, b)
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].ID < bs[j].ID })
+	for _, b := range bs {
+		s := vp.Site[b]
+		t := vp.trees[s]
+		for _, e := range b.Entrances {
+			if e.node < 0 || math.IsInf(t.cost[e.node], 1) {
+				continue
+			}
+			out = append(out, &Route{
+				Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
+				Path: n.path(t, e.node), Length: t.length[e.node], Uncovered: t.uncovered[e.node],
+			})
+		}
+	}
+	return out
+}
+
+// assumptions states every constant natq used in place of data the file
+// lacks.
+func (c *Compound) assumptions() []string {
+	var est, estRes, lev, inferred int
+	for _, b := range c.Buildings {
+		if b.ResidentsEstimated && b.Dwelling {
+			est++
+			estRes += b.Residents
+		}
+		if !b.LevelsGiven {
+			lev++
+		}
+		for _, e := range b.Entrances {
+			if e.Inferred {
+				inferred++
+			}
+		}
+	}
+	var a []string
+	if est > 0 {
+		a = append(a, fmt.Sprintf("residents of %d buildings (%d people) estimated: natq:households x %.2f people, or else footprint x levels / %.0f m² per resident (%.0f m² in dormitories)", est, estRes, PeoplePerHousehold, FloorAreaPerResident, FloorAreaPerDormResident))
+	}
+	if lev > 0 {
+		a = append(a, fmt.Sprintf("%d buildings have no building:levels: %d levels assumed", lev, DefaultLevels))
+	}
+	if inferred > 0 {
+		a = append(a, fmt.Sprintf("%d buildings have no entrance=*: one door assumed at the point of the outline nearest a walkway (natq:inferred=true)", inferred))
+	}
+	a = append(a, fmt.Sprintf("units (单元) per building: natq:units, else the entrances' distinct refs, else one per %.0f m of the footprint's long side", UnitWidth))
+	a = append(a, fmt.Sprintf("doors and sites join the nearest walkway within %.0f m; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SnapDistance))
+	return a
+}

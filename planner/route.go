@@ -1,0 +1,131 @@
+package planner
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// A tree is the shortest-path tree of the network from one source (a site
+// entry) under one cost: for every node the cost to reach it, the walkway
+// metres and uncovered metres of that cheapest way, and the edge it was
+// reached by.
+type tree struct {
+	src       int32
+	cost      []float64
+	length    []float64
+	uncovered []float64
+	prev      []int32 // edge index, -1 at the source and where unreached
+}
+
+// edgeCosts gives every edge its cost for a weather variant: its length in
+// dry weather; in the wet, sheltered metres count once and uncovered metres
+// rainFactor times.
+func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
+	c := make([]float64, len(n.edges))
+	for i, e := range n.edges {
+		c[i] = e.length
+		if v == Wet && !e.sheltered {
+			c[i] *= rainFactor
+		}
+	}
+	return c
+}
+
+// shortest computes the tree from src with Dijkstra's algorithm on a binary
+// heap. The network is undirected, so the tree also gives every node's
+// cheapest way to src.
+func (n *Network) shortest(src int32, cost []float64) *tree {
+	nn := len(n.pts)
+	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
+	for i := range t.cost {
+		t.cost[i] = math.Inf(1)
+		t.prev[i] = -1
+	}
+	t.cost[src] = 0
+	h := heap{{0, src}}
+	done := make([]bool, nn)
+	for len(h) > 0 {
+		it := h.pop()
+		v := it.node
+		if done[v] {
+			continue
+		}
+		done[v] = true
+		for _, ei := range n.adj[n.off[v]:n.off[v+1]] {
+			e := &n.edges[ei]
+			w := e.other(v)
+			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
+				t.cost[w] = nc
+				t.prev[w] = ei
+				t.length[w] = t.length[v] + e.length
+				t.uncovered[w] = t.uncovered[v]
+				if !e.sheltered {
+					t.uncovered[w] += e.length
+				}
+				h.push(item{nc, w})
+			}
+		}
+	}
+	return t
+}
+
+// path is the plane line from node v to the tree's source, following the
+// tree.
+func (n *Network) path(t *tree, v int32) orb.LineString {
+	ls := orb.LineString{n.pts[v]}
+	for v != t.src {
+		e := &n.edges[t.prev[v]]
+		v = e.other(v)
+		ls = append(ls, n.pts[v])
+	}
+	return ls
+}
+
+type item struct {
+	cost float64
+	node int32
+}
+
+// heap is a binary min-heap of items; container/heap's interface calls
+// cost more than the search itself on networks this small.
+type heap []item
+
+func (h *heap) push(x item) {
+	*h = append(*h, x)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if s[p].cost <= s[i].cost {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *heap) pop() item {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(s) && s[l].cost < s[m].cost {
+			m = l
+		}
+		if r < len(s) && s[r].cost < s[m].cost {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[m], s[i] = s[i], s[m]
+		i = m
+	}
+	*h = s
+	return top
+}
