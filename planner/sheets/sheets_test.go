@@ -1,0 +1,146 @@
+package sheets
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden SVGs in testdata")
+
+// keep leaves rendered sheets in testdata/out for a person to look at.
+var keep = flag.Bool("keep", false, "keep rendered sheets in testdata/out")
+
+func loadFixture(t testing.TB) *Plan {
+	t.Helper()
+	f, err := os.Open("testdata/fixture.plan.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := Load(f)
+	if err != nil {
+		t.Fatalf("Load(fixture) = %v", err)
+	}
+	return p
+}
+
+// outDir is where a test's sheets are written: a temp dir, or with -keep
+// testdata/out/NAME.
+func outDir(t *testing.T) string {
+	if *keep {
+		dir := filepath.Join("testdata", "out", strings.ReplaceAll(t.Name(), "/", "_"))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// tool runs an external tool the tests need; they are installed where the
+// tests run (poppler-utils, zbar-tools), so a missing one is a failure.
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, errb.String())
+	}
+	return out.String()
+}
+
+var testOpts = Options{BaseURL: "https://natq.example/"}
+
+// qrCodes renders a PDF at dpi and returns every QR code zbarimg decodes
+// on each page, in page order.
+func qrCodes(t *testing.T, pdfPath string, dpi int) [][]string {
+	t.Helper()
+	prefix := strings.TrimSuffix(pdfPath, ".pdf") + "-" + strconv.Itoa(dpi)
+	tool(t, "pdftoppm", "-r", strconv.Itoa(dpi), "-png", pdfPath, prefix)
+	pngs, _ := filepath.Glob(prefix + "-*.png")
+	sort.Slice(pngs, func(i, j int) bool {
+		return pageNum(pngs[i]) < pageNum(pngs[j])
+	})
+	var pages [][]string
+	for _, png := range pngs {
+		cmd := exec.Command("zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", png)
+		out, _ := cmd.Output() // exit status 4 when nothing is found
+		var codes []string
+		for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+			if l != "" {
+				codes = append(codes, l)
+			}
+		}
+		sort.Strings(codes)
+		pages = append(pages, codes)
+		if !*keep {
+			os.Remove(png)
+		}
+	}
+	return pages
+}
+
+func pageNum(png string) int {
+	s := strings.TrimSuffix(png, ".png")
+	n, _ := strconv.Atoi(s[strings.LastIndex(s, "-")+1:])
+	return n
+}
+
+func writeFile(t *testing.T, path string, render func(w io.Writer) error) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		t.Fatalf("rendering %s: %v", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkFonts checks that every font in a PDF is embedded.
+func checkFonts(t *testing.T, pdfPath string) {
+	t.Helper()
+	out := tool(t, "pdffonts", pdfPath)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 3 {
+		t.Errorf("pdffonts %s: no fonts:\n%s", pdfPath, out)
+		return
+	}
+	for _, l := range lines[2:] {
+		f := strings.Fields(l)
+		// name type... encoding emb sub uni object ID
+		if len(f) < 6 || f[len(f)-5] != "yes" {
+			t.Errorf("pdffonts %s: font not embedded: %s", pdfPath, l)
+		}
+	}
+}
+
+func TestBuildingSheets(t *testing.T) {
+	p := loadFixture(t)
+	dir := outDir(t)
+	for _, b := range p.Buildings {
+		path := filepath.Join(dir, "building-"+b.ID+".pdf")
+		writeFile(t, path, func(w io.Writer) error { return BuildingSheet(w, p, b.ID, PDF, testOpts) })
+		checkFonts(t, path)
+		text := tool(t, "pdftotext", path, "-")
+		if !strings.Contains(text, b.Name) {
+			t.Errorf("pdftotext %s: no %q in\n%s", path, b.Name, text)
+		}
+		want := "https://natq.example/c/fixture/b/" + b.ID
+		for _, dpi := range []int{150, 300} {
+			pages := qrCodes(t, path, dpi)
+			if len(pages) != 1 || len(pages[0]) != 1 || pages[0][0] != want {
+				t.Errorf("QR codes of %s at %d dpi = %q, want [[%q]]", path, dpi, pages, want)
+			}
+		}
+	}
+}
