@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,6 +142,51 @@ func TestBuildingSheets(t *testing.T) {
 			if len(pages) != 1 || len(pages[0]) != 1 || pages[0][0] != want {
 				t.Errorf("QR codes of %s at %d dpi = %q, want [[%q]]", path, dpi, pages, want)
 			}
+		}
+	}
+}
+
+func loadTickets(t testing.TB) []Ticket {
+	t.Helper()
+	f, err := os.Open("testdata/fixture.tickets.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ts, err := ReadTickets(f)
+	if err != nil {
+		t.Fatalf("ReadTickets(fixture) = %v", err)
+	}
+	return ts
+}
+
+func TestTicketCards(t *testing.T) {
+	p := loadFixture(t)
+	tickets := loadTickets(t)
+	dir := outDir(t)
+	path := filepath.Join(dir, "tickets.pdf")
+	writeFile(t, path, func(w io.Writer) error { return TicketCards(w, p, tickets, PDF, testOpts) })
+	checkFonts(t, path)
+	var want [][]string
+	for i, tk := range tickets {
+		if i%perPage == 0 {
+			want = append(want, nil)
+		}
+		want[len(want)-1] = append(want[len(want)-1], tk.URL)
+	}
+	for _, w := range want {
+		sort.Strings(w)
+	}
+	for _, dpi := range []int{150, 300} {
+		got := qrCodes(t, path, dpi)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("QR codes of %s at %d dpi = %q, want %q", path, dpi, got, want)
+		}
+	}
+	text := tool(t, "pdftotext", path, "-")
+	for _, name := range []string{"1号楼", "荷花苑4号楼", "篮球场"} {
+		if !strings.Contains(text, name) {
+			t.Errorf("pdftotext %s: no %q", path, name)
 		}
 	}
 }
