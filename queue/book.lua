@@ -1,0 +1,38 @@
+-- book.lua: give a household the earliest window of its building, in the
+-- round's active variant, that has room for its whole party; asking again
+-- returns the same ticket.
+-- KEYS[1] round state hash, KEYS[2] household index hash, KEYS[3] window
+-- counters hash, KEYS[4] ticket sequence, KEYS[5] tickets hash, KEYS[6]
+-- round's booking order zset
+-- ARGV[1] now (unix ms), ARGV[2] household key "building|unit|room",
+-- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7] party,
+-- ARGV[8] origin (online|paper), ARGV[9] n, then n tuples of 6:
+-- variant, window index, site, seats bookable, start ms, end ms; by start.
+-- returns {ticket id, 1 if new else 0}, or an error reply "NOROUND" or
+-- "FULL" (no window of the active variant that has not ended has room).
+local variant = redis.call('HGET', KEYS[1], 'variant')
+if not variant then return redis.error_reply('NOROUND') end
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then return {old, 0} end
+local now, party, n = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[9])
+for i = 0, n - 1 do
+  local b = 10 + i * 6
+  local v, w, site = ARGV[b], ARGV[b + 1], ARGV[b + 2]
+  local cap, ws, we = tonumber(ARGV[b + 3]), ARGV[b + 4], ARGV[b + 5]
+  if v == variant and tonumber(we) > now then
+    local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
+    if booked + party <= cap then
+      local id = tostring(redis.call('INCR', KEYS[4]))
+      redis.call('HINCRBY', KEYS[3], w .. ':booked', party)
+      redis.call('HSET', KEYS[2], ARGV[2], id)
+      redis.call('HSET', KEYS[5], id .. ':r', ARGV[3], id .. ':hh', ARGV[2],
+        id .. ':b', ARGV[4], id .. ':u', ARGV[5], id .. ':room', ARGV[6],
+        id .. ':party', ARGV[7], id .. ':origin', ARGV[8], id .. ':at', ARGV[1],
+        id .. ':st', 'booked', id .. ':v', v, id .. ':w', w, id .. ':site', site,
+        id .. ':ws', ws, id .. ':we', we, id .. ':calls', '0')
+      redis.call('ZADD', KEYS[6], id, id)
+      return {id, 1}
+    end
+  end
+end
+return redis.error_reply('FULL')

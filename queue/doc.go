@@ -1,0 +1,53 @@
+// Package queue runs a testing day's slot queue on Redis: rounds opened
+// from plan files, bookings, signed tickets, check-in against the
+// one-metre line, calls, no-shows, sampling into pooled tubes, the rain
+// switch, coverage and live events.
+//
+// # Model
+//
+// A Plan (LoadPlan) is one compound's day. OpenRound makes it a round,
+// named by the plan's date; the latest round of a compound is its current
+// one, and only the current round changes state. A round runs on one
+// weather variant at a time (dry first); its windows, and each window's
+// capacity, are the plan's schedule, exactly. Online booking may fill a
+// window up to its capacity minus the walk-in share (Options.WalkinShare);
+// pre-booked paper tickets may use the whole capacity.
+//
+// A ticket moves booked -> checked_in -> called -> sampled; a called ticket
+// not answered goes back to the head of the line until it has been called
+// Options.CallsBeforeNoShow times, then becomes no_show. booked, checked_in
+// and called tickets may be cancelled. no_show and cancelled free the
+// seats and let the household book again.
+//
+// # State in Redis
+//
+// Instances hold no state but the plans they loaded. Every state change is
+// one Lua script (the *.lua files, each with its contract), so it is atomic
+// and an interrupted request leaves nothing half-written. All of a
+// compound's keys share the hash tag {compound}, so every script runs on
+// Redis Cluster. The service passes its clock into the scripts; nothing
+// depends on key expiry, and no key is given one.
+//
+//	natq:{c}:rounds            zset   round id (YYYY-MM-DD) -> unix day
+//	natq:{c}:seq               string last ticket id (tickets are numbered per compound)
+//	natq:{c}:tk                hash   "<id>:<field>" -> ticket field:
+//	                                  r round, hh household key, b building, u unit,
+//	                                  room, party, origin (online|paper), at booked ms,
+//	                                  st state, v variant, w window index, site,
+//	                                  ws/we window start/end ms, ci check-in ms,
+//	                                  called ms, calls, sa sampled ms, tube, end ms
+//	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name"
+//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms
+//	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
+//	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people
+//	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
+//	natq:{c}:r:<R>:line        zset   "site|checkin ms|id" (zero-padded), score 0:
+//	                                  every site's waiting line in check-in order
+//	natq:{c}:r:<R>:occ         hash   site -> people in its line (checked in or called)
+//	natq:{c}:r:<R>:tubes       hash   tube code -> samples in it
+//	natq:{c}:r:<R>:tube:<code> set    ticket ids pooled in the tube
+//
+// A window is named by its index in the plan's schedule. Live events are
+// published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
+// (one site), so any instance can serve any listener.
+package queue

@@ -1,0 +1,120 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Event is one live update, as sent to listeners.
+type Event struct {
+	Type     string      `json:"type"` // booked, checked_in, called, recalled, sampled, no_show, cancelled, moved, variant
+	Compound string      `json:"compound"`
+	Site     string      `json:"site,omitempty"`
+	At       time.Time   `json:"at"`
+	Ticket   *TicketView `json:"ticket,omitempty"` // ticket events only
+	TicketID uint64      `json:"ticket_id,omitempty"`
+	State    string      `json:"state,omitempty"`
+	Party    int         `json:"party,omitempty"`
+	InLine   int         `json:"in_line"` // people in the site's line
+	Variant  string      `json:"variant,omitempty"`
+}
+
+// publish tells a ticket's listeners and its site's listeners of a change.
+// Site listeners get no token: a site's stream is not a way to collect
+// other people's tickets. A failed publish is logged, not returned: the
+// state change it reports has been made.
+func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
+	k := keysOf(t.Compound)
+	now := s.now()
+	inLine, _ := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+	te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
+		State: t.State, InLine: inLine, Variant: t.Variant})
+	se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
+		State: t.State, Party: t.Party, InLine: inLine, Variant: t.Variant})
+	pipe := s.rdb.Pipeline()
+	pipe.Publish(ctx, k.ticketCh(uint64String(t.ID)), te)
+	pipe.Publish(ctx, k.siteCh(t.Site), se)
+	if _, err := pipe.Exec(ctx); err != nil {
+		slog.Warn("queue: publish", "compound", t.Compound, "ticket", t.ID, "err", err)
+	}
+}
+
+// publishSites tells every site of p that the variant changed.
+func (s *Service) publishSites(ctx context.Context, p *Plan, typ string) {
+	k := keysOf(p.Compound.ID)
+	v, _ := s.rdb.HGet(ctx, k.r(p.Date, "state"), "variant").Result()
+	pipe := s.rdb.Pipeline()
+	for _, site := range p.Sites {
+		b, _ := json.Marshal(Event{Type: typ, Compound: p.Compound.ID, Site: site.ID, At: s.now(), Variant: v})
+		pipe.Publish(ctx, k.siteCh(site.ID), b)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		slog.Warn("queue: publish", "compound", p.Compound.ID, "err", err)
+	}
+}
+
+// WatchTicket subscribes to a ticket's events. The channel carries each
+// event's JSON and closes when ctx ends or the store goes away; the
+// subscription is in place when WatchTicket returns.
+func (s *Service) WatchTicket(ctx context.Context, token string) (<-chan []byte, error) {
+	c, id, err := s.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.ticket(ctx, c, id); err != nil {
+		return nil, err
+	}
+	return s.watch(ctx, keysOf(c).ticketCh(uint64String(id)))
+}
+
+// WatchSite subscribes to a site's events, in every loaded compound that
+// has a site of that id.
+func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, error) {
+	var chans []string
+	for _, c := range s.CompoundIDs() {
+		if p, err := s.current(c); err == nil && p.hasSite(site) {
+			chans = append(chans, keysOf(c).siteCh(site))
+		}
+	}
+	if len(chans) == 0 {
+		return nil, ErrNoSite
+	}
+	return s.watch(ctx, chans...)
+}
+
+func (s *Service) watch(ctx context.Context, channels ...string) (<-chan []byte, error) {
+	ps := s.rdb.Subscribe(ctx, channels...)
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		return nil, storeErr(err)
+	}
+	out := make(chan []byte, 16)
+	go func() {
+		defer close(out)
+		defer ps.Close()
+		ch := ps.Channel(redis.WithChannelSize(64))
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m, ok := <-ch:
+				if !ok {
+					return
+				}
+				select {
+				case out <- []byte(m.Payload):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+func uint64String(id uint64) string { return strconv.FormatUint(id, 10) }

@@ -1,0 +1,33 @@
+package queue
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the service's Prometheus instruments.
+type Metrics struct {
+	Bookings *prometheus.CounterVec   // by compound and result: new, repeat, full
+	CheckIns *prometheus.CounterVec   // by compound
+	Refusals *prometheus.CounterVec   // by reason (error code)
+	Script   *prometheus.HistogramVec // script latency, by script
+}
+
+// NewMetrics makes the instruments and registers them with reg (none when
+// reg is nil, as tests that build many services want).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Bookings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_bookings_total",
+			Help: "Booking requests by compound and result (new, repeat, full)."}, []string{"compound", "result"}),
+		CheckIns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_checkins_total",
+			Help: "Tickets checked in to a line, by compound."}, []string{"compound"}),
+		Refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_refusals_total",
+			Help: "Requests refused, by reason."}, []string{"reason"}),
+		Script: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "natq_script_seconds",
+			Help:    "Latency of the Lua state-change scripts, by script.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}, []string{"script"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Bookings, m.CheckIns, m.Refusals, m.Script)
+	}
+	return m
+}

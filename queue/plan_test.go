@@ -1,0 +1,54 @@
+package queue_test
+
+import (
+	"strings"
+	"testing"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+func TestLoadPlan(t *testing.T) {
+	p := queuetest.Plan(t, "c1.plan.geojson")
+	if p.Compound.ID != "c1" || p.Date != "2026-12-01" || p.TZ.String() != "Asia/Shanghai" {
+		t.Errorf("LoadPlan = %+v %s %s", p.Compound, p.Date, p.TZ)
+	}
+	if len(p.Windows) != 12 || len(p.Variants) != 2 || len(p.Buildings) != 4 || len(p.Sites) != 4 {
+		t.Errorf("LoadPlan: %d windows, %v, %d buildings, %d sites; want 12, [dry wet], 4, 4",
+			len(p.Windows), p.Variants, len(p.Buildings), len(p.Sites))
+	}
+	for i := 1; i < len(p.Windows); i++ {
+		if p.Windows[i].Start.Before(p.Windows[i-1].Start) {
+			t.Errorf("windows not by start at %d", i)
+		}
+	}
+	if w := p.Windows[0]; w.Capacity != 37 || w.Site != "s1" || w.Groups[0].Building != "b1" {
+		t.Errorf("first window = %+v", w)
+	}
+}
+
+func TestLoadPlanErrors(t *testing.T) {
+	const head = `{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai"},`
+	for _, c := range []struct{ in, want string }{
+		{`nope`, "not JSON"},
+		{`{"type":"Feature"}`, `type is "Feature", want FeatureCollection`},
+		{`{"type":"FeatureCollection"}`, `"natq:compound" missing`},
+		{`{"type":"FeatureCollection","natq:compound":{"id":"c 1"}}`, `its id is not`},
+		{`{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"1.12.2026"}}`, `date "1.12.2026" is not YYYY-MM-DD`},
+		{`{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","tz":"Mars/Base"}}`, `tz "Mars/Base"`},
+		{head + `"natq:schedule":[]}`, `has no windows`},
+		{head + `"natq:schedule":[{"variant":"fog","site":"s1"}]}`, `"natq:schedule"[0]: variant "fog"`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"07:00","end":"x","capacity":3}]}`, `"natq:schedule"[0]: start`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T06:00:00+08:00","capacity":3}]}`, `is not after start`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00"}]}`, `capacity missing`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3,"groups":[{"unit":"1"}]}]}`, `groups[0]: building missing`},
+	} {
+		_, err := queue.LoadPlan(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LoadPlan(%.60s) = %v, want an error containing %q", c.in, err, c.want)
+		}
+		if err != nil && !err.(interface{ BadInput() bool }).BadInput() {
+			t.Errorf("LoadPlan(%.60s) error is not bad input", c.in)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+// Package queuetest gives queue and HTTP tests their stores (a real
+// redis-server started for the test binary, and the embedded store), a
+// settable clock and the fixture plans, so that one suite runs against
+// every store the way perkeep's storagetest runs every blob server.
+package queuetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+	"natq/queue"
+	"natq/queue/internal/redistest"
+)
+
+var (
+	realServer *redistest.Server
+	realDir    string
+)
+
+// Main runs a package's tests with one redis-server started for them, on
+// a free port in a temporary directory, and stops it afterwards.
+func Main(m *testing.M) {
+	// The tests that stop a store on purpose would fill the log with the
+	// client's dial failures.
+	redis.SetLogger(quiet{})
+	dir, err := os.MkdirTemp("", "natq-redis-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	realDir = dir
+	realServer, err = redistest.Start(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "queuetest:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	realServer.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Store is one kind of store the suite runs against.
+type Store struct {
+	Name string
+	// Client returns a client on an empty store (the real server is
+	// flushed; the embedded store is new), closed at the end of t.
+	Client func(t testing.TB) redis.UniversalClient
+	// Addr is the store's address, for a second client or instance.
+	Addr func(c redis.UniversalClient) string
+	// Stoppable returns a client on a store of its own that can be stopped
+	// and started again with its data kept.
+	Stoppable func(t testing.TB) (c redis.UniversalClient, stop, start func())
+}
+
+// Stores returns the real redis-server (Main must be running) and the
+// embedded store.
+func Stores() []Store {
+	return []Store{
+		{
+			Name: "redis-server",
+			Client: func(t testing.TB) redis.UniversalClient {
+				if realServer == nil {
+					t.Fatal("queuetest: no redis-server: call queuetest.Main from TestMain")
+				}
+				c := redis.NewClient(&redis.Options{Addr: realServer.Addr, PoolSize: 64})
+				if err := c.FlushAll(context.Background()).Err(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			},
+			Addr: func(redis.UniversalClient) string { return realServer.Addr },
+			Stoppable: func(t testing.TB) (redis.UniversalClient, func(), func()) {
+				s, err := redistest.Start(t.TempDir(), "--appendonly", "yes", "--appendfsync", "always")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(s.Stop)
+				c := fastFail(s.Addr)
+				t.Cleanup(func() { c.Close() })
+				return c, s.Stop, func() {
+					if err := s.Restart(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+		},
+		{
+			Name: "embedded",
+			Client: func(t testing.TB) redis.UniversalClient {
+				m := miniredis.NewMiniRedis()
+				if err := m.Start(); err != nil {
+					t.Fatal(err)
+				}
+				c := redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64})
+				t.Cleanup(func() { c.Close(); m.Close() })
+				return c
+			},
+			Addr: func(c redis.UniversalClient) string { return c.(*redis.Client).Options().Addr },
+			Stoppable: func(t testing.TB) (redis.UniversalClient, func(), func()) {
+				m := miniredis.NewMiniRedis()
+				if err := m.Start(); err != nil {
+					t.Fatal(err)
+				}
+				c := fastFail(m.Addr())
+				t.Cleanup(func() { c.Close(); m.Close() })
+				return c, m.Close, func() {
+					if err := m.Restart(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+		},
+	}
+}
+
+// fastFail is a client that gives up quickly when the store is down.
+func fastFail(addr string) redis.UniversalClient {
+	return redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 300 * time.Millisecond,
+		ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1, PoolSize: 32})
+}
+
+// Clock is a settable clock for queue.Options.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set sets the clock.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Plan loads a fixture plan from queue/testdata by file name.
+func Plan(t testing.TB, name string) *queue.Plan {
+	_, file, _, _ := runtime.Caller(0)
+	f, err := os.Open(filepath.Join(filepath.Dir(file), "..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := queue.LoadPlan(f)
+	if err != nil {
+		t.Fatalf("LoadPlan(%s): %v", name, err)
+	}
+	return p
+}
+
+// Secret is the ticket secret tests sign with.
+var Secret = []byte("queuetest-secret-0123456789")
+
+// Signer returns a signer on Secret.
+func Signer(t testing.TB) *qr.Signer {
+	s, err := qr.NewSigner(Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Morning is 06:00 on the fixtures' day, before their first window.
+var Morning = time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// At returns hh:mm on the fixtures' day.
+func At(hh, mm int) time.Time {
+	return time.Date(2026, 12, 1, hh, mm, 0, 0, time.FixedZone("CST", 8*3600))
+}
+
+// Service returns a service on c with the fixture plans c1 and c2 open, a
+// clock at Morning, and opts changed by edit (may be nil).
+func Service(t testing.TB, c redis.UniversalClient, edit func(*queue.Options)) (*queue.Service, *Clock) {
+	clk := NewClock(Morning)
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	o.BaseURL = "https://natq.test"
+	if edit != nil {
+		edit(&o)
+	}
+	s := queue.New(c, Signer(t), o)
+	for _, name := range []string{"c1.plan.geojson", "c2.plan.geojson"} {
+		if err := s.OpenRound(context.Background(), Plan(t, name)); err != nil {
+			t.Fatalf("OpenRound(%s): %v", name, err)
+		}
+	}
+	return s, clk
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}

@@ -1,0 +1,529 @@
+package queue
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+)
+
+var (
+	//go:embed open.lua
+	openLua string
+	//go:embed book.lua
+	bookLua string
+	//go:embed cancel.lua
+	cancelLua string
+	//go:embed checkin.lua
+	checkinLua string
+	//go:embed call.lua
+	callLua string
+	//go:embed noshow.lua
+	noshowLua string
+	//go:embed sampled.lua
+	sampledLua string
+	//go:embed switch.lua
+	switchLua string
+
+	scripts = map[string]*redis.Script{
+		"open": redis.NewScript(openLua), "book": redis.NewScript(bookLua),
+		"cancel": redis.NewScript(cancelLua), "checkin": redis.NewScript(checkinLua),
+		"call": redis.NewScript(callLua), "noshow": redis.NewScript(noshowLua),
+		"sampled": redis.NewScript(sampledLua), "switch": redis.NewScript(switchLua),
+	}
+)
+
+// Options are the service's rules for the day.
+type Options struct {
+	Now               func() time.Time // the clock passed into every script
+	WalkinShare       float64          // share of each window kept from online booking
+	Grace             time.Duration    // check-in allowed this long after a window ends
+	Early             time.Duration    // check-in allowed this long before a window starts
+	CallsBeforeNoShow int              // calls before a ticket may become a no-show
+	TubeSize          int              // samples pooled in one tube
+	BaseURL           string           // the ticket page is BaseURL + "/t/" + token
+	Metrics           *Metrics         // nil: unregistered instruments
+}
+
+// DefaultOptions are the rules natq serve starts with.
+func DefaultOptions() Options {
+	return Options{Now: time.Now, WalkinShare: 0.10, Grace: 15 * time.Minute, Early: 10 * time.Minute,
+		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080"}
+}
+
+// Service is the queue service. It keeps its state in Redis and holds only
+// the plans it loaded, so several Services may share one Redis.
+type Service struct {
+	rdb    redis.UniversalClient
+	signer *qr.Signer
+	opts   Options
+	m      *Metrics
+
+	mu        sync.RWMutex
+	compounds map[string]map[string]*Plan // compound -> round -> plan
+}
+
+// New returns a Service on rdb that signs tickets with signer.
+func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.CallsBeforeNoShow < 1 {
+		opts.CallsBeforeNoShow = 1
+	}
+	if opts.TubeSize < 1 {
+		opts.TubeSize = 10
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	m := opts.Metrics
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{}}
+}
+
+// Options returns the rules the service runs with.
+func (s *Service) Options() Options { return s.opts }
+
+// Ping reports whether the store answers.
+func (s *Service) Ping(ctx context.Context) error { return storeErr(s.rdb.Ping(ctx).Err()) }
+
+// ckeys are one compound's key names; rk adds the current round's.
+type ckeys struct{ p string }
+
+func keysOf(compound string) ckeys { return ckeys{"natq:{" + compound + "}"} }
+
+func (k ckeys) rounds() string           { return k.p + ":rounds" }
+func (k ckeys) seq() string              { return k.p + ":seq" }
+func (k ckeys) tk() string               { return k.p + ":tk" }
+func (k ckeys) staff() string            { return k.p + ":staff" }
+func (k ckeys) r(round, s string) string { return k.p + ":r:" + round + ":" + s }
+func (k ckeys) ticketCh(id string) string {
+	return k.p + ":ev:t:" + id
+}
+func (k ckeys) siteCh(site string) string { return k.p + ":ev:s:" + site }
+
+func (s *Service) now() time.Time { return s.opts.Now() }
+
+// run runs one script, timing it and mapping store failures.
+func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
+	t := time.Now()
+	v, err := scripts[name].Run(ctx, s.rdb, keys, args...).Result()
+	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
+	if err != nil {
+		var re redis.Error
+		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
+			msg := strings.TrimPrefix(err.Error(), "ERR ")
+			if code, _, _ := strings.Cut(msg, " "); code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN" {
+				return nil, &unavailable{err}
+			}
+			return nil, &scriptReply{msg}
+		}
+		return nil, storeErr(err)
+	}
+	return v, nil
+}
+
+// scriptReply is a script's error reply: "CODE detail".
+type scriptReply struct{ msg string }
+
+func (r *scriptReply) Error() string { return "queue: script: " + r.msg }
+
+func (r *scriptReply) code() (string, string) {
+	c, d, _ := strings.Cut(r.msg, " ")
+	return c, d
+}
+
+// OpenRound opens the testing round of p's compound and date, and keeps p
+// as that round's plan; the latest round of a compound is its current one.
+// Opening a round that is open already (another instance, a restart)
+// changes nothing in the store.
+func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
+	day, err := time.Parse("2006-01-02", p.Date)
+	if err != nil {
+		return &PlanError{"date " + p.Date}
+	}
+	k := keysOf(p.Compound.ID)
+	first := p.Variants[0]
+	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state")},
+		p.Date, day.Unix()/86400, first, s.now().UnixMilli()); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.compounds[p.Compound.ID] == nil {
+		s.compounds[p.Compound.ID] = map[string]*Plan{}
+	}
+	s.compounds[p.Compound.ID][p.Date] = p
+	return nil
+}
+
+// current returns a compound's current round's plan.
+func (s *Service) current(compound string) (*Plan, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var best *Plan
+	for _, p := range s.compounds[compound] {
+		if best == nil || p.Date > best.Date {
+			best = p
+		}
+	}
+	if best == nil {
+		return nil, ErrNoCompound
+	}
+	return best, nil
+}
+
+// CompoundIDs returns the loaded compounds, sorted.
+func (s *Service) CompoundIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.compounds))
+	for id := range s.compounds {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Plan returns the current round's plan of a compound.
+func (s *Service) Plan(compound string) (*Plan, error) { return s.current(compound) }
+
+// Household is who books: one flat, and how many of its people come.
+type Household struct {
+	Building string `json:"building"`
+	Unit     string `json:"unit"`
+	Room     string `json:"room"`
+	Party    int    `json:"party"`
+}
+
+func (h Household) key() string { return h.Building + "|" + h.Unit + "|" + h.Room }
+
+// Span is a window's start and end, absolute.
+type Span struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Booking is a ticket as the resident first gets it.
+type Booking struct {
+	Ticket    string    `json:"ticket"`
+	Site      string    `json:"site"`
+	SiteName  string    `json:"site_name,omitempty"`
+	Window    Span      `json:"window"`
+	Party     int       `json:"party"`
+	URL       string    `json:"url"`
+	Household Household `json:"household"`
+}
+
+func (s *Service) validate(p *Plan, h *Household) error {
+	h.Building, h.Unit, h.Room = strings.TrimSpace(h.Building), strings.TrimSpace(h.Unit), strings.TrimSpace(h.Room)
+	if h.Building == "" {
+		return BadField("building", "缺少楼号", "missing")
+	}
+	b, u := p.knows(h.Building, h.Unit)
+	if !b {
+		return BadField("building", "本小区没有这栋楼", fmt.Sprintf("no building %q in this compound's schedule", h.Building))
+	}
+	if !u || len(h.Unit) > 16 || strings.Contains(h.Unit, "|") {
+		return BadField("unit", "这栋楼没有这个单元", fmt.Sprintf("building %q has no unit %q", h.Building, h.Unit))
+	}
+	if h.Room == "" || len(h.Room) > 16 || strings.ContainsAny(h.Room, "|\n\r") {
+		return BadField("room", "缺少或无效的房号", "missing or not a room number")
+	}
+	if h.Party < 1 || h.Party > 8 {
+		return BadField("party", "人数应为 1 到 8", "must be 1 to 8 people")
+	}
+	return nil
+}
+
+// online is how many seats of a window online booking may fill.
+func (s *Service) online(capacity int) int {
+	return int(math.Floor(float64(capacity)*(1-s.opts.WalkinShare) + 1e-9))
+}
+
+// Book gives household h a ticket in the earliest window of its building
+// with room for its party; created is false when it had one already.
+func (s *Service) Book(ctx context.Context, compound string, h Household) (b *Booking, created bool, err error) {
+	return s.book(ctx, compound, h, "online")
+}
+
+func (s *Service) book(ctx context.Context, compound string, h Household, origin string) (*Booking, bool, error) {
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.validate(p, &h); err != nil {
+		return nil, false, err
+	}
+	args := []any{s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, 0}
+	n := 0
+	for _, v := range p.Variants {
+		for _, w := range p.candidates(v, h.Building, h.Unit) {
+			seats := w.Capacity
+			if origin == "online" {
+				seats = s.online(w.Capacity)
+			}
+			args = append(args, v, w.Index, w.Site, seats, w.Start.UnixMilli(), w.End.UnixMilli())
+			n++
+		}
+	}
+	args[8] = n
+	k := keysOf(compound)
+	v, err := s.run(ctx, "book", []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
+		k.seq(), k.tk(), k.r(p.Date, "order")}, args...)
+	if err != nil {
+		var sr *scriptReply
+		if errors.As(err, &sr) {
+			if c, _ := sr.code(); c == "FULL" {
+				s.m.Bookings.WithLabelValues(compound, "full").Inc()
+				return nil, false, ErrFull
+			}
+		}
+		return nil, false, err
+	}
+	res := v.([]any)
+	id, _ := strconv.ParseUint(res[0].(string), 10, 64)
+	created := res[1].(int64) == 1
+	t, err := s.ticket(ctx, compound, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		s.m.Bookings.WithLabelValues(compound, "new").Inc()
+		s.publish(ctx, t, "booked")
+	} else {
+		s.m.Bookings.WithLabelValues(compound, "repeat").Inc()
+	}
+	return t.booking(), created, nil
+}
+
+// TicketView is a ticket as residents and staff see it.
+type TicketView struct {
+	Ticket    string     `json:"ticket"`
+	ID        uint64     `json:"id"`
+	Compound  string     `json:"compound"`
+	Round     string     `json:"round"`
+	State     string     `json:"state"`
+	Household Household  `json:"household"`
+	Party     int        `json:"party"`
+	Origin    string     `json:"origin"`
+	Variant   string     `json:"variant"`
+	Site      string     `json:"site"`
+	SiteName  string     `json:"site_name,omitempty"`
+	Window    Span       `json:"window"`
+	WindowIdx int        `json:"window_index"`
+	Ahead     int        `json:"ahead"` // people ahead of it in its site's line
+	Calls     int        `json:"calls"`
+	Tube      string     `json:"tube,omitempty"`
+	BookedAt  time.Time  `json:"booked_at"`
+	CheckedIn *time.Time `json:"checked_in_at,omitempty"`
+	SampledAt *time.Time `json:"sampled_at,omitempty"`
+	URL       string     `json:"url"`
+}
+
+func (t *TicketView) booking() *Booking {
+	return &Booking{Ticket: t.Ticket, Site: t.Site, SiteName: t.SiteName, Window: t.Window,
+		Party: t.Party, URL: t.URL, Household: t.Household}
+}
+
+var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at"}
+
+// ticket reads ticket id of compound, with the people ahead of it.
+func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
+	ids := strconv.FormatUint(id, 10)
+	k := keysOf(compound)
+	fs := make([]string, len(ticketFields))
+	for i, f := range ticketFields {
+		fs[i] = ids + ":" + f
+	}
+	vals, err := s.rdb.HMGet(ctx, k.tk(), fs...).Result()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	f := map[string]string{}
+	for i, v := range vals {
+		if v != nil {
+			f[ticketFields[i]] = v.(string)
+		}
+	}
+	if f["st"] == "" {
+		return nil, ErrNotFound
+	}
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	ms := func(s string) time.Time { n, _ := strconv.ParseInt(s, 10, 64); return time.UnixMilli(n) }
+	token := s.signer.Sign(compound, id)
+	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: f["r"], State: f["st"],
+		Household: Household{Building: f["b"], Unit: f["u"], Room: f["room"], Party: atoi(f["party"])},
+		Party:     atoi(f["party"]), Origin: f["origin"], Variant: f["v"], Site: f["site"],
+		Window: Span{ms(f["ws"]), ms(f["we"])}, WindowIdx: atoi(f["w"]), Calls: atoi(f["calls"]),
+		Tube: f["tube"], BookedAt: ms(f["at"]), URL: s.opts.BaseURL + "/t/" + token}
+	if p, err := s.current(compound); err == nil {
+		if site := p.site(t.Variant, t.Site); site != nil {
+			t.SiteName = site.Name
+		}
+		loc := p.TZ
+		t.Window.Start, t.Window.End, t.BookedAt = t.Window.Start.In(loc), t.Window.End.In(loc), t.BookedAt.In(loc)
+	}
+	if f["ci"] != "" && t.State != "booked" {
+		x := ms(f["ci"])
+		t.CheckedIn = &x
+	}
+	if f["sa"] != "" {
+		x := ms(f["sa"])
+		t.SampledAt = &x
+	}
+	switch t.State {
+	case "checked_in":
+		line := k.r(t.Round, "line")
+		ci, _ := strconv.ParseInt(f["ci"], 10, 64)
+		member := fmt.Sprintf("%s|%015d|%012d", t.Site, ci, id)
+		ahead, err := s.rdb.ZRangeByLex(ctx, line, &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: "(" + member}).Result()
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		t.Ahead, err = s.people(ctx, k, ahead)
+		if err != nil {
+			return nil, err
+		}
+	case "booked":
+		n, err := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, storeErr(err)
+		}
+		t.Ahead = n
+	}
+	return t, nil
+}
+
+// people sums the parties of line members.
+func (s *Service) people(ctx context.Context, k ckeys, members []string) (int, error) {
+	if len(members) == 0 {
+		return 0, nil
+	}
+	fs := make([]string, len(members))
+	for i, m := range members {
+		n, _ := strconv.ParseUint(m[strings.LastIndexByte(m, '|')+1:], 10, 64)
+		fs[i] = strconv.FormatUint(n, 10) + ":party"
+	}
+	vals, err := s.rdb.HMGet(ctx, k.tk(), fs...).Result()
+	if err != nil {
+		return 0, storeErr(err)
+	}
+	sum := 0
+	for _, v := range vals {
+		if v != nil {
+			n, _ := strconv.Atoi(v.(string))
+			sum += n
+		}
+	}
+	return sum, nil
+}
+
+// verify checks a ticket token's signature: no store is asked before it
+// passes.
+func (s *Service) verify(token string) (string, uint64, error) {
+	c, id, err := s.signer.Verify(token)
+	if err != nil {
+		s.m.Refusals.WithLabelValues("forged").Inc()
+		return "", 0, ErrNotFound
+	}
+	if _, err := s.current(c); err != nil {
+		return "", 0, ErrNotFound
+	}
+	return c, id, nil
+}
+
+// Ticket returns the ticket a token names; ErrNotFound for a forged one.
+func (s *Service) Ticket(ctx context.Context, token string) (*TicketView, error) {
+	c, id, err := s.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	return s.ticket(ctx, c, id)
+}
+
+// Cancel cancels a ticket and frees its seats.
+func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error) {
+	c, id, err := s.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.current(c)
+	if err != nil {
+		return nil, err
+	}
+	k := keysOf(c)
+	_, err = s.run(ctx, "cancel", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
+		id, p.Date, s.now().UnixMilli())
+	if err != nil {
+		return nil, s.refusal(err)
+	}
+	return s.changed(ctx, c, id, "cancelled")
+}
+
+// changed reads a ticket after a state change and tells its listeners.
+func (s *Service) changed(ctx context.Context, compound string, id uint64, event string) (*TicketView, error) {
+	t, err := s.ticket(ctx, compound, id)
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, t, event)
+	return t, nil
+}
+
+// refusal maps a script's error reply to the service's errors, counting it.
+func (s *Service) refusal(err error) error {
+	var sr *scriptReply
+	if !errors.As(err, &sr) {
+		return err
+	}
+	code, detail := sr.code()
+	var e *Error
+	switch code {
+	case "NOTICKET":
+		e = ErrNotFound
+	case "OLDROUND":
+		e = ErrOldRound
+	case "WRONG_SITE":
+		e = withDetail(ErrWrongSite, "，请到采样点 "+detail, "; send the resident to site "+detail)
+	case "TOO_EARLY":
+		e = ErrTooEarly
+	case "TOO_LATE":
+		e = ErrTooLate
+	case "ALREADY_SAMPLED":
+		e = ErrAlreadySampled
+	case "CANCELLED":
+		e = ErrCancelled
+	case "NO_SHOW":
+		e = ErrNoShow
+	case "LINE_FULL":
+		e = withDetail(ErrLineFull, "（队中 "+detail+" 人）", " ("+detail+" people in line)")
+	case "EMPTY":
+		e = ErrLineEmpty
+	case "NOT_CALLED":
+		e = ErrNotCalled
+	case "TUBE_FULL":
+		e = withDetail(ErrTubeFull, "（管中已有 "+detail+" 份）", " ("+detail+" samples in it)")
+	case "FINAL":
+		e = withDetail(ErrFinal, "（"+detail+"）", " ("+detail+")")
+	case "NO_ROOM":
+		e = withDetail(ErrNoRoom, "（票 "+detail+"）", " (ticket "+detail+")")
+	case "NOROUND":
+		e = ErrNoCompound
+	default:
+		return err
+	}
+	s.m.Refusals.WithLabelValues(e.Code).Inc()
+	return e
+}

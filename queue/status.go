@@ -1,0 +1,338 @@
+package queue
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// CompoundStatus is a compound's current round at a glance.
+type CompoundStatus struct {
+	ID       string       `json:"id"`
+	Name     string       `json:"name"`
+	Round    string       `json:"round"`
+	Rounds   []string     `json:"rounds"`
+	Variant  string       `json:"variant"`
+	Variants []string     `json:"variants"`
+	Sites    []SiteStatus `json:"sites"`
+}
+
+// SiteStatus is one site of one variant with its line and windows.
+type SiteStatus struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name,omitempty"`
+	Variant      string         `json:"variant"`
+	Sheltered    bool           `json:"sheltered"`
+	LineCapacity int            `json:"line_capacity"`
+	InLine       int            `json:"in_line"`
+	Windows      []WindowStatus `json:"windows"`
+}
+
+// WindowStatus is one window's capacity and counts, in people.
+type WindowStatus struct {
+	Index     int       `json:"index"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Capacity  int       `json:"capacity"` // the plan's, exactly
+	Online    int       `json:"online"`   // of which online booking may fill
+	Booked    int       `json:"booked"`
+	CheckedIn int       `json:"checked_in"`
+	Sampled   int       `json:"sampled"`
+}
+
+// Compounds returns every loaded compound's status.
+func (s *Service) Compounds(ctx context.Context) ([]*CompoundStatus, error) {
+	out := []*CompoundStatus{}
+	for _, id := range s.CompoundIDs() {
+		c, err := s.Compound(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Compound returns a compound's status, or ErrNoCompound.
+func (s *Service) Compound(ctx context.Context, id string) (*CompoundStatus, error) {
+	p, err := s.current(id)
+	if err != nil {
+		return nil, err
+	}
+	k := keysOf(id)
+	pipe := s.rdb.Pipeline()
+	rounds := pipe.ZRange(ctx, k.rounds(), 0, -1)
+	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+	win := pipe.HGetAll(ctx, k.r(p.Date, "win"))
+	occ := pipe.HGetAll(ctx, k.r(p.Date, "occ"))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, storeErr(err)
+	}
+	c := &CompoundStatus{ID: id, Name: p.Compound.Name, Round: p.Date, Rounds: rounds.Val(),
+		Variant: variant.Val(), Variants: p.Variants, Sites: []SiteStatus{}}
+	wv, ov := win.Val(), occ.Val()
+	get := func(m map[string]string, k string) int { n, _ := strconv.Atoi(m[k]); return n }
+	for _, site := range p.Sites {
+		ss := SiteStatus{ID: site.ID, Name: site.Name, Variant: site.Variant, Sheltered: site.Sheltered,
+			LineCapacity: site.LineCapacity, Windows: []WindowStatus{}}
+		if site.Variant == c.Variant {
+			ss.InLine = get(ov, site.ID)
+		}
+		for _, w := range p.Windows {
+			if w.Variant != site.Variant || w.Site != site.ID {
+				continue
+			}
+			i := strconv.Itoa(w.Index)
+			ss.Windows = append(ss.Windows, WindowStatus{Index: w.Index, Start: w.Start, End: w.End,
+				Capacity: w.Capacity, Online: s.online(w.Capacity), Booked: get(wv, i+":booked"),
+				CheckedIn: get(wv, i+":in"), Sampled: get(wv, i+":sampled")})
+		}
+		c.Sites = append(c.Sites, ss)
+	}
+	return c, nil
+}
+
+// Coverage is who has been tested this round, per building, beside the
+// previous round.
+type Coverage struct {
+	Compound   string             `json:"compound"`
+	Round      string             `json:"round"`
+	Previous   string             `json:"previous,omitempty"`
+	Buildings  []BuildingCoverage `json:"buildings"`
+	NotSampled []Household        `json:"not_sampled"` // households with a ticket this round, not sampled
+}
+
+// BuildingCoverage is one building's figures; people unless named.
+type BuildingCoverage struct {
+	Building           string          `json:"building"`
+	Name               string          `json:"name,omitempty"`
+	Expected           int             `json:"expected"` // residents the plan expects
+	Households         int             `json:"households"`
+	Figures                            // this round
+	Previous           *Figures        `json:"previous,omitempty"`
+	UnbookedHouseholds int             `json:"unbooked_households"`
+	byHousehold        map[string]bool // household key -> sampled
+}
+
+// Figures are a building's counts in one round.
+type Figures struct {
+	Booked            int `json:"booked"`
+	BookedHouseholds  int `json:"booked_households"`
+	Sampled           int `json:"sampled"`
+	SampledHouseholds int `json:"sampled_households"`
+}
+
+// Coverage returns the current round's coverage of a compound.
+func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Coverage, error) {
+	if err := may(st, compound, RoleCoordinator); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	k := keysOf(compound)
+	rounds, err := s.rdb.ZRange(ctx, k.rounds(), 0, -1).Result()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	cov := &Coverage{Compound: compound, Round: p.Date, Buildings: []BuildingCoverage{}, NotSampled: []Household{}}
+	for i, r := range rounds {
+		if r == p.Date && i > 0 {
+			cov.Previous = rounds[i-1]
+		}
+	}
+	cur, notSampled, err := s.figures(ctx, k, p.Date)
+	if err != nil {
+		return nil, err
+	}
+	cov.NotSampled = notSampled
+	var prev map[string]Figures
+	if cov.Previous != "" {
+		if prev, _, err = s.figures(ctx, k, cov.Previous); err != nil {
+			return nil, err
+		}
+	}
+	seen := map[string]bool{}
+	add := func(id, name string, expected, households int) {
+		seen[id] = true
+		bc := BuildingCoverage{Building: id, Name: name, Expected: expected, Households: households, Figures: cur[id]}
+		if prev != nil {
+			f := prev[id]
+			bc.Previous = &f
+		}
+		if households > bc.BookedHouseholds {
+			bc.UnbookedHouseholds = households - bc.BookedHouseholds
+		}
+		cov.Buildings = append(cov.Buildings, bc)
+	}
+	for _, b := range p.Buildings {
+		add(b.ID, b.Name, b.Residents, b.Households)
+	}
+	var extra []string
+	for id := range cur {
+		if !seen[id] {
+			extra = append(extra, id)
+		}
+	}
+	sort.Strings(extra)
+	for _, id := range extra {
+		add(id, "", 0, 0)
+	}
+	return cov, nil
+}
+
+// figures counts a round's tickets per building, and lists the households
+// with a ticket none of whose tickets is sampled.
+func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, error) {
+	ids, err := s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result()
+	if err != nil {
+		return nil, nil, storeErr(err)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HMGet(ctx, k.tk(), id+":st", id+":b", id+":u", id+":room", id+":party")
+	}
+	if len(ids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, nil, storeErr(err)
+		}
+	}
+	type hh struct {
+		h       Household
+		booked  bool
+		sampled bool
+	}
+	hhs := map[string]*hh{}
+	var order []string
+	for _, c := range cmds {
+		v := c.Val()
+		st, _ := v[0].(string)
+		b, _ := v[1].(string)
+		u, _ := v[2].(string)
+		room, _ := v[3].(string)
+		party, _ := strconv.Atoi(fmt.Sprint(v[4]))
+		key := b + "|" + u + "|" + room
+		x := hhs[key]
+		if x == nil {
+			x = &hh{h: Household{Building: b, Unit: u, Room: room, Party: party}}
+			hhs[key] = x
+			order = append(order, key)
+		}
+		if st != "cancelled" {
+			x.booked = true
+			x.h.Party = party
+		}
+		x.sampled = x.sampled || st == "sampled"
+	}
+	figs := map[string]Figures{}
+	var not []Household
+	for _, key := range order {
+		x := hhs[key]
+		f := figs[x.h.Building]
+		if x.booked {
+			f.Booked += x.h.Party
+			f.BookedHouseholds++
+		}
+		if x.sampled {
+			f.Sampled += x.h.Party
+			f.SampledHouseholds++
+		} else {
+			not = append(not, x.h)
+		}
+		figs[x.h.Building] = f
+	}
+	if not == nil {
+		not = []Household{}
+	}
+	return figs, not, nil
+}
+
+// PreBooking is one row of a pre-booking CSV and its ticket, or why it
+// has none.
+type PreBooking struct {
+	Row     int      `json:"row"`
+	Name    string   `json:"name,omitempty"`
+	Booking *Booking `json:"booking,omitempty"`
+	Created bool     `json:"created"`
+	Error   *Error   `json:"error,omitempty"`
+}
+
+// PreBook books the households of a CSV (building,unit,room,party[,name];
+// a header row is skipped) for residents without phones. Pre-booked
+// tickets may use a window's walk-in share. Every row is checked before
+// any is booked; a row that finds no room gets an ErrFull in its result.
+// Booking is idempotent, so sending the same CSV again is safe.
+func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
+	if err := may(st, compound, RoleCoordinator); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, BadField("csv", "CSV 格式错误", err.Error())
+	}
+	type row struct {
+		n    int
+		h    Household
+		name string
+	}
+	var rows []row
+	for i, rec := range recs {
+		if i == 0 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "building") {
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		at := fmt.Sprintf("row %d", i+1)
+		if len(rec) < 4 {
+			return nil, BadField(at, "应有 楼号,单元,房号,人数[,姓名]", "want building,unit,room,party[,name]")
+		}
+		party, err := strconv.Atoi(strings.TrimSpace(rec[3]))
+		if err != nil {
+			party = 0
+		}
+		h := Household{Building: rec[0], Unit: rec[1], Room: rec[2], Party: party}
+		if err := s.validate(p, &h); err != nil {
+			var e *Error
+			errors.As(err, &e)
+			return nil, BadField(at+" "+e.Field, e.Message, e.MessageEn)
+		}
+		name := ""
+		if len(rec) > 4 {
+			name = strings.TrimSpace(rec[4])
+		}
+		rows = append(rows, row{i + 1, h, name})
+	}
+	if len(rows) == 0 {
+		return nil, BadField("csv", "没有住户", "no households")
+	}
+	out := make([]PreBooking, 0, len(rows))
+	for _, r := range rows {
+		b, created, err := s.book(ctx, compound, r.h, "paper")
+		pb := PreBooking{Row: r.n, Name: r.name, Booking: b, Created: created}
+		if errors.Is(err, ErrFull) {
+			pb.Error = ErrFull
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, pb)
+	}
+	return out, nil
+}

@@ -1,0 +1,811 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+// TestService runs the whole suite against a real redis-server and the
+// embedded store.
+func TestService(t *testing.T) {
+	for _, st := range queuetest.Stores() {
+		t.Run(st.Name, func(t *testing.T) {
+			for _, c := range suite {
+				t.Run(c.name, func(t *testing.T) { c.run(t, st) })
+			}
+		})
+	}
+}
+
+var suite = []struct {
+	name string
+	run  func(t *testing.T, st queuetest.Store)
+}{
+	{"BookAndRepeat", testBookAndRepeat},
+	{"BookBadInput", testBookBadInput},
+	{"WalkinShare", testWalkinShare},
+	{"Concurrent500", testConcurrent500},
+	{"ConcurrentMixedParties", testConcurrentMixed},
+	{"ConcurrentTwoInstances", testConcurrentTwoInstances},
+	{"Forgery", testForgery},
+	{"Staff", testStaff},
+	{"CheckInRefusals", testCheckInRefusals},
+	{"LineFull", testLineFull},
+	{"CallNoShowSampled", testCallNoShowSampled},
+	{"Cancel", testCancel},
+	{"RainSwitch", testRainSwitch},
+	{"Coverage", testCoverage},
+	{"PreBook", testPreBook},
+	{"StoreStopped", testStoreStopped},
+	{"Events", testEvents},
+}
+
+var ctx = context.Background()
+
+func hh(b, u, room string, party int) queue.Household {
+	return queue.Household{Building: b, Unit: u, Room: room, Party: party}
+}
+
+// checkInvariants checks the store against the tickets: every window's
+// booked count is the sum of its live tickets' parties and within the
+// plan's capacity, every live household has one ticket.
+func checkInvariants(t *testing.T, c redis.UniversalClient, p *queue.Plan) {
+	t.Helper()
+	k := "natq:{" + p.Compound.ID + "}"
+	win, err := c.HGetAll(ctx, k+":r:"+p.Date+":win").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := c.ZRange(ctx, k+":r:"+p.Date+":order", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]int{}
+	live := map[string]string{}
+	for _, id := range ids {
+		v, _ := c.HMGet(ctx, k+":tk", id+":st", id+":w", id+":party", id+":hh").Result()
+		st, w, party := v[0].(string), v[1].(string), v[2].(string)
+		n, _ := strconv.Atoi(party)
+		if st != "cancelled" && st != "no_show" {
+			sum[w] += n
+			if other, ok := live[v[3].(string)]; ok {
+				t.Errorf("household %s has live tickets %s and %s", v[3], other, id)
+			}
+			live[v[3].(string)] = id
+		}
+	}
+	for _, w := range p.Windows {
+		i := strconv.Itoa(w.Index)
+		got, _ := strconv.Atoi(win[i+":booked"])
+		if got != sum[i] {
+			t.Errorf("window %d: booked counter %d, tickets hold %d", w.Index, got, sum[i])
+		}
+		if got > w.Capacity {
+			t.Errorf("window %d: booked %d > capacity %d", w.Index, got, w.Capacity)
+		}
+	}
+	idx, _ := c.HGetAll(ctx, k+":r:"+p.Date+":hh").Result()
+	if len(idx) != len(live) {
+		t.Errorf("household index has %d entries, %d live tickets", len(idx), len(live))
+	}
+}
+
+func testBookAndRepeat(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	b, created, err := s.Book(ctx, "c1", hh("b2", "1", "301", 3))
+	if err != nil || !created {
+		t.Fatalf("Book = %v, %v, %v", b, created, err)
+	}
+	if b.Site != "s2" || !b.Window.Start.Equal(queuetest.At(7, 0)) || b.Party != 3 || b.URL != "https://natq.test/t/"+b.Ticket {
+		t.Errorf("Book = %+v, want s2 at 07:00 for 3", b)
+	}
+	again, created, err := s.Book(ctx, "c1", hh(" b2", "1", "301 ", 2))
+	if err != nil || created || again.Ticket != b.Ticket {
+		t.Errorf("Book again = %v, %v, %v, want the same ticket, not created", again, created, err)
+	}
+	u2, _, err := s.Book(ctx, "c1", hh("b2", "2", "301", 1))
+	if err != nil || !u2.Window.Start.Equal(queuetest.At(7, 15)) {
+		t.Errorf("Book(unit 2) = %+v, %v, want the 07:15 window of unit 2", u2, err)
+	}
+	tv, err := s.Ticket(ctx, b.Ticket)
+	if err != nil || tv.State != "booked" || tv.Household.Room != "301" || tv.SiteName != "会所门廊" {
+		t.Errorf("Ticket = %+v, %v", tv, err)
+	}
+	if _, _, err := s.Book(ctx, "nope", hh("b2", "1", "1", 1)); !errors.Is(err, queue.ErrNoCompound) {
+		t.Errorf("Book(unknown compound) = %v, want ErrNoCompound", err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+func testBookBadInput(t *testing.T, st queuetest.Store) {
+	s, _ := queuetest.Service(t, st.Client(t), nil)
+	for _, c := range []struct {
+		h     queue.Household
+		field string
+	}{
+		{hh("", "1", "101", 1), "building"},
+		{hh("b9", "1", "101", 1), "building"},
+		{hh("b2", "9", "101", 1), "unit"},
+		{hh("b2", "", "101", 1), "unit"},
+		{hh("b1", "1", "", 1), "room"},
+		{hh("b1", "1", "1|2", 1), "room"},
+		{hh("b1", "1", "101", 0), "party"},
+		{hh("b1", "1", "101", 9), "party"},
+	} {
+		_, _, err := s.Book(ctx, "c1", c.h)
+		var e *queue.Error
+		if !errors.As(err, &e) || e.Code != "bad_input" || e.Field != c.field {
+			t.Errorf("Book(%+v) = %v, want bad_input naming %q", c.h, err, c.field)
+		}
+	}
+}
+
+func testWalkinShare(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, nil) // default 10%: 37 -> 33 online
+	n := 0
+	for i := 0; ; i++ {
+		_, _, err := s.Book(ctx, "c1", hh("b4", "", fmt.Sprint(i), 1))
+		if errors.Is(err, queue.ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 33 {
+		t.Errorf("online seats in a window of 37 with 10%% kept = %d, want 33", n)
+	}
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	res, err := s.PreBook(ctx, coord, "c1", strings.NewReader("building,unit,room,party\nb4,,p1,3\nb4,,p2,1\nb4,,p3,1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Error != nil || res[1].Error != nil || res[2].Error == nil || res[2].Error.Code != "full" {
+		t.Errorf("PreBook into the walk-in share = %+v, want rows 1-2 booked (to 37) and row 3 full", res)
+	}
+	cs, _ := s.Compound(ctx, "c1")
+	for _, site := range cs.Sites {
+		for _, w := range site.Windows {
+			if w.Index == 5 && (w.Booked != 37 || w.Capacity != 37 || w.Online != 33) {
+				t.Errorf("window 5 = %+v, want capacity 37, online 33, booked 37", w)
+			}
+		}
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+// book500 books 500 households of b4 concurrently on the services, in
+// turn, and checks that exactly the window's seats were given.
+func book500(t *testing.T, c redis.UniversalClient, svcs []*queue.Service, party func(i int) int) {
+	singles := party(1) == 1 && party(2) == 1
+	var wg sync.WaitGroup
+	type result struct {
+		b   *queue.Booking
+		err error
+		p   int
+	}
+	res := make([]result, 500)
+	start := make(chan struct{})
+	for i := range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			p := party(i)
+			b, _, err := svcs[i%len(svcs)].Book(ctx, "c1", hh("b4", "", fmt.Sprintf("r%03d", i), p))
+			res[i] = result{b, err, p}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	seats, full := 0, 0
+	tickets := map[string]bool{}
+	var refused []int
+	for i, r := range res {
+		switch {
+		case r.err == nil:
+			if tickets[r.b.Ticket] {
+				t.Errorf("ticket %s given twice", r.b.Ticket)
+			}
+			tickets[r.b.Ticket] = true
+			seats += r.p
+		case errors.Is(r.err, queue.ErrFull):
+			full++
+			refused = append(refused, r.p)
+		default:
+			t.Errorf("household %d: %v", i, r.err)
+		}
+	}
+	if seats > 37 {
+		t.Errorf("%d seats booked in windows holding 37", seats)
+	}
+	for _, p := range refused {
+		if p <= 37-seats {
+			t.Errorf("a party of %d was refused while %d seats were free", p, 37-seats)
+		}
+	}
+	if singles && (seats != 37 || full != 463) {
+		t.Errorf("booked %d seats, %d full; want exactly 37 and 463 full", seats, full)
+	}
+	t.Logf("%d tickets, %d seats, %d refused as full", len(tickets), seats, full)
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+func noShare(o *queue.Options) { o.WalkinShare = 0 }
+
+func testConcurrent500(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, noShare)
+	book500(t, c, []*queue.Service{s}, func(int) int { return 1 })
+}
+
+func testConcurrentMixed(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, noShare)
+	book500(t, c, []*queue.Service{s}, func(i int) int { return 1 + i*7%5 })
+}
+
+func testConcurrentTwoInstances(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	c2 := redis.NewClient(&redis.Options{Addr: st.Addr(c), PoolSize: 64})
+	defer c2.Close()
+	s1, _ := queuetest.Service(t, c, noShare)
+	s2, _ := queuetest.Service(t, c2, noShare)
+	book500(t, c, []*queue.Service{s1, s2}, func(int) int { return 1 })
+}
+
+// commandCounter counts the commands a client sends.
+type commandCounter struct{ n atomic.Int64 }
+
+func (h *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(int64(len(cmds))); return next(ctx, cmds) }
+}
+
+// Forged reports a table of altered, truncated and random tickets made from
+// a good one.
+func Forged(good string) map[string]string {
+	other, _ := qr.NewSigner([]byte("some-other-secret-0123456789"))
+	flip := []byte(good)
+	flip[len(flip)-2] ^= 0x01
+	dot := strings.LastIndexByte(good, '.')
+	id := good[strings.LastIndexByte(good[:dot], '.')+1 : dot]
+	next, _ := strconv.ParseUint(id, 36, 64)
+	return map[string]string{
+		"empty":          "",
+		"truncated":      good[:len(good)-3],
+		"one char less":  good[:len(good)-1],
+		"no mac":         good[:dot],
+		"flipped bit":    string(flip),
+		"next id":        strings.Replace(good, "."+id+".", "."+strconv.FormatUint(next+1, 36)+".", 1),
+		"other compound": "c2" + good[2:],
+		"other secret":   other.Sign("c1", next),
+		"random":         "Zm9yZ2VkLXRpY2tldC1yYW5kb20",
+		"garbage":        "../../etc/passwd",
+		"appended":       good + "A",
+	}
+}
+
+func testForgery(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	b, _, err := s.Book(ctx, "c1", hh("b1", "", "101", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marshal := staff(t, s, "c1", queue.RoleMarshal)
+	hook := &commandCounter{}
+	c.AddHook(hook)
+	for name, tok := range Forged(b.Ticket) {
+		t.Run(name, func(t *testing.T) {
+			before := hook.n.Load()
+			if _, err := s.Ticket(ctx, tok); !errors.Is(err, queue.ErrNotFound) {
+				t.Errorf("Ticket(%q) = %v, want ErrNotFound", tok, err)
+			}
+			if _, err := s.Cancel(ctx, tok); !errors.Is(err, queue.ErrNotFound) {
+				t.Errorf("Cancel(%q) = %v, want ErrNotFound", tok, err)
+			}
+			if _, err := s.Sampled(ctx, marshal, tok, ""); !errors.Is(err, queue.ErrNotFound) {
+				t.Errorf("Sampled(%q) = %v, want ErrNotFound", tok, err)
+			}
+			if _, err := s.WatchTicket(ctx, tok); !errors.Is(err, queue.ErrNotFound) {
+				t.Errorf("WatchTicket(%q) = %v, want ErrNotFound", tok, err)
+			}
+			if n := hook.n.Load() - before; n != 0 {
+				t.Errorf("forged ticket %q sent %d commands to the store, want 0", tok, n)
+			}
+		})
+	}
+	if tv, err := s.Ticket(ctx, b.Ticket); err != nil || tv.State != "booked" {
+		t.Errorf("Ticket(good) = %v, %v", tv, err)
+	}
+}
+
+func staff(t *testing.T, s *queue.Service, compound, role string) *queue.Staff {
+	t.Helper()
+	tok, err := s.AddStaff(ctx, compound, "张三", role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Authenticate(ctx, tok)
+	if err != nil || st.Compound != compound || st.Role != role {
+		t.Fatalf("Authenticate(%q) = %+v, %v", tok, st, err)
+	}
+	return st
+}
+
+func testStaff(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	tok, err := s.AddStaff(ctx, "c1", "李四", queue.RoleCoordinator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := c.HGetAll(ctx, "natq:{c1}:staff").Result()
+	for k, v := range all {
+		if strings.Contains(k+v, tok[3:]) {
+			t.Errorf("store keeps the token itself: %s=%s", k, v)
+		}
+	}
+	for _, bad := range []string{"", "c1", "c1.", tok + "x", "c2" + tok[2:], "c1.AAAA"} {
+		if _, err := s.Authenticate(ctx, bad); !errors.Is(err, queue.ErrUnauthorized) {
+			t.Errorf("Authenticate(%q) = %v, want ErrUnauthorized", bad, err)
+		}
+	}
+	for _, c := range []struct{ compound, name, role, field string }{
+		{"c 1", "a", "marshal", "compound"}, {"c1", "", "marshal", "name"}, {"c1", "a", "boss", "role"},
+	} {
+		_, err := s.AddStaff(ctx, c.compound, c.name, c.role)
+		var e *queue.Error
+		if !errors.As(err, &e) || e.Field != c.field {
+			t.Errorf("AddStaff(%q, %q, %q) = %v, want bad input naming %s", c.compound, c.name, c.role, err, c.field)
+		}
+	}
+	marshal := staff(t, s, "c1", queue.RoleMarshal)
+	other := staff(t, s, "c2", queue.RoleCoordinator)
+	if _, err := s.SwitchVariant(ctx, marshal, "c1", "wet"); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("SwitchVariant(marshal) = %v, want ErrForbidden", err)
+	}
+	if _, err := s.SwitchVariant(ctx, other, "c1", "wet"); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("SwitchVariant(other compound) = %v, want ErrForbidden", err)
+	}
+	if _, err := s.SwitchVariant(ctx, nil, "c1", "wet"); !errors.Is(err, queue.ErrUnauthorized) {
+		t.Errorf("SwitchVariant(nobody) = %v, want ErrUnauthorized", err)
+	}
+	if _, err := s.CheckIn(ctx, staff(t, s, "c2", queue.RoleMarshal), "s1", "x"); err == nil {
+		t.Errorf("CheckIn(other compound's marshal, forged) = nil")
+	}
+}
+
+// bookAt books one household and returns its token.
+func bookAt(t *testing.T, s *queue.Service, h queue.Household) string {
+	t.Helper()
+	b, _, err := s.Book(ctx, "c1", h)
+	if err != nil {
+		t.Fatalf("Book(%+v): %v", h, err)
+	}
+	return b.Ticket
+}
+
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	var e *queue.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Errorf("%s = %v, want %s", what, err, code)
+	}
+}
+
+func testCheckInRefusals(t *testing.T, st queuetest.Store) {
+	s, clk := queuetest.Service(t, st.Client(t), nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	tok := bookAt(t, s, hh("b1", "", "101", 2)) // s1 07:00-07:15
+	_, err := s.CheckIn(ctx, m, "s1", tok)
+	wantCode(t, "CheckIn at 06:00", err, "too_early")
+	clk.Set(queuetest.At(6, 55))
+	_, err = s.CheckIn(ctx, m, "s2", tok)
+	wantCode(t, "CheckIn at the wrong site", err, "wrong_site")
+	if err != nil && !strings.Contains(err.Error(), "s1") {
+		t.Errorf("wrong_site = %v, want it to name s1", err)
+	}
+	_, err = s.CheckIn(ctx, m, "zz", tok)
+	wantCode(t, "CheckIn at no site", err, "no_site")
+	_, err = s.CheckIn(ctx, staff(t, s, "c2", queue.RoleMarshal), "s1", tok)
+	wantCode(t, "CheckIn by another compound's marshal", err, "forbidden")
+	tv, err := s.CheckIn(ctx, m, "s1", tok)
+	if err != nil || tv.State != "checked_in" || tv.Ahead != 0 {
+		t.Fatalf("CheckIn = %+v, %v", tv, err)
+	}
+	if tv, err = s.CheckIn(ctx, m, "s1", tok); err != nil || tv.State != "checked_in" {
+		t.Errorf("CheckIn again = %+v, %v, want checked_in", tv, err)
+	}
+	late := bookAt(t, s, hh("b1", "", "102", 1))
+	clk.Set(queuetest.At(7, 31))
+	_, err = s.CheckIn(ctx, m, "s1", late)
+	wantCode(t, "CheckIn after window+grace", err, "too_late")
+	if _, err := s.Sampled(ctx, m, tok, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CheckIn(ctx, m, "s1", tok)
+	wantCode(t, "CheckIn after sampling", err, "already_sampled")
+}
+
+func testLineFull(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, noShare)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	// s1's line holds 40; b1 books 37 + 37 over two windows.
+	var toks []string
+	for i := 0; i < 10; i++ {
+		toks = append(toks, bookAt(t, s, hh("b1", "", fmt.Sprint(i), 4)))
+	}
+	clk.Set(queuetest.At(7, 14))
+	in := 0
+	for _, tok := range toks {
+		tv, err := s.CheckIn(ctx, m, "s1", tok)
+		if err != nil {
+			wantCode(t, "CheckIn past the line", err, "line_full")
+			if !strings.Contains(err.(*queue.Error).Message, "楼") {
+				t.Errorf("line_full message %q does not tell to hold arrivals at the building", err.(*queue.Error).Message)
+			}
+			continue
+		}
+		in += tv.Party
+	}
+	if in != 40 {
+		t.Errorf("people admitted to a 40-marker line = %d, want 40", in)
+	}
+	cs, _ := s.Compound(ctx, "c1")
+	for _, site := range cs.Sites {
+		if site.ID == "s1" && site.Variant == "dry" && site.InLine != 40 {
+			t.Errorf("s1 in line = %d, want 40", site.InLine)
+		}
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+func testCallNoShowSampled(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	a := bookAt(t, s, hh("b1", "", "101", 2))
+	b := bookAt(t, s, hh("b1", "", "102", 3))
+	d := bookAt(t, s, hh("b1", "", "103", 6))
+	clk.Set(queuetest.At(7, 1))
+	for _, tok := range []string{b, a, d} {
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(clk.Now().Add(time.Second))
+	}
+	if tv, _ := s.Ticket(ctx, d); tv.Ahead != 5 {
+		t.Errorf("people ahead of the third = %d, want 5", tv.Ahead)
+	}
+	// b came first: called first; it does not answer three times.
+	for i := 1; i <= 3; i++ {
+		tv, err := s.CallNext(ctx, m, "s1")
+		if err != nil || tv.Ticket != b || tv.State != "called" || tv.Calls != i {
+			t.Fatalf("CallNext #%d = %+v, %v, want b called %d times", i, tv, err, i)
+		}
+		r, err := s.NoShow(ctx, m, b)
+		if err != nil || r.NoShow != (i == 3) {
+			t.Fatalf("NoShow #%d = %+v, %v", i, r, err)
+		}
+	}
+	if tv, _ := s.Ticket(ctx, b); tv.State != "no_show" {
+		t.Errorf("b = %s, want no_show", tv.State)
+	}
+	_, err := s.NoShow(ctx, m, a)
+	wantCode(t, "NoShow before a call", err, "not_called")
+	tv, err := s.CallNext(ctx, m, "s1")
+	if err != nil || tv.Ticket != a {
+		t.Fatalf("CallNext = %v, %v, want a", tv, err)
+	}
+	if tv, err = s.Sampled(ctx, m, a, "T001"); err != nil || tv.State != "sampled" || tv.Tube != "T001" || tv.SampledAt == nil {
+		t.Fatalf("Sampled = %+v, %v", tv, err)
+	}
+	_, err = s.Sampled(ctx, m, a, "T001")
+	wantCode(t, "Sampled twice", err, "already_sampled")
+	_, err = s.Sampled(ctx, m, d, "T001") // 2 + 6 = 8 fits
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := bookAt(t, s, hh("b1", "", "104", 3))
+	_, err = s.Sampled(ctx, m, e, "T001") // 8 + 3 > 10
+	wantCode(t, "Sampled into a full tube", err, "tube_full")
+	tube, err := s.Tube(ctx, m, "c1", "T001")
+	if err != nil || len(tube) != 2 {
+		t.Errorf("Tube(T001) = %d tickets, %v, want 2", len(tube), err)
+	}
+	_, err = s.CallNext(ctx, m, "s1")
+	wantCode(t, "CallNext on an empty line", err, "line_empty")
+	cs, _ := s.Compound(ctx, "c1")
+	for _, site := range cs.Sites {
+		if site.ID == "s1" && site.Variant == "dry" {
+			if site.InLine != 0 || site.Windows[0].Sampled != 8 || site.Windows[0].CheckedIn != 11 {
+				t.Errorf("s1 = %+v, want empty line, 8 sampled, 11 checked in", site)
+			}
+		}
+	}
+	// b's household may book again after its no-show.
+	if again, created, err := s.Book(ctx, "c1", hh("b1", "", "102", 3)); err != nil || !created || again.Ticket == b {
+		t.Errorf("Book after no-show = %v, %v, %v, want a new ticket", again, created, err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+func testCancel(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, noShare)
+	var toks []string
+	for i := 0; i < 37; i++ {
+		toks = append(toks, bookAt(t, s, hh("b4", "", fmt.Sprint(i), 1)))
+	}
+	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "x", 1)); !errors.Is(err, queue.ErrFull) {
+		t.Fatalf("Book into a full window = %v, want ErrFull", err)
+	}
+	tv, err := s.Cancel(ctx, toks[5])
+	if err != nil || tv.State != "cancelled" {
+		t.Fatalf("Cancel = %+v, %v", tv, err)
+	}
+	_, err = s.Cancel(ctx, toks[5])
+	wantCode(t, "Cancel twice", err, "final")
+	if _, created, err := s.Book(ctx, "c1", hh("b4", "", "x", 1)); err != nil || !created {
+		t.Errorf("Book after a cancel = %v, %v, want the freed seat", created, err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+func testRainSwitch(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, noShare)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	var order []string
+	for i := 0; i < 30; i++ { // b1: 74 seats dry (37+37), wet 25+25+30
+		tok := bookAt(t, s, hh("b1", "", fmt.Sprint(i), 1+i%4))
+		order = append(order, tok)
+	}
+	for i := 0; i < 8; i++ {
+		order = append(order, bookAt(t, s, hh("b2", fmt.Sprint(1+i%2), fmt.Sprint(i), 2)))
+	}
+	order = append(order, bookAt(t, s, hh("b3", "", "1", 4)), bookAt(t, s, hh("b4", "", "1", 1)))
+	clk.Set(queuetest.At(6, 58))
+	if _, err := s.CheckIn(ctx, m, "s1", order[0]); err != nil {
+		t.Fatal(err)
+	}
+	watch, err := s.WatchTicket(ctx, order[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SwitchVariant(ctx, coord, "c1", "wet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Moved) != len(order) {
+		t.Errorf("moved %d tickets, want %d", len(res.Moved), len(order))
+	}
+	p := queuetest.Plan(t, "c1.plan.geojson")
+	used := map[int]int{}
+	last := map[string]time.Time{}
+	for i, tok := range order {
+		tv, err := s.Ticket(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tv.Variant != "wet" || tv.State != "booked" {
+			t.Errorf("ticket %d = %s %s, want booked in wet", i, tv.Variant, tv.State)
+		}
+		var w *queue.Window
+		for j := range p.Windows {
+			if p.Windows[j].Index == tv.WindowIdx {
+				w = &p.Windows[j]
+			}
+		}
+		if w == nil || w.Variant != "wet" || w.Site != tv.Site || !w.Start.Equal(tv.Window.Start) {
+			t.Fatalf("ticket %d in window %d (%v), not a wet window of its site", i, tv.WindowIdx, w)
+		}
+		used[w.Index] += tv.Party
+		if tv.Window.Start.Before(last[tv.Household.Building]) {
+			t.Errorf("ticket %d (%s) at %v, before an earlier booking's %v: order lost", i, tv.Household.Building, tv.Window.Start, last[tv.Household.Building])
+		}
+		last[tv.Household.Building] = tv.Window.Start
+	}
+	for _, w := range p.Windows {
+		if used[w.Index] > w.Capacity {
+			t.Errorf("wet window %d holds %d > capacity %d", w.Index, used[w.Index], w.Capacity)
+		}
+	}
+	select {
+	case ev := <-watch:
+		if !strings.Contains(string(ev), `"moved"`) {
+			t.Errorf("holder told %s, want a moved event", ev)
+		}
+	case <-time.After(time.Second):
+		t.Errorf("holder not told of the move within a second")
+	}
+	if again, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil || len(again.Moved) != 0 {
+		t.Errorf("SwitchVariant(wet) again = %v, %v, want nothing moved", again, err)
+	}
+	if v, _ := s.Variant(ctx, "c1"); v != "wet" {
+		t.Errorf("Variant = %s, want wet", v)
+	}
+	b, _, err := s.Book(ctx, "c1", hh("b1", "", "new", 1))
+	if err != nil || b.Site != "s2" {
+		t.Errorf("Book after the switch = %+v, %v, want a wet window at s2", b, err)
+	}
+	checkInvariants(t, c, p)
+	// Back to dry: everyone fits again.
+	if _, err := s.SwitchVariant(ctx, coord, "c1", "dry"); err != nil {
+		t.Errorf("SwitchVariant(dry) = %v", err)
+	}
+	checkInvariants(t, c, p)
+	_, err = s.SwitchVariant(ctx, coord, "c1", "snow")
+	wantCode(t, "SwitchVariant(snow)", err, "bad_input")
+}
+
+func testCoverage(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	a := bookAt(t, s, hh("b1", "", "101", 2))
+	bookAt(t, s, hh("b1", "", "102", 3))
+	clk.Set(queuetest.At(7, 0))
+	if _, err := s.Sampled(ctx, coord, a, ""); err != nil {
+		t.Fatal(err)
+	}
+	cov, err := s.Coverage(ctx, coord, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1 := cov.Buildings[0]
+	if b1.Building != "b1" || b1.Expected != 80 || b1.Booked != 5 || b1.Sampled != 2 || b1.SampledHouseholds != 1 || b1.UnbookedHouseholds != 28 {
+		t.Errorf("coverage b1 = %+v", b1)
+	}
+	if len(cov.NotSampled) != 1 || cov.NotSampled[0].Room != "102" {
+		t.Errorf("not sampled = %+v, want room 102", cov.NotSampled)
+	}
+	// The next round: the figures of this one are shown beside it.
+	if err := s.OpenRound(ctx, queuetest.Plan(t, "c1-next.plan.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	cov, err = s.Coverage(ctx, coord, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cov.Round != "2026-12-03" || cov.Previous != "2026-12-01" || cov.Buildings[0].Previous == nil || cov.Buildings[0].Previous.Sampled != 2 || cov.Buildings[0].Booked != 0 {
+		t.Errorf("coverage next round = %+v (previous %+v)", cov, cov.Buildings[0].Previous)
+	}
+	_, err = s.Coverage(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1")
+	wantCode(t, "Coverage(marshal)", err, "forbidden")
+}
+
+func testPreBook(t *testing.T, st queuetest.Store) {
+	s, _ := queuetest.Service(t, st.Client(t), nil)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	res, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b1,,101,1,王奶奶\nb2,2,502,2\n"))
+	if err != nil || len(res) != 2 || res[0].Booking == nil || res[0].Name != "王奶奶" || !res[0].Created {
+		t.Fatalf("PreBook = %+v, %v", res, err)
+	}
+	again, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b1,,101,1,王奶奶\nb2,2,502,2\n"))
+	if err != nil || again[0].Booking.Ticket != res[0].Booking.Ticket || again[0].Created {
+		t.Errorf("PreBook again = %+v, %v, want the same tickets", again, err)
+	}
+	for csv, field := range map[string]string{
+		"b1,,101\n":          "row 1",
+		"b1,,101,1\nb9,,1,1": "row 2 building",
+		"b1,,101,x\n":        "row 1 party",
+		"":                   "csv",
+	} {
+		_, err := s.PreBook(ctx, coord, "c1", strings.NewReader(csv))
+		var e *queue.Error
+		if !errors.As(err, &e) || e.Field != field {
+			t.Errorf("PreBook(%q) = %v, want bad input naming %q", csv, err, field)
+		}
+	}
+}
+
+func testStoreStopped(t *testing.T, st queuetest.Store) {
+	c, stop, start := st.Stoppable(t)
+	s, _ := queuetest.Service(t, c, noShare)
+	for i := 0; i < 5; i++ {
+		bookAt(t, s, hh("b4", "", fmt.Sprint(i), 1))
+	}
+	// Book concurrently while the store goes away.
+	var wg sync.WaitGroup
+	var unavailable atomic.Int64
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * time.Millisecond)
+			_, _, err := s.Book(ctx, "c1", hh("b4", "", fmt.Sprint("m", i), 1))
+			if errors.Is(err, queue.ErrUnavailable) {
+				unavailable.Add(1)
+			} else if err != nil && !errors.Is(err, queue.ErrFull) {
+				t.Errorf("Book while stopping = %v", err)
+			}
+		}()
+	}
+	time.Sleep(15 * time.Millisecond)
+	stop()
+	wg.Wait()
+	_, _, err := s.Book(ctx, "c1", hh("b4", "", "down", 1))
+	if !errors.Is(err, queue.ErrUnavailable) {
+		t.Errorf("Book with the store stopped = %v, want ErrUnavailable", err)
+	}
+	var e *queue.Error
+	if !errors.As(err, &e) || !strings.Contains(e.MessageEn, "Redis") {
+		t.Errorf("unavailable error %v does not say the store is down", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, queue.ErrUnavailable) {
+		t.Errorf("Ping with the store stopped = %v", err)
+	}
+	start()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Ping(ctx) != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "up", 1)); err != nil {
+		t.Errorf("Book after the store is back = %v", err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+	t.Logf("%d of 40 bookings got unavailable while the store stopped", unavailable.Load())
+}
+
+func testEvents(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	tok := bookAt(t, s, hh("b1", "", "101", 2))
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A second instance on its own connection serves the listeners.
+	c2 := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
+	defer c2.Close()
+	s2, _ := queuetest.Service(t, c2, nil)
+	tick, err := s2.WatchTicket(wctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := s2.WatchSite(wctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(queuetest.At(7, 0))
+	sent := time.Now()
+	if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+		t.Fatal(err)
+	}
+	var lat []time.Duration
+	for _, ch := range []<-chan []byte{tick, site} {
+		select {
+		case ev := <-ch:
+			lat = append(lat, time.Since(sent))
+			if !strings.Contains(string(ev), `"checked_in"`) {
+				t.Errorf("event %s, want checked_in", ev)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("no event within a second")
+		}
+	}
+	t.Logf("event latency: ticket %v, site %v", lat[0], lat[1])
+}

@@ -1,0 +1,82 @@
+-- switch.lua: move a round onto another weather variant. Every ticket still
+-- to be sampled (booked, checked in or called), in booking order, gets the
+-- earliest window of the new variant that calls its building (and unit),
+-- has not ended and has room for its party, preferring (1) one that starts
+-- no earlier than the window given to the building's previous ticket (so
+-- booking order is kept) and does not end before the ticket's old window
+-- started (nobody is asked to come earlier), then (2) one that keeps order
+-- only, then (3) any. Tickets in a line go back to booked: they check in
+-- again at their new site. All is computed before anything is written:
+-- when a ticket has no room anywhere nothing changes.
+-- KEYS[1] round state hash, KEYS[2] tickets hash, KEYS[3] booking order
+-- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
+-- occupancy hash
+-- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
+-- tuples of 5: window index, site, seats, start ms, end ms; then the number
+-- of groups g, then g pairs: "building|unit" (unit "" for the whole
+-- building) and that group's window indexes, comma-separated, by start.
+-- returns {} when already on the variant, else a flat list of
+-- id, old window, new window for every moved ticket; or an error reply
+-- "NOROUND" or "NO_ROOM <ticket id>".
+local cur = redis.call('HGET', KEYS[1], 'variant')
+if not cur then return redis.error_reply('NOROUND') end
+if cur == ARGV[2] then return {} end
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[3])
+local win = {}
+for i = 0, n - 1 do
+  local b = 4 + i * 5
+  local w = ARGV[b]
+  win[w] = {site = ARGV[b + 1], cap = tonumber(ARGV[b + 2]), ws = ARGV[b + 3], we = ARGV[b + 4],
+    used = tonumber(redis.call('HGET', KEYS[4], w .. ':booked') or '0')}
+end
+local groups = {}
+local gb = 4 + n * 5
+for i = 0, tonumber(ARGV[gb]) - 1 do
+  local list = {}
+  for w in string.gmatch(ARGV[gb + 2 + i * 2], '[^,]+') do list[#list + 1] = w end
+  groups[ARGV[gb + 1 + i * 2]] = list
+end
+local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+local moves = {}
+local cursor = {} -- building -> start of its last ticket's new window
+for _, id in ipairs(ids) do
+  local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws')
+  local st = f[1]
+  if st == 'booked' or st == 'checked_in' or st == 'called' then
+    local list = groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or {}
+    local party, oldstart = tonumber(f[4]), tonumber(f[6])
+    local floor = cursor[f[2]] or 0
+    local pick, second, third = nil, nil, nil
+    for _, w in ipairs(list) do
+      local x = win[w]
+      if x and tonumber(x.we) > now and x.used + party <= x.cap then
+        local ws = tonumber(x.ws)
+        if ws >= floor and tonumber(x.we) > oldstart then pick = w break end
+        if ws >= floor and not second then second = w end
+        if not third then third = w end
+      end
+    end
+    pick = pick or second or third
+    if not pick then return redis.error_reply('NO_ROOM ' .. id) end
+    win[pick].used = win[pick].used + party
+    if tonumber(win[pick].ws) > floor then cursor[f[2]] = tonumber(win[pick].ws) end
+    moves[#moves + 1] = {id, f[5], pick, party}
+  end
+end
+local out = {}
+for _, m in ipairs(moves) do
+  local id, old, new, party = m[1], m[2], m[3], m[4]
+  local x = win[new]
+  redis.call('HINCRBY', KEYS[4], old .. ':booked', -party)
+  redis.call('HINCRBY', KEYS[4], new .. ':booked', party)
+  redis.call('HSET', KEYS[2], id .. ':st', 'booked', id .. ':v', ARGV[2], id .. ':w', new,
+    id .. ':site', x.site, id .. ':ws', x.ws, id .. ':we', x.we, id .. ':calls', '0')
+  redis.call('HDEL', KEYS[2], id .. ':ci', id .. ':called')
+  out[#out + 1] = id
+  out[#out + 1] = old
+  out[#out + 1] = new
+end
+redis.call('DEL', KEYS[5], KEYS[6])
+redis.call('HSET', KEYS[1], 'variant', ARGV[2], 'switched', ARGV[1])
+return out
