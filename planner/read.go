@@ -96,10 +96,10 @@ func readGeoJSON(name string, data []byte) (*Source, error) {
 	for i, raw := range head.Features {
 		f, err := geojson.UnmarshalFeature(raw)
 		if err != nil {
-			return nil, inputErrorf("%s: feature %d is not a valid GeoJSON feature: %v", name, i, err)
+			return nil, inputErrorf("%s: feature %d (counting from 0) is not a valid GeoJSON feature: %v", name, i, err)
 		}
 		if f.Geometry == nil {
-			src.warnings = append(src.warnings, fmt.Sprintf("feature %d has no geometry: ignored", i))
+			src.warnings = append(src.warnings, fmt.Sprintf("feature %d (counting from 0) has no geometry: ignored", i))
 			continue
 		}
 		tags := make(map[string]string, len(f.Properties))
@@ -269,7 +269,7 @@ func (s *Source) check() error {
 	for i := range s.features {
 		f := &s.features[i]
 		if bad, ok := firstBadCoord(f.geom); ok {
-			return inputErrorf("%s: feature %s has coordinates (%g, %g), which are not longitude/latitude; "+
+			return inputErrorf("%s: feature %s has coordinates (%.10g, %.10g), which are not longitude/latitude; "+
 				"the file looks projected (for example EPSG:3857 metres): export it as WGS84 lon/lat (EPSG:4326), as RFC 7946 GeoJSON requires",
 				s.Name, f.label(), bad[0], bad[1])
 		}
@@ -277,7 +277,7 @@ func (s *Source) check() error {
 			continue
 		}
 		if j, dup := seen[f.id]; dup {
-			return inputErrorf("%s: features %d and %d both have the id %q; ids must be unique", s.Name, s.features[j].index, f.index, f.id)
+			return inputErrorf("%s: features %d and %d (counting from 0) both have the id %q; ids must be unique", s.Name, s.features[j].index, f.index, f.id)
 		}
 		seen[f.id] = i
 	}
