@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// natq runs the command in-process and returns its exit status and output.
+func natq(t *testing.T, args ...string) (status int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	status = run(context.Background(), e, args)
+	return status, out.String(), errb.String()
+}
+
+// at turns metres east and north of a point in Shanghai into a GeoJSON
+// position, close enough to true metres for these fixtures.
+func at(x, y float64) string {
+	return fmt.Sprintf("[%.7f,%.7f]", 121.47+x/95340, 31.23+y/110900)
+}
+
+// rect is a closed counter-clockwise GeoJSON ring.
+func rect(x0, y0, x1, y1 float64) string {
+	return "[" + at(x0, y0) + "," + at(x1, y0) + "," + at(x1, y1) + "," + at(x0, y1) + "," + at(x0, y0) + "]"
+}
+
+func feature(id, geomType, coords, props string) string {
+	idPart := ""
+	if id != "" {
+		idPart = fmt.Sprintf(`"id":%q,`, id)
+	}
+	return fmt.Sprintf(`{"type":"Feature",%s"geometry":{"type":%q,"coordinates":%s},"properties":{%s}}`, idPart, geomType, coords, props)
+}
+
+func collection(features ...string) string {
+	return `{"type":"FeatureCollection","features":[` + strings.Join(features, ",\n") + "]}\n"
+}
+
+// The parts of a small valid compound: one walkway, one building with its
+// door, one site.
+var (
+	compoundC1 = feature("c1", "Polygon", "["+rect(-200, -200, 200, 200)+"]", `"natq:compound":"yes","name":"测试小区"`)
+	walkwayW1  = feature("w1", "LineString", "["+at(-100, 0)+","+at(100, 0)+"]", `"highway":"footway"`)
+	buildingB1 = feature("b1", "Polygon", "["+rect(-20, 10, 20, 30)+"]", `"building":"residential","natq:residents":100`)
+	entranceE1 = feature("e1", "Point", at(0, 10), `"entrance":"yes"`)
+	siteS1     = feature("s1", "Polygon", "["+rect(60, -20, 90, -5)+"]", `"natq:site":"candidate","name":"球场"`)
+)
+
+func validCompound(extra ...string) string {
+	return collection(append([]string{compoundC1, walkwayW1, buildingB1, entranceE1, siteS1}, extra...)...)
+}
+
+// badInputs are files and flags natq plan must refuse with exit status 2
+// and a message naming the feature and what is wrong. Each file is the
+// small valid compound with one thing broken, unless it says otherwise.
+var badInputs = []struct {
+	name  string
+	file  string   // contents; "" with missing set means no file at all
+	flags []string // extra flags
+	want  []string // substrings of the message
+	// missing: do not write the file; osmHalf: the file is the first half
+	// of a real OSM export.
+	missing, osmHalf bool
+}{{
+	name: "not JSON",
+	file: `{"type":"FeatureCollection","features":[` + "\n" + buildingB1 + ",\n{oops",
+	want: []string{"compound.geojson", "is not valid JSON", "line 3"},
+}, {
+	name: "not a FeatureCollection",
+	file: buildingB1,
+	want: []string{"is a Feature, not a GeoJSON FeatureCollection"},
+}, {
+	name: "JSON without a type",
+	file: `{"features":[]}`,
+	want: []string{"JSON without a GeoJSON \"type\"", "not a GeoJSON FeatureCollection"},
+}, {
+	name: "projected coordinates",
+	file: collection(compoundC1, walkwayW1,
+		feature("b1", "Polygon", "[[[13522000,3662000],[13522040,3662000],[13522040,3662020],[13522000,3662020],[13522000,3662000]]]", `"building":"yes"`)),
+	want: []string{"feature b1", "(13522000, 3662000)", "not longitude/latitude", "EPSG:4326"},
+}, {
+	name: "empty file",
+	file: " \n",
+	want: []string{"compound.geojson is empty"},
+}, {
+	name:  "selected compound with no buildings",
+	file:  validCompound(feature("c2", "Polygon", "["+rect(300, 300, 400, 400)+"]", `"landuse":"residential","name":"空小区"`)),
+	flags: []string{"--compound", "c2"},
+	want:  []string{"空小区 (c2)", "has no buildings inside it"},
+}, {
+	name:  "building no walkway reaches, strict",
+	file:  validCompound(feature("b2", "Polygon", "["+rect(-20, 120, 20, 140)+"]", `"building":"residential","natq:residents":40`)),
+	flags: []string{"--strict"},
+	want:  []string{"building b2", "no walkway reaches it", "within 60 m", "--strict"},
+}, {
+	name: "entrance 50 m from any building",
+	file: validCompound(feature("e2", "Point", at(0, -40), `"entrance":"yes"`)),
+	want: []string{"entrance e2", "is not on a building", "b1, is 50 m away"},
+}, {
+	name: "self-intersecting building",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-10, 80)+","+at(-10, 50)+","+at(-50, 80)+","+at(-50, 50)+"]]", `"building":"residential"`)),
+	want: []string{"building b2", "crosses itself", "redraw it as a simple polygon"},
+}, {
+	name: "zero-area building",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-30, 50)+","+at(-10, 50)+","+at(-50, 50)+"]]", `"building":"residential","name":"7号楼"`)),
+	want: []string{"building 7号楼 (b2)", "zero area"},
+}, {
+	name: "building with too few corners",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-30, 60)+","+at(-50, 50)+"]]", `"building":"residential"`)),
+	want: []string{"building b2", "has 3 points", "at least 3 corners"},
+}, {
+	name:  "unknown compound",
+	file:  validCompound(),
+	flags: []string{"--compound", "nosuch"},
+	want:  []string{`has no compound "nosuch"`, "its compounds are: 测试小区 (c1)"},
+}, {
+	name: "duplicate ids",
+	file: validCompound(feature("b1", "Polygon", "["+rect(-20, -60, 20, -40)+"]", `"building":"residential"`)),
+	want: []string{"features 2 and 5 (counting from 0)", `both have the id "b1"`, "unique"},
+}, {
+	name: "levels not a number",
+	file: validCompound(feature("b2", "Polygon", "["+rect(-20, -60, 20, -40)+"]", `"building":"residential","building:levels":"many"`)),
+	want: []string{"building b2", `building:levels is "many"`, "not a non-negative number"},
+}, {
+	name: "feature with broken geometry",
+	file: validCompound(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":"here"},"properties":{"building":"yes"}}`),
+	want: []string{"feature 5 (counting from 0)", "is not a valid GeoJSON feature"},
+}, {
+	name:    "truncated OSM file",
+	osmHalf: true,
+	want:    []string{"compound.osm", "not complete OSM XML", "does not end with </osm>"},
+}, {
+	name: "OSM file with nothing in it",
+	file: `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<osm version="0.6" generator="test"></osm>`,
+	want: []string{"compound.osm", "OSM XML with no nodes, ways or relations"},
+}, {
+	name:    "file that does not exist",
+	missing: true,
+	want:    []string{"compound.geojson: no such file"},
+}, {
+	name:  "rain factor below one",
+	file:  validCompound(),
+	flags: []string{"--rain-factor", "0.5"},
+	want:  []string{"--rain-factor", "is 0.5"},
+}}
+
+// TestPlanBadInput runs natq plan on each bad input and checks the exit
+// status, the message, and that no output file, finished or temporary, is
+// left behind.
+func TestPlanBadInput(t *testing.T) {
+	for _, tt := range badInputs {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			name := "compound.geojson"
+			data := []byte(tt.file)
+			if tt.osmHalf || strings.HasPrefix(tt.file, "<") {
+				name = "compound.osm"
+			}
+			if tt.osmHalf {
+				full, err := os.ReadFile("../../testdata/real/spb_galernaya_block.osm")
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = full[:len(full)/2]
+			}
+			in := filepath.Join(dir, name)
+			if !tt.missing {
+				if err := os.WriteFile(in, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			outDir := filepath.Join(dir, "out")
+			if err := os.Mkdir(outDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"plan", in, "-o", filepath.Join(outDir, "plan.geojson")}, tt.flags...)
+			status, _, stderr := natq(t, args...)
+			if status != 2 {
+				t.Errorf("natq %s: exit status %d, want 2; stderr:\n%s", strings.Join(args, " "), status, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("natq plan message = %q, want it to contain %q", stderr, w)
+				}
+			}
+			left, err := os.ReadDir(outDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range left {
+				t.Errorf("natq plan left %s behind after an error", f.Name())
+			}
+		})
+	}
+}
+
+// TestPlanGoodInput checks the control: the valid compound the bad inputs
+// are made from plans with exit status 0, and a building no walkway
+// reaches is a warning naming it when --strict is not given.
+func TestPlanGoodInput(t *testing.T) {
+	tests := []struct {
+		name     string
+		file     string
+		warnings []string
+	}{
+		{"valid compound", validCompound(), nil},
+		{"building no walkway reaches, not strict",
+			validCompound(feature("b2", "Polygon", "["+rect(-20, 120, 20, 140)+"]", `"building":"residential","natq:residents":40`)),
+			[]string{"building b2: no walkway reaches it", "its 40 residents are not routed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "compound.geojson"), filepath.Join(dir, "plan.geojson")
+			if err := os.WriteFile(in, []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			status, _, stderr := natq(t, "plan", in, "-o", out)
+			if status != 0 {
+				t.Fatalf("natq plan: exit status %d, want 0; stderr:\n%s", status, stderr)
+			}
+			for _, w := range tt.warnings {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("natq plan warnings = %q, want them to contain %q", stderr, w)
+				}
+			}
+			if _, err := os.Stat(out); err != nil {
+				t.Errorf("natq plan wrote no plan: %v", err)
+			}
+		})
+	}
+}
