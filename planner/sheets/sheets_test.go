@@ -190,3 +190,23 @@ func TestTicketCards(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkerPlanLook(t *testing.T) {
+	p := loadFixture(t)
+	dir := outDir(t)
+	for _, v := range p.Variants {
+		for _, s := range p.UsedSites(v) {
+			path := filepath.Join(dir, "marker-"+v+"-"+s.ID+".pdf")
+			writeFile(t, path, func(w io.Writer) error { return MarkerPlan(w, p, s.ID, v, PDF, testOpts) })
+		}
+	}
+}
+
+func TestBattleMapLook(t *testing.T) {
+	p := loadFixture(t)
+	dir := outDir(t)
+	for _, v := range p.Variants {
+		path := filepath.Join(dir, "battle-"+v+".pdf")
+		writeFile(t, path, func(w io.Writer) error { return BattleMap(w, p, v, PDF, testOpts) })
+	}
+}

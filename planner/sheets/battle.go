@@ -1,0 +1,348 @@
+package sheets
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/tdewolff/canvas"
+)
+
+// BattleMap prints the battle map (排兵布阵图) of a variant on landscape A4:
+// the whole compound with its sites, routes coloured by site, every post
+// by role with the staff totals, gates, sealed buildings and the
+// door-to-door order.
+func BattleMap(w io.Writer, p *Plan, variant string, f Format, opts Options) error {
+	known := false
+	for _, v := range p.Variants {
+		known = known || v == variant
+	}
+	if !known {
+		return badInput("no variant %q in the plan (it has %v)", variant, p.Variants)
+	}
+	fonts, err := opts.fonts()
+	if err != nil {
+		return err
+	}
+	d := newDoc(w, f, fonts, a4H, a4W, 1)
+	d.page()
+	d.battlePage(p, variant)
+	return d.close()
+}
+
+// roles in the order the battle map lists them.
+var roles = []string{"coordinator", "marshal", "caller", "guard"}
+
+// roleGlyph is the character in a post's symbol.
+var roleGlyph = map[string]string{"coordinator": "协", "marshal": "引", "caller": "喊", "guard": "岗"}
+
+var roleColour = map[string]color.RGBA{
+	"coordinator": {0xc6, 0x28, 0x28, 0xff},
+	"marshal":     {0x15, 0x65, 0xc0, 0xff},
+	"caller":      {0x2e, 0x7d, 0x32, 0xff},
+	"guard":       {0x42, 0x42, 0x42, 0xff},
+}
+
+// postSymbol draws a post: a disc in its role's colour with the role's
+// character, centred at (x, y).
+func (d *doc) postSymbol(role string, x, y, r float64) {
+	c, ok := roleColour[role]
+	if !ok {
+		c = grey
+	}
+	d.class("post", "post-"+role)
+	d.fillStroke(c, white, 0.25)
+	if role == "guard" {
+		d.ctx.DrawPath(x, y, canvas.RegularPolygon(4, r*1.2, true))
+	} else {
+		d.ctx.DrawPath(x, y, canvas.Circle(r))
+	}
+	d.class()
+	if g := roleGlyph[role]; g != "" {
+		d.textAt(x, y, r/0.3528*1.25, g, white, 0.5, 0.5)
+	}
+}
+
+func (d *doc) battlePage(p *Plan, variant string) {
+	const m = 10.0
+	pw, ph := a4H, a4W
+	d.textAt(m, ph-m, 9, p.dateLine(), black, 0, 1)
+	d.textAt(m, ph-m-5, 18, "排兵布阵图 Battle map  ·  "+variantName(variant), black, 0, 1)
+
+	panelW := 82.0
+	frame := canvas.Rect{X0: m, Y0: m, X1: pw - m - panelW - 4, Y1: ph - m - 16}
+	inner := canvas.Rect{X0: frame.X0 + 3, Y0: frame.Y0 + 3, X1: frame.X1 - 3, Y1: frame.Y1 - 3}
+	v := newMapView(inner, p.Bound(), 0)
+	d.frame(frame)
+
+	sites := p.UsedSites(variant)
+	colour := map[string]color.RGBA{}
+	for i, s := range sites {
+		colour[s.ID] = sitePalette[i%len(sitePalette)]
+	}
+	// Sites in their colours.
+	for _, s := range sites {
+		if len(s.Area) == 0 {
+			continue
+		}
+		c := colour[s.ID]
+		light := color.RGBA{uint8(255 - (255-int(c.R))/4), uint8(255 - (255-int(c.G))/4), uint8(255 - (255-int(c.B))/4), 255}
+		d.class("site")
+		d.fillStroke(light, c, 0.5)
+		d.ctx.DrawPath(0, 0, v.polygon(s.Area))
+		d.class()
+	}
+	// Buildings: grey; sealed ones outlined red and hatched; door-to-door
+	// ones (sealed or not) numbered in visiting order below.
+	for _, b := range p.Buildings {
+		if b.Sealed || b.DoorToDoor[variant] {
+			d.class("building", "sealed")
+			d.fillStroke(color.RGBA{0xff, 0xcd, 0xd2, 0xff}, red, 0.6)
+			d.ctx.DrawPath(0, 0, v.multiPolygon(b.Outline))
+			d.class()
+			d.hatch(v, b.Outline, red)
+		} else {
+			d.fillStroke(lightGrey, grey, 0.2)
+			d.ctx.DrawPath(0, 0, v.multiPolygon(b.Outline))
+		}
+	}
+	// Routes coloured by site: to solid, back thin dashed.
+	for _, r := range p.Routes {
+		if r.Variant != variant {
+			continue
+		}
+		c, ok := colour[r.Site]
+		if !ok {
+			c = grey
+		}
+		d.class("route", "route-"+r.Direction)
+		if r.Direction == "back" {
+			d.stroke(c, 0.25, 1.2, 0.8)
+		} else {
+			d.stroke(c, 0.55)
+		}
+		d.ctx.DrawPath(0, 0, v.line(r.Path))
+		d.class()
+		if r.Direction != "back" {
+			d.arrowHead(v, r.Path, c, 1.8)
+		}
+	}
+	// Door-to-door walks and the visiting order.
+	order := visitOrder(p, variant)
+	for _, vis := range p.Visits {
+		if vis.Variant != variant {
+			continue
+		}
+		d.class("visit")
+		d.stroke(purple, 0.7, 2, 1)
+		d.ctx.DrawPath(0, 0, v.line(vis.Path))
+		d.class()
+		d.arrowHead(v, vis.Path, purple, 2.2)
+	}
+	// Building names, then the door-to-door numbers beside them.
+	for _, b := range p.Buildings {
+		x, y := v.pt(centroid(b.Outline))
+		d.textAt(x, y, 5.5, b.Label(), black, 0.5, 0.5)
+	}
+	for i, b := range order {
+		x, y := v.pt(centroid(b.Outline))
+		d.fillStroke(purple, white, 0.3)
+		d.ctx.DrawPath(x, y+3.2, canvas.Circle(2))
+		d.textAt(x, y+3.2, 7, fmt.Sprint(i+1), white, 0.5, 0.5)
+	}
+	// Site names and desks.
+	for _, s := range sites {
+		if len(s.Area) == 0 {
+			continue
+		}
+		bb := s.Area.Bound()
+		x, y := v.pt(orb.Point{bb.Center()[0], bb.Max[1]})
+		d.textAt(x, y+0.8, 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], 0.5, 0)
+		for _, at := range s.DeskAt {
+			x, y := v.pt(at)
+			d.fill(orange)
+			d.rect(x-0.8, y-0.5, 1.6, 1)
+		}
+	}
+	// Gates.
+	for _, g := range p.Gates {
+		x, y := v.pt(g.At)
+		gateSymbol(d, x-4, y-2)
+		if g.Name != "" {
+			d.textAt(x+3.5, y-2.5, 6, g.Name, black, 0, 0.5)
+		}
+	}
+	// Posts on top.
+	counts := map[string]int{}
+	perSite := map[string]map[string]int{}
+	for _, post := range p.Posts {
+		if post.Variant != variant {
+			continue
+		}
+		counts[post.Role]++
+		if post.Site != "" {
+			if perSite[post.Site] == nil {
+				perSite[post.Site] = map[string]int{}
+			}
+			perSite[post.Site][post.Role]++
+		}
+		x, y := v.pt(post.At)
+		d.postSymbol(post.Role, x, y, 1.6)
+	}
+
+	// Side panel: north arrow and scale, staff totals, per site, legend.
+	px := pw - m - panelW
+	y := ph - m - 16
+	d.northArrow(px+8, y-10)
+	d.scaleBar(v, px+22, y-14)
+	y -= 24
+	d.textAt(px, y, 11, "人员合计 Staff totals", black, 0, 1)
+	y -= 6.5
+	total := 0
+	for _, r := range roles {
+		d.postSymbol(r, px+2, y-2, 1.6)
+		d.textAt(px+6, y-2, 8, roleName(r), black, 0, 0.5)
+		d.textAt(px+panelW, y-2, 9, fmt.Sprint(counts[r]), black, 1, 0.5)
+		total += counts[r]
+		y -= 5.2
+	}
+	teams := 0
+	for _, vis := range p.Visits {
+		if vis.Variant == variant {
+			teams++
+		}
+	}
+	d.stroke(black, 0.3)
+	d.line(px, y, px+panelW, y)
+	y -= 1
+	d.textAt(px+6, y-2.2, 9, "合计 Total", black, 0, 0.5)
+	d.textAt(px+panelW, y-2.2, 9, fmt.Sprint(total), black, 1, 0.5)
+	y -= 5.5
+	if teams > 0 {
+		d.textAt(px+6, y-2, 8, fmt.Sprintf("上门采样组 Door-to-door teams: %d", teams), black, 0, 0.5)
+		y -= 5.2
+	}
+	y -= 3
+	d.textAt(px, y, 11, "采样点 Sites", black, 0, 1)
+	y -= 6.5
+	for _, s := range sites {
+		c := colour[s.ID]
+		d.fill(c)
+		d.rect(px, y-3.4, 4, 3)
+		line := fmt.Sprintf("%s  %d台", s.Label(), max(s.Desks, len(s.DeskAt)))
+		d.textAt(px+6, y-2, d.fitSize(8, panelW-6, line), line, black, 0, 0.5)
+		y -= 4.6
+		ps := perSite[s.ID]
+		detail := fmt.Sprintf("协调 %d · 引导 %d · 标记 %d 个 markers", ps["coordinator"], ps["marshal"], len(s.Markers))
+		d.textAt(px+6, y-2, d.fitSize(7, panelW-6, detail), detail, grey, 0, 0.5)
+		y -= 5
+	}
+	y -= 2
+	items := []legendItem{
+		{lineSymbol(sitePalette[0], 0.55), "去采样点 To the site (颜色=采样点 colour = site)"},
+		{lineSymbol(sitePalette[0], 0.25, 1.2, 0.8), "返回 Way back"},
+		{boxSymbol(color.RGBA{0xff, 0xcd, 0xd2, 0xff}, red), "封控楼 Sealed building"},
+		{lineSymbol(purple, 0.7, 2, 1), "上门路线 Door-to-door walk"},
+		{numberSymbol, "上门顺序 Visit order"},
+		{boxSymbol(orange, orange), "采样台 Desk"},
+		{gateSymbol, "大门 Gate"},
+	}
+	if y-7-5.2*float64(len(items)) < m {
+		items = items[:max(0, int((y-7-m)/5.2))]
+	}
+	d.legend(px, y, panelW, items)
+}
+
+func numberSymbol(d *doc, x, y float64) {
+	d.fillStroke(purple, white, 0.3)
+	d.ctx.DrawPath(x+4, y+2, canvas.Circle(2))
+	d.textAt(x+4, y+2, 6, "1", white, 0.5, 0.5)
+}
+
+// hatch draws diagonal lines across a building's bound, the plan-maker's
+// sign for "closed"; drawn within the outline's bound only, which for
+// blocky housing is close enough.
+func (d *doc) hatch(v mapView, mp orb.MultiPolygon, c color.RGBA) {
+	for _, poly := range mp {
+		if len(poly) == 0 {
+			continue
+		}
+		x0, y0 := v.pt(poly[0].Bound().Min)
+		x1, y1 := v.pt(poly[0].Bound().Max)
+		d.stroke(c, 0.2)
+		const step = 1.5
+		for t := -(y1 - y0); t < x1-x0; t += step {
+			// Line x = x0 + t + s, y = y0 + s, clipped to the box.
+			s0 := math.Max(0, -t)
+			s1 := math.Min(y1-y0, x1-x0-t)
+			if s1 > s0 {
+				d.line(x0+t+s0, y0+s0, x0+t+s1, y0+s1)
+			}
+		}
+	}
+}
+
+// visitOrder is the door-to-door buildings of a variant in the order the
+// walks reach them: by how far along a walk the building's nearest point
+// lies.
+func visitOrder(p *Plan, variant string) []*Building {
+	type at struct {
+		b    *Building
+		walk int
+		dist float64
+	}
+	var out []at
+	for _, b := range p.Buildings {
+		if !(b.Sealed || b.DoorToDoor[variant]) {
+			continue
+		}
+		c := centroid(b.Outline)
+		best := at{b: b, walk: math.MaxInt, dist: math.Inf(1)}
+		bestGap := math.Inf(1)
+		wi := 0
+		for _, vis := range p.Visits {
+			if vis.Variant != variant {
+				continue
+			}
+			along := 0.0
+			for i := 1; i < len(vis.Path); i++ {
+				a, e := vis.Path[i-1], vis.Path[i]
+				seg := math.Hypot(e[0]-a[0], e[1]-a[1])
+				gap, t := pointSegment(c, a, e)
+				if gap < bestGap {
+					bestGap = gap
+					best.walk, best.dist = wi, along+t*seg
+				}
+				along += seg
+			}
+			wi++
+		}
+		out = append(out, best)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].walk != out[j].walk {
+			return out[i].walk < out[j].walk
+		}
+		return out[i].dist < out[j].dist
+	})
+	bs := make([]*Building, len(out))
+	for i, a := range out {
+		bs[i] = a.b
+	}
+	return bs
+}
+
+// pointSegment is the distance from c to segment ab, and where along it
+// (0 to 1) the nearest point is.
+func pointSegment(c, a, b orb.Point) (float64, float64) {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = math.Max(0, math.Min(1, ((c[0]-a[0])*dx+(c[1]-a[1])*dy)/l2))
+	}
+	return math.Hypot(a[0]+t*dx-c[0], a[1]+t*dy-c[1]), t
+}
