@@ -1,0 +1,118 @@
+// natq pages: shared helpers. Data from the server is only ever put into
+// the page with textContent or as attribute values, never as HTML.
+'use strict';
+var natq = (function () {
+  var dict = { zh: {}, en: {} };
+  var lang = 'zh';
+  try { lang = localStorage.getItem('natq.lang') === 'en' ? 'en' : 'zh'; } catch (e) {}
+
+  function words(zh, en) {
+    Object.keys(zh).forEach(function (k) { dict.zh[k] = zh[k]; });
+    Object.keys(en).forEach(function (k) { dict.en[k] = en[k]; });
+  }
+  // t looks a word up and fills {0}, {1}, ... with the arguments.
+  function t(key) {
+    var s = dict[lang][key];
+    if (s === undefined) s = dict.zh[key];
+    if (s === undefined) return key;
+    var args = Array.prototype.slice.call(arguments, 1);
+    return s.replace(/\{(\d)\}/g, function (_, i) { return args[+i] === undefined ? '' : String(args[+i]); });
+  }
+  function $(id) { return document.getElementById(id); }
+  function text(node, s) { if (typeof node === 'string') node = $(node); if (node) node.textContent = s == null ? '' : String(s); return node; }
+  function el(tag, cls, s) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (s != null) n.textContent = String(s);
+    return n;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  // translate fills every element with data-t from the dictionary.
+  function translate() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    var ns = document.querySelectorAll('[data-t]');
+    for (var i = 0; i < ns.length; i++) ns[i].textContent = t(ns[i].getAttribute('data-t'));
+    var ps = document.querySelectorAll('[data-tp]');
+    for (var j = 0; j < ps.length; j++) ps[j].setAttribute('placeholder', t(ps[j].getAttribute('data-tp')));
+  }
+  var onLang = [];
+  function setLang(l) {
+    lang = l;
+    try { localStorage.setItem('natq.lang', l); } catch (e) {}
+    translate();
+    onLang.forEach(function (f) { f(); });
+  }
+  function langButton(id) {
+    var b = $(id);
+    function label() { b.textContent = lang === 'zh' ? 'English' : '中文'; b.lang = lang === 'zh' ? 'en' : 'zh-CN'; }
+    label();
+    b.addEventListener('click', function () { setLang(lang === 'zh' ? 'en' : 'zh'); label(); });
+  }
+
+  // api calls the JSON API. It resolves to {status, body}; a network
+  // failure resolves to status 0, so every caller handles one shape.
+  function api(method, url, body, token) {
+    var h = { 'Accept': 'application/json' };
+    var opts = { method: method, headers: h, cache: 'no-store' };
+    if (token) h['Authorization'] = 'Bearer ' + token;
+    if (body !== undefined) { h['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (r) {
+      return r.text().then(function (s) {
+        var b = null;
+        try { b = s ? JSON.parse(s) : null; } catch (e) { b = null; }
+        return { status: r.status, body: b };
+      });
+    }, function () { return { status: 0, body: null }; });
+  }
+  // errorText is a refusal as the reader's language has it.
+  function errorText(res) {
+    var e = res.body && res.body.error;
+    if (res.status === 0) return t('errNetwork');
+    if (res.status === 429) return t('errRate');
+    if (e) return lang === 'en' ? (e.message_en || e.message) : (e.message || e.message_en);
+    if (res.status >= 500) return t('errServer');
+    return t('errUnknown', res.status);
+  }
+  function errorCode(res) { return res.body && res.body.error ? res.body.error.code : ''; }
+
+  // hm is the local wall time of an RFC 3339 time with offset: the
+  // service writes times in the compound's zone, so the clock reads as on
+  // the printed sheets whatever the phone's zone.
+  function hm(s) { return typeof s === 'string' && s.length >= 16 ? s.slice(11, 16) : ''; }
+  function span(w) { return w ? hm(w.start) + '–' + hm(w.end) : ''; }
+
+  // listen opens a server-sent event stream and calls f with each event's
+  // parsed data, whatever the event's name.
+  var names = ['message', 'booked', 'checked_in', 'called', 'recalled', 'sampled', 'no_show', 'cancelled', 'moved', 'variant', 'update', 'ticket', 'site', 'status'];
+  function listen(url, f) {
+    var es = new EventSource(url);
+    var seen = {};
+    names.forEach(function (n) {
+      es.addEventListener(n, function (ev) {
+        var d = null;
+        try { d = JSON.parse(ev.data); } catch (e) { d = null; }
+        if (d && typeof d === 'object' && !d.type && n !== 'message') d.type = n;
+        f(d || { type: n });
+      });
+    });
+    return es;
+  }
+
+  translate();
+  words({
+    errNetwork: '网络连接失败，请检查网络后重试。',
+    errRate: '操作太频繁，请等一分钟再试。',
+    errServer: '服务器暂时出错，请稍后再试。',
+    errUnknown: '出错了（{0}），请稍后再试。'
+  }, {
+    errNetwork: 'No connection. Check the network and try again.',
+    errRate: 'Too many tries. Wait a minute and try again.',
+    errServer: 'The server had a problem. Try again shortly.',
+    errUnknown: 'Something went wrong ({0}). Try again shortly.'
+  });
+  return {
+    words: words, t: t, $: $, text: text, el: el, clear: clear, translate: translate,
+    lang: function () { return lang; }, onLang: onLang, langButton: langButton,
+    api: api, errorText: errorText, errorCode: errorCode, hm: hm, span: span, listen: listen
+  };
+})();

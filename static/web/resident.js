@@ -1,0 +1,325 @@
+// Resident page: /c/{compound}/b/{building} (the door QR) and /t/{ticket}.
+'use strict';
+(function () {
+  var N = natq, t = N.t, $ = N.$, text = N.text;
+  N.words({
+    title: '核酸采样', site: '采样点', when: '时段', ahead: '前面', household: '住户', ticketNo: '票号',
+    cancel: '取消预约', bookTitle: '预约采样时间', unit: '单元', room: '房号', roomHint: '例如 302',
+    party: '来采样的人数', bookButton: '预约', booking: '正在预约…', howTo: '怎么走',
+    keyHome: '您的楼', keySite: '采样点', keyRoute: '去的路线', keyBack: '回来的路线',
+    unitN: '{0} 单元', people: '{0} 人', aheadN: '{0} 人', aheadNone: '没有人，可以过去了',
+    hh: '{0} 单元 {1} 室，{2} 人', rainOn: '今天下雨：已换成雨天方案，请按新的采样点和路线走。',
+    walk: '步行约 {0} 米，{1} 分钟', uncovered: '其中 {0} 米没有遮挡，请带伞。', allCovered: '全程有遮挡。',
+    noWindows: '本楼今天没有安排时段，请联系楼组长。', doorToDoor: '本楼上门采样，请在家等候。',
+    stBooked: '已预约', stChecked: '已签到，正在排队', stCalled: '轮到您了！请到采样台',
+    stSampled: '已采样，谢谢配合！', stNoShow: '已过号', stCancelled: '已取消',
+    hBooked: '请在时段开始时到采样点，把这个二维码给志愿者扫。', hChecked: '请保持一米距离，听到叫号再上前。',
+    hCalled: '请拿好这个二维码，到采样台。', hSampled: '可以回家了，请按回来的路线走。',
+    hNoShow: '叫了几次没有到。请重新预约，或找现场志愿者。', hCancelled: '这张票已取消，可以重新预约。',
+    errRoom: '请填写房号。', errFull: '本楼所有时段都已约满。每个时段都给现场留了名额：请在本楼的时段内到采样点，由志愿者安排；也可以联系楼组长。',
+    errNoBuilding: '本小区没有这栋楼。请重新扫描楼门上的二维码。', errNoCompound: '找不到这个小区。请重新扫描楼门上的二维码。',
+    errNoTicket: '找不到这张票（可能已取消，或不是本小区的）。', confirmCancel: '确定取消这次预约吗？',
+    moved: '采样点或时间已改变，请看下面的新安排。', called: '轮到您了！'
+  }, {
+    title: 'Covid testing', site: 'Site', when: 'Time', ahead: 'Ahead of you', household: 'Household', ticketNo: 'Ticket',
+    cancel: 'Cancel booking', bookTitle: 'Book a time', unit: 'Unit', room: 'Room', roomHint: 'e.g. 302',
+    party: 'People coming', bookButton: 'Book', booking: 'Booking…', howTo: 'How to get there',
+    keyHome: 'Your building', keySite: 'Sampling site', keyRoute: 'Way there', keyBack: 'Way back',
+    unitN: 'Unit {0}', people: '{0} people', aheadN: '{0} people', aheadNone: 'Nobody: go now',
+    hh: 'Unit {0}, room {1}, {2} people', rainOn: 'Rain today: the rain plan is on. Follow the new site and route.',
+    walk: 'About {0} m on foot, {1} min', uncovered: '{0} m of it has no shelter: bring an umbrella.', allCovered: 'Sheltered all the way.',
+    noWindows: 'No time is set for this building today; ask your building volunteer.', doorToDoor: 'This building is sampled at home: please wait at home.',
+    stBooked: 'Booked', stChecked: 'Checked in: in line', stCalled: 'Your turn! Go to the desk',
+    stSampled: 'Sampled. Thank you!', stNoShow: 'Missed', stCancelled: 'Cancelled',
+    hBooked: 'Come to the site when your time starts and show this code to a volunteer.', hChecked: 'Keep one metre apart and come forward when called.',
+    hCalled: 'Show this code at the desk.', hSampled: 'You can go home: follow the way back.',
+    hNoShow: 'You were called and did not come. Book again or ask a volunteer at the site.', hCancelled: 'This ticket is cancelled; you can book again.',
+    errRoom: 'Please fill in your room number.', errFull: 'Every time for this building is full. Each time keeps places for walk-ins: come to the site during your building\'s time and a volunteer will fit you in, or ask your building volunteer.',
+    errNoBuilding: 'This compound has no such building. Scan the QR code on your building door again.', errNoCompound: 'No such compound. Scan the QR code on your building door again.',
+    errNoTicket: 'This ticket cannot be found (cancelled, or not of this compound).', confirmCancel: 'Cancel this booking?',
+    moved: 'Your site or time has changed: see below.', called: 'Your turn!'
+  });
+
+  var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, streams: {} };
+  var parts = location.pathname.split('/').map(decodeURIComponent);
+  if (parts[1] === 'c' && parts[3] === 'b') { st.compound = parts[2]; st.building = parts[4]; }
+  if (parts[1] === 't') st.token = parts[2];
+
+  function key() { return 'natq.ticket.' + st.compound + '.' + st.building; }
+  function remember(tok) { try { if (tok) localStorage.setItem(key(), tok); else localStorage.removeItem(key()); } catch (e) {} }
+  function recalled() { try { return localStorage.getItem(key()) || ''; } catch (e) { return ''; } }
+
+  function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
+  function bookError(msg) { var n = $('berr'); text(n, msg); n.hidden = !msg; }
+
+  function building() {
+    var bs = st.map ? st.map.buildings : [];
+    for (var i = 0; i < bs.length; i++) if (bs[i].id === st.building) return bs[i];
+    return null;
+  }
+  function site(id, variant) {
+    var ss = st.map ? st.map.sites : [];
+    for (var i = 0; i < ss.length; i++) if (ss[i].id === id && ss[i].variant === variant) return ss[i];
+    for (var j = 0; j < ss.length; j++) if (ss[j].id === id) return ss[j];
+    return null;
+  }
+  function siteName(id, variant) { var s = site(id, variant); return s && s.name ? s.name : id; }
+  // variant is the weather plan in force: the ticket's, else the compound's.
+  function variant() { return (st.ticket && st.ticket.state !== 'sampled' && st.ticket.variant) || st.variant || 'dry'; }
+
+  function load() {
+    var first = st.token ? N.api('GET', '/api/v1/tickets/' + encodeURIComponent(st.token)) : Promise.resolve(null);
+    return first.then(function (res) {
+      if (res) {
+        if (res.status !== 200) { notice(res.status === 404 ? t('errNoTicket') : N.errorText(res)); return; }
+        st.ticket = res.body; st.compound = res.body.compound; st.building = res.body.household.building;
+      }
+      if (!st.compound) { notice(t('errNoCompound')); return; }
+      return Promise.all([
+        N.api('GET', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/map.json?building=' + encodeURIComponent(st.building)),
+        N.api('GET', '/api/v1/compounds/' + encodeURIComponent(st.compound))
+      ]).then(function (rs) {
+        if (rs[0].status !== 200) { notice(rs[0].status === 404 ? t('errNoCompound') : N.errorText(rs[0])); return; }
+        st.map = rs[0].body;
+        if (rs[1].status === 200) { st.status = rs[1].body; st.variant = rs[1].body.variant || 'dry'; }
+        if (!building()) { notice(t('errNoBuilding')); render(); return; }
+        if (!st.ticket) {
+          var tok = recalled();
+          if (tok) return fetchTicket(tok);
+        }
+      }).then(function () { render(); watch(); });
+    });
+  }
+
+  function fetchTicket(tok) {
+    return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
+      if (res.status === 200) { st.ticket = res.body; remember(res.body.ticket); }
+      else if (res.status === 404) { st.ticket = null; remember(''); }
+    });
+  }
+  function refreshStatus() {
+    return N.api('GET', '/api/v1/compounds/' + encodeURIComponent(st.compound)).then(function (res) {
+      if (res.status === 200) { st.status = res.body; st.variant = res.body.variant || st.variant; }
+    });
+  }
+
+  // watch follows the ticket's stream, and the building's site's stream
+  // for the rain switch and the line (a sampled ticket is not moved, but
+  // its holder still sees the compound's plan change).
+  function watch() {
+    var want = {};
+    if (st.ticket && st.ticket.ticket) want['t:' + st.ticket.ticket] = '/api/v1/tickets/' + encodeURIComponent(st.ticket.ticket) + '/events';
+    var b = building(), v = st.variant;
+    var sid = (st.ticket && st.ticket.state !== 'sampled' && st.ticket.site) || (b && b.site[v]);
+    if (sid) want['s:' + sid] = '/api/v1/sites/' + encodeURIComponent(sid) + '/events';
+    Object.keys(st.streams).forEach(function (k) { if (!want[k]) { st.streams[k].close(); delete st.streams[k]; } });
+    Object.keys(want).forEach(function (k) {
+      if (!st.streams[k]) st.streams[k] = N.listen(want[k], k[0] === 't' ? onTicketEvent : onSiteEvent);
+    });
+  }
+  function onTicketEvent(ev) {
+    var before = st.ticket;
+    var p = ev.ticket ? Promise.resolve(ev.ticket) : N.api('GET', '/api/v1/tickets/' + encodeURIComponent(st.ticket.ticket)).then(function (r) { return r.status === 200 ? r.body : before; });
+    p.then(function (tk) {
+      if (!tk || !tk.ticket) tk = before;
+      st.ticket = tk;
+      if (before && (before.site !== tk.site || before.window_index !== tk.window_index)) notice(t('moved'));
+      if (tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
+      var after = ev.type === 'moved' || ev.type === 'variant' || (before && before.variant !== tk.variant) ? refreshStatus() : Promise.resolve();
+      return after.then(function () { render(); watch(); });
+    });
+  }
+  var siteTimer = 0;
+  function onSiteEvent(ev) {
+    if (ev.type === 'variant' || (ev.variant && ev.variant !== st.variant)) {
+      refreshStatus().then(function () {
+        return st.ticket ? fetchTicket(st.ticket.ticket) : null;
+      }).then(function () { render(); watch(); });
+      return;
+    }
+    // The line moved: people ahead changes for a ticket in it.
+    if (st.ticket && (st.ticket.state === 'checked_in' || st.ticket.state === 'booked')) {
+      clearTimeout(siteTimer);
+      siteTimer = setTimeout(function () { fetchTicket(st.ticket.ticket).then(render); }, 150);
+    }
+  }
+
+  function render() {
+    N.translate();
+    var b = building(), v = variant();
+    document.title = (b ? (b.name || b.id) + ' · ' : '') + t('title');
+    text('bname', b ? (b.name || b.id) : st.building);
+    text('cname', st.map ? st.map.compound.name : '');
+    var rain = $('rain');
+    text(rain, t('rainOn')); rain.hidden = v !== 'wet';
+    document.body.classList.toggle('wet', v === 'wet');
+    var sid = b ? b.site[v] : '';
+    text('bsite', sid ? siteName(sid, v) : (b ? t('doorToDoor') : ''));
+    var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v; });
+    var ws = wins.map(function (w) {
+      var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
+      return N.span(w) + (units.length ? '（' + units.map(function (u) { return t('unitN', u); }).join('、') + '）' : '');
+    });
+    text('bwins', ws.length ? ws.join('\n') : (b ? t('noWindows') : ''));
+    renderTicket();
+    renderForm(b, wins);
+    drawMap(b, v);
+  }
+
+  var states = {
+    booked: ['stBooked', 'hBooked'], checked_in: ['stChecked', 'hChecked'], called: ['stCalled', 'hCalled'],
+    sampled: ['stSampled', 'hSampled'], no_show: ['stNoShow', 'hNoShow'], cancelled: ['stCancelled', 'hCancelled']
+  };
+  function renderTicket() {
+    var tk = st.ticket, box = $('ticket');
+    var live = tk && tk.state !== 'cancelled' && tk.state !== 'no_show';
+    box.hidden = !tk;
+    if (!tk) return;
+    box.setAttribute('data-state', tk.state);
+    var s = states[tk.state] || [tk.state, ''];
+    text('tstate', t(s[0])); text('thint', t(s[1]));
+    var qr = $('tqr'), src = '/qr/' + encodeURIComponent(tk.ticket) + '.svg';
+    if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
+    qr.alt = t('ticketNo') + ' ' + tk.ticket;
+    qr.hidden = !live || tk.state === 'sampled';
+    text('twin', N.span(tk.window));
+    text('tsite', tk.site_name || siteName(tk.site, tk.variant));
+    var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
+    text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : t('aheadN', ahead));
+    $('tahead').setAttribute('data-ahead', ahead == null ? '' : String(ahead));
+    var h = tk.household || {};
+    text('thh', t('hh', h.unit, h.room, tk.party));
+    text('tid', tk.id || '');
+    $('cancel').hidden = !(tk.state === 'booked' || tk.state === 'checked_in');
+  }
+
+  function renderForm(b, wins) {
+    var tk = st.ticket, form = $('book');
+    form.hidden = !b || !!(tk && tk.state !== 'cancelled' && tk.state !== 'no_show');
+    if (form.hidden) return;
+    var sel = $('unit');
+    var units = [], any = false;
+    (st.map.windows || []).forEach(function (w) {
+      w.groups.forEach(function (g) { if (!g.unit) any = true; else if (units.indexOf(g.unit) < 0) units.push(g.unit); });
+    });
+    if (any || !units.length) for (var i = 1; i <= Math.max(1, b.units || 1); i++) if (units.indexOf(String(i)) < 0) units.push(String(i));
+    units.sort(function (a, c) { return (parseFloat(a) - parseFloat(c)) || (a < c ? -1 : a > c ? 1 : 0); });
+    var keep = sel.value;
+    N.clear(sel);
+    units.forEach(function (u) { var o = N.el('option', '', t('unitN', u)); o.value = u; sel.appendChild(o); });
+    if (keep && units.indexOf(keep) >= 0) sel.value = keep;
+    text('party', st.party);
+    if (!wins.length) bookError(t('noWindows'));
+  }
+
+  function book(ev) {
+    ev.preventDefault();
+    var room = $('room').value.trim();
+    if (!room) { bookError(t('errRoom')); $('room').focus(); return; }
+    bookError('');
+    var btn = $('submit');
+    btn.disabled = true; text(btn, t('booking'));
+    N.api('POST', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/bookings',
+      { building: st.building, unit: $('unit').value, room: room, party: st.party }).then(function (res) {
+      btn.disabled = false; text(btn, t('bookButton'));
+      if (res.status === 200 || res.status === 201) {
+        remember(res.body.ticket);
+        return fetchTicket(res.body.ticket).then(function () {
+          if (!st.ticket) st.ticket = { ticket: res.body.ticket, state: 'booked', site: res.body.site, window: res.body.window, party: res.body.party, household: res.body.household || {}, variant: st.variant };
+          notice(''); render(); watch(); window.scrollTo(0, 0);
+        });
+      }
+      var code = N.errorCode(res);
+      if (code === 'full') bookError(t('errFull'));
+      else bookError(N.errorText(res));
+      var field = res.body && res.body.error && res.body.error.field;
+      if (field === 'room' || field === 'unit') $(field).focus();
+    });
+  }
+
+  function cancel() {
+    if (!st.ticket || !window.confirm(t('confirmCancel'))) return;
+    N.api('DELETE', '/api/v1/tickets/' + encodeURIComponent(st.ticket.ticket)).then(function (res) {
+      if (res.status >= 200 && res.status < 300) { st.ticket = res.body && res.body.state ? res.body : null; remember(''); st.ticket = null; render(); watch(); }
+      else notice(N.errorText(res));
+    });
+  }
+
+  // The map: the compound's buildings, this building, its site in the
+  // weather in force and the routes there and back, cropped to the walk.
+  var SVG = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, parent) {
+    var n = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); });
+    if (parent) parent.appendChild(n);
+    return n;
+  }
+  function extend(bb, d) {
+    var nums = (d || '').match(/-?\d+(\.\d+)?/g) || [];
+    for (var i = 0; i + 1 < nums.length; i += 2) {
+      var x = +nums[i], y = +nums[i + 1];
+      if (x < bb[0]) bb[0] = x; if (y < bb[1]) bb[1] = y; if (x > bb[2]) bb[2] = x; if (y > bb[3]) bb[3] = y;
+    }
+  }
+  function drawMap(b, v) {
+    var m = st.map, g = N.clear($('map'));
+    if (!m || !b) { $('mapcard').hidden = true; return; }
+    $('mapcard').hidden = false;
+    var sid = b.site[v];
+    var routes = m.routes.filter(function (r) { return r.variant === v; });
+    var s = sid ? site(sid, v) : null;
+    var bb = [Infinity, Infinity, -Infinity, -Infinity];
+    extend(bb, b.d); if (s) extend(bb, s.d);
+    routes.forEach(function (r) { extend(bb, r.d); });
+    var pad = 25, w = bb[2] - bb[0] + 2 * pad, h = bb[3] - bb[1] + 2 * pad;
+    // Not narrower than tall by much: a phone shows it full width.
+    if (h > w * 1.3) { bb[0] -= (h / 1.3 - w) / 2; w = h / 1.3; }
+    if (w > h * 1.6) { bb[1] -= (w / 1.6 - h) / 2; h = w / 1.6; }
+    g.setAttribute('viewBox', [bb[0] - pad, bb[1] - pad, w, h].map(function (x) { return x.toFixed(1); }).join(' '));
+    g.setAttribute('aria-label', t('howTo'));
+    var u = w / 100; // one hundredth of the view, for strokes and type
+    var defs = svg('defs', {}, g);
+    var mk = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: '5', refY: '5', markerWidth: '4', markerHeight: '4', orient: 'auto-start-reverse' }, defs);
+    svg('path', { d: 'M0 0L10 5L0 10z', 'class': 'arrow' }, mk);
+    svg('rect', { x: bb[0] - pad, y: bb[1] - pad, width: w, height: h, 'class': 'ground' }, g);
+    m.sites.forEach(function (x) { if (x.variant === v && x.id !== sid) svg('path', { d: x.d, 'class': 'osite' }, g); });
+    m.buildings.forEach(function (x) { if (x.id !== b.id) svg('path', { d: x.d, 'class': 'obldg' }, g); });
+    if (s) svg('path', { d: s.d, 'class': 'site' }, g);
+    svg('path', { d: b.d, 'class': 'home' }, g);
+    routes.forEach(function (r) {
+      if (r.direction === 'back') svg('path', { d: r.d, 'class': 'back', 'stroke-width': (u * 1.1).toFixed(2), 'stroke-dasharray': (u * 2.5).toFixed(1) + ' ' + (u * 1.5).toFixed(1) }, g);
+    });
+    routes.forEach(function (r) {
+      if (r.direction !== 'back') svg('path', { d: r.d, 'class': 'route', 'stroke-width': (u * 1.6).toFixed(2), 'marker-end': 'url(#arrow)' }, g);
+    });
+    m.entrances.forEach(function (e) { svg('circle', { cx: e.x, cy: e.y, r: (u * 1.2).toFixed(2), 'class': 'door' }, g); });
+    function label(x, y, s2, cls) {
+      var tx = svg('text', { x: x, y: y, 'font-size': (u * 5).toFixed(1), 'class': cls, 'text-anchor': 'middle', 'dominant-baseline': 'middle' }, g);
+      tx.textContent = s2;
+      return tx;
+    }
+    label(b.x, b.y, b.name || b.id, 'lhome');
+    if (s) label(s.x, s.y, s.name || s.id, 'lsite');
+    var to = routes.filter(function (r) { return r.direction !== 'back'; });
+    if (to.length) {
+      var len = Math.min.apply(null, to.map(function (r) { return r.length_m; }));
+      var r0 = to.filter(function (r) { return r.length_m === len; })[0];
+      var note = t('walk', Math.round(len), Math.max(1, Math.round(r0.walk_s / 60)));
+      note += ' ' + (r0.uncovered_m > 0.5 ? t('uncovered', Math.round(r0.uncovered_m)) : t('allCovered'));
+      text('mapnote', note);
+    } else text('mapnote', sid ? '' : t('doorToDoor'));
+  }
+
+  N.langButton('lang');
+  N.onLang.push(render);
+  $('book').addEventListener('submit', book);
+  $('minus').addEventListener('click', function () { st.party = Math.max(1, st.party - 1); text('party', st.party); });
+  $('plus').addEventListener('click', function () { st.party = Math.min(8, st.party + 1); text('party', st.party); });
+  $('cancel').addEventListener('click', cancel);
+  load();
+  // A slow phone may lose its streams in a lift: a quiet check now and then.
+  setInterval(function () {
+    if (document.hidden || !st.ticket || !st.ticket.ticket) return;
+    fetchTicket(st.ticket.ticket).then(function () { render(); watch(); });
+  }, 20000);
+})();

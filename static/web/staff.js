@@ -1,0 +1,388 @@
+// Coordinator page: /staff, a tablet at the sampling point.
+'use strict';
+(function () {
+  var N = natq, t = N.t, $ = N.$, text = N.text, el = N.el;
+  N.words({
+    title: '采样点协调台', signOut: '退出', signInTitle: '工作人员登录', token: '工作人员凭证',
+    tokenHint: '凭证由居委会用 natq staff add 发放。', signIn: '登录', tabSite: '采样点', tabCov: '覆盖情况',
+    line: '一米线', windows: '时段', time: '时间', booked: '已约', checkedIn: '已签到', sampled: '已采样', due: '应到',
+    scanTitle: '扫码签到', scanHint: '扫描或输入票号，按回车', camera: '摄像头', cameraStop: '关摄像头', desk: '采样台', tube: '混管号',
+    tubeHint: '可不填', callNext: '叫下一位', noShow: '过号', markSampled: '已采样', covTitle: '覆盖情况',
+    building: '楼', expected: '应检', prevSampled: '上轮已采', unbooked: '未约户', notSampled: '尚未采样的住户', unit: '单元', room: '房号', party: '人数',
+    rainOff: '☀ 晴天方案', rainOn: '☂ 雨天方案', rainConfirm: '再按一次：切换到{0}', dry: '晴天方案', wet: '雨天方案',
+    occ: '{0} / {1} 人', occFull: '队伍已满：请让居民在楼内等候。', occNear: '快满了：请放慢放人。',
+    nowTag: '当前', nextTag: '下一个', doneTag: '已过', badToken: '凭证无效，请检查后重试。',
+    noSite: '请先选择采样点。', noTicket: '请先叫号或扫码。', emptyScan: '请扫描票上的二维码。',
+    checkedInOk: '已签到：{0}，前面 {1} 人', calledOk: '已叫号：{0}', sampledOk: '已采样：{0}', noShowOk: '已记为过号：{0}',
+    recalled: '第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', switched: '已切换到{0}，{1} 张票已移动。', ticketLine: '{0} 单元 {1} 室 · {2} 人 · 票 {3}',
+    stateCalled: '已叫号', stateChecked: '已签到', stateSampled: '已采样', noCamera: '无法打开摄像头：请用扫码枪或手动输入。',
+    units: '{0} 单元', floors: '{0}–{1} 层', peopleN: '{0} 人', all: '全部', none: '—', marshal: '（采样员）', coordinator: '（协调员）', nobodyDue: '此时段无人应到。',
+    tubeCount: '混管 {0}：已有 {1} 份'
+  }, {
+    title: 'Site desk', signOut: 'Sign out', signInTitle: 'Staff sign-in', token: 'Staff token',
+    tokenHint: 'The committee issues tokens with natq staff add.', signIn: 'Sign in', tabSite: 'Site', tabCov: 'Coverage',
+    line: 'One-metre line', windows: 'Windows', time: 'Time', booked: 'Booked', checkedIn: 'Checked in', sampled: 'Sampled', due: 'Due now',
+    scanTitle: 'Scan to check in', scanHint: 'Scan or type a ticket, then Enter', camera: 'Camera', cameraStop: 'Stop camera', desk: 'Desk', tube: 'Tube',
+    tubeHint: 'optional', callNext: 'Call next', noShow: 'No-show', markSampled: 'Sampled', covTitle: 'Coverage',
+    building: 'Building', expected: 'Expected', prevSampled: 'Last round', unbooked: 'Unbooked hh', notSampled: 'Households not yet sampled', unit: 'Unit', room: 'Room', party: 'People',
+    rainOff: '☀ Dry plan', rainOn: '☂ Rain plan', rainConfirm: 'Tap again: switch to {0}', dry: 'the dry plan', wet: 'the rain plan',
+    occ: '{0} / {1} people', occFull: 'Line full: hold arrivals at their building.', occNear: 'Nearly full: slow arrivals down.',
+    nowTag: 'Now', nextTag: 'Next', doneTag: 'Past', badToken: 'That token is not valid. Check it and try again.',
+    noSite: 'Pick a site first.', noTicket: 'Call or scan a ticket first.', emptyScan: 'Scan the QR code on the ticket.',
+    checkedInOk: 'Checked in: {0}, {1} people ahead', calledOk: 'Called: {0}', sampledOk: 'Sampled: {0}', noShowOk: 'Marked no-show: {0}',
+    recalled: 'Call {1} unanswered ({2} calls make a no-show): {0}', switched: 'Switched to {0}; {1} tickets moved.', ticketLine: 'Unit {0} room {1} · {2} people · ticket {3}',
+    stateCalled: 'Called', stateChecked: 'Checked in', stateSampled: 'Sampled', noCamera: 'The camera cannot be opened: use the scanner or type the ticket.',
+    units: 'unit {0}', floors: 'floors {0}–{1}', peopleN: '{0} people', all: 'all', none: '—', marshal: ' (marshal)', coordinator: ' (coordinator)', nobodyDue: 'Nobody is due in this window.',
+    tubeCount: 'Tube {0}: {1} samples'
+  });
+
+  var st = { token: '', compound: '', role: '', status: null, map: null, site: '', offset: 0, current: null, es: null, tubeN: {} };
+  try { st.token = localStorage.getItem('natq.staff.token') || ''; st.site = localStorage.getItem('natq.staff.site') || ''; } catch (e) {}
+
+  function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
+  function result(msg, ok) { var r = $('result'); text(r, msg); r.className = 'result' + (msg ? (ok ? ' ok' : ' bad') : ''); }
+  function now() { return Date.now() + st.offset; }
+  function enc(s) { return encodeURIComponent(s); }
+  function compoundOf(tok) { var i = tok.lastIndexOf('.'); return i > 0 ? tok.slice(0, i) : ''; }
+
+  function signIn(tok) {
+    tok = tok.trim();
+    var c = compoundOf(tok);
+    if (!c) return Promise.resolve(false);
+    return N.api('GET', '/api/v1/compounds/' + enc(c) + '/coverage', undefined, tok).then(function (res) {
+      if (res.status === 200) st.role = 'coordinator';
+      else if (res.status === 403) st.role = 'marshal';
+      else return false;
+      st.token = tok; st.compound = c;
+      try { localStorage.setItem('natq.staff.token', tok); } catch (e) {}
+      return true;
+    });
+  }
+  function signOut() {
+    try { localStorage.removeItem('natq.staff.token'); } catch (e) {}
+    location.reload();
+  }
+
+  function loadAll() {
+    return Promise.all([
+      N.api('GET', '/api/v1/compounds/' + enc(st.compound)),
+      N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/map.json')
+    ]).then(function (rs) {
+      if (rs[0].status !== 200) { notice(N.errorText(rs[0])); return; }
+      st.status = rs[0].body;
+      if (rs[1].status === 200) {
+        st.map = rs[1].body;
+        if (st.map.now) st.offset = Date.parse(st.map.now) - Date.now();
+      }
+      pickSite();
+      render();
+      watch();
+    });
+  }
+  function refreshStatus() {
+    return N.api('GET', '/api/v1/compounds/' + enc(st.compound)).then(function (res) {
+      if (res.status === 200) { st.status = res.body; pickSite(); render(); watch(); }
+    });
+  }
+  var timer = 0;
+  function soon() { clearTimeout(timer); timer = setTimeout(refreshStatus, 120); }
+
+  function activeSites() {
+    var v = st.status ? st.status.variant : 'dry';
+    return (st.status ? st.status.sites : []).filter(function (s) { return s.variant === v && s.windows.length; });
+  }
+  function pickSite() {
+    var ss = activeSites();
+    if (!ss.some(function (s) { return s.id === st.site; })) st.site = ss.length ? ss[0].id : '';
+    var sel = $('site'), keep = st.site;
+    N.clear(sel);
+    ss.forEach(function (s) { var o = el('option', '', s.name || s.id); o.value = s.id; sel.appendChild(o); });
+    sel.value = keep; sel.hidden = !ss.length;
+  }
+  function siteStatus() {
+    var ss = activeSites();
+    for (var i = 0; i < ss.length; i++) if (ss[i].id === st.site) return ss[i];
+    return null;
+  }
+  function bname(id) {
+    var bs = st.map ? st.map.buildings : [];
+    for (var i = 0; i < bs.length; i++) if (bs[i].id === id) return bs[i].name || id;
+    return id;
+  }
+
+  function watch() {
+    var url = st.site ? '/api/v1/sites/' + enc(st.site) + '/events' : '';
+    if (st.es && st.es.url.indexOf(url) < 0) { st.es.close(); st.es = null; }
+    if (url && !st.es) st.es = N.listen(url, function (ev) {
+      if (ev && typeof ev.in_line === 'number' && ev.site === st.site) drawOcc(ev.in_line);
+      soon();
+    });
+  }
+
+  function render() {
+    N.translate();
+    text('cname', st.status ? '· ' + (st.status.name || st.compound) : '');
+    $('tab-cov').hidden = st.role !== 'coordinator';
+    var rain = $('rain');
+    rain.hidden = st.role !== 'coordinator' || !st.status || st.status.variants.indexOf('wet') < 0;
+    var wet = st.status && st.status.variant === 'wet';
+    if (!rainArmed) text(rain, wet ? t('rainOn') : t('rainOff'));
+    rain.classList.toggle('on', !!wet);
+    rain.setAttribute('aria-pressed', wet ? 'true' : 'false');
+    document.body.classList.toggle('wet', !!wet);
+    var s = siteStatus();
+    drawOcc(s ? s.in_line : 0);
+    drawWindows(s);
+    drawCurrent();
+  }
+
+  function drawOcc(n) {
+    var s = siteStatus(), cap = s ? s.line_capacity : 0;
+    var frac = cap ? Math.min(1, n / cap) : 0;
+    $('occfill').style.width = (frac * 100).toFixed(1) + '%';
+    text('occnum', t('occ', n, cap));
+    var full = cap > 0 && n >= cap;
+    $('occ').classList.toggle('full', full);
+    $('occ').setAttribute('data-full', full ? 'true' : 'false');
+    var msg = full ? t('occFull') : frac >= 0.8 ? t('occNear') : '';
+    text('occmsg', msg); $('occmsg').hidden = !msg;
+  }
+
+  // The current window is the one open now; then the next one. Before
+  // the day they are the first two; after it, the last two.
+  function currentWindows(s) {
+    var ws = s ? s.windows.slice().sort(function (a, b) { return Date.parse(a.start) - Date.parse(b.start); }) : [];
+    var n = now(), i = 0;
+    while (i < ws.length && Date.parse(ws[i].end) <= n) i++;
+    if (i >= ws.length) i = Math.max(0, ws.length - 2);
+    return ws.slice(i, i + 2);
+  }
+  function drawWindows(s) {
+    var body = N.clear($('wins')), due = N.clear($('due'));
+    var ws = currentWindows(s), n = now();
+    ws.forEach(function (w, k) {
+      var open = Date.parse(w.start) <= n && n < Date.parse(w.end);
+      var tr = el('tr', open ? 'now' : '');
+      tr.appendChild(el('td', '', open ? t('nowTag') : Date.parse(w.end) <= n ? t('doneTag') : t('nextTag')));
+      tr.appendChild(el('td', '', N.span(w)));
+      tr.appendChild(el('td', 'n', w.booked + ' / ' + w.capacity));
+      tr.appendChild(el('td', 'n', w.checked_in));
+      tr.appendChild(el('td', 'n', w.sampled));
+      body.appendChild(tr);
+    });
+    var groups = 0;
+    ws.forEach(function (w) {
+      var mw = st.map ? st.map.windows.filter(function (x) { return x.index === w.index; })[0] : null;
+      if (!mw) return;
+      mw.groups.forEach(function (g) {
+        groups++;
+        var parts = [N.hm(w.start), bname(g.building)];
+        if (g.unit) parts.push(t('units', g.unit));
+        if (g.floors && g.floors.length === 2) parts.push(t('floors', g.floors[0], g.floors[1]));
+        parts.push(t('peopleN', g.people));
+        due.appendChild(el('li', '', parts.join(' · ')));
+      });
+    });
+    if (!groups) due.appendChild(el('li', '', t('nobodyDue')));
+  }
+
+  function ticketLine(tk) {
+    var h = tk.household || {};
+    return bname(h.building) + ' ' + t('ticketLine', h.unit, h.room, tk.party, tk.id);
+  }
+  function drawCurrent() {
+    var tk = st.current;
+    text('current', tk ? ({ called: t('stateCalled'), checked_in: t('stateChecked'), sampled: t('stateSampled') }[tk.state] || tk.state) + ' · ' + ticketLine(tk) : t('noTicket'));
+    $('noshow').disabled = !tk || tk.state !== 'called';
+    $('sampledBtn').disabled = !tk || tk.state !== 'called';
+  }
+
+  // tokenOf takes what a scanner typed: the ticket page URL in the QR, or
+  // the bare token.
+  function tokenOf(s) {
+    s = s.trim();
+    var i = s.lastIndexOf('/t/');
+    if (i >= 0) s = s.slice(i + 3);
+    s = s.split(/[?#\s]/)[0];
+    try { s = decodeURIComponent(s); } catch (e) {}
+    return s;
+  }
+  function checkIn(raw) {
+    var tok = tokenOf(raw);
+    if (!tok) { result(t('emptyScan'), false); return; }
+    if (!st.site) { result(t('noSite'), false); return; }
+    N.api('POST', '/api/v1/sites/' + enc(st.site) + '/checkins', { ticket: tok }, st.token).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        var tk = res.body.ticket && typeof res.body.ticket === 'object' ? res.body.ticket : res.body;
+        result(t('checkedInOk', ticketLine(tk), tk.ahead || 0), true);
+        soon();
+      } else result(N.errorText(res), false);
+    });
+  }
+  function act(method, url, body, ok) {
+    return N.api(method, url, body, st.token).then(function (res) {
+      if (res.status >= 200 && res.status < 300) { ok(res.body); soon(); }
+      else result(N.errorText(res), false);
+      drawCurrent();
+      $('scan').focus();
+    });
+  }
+  function callNext() {
+    if (!st.site) { result(t('noSite'), false); return; }
+    act('POST', '/api/v1/sites/' + enc(st.site) + '/calls', undefined, function (b) {
+      st.current = b.ticket && typeof b.ticket === 'object' ? b.ticket : b;
+      result(t('calledOk', ticketLine(st.current)), true);
+    });
+  }
+  function noShow() {
+    var tk = st.current;
+    if (!tk) { result(t('noTicket'), false); return; }
+    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/noshow', undefined, function (b) {
+      var nt = b.ticket || tk;
+      if (b.no_show) { st.current = null; result(t('noShowOk', ticketLine(nt)), true); }
+      else { st.current = null; result(t('recalled', ticketLine(nt), b.calls, b.calls_before_noshow), true); }
+    });
+  }
+  function sampled() {
+    var tk = st.current;
+    if (!tk) { result(t('noTicket'), false); return; }
+    var tube = $('tube').value.trim();
+    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/sampled', tube ? { tube: tube } : {}, function (b) {
+      var nt = b.ticket && typeof b.ticket === 'object' ? b.ticket : b;
+      st.current = null;
+      var msg = t('sampledOk', ticketLine(nt));
+      if (tube) { st.tubeN[tube] = (st.tubeN[tube] || 0) + 1; msg += ' · ' + t('tubeCount', tube, st.tubeN[tube]); }
+      result(msg, true);
+    });
+  }
+
+  var rainArmed = false, rainTimer = 0;
+  function rain() {
+    var to = st.status.variant === 'wet' ? 'dry' : 'wet';
+    if (!rainArmed) {
+      rainArmed = true; text('rain', t('rainConfirm', t(to)));
+      rainTimer = setTimeout(function () { rainArmed = false; render(); }, 5000);
+      return;
+    }
+    clearTimeout(rainTimer); rainArmed = false;
+    N.api('PUT', '/api/v1/compounds/' + enc(st.compound) + '/variant', { variant: to }, st.token).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        var moved = res.body && res.body.moved ? res.body.moved.length : 0;
+        result(t('switched', t(to), moved), true);
+      } else result(N.errorText(res), false);
+      return refreshStatus();
+    });
+  }
+
+  function coverage() {
+    N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/coverage', undefined, st.token).then(function (res) {
+      if (res.status !== 200) { notice(N.errorText(res)); return; }
+      var c = res.body, rows = N.clear($('covrows')), nots = N.clear($('notrows'));
+      c.buildings.forEach(function (b) {
+        var tr = el('tr');
+        tr.appendChild(el('td', '', b.name || b.building));
+        tr.appendChild(el('td', 'n', b.expected));
+        tr.appendChild(el('td', 'n', b.booked));
+        tr.appendChild(el('td', 'n', b.sampled));
+        tr.appendChild(el('td', 'n', b.previous ? b.previous.sampled : t('none')));
+        tr.appendChild(el('td', 'n', b.unbooked_households));
+        rows.appendChild(tr);
+      });
+      c.not_sampled.forEach(function (h) {
+        var tr = el('tr');
+        tr.appendChild(el('td', '', bname(h.building)));
+        tr.appendChild(el('td', '', h.unit));
+        tr.appendChild(el('td', '', h.room));
+        tr.appendChild(el('td', 'n', h.party));
+        nots.appendChild(tr);
+      });
+    });
+  }
+  function tab(which) {
+    $('tab-site').setAttribute('aria-selected', which === 'site' ? 'true' : 'false');
+    $('tab-cov').setAttribute('aria-selected', which === 'cov' ? 'true' : 'false');
+    $('pane-site').hidden = which !== 'site';
+    $('pane-cov').hidden = which !== 'cov';
+    if (which === 'cov') coverage(); else $('scan').focus();
+  }
+
+  // The camera: the browser's own BarcodeDetector where there is one,
+  // else the vendored jsQR, loaded only now.
+  var cam = { stream: null, timer: 0, detector: null };
+  function loadJsQR() {
+    if (window.jsQR) return Promise.resolve();
+    return new Promise(function (ok, fail) {
+      var s = document.createElement('script');
+      s.src = '/static/vendor/jsqr/jsQR.js'; s.onload = ok; s.onerror = fail;
+      document.head.appendChild(s);
+    });
+  }
+  function camera() {
+    if (cam.stream) return stopCamera();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { result(t('noCamera'), false); return; }
+    var ready = 'BarcodeDetector' in window ? Promise.resolve().then(function () { cam.detector = new window.BarcodeDetector({ formats: ['qr_code'] }); }) : loadJsQR();
+    ready.then(function () {
+      return navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+    }).then(function (stream) {
+      cam.stream = stream;
+      var v = $('video'); v.srcObject = stream; v.hidden = false; v.play();
+      text('cam', t('cameraStop'));
+      var canvas = document.createElement('canvas'), ctx = canvas.getContext('2d');
+      var last = '', lastAt = 0;
+      function found(code) {
+        if (code && (code !== last || Date.now() - lastAt > 4000)) { last = code; lastAt = Date.now(); checkIn(code); }
+      }
+      cam.timer = setInterval(function () {
+        if (v.readyState < 2) return;
+        if (cam.detector) { cam.detector.detect(v).then(function (cs) { if (cs.length) found(cs[0].rawValue); }, function () {}); return; }
+        canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+        ctx.drawImage(v, 0, 0);
+        var img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        var code = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+        if (code) found(code.data);
+      }, 250);
+    }).catch(function () { result(t('noCamera'), false); stopCamera(); });
+  }
+  function stopCamera() {
+    clearInterval(cam.timer);
+    if (cam.stream) cam.stream.getTracks().forEach(function (tr) { tr.stop(); });
+    cam.stream = null; $('video').hidden = true; text('cam', t('camera'));
+  }
+
+  function start() {
+    $('signin').hidden = true; $('app').hidden = false; $('signout').hidden = false;
+    loadAll().then(function () { $('scan').focus(); });
+    setInterval(function () { if (!document.hidden) refreshStatus(); }, 15000);
+  }
+
+  N.langButton('lang');
+  N.onLang.push(function () { render(); if (!$('pane-cov').hidden) coverage(); });
+  $('signin').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    signIn($('token').value).then(function (ok) {
+      if (ok) { $('serr').hidden = true; start(); } else { text('serr', t('badToken')); $('serr').hidden = false; }
+    });
+  });
+  $('signout').addEventListener('click', signOut);
+  $('site').addEventListener('change', function () {
+    st.site = $('site').value;
+    try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
+    render(); watch();
+  });
+  // A keyboard-wedge scanner types the code and Enter: the form submits.
+  $('scanform').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var v = $('scan').value; $('scan').value = '';
+    checkIn(v);
+  });
+  $('cam').addEventListener('click', camera);
+  $('call').addEventListener('click', callNext);
+  $('noshow').addEventListener('click', noShow);
+  $('sampledBtn').addEventListener('click', sampled);
+  $('rain').addEventListener('click', rain);
+  $('tab-site').addEventListener('click', function () { tab('site'); });
+  $('tab-cov').addEventListener('click', function () { tab('cov'); });
+  N.translate();
+  drawCurrent();
+  if (st.token) signIn(st.token).then(function (ok) { if (ok) start(); else signOut(); });
+})();
