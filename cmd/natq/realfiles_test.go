@@ -1,0 +1,149 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// realFiles are the three real OSM exports with the counts published in
+// their .source.txt files (counted there with other tools).
+var realFiles = []struct {
+	file string
+	// buildings: building ways + building relations; highway: ways with
+	// highway=*; covered: highway ways with covered=yes or
+	// tunnel=building_passage; entrances: nodes with entrance=*; gates:
+	// nodes with barrier=gate.
+	buildings, highway, covered, entrances, gates int
+}{
+	// "Buildings: 520 ways and 1 relation." "Ways with highway=*: 684."
+	// "11 highway ways with covered=yes" "0 nodes tagged entrance=*" "gate 25"
+	{"beijing_tsinghua_compounds.osm", 520 + 1, 684, 11, 0, 25},
+	// "Buildings: 105 ways and 2 multipolygon relations." "Ways with
+	// highway=*: 193." "5 highway ways with covered=yes" (the 2 covered
+	// metro station outlines are not highways) "0 nodes tagged entrance=*"
+	// "gate 1" (lift_gate and kissing_gate are other barriers)
+	{"shanghai_shu_baoshan.osm", 105 + 2, 193, 5, 0, 1},
+	// "Buildings: 5 ways and 9 multipolygon relations." "Ways with
+	// highway=*: 50" "7 service ways with tunnel=building_passage"
+	// "Entrances: 16 nodes" "gate 9"
+	{"spb_galernaya_block.osm", 5 + 9, 50, 7, 16, 9},
+}
+
+// fileTotals parses the file totals section of natq inspect's output.
+func fileTotals(t *testing.T, out string) map[string]int {
+	t.Helper()
+	sec, _, _ := strings.Cut(out, "\ncompound ")
+	if !strings.Contains(sec, "file totals") {
+		t.Fatalf("natq inspect printed no file totals:\n%s", out)
+	}
+	got := map[string]int{}
+	for key, re := range map[string]*regexp.Regexp{
+		"buildings": regexp.MustCompile(`buildings 楼栋\s+(\d+)`),
+		"highway":   regexp.MustCompile(`highway ways 道路\s+(\d+) \(`),
+		"covered":   regexp.MustCompile(`highway ways 道路\s+\d+ \(\d+ walkable, (\d+) covered\)`),
+		"entrances": regexp.MustCompile(`entrances 单元门\s+(\d+)`),
+		"gates":     regexp.MustCompile(`gates 大门\s+(\d+)`),
+	} {
+		m := re.FindStringSubmatch(sec)
+		if m == nil {
+			t.Fatalf("natq inspect's file totals have no %s line (%v):\n%s", key, re, sec)
+		}
+		got[key], _ = strconv.Atoi(m[1])
+	}
+	return got
+}
+
+// TestInspectRealTotals checks natq inspect's file totals on each real
+// file against the counts published with it.
+func TestInspectRealTotals(t *testing.T) {
+	for _, tt := range realFiles {
+		t.Run(tt.file, func(t *testing.T) {
+			status, out, stderr := natq(t, "inspect", filepath.Join("../../testdata/real", tt.file))
+			if status != 0 {
+				t.Fatalf("natq inspect: exit status %d; stderr:\n%s", status, stderr)
+			}
+			got := fileTotals(t, out)
+			want := map[string]int{"buildings": tt.buildings, "highway": tt.highway, "covered": tt.covered, "entrances": tt.entrances, "gates": tt.gates}
+			for _, k := range []string{"buildings", "highway", "covered", "entrances", "gates"} {
+				if got[k] != want[k] {
+					t.Errorf("Inspect(%q) %s = %d, want %d (.source.txt)", tt.file, k, got[k], want[k])
+				}
+			}
+		})
+	}
+}
+
+// beijingCompounds are the named compounds of the Beijing file, from its
+// .source.txt: those with buildings mapped inside must be planned, the
+// others (no buildings) skipped with a warning.
+var beijingCompounds = []struct {
+	id, name  string
+	buildings int // "buildings inside" per .source.txt; 0 for none
+}{
+	{"w226684173", "荷清苑教师住宅区", 21},
+	{"w385514039", "清华大学西北小区", 24},
+	{"w265789821", "西王庄小区", 20},
+	{"w226670876", "新林院", 7},
+	{"w255748954", "西院", 0},
+	{"w473654608", "华清嘉园小区", 0},
+}
+
+// TestPlanBeijingCompounds plans every compound of the Beijing file with
+// --out DIR and checks that each named compound with buildings gets a plan
+// file with routes in both weathers, and that each without buildings gets
+// none and a warning naming it.
+func TestPlanBeijingCompounds(t *testing.T) {
+	dir := t.TempDir()
+	status, _, stderr := natq(t, "plan", "../../testdata/real/beijing_tsinghua_compounds.osm", "--out", dir)
+	if status != 0 {
+		t.Fatalf("natq plan --out: exit status %d; stderr:\n%s", status, stderr)
+	}
+	var want []string
+	for _, c := range beijingCompounds {
+		path := filepath.Join(dir, c.id+".plan.geojson")
+		if c.buildings == 0 {
+			if _, err := os.Stat(path); err == nil {
+				t.Errorf("compound %s (%s) has no buildings but natq wrote %s", c.name, c.id, path)
+			}
+			if w := c.name + " (" + c.id + ") has no buildings"; !strings.Contains(stderr, w) {
+				t.Errorf("natq plan warnings = %q, want them to contain %q", stderr, w)
+			}
+			continue
+		}
+		want = append(want, c.id+".plan.geojson")
+		t.Run(c.id, func(t *testing.T) {
+			pf := checkPlanFile(t, path)
+			if got := pf.Compound["name"]; got != c.name {
+				t.Errorf("Plan(%q) natq:compound name = %v, want %v", c.id, got, c.name)
+			}
+			for _, v := range []string{"dry", "wet"} {
+				if pf.routes[v] == 0 {
+					t.Errorf("Plan(%q) has no %s routes", c.id, v)
+				}
+			}
+			// The relation-built buildings may add to the ways counted in
+			// .source.txt, never take away.
+			if got := len(pf.buildings); got < c.buildings {
+				t.Errorf("Plan(%q) has %d buildings, want at least %d", c.id, got, c.buildings)
+			}
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("natq plan --out wrote %q, want %q", got, want)
+	}
+}
