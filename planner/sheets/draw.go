@@ -99,6 +99,8 @@ var sitePalette = []color.RGBA{
 // one lacks them.
 func (d *doc) text(size float64, s string, col color.RGBA) *canvas.Text {
 	fs := d.fonts
+	fs.shaping.Lock()
+	defer fs.shaping.Unlock()
 	cjk := fs.cjk.Face(size, col, canvas.FontRegular, canvas.FontNormal)
 	if fs.latin == nil {
 		return canvas.NewTextLine(cjk, s, canvas.Left)

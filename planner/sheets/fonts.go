@@ -17,6 +17,11 @@ type Fonts struct {
 	CJKPath, LatinPath string
 	cjk, latin         *canvas.FontFamily
 	cjkFont            *canvas.Font
+
+	// shaping guards text layout: the shaper's harfbuzz font is not
+	// documented as safe for concurrent use, and the server prints from
+	// many requests with one Fonts.
+	shaping sync.Mutex
 }
 
 // A CJK font must be a TrueType-outline font: canvas cannot subset the

@@ -3,6 +3,7 @@ package sheets
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -138,10 +139,13 @@ func TestBuildingSheets(t *testing.T) {
 		}
 		want := "https://natq.example/c/fixture/b/" + b.ID
 		for _, dpi := range []int{150, 300} {
-			pages := qrCodes(t, path, dpi)
-			if len(pages) != 1 || len(pages[0]) != 1 || pages[0][0] != want {
-				t.Errorf("QR codes of %s at %d dpi = %q, want [[%q]]", path, dpi, pages, want)
-			}
+			t.Run(fmt.Sprintf("%s/%d", b.ID, dpi), func(t *testing.T) {
+				t.Parallel()
+				pages := qrCodes(t, path, dpi)
+				if len(pages) != 1 || len(pages[0]) != 1 || pages[0][0] != want {
+					t.Errorf("QR codes of %s at %d dpi = %q, want [[%q]]", path, dpi, pages, want)
+				}
+			})
 		}
 	}
 }
@@ -178,35 +182,18 @@ func TestTicketCards(t *testing.T) {
 		sort.Strings(w)
 	}
 	for _, dpi := range []int{150, 300} {
-		got := qrCodes(t, path, dpi)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("QR codes of %s at %d dpi = %q, want %q", path, dpi, got, want)
-		}
+		t.Run(strconv.Itoa(dpi), func(t *testing.T) {
+			t.Parallel()
+			got := qrCodes(t, path, dpi)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("QR codes of %s at %d dpi = %q, want %q", path, dpi, got, want)
+			}
+		})
 	}
 	text := tool(t, "pdftotext", path, "-")
 	for _, name := range []string{"1号楼", "荷花苑4号楼", "篮球场"} {
 		if !strings.Contains(text, name) {
 			t.Errorf("pdftotext %s: no %q", path, name)
 		}
-	}
-}
-
-func TestMarkerPlanLook(t *testing.T) {
-	p := loadFixture(t)
-	dir := outDir(t)
-	for _, v := range p.Variants {
-		for _, s := range p.UsedSites(v) {
-			path := filepath.Join(dir, "marker-"+v+"-"+s.ID+".pdf")
-			writeFile(t, path, func(w io.Writer) error { return MarkerPlan(w, p, s.ID, v, PDF, testOpts) })
-		}
-	}
-}
-
-func TestBattleMapLook(t *testing.T) {
-	p := loadFixture(t)
-	dir := outDir(t)
-	for _, v := range p.Variants {
-		path := filepath.Join(dir, "battle-"+v+".pdf")
-		writeFile(t, path, func(w io.Writer) error { return BattleMap(w, p, v, PDF, testOpts) })
 	}
 }
