@@ -85,6 +85,7 @@ type Site struct {
 	Outside   bool      // outside the compound: it has none of its own
 	Inferred  bool      // placed by natq on a walkway: the compound has no open space mapped
 	Entry     orb.Point // plane: where the site joins the walkway network
+	Layout    *Layout   // desks, queue line and markers; nil when not joined
 	node      int32
 }
 
@@ -223,6 +224,9 @@ func isSite(f *feature) bool {
 	}
 	if t["amenity"] == "parking" && (t["parking"] == "underground" || t["parking"] == "multi-storey") {
 		return false
+	}
+	if t["building"] == "roof" || t["amenity"] == "shelter" {
+		return true // a shed or canopy: the best site in the rain
 	}
 	l := t["leisure"]
 	return l == "pitch" || l == "playground" || l == "park" || t["amenity"] == "parking" || t["place"] == "square"

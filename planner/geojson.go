@@ -25,7 +25,7 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 				"natq:building": b.ID, "name": b.Name, "natq:residents": b.Residents,
 				"natq:residents_estimated": b.ResidentsEstimated, "natq:households": b.Households,
 				"natq:units": b.Units, "natq:levels": b.Levels, "natq:sealed": b.Sealed,
-				"natq:variant": string(vp.Variant), "natq:doortodoor": false,
+				"natq:variant": string(vp.Variant), "natq:doortodoor": b.Sealed,
 			}
 			if s := vp.Site[b]; s != nil {
 				props["natq:site"] = s.ID
@@ -46,22 +46,54 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 	for _, g := range c.Gates {
 		add(g.At, "gate", geojson.Properties{"natq:gate": g.ID, "name": g.Name})
 	}
+	ll := c.Proj.ToLonLat
 	for _, vp := range pl.Variants {
 		for _, s := range c.Sites {
-			add(rightHand(orb.MultiPolygon{s.Geom}), "site", geojson.Properties{
+			props := geojson.Properties{
 				"natq:site": s.ID, "name": s.Name, "natq:sheltered": s.Sheltered,
 				"natq:variant": string(vp.Variant), "natq:area_m2": round1(s.Area),
-			})
+				"natq:max_desks": 0, "natq:desks": vp.Desks[s], "natq:line_capacity": 0,
+				"natq:canopies": vp.Canopies[s], "natq:outside": s.Outside, "natq:inferred": s.Inferred,
+			}
+			l := s.Layout
+			if l != nil {
+				props["natq:max_desks"] = l.MaxDesks()
+				props["natq:line_capacity"] = len(l.Markers)
+			}
+			add(rightHand(orb.MultiPolygon{s.Geom}), "site", props)
+			if vp.Desks[s] == 0 || l == nil {
+				continue
+			}
+			for _, d := range l.Desks[:vp.Desks[s]] {
+				add(ll(d), "desk", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
+			}
+			add(ll(l.Start), "entry", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
+			add(ll(l.Exit), "exit", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
+			add(c.Proj.LineLonLat(l.Line), "queue_line", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant), "natq:length_m": round1(l.Length)})
+			mp := make(orb.MultiPoint, len(l.Markers))
+			for i, m := range l.Markers {
+				mp[i] = ll(m)
+			}
+			add(mp, "marker", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant), "natq:count": len(mp)})
 		}
-	}
-	for _, vp := range pl.Variants {
-		for _, r := range vp.Routes {
-			add(c.Proj.LineLonLat(r.Path), "route", geojson.Properties{
-				"natq:variant": string(r.Variant), "natq:building": r.Building.ID, "natq:site": r.Site.ID,
-				"natq:entrance": r.Entrance.ID, "natq:direction": r.Direction,
-				"natq:length_m": round1(r.Length), "natq:uncovered_m": round1(r.Uncovered),
-				"natq:walk_s": math.Round(r.Length / pl.Params.WalkSpeed),
-			})
+		for _, po := range vp.Posts {
+			props := geojson.Properties{"natq:variant": string(vp.Variant), "natq:role": po.Role, "natq:label": po.Label}
+			if po.Site != nil {
+				props["natq:site"] = po.Site.ID
+			}
+			if po.Building != nil {
+				props["natq:building"] = po.Building.ID
+			}
+			add(ll(po.At), "post", props)
+		}
+		if v := vp.Visit; v != nil {
+			var ids []string
+			for _, b := range v.Stops {
+				ids = append(ids, b.ID)
+			}
+			add(c.Proj.LineLonLat(v.Path), "visit", geojson.Properties{"natq:variant": string(vp.Variant),
+				"natq:length_m": round1(v.Length), "natq:households": v.Households,
+				"natq:walk_s": math.Round(v.Duration.Seconds()), "natq:stops": ids})
 		}
 	}
 	variants := make([]string, len(pl.Params.Variants))
@@ -77,7 +109,8 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 			"walk_speed": p.WalkSpeed, "students": p.Students, "student_share": p.StudentShare,
 			"marshal_every_m": p.MarshalEvery, "variants": variants, "strict": p.Strict,
 		},
-		"natq:report":   map[string]any{"assumptions": pl.Assumptions},
+		"natq:schedule": pl.scheduleJSON(),
+		"natq:report":   pl.Report(),
 		"natq:warnings": append([]string{}, pl.Warnings...),
 	}
 	return fc

@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -36,7 +35,12 @@ type Params struct {
 	MarshalEvery float64       // metres of queue line per marshal
 	Variants     []Variant
 	Strict       bool // warnings about single features become errors
+	HomeVisits   []HomeVisit
 }
+
+// A HomeVisit is a household that cannot walk to a site: it is sampled at
+// home by the door-to-door team.
+type HomeVisit struct{ Building, Unit, Room string }
 
 // DefaultParams are the defaults of natq plan's flags.
 func DefaultParams() Params {
@@ -55,6 +59,16 @@ func (p Params) check() error {
 		return bad("rain-factor", fmt.Sprintf("is %g; an uncovered metre must cost at least one sheltered metre (1 or more)", p.RainFactor))
 	case p.WalkSpeed <= 0:
 		return bad("walk-speed", "must be above 0 m/s")
+	case p.Desks < 1:
+		return bad("desks", "at least one sampling desk is needed")
+	case p.Rate < 1:
+		return bad("rate", "samples per desk per hour must be 1 or more")
+	case p.Spacing < 0.5 || p.Spacing > 5:
+		return bad("spacing", fmt.Sprintf("is %g m; people in line stand 0.5 to 5 m apart", p.Spacing))
+	case p.StudentShare < 0 || p.StudentShare >= 1:
+		return bad("student-share", "must be at least 0 and below 1")
+	case p.MarshalEvery <= 0:
+		return bad("marshal-every", "must be above 0 m")
 	case len(p.Variants) == 0:
 		return bad("variants", "name at least one of dry, wet")
 	}
@@ -85,11 +99,22 @@ type Plan struct {
 type VariantPlan struct {
 	Variant Variant
 	Sites   []*Site // usable sites in this weather
-	// Site is each routed building's site; buildings not in it are
+	// Site is each scheduled building's site; buildings not in it are
 	// door-to-door or cannot be reached.
-	Site   map[*Building]*Site
-	Routes []*Route
+	Site     map[*Building]*Site
+	Desks    map[*Site]int
+	Canopies map[*Site]int // desks at open sites in the wet need a canopy each
+	Windows  []*Window
+	Routes   []*Route
+	Posts    []Post
+	Visit    *Visit
+	End      time.Time // the last window that calls anyone ends then
+	Shortage string    // when the day does not hold everyone by --end: what would
 
+	Objective, LowerBound float64 // sum of people x route metres; its lower bound
+	Exact                 bool    // Objective is proven optimal
+
+	load  map[*Building]int // people sampled at a site (residents less home visits)
 	trees map[*Site]*tree
 }
 
@@ -118,8 +143,16 @@ func Make(c *Compound, p Params) (*Plan, error) {
 	if len(c.Buildings) == 0 {
 		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
 	}
+	for _, st := range c.Sites {
+		if st.node >= 0 && st.Layout == nil {
+			st.Layout = layoutSite(st.Plane, st.Entry, p.Spacing)
+			if st.Layout.MaxDesks() == 0 {
+				pl.warn("site %s (%s, %.0f m²) is too small or too narrow for one desk with its line (a desk needs a %.0f x %.0f m strip, %.0f m² with its entry and exit): not used", st.Name, st.ID, st.Area, DeskPitch, DeskDepth, DeskArea)
+			}
+		}
+	}
 	for _, v := range p.Variants {
-		vp, err := pl.route(v)
+		vp, err := pl.planVariant(v)
 		if err != nil {
 			return nil, err
 		}
@@ -163,41 +196,6 @@ func (pl *Plan) warn(format string, a ...any) {
 	pl.Warnings = append(pl.Warnings, msg)
 }
 
-// route assigns each building to its nearest usable site (by the variant's
-// walking cost, averaged over the building's entrances) and draws the routes.
-func (pl *Plan) route(v Variant) (*VariantPlan, error) {
-	c, n := pl.Compound, pl.Compound.Net
-	vp := &VariantPlan{Variant: v, Site: map[*Building]*Site{}, trees: map[*Site]*tree{}}
-	vp.Sites = pl.usableSites(v)
-	if len(vp.Sites) == 0 {
-		return nil, inputErrorf("compound %s (%s) has no candidate site joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
-	}
-	cost := n.edgeCosts(v, pl.Params.RainFactor)
-	for _, s := range vp.Sites {
-		vp.trees[s] = n.shortest(s.node, cost)
-	}
-	for _, b := range c.Buildings {
-		if b.Residents == 0 {
-			continue
-		}
-		best, bestCost := (*Site)(nil), math.Inf(1)
-		for _, s := range vp.Sites {
-			if cst, ok := buildingCost(b, vp.trees[s]); ok && cst < bestCost {
-				best, bestCost = s, cst
-			}
-		}
-		if best == nil {
-			if err := pl.unreachable(b); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		vp.Site[b] = best
-	}
-	vp.Routes = vp.routes(n)
-	return vp, nil
-}
-
 // buildingCost is the mean cost from a building's reachable entrances to
 // the tree's source: residents are taken to use each door alike.
 func buildingCost(b *Building, t *tree) (float64, bool) {
@@ -235,30 +233,6 @@ func (pl *Plan) unreachable(b *Building) error {
 	}
 	pl.warn("%s; its %d residents are not routed", msg, b.Residents)
 	return nil
-}
-
-// routes draws, for every routed building, each entrance's way to its site.
-func (vp *VariantPlan) routes(n *Network) []*Route {
-	var out []*Route
-	bs := make([]*Building, 0, len(vp.Site))
-	for b := range vp.Site {
-		bs = append(bs, b)
-	}
-	sort.Slice(bs, func(i, j int) bool { return bs[i].ID < bs[j].ID })
-	for _, b := range bs {
-		s := vp.Site[b]
-		t := vp.trees[s]
-		for _, e := range b.Entrances {
-			if e.node < 0 || math.IsInf(t.cost[e.node], 1) {
-				continue
-			}
-			out = append(out, &Route{
-				Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
-				Path: n.path(t, e.node), Length: t.length[e.node], Uncovered: t.uncovered[e.node],
-			})
-		}
-	}
-	return out
 }
 
 // assumptions states every constant natq used in place of data the file

@@ -1,23 +1,9 @@
 package planner
 
 import (
-	"fmt"
-	"io"
 	"math"
 	"sort"
 )
-
-// WriteSummary prints a plan's report as a table a coordinator can read.
-func WriteSummary(w io.Writer, pl *Plan) {
-	c := pl.Compound
-	fmt.Fprintf(w, "%s (%s)\n", c.Name, c.ID)
-	for _, vp := range pl.Variants {
-		r := vp.Walking(pl.Params.WalkSpeed)
-		name := map[Variant]string{Dry: "晴天 dry", Wet: "雨天 wet"}[vp.Variant]
-		fmt.Fprintf(w, "  %s: %d buildings routed to %d sites; walk per resident mean %.0f m, P95 %.0f m, max %.0f m; uncovered %.0f m per resident\n",
-			name, len(vp.Site), len(vp.usedSites()), r.Mean, r.P95, r.Max, r.UncoveredMean)
-	}
-}
 
 // WalkStats are resident-weighted walking figures.
 type WalkStats struct {

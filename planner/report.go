@@ -1,0 +1,199 @@
+package planner
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// scheduleJSON is the plan file's natq:schedule: every window of every
+// site of every variant.
+func (pl *Plan) scheduleJSON() []map[string]any {
+	out := []map[string]any{}
+	for _, vp := range pl.Variants {
+		for _, w := range vp.Windows {
+			groups := []map[string]any{}
+			for _, g := range w.Groups {
+				if g.Building == "students" {
+					groups = append(groups, map[string]any{"building": "students", "people": g.People})
+					continue
+				}
+				groups = append(groups, map[string]any{"building": g.Building, "unit": g.Unit, "floors": []int{g.FromFl, g.ToFl}, "people": g.People})
+			}
+			out = append(out, map[string]any{
+				"variant": string(vp.Variant), "site": w.Site.ID,
+				"start": w.Start.Format(time.RFC3339), "end": w.End.Format(time.RFC3339),
+				"capacity": w.Capacity, "students": w.Students, "groups": groups,
+			})
+		}
+	}
+	return out
+}
+
+// VariantReport is one variant's figures.
+type VariantReport struct {
+	Residents, Scheduled, DoorToDoor, Unrouted int
+	Sites, Desks                               int
+	Start, End                                 time.Time
+	Makespan, LowerMakespan                    time.Duration
+	Walk                                       WalkStats
+	UncoveredRouteM, UncoveredLineM            float64
+	Canopies, Staff                            int
+	StaffByRole                                map[string]int
+	Objective, LowerBound, Gap                 float64
+	Exact                                      bool
+	Shortage                                   string
+}
+
+// Figures computes a variant's report.
+func (pl *Plan) Figures(vp *VariantPlan) VariantReport {
+	p := pl.Params
+	r := VariantReport{StaffByRole: map[string]int{}, Objective: vp.Objective, LowerBound: vp.LowerBound, Exact: vp.Exact, Shortage: vp.Shortage}
+	for _, b := range pl.Compound.Buildings {
+		r.Residents += b.Residents
+		if b.Sealed {
+			r.DoorToDoor += b.Residents
+		} else if b.Residents > 0 && vp.Site[b] == nil {
+			r.Unrouted += b.Residents
+		}
+	}
+	for b := range vp.Site {
+		r.Scheduled += vp.load[b]
+	}
+	r.DoorToDoor += r.Residents - r.DoorToDoor - r.Unrouted - r.Scheduled
+	for s, d := range vp.Desks {
+		if d > 0 {
+			r.Sites++
+			r.Desks += d
+			if !s.Sheltered && vp.Variant == Wet {
+				r.UncoveredLineM += s.Layout.Length
+			}
+		}
+	}
+	for _, c := range vp.Canopies {
+		r.Canopies += c
+	}
+	if len(vp.Windows) > 0 {
+		r.Start = vp.Windows[0].Start
+		for _, w := range vp.Windows {
+			if w.Start.Before(r.Start) {
+				r.Start = w.Start
+			}
+		}
+		r.End = vp.End
+		r.Makespan = vp.mainEnd().Sub(r.Start)
+	}
+	if p.Desks > 0 && p.Rate > 0 {
+		h := float64(r.Scheduled) * (1 - p.StudentShare) / float64(p.Desks*p.Rate)
+		r.LowerMakespan = time.Duration(h * float64(time.Hour))
+	}
+	r.Walk = vp.Walking(p.WalkSpeed)
+	for _, rt := range vp.Routes {
+		if rt.Direction == "to" {
+			r.UncoveredRouteM += rt.Uncovered
+		}
+	}
+	for _, po := range vp.Posts {
+		r.StaffByRole[po.Role]++
+		r.Staff++
+	}
+	if vp.Visit != nil {
+		r.StaffByRole["door-to-door"] = 2
+		r.Staff += 2
+	}
+	if r.LowerBound > 0 {
+		r.Gap = (r.Objective - r.LowerBound) / r.LowerBound
+	}
+	return r
+}
+
+// mainEnd is when the last non-students' window with people ends.
+func (vp *VariantPlan) mainEnd() time.Time {
+	var t time.Time
+	for _, w := range vp.Windows {
+		if !w.Students && w.People() > 0 && w.End.After(t) {
+			t = w.End
+		}
+	}
+	return t
+}
+
+// Report is the plan file's natq:report.
+func (pl *Plan) Report() map[string]any {
+	out := map[string]any{"assumptions": pl.Assumptions}
+	for _, vp := range pl.Variants {
+		r := pl.Figures(vp)
+		m := map[string]any{
+			"residents": r.Residents, "scheduled": r.Scheduled, "door_to_door": r.DoorToDoor, "unrouted": r.Unrouted,
+			"sites": r.Sites, "desks": r.Desks,
+			"makespan_min": math.Round(r.Makespan.Minutes()), "lower_bound_makespan_min": math.Round(r.LowerMakespan.Minutes()),
+			"walk_mean_m": round1(r.Walk.Mean), "walk_p95_m": round1(r.Walk.P95), "walk_max_m": round1(r.Walk.Max),
+			"within_300m": math.Round(r.Walk.Within300*1000) / 1000, "uncovered_mean_m": round1(r.Walk.UncoveredMean),
+			"uncovered_line_m": round1(r.UncoveredLineM), "canopies": r.Canopies,
+			"staff": r.Staff, "staff_by_role": r.StaffByRole,
+			"objective_m": math.Round(r.Objective), "lower_bound_m": math.Round(r.LowerBound), "gap": math.Round(r.Gap*10000) / 10000,
+			"exact": r.Exact,
+		}
+		if !r.End.IsZero() {
+			m["end"] = r.End.Format(time.RFC3339)
+		}
+		if r.Shortage != "" {
+			m["shortage"] = r.Shortage
+		}
+		out[string(vp.Variant)] = m
+	}
+	return out
+}
+
+// WriteSummary prints a plan's report as a table a coordinator can read,
+// Chinese and English.
+func WriteSummary(w io.Writer, pl *Plan) {
+	c := pl.Compound
+	fmt.Fprintf(w, "%s (%s)\n", c.Name, c.ID)
+	var rs []VariantReport
+	fmt.Fprintf(w, "  %-34s", "")
+	for _, vp := range pl.Variants {
+		rs = append(rs, pl.Figures(vp))
+		fmt.Fprintf(w, "%16s", map[Variant]string{Dry: "晴天 dry", Wet: "雨天 wet"}[vp.Variant])
+	}
+	fmt.Fprintln(w)
+	row := func(label string, f func(r VariantReport) string) {
+		fmt.Fprintf(w, "  %-34s", label)
+		for _, r := range rs {
+			fmt.Fprintf(w, "%16s", f(r))
+		}
+		fmt.Fprintln(w)
+	}
+	row("居民 residents", func(r VariantReport) string { return fmt.Sprint(r.Residents) })
+	row("  at sites / 上门 door to door", func(r VariantReport) string { return fmt.Sprintf("%d / %d", r.Scheduled, r.DoorToDoor) })
+	row("采样点 sites / 台 desks", func(r VariantReport) string { return fmt.Sprintf("%d / %d", r.Sites, r.Desks) })
+	row("用时 makespan (lower bound)", func(r VariantReport) string {
+		return fmt.Sprintf("%s (%s)", fmtDur(r.Makespan), fmtDur(r.LowerMakespan))
+	})
+	row("步行 walk mean / P95 / max m", func(r VariantReport) string {
+		return fmt.Sprintf("%.0f/%.0f/%.0f", r.Walk.Mean, r.Walk.P95, r.Walk.Max)
+	})
+	row("300 m 内 within 300 m", func(r VariantReport) string { return fmt.Sprintf("%.0f%%", 100*r.Walk.Within300) })
+	row("露天 uncovered m per person", func(r VariantReport) string { return fmt.Sprintf("%.0f", r.Walk.UncoveredMean) })
+	row("雨棚 canopies / open line m", func(r VariantReport) string { return fmt.Sprintf("%d / %.0f", r.Canopies, r.UncoveredLineM) })
+	row("人员 staff", func(r VariantReport) string { return fmt.Sprint(r.Staff) })
+	row("目标 objective person-m (gap)", func(r VariantReport) string {
+		if r.Exact {
+			return fmt.Sprintf("%.0f (opt)", r.Objective)
+		}
+		return fmt.Sprintf("%.0f (%.1f%%)", r.Objective, 100*r.Gap)
+	})
+	for _, r := range rs {
+		if r.Shortage != "" {
+			fmt.Fprintf(w, "  ! %s\n", r.Shortage)
+		}
+	}
+	for _, a := range pl.Assumptions {
+		fmt.Fprintf(w, "  假设 assumption: %s\n", a)
+	}
+}
+
+func fmtDur(d time.Duration) string {
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
