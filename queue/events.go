@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -73,9 +74,15 @@ func (s *Service) WatchTicket(ctx context.Context, token string) (<-chan []byte,
 }
 
 // WatchSite subscribes to a site's events, in every loaded compound that
-// has a site of that id.
+// has a site of that id, or in one compound for "compound~site".
 func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, error) {
 	var chans []string
+	if c, x, ok := strings.Cut(site, "~"); ok {
+		if p, err := s.current(c); err == nil && p.hasSite(x) {
+			return s.watch(ctx, keysOf(c).siteCh(x))
+		}
+		return nil, ErrNoSite
+	}
 	for _, c := range s.CompoundIDs() {
 		if p, err := s.current(c); err == nil && p.hasSite(site) {
 			chans = append(chans, keysOf(c).siteCh(site))

@@ -8,16 +8,25 @@ import (
 
 // siteOf finds the compound of a site for a staff member: their own
 // compound when it has the site, ErrForbidden when only another has it.
-func (s *Service) siteOf(st *Staff, site string) (*Plan, error) {
-	if p, err := s.current(st.Compound); err == nil && p.hasSite(site) {
-		return p, nil
+// "compound~site" names a compound's site when compounds share site ids.
+func (s *Service) siteOf(st *Staff, site string) (*Plan, string, error) {
+	compound := st.Compound
+	if c, x, ok := strings.Cut(site, "~"); ok {
+		// "compound~site" names a site when two compounds use one id.
+		if c != st.Compound {
+			return nil, "", ErrForbidden
+		}
+		site = x
+	}
+	if p, err := s.current(compound); err == nil && p.hasSite(site) {
+		return p, site, nil
 	}
 	for _, c := range s.CompoundIDs() {
 		if p, err := s.current(c); err == nil && p.hasSite(site) {
-			return nil, ErrForbidden
+			return nil, "", ErrForbidden
 		}
 	}
-	return nil, ErrNoSite
+	return nil, "", ErrNoSite
 }
 
 // staffTicket verifies a ticket token for a staff action on it.
@@ -43,7 +52,7 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 	if err := may(st, "", RoleMarshal); err != nil {
 		return nil, err
 	}
-	p, err := s.siteOf(st, site)
+	p, site, err := s.siteOf(st, site)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +87,7 @@ func (s *Service) CallNext(ctx context.Context, st *Staff, site string) (*Ticket
 	if err := may(st, "", RoleMarshal); err != nil {
 		return nil, err
 	}
-	p, err := s.siteOf(st, site)
+	p, site, err := s.siteOf(st, site)
 	if err != nil {
 		return nil, err
 	}

@@ -527,3 +527,12 @@ func (s *Service) refusal(err error) error {
 	s.m.Refusals.WithLabelValues(e.Code).Inc()
 	return e
 }
+
+// TicketURL returns the page URL a ticket token's QR code carries, after
+// checking its signature only (no store is asked).
+func (s *Service) TicketURL(token string) (string, error) {
+	if _, _, err := s.verify(token); err != nil {
+		return "", err
+	}
+	return s.opts.BaseURL + "/t/" + token, nil
+}

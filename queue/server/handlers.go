@@ -1,0 +1,284 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"natq/qr"
+	"natq/queue"
+)
+
+func (h *handlers) compounds(c *fiber.Ctx) error {
+	cs, err := h.svc.Compounds(c.UserContext())
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(fiber.Map{"compounds": cs})
+}
+
+func (h *handlers) compound(c *fiber.Ctx) error {
+	cs, err := h.svc.Compound(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(cs)
+}
+
+// decode reads a JSON body into v; a bad body names the field at fault.
+func decode(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return queue.BadField("body", "缺少请求内容", "missing JSON body")
+	}
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return queue.BadField(te.Field, "类型错误", "want a "+te.Type.String())
+		}
+		return queue.BadField("body", "JSON 格式错误", err.Error())
+	}
+	return nil
+}
+
+func (h *handlers) book(c *fiber.Ctx) error {
+	var hh queue.Household
+	if err := decode(c, &hh); err != nil {
+		return h.fail(c, err)
+	}
+	b, created, err := h.svc.Book(c.UserContext(), c.Params("id"), hh)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(b)
+}
+
+func (h *handlers) ticket(c *fiber.Ctx) error {
+	t, err := h.svc.Ticket(c.UserContext(), c.Params("ticket"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+func (h *handlers) cancel(c *fiber.Ctx) error {
+	t, err := h.svc.Cancel(c.UserContext(), c.Params("ticket"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+// auth admits staff of at least role: 401 without a valid token, 403 for
+// a lower role. The compound is checked by the service, which knows which
+// compound a site or ticket belongs to.
+func (h *handlers) auth(role string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		if !ok {
+			return h.fail(c, queue.ErrUnauthorized)
+		}
+		st, err := h.svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
+		if err != nil {
+			return h.fail(c, err)
+		}
+		if role == queue.RoleCoordinator && st.Role != queue.RoleCoordinator {
+			return h.fail(c, queue.ErrForbidden)
+		}
+		c.Locals(staffKey{}, st)
+		return c.Next()
+	}
+}
+
+type staffKey struct{}
+
+func staffOf(c *fiber.Ctx) *queue.Staff {
+	st, _ := c.Locals(staffKey{}).(*queue.Staff)
+	return st
+}
+
+func (h *handlers) checkIn(c *fiber.Ctx) error {
+	var body struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := decode(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	if body.Ticket == "" {
+		return h.fail(c, queue.BadField("ticket", "缺少票号", "missing"))
+	}
+	t, err := h.svc.CheckIn(c.UserContext(), staffOf(c), c.Params("site"), strings.TrimSpace(body.Ticket))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+func (h *handlers) call(c *fiber.Ctx) error {
+	t, err := h.svc.CallNext(c.UserContext(), staffOf(c), c.Params("site"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+func (h *handlers) noShow(c *fiber.Ctx) error {
+	r, err := h.svc.NoShow(c.UserContext(), staffOf(c), c.Params("ticket"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(r)
+}
+
+func (h *handlers) sampled(c *fiber.Ctx) error {
+	var body struct {
+		Tube string `json:"tube"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &body); err != nil {
+			return h.fail(c, err)
+		}
+	}
+	t, err := h.svc.Sampled(c.UserContext(), staffOf(c), c.Params("ticket"), body.Tube)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+func (h *handlers) tube(c *fiber.Ctx) error {
+	ts, err := h.svc.Tube(c.UserContext(), staffOf(c), c.Params("id"), c.Params("tube"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(fiber.Map{"tube": c.Params("tube"), "tickets": ts})
+}
+
+func (h *handlers) variant(c *fiber.Ctx) error {
+	var body struct {
+		Variant string `json:"variant"`
+	}
+	if err := decode(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	r, err := h.svc.SwitchVariant(c.UserContext(), staffOf(c), c.Params("id"), body.Variant)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(r)
+}
+
+func (h *handlers) preBook(c *fiber.Ctx) error {
+	r, err := h.svc.PreBook(c.UserContext(), staffOf(c), c.Params("id"), strings.NewReader(string(c.Body())))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(fiber.Map{"tickets": r})
+}
+
+func (h *handlers) coverage(c *fiber.Ctx) error {
+	r, err := h.svc.Coverage(c.UserContext(), staffOf(c), c.Params("id"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(r)
+}
+
+// qr draws a ticket's QR code (its page URL) as PNG or SVG. The token's
+// signature is all it checks: no store is asked.
+func (h *handlers) qr(c *fiber.Ctx) error {
+	file := c.Params("file")
+	token, ext := file, ""
+	if i := strings.LastIndexByte(file, '.'); i > 0 {
+		token, ext = file[:i], file[i+1:]
+	}
+	url, err := h.svc.TicketURL(token)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	switch ext {
+	case "png":
+		size, _ := strconv.Atoi(c.Query("size", "256"))
+		if size < 64 || size > 1024 {
+			return h.fail(c, queue.BadField("size", "尺寸应在 64 到 1024 之间", "must be 64 to 1024 pixels"))
+		}
+		b, err := qr.EncodePNG(url, size)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		c.Type("png")
+		return c.Send(b)
+	case "svg":
+		b, err := qr.EncodeSVG(url)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		c.Set(fiber.HeaderContentType, "image/svg+xml")
+		return c.Send(b)
+	}
+	return h.fail(c, queue.ErrNotFound)
+}
+
+func (h *handlers) ticketEvents(c *fiber.Ctx) error {
+	token := c.Params("ticket")
+	return h.stream(c, func(ctx context.Context) (<-chan []byte, error) { return h.svc.WatchTicket(ctx, token) })
+}
+
+func (h *handlers) siteEvents(c *fiber.Ctx) error {
+	site := c.Params("site")
+	return h.stream(c, func(ctx context.Context) (<-chan []byte, error) { return h.svc.WatchSite(ctx, site) })
+}
+
+// heartbeat keeps idle event streams open through proxies, and finds
+// listeners that went away.
+var heartbeat = 15 * time.Second
+
+// stream answers with server-sent events from a subscription opened by
+// open. The subscription outlives the handler (fasthttp writes the stream
+// after it returns), so it gets its own context, ended when the client
+// goes away.
+func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (<-chan []byte, error)) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch, err := open(ctx)
+	if err != nil {
+		cancel()
+		return h.fail(c, err)
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer cancel()
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		for {
+			select {
+			case msg, ok := <-ch:
+				if !ok {
+					return
+				}
+				fmt.Fprintf(w, "data: %s\n\n", msg)
+			case <-tick.C:
+				fmt.Fprint(w, ": ping\n\n")
+			}
+			if w.Flush() != nil {
+				return
+			}
+		}
+	})
+	return nil
+}

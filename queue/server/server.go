@@ -1,0 +1,193 @@
+// Package server is natq's HTTP layer: the queue service's JSON API,
+// server-sent events, ticket QR codes, health and metrics, on Fiber.
+//
+// New returns the *fiber.App with every route of the API; callers add
+// their own routes (pages, printed sheets) to it afterwards. Handlers only
+// parse, call the queue.Service with the request's context and write JSON;
+// every failure goes through one error path (fail), which maps the
+// service's error codes to HTTP statuses and answers
+// {"error": {"code", "message", "message_en"}}.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/etag"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"natq/queue"
+)
+
+// Options configure the HTTP layer.
+type Options struct {
+	// BookingRateLimit is bookings per minute per client address; 0 turns
+	// the limit off (load tests behind a trusted proxy).
+	BookingRateLimit int
+	// LimiterStorage keeps the limiter's counts; a Redis storage
+	// (github.com/gofiber/storage/redis/v3) makes the limit hold across
+	// instances. nil keeps them in this process.
+	LimiterStorage fiber.Storage
+	// Registry serves /metrics; the service's queue.Metrics should be
+	// registered in it. nil: a registry with only the Go collectors.
+	Registry *prometheus.Registry
+	// ProxyHeader names the header holding the client address behind a
+	// trusted proxy (e.g. X-Forwarded-For); "" uses the peer address.
+	ProxyHeader string
+	// Logger gets the detail of failures users see only in short.
+	Logger *slog.Logger
+}
+
+// New returns the HTTP app serving svc.
+func New(svc *queue.Service, opts Options) *fiber.App {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+		opts.Registry.MustRegister(collectors.NewGoCollector())
+	}
+	h := &handlers{svc: svc, log: opts.Logger}
+	app := fiber.New(fiber.Config{
+		AppName: "natq",
+		// Params and bodies reach the service, which may keep them (metric
+		// labels, events); Fiber's zero-copy strings would change under it.
+		Immutable:             true,
+		ErrorHandler:          h.errorHandler,
+		DisableStartupMessage: true,
+		ProxyHeader:           opts.ProxyHeader,
+		BodyLimit:             4 << 20,
+		IdleTimeout:           2 * time.Minute,
+	})
+	app.Use(recover.New(), requestid.New())
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", h.ready)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})))
+
+	api := app.Group("/api/v1")
+	api.Get("/compounds", etag.New(), h.compounds)
+	api.Get("/compounds/:id", etag.New(), h.compound)
+	book := []fiber.Handler{}
+	if opts.BookingRateLimit > 0 {
+		book = append(book, limiter.New(limiter.Config{
+			Max:          opts.BookingRateLimit,
+			Expiration:   time.Minute,
+			Storage:      opts.LimiterStorage,
+			KeyGenerator: func(c *fiber.Ctx) string { return "natq:limit:book:" + c.IP() },
+			LimitReached: func(c *fiber.Ctx) error { return h.fail(c, errRateLimited) },
+		}))
+	}
+	api.Post("/compounds/:id/bookings", append(book, h.book)...)
+	api.Get("/tickets/:ticket", h.ticket)
+	api.Delete("/tickets/:ticket", h.cancel)
+	api.Get("/tickets/:ticket/events", h.ticketEvents)
+	api.Get("/sites/:site/events", h.siteEvents)
+
+	marshal, coord := h.auth(queue.RoleMarshal), h.auth(queue.RoleCoordinator)
+	api.Post("/sites/:site/checkins", marshal, h.checkIn)
+	api.Post("/sites/:site/calls", marshal, h.call)
+	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
+	api.Post("/tickets/:ticket/sampled", marshal, h.sampled)
+	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
+	api.Put("/compounds/:id/variant", coord, h.variant)
+	api.Post("/compounds/:id/prebookings", coord, h.preBook)
+	api.Get("/compounds/:id/coverage", coord, h.coverage)
+
+	app.Get("/qr/:file", etag.New(), h.qr)
+	return app
+}
+
+type handlers struct {
+	svc *queue.Service
+	log *slog.Logger
+}
+
+func (h *handlers) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := h.svc.Ping(ctx); err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+var errRateLimited = &queue.Error{Code: "rate_limited", Message: "请求过于频繁，请稍后再试",
+	MessageEn: "too many requests from this address; try again in a minute"}
+
+// statuses maps the service's error codes to HTTP statuses; any code not
+// here is a refusal the client can act on: 409.
+var statuses = map[string]int{
+	"bad_input":    fiber.StatusBadRequest,
+	"not_found":    fiber.StatusNotFound,
+	"no_compound":  fiber.StatusNotFound,
+	"no_site":      fiber.StatusNotFound,
+	"no_route":     fiber.StatusNotFound,
+	"unauthorized": fiber.StatusUnauthorized,
+	"forbidden":    fiber.StatusForbidden,
+	"rate_limited": fiber.StatusTooManyRequests,
+	"unavailable":  fiber.StatusServiceUnavailable,
+	"internal":     fiber.StatusInternalServerError,
+	"method":       fiber.StatusMethodNotAllowed,
+	"too_large":    fiber.StatusRequestEntityTooLarge,
+}
+
+type errorBody struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		MessageEn string `json:"message_en"`
+		Field     string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+// fail is the one error path: users get a short safe message, the log the
+// detail.
+func (h *handlers) fail(c *fiber.Ctx, err error) error {
+	var qe *queue.Error
+	if !errors.As(err, &qe) {
+		qe = &queue.Error{Code: "internal", Message: "服务器内部错误", MessageEn: "internal error"}
+	}
+	status, ok := statuses[qe.Code]
+	if !ok {
+		status = fiber.StatusConflict
+	}
+	if status >= 500 {
+		h.log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
+	}
+	if status == fiber.StatusUnauthorized {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="natq"`)
+	}
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.MessageEn, b.Error.Field = qe.Code, qe.Message, qe.MessageEn, qe.Field
+	return c.Status(status).JSON(b)
+}
+
+// errorHandler answers Fiber's own errors (no route, wrong method, body
+// too large, a recovered panic) on the same path.
+func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			err = &queue.Error{Code: "no_route", Message: "没有这个地址", MessageEn: "no such route"}
+		case fiber.StatusMethodNotAllowed:
+			err = &queue.Error{Code: "method", Message: "不支持该请求方法", MessageEn: "method not allowed"}
+		case fiber.StatusRequestEntityTooLarge:
+			err = &queue.Error{Code: "too_large", Message: "请求内容过大", MessageEn: "request body too large"}
+		case fiber.StatusBadRequest:
+			err = queue.BadField("request", "请求格式错误", fe.Message)
+		}
+	}
+	return h.fail(c, err)
+}

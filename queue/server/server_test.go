@@ -1,0 +1,565 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	fiberredis "github.com/gofiber/storage/redis/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+	"natq/queue/server"
+)
+
+func TestMain(m *testing.M) { queuetest.Main(m) }
+
+var ctx = context.Background()
+
+// instance is one natq server on a real listener.
+type instance struct {
+	url string
+	svc *queue.Service
+	clk *queuetest.Clock
+}
+
+func start(t *testing.T, c redis.UniversalClient, edit func(*queue.Options), opts server.Options) *instance {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	svc, clk := queuetest.Service(t, c, func(o *queue.Options) {
+		o.Metrics = queue.NewMetrics(reg)
+		if edit != nil {
+			edit(o)
+		}
+	})
+	opts.Registry = reg
+	app := server.New(svc, opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
+	return &instance{url: "http://" + ln.Addr().String(), svc: svc, clk: clk}
+}
+
+var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}
+
+// do sends a request and returns its status and decoded JSON body.
+func do(t testing.TB, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" && body[0] == '{' {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+func errCode(m map[string]any) string {
+	e, _ := m["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func TestHTTP(t *testing.T) {
+	for _, st := range queuetest.Stores() {
+		t.Run(st.Name, func(t *testing.T) {
+			for _, c := range httpSuite {
+				t.Run(c.name, func(t *testing.T) { c.run(t, st) })
+			}
+		})
+	}
+}
+
+var httpSuite = []struct {
+	name string
+	run  func(t *testing.T, st queuetest.Store)
+}{
+	{"Booking", testBooking},
+	{"Forgery", testForgery},
+	{"StaffAuth", testStaffAuth},
+	{"DayAtTheSite", testDay},
+	{"Concurrent500TwoInstances", testConcurrentHTTP},
+	{"RateLimitAcrossInstances", testRateLimit},
+	{"StoreStopped", testStopped},
+	{"Events", testEvents},
+	{"HealthMetricsQR", testHealth},
+}
+
+func testBooking(t *testing.T, st queuetest.Store) {
+	in := start(t, st.Client(t), nil, server.Options{})
+	u := in.url + "/api/v1/compounds/c1/bookings"
+	code, b := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":3}`)
+	if code != 201 || b["site"] != "s2" || b["party"] != 3.0 || b["ticket"] == "" {
+		t.Fatalf("POST bookings = %d %v, want 201 at s2", code, b)
+	}
+	w := b["window"].(map[string]any)
+	if w["start"] != "2026-12-01T07:00:00+08:00" || w["end"] != "2026-12-01T07:15:00+08:00" {
+		t.Errorf("window = %v, want 07:00-07:15 +08:00", w)
+	}
+	if !strings.HasSuffix(b["url"].(string), "/t/"+b["ticket"].(string)) {
+		t.Errorf("url = %v", b["url"])
+	}
+	code, again := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":3}`)
+	if code != 200 || again["ticket"] != b["ticket"] {
+		t.Errorf("repeat = %d %v, want 200 with the same ticket", code, again)
+	}
+	for body, field := range map[string]string{
+		`{"building":"b2","unit":"1","room":"301","party":"3"}`: "party",
+		`{"building":"b2","unit":"1","room":"301","party":0}`:   "party",
+		`{"building":"zz","unit":"1","room":"301","party":1}`:   "building",
+		`{"building":"b2","unit":"7","room":"301","party":1}`:   "unit",
+		`{"building":"b2","unit":"1","room":"","party":1}`:      "room",
+		`{"building":"b2","unit":1,"room":"1","party":1}`:       "unit",
+		`{"building":`: "body",
+		``:             "body",
+	} {
+		code, e := do(t, "POST", u, "", body)
+		ee, _ := e["error"].(map[string]any)
+		if code != 400 || ee["field"] != field || !strings.Contains(ee["message_en"].(string), field) || ee["message"] == "" {
+			t.Errorf("POST %s = %d %v, want 400 naming %s", body, code, e, field)
+		}
+	}
+	for i := 0; i < 33; i++ {
+		do(t, "POST", u[:len(u)-len("c1/bookings")]+"c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+	}
+	code, e := do(t, "POST", u, "", `{"building":"b4","room":"x","party":1}`)
+	if code != 409 || errCode(e) != "full" {
+		t.Errorf("booking a full building = %d %v, want 409 full", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/nope/bookings", "", `{"building":"b4","room":"x","party":1}`); code != 404 {
+		t.Errorf("booking in an unknown compound = %d %v, want 404", code, e)
+	}
+	code, tk := do(t, "GET", in.url+"/api/v1/tickets/"+b["ticket"].(string), "", "")
+	if code != 200 || tk["state"] != "booked" || tk["site"] != "s2" {
+		t.Errorf("GET ticket = %d %v", code, tk)
+	}
+	code, cs := do(t, "GET", in.url+"/api/v1/compounds/c1", "", "")
+	if code != 200 || cs["variant"] != "dry" || len(cs["sites"].([]any)) != 4 {
+		t.Errorf("GET compound = %d %v", code, cs)
+	}
+	code, all := do(t, "GET", in.url+"/api/v1/compounds", "", "")
+	if code != 200 || len(all["compounds"].([]any)) != 2 {
+		t.Errorf("GET compounds = %d %v", code, all)
+	}
+	code, del := do(t, "DELETE", in.url+"/api/v1/tickets/"+b["ticket"].(string), "", "")
+	if code != 200 || del["state"] != "cancelled" {
+		t.Errorf("DELETE ticket = %d %v", code, del)
+	}
+}
+
+type counter struct{ n atomic.Int64 }
+
+func (h *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(int64(len(cmds))); return next(ctx, cmds) }
+}
+
+func testForgery(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	in := start(t, c, nil, server.Options{})
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
+	good := b["ticket"].(string)
+	marshal, _ := in.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	hook := &counter{}
+	c.AddHook(hook)
+	dot := strings.LastIndexByte(good, '.')
+	flip := []byte(good)
+	flip[len(flip)-2] ^= 1
+	forged := map[string]string{
+		"truncated":    good[:len(good)-4],
+		"no mac":       good[:dot],
+		"flipped":      string(flip),
+		"altered id":   good[:strings.LastIndexByte(good[:dot], '.')+1] + "zz" + good[dot:],
+		"other name":   "c2" + good[2:],
+		"random":       "c1.1.AAAAAAAAAAAAAAAA",
+		"plain random": "8f3kd93kd03kd",
+	}
+	for name, tok := range forged {
+		t.Run(name, func(t *testing.T) {
+			before := hook.n.Load()
+			for _, r := range []struct{ method, path, token, body string }{
+				{"GET", "/api/v1/tickets/" + tok, "", ""},
+				{"DELETE", "/api/v1/tickets/" + tok, "", ""},
+				{"GET", "/api/v1/tickets/" + tok + "/events", "", ""},
+				{"GET", "/qr/" + tok + ".png", "", ""},
+				{"GET", "/qr/" + tok + ".svg", "", ""},
+			} {
+				if code, e := do(t, r.method, in.url+r.path, r.token, r.body); code != 404 || errCode(e) != "not_found" {
+					t.Errorf("%s %s = %d %v, want 404 not_found", r.method, r.path, code, e)
+				}
+			}
+			if n := hook.n.Load() - before; n != 0 {
+				t.Errorf("forged ticket %q reached Redis with %d commands", tok, n)
+			}
+			// Staff routes ask Redis for the staff token only.
+			before = hook.n.Load()
+			if code, _ := do(t, "POST", in.url+"/api/v1/tickets/"+tok+"/sampled", marshal, ""); code != 404 {
+				t.Errorf("sampled(forged) = %d, want 404", code)
+			}
+			if n := hook.n.Load() - before; n != 1 {
+				t.Errorf("sampled(forged) sent %d commands, want 1 (the staff token)", n)
+			}
+		})
+	}
+}
+
+func testStaffAuth(t *testing.T, st queuetest.Store) {
+	in := start(t, st.Client(t), nil, server.Options{})
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
+	tk := b["ticket"].(string)
+	marshal, _ := in.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	coord, _ := in.svc.AddStaff(ctx, "c1", "c", queue.RoleCoordinator)
+	otherM, _ := in.svc.AddStaff(ctx, "c2", "m2", queue.RoleMarshal)
+	otherC, _ := in.svc.AddStaff(ctx, "c2", "c2", queue.RoleCoordinator)
+	routes := []struct {
+		method, path, body string
+		coordOnly          bool
+	}{
+		{"POST", "/api/v1/sites/s1/checkins", `{"ticket":"` + tk + `"}`, false},
+		{"POST", "/api/v1/sites/s1/calls", ``, false},
+		{"POST", "/api/v1/tickets/" + tk + "/noshow", ``, false},
+		{"POST", "/api/v1/tickets/" + tk + "/sampled", `{"tube":"T1"}`, false},
+		{"GET", "/api/v1/compounds/c1/tubes/T1", ``, false},
+		{"PUT", "/api/v1/compounds/c1/variant", `{"variant":"wet"}`, true},
+		{"POST", "/api/v1/compounds/c1/prebookings", "b1,,102,1\n", true},
+		{"GET", "/api/v1/compounds/c1/coverage", ``, true},
+	}
+	for _, r := range routes {
+		cases := []struct {
+			name, token string
+			want        int
+		}{
+			{"no token", "", 401},
+			{"bad token", coord + "x", 401},
+			{"garbage token", "hello", 401},
+			{"other compound", otherC, 403},
+			{"other compound marshal", otherM, 403},
+		}
+		if r.coordOnly {
+			cases = append(cases, struct {
+				name, token string
+				want        int
+			}{"marshal", marshal, 403})
+		}
+		for _, c := range cases {
+			code, e := do(t, r.method, in.url+r.path, c.token, r.body)
+			if code != c.want {
+				t.Errorf("%s %s with %s = %d %v, want %d", r.method, r.path, c.name, code, e, c.want)
+			}
+		}
+	}
+	// And the right staff gets through (past auth, whatever the refusal).
+	for _, r := range routes {
+		token := marshal
+		if r.coordOnly {
+			token = coord
+		}
+		if code, e := do(t, r.method, in.url+r.path, token, r.body); code == 401 || code == 403 {
+			t.Errorf("%s %s with its staff = %d %v", r.method, r.path, code, e)
+		}
+	}
+}
+
+func testDay(t *testing.T, st queuetest.Store) {
+	in := start(t, st.Client(t), nil, server.Options{})
+	marshal, _ := in.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	coord, _ := in.svc.AddStaff(ctx, "c1", "c", queue.RoleCoordinator)
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`)
+	tk := b["ticket"].(string)
+	chk := func(site string) (int, map[string]any) {
+		return do(t, "POST", in.url+"/api/v1/sites/"+site+"/checkins", marshal, `{"ticket":"`+tk+`"}`)
+	}
+	if code, e := chk("s1"); code != 409 || errCode(e) != "too_early" {
+		t.Errorf("check-in at 06:00 = %d %v, want 409 too_early", code, e)
+	}
+	in.clk.Set(queuetest.At(7, 0))
+	if code, e := chk("s2"); code != 409 || errCode(e) != "wrong_site" || !strings.Contains(e["error"].(map[string]any)["message"].(string), "s1") {
+		t.Errorf("check-in at s2 = %d %v, want 409 wrong_site naming s1", code, e)
+	}
+	if code, e := chk("s1"); code != 200 || e["state"] != "checked_in" {
+		t.Errorf("check-in = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, ""); code != 200 || e["ticket"] != tk || e["state"] != "called" {
+		t.Errorf("call = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/noshow", marshal, ""); code != 200 || e["no_show"] != false {
+		t.Errorf("noshow after one call = %d %v, want recalled", code, e)
+	}
+	do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, "")
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/sampled", marshal, `{"tube":"T7"}`); code != 200 || e["state"] != "sampled" || e["tube"] != "T7" {
+		t.Errorf("sampled = %d %v", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/compounds/c1/tubes/T7", marshal, ""); code != 200 || len(e["tickets"].([]any)) != 1 {
+		t.Errorf("tube = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "building,unit,room,party,name\nb1,,201,1,王奶奶\n"); code != 200 || len(e["tickets"].([]any)) != 1 {
+		t.Errorf("prebookings = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "b1,,201\n"); code != 400 || !strings.Contains(e["error"].(map[string]any)["message_en"].(string), "row 1") {
+		t.Errorf("bad prebookings = %d %v, want 400 naming row 1", code, e)
+	}
+	code, e := do(t, "PUT", in.url+"/api/v1/compounds/c1/variant", coord, `{"variant":"wet"}`)
+	if code != 200 || e["variant"] != "wet" || len(e["moved"].([]any)) != 1 {
+		t.Errorf("variant = %d %v, want the pre-booked ticket moved", code, e)
+	}
+	if code, e := do(t, "PUT", in.url+"/api/v1/compounds/c1/variant", coord, `{"variant":"fog"}`); code != 400 {
+		t.Errorf("variant fog = %d %v, want 400", code, e)
+	}
+	code, cov := do(t, "GET", in.url+"/api/v1/compounds/c1/coverage", coord, "")
+	if code != 200 || cov["buildings"].([]any)[0].(map[string]any)["sampled"] != 2.0 {
+		t.Errorf("coverage = %d %v", code, cov)
+	}
+}
+
+func testConcurrentHTTP(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	c2 := redis.NewClient(&redis.Options{Addr: st.Addr(c), PoolSize: 64})
+	defer c2.Close()
+	noShare := func(o *queue.Options) { o.WalkinShare = 0 }
+	a := start(t, c, noShare, server.Options{})
+	b := start(t, c2, noShare, server.Options{})
+	var wg sync.WaitGroup
+	codes := make([]int, 500)
+	tickets := make([]string, 500)
+	startc := make(chan struct{})
+	for i := range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startc
+			url := a.url
+			if i%2 == 1 {
+				url = b.url
+			}
+			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+			codes[i] = code
+			if code == 201 {
+				tickets[i], _ = m["ticket"].(string)
+			} else if code != 409 || errCode(m) != "full" {
+				t.Errorf("booking %d = %d %v", i, code, m)
+			}
+		}()
+	}
+	t0 := time.Now()
+	close(startc)
+	wg.Wait()
+	n201, n409 := 0, 0
+	seen := map[string]bool{}
+	for i, code := range codes {
+		switch code {
+		case 201:
+			n201++
+			if seen[tickets[i]] {
+				t.Errorf("ticket %s twice", tickets[i])
+			}
+			seen[tickets[i]] = true
+		case 409:
+			n409++
+		}
+	}
+	if n201 != 37 || n409 != 463 {
+		t.Errorf("500 bookings over two instances: %d 201, %d 409; want 37 and 463", n201, n409)
+	}
+	t.Logf("500 concurrent bookings over two instances in %v: %d created, %d full", time.Since(t0), n201, n409)
+}
+
+func testRateLimit(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	storage := fiberredis.NewFromConnection(c)
+	a := start(t, c, nil, server.Options{BookingRateLimit: 5, LimiterStorage: storage})
+	b := start(t, c, nil, server.Options{BookingRateLimit: 5, LimiterStorage: storage})
+	var codes []int
+	for i := 0; i < 7; i++ {
+		url := a.url
+		if i%2 == 1 {
+			url = b.url
+		}
+		code, _ := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b1","room":"%d","party":1}`, i))
+		codes = append(codes, code)
+	}
+	want := []int{201, 201, 201, 201, 201, 429, 429}
+	if fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("7 bookings from one address over two instances limited to 5/min = %v, want %v", codes, want)
+	}
+	code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"x","party":1}`)
+	if code != 429 || errCode(e) != "rate_limited" {
+		t.Errorf("limited = %d %v", code, e)
+	}
+	// Reading a ticket is not limited.
+	if code, _ := do(t, "GET", a.url+"/api/v1/compounds/c1", "", ""); code != 200 {
+		t.Errorf("GET compound while limited = %d", code)
+	}
+}
+
+func testStopped(t *testing.T, st queuetest.Store) {
+	c, stop, restart := st.Stoppable(t)
+	in := start(t, c, nil, server.Options{})
+	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"1","party":1}`)
+	stop()
+	code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`)
+	ee, _ := e["error"].(map[string]any)
+	if code != 503 || errCode(e) != "unavailable" || !strings.Contains(fmt.Sprint(ee["message_en"]), "Redis") {
+		t.Errorf("booking with Redis stopped = %d %v, want 503 unavailable saying Redis", code, e)
+	}
+	if code, _ := do(t, "GET", in.url+"/readyz", "", ""); code != 503 {
+		t.Errorf("/readyz with Redis stopped = %d, want 503", code)
+	}
+	if code, _ := do(t, "GET", in.url+"/healthz", "", ""); code != 200 {
+		t.Errorf("/healthz with Redis stopped = %d, want 200", code)
+	}
+	restart()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		code, _ := do(t, "GET", in.url+"/readyz", "", "")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d after Redis came back", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`); code != 201 {
+		t.Errorf("booking after Redis is back = %d %v", code, e)
+	}
+}
+
+// sse reads server-sent events' data lines from url into a channel.
+func sse(t *testing.T, url string) <-chan string {
+	t.Helper()
+	rctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(rctx, "GET", url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("GET %s = %d %s", url, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	out := make(chan string, 16)
+	connected := make(chan struct{})
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			if line == ": connected" {
+				once.Do(func() { close(connected) })
+			}
+			if d, ok := strings.CutPrefix(line, "data: "); ok {
+				out <- d
+			}
+		}
+	}()
+	select {
+	case <-connected:
+	case <-time.After(2 * time.Second):
+		t.Fatalf("GET %s: no stream", url)
+	}
+	return out
+}
+
+func testEvents(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	c2 := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
+	defer c2.Close()
+	a := start(t, c, nil, server.Options{})
+	b := start(t, c2, nil, server.Options{}) // listeners on another instance
+	marshal, _ := a.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	_, bk := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`)
+	tk := bk["ticket"].(string)
+	tev := sse(t, b.url+"/api/v1/tickets/"+tk+"/events")
+	sev := sse(t, b.url+"/api/v1/sites/s1/events")
+	a.clk.Set(queuetest.At(7, 0))
+	sent := time.Now()
+	if code, e := do(t, "POST", a.url+"/api/v1/sites/s1/checkins", marshal, `{"ticket":"`+tk+`"}`); code != 200 {
+		t.Fatalf("check-in = %d %v", code, e)
+	}
+	for name, ch := range map[string]<-chan string{"ticket": tev, "site": sev} {
+		select {
+		case d := <-ch:
+			lat := time.Since(sent)
+			var ev map[string]any
+			json.Unmarshal([]byte(d), &ev)
+			if ev["type"] != "checked_in" {
+				t.Errorf("%s event = %s, want checked_in", name, d)
+			}
+			if name == "site" && strings.Contains(d, tk) {
+				t.Errorf("site event carries the ticket token: %s", d)
+			}
+			t.Logf("%s event through Redis pub/sub to another instance in %v", name, lat)
+		case <-time.After(time.Second):
+			t.Errorf("no %s event within a second", name)
+		}
+	}
+	if code, _ := do(t, "GET", b.url+"/api/v1/sites/nope/events", "", ""); code != 404 {
+		t.Errorf("events of an unknown site = %d, want 404", code)
+	}
+}
+
+func testHealth(t *testing.T, st queuetest.Store) {
+	in := start(t, st.Client(t), nil, server.Options{})
+	if code, e := do(t, "GET", in.url+"/healthz", "", ""); code != 200 || e["status"] != "ok" {
+		t.Errorf("/healthz = %d %v", code, e)
+	}
+	if code, _ := do(t, "GET", in.url+"/readyz", "", ""); code != 200 {
+		t.Errorf("/readyz = %d", code)
+	}
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`)
+	do(t, "GET", in.url+"/api/v1/tickets/c1.1.forged", "", "")
+	resp, err := client.Get(in.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`natq_bookings_total{compound="c1",result="new"} 1`, `natq_refusals_total{reason="forged"} 1`, `natq_script_seconds_count{script="book"} 1`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
+	}
+	for ext, ctype := range map[string]string{"png": "image/png", "svg": "image/svg+xml"} {
+		resp, err := client.Get(in.url + "/qr/" + b["ticket"].(string) + "." + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype || len(img) < 100 {
+			t.Errorf("GET qr .%s = %d %s %d bytes", ext, resp.StatusCode, resp.Header.Get("Content-Type"), len(img))
+		}
+	}
+	if code, e := do(t, "GET", in.url+"/nope", "", ""); code != 404 || errCode(e) != "no_route" {
+		t.Errorf("GET /nope = %d %v", code, e)
+	}
+	_ = fiber.MethodGet
+}
