@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
 //go:embed web
@@ -63,15 +64,17 @@ func Mount(app *fiber.App, o Options) {
 			return c.Send(body)
 		}
 	}
-	app.Get("/c/:compound/b/:building", page("resident.html"))
-	app.Get("/t/:ticket", page("resident.html"))
-	app.Get("/staff", page("staff.html"))
-	app.Get("/static/*", asset)
+	// A slow phone on a crowded cell: everything of ours goes compressed.
+	z := compress.New(compress.Config{Level: compress.LevelBestSpeed})
+	app.Get("/c/:compound/b/:building", z, page("resident.html"))
+	app.Get("/t/:ticket", z, page("resident.html"))
+	app.Get("/staff", z, page("staff.html"))
+	app.Get("/static/*", z, asset)
 	route := o.MapRoute
 	if route == "" {
 		route = "/api/v1/compounds/:id/map.json"
 	}
-	app.Get(route, func(c *fiber.Ctx) error {
+	app.Get(route, z, func(c *fiber.Ctx) error {
 		data, ok := o.PlanFile(c.Params("id"))
 		if !ok {
 			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"natq/planner"
+	"natq/planner/sheets"
+	"natq/planner/synth"
+	"natq/qr"
+	"natq/queue"
+	"natq/queue/server"
+	"natq/static"
+)
+
+func init() {
+	commands["demo"] = command{"plan a bundled compound and serve it on the embedded store", runDemo}
+}
+
+// demoConfig is what a demo is made of; tests build one of their own.
+type demoConfig struct {
+	compound []byte // a compound file; nil: the bundled contest compound
+	name     string // its file name, for messages
+	desks    int
+	date, tz string
+	// clock, when set, is the service's clock; nil runs the demo clock,
+	// which starts at the plan's first window so that the day can be
+	// walked through whenever the demo runs.
+	clock func() time.Time
+}
+
+// demo is a planned compound served on the embedded store.
+type demo struct {
+	app      *fiber.App
+	svc      *queue.Service
+	mr       *miniredis.Miniredis
+	rdb      *redis.Client
+	planFile []byte
+	plan     *queue.Plan
+	staff    string // coordinator token
+	marshal  string // marshal token
+	baseURL  *baseURL
+	clock    func() time.Time
+}
+
+// baseURL is the address the server is reached at, known only once it
+// listens; ticket QR codes carry it.
+type baseURL struct {
+	mu  sync.RWMutex
+	url string
+}
+
+func (b *baseURL) get() string  { b.mu.RLock(); defer b.mu.RUnlock(); return b.url }
+func (b *baseURL) set(u string) { b.mu.Lock(); b.url = u; b.mu.Unlock() }
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("demo", e, "demo [--addr HOST:PORT] [--file COMPOUND] [--desks N]")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	file := fs.String("file", "", "plan this compound `FILE` (GeoJSON or OSM XML) instead of the bundled contest compound")
+	cfg := demoConfig{desks: 30, tz: "Asia/Shanghai"}
+	fs.IntVar(&cfg.desks, "desks", cfg.desks, "sampling desks (teams) on hand")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) != 0 {
+		return usagef("demo takes no arguments; name a compound file with --file")
+	}
+	if *file != "" {
+		if cfg.compound, err = os.ReadFile(*file); err != nil {
+			return &planner.InputError{Msg: fmt.Sprintf("%s: %v", *file, err)}
+		}
+		cfg.name = filepath.Base(*file)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	d, err := newDemo(ctx, cfg, "http://"+hostPort(ln.Addr(), *addr))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer d.close()
+	d.printIntro(e)
+	errc := make(chan error, 1)
+	go func() { errc <- d.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return d.app.ShutdownWithTimeout(3 * time.Second)
+	}
+}
+
+// hostPort is the address to print: the one asked for, unless it was a
+// wildcard or port 0.
+func hostPort(a net.Addr, asked string) string {
+	h, p, err := net.SplitHostPort(asked)
+	ta, ok := a.(*net.TCPAddr)
+	if err != nil || !ok {
+		return a.String()
+	}
+	if p == "0" || p == "" {
+		p = fmt.Sprint(ta.Port)
+	}
+	if h == "" || h == "0.0.0.0" || h == "::" {
+		h = "localhost"
+	}
+	return net.JoinHostPort(h, p)
+}
+
+// newDemo plans the compound, loads the plan on a fresh embedded store and
+// returns the app with the API, the pages and the print pages mounted.
+func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
+	if cfg.compound == nil {
+		b, err := json.Marshal(synth.Contest())
+		if err != nil {
+			return nil, err
+		}
+		cfg.compound, cfg.name = b, "contest.geojson"
+	}
+	if cfg.tz == "" {
+		cfg.tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(cfg.tz)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.date == "" {
+		cfg.date = time.Now().In(loc).Format("2006-01-02")
+	}
+	src, err := planner.Read(cfg.name, cfg.compound)
+	if err != nil {
+		return nil, err
+	}
+	stem := strings.TrimSuffix(cfg.name, filepath.Ext(cfg.name))
+	cs, err := src.Compounds(planner.Selection{WholeID: stem})
+	if err != nil {
+		return nil, err
+	}
+	var c *planner.Compound
+	for _, x := range cs {
+		if len(x.Buildings) > 0 && (c == nil || len(x.Buildings) > len(c.Buildings)) {
+			c = x
+		}
+	}
+	if c == nil {
+		return nil, &planner.InputError{Msg: cfg.name + ": no compound with buildings in it"}
+	}
+	p := planner.DefaultParams()
+	p.Date, p.TZ, p.Desks = cfg.date, cfg.tz, cfg.desks
+	pl, err := planner.Make(c, p)
+	if err != nil {
+		return nil, err
+	}
+	planFile, err := json.Marshal(pl.FeatureCollection())
+	if err != nil {
+		return nil, err
+	}
+	qp, err := queue.LoadPlan(bytes.NewReader(planFile))
+	if err != nil {
+		return nil, err
+	}
+
+	clock := cfg.clock
+	if clock == nil {
+		clock = demoClock(qp)
+	}
+	mr := miniredis.NewMiniRedis()
+	if err := mr.Start(); err != nil {
+		return nil, err
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	signer, err := qr.NewSigner(secret)
+	if err != nil {
+		return nil, err
+	}
+	opts := queue.DefaultOptions()
+	opts.Now, opts.BaseURL = clock, base
+	svc := queue.New(rdb, signer, opts)
+	d := &demo{svc: svc, mr: mr, rdb: rdb, planFile: planFile, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
+	fail := func(err error) (*demo, error) { d.close(); return nil, err }
+	if err := svc.OpenRound(ctx, qp); err != nil {
+		return fail(err)
+	}
+	if d.staff, err = svc.AddStaff(ctx, qp.Compound.ID, "demo coordinator", queue.RoleCoordinator); err != nil {
+		return fail(err)
+	}
+	if d.marshal, err = svc.AddStaff(ctx, qp.Compound.ID, "demo marshal", queue.RoleMarshal); err != nil {
+		return fail(err)
+	}
+	d.app = server.New(svc, server.Options{})
+	static.Mount(d.app, static.Options{
+		Now: clock,
+		PlanFile: func(id string) ([]byte, bool) {
+			if id != qp.Compound.ID {
+				return nil, false
+			}
+			return planFile, true
+		},
+	})
+	d.mountPrint()
+	d.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(d.residentPath(d.firstBuilding()), http.StatusFound) })
+	return d, nil
+}
+
+// demoClock runs from the plan's first window, at the pace of the wall
+// clock, so that a demo started at midnight still has its morning.
+func demoClock(p *queue.Plan) func() time.Time {
+	first := p.Windows[0].Start
+	for _, w := range p.Windows {
+		if w.Start.Before(first) {
+			first = w.Start
+		}
+	}
+	offset := time.Until(first.Add(time.Minute))
+	return func() time.Time { return time.Now().Add(offset) }
+}
+
+func (d *demo) close() {
+	if d.app != nil {
+		d.app.ShutdownWithTimeout(time.Second)
+	}
+	if d.rdb != nil {
+		d.rdb.Close()
+	}
+	if d.mr != nil {
+		d.mr.Close()
+	}
+}
+
+// firstBuilding is a building called in the day's first window, so that
+// a ticket booked on its page can be checked in at once.
+func (d *demo) firstBuilding() string {
+	for _, w := range d.plan.Windows {
+		if w.Variant == d.plan.Variants[0] {
+			for _, g := range w.Groups {
+				if g.Building != "" && g.Building != "students" {
+					return g.Building
+				}
+			}
+		}
+	}
+	if len(d.plan.Buildings) > 0 {
+		return d.plan.Buildings[0].ID
+	}
+	return ""
+}
+
+func (d *demo) residentPath(building string) string {
+	return "/c/" + d.plan.Compound.ID + "/b/" + building
+}
+
+func (d *demo) printIntro(e *env) {
+	w, base, id := e.stdout, d.baseURL.get(), d.plan.Compound.ID
+	fmt.Fprintln(e.stderr, "natq demo: the store is EMBEDDED and IN MEMORY (miniredis): one instance only, everything is lost when it stops.")
+	fmt.Fprintf(w, "natq demo: %s (%s), %d buildings, %d windows, round %s\n", d.plan.Compound.Name, id, len(d.plan.Buildings), len(d.plan.Windows), d.plan.Date)
+	fmt.Fprintf(w, "  demo clock: the day starts now at %s (it runs at the wall clock's pace)\n", d.clock().In(d.plan.TZ).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  resident page (door QR):   %s%s\n", base, d.residentPath(d.firstBuilding()))
+	fmt.Fprintf(w, "  coordinator page (tablet): %s/staff\n", base)
+	fmt.Fprintf(w, "    coordinator token:       %s\n", d.staff)
+	fmt.Fprintf(w, "    marshal token:           %s\n", d.marshal)
+	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
+	for _, v := range d.plan.Variants {
+		fmt.Fprintf(w, "  battle map, %s (print):    %s/print/battle/%s.pdf\n", v, base, v)
+	}
+	fmt.Fprintf(w, "  API:                       %s/api/v1/compounds/%s\n", base, id)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Open the resident page on a phone (or a narrow window), book, then check the ticket in on /staff. Ctrl-C stops.")
+}
+
+// mountPrint serves the printed sheets of the demo's plan as PDF or SVG.
+func (d *demo) mountPrint() {
+	var once sync.Once
+	var sp *sheets.Plan
+	var spErr error
+	load := func() (*sheets.Plan, error) {
+		once.Do(func() { sp, spErr = sheets.Load(bytes.NewReader(d.planFile)) })
+		return sp, spErr
+	}
+	send := func(c *fiber.Ctx, draw func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error) error {
+		name := c.Params("name")
+		f := sheets.PDF
+		if strings.HasSuffix(name, ".svg") {
+			f = sheets.SVG
+		} else if !strings.HasSuffix(name, ".pdf") {
+			return fiber.ErrNotFound
+		}
+		p, err := load()
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL.get()}, &b); err != nil {
+			var bi interface{ BadInput() bool }
+			if errors.As(err, &bi) && bi.BadInput() {
+				return fiber.NewError(http.StatusNotFound, err.Error())
+			}
+			return err
+		}
+		if f == sheets.SVG {
+			c.Set(fiber.HeaderContentType, "image/svg+xml")
+		} else {
+			c.Set(fiber.HeaderContentType, "application/pdf")
+		}
+		return c.Send(b.Bytes())
+	}
+	stem := func(c *fiber.Ctx) string {
+		n := c.Params("name")
+		return strings.TrimSuffix(strings.TrimSuffix(n, ".pdf"), ".svg")
+	}
+	d.app.Get("/print/b/:name", func(c *fiber.Ctx) error {
+		return send(c, func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
+			return sheets.BuildingSheet(b, p, stem(c), f, o)
+		})
+	})
+	d.app.Get("/print/battle/:name", func(c *fiber.Ctx) error {
+		return send(c, func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
+			return sheets.BattleMap(b, p, stem(c), f, o)
+		})
+	})
+}
