@@ -24,7 +24,7 @@ const tiny = `{"type": "FeatureCollection", "features": [
 ]}`
 
 // ExampleMake reads a compound, plans it for a dry and a wet day, and
-// prints each route: in the rain the residents of 1号楼 walk 44 m further
+// prints each way there: in the rain the residents of 1号楼 walk 44 m further
 // to stay under cover.
 func ExampleMake() {
 	src, err := planner.Read("tiny.geojson", []byte(tiny))
@@ -41,6 +41,9 @@ func ExampleMake() {
 	}
 	for _, vp := range plan.Variants {
 		for _, r := range vp.Routes {
+			if r.Direction != "to" { // the ways back from the desks
+				continue
+			}
 			fmt.Printf("%s: %s -> %s, %.0f m walked, %.0f m in the open\n", vp.Variant, r.Building.Name, r.Site.Name, r.Length, r.Uncovered)
 		}
 	}
