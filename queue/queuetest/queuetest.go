@@ -212,3 +212,14 @@ func Service(t testing.TB, c redis.UniversalClient, edit func(*queue.Options)) (
 type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
+
+// StartRedis starts a redis-server of t's own, stopped when t ends, and
+// returns its address.
+func StartRedis(t testing.TB) string {
+	s, err := redistest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s.Addr
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"natq/qr"
+	"natq/queue"
+	"natq/queue/server"
+)
+
+func init() {
+	commands["serve"] = command{"run the day's queue service (Redis, or an embedded store)", runServe}
+}
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// serveConfig is natq serve's flags, parsed.
+type serveConfig struct {
+	plans     listFlag
+	addr      string
+	baseURL   string
+	rateLimit int
+	staffFile string
+	proxy     string
+	opts      queue.Options
+}
+
+func parseServe(e *env, args []string) (*serveConfig, error) {
+	fs := newFlagSet("serve", e, "serve --plan FILE... [--addr :8080] [flags]\n\n"+
+		"Redis: REDIS_URL (redis://, rediss://), or REDIS_ADDRS (comma list: Cluster) with REDIS_MASTER\n"+
+		"(Sentinel); neither: an embedded in-memory, single-instance store. NATQ_SECRET signs tickets\n"+
+		"(required with Redis; generated with the embedded store).")
+	c := &serveConfig{opts: queue.DefaultOptions()}
+	fs.Var(&c.plans, "plan", "plan `FILE` to open a round from (repeatable; also positional)")
+	fs.StringVar(&c.addr, "addr", ":8080", "listen on `HOST:PORT`")
+	fs.StringVar(&c.baseURL, "base-url", "", "public `URL` of this service, carried by ticket QR codes (default http://localhost:PORT)")
+	fs.IntVar(&c.rateLimit, "booking-rate-limit", 20, "bookings per minute per client address, across instances; 0 turns it off")
+	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
+	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
+	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls before a ticket may be marked no-show")
+	fs.Float64Var(&c.opts.WalkinShare, "walkin-share", c.opts.WalkinShare, "share of each window kept from online booking for walk-ins and paper tickets")
+	fs.IntVar(&c.opts.TubeSize, "tube-size", c.opts.TubeSize, "samples pooled in one tube")
+	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
+	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER` (behind a trusted proxy)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	c.plans = append(c.plans, pos...)
+	if len(c.plans) == 0 {
+		return nil, usagef("serve needs at least one --plan FILE")
+	}
+	if c.rateLimit < 0 {
+		return nil, usagef("--booking-rate-limit %d: want 0 or more", c.rateLimit)
+	}
+	if c.opts.WalkinShare < 0 || c.opts.WalkinShare >= 1 {
+		return nil, usagef("--walkin-share %v: want 0 to below 1", c.opts.WalkinShare)
+	}
+	if c.opts.Grace < 0 || c.opts.Early < 0 || c.opts.CallsBeforeNoShow < 1 || c.opts.TubeSize < 1 {
+		return nil, usagef("--grace and --early must be >= 0, --calls-before-noshow and --tube-size >= 1")
+	}
+	if c.baseURL == "" {
+		host, port, err := net.SplitHostPort(c.addr)
+		if err != nil {
+			return nil, usagef("--addr %q: %v", c.addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.baseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.opts.BaseURL = c.baseURL
+	return c, nil
+}
+
+// loadPlans reads the plan files.
+func loadPlans(paths []string) ([]*queue.Plan, error) {
+	var plans []*queue.Plan
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, &queue.PlanError{Msg: path + ": no such file"}
+			}
+			return nil, err
+		}
+		p, err := queue.LoadPlan(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// secret returns the ticket-signing secret: NATQ_SECRET, or with the
+// embedded store a fresh one, shown so that it can be reused.
+func secret(e *env, embedded bool) ([]byte, error) {
+	if s := e.getenv("NATQ_SECRET"); s != "" {
+		if len(s) < 16 {
+			return nil, usagef("NATQ_SECRET is shorter than 16 characters")
+		}
+		return []byte(s), nil
+	}
+	if !embedded {
+		return nil, usagef("NATQ_SECRET is required with Redis: every instance must sign tickets with the same secret")
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s := base64.RawURLEncoding.EncodeToString(b)
+	fmt.Fprintf(e.stderr, "natq serve: WARNING: NATQ_SECRET is not set; tickets are signed with a generated secret:\n  NATQ_SECRET=%s\n", s)
+	return []byte(s), nil
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	cfg, err := parseServe(e, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	plans, err := loadPlans(cfg.plans)
+	if err != nil {
+		return err
+	}
+	store, err := queue.OpenStore(ctx, queue.StoreConfigFromEnv(e.getenv))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if store.Embedded {
+		fmt.Fprintln(e.stderr, "natq serve: WARNING: no REDIS_URL or REDIS_ADDRS: running on an EMBEDDED IN-MEMORY store.")
+		fmt.Fprintln(e.stderr, "natq serve: WARNING: everything is lost when this process stops, and only this one instance may serve.")
+	}
+	key, err := secret(e, store.Embedded)
+	if err != nil {
+		return err
+	}
+	signer, err := qr.NewSigner(key)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg.opts.Metrics = queue.NewMetrics(reg)
+	svc := queue.New(store.Client, signer, cfg.opts)
+	for _, p := range plans {
+		if err := svc.OpenRound(ctx, p); err != nil {
+			return fmt.Errorf("opening the round of %s (%s): %w", p.Compound.ID, p.Date, err)
+		}
+		fmt.Fprintf(e.stderr, "natq serve: round %s of %s %s (%d windows, variants %s)\n",
+			p.Date, p.Compound.ID, p.Compound.Name, len(p.Windows), strings.Join(p.Variants, ", "))
+	}
+	if err := issueStaff(ctx, e, svc, cfg.staffFile, store.Embedded, plans); err != nil {
+		return err
+	}
+	opts := server.Options{BookingRateLimit: cfg.rateLimit, Registry: reg, ProxyHeader: cfg.proxy}
+	if cfg.rateLimit > 0 {
+		opts.LimiterStorage = server.RedisStorage(store.Client)
+	}
+	app := server.New(svc, opts)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		fmt.Fprintln(e.stderr, "natq serve: shutting down")
+		if err := app.ShutdownWithTimeout(5 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
+}
+
+// issueStaff issues the staff tokens of a staff file, and with the
+// embedded store (which `natq staff add` cannot reach) a coordinator token
+// per compound when there is no staff file. Tokens go to stdout, once.
+func issueStaff(ctx context.Context, e *env, svc *queue.Service, path string, embedded bool, plans []*queue.Plan) error {
+	if path == "" {
+		if !embedded {
+			return nil
+		}
+		for _, p := range plans {
+			tok, err := svc.AddStaff(ctx, p.Compound.ID, "bootstrap coordinator", queue.RoleCoordinator)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "coordinator token for %s (shown once): %s\n", p.Compound.ID, tok)
+		}
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return &queue.PlanError{Msg: "--staff-file: " + err.Error()}
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Split(line, ",")
+		if len(parts) != 3 {
+			return &queue.Error{Code: "bad_input", Field: "staff-file", MessageEn: fmt.Sprintf("--staff-file %s:%d: want NAME,COMPOUND,ROLE", path, n)}
+		}
+		name, compound, role := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
+		tok, err := svc.AddStaff(ctx, compound, name, role)
+		if err != nil {
+			return fmt.Errorf("--staff-file %s:%d: %w", path, n, err)
+		}
+		fmt.Fprintf(e.stdout, "%s token for %s, %s (shown once): %s\n", role, compound, name, tok)
+	}
+	return sc.Err()
+}
