@@ -75,18 +75,20 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	if c.opts.Grace < 0 || c.opts.Early < 0 || c.opts.CallsBeforeNoShow < 1 || c.opts.TubeSize < 1 {
 		return nil, usagef("--grace and --early must be >= 0, --calls-before-noshow and --tube-size >= 1")
 	}
-	if c.baseURL == "" {
-		host, port, err := net.SplitHostPort(c.addr)
-		if err != nil {
-			return nil, usagef("--addr %q: %v", c.addr, err)
-		}
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "localhost"
-		}
-		c.baseURL = "http://" + net.JoinHostPort(host, port)
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return nil, usagef("--addr %q: %v", c.addr, err)
 	}
-	c.opts.BaseURL = c.baseURL
 	return c, nil
+}
+
+// defaultBaseURL is where this server is reached when --base-url is not
+// given: the address it listens on, "localhost" for all interfaces.
+func defaultBaseURL(ln net.Listener) string {
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // loadPlans reads the plan files.
@@ -140,6 +142,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.baseURL == "" {
+		cfg.baseURL = defaultBaseURL(ln)
+	}
+	cfg.opts.BaseURL = cfg.baseURL
 	store, err := queue.OpenStore(ctx, queue.StoreConfigFromEnv(e.getenv))
 	if err != nil {
 		return err
@@ -176,10 +187,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		opts.LimiterStorage = server.RedisStorage(store.Client)
 	}
 	app := server.New(svc, opts)
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"natq/queue/queuetest"
+)
+
+// lockedBuf is a bytes.Buffer a running command and a test may share.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func serveEnv(vars map[string]string) (*env, *lockedBuf, *lockedBuf) {
+	out, errb := &lockedBuf{}, &lockedBuf{}
+	return &env{stdout: out, stderr: errb, getenv: func(k string) string { return vars[k] }}, out, errb
+}
+
+var fixture = filepath.Join("..", "..", "queue", "testdata", "c1.plan.geojson")
+
+func TestServeBadInput(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.geojson")
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection"}`), 0o644)
+	for _, c := range []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"serve"}, nil, "at least one --plan"},
+		{[]string{"serve", "--plan", "nope.geojson"}, nil, "nope.geojson: no such file"},
+		{[]string{"serve", "--plan", bad}, nil, `"natq:compound" missing`},
+		{[]string{"serve", "--plan", fixture, "--walkin-share", "1.5"}, nil, "--walkin-share"},
+		{[]string{"serve", "--plan", fixture, "--booking-rate-limit", "-1"}, nil, "--booking-rate-limit"},
+		{[]string{"serve", "--plan", fixture, "--calls-before-noshow", "0"}, nil, "--calls-before-noshow"},
+		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "NATQ_SECRET is required"},
+		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{[]string{"staff", "add", "张三", "--compound", "c1", "--role", "marshal"}, nil, "embedded store lives inside"},
+		{[]string{"staff", "add", "张三", "--compound", "c1"}, nil, "--role"},
+		{[]string{"staff", "add", "张三", "--compound", "c1", "--role", "boss"}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "role"},
+	} {
+		e, _, errb := serveEnv(c.vars)
+		if code := run(context.Background(), e, c.args); code != 2 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("natq %s = %d, %q; want 2 and a message containing %q", strings.Join(c.args, " "), code, errb.String(), c.want)
+		}
+	}
+}
+
+var listening = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+
+// serve runs natq serve until the test ends and returns its base URL.
+func serve(t *testing.T, e *env, errb *lockedBuf, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("natq serve exited %d: %s", code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("natq serve did not stop")
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(errb.String()); m != nil {
+			return "http://" + m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("natq serve exited %d: %s", code, errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("natq serve did not listen: %s", errb.String())
+	return ""
+}
+
+func call(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeEmbedded(t *testing.T) {
+	e, out, errb := serveEnv(nil)
+	url := serve(t, e, errb, "--plan", fixture)
+	for _, want := range []string{"EMBEDDED IN-MEMORY", "only this one instance", "NATQ_SECRET is not set"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("natq serve (embedded) stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	m := regexp.MustCompile(`coordinator token for c1 \(shown once\): (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no bootstrap coordinator token on stdout: %q", out.String())
+	}
+	code, body := call(t, "POST", url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`)
+	if code != 201 {
+		t.Fatalf("booking = %d %s", code, body)
+	}
+	var b struct{ Ticket, URL string }
+	json.Unmarshal([]byte(body), &b)
+	if !strings.HasPrefix(b.URL, url+"/t/") {
+		t.Errorf("ticket url %s, want it under %s", b.URL, url)
+	}
+	if code, body := call(t, "GET", url+"/api/v1/compounds/c1/coverage", m[1], ""); code != 200 {
+		t.Errorf("coverage with the bootstrap token = %d %s", code, body)
+	}
+}
+
+func TestStaffAddAndServeOnRedis(t *testing.T) {
+	vars := map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t), "NATQ_SECRET": "a-secret-for-the-test-0123"}
+	e, out, errb := serveEnv(vars)
+	if code := run(context.Background(), e, []string{"staff", "add", "张三", "--compound", "c1", "--role", "marshal"}); code != 0 {
+		t.Fatalf("natq staff add = %d: %s", code, errb.String())
+	}
+	token := strings.TrimSpace(out.String())
+	staffFile := filepath.Join(t.TempDir(), "staff.csv")
+	os.WriteFile(staffFile, []byte("# name,compound,role\n李四,c1,coordinator\n"), 0o644)
+	e2, out2, errb2 := serveEnv(vars)
+	url := serve(t, e2, errb2, "--plan", fixture, "--staff-file", staffFile, "--booking-rate-limit", "0")
+	if strings.Contains(errb2.String(), "EMBEDDED") {
+		t.Errorf("natq serve with REDIS_URL says embedded: %s", errb2.String())
+	}
+	if code, body := call(t, "POST", url+"/api/v1/sites/s1/calls", token, ""); code != 409 || !strings.Contains(body, "line_empty") {
+		t.Errorf("call with the staff add token = %d %s, want 409 line_empty", code, body)
+	}
+	m := regexp.MustCompile(`coordinator token for c1, 李四 \(shown once\): (\S+)`).FindStringSubmatch(out2.String())
+	if m == nil {
+		t.Fatalf("no staff-file token on stdout: %q", out2.String())
+	}
+	if code, body := call(t, "PUT", url+"/api/v1/compounds/c1/variant", m[1], `{"variant":"wet"}`); code != 200 {
+		t.Errorf("variant with the staff-file token = %d %s", code, body)
+	}
+}
