@@ -249,17 +249,41 @@ func (d *demo) close() {
 	}
 }
 
-// firstBuilding is a building called in the day's first window, so that
-// a ticket booked on its page can be checked in at once.
+// firstBuilding is a building called in the day's first windows, so
+// that a ticket booked on its page can be checked in at once; one whose
+// site changes in the rain, where there is one, so that the rain switch
+// shows.
 func (d *demo) firstBuilding() string {
+	first := time.Time{}
 	for _, w := range d.plan.Windows {
-		if w.Variant == d.plan.Variants[0] {
-			for _, g := range w.Groups {
-				if g.Building != "" && g.Building != "students" {
-					return g.Building
-				}
+		if w.Variant == d.plan.Variants[0] && (first.IsZero() || w.Start.Before(first)) {
+			first = w.Start
+		}
+	}
+	sites := map[string]map[string]string{}
+	if m, err := static.BuildMap(d.planFile, ""); err == nil {
+		for _, b := range m.Buildings {
+			sites[b.ID] = b.Site
+		}
+	}
+	var opening []string
+	for _, w := range d.plan.Windows {
+		if w.Variant != d.plan.Variants[0] || !w.Start.Equal(first) {
+			continue
+		}
+		for _, g := range w.Groups {
+			if g.Building != "" && g.Building != "students" {
+				opening = append(opening, g.Building)
 			}
 		}
+	}
+	for _, b := range opening {
+		if s := sites[b]; s["wet"] != "" && s["wet"] != s["dry"] {
+			return b
+		}
+	}
+	if len(opening) > 0 {
+		return opening[0]
 	}
 	if len(d.plan.Buildings) > 0 {
 		return d.plan.Buildings[0].ID

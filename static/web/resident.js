@@ -7,7 +7,7 @@
     cancel: '取消预约', bookTitle: '预约采样时间', unit: '单元', room: '房号', roomHint: '例如 302',
     party: '来采样的人数', bookButton: '预约', booking: '正在预约…', howTo: '怎么走',
     keyHome: '您的楼', keySite: '采样点', keyRoute: '去的路线', keyBack: '回来的路线',
-    unitN: '{0} 单元', people: '{0} 人', aheadN: '{0} 人', aheadNone: '没有人，可以过去了',
+    unitN: '{0} 单元', people: '{0} 人', aheadN: '{0} 人', aheadNone: '没有人，马上轮到您',
     hh: '{0} 单元 {1} 室，{2} 人', rainOn: '今天下雨：已换成雨天方案，请按新的采样点和路线走。',
     walk: '步行约 {0} 米，{1} 分钟', uncovered: '其中 {0} 米没有遮挡，请带伞。', allCovered: '全程有遮挡。',
     noWindows: '本楼今天没有安排时段，请联系楼组长。', doorToDoor: '本楼上门采样，请在家等候。',
@@ -25,7 +25,7 @@
     cancel: 'Cancel booking', bookTitle: 'Book a time', unit: 'Unit', room: 'Room', roomHint: 'e.g. 302',
     party: 'People coming', bookButton: 'Book', booking: 'Booking…', howTo: 'How to get there',
     keyHome: 'Your building', keySite: 'Sampling site', keyRoute: 'Way there', keyBack: 'Way back',
-    unitN: 'Unit {0}', people: '{0} people', aheadN: '{0} people', aheadNone: 'Nobody: go now',
+    unitN: 'Unit {0}', people: '{0} people', aheadN: '{0} people', aheadNone: 'Nobody: you are next',
     hh: 'Unit {0}, room {1}, {2} people', rainOn: 'Rain today: the rain plan is on. Follow the new site and route.',
     walk: 'About {0} m on foot, {1} min', uncovered: '{0} m of it has no shelter: bring an umbrella.', allCovered: 'Sheltered all the way.',
     noWindows: 'No time is set for this building today; ask your building volunteer.', doorToDoor: 'This building is sampled at home: please wait at home.',
@@ -271,17 +271,20 @@
     var bb = [Infinity, Infinity, -Infinity, -Infinity];
     extend(bb, b.d); if (s) extend(bb, s.d);
     routes.forEach(function (r) { extend(bb, r.d); });
+    // At least 140 m across, so the walk shows among its neighbours;
+    // not much taller than wide, so a phone shows it whole.
     var pad = 25, w = bb[2] - bb[0] + 2 * pad, h = bb[3] - bb[1] + 2 * pad;
-    // Not narrower than tall by much: a phone shows it full width.
-    if (h > w * 1.3) { bb[0] -= (h / 1.3 - w) / 2; w = h / 1.3; }
-    if (w > h * 1.6) { bb[1] -= (w / 1.6 - h) / 2; h = w / 1.6; }
-    g.setAttribute('viewBox', [bb[0] - pad, bb[1] - pad, w, h].map(function (x) { return x.toFixed(1); }).join(' '));
-    g.setAttribute('aria-label', t('howTo'));
+    if (w < 140) { bb[0] -= (140 - w) / 2; bb[2] += (140 - w) / 2; w = 140; }
+    if (h > w * 1.2) { bb[0] -= (h / 1.2 - w) / 2; bb[2] += (h / 1.2 - w) / 2; w = h / 1.2; }
+    if (w > h * 1.6) { bb[1] -= (w / 1.6 - h) / 2; bb[3] += (w / 1.6 - h) / 2; h = w / 1.6; }
+    var vx = bb[0] - pad, vy = bb[1] - pad;
+    g.setAttribute('viewBox', [vx, vy, w, h].map(function (x) { return x.toFixed(1); }).join(' '));
+    g.style.aspectRatio = (w / h).toFixed(3);
     var u = w / 100; // one hundredth of the view, for strokes and type
     var defs = svg('defs', {}, g);
     var mk = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: '5', refY: '5', markerWidth: '4', markerHeight: '4', orient: 'auto-start-reverse' }, defs);
     svg('path', { d: 'M0 0L10 5L0 10z', 'class': 'arrow' }, mk);
-    svg('rect', { x: bb[0] - pad, y: bb[1] - pad, width: w, height: h, 'class': 'ground' }, g);
+    svg('rect', { x: vx, y: vy, width: w, height: h, 'class': 'ground' }, g);
     m.sites.forEach(function (x) { if (x.variant === v && x.id !== sid) svg('path', { d: x.d, 'class': 'osite' }, g); });
     m.buildings.forEach(function (x) { if (x.id !== b.id) svg('path', { d: x.d, 'class': 'obldg' }, g); });
     if (s) svg('path', { d: s.d, 'class': 'site' }, g);
@@ -293,13 +296,25 @@
       if (r.direction !== 'back') svg('path', { d: r.d, 'class': 'route', 'stroke-width': (u * 1.6).toFixed(2), 'marker-end': 'url(#arrow)' }, g);
     });
     m.entrances.forEach(function (e) { svg('circle', { cx: e.x, cy: e.y, r: (u * 1.2).toFixed(2), 'class': 'door' }, g); });
-    function label(x, y, s2, cls) {
-      var tx = svg('text', { x: x, y: y, 'font-size': (u * 5).toFixed(1), 'class': cls, 'text-anchor': 'middle', 'dominant-baseline': 'middle' }, g);
+    // Labels sit above (or below) their shape, inside the view, on a
+    // white halo, so that a long name neither hides the walk nor runs off.
+    var fs = u * 4.6;
+    function label(d, s2, cls, below) {
+      var sb = [Infinity, Infinity, -Infinity, -Infinity];
+      extend(sb, d);
+      var y = below ? sb[3] + fs * 1.1 : sb[1] - fs * 0.45;
+      if (y - fs < vy) y = sb[3] + fs * 1.1;
+      if (y > vy + h - 2) y = sb[1] - fs * 0.45;
+      var tx = svg('text', { x: (sb[0] + sb[2]) / 2, y: y.toFixed(1), 'font-size': fs.toFixed(1), 'stroke-width': (u * 0.9).toFixed(2), 'class': cls, 'text-anchor': 'middle' }, g);
       tx.textContent = s2;
+      var len = tx.getComputedTextLength ? tx.getComputedTextLength() : 0;
+      var x = Math.min(Math.max((sb[0] + sb[2]) / 2, vx + len / 2 + u), vx + w - len / 2 - u);
+      tx.setAttribute('x', x.toFixed(1));
       return tx;
     }
-    label(b.x, b.y, b.name || b.id, 'lhome');
-    if (s) label(s.x, s.y, s.name || s.id, 'lsite');
+    var homeBelow = s && (s.y < b.y);
+    label(b.d, b.name || b.id, 'lhome', homeBelow);
+    if (s) label(s.d, s.name || s.id, 'lsite', !homeBelow);
     var to = routes.filter(function (r) { return r.direction !== 'back'; });
     if (to.length) {
       var len = Math.min.apply(null, to.map(function (r) { return r.length_m; }));
