@@ -331,9 +331,26 @@ func TestDemoInBrowser(t *testing.T) {
 
 	// A neighbour books and stays booked: the rain switch moves her ticket.
 	neighbour := bd.tab("neighbour", 390, 844, true)
-	neighbour.run("open and book",
-		chromedp.Navigate(resident), chromedp.WaitVisible("#book"),
-		chromedp.SetValue("#unit", "1"), chromedp.SendKeys("#room", "502"), chromedp.Click("#submit"))
+	neighbour.run("open", chromedp.Navigate(resident), chromedp.WaitVisible("#book"))
+	// Refusals: no room number; then every window full (the service's 409
+	// stood in for, as filling the building would take hundreds of
+	// bookings): the page says what to do instead.
+	neighbour.run("book without a room", chromedp.Click("#submit"))
+	neighbour.within(time.Second, "asked for the room", `!document.getElementById('berr').hidden && document.getElementById('berr').textContent.includes('房号')`)
+	neighbour.run("book into a full building",
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[chromedp.Void](`window.realFetch = window.fetch; window.fetch = (u, o) => String(u).endsWith('/bookings') ? Promise.resolve(new Response(JSON.stringify({error: {code: 'full', message: '所有时段都已约满', message_en: 'every window is full'}}), {status: 409})) : window.realFetch(u, o)`)(ctx, t)
+			return err
+		}),
+		chromedp.SendKeys("#room", "502"), chromedp.Click("#submit"))
+	neighbour.within(time.Second, "told what to do when full", `document.getElementById('berr').textContent.includes('现场') && document.getElementById('ticket').hidden`)
+	neighbour.shot("resident-phone-0-full")
+	neighbour.run("book",
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[chromedp.Void](`window.fetch = window.realFetch`)(ctx, t)
+			return err
+		}),
+		chromedp.SetValue("#unit", "1"), chromedp.Click("#submit"))
 	neighbour.within(3*time.Second, "ticket shown", `document.querySelector('#ticket[data-state="booked"]') !== null`)
 
 	// The marshal's tablet.
