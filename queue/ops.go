@@ -244,6 +244,31 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 			}
 		}
 	}
+	for _, w := range p.Windows {
+		for _, g := range w.Groups {
+			key := g.Building + "|*"
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			var list []string
+			for _, x := range p.Windows {
+				if x.Variant != variant {
+					continue
+				}
+				for _, xg := range x.Groups {
+					if xg.Building == g.Building {
+						list = append(list, strconv.Itoa(x.Index))
+						break
+					}
+				}
+			}
+			if len(list) > 0 {
+				groups[key] = list
+				order = append(order, key)
+			}
+		}
+	}
 	args = append(args, len(order))
 	for _, key := range order {
 		args = append(args, key, strings.Join(groups[key], ","))

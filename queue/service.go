@@ -472,6 +472,32 @@ func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error)
 	return s.changed(ctx, c, id, "cancelled")
 }
 
+// CancelHousehold cancels a household's ticket of the current round for a
+// coordinator, who may not hold the ticket itself (a paper ticket, a
+// resident on the phone). The household's party is ignored.
+func (s *Service) CancelHousehold(ctx context.Context, st *Staff, compound string, h Household) (*TicketView, error) {
+	if err := may(st, compound, RoleCoordinator); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	h.Party = 1
+	if err := s.validate(p, &h); err != nil {
+		return nil, err
+	}
+	v, err := s.rdb.HGet(ctx, keysOf(compound).r(p.Date, "hh"), h.key()).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	id, _ := strconv.ParseUint(v, 10, 64)
+	return s.Cancel(ctx, s.signer.Sign(compound, id))
+}
+
 // changed reads a ticket after a state change and tells its listeners.
 func (s *Service) changed(ctx context.Context, compound string, id uint64, event string) (*TicketView, error) {
 	t, err := s.ticket(ctx, compound, id)

@@ -571,6 +571,15 @@ func testCancel(t *testing.T, st queuetest.Store) {
 	if _, created, err := s.Book(ctx, "c1", hh("b4", "", "x", 1)); err != nil || !created {
 		t.Errorf("Book after a cancel = %v, %v, want the freed seat", created, err)
 	}
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	tv, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", "7", 0))
+	if err != nil || tv.Ticket != toks[7] || tv.State != "cancelled" {
+		t.Errorf("CancelHousehold = %+v, %v, want ticket 7 cancelled", tv, err)
+	}
+	_, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", "7", 0))
+	wantCode(t, "CancelHousehold again", err, "not_found")
+	_, err = s.CancelHousehold(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1", hh("b4", "", "8", 0))
+	wantCode(t, "CancelHousehold(marshal)", err, "forbidden")
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }
 

@@ -14,7 +14,8 @@
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
--- building) and that group's window indexes, comma-separated, by start.
+-- building, "*" for every window naming the building, the last resort)
+-- and that group's window indexes, comma-separated, by start.
 -- returns {} when already on the variant, else a flat list of
 -- id, old window, new window for every moved ticket; or an error reply
 -- "NOROUND" or "NO_ROOM <ticket id>".
@@ -44,7 +45,7 @@ for _, id in ipairs(ids) do
   local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws')
   local st = f[1]
   if st == 'booked' or st == 'checked_in' or st == 'called' then
-    local list = groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or {}
+    local list = groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or groups[f[2] .. '|*'] or {}
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
     local floor = cursor[f[2]] or 0
     local pick, second, third = nil, nil, nil

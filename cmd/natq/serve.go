@@ -50,7 +50,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.Var(&c.plans, "plan", "plan `FILE` to open a round from (repeatable; also positional)")
 	fs.StringVar(&c.addr, "addr", ":8080", "listen on `HOST:PORT`")
 	fs.StringVar(&c.baseURL, "base-url", "", "public `URL` of this service, carried by ticket QR codes (default http://localhost:PORT)")
-	fs.IntVar(&c.rateLimit, "booking-rate-limit", 20, "bookings per minute per client address, across instances; 0 turns it off")
+	fs.IntVar(&c.rateLimit, "booking-rate-limit", 60, "bookings per minute per client address, across instances; 0 turns it off")
 	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
 	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
 	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls before a ticket may be marked no-show")

@@ -84,8 +84,8 @@ func (h *handlers) cancel(c *fiber.Ctx) error {
 // compound a site or ticket belongs to.
 func (h *handlers) auth(role string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-		if !ok {
+		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return h.fail(c, queue.ErrUnauthorized)
 		}
 		st, err := h.svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
@@ -281,4 +281,16 @@ func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (<-chan []byt
 		}
 	})
 	return nil
+}
+
+func (h *handlers) cancelHousehold(c *fiber.Ctx) error {
+	var hh queue.Household
+	if err := decode(c, &hh); err != nil {
+		return h.fail(c, err)
+	}
+	t, err := h.svc.CancelHousehold(c.UserContext(), staffOf(c), c.Params("id"), hh)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
 }

@@ -101,6 +101,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
 	api.Put("/compounds/:id/variant", coord, h.variant)
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)
+	api.Post("/compounds/:id/cancellations", coord, h.cancelHousehold)
 	api.Get("/compounds/:id/coverage", coord, h.coverage)
 
 	app.Get("/qr/:file", etag.New(), h.qr)

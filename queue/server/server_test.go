@@ -250,6 +250,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"PUT", "/api/v1/compounds/c1/variant", `{"variant":"wet"}`, true},
 		{"POST", "/api/v1/compounds/c1/prebookings", "b1,,102,1\n", true},
 		{"GET", "/api/v1/compounds/c1/coverage", ``, true},
+		{"POST", "/api/v1/compounds/c1/cancellations", `{"building":"b1","room":"101"}`, true},
 	}
 	for _, r := range routes {
 		cases := []struct {
