@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe for a command writing while the test
+// reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDemoCommand runs natq demo as a user would and follows the URLs it
+// prints.
+func TestDemoCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, []string{"demo", "--addr", "127.0.0.1:0"}) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stdout.String(), "Ctrl-C") {
+		select {
+		case code := <-done:
+			t.Fatalf("natq demo exited %d early:\n%s\n%s", code, stdout.String(), stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("natq demo printed no URLs in 30s:\n%s", stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := stdout.String()
+	if !strings.Contains(stderr.String(), "IN MEMORY") {
+		t.Errorf("natq demo does not say its store is in memory; stderr:\n%s", stderr.String())
+	}
+	for _, want := range []string{"resident page", "coordinator page", "coordinator token:", "marshal token:", "building sheet", "battle map"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("natq demo output lacks %q:\n%s", want, out)
+		}
+	}
+	urls := regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S*`).FindAllString(out, -1)
+	if len(urls) < 5 {
+		t.Fatalf("natq demo printed %d URLs, want at least 5:\n%s", len(urls), out)
+	}
+	for _, u := range urls {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(body) == 0 {
+			t.Errorf("GET %s = %d, %d bytes; want 200 with a body", u, resp.StatusCode, len(body))
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("natq demo exited %d after Ctrl-C, want 0; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("natq demo did not stop within 10s of Ctrl-C")
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}
+	if code := run(context.Background(), e, []string{"demo", "extra"}); code != 2 {
+		t.Errorf("natq demo extra = %d, want 2 (usage)", code)
+	}
+	if code := run(context.Background(), e, []string{"demo", "--file", "/nonexistent.geojson", "--addr", "127.0.0.1:0"}); code != 2 {
+		t.Errorf("natq demo --file /nonexistent = %d, want 2 (bad input): %s", code, out.String())
+	}
+}
