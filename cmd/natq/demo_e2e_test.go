@@ -466,6 +466,10 @@ func TestDemoInBrowser(t *testing.T) {
 	bigPhone.run("open", chromedp.Navigate(resident), chromedp.WaitVisible("#book"))
 	bigPhone.within(3*time.Second, "map drawn", `document.querySelectorAll('#map path.home').length === 1`)
 	bigPhone.shot("resident-tablet-size")
+	// The ticket's own QR opens its page anywhere: /t/{ticket}.
+	bigPhone.run("open the ticket page", chromedp.Navigate(tk.URL))
+	bigPhone.within(3*time.Second, "ticket page shows the ticket", `document.querySelector('#ticket[data-state="sampled"]') !== null && document.getElementById('bname').textContent === `+jsq(evilName))
+	bigPhone.shot("resident-tablet-size-ticket")
 	smallTablet := bd.tab("staff-phone", 390, 844, true)
 	smallTablet.run("sign in",
 		chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"))
