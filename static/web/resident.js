@@ -9,7 +9,7 @@
     keyHome: '您的楼', keySite: '采样点', keyRoute: '去的路线', keyBack: '回来的路线',
     unitN: '{0} 单元', people: '{0} 人', aheadN: '{0} 人', aheadNone: '没有人，马上轮到您',
     hh: '{0} 单元 {1} 室，{2} 人', rainOn: '今天下雨：已换成雨天方案，请按新的采样点和路线走。',
-    walk: '步行约 {0} 米，{1} 分钟', uncovered: '其中 {0} 米没有遮挡，请带伞。', allCovered: '全程有遮挡。',
+    walk: '步行约 {0} 米，{1} 分钟。', uncovered: '其中 {0} 米没有遮挡，请带伞。', allCovered: '全程有遮挡。',
     noWindows: '本楼今天没有安排时段，请联系楼组长。', doorToDoor: '本楼上门采样，请在家等候。',
     stBooked: '已预约', stChecked: '已签到，正在排队', stCalled: '轮到您了！请到采样台',
     stSampled: '已采样，谢谢配合！', stNoShow: '已过号', stCancelled: '已取消',
@@ -27,7 +27,7 @@
     keyHome: 'Your building', keySite: 'Sampling site', keyRoute: 'Way there', keyBack: 'Way back',
     unitN: 'Unit {0}', people: '{0} people', aheadN: '{0} people', aheadNone: 'Nobody: you are next',
     hh: 'Unit {0}, room {1}, {2} people', rainOn: 'Rain today: the rain plan is on. Follow the new site and route.',
-    walk: 'About {0} m on foot, {1} min', uncovered: '{0} m of it has no shelter: bring an umbrella.', allCovered: 'Sheltered all the way.',
+    walk: 'About {0} m on foot, {1} min.', uncovered: '{0} m of it has no shelter: bring an umbrella.', allCovered: 'Sheltered all the way.',
     noWindows: 'No time is set for this building today; ask your building volunteer.', doorToDoor: 'This building is sampled at home: please wait at home.',
     stBooked: 'Booked', stChecked: 'Checked in: in line', stCalled: 'Your turn! Go to the desk',
     stSampled: 'Sampled. Thank you!', stNoShow: 'Missed', stCancelled: 'Cancelled',
@@ -293,34 +293,53 @@
       if (r.direction === 'back') svg('path', { d: r.d, 'class': 'back', 'stroke-width': (u * 1.1).toFixed(2), 'stroke-dasharray': (u * 2.5).toFixed(1) + ' ' + (u * 1.5).toFixed(1) }, g);
     });
     routes.forEach(function (r) {
-      if (r.direction !== 'back') svg('path', { d: r.d, 'class': 'route', 'stroke-width': (u * 1.6).toFixed(2), 'marker-end': 'url(#arrow)' }, g);
+      if (r.direction !== 'back') svg('path', { d: r.d, 'class': 'route', 'stroke-width': (u * 2).toFixed(2), 'marker-end': 'url(#arrow)' }, g);
     });
     m.entrances.forEach(function (e) { svg('circle', { cx: e.x, cy: e.y, r: (u * 1.2).toFixed(2), 'class': 'door' }, g); });
-    // Labels sit above (or below) their shape, inside the view, on a
-    // white halo, so that a long name neither hides the walk nor runs off.
-    var fs = u * 4.6;
-    function label(d, s2, cls, below) {
+    // Labels sit above or below their shape, whichever covers less of the
+    // walk, inside the view, on a white halo.
+    var fs = u * 4.6, walk = [];
+    routes.forEach(function (r) {
+      var nums = (r.d.match(/-?\d+(\.\d+)?/g) || []).map(Number);
+      for (var i = 0; i + 3 < nums.length; i += 2) {
+        for (var k = 0; k < 8; k++) walk.push([nums[i] + (nums[i + 2] - nums[i]) * k / 8, nums[i + 1] + (nums[i + 3] - nums[i + 1]) * k / 8]);
+      }
+    });
+    var placed = [];
+    function covers(x0, y0, x1, y1) {
+      var n = 0;
+      walk.forEach(function (p) { if (p[0] >= x0 && p[0] <= x1 && p[1] >= y0 && p[1] <= y1) n++; });
+      placed.forEach(function (q) { if (x0 < q[2] && q[0] < x1 && y0 < q[3] && q[1] < y1) n += 1000; });
+      return n;
+    }
+    function label(d, s2, cls) {
       var sb = [Infinity, Infinity, -Infinity, -Infinity];
       extend(sb, d);
-      var y = below ? sb[3] + fs * 1.1 : sb[1] - fs * 0.45;
-      if (y - fs < vy) y = sb[3] + fs * 1.1;
-      if (y > vy + h - 2) y = sb[1] - fs * 0.45;
-      var tx = svg('text', { x: (sb[0] + sb[2]) / 2, y: y.toFixed(1), 'font-size': fs.toFixed(1), 'stroke-width': (u * 0.9).toFixed(2), 'class': cls, 'text-anchor': 'middle' }, g);
+      var tx = svg('text', { x: 0, y: 0, 'font-size': fs.toFixed(1), 'stroke-width': (u * 0.9).toFixed(2), 'class': cls, 'text-anchor': 'middle' }, g);
       tx.textContent = s2;
-      var len = tx.getComputedTextLength ? tx.getComputedTextLength() : 0;
+      var len = tx.getComputedTextLength ? tx.getComputedTextLength() : s2.length * fs * 0.7;
       var x = Math.min(Math.max((sb[0] + sb[2]) / 2, vx + len / 2 + u), vx + w - len / 2 - u);
+      var best = null;
+      [sb[1] - fs * 0.35, sb[3] + fs * 1.05, sb[1] - fs * 1.55, sb[3] + fs * 2.25].forEach(function (y) {
+        if (y - fs < vy || y > vy + h - u) return;
+        var box = [x - len / 2, y - fs * 0.9, x + len / 2, y + fs * 0.25];
+        var c = covers(box[0], box[1], box[2], box[3]);
+        if (!best || c < best.c) best = { y: y, c: c, box: box };
+      });
+      if (!best) best = { y: sb[1] - fs * 0.35, box: [x - len / 2, sb[1] - fs * 1.25, x + len / 2, sb[1] - fs * 0.1] };
+      placed.push(best.box);
       tx.setAttribute('x', x.toFixed(1));
+      tx.setAttribute('y', best.y.toFixed(1));
       return tx;
     }
-    var homeBelow = s && (s.y < b.y);
-    label(b.d, b.name || b.id, 'lhome', homeBelow);
-    if (s) label(s.d, s.name || s.id, 'lsite', !homeBelow);
+    label(b.d, b.name || b.id, 'lhome');
+    if (s) label(s.d, s.name || s.id, 'lsite');
     var to = routes.filter(function (r) { return r.direction !== 'back'; });
     if (to.length) {
       var len = Math.min.apply(null, to.map(function (r) { return r.length_m; }));
       var r0 = to.filter(function (r) { return r.length_m === len; })[0];
       var note = t('walk', Math.round(len), Math.max(1, Math.round(r0.walk_s / 60)));
-      note += ' ' + (r0.uncovered_m > 0.5 ? t('uncovered', Math.round(r0.uncovered_m)) : t('allCovered'));
+      if (v === 'wet') note += ' ' + (r0.uncovered_m > 0.5 ? t('uncovered', Math.round(r0.uncovered_m)) : t('allCovered'));
       text('mapnote', note);
     } else text('mapnote', sid ? '' : t('doorToDoor'));
   }
