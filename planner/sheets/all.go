@@ -2,11 +2,15 @@ package sheets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"sort"
+	"sync"
 )
 
 // PrintAll writes every sheet of a plan into dir, one file per sheet:
@@ -25,50 +29,73 @@ func PrintAll(dir string, p *Plan, tickets []Ticket, f Format, opts Options) ([]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	var written []string
-	write := func(name string, render func(w io.Writer) error) error {
-		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			return err
-		}
-		path := filepath.Join(dir, name)
-		if err := writeAtomic(path, buf.Bytes()); err != nil {
-			return err
-		}
-		written = append(written, path)
-		return nil
+	// Sheets are independent: render them on every CPU. Text layout is
+	// serialised inside Fonts; drawing, compression and subsetting are not.
+	type job struct {
+		name   string
+		render func(w io.Writer) error
 	}
+	var jobs []job
+	add := func(name string, render func(w io.Writer) error) { jobs = append(jobs, job{name, render}) }
 	ext := "." + f.Ext()
 	for _, b := range p.Buildings {
-		if err := write("building-"+fileSafe(b.ID)+ext, func(w io.Writer) error {
-			return BuildingSheet(w, p, b.ID, f, opts)
-		}); err != nil {
-			return written, err
-		}
+		add("building-"+fileSafe(b.ID)+ext, func(w io.Writer) error { return BuildingSheet(w, p, b.ID, f, opts) })
 	}
 	if f == PDF {
-		if err := write("buildings.pdf", func(w io.Writer) error { return BuildingSheets(w, p, f, opts) }); err != nil {
-			return written, err
-		}
+		add("buildings.pdf", func(w io.Writer) error { return BuildingSheets(w, p, f, opts) })
 	}
 	if len(tickets) > 0 {
-		if err := write("tickets"+ext, func(w io.Writer) error { return TicketCards(w, p, tickets, f, opts) }); err != nil {
-			return written, err
-		}
+		add("tickets"+ext, func(w io.Writer) error { return TicketCards(w, p, tickets, f, opts) })
 	}
 	for _, v := range p.Variants {
 		for _, s := range p.UsedSites(v) {
-			if err := write(fmt.Sprintf("marker-%s-%s%s", fileSafe(v), fileSafe(s.ID), ext), func(w io.Writer) error {
+			add(fmt.Sprintf("marker-%s-%s%s", fileSafe(v), fileSafe(s.ID), ext), func(w io.Writer) error {
 				return MarkerPlan(w, p, s.ID, v, f, opts)
-			}); err != nil {
-				return written, err
-			}
+			})
 		}
-		if err := write("battle-"+fileSafe(v)+ext, func(w io.Writer) error { return BattleMap(w, p, v, f, opts) }); err != nil {
-			return written, err
+		add("battle-"+fileSafe(v)+ext, func(w io.Writer) error { return BattleMap(w, p, v, f, opts) })
+	}
+	// The big jobs first, so that no CPU is left with one at the end.
+	weight := func(name string) int {
+		switch name {
+		case "buildings.pdf":
+			return 0
+		case "tickets" + ext:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(jobs, func(i, j int) bool { return weight(jobs[i].name) < weight(jobs[j].name) })
+
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(jobs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				var buf bytes.Buffer
+				if err := jobs[i].render(&buf); err != nil {
+					errs[i] = err
+					continue
+				}
+				errs[i] = writeAtomic(filepath.Join(dir, jobs[i].name), buf.Bytes())
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var written []string
+	for i, j := range jobs {
+		if errs[i] == nil {
+			written = append(written, filepath.Join(dir, j.name))
 		}
 	}
-	return written, nil
+	return written, errors.Join(errs...)
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)

@@ -144,8 +144,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 	}
 	// Building names, then the door-to-door numbers beside them.
 	for _, b := range p.Buildings {
-		x, y := v.pt(centroid(b.Outline))
-		d.textAt(x, y, 5.5, b.Label(), black, 0.5, 0.5)
+		d.buildingLabel(v, b, 5.5, black)
 	}
 	for i, b := range order {
 		x, y := v.pt(centroid(b.Outline))

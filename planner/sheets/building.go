@@ -210,12 +210,20 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 	}
 	// Names: small for other buildings, sites above their area.
 	for _, b := range p.Buildings {
-		x, y := v.pt(centroid(b.Outline))
-		size := 6.0
 		if b.ID == highlight {
-			size = 9
+			continue
 		}
-		d.textAt(x, y, size, b.Label(), black, 0.5, 0.5)
+		d.buildingLabel(v, b, 6, black)
+	}
+	if hb := p.Building(highlight); hb != nil {
+		x, y := v.pt(centroid(hb.Outline))
+		// The reader's own building is always named, on a white ground.
+		s := 9.0
+		t := d.text(s, hb.Label(), black)
+		bw, bh := t.Bounds().W(), t.Bounds().H()
+		d.fillStroke(white, red, 0.3)
+		d.rect(x-bw/2-0.8, y-bh/2-0.6, bw+1.6, bh+1.2)
+		d.textAt(x, y, s, hb.Label(), black, 0.5, 0.5)
 	}
 	drawn = map[string]bool{}
 	for _, s := range p.Sites {
@@ -354,4 +362,18 @@ func firstFloor(fs []int) int {
 		return 0
 	}
 	return fs[0]
+}
+
+// buildingLabel writes a building's name inside its outline, shrunk to fit
+// down to 4 pt, and not at all where even that would spill onto the
+// neighbours: in a crowded compound a missing name beats a pile of them.
+func (d *doc) buildingLabel(v mapView, b *Building, size float64, c color.RGBA) {
+	bb := b.Outline.Bound()
+	w := (bb.Max[0] - bb.Min[0]) * v.k
+	s := d.fitSize(size, w*1.05, b.Label())
+	if s < 4 {
+		return
+	}
+	x, y := v.pt(centroid(b.Outline))
+	d.textAt(x, y, s, b.Label(), c, 0.5, 0.5)
 }

@@ -101,6 +101,19 @@ func (d *doc) text(size float64, s string, col color.RGBA) *canvas.Text {
 	fs := d.fonts
 	fs.shaping.Lock()
 	defer fs.shaping.Unlock()
+	k := textKey{size, s, col}
+	if t, ok := fs.laidOut[k]; ok {
+		return t
+	}
+	if fs.laidOut == nil || len(fs.laidOut) > 20000 {
+		fs.laidOut = map[textKey]*canvas.Text{}
+	}
+	t := fs.layout(size, s, col)
+	fs.laidOut[k] = t
+	return t
+}
+
+func (fs *Fonts) layout(size float64, s string, col color.RGBA) *canvas.Text {
 	cjk := fs.cjk.Face(size, col, canvas.FontRegular, canvas.FontNormal)
 	if fs.latin == nil {
 		return canvas.NewTextLine(cjk, s, canvas.Left)
@@ -207,26 +220,61 @@ func (d *doc) qr(x, y, size float64, s string) error {
 	m := size / float64(n+2*quiet)
 	d.fill(white)
 	d.rect(x, y, size, size)
-	p := &canvas.Path{}
-	for r, row := range mods {
-		for c := 0; c < n; {
-			if !row[c] {
-				c++
-				continue
+	// Dark runs of a row, merged down the rows while they repeat: a
+	// quarter of the path commands of one square per run.
+	type span struct{ c0, c1 int }
+	type rect struct {
+		sp     span
+		r0, r1 int
+	}
+	var rects []rect
+	open := map[span]int{} // span -> first row
+	var prev []span
+	for r := 0; r <= n; r++ {
+		var cur []span
+		if r < n {
+			row := mods[r]
+			for c := 0; c < n; {
+				if !row[c] {
+					c++
+					continue
+				}
+				c0 := c
+				for c < n && row[c] {
+					c++
+				}
+				cur = append(cur, span{c0, c})
 			}
-			c0 := c
-			for c < n && row[c] {
-				c++
-			}
-			// Rows run top to bottom; page y runs up.
-			x0 := x + float64(quiet+c0)*m
-			y0 := y + size - float64(quiet+r+1)*m
-			p.MoveTo(x0, y0)
-			p.LineTo(x0+float64(c-c0)*m, y0)
-			p.LineTo(x0+float64(c-c0)*m, y0+m)
-			p.LineTo(x0, y0+m)
-			p.Close()
 		}
+		in := map[span]bool{}
+		for _, sp := range cur {
+			in[sp] = true
+		}
+		for _, sp := range prev { // in column order: deterministic output
+			if !in[sp] {
+				rects = append(rects, rect{sp, open[sp], r})
+				delete(open, sp)
+			}
+		}
+		for _, sp := range cur {
+			if _, ok := open[sp]; !ok {
+				open[sp] = r
+			}
+		}
+		prev = cur
+	}
+	p := &canvas.Path{}
+	for _, rc := range rects {
+		// Rows run top to bottom; page y runs up.
+		x0 := x + float64(quiet+rc.sp.c0)*m
+		x1 := x + float64(quiet+rc.sp.c1)*m
+		y1 := y + size - float64(quiet+rc.r0)*m
+		y0 := y + size - float64(quiet+rc.r1)*m
+		p.MoveTo(x0, y0)
+		p.LineTo(x1, y0)
+		p.LineTo(x1, y1)
+		p.LineTo(x0, y1)
+		p.Close()
 	}
 	d.class("qr")
 	d.fill(black)

@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"fmt"
+	"image/color"
 	"os"
 	"strings"
 	"sync"
@@ -22,6 +23,13 @@ type Fonts struct {
 	// documented as safe for concurrent use, and the server prints from
 	// many requests with one Fonts.
 	shaping sync.Mutex
+	laidOut map[textKey]*canvas.Text // texts repeat across sheets: names, legends
+}
+
+type textKey struct {
+	size float64
+	s    string
+	col  color.RGBA
 }
 
 // A CJK font must be a TrueType-outline font: canvas cannot subset the

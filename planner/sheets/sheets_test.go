@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -195,5 +196,90 @@ func TestTicketCards(t *testing.T) {
 		if !strings.Contains(text, name) {
 			t.Errorf("pdftotext %s: no %q", path, name)
 		}
+	}
+}
+
+func TestPrintAll(t *testing.T) {
+	p := loadFixture(t)
+	tickets := loadTickets(t)
+	for _, f := range []Format{PDF, SVG} {
+		dir := t.TempDir()
+		files, err := PrintAll(dir, p, tickets, f, testOpts)
+		if err != nil {
+			t.Fatalf("PrintAll(%s) = %v", f, err)
+		}
+		var names []string
+		for _, file := range files {
+			names = append(names, filepath.Base(file))
+		}
+		sort.Strings(names)
+		want := []string{"battle-dry", "battle-wet", "building-w101", "building-w102", "building-w103", "building-w104",
+			"marker-dry-s1", "marker-dry-s2", "marker-wet-s2", "tickets"}
+		if f == PDF {
+			want = append(want, "buildings")
+		}
+		for i := range want {
+			want[i] += "." + f.Ext()
+		}
+		sort.Strings(want)
+		if !reflect.DeepEqual(names, want) {
+			t.Errorf("PrintAll(%s) wrote %q, want %q", f, names, want)
+		}
+		left, _ := filepath.Glob(filepath.Join(dir, ".natq-print-*"))
+		if len(left) > 0 {
+			t.Errorf("PrintAll(%s) left temporary files %q", f, left)
+		}
+	}
+}
+
+// TestLoadErrors: plan files natq cannot print say what is wrong.
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"not json", `{`, "not GeoJSON"},
+		{"empty", `{"type":"FeatureCollection","features":[]}`, "no features"},
+		{"no buildings", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"gate"}}]}`, "no buildings"},
+		{"not lonlat", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[350000,3450000]},"properties":{"natq:kind":"gate"}}]}`, "not lon/lat"},
+		{"building no id", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building"}}]}`, "feature w1 (building) has no natq:building id"},
+		{"marker not multipoint", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"marker"}}]}`, "feature 0 (marker) is not a MultiPoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+			}
+			var bi interface{ BadInput() bool }
+			if !errors.As(err, &bi) || !bi.BadInput() {
+				t.Errorf("Load(%s) error %v is not marked BadInput", tc.name, err)
+			}
+		})
+	}
+}
+
+func TestReadTicketsErrors(t *testing.T) {
+	const head = "building,unit,room,party,ticket,site,window_start,window_end,url\n"
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", "tickets CSV is empty"},
+		{"no url column", "building,unit,room,party,ticket,site,window_start,window_end\n", `no "url" column`},
+		{"bad party", head + "w1,1,101,x,t,s1,2026-12-01T07:00:00+08:00,2026-12-01T07:15:00+08:00,https://x/t\n", `line 2: party "x"`},
+		{"bad time", head + "w1,1,101,1,t,s1,07:00,2026-12-01T07:15:00+08:00,https://x/t\n", `line 2: window_start "07:00" is not an RFC 3339 time`},
+		{"no url", head + "w1,1,101,1,t,s1,2026-12-01T07:00:00+08:00,2026-12-01T07:15:00+08:00,\n", "line 2: no url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadTickets(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ReadTickets(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFontErrors(t *testing.T) {
+	_, err := LoadFonts("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+	if err == nil || !strings.Contains(err.Error(), CJKFontPackage) {
+		t.Errorf("LoadFonts(Noto CJK) = %v, want an error naming %s", err, CJKFontPackage)
+	}
+	_, err = LoadFonts("/nonexistent/font.ttf")
+	if err == nil {
+		t.Errorf("LoadFonts(missing file) = nil error")
 	}
 }
