@@ -269,6 +269,14 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 			}
 		}
 	}
+	var all []string
+	for _, w := range p.Windows {
+		if w.Variant == variant {
+			all = append(all, strconv.Itoa(w.Index))
+		}
+	}
+	groups["*"] = all
+	order = append(order, "*")
 	args = append(args, len(order))
 	for _, key := range order {
 		args = append(args, key, strings.Join(groups[key], ","))

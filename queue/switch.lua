@@ -1,20 +1,23 @@
 -- switch.lua: move a round onto another weather variant. Every ticket still
--- to be sampled (booked, checked in or called), in booking order, gets the
--- earliest window of the new variant that calls its building (and unit),
--- has not ended and has room for its party, preferring (1) one that starts
--- no earlier than the window given to the building's previous ticket (so
--- booking order is kept) and does not end before the ticket's old window
--- started (nobody is asked to come earlier), then (2) one that keeps order
--- only, then (3) any. Tickets in a line go back to booked: they check in
--- again at their new site. All is computed before anything is written:
--- when a ticket has no room anywhere nothing changes.
+-- to be sampled (booked, checked in or called), in booking order, gets a
+-- window of the new variant that has not ended and has room for its party:
+-- the earliest that starts no earlier than the window given to the previous
+-- ticket of its building and unit (so booking order is kept), preferring
+-- one that does not end before the ticket's old window started (nobody is
+-- asked to come earlier); looked for among the windows calling its unit,
+-- then its building, then, rather than lose the ticket, any window. Only
+-- when order cannot be kept anywhere is it given up, for the earliest
+-- window with room in the same search. Tickets in a line go back to
+-- booked: they check in again at their new site. All is computed before
+-- anything is written: when a ticket has no room anywhere nothing changes.
 -- KEYS[1] round state hash, KEYS[2] tickets hash, KEYS[3] booking order
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
 -- occupancy hash
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
--- building, "*" for every window naming the building, the last resort)
+-- building, "*" for every window naming the building; the key "*" alone
+-- lists every window of the variant)
 -- and that group's window indexes, comma-separated, by start.
 -- returns {} when already on the variant, else a flat list of
 -- id, old window, new window for every moved ticket; or an error reply
@@ -40,28 +43,36 @@ for i = 0, tonumber(ARGV[gb]) - 1 do
 end
 local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
 local moves = {}
-local cursor = {} -- building -> start of its last ticket's new window
+local cursor = {} -- building|unit -> start of its last ticket's new window
 for _, id in ipairs(ids) do
   local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws')
   local st = f[1]
   if st == 'booked' or st == 'checked_in' or st == 'called' then
-    local list = groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or groups[f[2] .. '|*'] or {}
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
-    local floor = cursor[f[2]] or 0
-    local pick, second, third = nil, nil, nil
-    for _, w in ipairs(list) do
-      local x = win[w]
-      if x and tonumber(x.we) > now and x.used + party <= x.cap then
-        local ws = tonumber(x.ws)
-        if ws >= floor and tonumber(x.we) > oldstart then pick = w break end
-        if ws >= floor and not second then second = w end
-        if not third then third = w end
+    local ck = f[2] .. '|' .. f[3]
+    local floor = cursor[ck] or 0
+    local pick = nil
+    local lists = {groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or {}, groups[f[2] .. '|*'] or {}, groups['*'] or {}}
+    for pass = 1, 2 do
+      for _, list in ipairs(lists) do
+        local second = nil
+        for _, w in ipairs(list) do
+          local x = win[w]
+          if x and tonumber(x.we) > now and x.used + party <= x.cap then
+            local ws = tonumber(x.ws)
+            if pass == 2 then pick = w break end
+            if ws >= floor and tonumber(x.we) > oldstart then pick = w break end
+            if ws >= floor and not second then second = w end
+          end
+        end
+        pick = pick or second
+        if pick then break end
       end
+      if pick then break end
     end
-    pick = pick or second or third
     if not pick then return redis.error_reply('NO_ROOM ' .. id) end
     win[pick].used = win[pick].used + party
-    if tonumber(win[pick].ws) > floor then cursor[f[2]] = tonumber(win[pick].ws) end
+    if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
     moves[#moves + 1] = {id, f[5], pick, party}
   end
 end
