@@ -479,7 +479,21 @@ func TestDemoInBrowser(t *testing.T) {
 	smallTablet.shot("staff-phone-size-2")
 	tablet.shot("staff-tablet-6-site")
 
-	for _, tb := range []*tab{phone, neighbour, tablet, bigPhone, smallTablet} {
+	// A full line: the bar turns red and tells the marshal to hold
+	// arrivals. Filling 500 metres of line by hand is not a test, so the
+	// status the tablet reads says the line is full.
+	fullTablet := bd.tab("tablet-line-full", 1024, 768, false)
+	if _, err := chromedp.Call(fullTablet.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		const realFetch = window.fetch;
+		window.fetch = (u, o) => realFetch(u, o).then(r => /\/api\/v1\/compounds\/[^/]+$/.test(String(u)) ? r.json().then(b => { b.sites.forEach(s => s.in_line = s.line_capacity); return new Response(JSON.stringify(b), {status: r.status}); }) : r);`}); err != nil {
+		t.Fatal(err)
+	}
+	fullTablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#app"))
+	fullTablet.within(3*time.Second, "red bar", `document.getElementById('occ').dataset.full === 'true' && document.getElementById('occfill').style.width === '100.0%' && getComputedStyle(document.getElementById('occfill')).backgroundColor === 'rgb(200, 16, 46)' && !document.getElementById('occmsg').hidden`)
+	fullTablet.shot("staff-tablet-7-line-full")
+
+	for _, tb := range []*tab{phone, neighbour, tablet, bigPhone, smallTablet, fullTablet} {
 		tb.noDialogs()
 	}
 	var overflow string

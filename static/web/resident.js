@@ -3,7 +3,7 @@
 (function () {
   var N = natq, t = N.t, $ = N.$, text = N.text;
   N.words({
-    title: '核酸采样', site: '采样点', when: '时段', ahead: '前面', household: '住户', ticketNo: '票号',
+    title: '核酸采样', unitsList: '（{0}）', sep: '、', site: '采样点', when: '时段', ahead: '前面', household: '住户', ticketNo: '票号',
     cancel: '取消预约', bookTitle: '预约采样时间', unit: '单元', room: '房号', roomHint: '例如 302',
     party: '来采样的人数', bookButton: '预约', booking: '正在预约…', howTo: '怎么走',
     keyHome: '您的楼', keySite: '采样点', keyRoute: '去的路线', keyBack: '回来的路线',
@@ -21,7 +21,7 @@
     errNoTicket: '找不到这张票（可能已取消，或不是本小区的）。', confirmCancel: '确定取消这次预约吗？',
     moved: '采样点或时间已改变，请看下面的新安排。', called: '轮到您了！'
   }, {
-    title: 'Covid testing', site: 'Site', when: 'Time', ahead: 'Ahead of you', household: 'Household', ticketNo: 'Ticket',
+    title: 'Covid testing', unitsList: ' ({0})', sep: ', ', site: 'Site', when: 'Time', ahead: 'Ahead', household: 'Household', ticketNo: 'Ticket',
     cancel: 'Cancel booking', bookTitle: 'Book a time', unit: 'Unit', room: 'Room', roomHint: 'e.g. 302',
     party: 'People coming', bookButton: 'Book', booking: 'Booking…', howTo: 'How to get there',
     keyHome: 'Your building', keySite: 'Sampling site', keyRoute: 'Way there', keyBack: 'Way back',
@@ -158,7 +158,7 @@
     var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v; });
     var ws = wins.map(function (w) {
       var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
-      return N.span(w) + (units.length ? '（' + units.map(function (u) { return t('unitN', u); }).join('、') + '）' : '');
+      return N.span(w) + (units.length ? t('unitsList', units.map(function (u) { return t('unitN', u); }).join(t('sep'))) : '');
     });
     text('bwins', ws.length ? ws.join('\n') : (b ? t('noWindows') : ''));
     renderTicket();
