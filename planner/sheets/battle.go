@@ -174,7 +174,9 @@ func (d *doc) battlePage(p *Plan, variant string) {
 			d.textAt(x+3.5, y-2.5, 6, g.Name, black, 0, 0.5)
 		}
 	}
-	// Posts on top.
+	// Posts on top, as large as the scale allows without hiding the
+	// buildings they stand at: 3 m across, between 1.6 and 3.2 mm.
+	postR := math.Max(0.8, math.Min(1.6, 1.5*v.k))
 	counts := map[string]int{}
 	perSite := map[string]map[string]int{}
 	for _, post := range p.Posts {
@@ -189,7 +191,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 			perSite[post.Site][post.Role]++
 		}
 		x, y := v.pt(post.At)
-		d.postSymbol(post.Role, x, y, 1.6)
+		d.postSymbol(post.Role, x, y, postR)
 	}
 
 	// Side panel: north arrow and scale, staff totals, per site, legend.

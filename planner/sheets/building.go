@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"image/color"
 
@@ -268,6 +269,7 @@ func gateSymbol(d *doc, x, y float64) {
 // windowRow is one line of a building's windows.
 type windowRow struct {
 	unit, floors, when, site string
+	start                    time.Time
 	sortKey                  string
 }
 
@@ -284,18 +286,24 @@ func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 				if g.Building != b.ID {
 					continue
 				}
-				row := windowRow{when: w.Start.Format("15:04") + "–" + w.End.Format("15:04"), site: p.SiteName(w.Site)}
+				row := windowRow{when: p.Local(w.Start).Format("15:04") + "–" + p.Local(w.End).Format("15:04"), site: p.SiteName(w.Site), start: w.Start}
 				if g.Unit != "" {
 					row.unit = g.Unit + "单元 Unit " + g.Unit
 				} else {
 					row.unit = "全楼 All"
 				}
 				row.floors = floorRange(g.Floors)
-				row.sortKey = fmt.Sprintf("%s|%8s|%03d", w.Start.UTC().Format("15:04"), g.Unit, firstFloor(g.Floors))
+				row.sortKey = fmt.Sprintf("%8s|%03d", g.Unit, firstFloor(g.Floors))
 				rows[v] = append(rows[v], row)
 			}
 		}
-		sort.SliceStable(rows[v], func(i, j int) bool { return rows[v][i].sortKey < rows[v][j].sortKey })
+		sort.SliceStable(rows[v], func(i, j int) bool {
+			a, b := rows[v][i], rows[v][j]
+			if !a.start.Equal(b.start) {
+				return a.start.Before(b.start)
+			}
+			return a.sortKey < b.sortKey
+		})
 	}
 	d.textAt(r.X0, r.Y1, 14, "采样时间 When to come down  (按单元和楼层 by unit and floor)", black, 0, 1)
 	top := r.Y1 - 9

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	_ "time/tzdata" // plans name IANA zones; the binary carries their data
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -32,6 +33,7 @@ type Plan struct {
 	Schedule  []Window
 
 	proj projection
+	loc  *time.Location // the plan's time zone, for printing times
 }
 
 // Compound names the compound a plan is for.
@@ -203,6 +205,11 @@ func Load(r io.Reader) (*Plan, error) {
 					p.Params.Variants = append(p.Params.Variants, s)
 				}
 			}
+		}
+	}
+	if p.Params.TZ != "" {
+		if loc, err := time.LoadLocation(p.Params.TZ); err == nil {
+			p.loc = loc
 		}
 	}
 	if p.Params.Spacing <= 0 {
@@ -425,6 +432,15 @@ func propString(pr geojson.Properties, key string) string {
 		return fmt.Sprint(v)
 	}
 	return ""
+}
+
+// Local is t in the plan's time zone (when the plan names one natq knows),
+// so that sheets print the compound's local times.
+func (p *Plan) Local(t time.Time) time.Time {
+	if p != nil && p.loc != nil {
+		return t.In(p.loc)
+	}
+	return t
 }
 
 // Building returns the building with the given id, or nil.

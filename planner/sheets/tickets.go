@@ -182,8 +182,9 @@ func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64) error {
 		return err
 	}
 	leftW := cardW - 2*pad - qrSize + 1
-	d.textAt(x+pad, top-21, 7, "时间 Time  "+t.Start.Format("01-02"), black, 0, 1)
-	when := t.Start.Format("15:04") + "–" + t.End.Format("15:04")
+	start, end := p.Local(t.Start), p.Local(t.End)
+	d.textAt(x+pad, top-21, 7, "时间 Time  "+start.Format("01-02"), black, 0, 1)
+	when := start.Format("15:04") + "–" + end.Format("15:04")
 	d.textAt(x+pad, top-25, d.fitSize(20, leftW, when), when, black, 0, 1)
 	site := t.Site
 	if p != nil {

@@ -244,10 +244,7 @@ func main() {
 					m := t[site]
 					t[site] += 15
 					hm := func(m int) string { return fmt.Sprintf("2026-12-01T%02d:%02d:00+08:00", 7+m/60, m%60) }
-					fl := []int{}
-					for f := f0; f <= f1; f++ {
-						fl = append(fl, f)
-					}
+					fl := []int{f0, f1} // first and last floor, as the planner writes them
 					schedule = append(schedule, window{v, site, hm(m), hm(m + 15), 30,
 						[]group{{Building: b.id, Unit: fmt.Sprint(u), Floors: fl, People: per * (f1 - f0 + 1) / b.levels}}})
 				}
