@@ -490,7 +490,7 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	fullTablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#app"))
-	fullTablet.within(3*time.Second, "red bar", `document.getElementById('occ').dataset.full === 'true' && document.getElementById('occfill').style.width === '100.0%' && getComputedStyle(document.getElementById('occfill')).backgroundColor === 'rgb(200, 16, 46)' && !document.getElementById('occmsg').hidden`)
+	fullTablet.within(3*time.Second, "red bar", `document.getElementById('occ').dataset.full === 'true' && parseFloat(document.getElementById('occfill').style.width) === 100 && getComputedStyle(document.getElementById('occfill')).backgroundColor === 'rgb(200, 16, 46)' && !document.getElementById('occmsg').hidden`)
 	fullTablet.shot("staff-tablet-7-line-full")
 
 	for _, tb := range []*tab{phone, neighbour, tablet, bigPhone, smallTablet, fullTablet} {
