@@ -52,7 +52,9 @@ type Source struct {
 // or OSM XML, telling them apart by their first character. name is used in
 // messages only.
 func Read(name string, data []byte) (*Source, error) {
-	trimmed := bytes.TrimSpace(data)
+	// Windows editors start UTF-8 files with a byte order mark, which
+	// neither JSON nor the first-character test expects.
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, inputErrorf("%s is empty: natq needs a GeoJSON FeatureCollection or an OSM XML file", name)
 	}
