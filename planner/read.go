@@ -265,9 +265,40 @@ func readOSM(name string, data []byte) (*Source, error) {
 }
 
 // check rejects what no compound file may hold: coordinates that are not
-// lon/lat, and two features with one id.
+// lon/lat, and two features with one id. It gives each feature drawn
+// without an id one that no other feature has: its kind's letter and its
+// index ("b5" for a building at index 5, as PLANFILE.md says), with a
+// suffix when the file already uses that id, so that ids are unique in a
+// plan and every message can name the feature.
 func (s *Source) check() error {
 	seen := map[string]int{}
+	dup := [2]int{-1, -1}
+	for i := range s.features {
+		f := &s.features[i]
+		if f.id == "" {
+			continue
+		}
+		if j, ok := seen[f.id]; ok && dup[0] < 0 {
+			dup = [2]int{j, i}
+		}
+		seen[f.id] = i
+	}
+	for i := range s.features {
+		f := &s.features[i]
+		if f.id != "" {
+			continue
+		}
+		base := defaultIDLetter(f) + strconv.Itoa(f.index)
+		id := base
+		for k := 1; ; k++ {
+			if _, taken := seen[id]; !taken {
+				break
+			}
+			id = base + "." + strconv.Itoa(k)
+		}
+		f.id = id
+		seen[id] = i
+	}
 	for i := range s.features {
 		f := &s.features[i]
 		if bad, ok := firstBadCoord(f.geom); ok {
@@ -275,15 +306,30 @@ func (s *Source) check() error {
 				"the file looks projected (for example EPSG:3857 metres): export it as WGS84 lon/lat (EPSG:4326), as RFC 7946 GeoJSON requires",
 				s.Name, f.label(), bad[0], bad[1])
 		}
-		if f.id == "" {
-			continue
-		}
-		if j, dup := seen[f.id]; dup {
-			return inputErrorf("%s: features %d and %d (counting from 0) both have the id %q; ids must be unique", s.Name, s.features[j].index, f.index, f.id)
-		}
-		seen[f.id] = i
+	}
+	if dup[0] >= 0 {
+		a, b := &s.features[dup[0]], &s.features[dup[1]]
+		return inputErrorf("%s: features %d and %d (counting from 0) both have the id %q; ids must be unique", s.Name, a.index, b.index, b.id)
 	}
 	return nil
+}
+
+// defaultIDLetter is the first letter of the id natq gives a feature of
+// this kind drawn without one.
+func defaultIDLetter(f *feature) string {
+	switch {
+	case isCompound(f):
+		return "c"
+	case isBuilding(f):
+		return "b"
+	case isSite(f):
+		return "s"
+	case isEntrance(f):
+		return "e"
+	case isGate(f):
+		return "g"
+	}
+	return "f"
 }
 
 func firstBadCoord(g orb.Geometry) (orb.Point, bool) {
