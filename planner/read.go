@@ -163,16 +163,23 @@ func featureID(gid any, tags map[string]string) string {
 	return safeID(s)
 }
 
-// safeID keeps [A-Za-z0-9_.-] and turns anything else into '-', so that an
-// id can stand in a URL and a file name.
+// safeID keeps [A-Za-z0-9_.-], turns other ASCII into '-' and any other
+// character into 'u' and its code point in hex ("东楼" becomes
+// "u4e1cu697c"), so that an id can stand in a URL and a file name and two
+// ids written in Chinese stay two ids.
 func safeID(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
-			b[i] = '-'
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-':
+			b.WriteRune(c)
+		case c < 0x80:
+			b.WriteByte('-')
+		default:
+			fmt.Fprintf(&b, "u%x", c)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 func readOSM(name string, data []byte) (*Source, error) {
