@@ -32,7 +32,10 @@ type Event struct {
 func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
 	k := keysOf(t.Compound)
 	now := s.now()
-	inLine, _ := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+	inLine := t.Ahead // a booked ticket's "ahead" is its site's line
+	if t.State != "booked" {
+		inLine, _ = s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+	}
 	te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
 		State: t.State, InLine: inLine, Variant: t.Variant})
 	se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
@@ -42,6 +45,28 @@ func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
 	pipe.Publish(ctx, k.siteCh(t.Site), se)
 	if _, err := pipe.Exec(ctx); err != nil {
 		slog.Warn("queue: publish", "compound", t.Compound, "ticket", t.ID, "err", err)
+	}
+}
+
+// publishAll tells the listeners of many tickets, whose lines are empty
+// (after a weather switch), in one round trip.
+func (s *Service) publishAll(ctx context.Context, ts []*TicketView, typ string) {
+	if len(ts) == 0 {
+		return
+	}
+	now := s.now()
+	pipe := s.rdb.Pipeline()
+	for _, t := range ts {
+		k := keysOf(t.Compound)
+		te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
+			State: t.State, Variant: t.Variant})
+		se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
+			State: t.State, Party: t.Party, Variant: t.Variant})
+		pipe.Publish(ctx, k.ticketCh(uint64String(t.ID)), te)
+		pipe.Publish(ctx, k.siteCh(t.Site), se)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		slog.Warn("queue: publish", "compound", ts[0].Compound, "tickets", len(ts), "err", err)
 	}
 }
 

@@ -235,7 +235,13 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 				b, u, _ := strings.Cut(key, "|")
 				var list []string
 				for _, c := range p.candidates(variant, b, u) {
-					list = append(list, strconv.Itoa(c.Index))
+					people := 0
+					for _, g := range c.Groups {
+						if g.Building == b && (g.Unit == "" || g.Unit == u) {
+							people += g.People
+						}
+					}
+					list = append(list, strconv.Itoa(c.Index)+":"+strconv.Itoa(people))
 				}
 				if len(list) > 0 {
 					groups[key] = list
@@ -289,16 +295,22 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	}
 	flat := v.([]any)
 	res := &SwitchResult{Compound: compound, Variant: variant, Moved: []Move{}}
+	var ids []uint64
+	var from []int
 	for i := 0; i+2 < len(flat); i += 3 {
 		id, _ := strconv.ParseUint(flat[i].(string), 10, 64)
-		from, _ := strconv.Atoi(flat[i+1].(string))
-		t, err := s.changed(ctx, compound, id, "moved")
-		if err != nil {
-			return nil, err
-		}
-		old, _ := p.window(from)
-		res.Moved = append(res.Moved, Move{Ticket: t, FromWindow: from, Retimed: !old.Start.Equal(t.Window.Start)})
+		w, _ := strconv.Atoi(flat[i+1].(string))
+		ids, from = append(ids, id), append(from, w)
 	}
+	ts, err := s.tickets(ctx, compound, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range ts {
+		old, _ := p.window(from[i])
+		res.Moved = append(res.Moved, Move{Ticket: t, FromWindow: from[i], Retimed: !old.Start.Equal(t.Window.Start)})
+	}
+	s.publishAll(ctx, ts, "moved")
 	s.publishSites(ctx, p, "variant")
 	return res, nil
 }

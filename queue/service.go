@@ -127,11 +127,26 @@ func (s *Service) run(ctx context.Context, name string, keys []string, args ...a
 			if code, _, _ := strings.Cut(msg, " "); code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN" {
 				return nil, &unavailable{err}
 			}
+			if code, _, _ := strings.Cut(msg, " "); !isCode(code) && s.rdb.Ping(ctx).Err() != nil {
+				// Not one of the scripts' replies, and the store has gone:
+				// a store stopped while the script ran.
+				return nil, &unavailable{err}
+			}
 			return nil, &scriptReply{msg}
 		}
 		return nil, storeErr(err)
 	}
 	return v, nil
+}
+
+// isCode reports whether s looks like a script's own reply code.
+func isCode(s string) bool {
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && r != '_' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // scriptReply is a script's error reply: "CODE detail".
@@ -341,16 +356,64 @@ var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v",
 
 // ticket reads ticket id of compound, with the people ahead of it.
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
-	ids := strconv.FormatUint(id, 10)
-	k := keysOf(compound)
-	fs := make([]string, len(ticketFields))
-	for i, f := range ticketFields {
-		fs[i] = ids + ":" + f
-	}
-	vals, err := s.rdb.HMGet(ctx, k.tk(), fs...).Result()
+	ts, err := s.tickets(ctx, compound, []uint64{id})
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, err
 	}
+	t := ts[0]
+	k := keysOf(compound)
+	switch t.State {
+	case "checked_in":
+		member := fmt.Sprintf("%s|%015d|%012d", t.Site, t.CheckedIn.UnixMilli(), id)
+		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: "(" + member}).Result()
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		if t.Ahead, err = s.people(ctx, k, ahead); err != nil {
+			return nil, err
+		}
+	case "booked":
+		n, err := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, storeErr(err)
+		}
+		t.Ahead = n
+	}
+	return t, nil
+}
+
+// tickets reads tickets in one round trip, without the people ahead;
+// ErrNotFound when one does not exist.
+func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([]*TicketView, error) {
+	k := keysOf(compound)
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		x := strconv.FormatUint(id, 10)
+		fs := make([]string, len(ticketFields))
+		for j, f := range ticketFields {
+			fs[j] = x + ":" + f
+		}
+		cmds[i] = pipe.HMGet(ctx, k.tk(), fs...)
+	}
+	if len(ids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, storeErr(err)
+		}
+	}
+	p, _ := s.current(compound)
+	out := make([]*TicketView, len(ids))
+	for i, c := range cmds {
+		if out[i] = s.view(p, compound, ids[i], c.Val()); out[i] == nil {
+			return nil, ErrNotFound
+		}
+	}
+	return out, nil
+}
+
+// view builds a ticket's view from its fields, in ticketFields order; nil
+// when there is no such ticket.
+func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketView {
 	f := map[string]string{}
 	for i, v := range vals {
 		if v != nil {
@@ -358,7 +421,7 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 		}
 	}
 	if f["st"] == "" {
-		return nil, ErrNotFound
+		return nil
 	}
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	ms := func(s string) time.Time { n, _ := strconv.ParseInt(s, 10, 64); return time.UnixMilli(n) }
@@ -368,7 +431,7 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 		Party:     atoi(f["party"]), Origin: f["origin"], Variant: f["v"], Site: f["site"],
 		Window: Span{ms(f["ws"]), ms(f["we"])}, WindowIdx: atoi(f["w"]), Calls: atoi(f["calls"]),
 		Tube: f["tube"], BookedAt: ms(f["at"]), URL: s.opts.BaseURL + "/t/" + token}
-	if p, err := s.current(compound); err == nil {
+	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name
 		}
@@ -383,27 +446,7 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 		x := ms(f["sa"])
 		t.SampledAt = &x
 	}
-	switch t.State {
-	case "checked_in":
-		line := k.r(t.Round, "line")
-		ci, _ := strconv.ParseInt(f["ci"], 10, 64)
-		member := fmt.Sprintf("%s|%015d|%012d", t.Site, ci, id)
-		ahead, err := s.rdb.ZRangeByLex(ctx, line, &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: "(" + member}).Result()
-		if err != nil {
-			return nil, storeErr(err)
-		}
-		t.Ahead, err = s.people(ctx, k, ahead)
-		if err != nil {
-			return nil, err
-		}
-	case "booked":
-		n, err := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, storeErr(err)
-		}
-		t.Ahead = n
-	}
-	return t, nil
+	return t
 }
 
 // people sums the parties of line members.

@@ -51,6 +51,7 @@ var suite = []struct {
 	{"PreBook", testPreBook},
 	{"StoreStopped", testStoreStopped},
 	{"Events", testEvents},
+	{"RainSwitchContest", testRainSwitchContest},
 }
 
 var ctx = context.Background()
@@ -818,3 +819,7 @@ func testEvents(t *testing.T, st queuetest.Store) {
 	}
 	t.Logf("event latency: ticket %v, site %v", lat[0], lat[1])
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

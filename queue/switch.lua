@@ -1,15 +1,17 @@
 -- switch.lua: move a round onto another weather variant. Every ticket still
 -- to be sampled (booked, checked in or called), in booking order, gets a
--- window of the new variant that has not ended and has room for its party:
--- the earliest that starts no earlier than the window given to the previous
--- ticket of its building and unit (so booking order is kept), preferring
--- one that does not end before the ticket's old window started (nobody is
--- asked to come earlier); looked for among the windows calling its unit,
--- then its building, then, rather than lose the ticket, any window. Only
--- when order cannot be kept anywhere is it given up, for the earliest
--- window with room in the same search. Tickets in a line go back to
--- booked: they check in again at their new site. All is computed before
--- anything is written: when a ticket has no room anywhere nothing changes.
+-- window of the new variant that has not ended and has room for its party,
+-- no earlier than the window given to the previous ticket of its building
+-- and unit, so that booking order is kept. It looks first among the
+-- windows calling its unit, within the people the plan calls there for it
+-- (so that one building does not take the seats planned for another and
+-- push the next out); then, preferring windows that do not end before its
+-- old window started, in those windows beyond that, in its building's
+-- windows and, rather than lose the ticket, in any window. Only when order
+-- cannot be kept anywhere is it given up, for the earliest window with
+-- room in the same search. Tickets in a line go back to booked: they check
+-- in again at their new site. All is computed before anything is written:
+-- when a ticket has no room anywhere nothing changes.
 -- KEYS[1] round state hash, KEYS[2] tickets hash, KEYS[3] booking order
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
 -- occupancy hash
@@ -17,8 +19,9 @@
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
 -- building, "*" for every window naming the building; the key "*" alone
--- lists every window of the variant)
--- and that group's window indexes, comma-separated, by start.
+-- lists every window of the variant) and that group's windows by start,
+-- comma-separated, each "index:people" (the people the window calls for
+-- the group) or "index".
 -- returns {} when already on the variant, else a flat list of
 -- id, old window, new window for every moved ticket; or an error reply
 -- "NOROUND" or "NO_ROOM <ticket id>".
@@ -34,16 +37,21 @@ for i = 0, n - 1 do
   win[w] = {site = ARGV[b + 1], cap = tonumber(ARGV[b + 2]), ws = ARGV[b + 3], we = ARGV[b + 4],
     used = tonumber(redis.call('HGET', KEYS[4], w .. ':booked') or '0')}
 end
-local groups = {}
+local groups, quota = {}, {}
 local gb = 4 + n * 5
 for i = 0, tonumber(ARGV[gb]) - 1 do
-  local list = {}
-  for w in string.gmatch(ARGV[gb + 2 + i * 2], '[^,]+') do list[#list + 1] = w end
-  groups[ARGV[gb + 1 + i * 2]] = list
+  local key, list = ARGV[gb + 1 + i * 2], {}
+  for item in string.gmatch(ARGV[gb + 2 + i * 2], '[^,]+') do
+    local w, people = string.match(item, '^([^:]+):?(%d*)$')
+    list[#list + 1] = w
+    if people ~= '' then quota[w .. '#' .. key] = tonumber(people) end
+  end
+  groups[key] = list
 end
 local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
 local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
+local used = {} -- window#group -> people placed there for that group
 for _, id in ipairs(ids) do
   local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws')
   local st = f[1]
@@ -52,26 +60,43 @@ for _, id in ipairs(ids) do
     local ck = f[2] .. '|' .. f[3]
     local floor = cursor[ck] or 0
     local pick = nil
-    local lists = {groups[f[2] .. '|' .. f[3]] or groups[f[2] .. '|'] or {}, groups[f[2] .. '|*'] or {}, groups['*'] or {}}
+    local ukey = f[2] .. '|' .. f[3]
+    if not groups[ukey] then ukey = f[2] .. '|' end
+    local own = groups[ukey] or {}
+    local lists = {own, groups[f[2] .. '|*'] or {}, groups['*'] or {}}
+    local function room(w)
+      local x = win[w]
+      return x and tonumber(x.we) > now and x.used + party <= x.cap
+    end
+    -- 1: its unit's windows, within the people the plan calls there
+    local second = nil
+    for _, w in ipairs(own) do
+      local q = quota[w .. '#' .. ukey]
+      if room(w) and q and (used[w .. '#' .. ukey] or 0) + party <= q and tonumber(win[w].ws) >= floor then
+        pick = w break
+      end
+    end
+    pick = pick or second
+    -- 2: in order, its unit's, its building's, any window; 3: any order
     for pass = 1, 2 do
+      if pick then break end
       for _, list in ipairs(lists) do
-        local second = nil
+        second = nil
         for _, w in ipairs(list) do
-          local x = win[w]
-          if x and tonumber(x.we) > now and x.used + party <= x.cap then
-            local ws = tonumber(x.ws)
+          if room(w) then
             if pass == 2 then pick = w break end
-            if ws >= floor and tonumber(x.we) > oldstart then pick = w break end
-            if ws >= floor and not second then second = w end
+            local ws = tonumber(win[w].ws)
+            if ws >= floor and tonumber(win[w].we) > oldstart then pick = w break end
+            if ws >= floor then second = second or w end
           end
         end
         pick = pick or second
         if pick then break end
       end
-      if pick then break end
     end
     if not pick then return redis.error_reply('NO_ROOM ' .. id) end
     win[pick].used = win[pick].used + party
+    used[pick .. '#' .. ukey] = (used[pick .. '#' .. ukey] or 0) + party
     if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
     moves[#moves + 1] = {id, f[5], pick, party}
   end

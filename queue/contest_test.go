@@ -1,0 +1,111 @@
+package queue_test
+
+import (
+	"compress/gzip"
+	"os"
+	"testing"
+	"time"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+// contestPlan is the plan natq plan wrote for the bundled contest compound
+// (planner/synth.Contest, 30 desks, 2026-12-01, Asia/Shanghai): 103
+// buildings, 312 windows, windows shared by several buildings' units.
+func contestPlan(t *testing.T) *queue.Plan {
+	f, err := os.Open("testdata/contest.plan.geojson.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := queue.LoadPlan(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// testRainSwitchContest books every resident the dry schedule calls, in
+// the dry windows' order, with parties of 1 to 4, then switches to wet:
+// every ticket must end in a wet window with room, none lost, booking
+// order kept within each building and unit.
+func testRainSwitchContest(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	p := contestPlan(t)
+	clk := queuetest.NewClock(time.Date(2026, 12, 1, 6, 0, 0, 0, p.TZ))
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	svc := queue.New(c, queuetest.Signer(t), o)
+	if err := svc.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	coord := &queue.Staff{Compound: p.Compound.ID, Role: queue.RoleCoordinator}
+	n, people := 0, 0
+	var order []string
+	for _, w := range p.Windows {
+		if w.Variant != "dry" {
+			continue
+		}
+		for _, g := range w.Groups {
+			for left := g.People; left > 0; {
+				party := min(1+n%4, left)
+				n++
+				res, err := svc.PreBook(ctx, coord, p.Compound.ID, stringsReader(g.Building+","+g.Unit+","+itoa(n)+","+itoa(party)+"\n"))
+				if err != nil || res[0].Error != nil {
+					t.Fatalf("booking %s unit %q: %v %v", g.Building, g.Unit, err, res)
+				}
+				order = append(order, res[0].Booking.Ticket)
+				people += party
+				left -= party
+			}
+		}
+	}
+	t0 := time.Now()
+	res, err := svc.SwitchVariant(ctx, coord, p.Compound.ID, "wet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(t0)
+	if len(res.Moved) != len(order) {
+		t.Fatalf("moved %d tickets of %d", len(res.Moved), len(order))
+	}
+	wins := map[int]queue.Window{}
+	for _, w := range p.Windows {
+		wins[w.Index] = w
+	}
+	last := map[string]time.Time{}
+	own, retimed := 0, 0
+	for i, m := range res.Moved {
+		tv := m.Ticket
+		if tv.Ticket != order[i] {
+			t.Fatalf("move %d is ticket %s, want %s: not in booking order", i, tv.Ticket, order[i])
+		}
+		w := wins[tv.WindowIdx]
+		if w.Variant != "wet" || tv.Variant != "wet" || w.Site != tv.Site || !w.Start.Equal(tv.Window.Start) {
+			t.Fatalf("ticket %s in window %d (%s %s), not a wet window of its site", tv.Ticket, tv.WindowIdx, w.Variant, w.Site)
+		}
+		key := tv.Household.Building + "|" + tv.Household.Unit
+		if tv.Window.Start.Before(last[key]) {
+			t.Errorf("ticket %s (%s) at %s, before the previous booking's %s: order lost",
+				tv.Ticket, key, tv.Window.Start.Format("15:04"), last[key].Format("15:04"))
+		}
+		last[key] = tv.Window.Start
+		for _, g := range w.Groups {
+			if g.Building == tv.Household.Building {
+				own++
+				break
+			}
+		}
+		if m.Retimed {
+			retimed++
+		}
+	}
+	checkInvariants(t, c, p) // every wet window within its capacity
+	t.Logf("%d tickets (%d people) moved to wet in %v: %d in a window calling their building, %d re-timed",
+		len(res.Moved), people, took, own, retimed)
+}
