@@ -236,3 +236,35 @@ func TestPlanGoodInput(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanOutDirNothingOnError plans a file of two compounds with --out
+// DIR where the second cannot be planned (a building and nothing to walk
+// on or to): natq must fail with status 2 naming it, and write neither
+// plan, not even the first compound's.
+func TestPlanOutDirNothingOnError(t *testing.T) {
+	far := func(x, y float64) string { return at(x+2000, y) }
+	farRect := func(x0, y0, x1, y1 float64) string {
+		return "[" + far(x0, y0) + "," + far(x1, y0) + "," + far(x1, y1) + "," + far(x0, y1) + "," + far(x0, y0) + "]"
+	}
+	file := validCompound(
+		feature("c2", "Polygon", "["+farRect(-200, -200, 200, 200)+"]", `"natq:compound":"yes","name":"孤楼小区"`),
+		feature("b9", "Polygon", "["+farRect(-20, 10, 20, 30)+"]", `"building":"residential","natq:residents":50`),
+	)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "two.geojson"), filepath.Join(dir, "plans")
+	if err := os.WriteFile(in, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, _, stderr := natq(t, "plan", in, "--out", out)
+	t.Logf("natq plan --out: %s", stderr)
+	if status != 2 {
+		t.Errorf("natq plan --out: exit status %d, want 2; stderr:\n%s", status, stderr)
+	}
+	if !strings.Contains(stderr, "孤楼小区 (c2)") {
+		t.Errorf("natq plan message = %q, want it to name compound 孤楼小区 (c2)", stderr)
+	}
+	left, _ := os.ReadDir(out)
+	for _, f := range left {
+		t.Errorf("natq plan --out left %s behind after an error", f.Name())
+	}
+}
