@@ -16,10 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb/geojson"
-	"github.com/redis/go-redis/v9"
 
 	"natq/planner"
 	"natq/planner/sheets"
@@ -50,8 +48,7 @@ type demoConfig struct {
 type demo struct {
 	app      *fiber.App
 	svc      *queue.Service
-	mr       *miniredis.Miniredis
-	rdb      *redis.Client
+	store    *queue.Store
 	planFile []byte
 	plan     *queue.Plan
 	staff    string // coordinator token
@@ -186,24 +183,26 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if clock == nil {
 		clock = demoClock(qp)
 	}
-	mr := miniredis.NewMiniRedis()
-	if err := mr.Start(); err != nil {
-		return nil, err
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	signer, err := qr.NewSigner(secret)
+	// Always the embedded store: the demo is a clean day in memory, never
+	// a shared Redis that REDIS_URL may name.
+	store, err := queue.OpenStore(ctx, queue.StoreConfig{})
 	if err != nil {
 		return nil, err
 	}
+	d := &demo{store: store, planFile: planFile, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
+	fail := func(err error) (*demo, error) { d.close(); return nil, err }
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return fail(err)
+	}
+	signer, err := qr.NewSigner(secret)
+	if err != nil {
+		return fail(err)
+	}
 	opts := queue.DefaultOptions()
 	opts.Now, opts.BaseURL = clock, base
-	svc := queue.New(rdb, signer, opts)
-	d := &demo{svc: svc, mr: mr, rdb: rdb, planFile: planFile, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
-	fail := func(err error) (*demo, error) { d.close(); return nil, err }
+	svc := queue.New(store.Client, signer, opts)
+	d.svc = svc
 	if err := svc.OpenRound(ctx, qp); err != nil {
 		return fail(err)
 	}
@@ -245,11 +244,8 @@ func (d *demo) close() {
 	if d.app != nil {
 		d.app.ShutdownWithTimeout(time.Second)
 	}
-	if d.rdb != nil {
-		d.rdb.Close()
-	}
-	if d.mr != nil {
-		d.mr.Close()
+	if d.store != nil {
+		d.store.Close()
 	}
 }
 
