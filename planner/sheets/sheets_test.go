@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -64,36 +65,61 @@ func tool(t *testing.T, name string, args ...string) string {
 var testOpts = Options{BaseURL: "https://natq.example/"}
 
 // qrCodes renders a PDF at dpi and returns every QR code zbarimg decodes
-// on each page, in page order.
+// on each page, in page order. Pages are rendered as greyscale PGM: the
+// same rasterisation as PNG, without the second of PNG compression that a
+// 300 dpi page costs.
 func qrCodes(t *testing.T, pdfPath string, dpi int) [][]string {
+	return qrCodesIn(t, pdfPath, dpi, nil)
+}
+
+// qrCodesIn is qrCodes of a part of each page: crop is x0, y0, x1, y1 in
+// mm from the top left, or nil for the whole page.
+func qrCodesIn(t *testing.T, pdfPath string, dpi int, crop []float64) [][]string {
 	t.Helper()
 	prefix := strings.TrimSuffix(pdfPath, ".pdf") + "-" + strconv.Itoa(dpi)
-	tool(t, "pdftoppm", "-r", strconv.Itoa(dpi), "-png", pdfPath, prefix)
-	pngs, _ := filepath.Glob(prefix + "-*.png")
-	sort.Slice(pngs, func(i, j int) bool {
-		return pageNum(pngs[i]) < pageNum(pngs[j])
-	})
-	var pages [][]string
-	for _, png := range pngs {
-		cmd := exec.Command("zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", png)
-		out, _ := cmd.Output() // exit status 4 when nothing is found
-		var codes []string
-		for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-			if l != "" {
-				codes = append(codes, l)
+	args := []string{"-r", strconv.Itoa(dpi), "-gray"}
+	if crop != nil {
+		px := func(mm float64) string { return strconv.Itoa(int(mm / 25.4 * float64(dpi))) }
+		args = append(args, "-x", px(crop[0]), "-y", px(crop[1]), "-W", px(crop[2]-crop[0]), "-H", px(crop[3]-crop[1]))
+	}
+	tool(t, "pdftoppm", append(args, pdfPath, prefix)...)
+	pages, _ := filepath.Glob(prefix + "-*.pgm")
+	sort.Slice(pages, func(i, j int) bool { return pageNum(pages[i]) < pageNum(pages[j]) })
+	out := make([][]string, len(pages))
+	var wg sync.WaitGroup
+	sem := make(chan bool, 4)
+	for i, page := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- true
+			defer func() { <-sem }()
+			out[i] = zbar(page)
+			if !*keep {
+				os.Remove(page)
 			}
-		}
-		sort.Strings(codes)
-		pages = append(pages, codes)
-		if !*keep {
-			os.Remove(png)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// zbar returns the QR codes zbarimg finds in an image, sorted.
+func zbar(image string) []string {
+	cmd := exec.Command("zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", image)
+	out, _ := cmd.Output() // exit status 4 when nothing is found
+	var codes []string
+	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if l != "" {
+			codes = append(codes, l)
 		}
 	}
-	return pages
+	sort.Strings(codes)
+	return codes
 }
 
 func pageNum(png string) int {
-	s := strings.TrimSuffix(png, ".png")
+	s := strings.TrimSuffix(png, filepath.Ext(png))
 	n, _ := strconv.Atoi(s[strings.LastIndex(s, "-")+1:])
 	return n
 }

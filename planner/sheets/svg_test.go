@@ -36,38 +36,43 @@ func fixtureSheets(t *testing.T, p *Plan, tickets []Ticket, f Format) map[string
 func TestGoldenSVG(t *testing.T) {
 	p := loadFixture(t)
 	tickets := loadTickets(t)
-	dir := filepath.Join("testdata", "golden")
-	if *update {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for name, render := range fixtureSheets(t, p, tickets, SVG) {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := render(&buf); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join(dir, name)
-			got := filepath.Join(dir, strings.TrimSuffix(name, ".svg")+".got.svg")
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				os.Remove(got)
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./planner/sheets -update)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				os.WriteFile(got, buf.Bytes(), 0o644)
-				t.Errorf("%s differs from %s; wrote %s (if the change is meant, run go test ./planner/sheets -update)", name, golden, got)
-			} else {
-				os.Remove(got)
-			}
+			compareGolden(t, name, buf.Bytes())
 		})
+	}
+}
+
+// compareGolden compares a rendered sheet with testdata/golden/NAME, or
+// with -update rewrites it.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	dir := filepath.Join("testdata", "golden")
+	golden := filepath.Join(dir, name)
+	gotPath := filepath.Join(dir, strings.TrimSuffix(name, ".svg")+".got.svg")
+	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(gotPath)
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./planner/sheets -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		os.WriteFile(gotPath, got, 0o644)
+		t.Errorf("%s differs from %s; wrote %s (if the change is meant, run go test ./planner/sheets -update)", name, golden, gotPath)
+	} else {
+		os.Remove(gotPath)
 	}
 }
 
@@ -100,7 +105,12 @@ func svgMarkers(t *testing.T, svg string) ([][2]float64, float64) {
 // it states, that the numbered markers are at least the plan's spacing
 // apart, and that the drawing is true to the plan's metres.
 func TestMarkerSpacing(t *testing.T) {
-	p := loadFixture(t)
+	checkMarkerSpacing(t, loadFixture(t), MarkerScale)
+}
+
+// checkMarkerSpacing checks every marker plan of p; wantRatio, when not 0,
+// is the scale every plan must be at.
+func checkMarkerSpacing(t *testing.T, p *Plan, wantRatio float64) {
 	for _, v := range p.Variants {
 		for _, s := range p.UsedSites(v) {
 			t.Run(v+"/"+s.ID, func(t *testing.T) {
@@ -112,11 +122,11 @@ func TestMarkerSpacing(t *testing.T) {
 				if len(pts) != len(s.Markers) {
 					t.Fatalf("SVG has %d markers, plan %d", len(pts), len(s.Markers))
 				}
-				if ratio != MarkerScale {
-					t.Errorf("scale 1:%g, want 1:%d for a small site", ratio, MarkerScale)
+				if wantRatio != 0 && ratio != wantRatio {
+					t.Errorf("scale 1:%g, want 1:%g", ratio, wantRatio)
 				}
 				metres := func(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) * ratio / 1000 }
-				const tol = 0.005 // the fixture's coordinates are rounded to about 1 mm
+				const tol = 0.005 // plan coordinates are rounded to about 1 mm
 				for i := range pts {
 					for j := i + 1; j < len(pts); j++ {
 						if d := metres(pts[i], pts[j]); d < p.Params.Spacing-tol {

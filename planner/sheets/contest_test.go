@@ -1,0 +1,103 @@
+package sheets
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testdata/contest.snapshot.plan.geojson is natq plan's output for
+// testdata/contest.geojson (the 103-building contest compound) with
+// --desks 27, taken at commit 4ec2aa5 while the planner was still being
+// built (it has no routes yet). It is a snapshot of the real writer's
+// conventions (UTC times, floors as [first, last], inferred entrances);
+// the contest's own plan file replaces it once it exists.
+func loadContest(t *testing.T) *Plan {
+	t.Helper()
+	f, err := os.Open("testdata/contest.snapshot.plan.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := Load(f)
+	if err != nil {
+		t.Fatalf("Load(contest snapshot) = %v", err)
+	}
+	return p
+}
+
+// TestContest prints every sheet of the contest compound, checks every
+// building sheet's name and QR code at 150 and 300 dpi, fonts, and the
+// marker plans' spacing.
+func TestContest(t *testing.T) {
+	p := loadContest(t)
+	if len(p.Buildings) != 103 {
+		t.Fatalf("contest snapshot has %d buildings, want 103", len(p.Buildings))
+	}
+	dir := outDir(t)
+	opts := Options{BaseURL: "https://natq.example"}
+	start := time.Now()
+	files, err := PrintAll(dir, p, nil, PDF, opts)
+	if err != nil {
+		t.Fatalf("PrintAll(contest) = %v", err)
+	}
+	t.Logf("printed %d sheets of the contest compound in %s", len(files), time.Since(start).Round(time.Millisecond))
+
+	all := filepath.Join(dir, "buildings.pdf")
+	checkFonts(t, all)
+	for i, b := range p.Buildings {
+		page := strconv.Itoa(i + 1)
+		text := tool(t, "pdftotext", "-f", page, "-l", page, all, "-")
+		if !strings.Contains(text, b.Name) {
+			t.Errorf("pdftotext page %s of buildings.pdf: no %q", page, b.Name)
+		}
+	}
+	for _, dpi := range []int{150, 300} {
+		t.Run(fmt.Sprint("qr-", dpi), func(t *testing.T) {
+			t.Parallel()
+			// Every page is decoded around its QR code: whole pages of the
+			// fixture are decoded by TestBuildingSheets, and 206 whole
+			// pages take minutes.
+			pages := qrCodesIn(t, all, dpi, []float64{a4W - 10 - 62 - 6, 4, a4W - 4, 10 + 62 + 6})
+			if len(pages) != len(p.Buildings) {
+				t.Fatalf("buildings.pdf has %d pages, want %d", len(pages), len(p.Buildings))
+			}
+			for i, b := range p.Buildings {
+				want := ResidentURL(opts.BaseURL, p.Compound.ID, b.ID)
+				if len(pages[i]) != 1 || pages[i][0] != want {
+					t.Errorf("page %d (%s) at %d dpi: QR codes %q, want [%q]", i+1, b.ID, dpi, pages[i], want)
+				}
+			}
+		})
+	}
+	for _, name := range []string{"battle-dry.pdf", "battle-wet.pdf", "marker-dry-s1.pdf"} {
+		checkFonts(t, filepath.Join(dir, name))
+	}
+	t.Run("markers", func(t *testing.T) { checkMarkerSpacing(t, p, 0) })
+}
+
+// TestContestGolden compares the contest compound's battle maps, a marker
+// plan and a building sheet, as SVG, with testdata/golden/contest-*.svg.
+func TestContestGolden(t *testing.T) {
+	p := loadContest(t)
+	sheets := map[string]func(w *bytes.Buffer) error{
+		"contest-battle-dry.svg":    func(w *bytes.Buffer) error { return BattleMap(w, p, "dry", SVG, testOpts) },
+		"contest-battle-wet.svg":    func(w *bytes.Buffer) error { return BattleMap(w, p, "wet", SVG, testOpts) },
+		"contest-marker-dry-s1.svg": func(w *bytes.Buffer) error { return MarkerPlan(w, p, "s1", "dry", SVG, testOpts) },
+		"contest-building-b1.svg":   func(w *bytes.Buffer) error { return BuildingSheet(w, p, "b1", SVG, testOpts) },
+	}
+	for name, render := range sheets {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := render(&buf); err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, name, buf.Bytes())
+		})
+	}
+}
