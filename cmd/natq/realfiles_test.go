@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"natq/planner/synth"
 )
 
 // realFiles are the three real OSM exports with the counts published in
@@ -145,5 +148,37 @@ func TestPlanBeijingCompounds(t *testing.T) {
 	sort.Strings(want)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("natq plan --out wrote %q, want %q", got, want)
+	}
+}
+
+// TestInspectContest checks natq inspect understands the contest compound
+// as the issue describes it: 103 buildings holding the contest's 18,326
+// residents, given not estimated; 60 x 3 + 20 x 2 + 23 x 3 unit doors,
+// all given; one connected walkway network; sites sheltered and not.
+func TestInspectContest(t *testing.T) {
+	status, out, stderr := natq(t, "inspect", "../../testdata/contest.geojson")
+	if status != 0 {
+		t.Fatalf("natq inspect: exit status %d; stderr:\n%s", status, stderr)
+	}
+	_, comp, ok := strings.Cut(out, "\ncompound ")
+	if !ok {
+		t.Fatalf("natq inspect printed no compound:\n%s", out)
+	}
+	for _, want := range []string{
+		"buildings 楼栋      103 (103 dwellings",
+		fmt.Sprintf("residents 居民      %d (%d given, 0 estimated)", synth.ContestResidents, synth.ContestResidents),
+		"entrances 单元门    289 (289 given, 0 inferred)",
+		"walkway network     1 part(s)",
+		"gates 大门          3",
+	} {
+		if !strings.Contains(comp, want) {
+			t.Errorf("Inspect(contest) = %q, want it to contain %q", comp, want)
+		}
+	}
+	if m := regexp.MustCompile(`sites 采样点候选\s+(\d+) \((\d+) sheltered, (\d+) open\)`).FindStringSubmatch(comp); m == nil || m[2] == "0" || m[3] == "0" {
+		t.Errorf("Inspect(contest) sites = %q, want some sheltered and some open", m)
+	}
+	if strings.Contains(comp, "warning:") {
+		t.Errorf("Inspect(contest) warns:\n%s", comp)
 	}
 }
