@@ -13,11 +13,28 @@
 // window up to its capacity minus the walk-in share (Options.WalkinShare);
 // pre-booked paper tickets may use the whole capacity.
 //
+// Booking gives a household (building, unit, room) the earliest window of
+// the active variant whose groups name its building (and its unit, when
+// the group names one) and that has room for its whole party; the same
+// household asking again gets the same ticket. A ticket token (package qr)
+// names the compound and ticket number and is signed: a forged one is
+// refused before Redis is asked.
+//
 // A ticket moves booked -> checked_in -> called -> sampled; a called ticket
 // not answered goes back to the head of the line until it has been called
 // Options.CallsBeforeNoShow times, then becomes no_show. booked, checked_in
 // and called tickets may be cancelled. no_show and cancelled free the
 // seats and let the household book again.
+//
+// Check-in refuses, with the reason and what to do, a ticket for another
+// site, one too early (Options.Early before its window) or too late
+// (Options.Grace after it), a finished one, and a party the site's
+// one-metre line (its markers) cannot hold. The rain switch
+// (SwitchVariant) moves every ticket still to be sampled onto the other
+// variant in booking order; see switch.lua for the rule.
+//
+// In-process callers (the demo, the pages, tests) act as staff with a
+// Staff value; over HTTP a Staff comes only from a token (Authenticate).
 //
 // # State in Redis
 //

@@ -92,6 +92,10 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{}}
 }
 
+// Metrics returns the service's instruments, for the HTTP layer's own
+// refusals.
+func (s *Service) Metrics() *Metrics { return s.m }
+
 // Options returns the rules the service runs with.
 func (s *Service) Options() Options { return s.opts }
 

@@ -260,11 +260,12 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 // PreBooking is one row of a pre-booking CSV and its ticket, or why it
 // has none.
 type PreBooking struct {
-	Row     int      `json:"row"`
-	Name    string   `json:"name,omitempty"`
-	Booking *Booking `json:"booking,omitempty"`
-	Created bool     `json:"created"`
-	Error   *Error   `json:"error,omitempty"`
+	Row       int       `json:"row"`
+	Name      string    `json:"name,omitempty"`
+	Household Household `json:"household"`
+	Booking   *Booking  `json:"booking,omitempty"`
+	Created   bool      `json:"created"`
+	Error     *Error    `json:"error,omitempty"`
 }
 
 // PreBook books the households of a CSV (building,unit,room,party[,name];
@@ -326,7 +327,7 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 	out := make([]PreBooking, 0, len(rows))
 	for _, r := range rows {
 		b, created, err := s.book(ctx, compound, r.h, "paper")
-		pb := PreBooking{Row: r.n, Name: r.name, Booking: b, Created: created}
+		pb := PreBooking{Row: r.n, Name: r.name, Household: r.h, Booking: b, Created: created}
 		if errors.Is(err, ErrFull) {
 			pb.Error = ErrFull
 		} else if err != nil {
@@ -335,4 +336,26 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 		out = append(out, pb)
 	}
 	return out, nil
+}
+
+// WritePreBookingsCSV writes pre-booking results as CSV for printing:
+// row, name, building, unit, room, party, ticket, site, start, end, url,
+// error (the code, "full" when the row found no room).
+func WritePreBookingsCSV(w io.Writer, rows []PreBooking) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"row", "name", "building", "unit", "room", "party", "ticket", "site", "start", "end", "url", "error"})
+	for _, r := range rows {
+		h := r.Household
+		rec := []string{strconv.Itoa(r.Row), r.Name, h.Building, h.Unit, h.Room, strconv.Itoa(h.Party), "", "", "", "", "", ""}
+		if b := r.Booking; b != nil {
+			rec[5] = strconv.Itoa(b.Party)
+			rec[6], rec[7], rec[8], rec[9], rec[10] = b.Ticket, b.Site, b.Window.Start.Format(time.RFC3339), b.Window.End.Format(time.RFC3339), b.URL
+		}
+		if r.Error != nil {
+			rec[11] = r.Error.Code
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
 }

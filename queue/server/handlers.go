@@ -183,6 +183,10 @@ func (h *handlers) preBook(c *fiber.Ctx) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	if c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		return queue.WritePreBookingsCSV(c, r)
+	}
 	return c.JSON(fiber.Map{"tickets": r})
 }
 

@@ -6,7 +6,30 @@
 // parse, call the queue.Service with the request's context and write JSON;
 // every failure goes through one error path (fail), which maps the
 // service's error codes to HTTP statuses and answers
-// {"error": {"code", "message", "message_en"}}.
+// {"error": {"code", "message", "message_en"}} (and "field" for bad input).
+//
+// Routes (staff routes take "Authorization: Bearer <staff token>": 401
+// without a valid one, 403 for a marshal on a coordinator route or for
+// another compound's token):
+//
+//	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
+//	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
+//	GET    /api/v1/compounds/{id}                      one compound (same shape)
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full, 429
+//	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
+//	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
+//	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
+//	GET    /api/v1/sites/{site}/events                 server-sent events of a site ("compound~site" when ids clash)
+//	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
+//	POST   /api/v1/sites/{site}/calls       marshal    call the earliest checked-in ticket
+//	POST   /api/v1/tickets/{ticket}/noshow  marshal    not answered: recalled, or no_show after N calls
+//	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
+//	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
+//	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
+//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or CSV with Accept: text/csv
+//	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
+//	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
+//	GET    /qr/{ticket}.png?size=N, /qr/{ticket}.svg   the ticket page URL as a QR code
 package server
 
 import (
@@ -161,6 +184,12 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 	status, ok := statuses[qe.Code]
 	if !ok {
 		status = fiber.StatusConflict
+	}
+	switch qe.Code {
+	case "unauthorized", "forbidden", "rate_limited", "bad_input":
+		// The service counts its own refusals; these are the HTTP layer's
+		// or the request's.
+		h.svc.Metrics().Refusals.WithLabelValues(qe.Code).Inc()
 	}
 	if status >= 500 {
 		h.log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),

@@ -323,6 +323,18 @@ func testDay(t *testing.T, st queuetest.Store) {
 	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "building,unit,room,party,name\nb1,,201,1,王奶奶\n"); code != 200 || len(e["tickets"].([]any)) != 1 {
 		t.Errorf("prebookings = %d %v", code, e)
 	}
+	req, _ := http.NewRequest("POST", in.url+"/api/v1/compounds/c1/prebookings", strings.NewReader("b1,,201,1,王奶奶\n"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Accept", "text/csv")
+	if resp, err := client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		csv, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(csv), "row,name,building") || !strings.Contains(string(csv), "1,王奶奶,b1,,201,1,c1.") {
+			t.Errorf("prebookings as CSV = %d %s", resp.StatusCode, csv)
+		}
+	}
 	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "b1,,201\n"); code != 400 || !strings.Contains(e["error"].(map[string]any)["message_en"].(string), "row 1") {
 		t.Errorf("bad prebookings = %d %v, want 400 naming row 1", code, e)
 	}
@@ -537,13 +549,14 @@ func testHealth(t *testing.T, st queuetest.Store) {
 	}
 	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`)
 	do(t, "GET", in.url+"/api/v1/tickets/c1.1.forged", "", "")
+	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":9}`)
 	resp, err := client.Get(in.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`natq_bookings_total{compound="c1",result="new"} 1`, `natq_refusals_total{reason="forged"} 1`, `natq_script_seconds_count{script="book"} 1`} {
+	for _, want := range []string{`natq_bookings_total{compound="c1",result="new"} 1`, `natq_refusals_total{reason="forged"} 1`, `natq_script_seconds_count{script="book"} 1`, `natq_refusals_total{reason="bad_input"} 1`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, body)
 		}
