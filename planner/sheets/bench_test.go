@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,4 +150,34 @@ func TestSynthCompound(t *testing.T) {
 	writeFile(t, path, func(w io.Writer) error { return BuildingSheet(w, p, "b50", PDF, testOpts) })
 	path = filepath.Join(dir, "tickets.pdf")
 	writeFile(t, path, func(w io.Writer) error { return TicketCards(w, p, synthTickets(p, 16), PDF, testOpts) })
+}
+
+// BenchmarkPrintContest prints every sheet of the contest compound's plan
+// snapshot as PDF: the goal is under 5 s.
+//
+//	go test ./planner/sheets -run '^$' -bench PrintContest -benchtime 3x
+func BenchmarkPrintContest(b *testing.B) {
+	f, err := os.Open("testdata/contest.snapshot.plan.geojson")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Load(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	tickets := synthTickets(p, 200)
+	for i := range tickets {
+		tickets[i].Site = "s1"
+	}
+	opts := Options{BaseURL: "https://natq.example"}
+	if _, err := DefaultFonts(); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	for b.Loop() {
+		if _, err := PrintAll(dir, p, tickets, PDF, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
