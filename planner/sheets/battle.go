@@ -147,10 +147,12 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		d.buildingLabel(v, b, 5.5, black)
 	}
 	for i, b := range order {
-		x, y := v.pt(centroid(b.Outline))
+		// At the outline's top left corner, clear of the name.
+		bb := b.Outline.Bound()
+		x, y := v.pt(orb.Point{bb.Min[0], bb.Max[1]})
 		d.fillStroke(purple, white, 0.3)
-		d.ctx.DrawPath(x, y+3.2, canvas.Circle(2))
-		d.textAt(x, y+3.2, 7, fmt.Sprint(i+1), white, 0.5, 0.5)
+		d.ctx.DrawPath(x, y, canvas.Circle(2))
+		d.textAt(x, y, 7, fmt.Sprint(i+1), white, 0.5, 0.5)
 	}
 	// Site names and desks.
 	for _, s := range sites {
@@ -159,7 +161,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		}
 		bb := s.Area.Bound()
 		x, y := v.pt(orb.Point{bb.Center()[0], bb.Max[1]})
-		d.textAt(x, y+0.8, 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], 0.5, 0)
+		d.labelOnWhite(x, y+0.8, 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], 0.5, 0)
 		for _, at := range s.DeskAt {
 			x, y := v.pt(at)
 			d.fill(orange)

@@ -234,7 +234,7 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 		drawn[s.ID] = true
 		bb := s.Area.Bound()
 		x, y := v.pt(orb.Point{bb.Center()[0], bb.Max[1]})
-		d.textAt(x, y+0.8, 7, s.Label(), green, 0.5, 0)
+		d.labelOnWhite(x, y+0.8, 7, s.Label(), green, 0.5, 0)
 	}
 	entries := map[string]bool{}
 	for _, s := range p.Sites {

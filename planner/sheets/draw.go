@@ -491,3 +491,15 @@ func centroid(mp orb.MultiPolygon) orb.Point {
 	}
 	return best
 }
+
+// labelOnWhite writes s with a white ground under it, for names that sit
+// on routes and fills.
+func (d *doc) labelOnWhite(x, y, size float64, s string, c color.RGBA, ax, ay float64) {
+	t := d.text(size, s, c)
+	b := t.Bounds()
+	x0 := x - ax*b.W()
+	y0 := y - ay*b.H()
+	d.fill(white)
+	d.rect(x0-0.5, y0-0.3, b.W()+1, b.H()+0.6)
+	d.textAt(x, y, size, s, c, ax, ay)
+}
