@@ -17,16 +17,23 @@ import (
 // built (it has no routes yet). It is a snapshot of the real writer's
 // conventions (UTC times, floors as [first, last], inferred entrances);
 // the contest's own plan file replaces it once it exists.
-func loadContest(t *testing.T) *Plan {
+//
+// testdata/heqingyuan.snapshot.plan.geojson is the same for a real
+// compound, 荷清苑 (OSM way 226684173) in testdata/real/
+// beijing_tsinghua_compounds.osm, planned with the defaults: unnamed
+// buildings, rotated sites, and queue lines too long for one page at 1:200.
+func loadContest(t *testing.T) *Plan { return loadSnapshot(t, "contest") }
+
+func loadSnapshot(t *testing.T, name string) *Plan {
 	t.Helper()
-	f, err := os.Open("testdata/contest.snapshot.plan.geojson")
+	f, err := os.Open("testdata/" + name + ".snapshot.plan.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	p, err := Load(f)
 	if err != nil {
-		t.Fatalf("Load(contest snapshot) = %v", err)
+		t.Fatalf("Load(%s snapshot) = %v", name, err)
 	}
 	return p
 }
@@ -39,6 +46,16 @@ func TestContest(t *testing.T) {
 	if len(p.Buildings) != 103 {
 		t.Fatalf("contest snapshot has %d buildings, want 103", len(p.Buildings))
 	}
+	checkPrints(t, p)
+}
+
+// TestRealCompound does the same for a real OpenStreetMap compound.
+func TestRealCompound(t *testing.T) {
+	p := loadSnapshot(t, "heqingyuan")
+	checkPrints(t, p)
+}
+
+func checkPrints(t *testing.T, p *Plan) {
 	dir := outDir(t)
 	opts := Options{BaseURL: "https://natq.example"}
 	start := time.Now()
@@ -46,15 +63,15 @@ func TestContest(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PrintAll(contest) = %v", err)
 	}
-	t.Logf("printed %d sheets of the contest compound in %s", len(files), time.Since(start).Round(time.Millisecond))
+	t.Logf("printed %d sheets of %s in %s", len(files), p.Compound.Name, time.Since(start).Round(time.Millisecond))
 
 	all := filepath.Join(dir, "buildings.pdf")
 	checkFonts(t, all)
 	for i, b := range p.Buildings {
 		page := strconv.Itoa(i + 1)
 		text := tool(t, "pdftotext", "-f", page, "-l", page, all, "-")
-		if !strings.Contains(text, b.Name) {
-			t.Errorf("pdftotext page %s of buildings.pdf: no %q", page, b.Name)
+		if !strings.Contains(text, b.Label()) {
+			t.Errorf("pdftotext page %s of buildings.pdf: no %q", page, b.Label())
 		}
 	}
 	for _, dpi := range []int{150, 300} {
@@ -75,8 +92,10 @@ func TestContest(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"battle-dry.pdf", "battle-wet.pdf", "marker-dry-s1.pdf"} {
-		checkFonts(t, filepath.Join(dir, name))
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "battle-") || strings.HasPrefix(filepath.Base(f), "marker-") {
+			checkFonts(t, f)
+		}
 	}
 	t.Run("markers", func(t *testing.T) { checkMarkerSpacing(t, p, 0) })
 }

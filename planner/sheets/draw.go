@@ -28,12 +28,13 @@ type doc struct {
 	ctx    *canvas.Context
 	fonts  *Fonts
 	pages  int // SVG: how many pages are stacked
+	pageW  float64
 	pageH  float64
 	n      int // pages begun
 }
 
 func newDoc(w io.Writer, f Format, fonts *Fonts, pw, ph float64, pages int) *doc {
-	d := &doc{format: f, fonts: fonts, pages: pages, pageH: ph}
+	d := &doc{format: f, fonts: fonts, pages: pages, pageW: pw, pageH: ph}
 	if f == SVG {
 		d.svg = svg.New(w, pw, ph*float64(pages), &svg.Options{SizeUnits: "mm", ImageEncoding: canvas.Lossless})
 		d.ctx = canvas.NewContext(d.svg)
@@ -50,7 +51,7 @@ func (d *doc) page() {
 	if d.format == SVG {
 		d.ctx.SetView(canvas.Identity.Translate(0, float64(d.pages-1-d.n)*d.pageH))
 	} else if d.n > 0 {
-		d.pdf.NewPage(a4W, d.pageH)
+		d.pdf.NewPage(d.pageW, d.pageH)
 	}
 	d.n++
 }
@@ -502,4 +503,47 @@ func (d *doc) labelOnWhite(x, y, size float64, s string, c color.RGBA, ax, ay fl
 	d.fill(white)
 	d.rect(x0-0.5, y0-0.3, b.W()+1, b.H()+0.6)
 	d.textAt(x, y, size, s, c, ax, ay)
+}
+
+// clipLine is the part of a line (metres) inside v's frame, as page
+// paths: Liang-Barsky on each segment.
+func clipLine(v mapView, ls orb.LineString) *canvas.Path {
+	p := &canvas.Path{}
+	f := v.frame
+	var lastX, lastY float64
+	open := false
+	for i := 1; i < len(ls); i++ {
+		x0, y0 := v.pt(ls[i-1])
+		x1, y1 := v.pt(ls[i])
+		dx, dy := x1-x0, y1-y0
+		t0, t1 := 0.0, 1.0
+		ok := true
+		for _, e := range [][2]float64{{-dx, x0 - f.X0}, {dx, f.X1 - x0}, {-dy, y0 - f.Y0}, {dy, f.Y1 - y0}} {
+			pp, q := e[0], e[1]
+			if pp == 0 {
+				if q < 0 {
+					ok = false
+				}
+				continue
+			}
+			t := q / pp
+			if pp < 0 {
+				t0 = math.Max(t0, t)
+			} else {
+				t1 = math.Min(t1, t)
+			}
+		}
+		if !ok || t0 > t1 {
+			open = false
+			continue
+		}
+		ax, ay := x0+t0*dx, y0+t0*dy
+		bx, by := x0+t1*dx, y0+t1*dy
+		if !open || math.Abs(ax-lastX) > 1e-9 || math.Abs(ay-lastY) > 1e-9 {
+			p.MoveTo(ax, ay)
+		}
+		p.LineTo(bx, by)
+		lastX, lastY, open = bx, by, true
+	}
+	return p
 }

@@ -78,27 +78,49 @@ func compareGolden(t *testing.T, name string, got []byte) {
 
 var (
 	markerPath = regexp.MustCompile(`<path d="M([-0-9.e]+) ([-0-9.e]+)A([0-9.e]+) [^"]*"[^>]*class="marker"`)
-	scaleText  = regexp.MustCompile(`1:(\d+)<`)
+	scaleText  = regexp.MustCompile(`y="([-0-9.e]+)"[^>]*>[^<]*1:(\d+)<`)
+	viewBox    = regexp.MustCompile(`viewBox="0 0 ([0-9.e]+) ([0-9.e]+)"`)
 )
 
-// svgMarkers returns the marker centres (mm, SVG coordinates) and the
-// scale stated on a marker plan SVG.
-func svgMarkers(t *testing.T, svg string) ([][2]float64, float64) {
+// markerPage is one page of a marker plan SVG: the marker centres on it
+// (mm, SVG coordinates) and the scale it states.
+type markerPage struct {
+	markers [][2]float64
+	ratio   float64
+}
+
+// svgMarkerPages reads a marker plan SVG's pages, which are stacked top to
+// bottom, one stated scale each.
+func svgMarkerPages(t *testing.T, svg string) []markerPage {
 	t.Helper()
-	var pts [][2]float64
+	vb := viewBox.FindStringSubmatch(svg)
+	if vb == nil {
+		t.Fatal("SVG has no viewBox")
+	}
+	height, _ := strconv.ParseFloat(vb[2], 64)
+	scales := scaleText.FindAllStringSubmatch(svg, -1)
+	if len(scales) == 0 {
+		t.Fatal("marker plan states no scale")
+	}
+	pageH := height / float64(len(scales))
+	pages := make([]markerPage, len(scales))
+	for _, m := range scales {
+		y, _ := strconv.ParseFloat(m[1], 64)
+		i := int(y / pageH)
+		if pages[i].ratio != 0 {
+			t.Fatalf("page %d states two scales", i+1)
+		}
+		pages[i].ratio, _ = strconv.ParseFloat(m[2], 64)
+	}
 	for _, m := range markerPath.FindAllStringSubmatch(svg, -1) {
 		x, _ := strconv.ParseFloat(m[1], 64)
 		y, _ := strconv.ParseFloat(m[2], 64)
 		r, _ := strconv.ParseFloat(m[3], 64)
 		// canvas writes a circle as two arcs from its rightmost point.
-		pts = append(pts, [2]float64{x - r, y})
+		i := int(y / pageH)
+		pages[i].markers = append(pages[i].markers, [2]float64{x - r, y})
 	}
-	ms := scaleText.FindAllStringSubmatch(svg, -1)
-	if len(ms) != 1 {
-		t.Fatalf("marker plan states %d scales, want 1", len(ms))
-	}
-	ratio, _ := strconv.ParseFloat(ms[0][1], 64)
-	return pts, ratio
+	return pages
 }
 
 // TestMarkerSpacing checks, from the SVG's own coordinates and the scale
@@ -109,7 +131,9 @@ func TestMarkerSpacing(t *testing.T) {
 }
 
 // checkMarkerSpacing checks every marker plan of p; wantRatio, when not 0,
-// is the scale every plan must be at.
+// is the scale single-page plans must be at. On a plan of several pages,
+// the first is the overview with every marker and the others are 1:200,
+// each marker on exactly one.
 func checkMarkerSpacing(t *testing.T, p *Plan, wantRatio float64) {
 	for _, v := range p.Variants {
 		for _, s := range p.UsedSites(v) {
@@ -118,24 +142,44 @@ func checkMarkerSpacing(t *testing.T, p *Plan, wantRatio float64) {
 				if err := MarkerPlan(&buf, p, s.ID, v, SVG, testOpts); err != nil {
 					t.Fatal(err)
 				}
-				pts, ratio := svgMarkers(t, buf.String())
-				if len(pts) != len(s.Markers) {
-					t.Fatalf("SVG has %d markers, plan %d", len(pts), len(s.Markers))
+				pages := svgMarkerPages(t, buf.String())
+				if len(pages[0].markers) != len(s.Markers) {
+					t.Fatalf("page 1 has %d markers, the plan %d", len(pages[0].markers), len(s.Markers))
 				}
-				if wantRatio != 0 && ratio != wantRatio {
-					t.Errorf("scale 1:%g, want 1:%g", ratio, wantRatio)
+				if len(pages) == 1 && wantRatio != 0 && pages[0].ratio != wantRatio {
+					t.Errorf("scale 1:%g, want 1:%g", pages[0].ratio, wantRatio)
 				}
-				metres := func(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) * ratio / 1000 }
-				const tol = 0.005 // plan coordinates are rounded to about 1 mm
-				for i := range pts {
-					for j := i + 1; j < len(pts); j++ {
-						if d := metres(pts[i], pts[j]); d < p.Params.Spacing-tol {
-							t.Errorf("markers %d and %d are %.3f m apart at 1:%g, want at least %g m", i+1, j+1, d, ratio, p.Params.Spacing)
+				if len(pages) > 1 {
+					n := 0
+					for i, pg := range pages[1:] {
+						n += len(pg.markers)
+						if pg.ratio != MarkerScale {
+							t.Errorf("page %d: scale 1:%g, want 1:%d", i+2, pg.ratio, MarkerScale)
 						}
 					}
-					if i > 0 {
+					if n != len(s.Markers) {
+						t.Errorf("1:%d pages hold %d markers, the plan %d", MarkerScale, n, len(s.Markers))
+					}
+				}
+				const tol = 0.005 // plan coordinates are rounded to about 1 mm
+				for pi, pg := range pages {
+					pts := pg.markers
+					metres := func(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) * pg.ratio / 1000 }
+					for i := range pts {
+						for j := i + 1; j < len(pts); j++ {
+							if d := metres(pts[i], pts[j]); d < p.Params.Spacing-tol {
+								t.Errorf("page %d: markers %d and %d are %.3f m apart at 1:%g, want at least %g m", pi+1, i+1, j+1, d, pg.ratio, p.Params.Spacing)
+							}
+						}
+					}
+				}
+				if len(pages) == 1 {
+					// True to the plan's metres, marker by marker.
+					pts, ratio := pages[0].markers, pages[0].ratio
+					for i := 1; i < len(pts); i++ {
 						want := math.Hypot(s.Markers[i][0]-s.Markers[i-1][0], s.Markers[i][1]-s.Markers[i-1][1])
-						if d := metres(pts[i-1], pts[i]); math.Abs(d-want) > tol {
+						d := math.Hypot(pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1]) * ratio / 1000
+						if math.Abs(d-want) > tol {
 							t.Errorf("markers %d-%d: %.3f m on paper at 1:%g, %.3f m in the plan", i, i+1, d, ratio, want)
 						}
 					}
