@@ -44,6 +44,14 @@ func (f Format) Ext() string {
 
 func (f Format) String() string { return f.Ext() }
 
+// ContentType is the format's MIME type, for serving sheets over HTTP.
+func (f Format) ContentType() string {
+	if f == SVG {
+		return "image/svg+xml"
+	}
+	return "application/pdf"
+}
+
 // Options are what a sheet needs beyond the plan.
 type Options struct {
 	// BaseURL is where the resident pages live; building sheets' QR codes
