@@ -5,6 +5,7 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -24,21 +25,29 @@ type Server struct {
 
 // Start runs redis-server in dir on a free port with persistence off, plus
 // extra arguments (e.g. "--appendonly", "yes" for a server that must keep
-// its data across Stop and Restart).
+// its data across Stop and Restart). Another process may take the free
+// port first; then Start tries another.
 func Start(dir string, extra ...string) (*Server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	var err error
+	for range 5 {
+		var l net.Listener
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--daemonize", "no", "--protected-mode", "no"}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, args: append(args, extra...)}
+		if err = s.Restart(); err == nil {
+			return s, nil
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--daemonize", "no", "--protected-mode", "no"}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, args: append(args, extra...)}
-	return s, s.Restart()
+	return nil, err
 }
 
-// Restart starts the server again on the same port and directory.
+// Restart starts the server again on the same port and directory, and
+// checks that the server answering there is this one.
 func (s *Server) Restart() error {
 	s.cmd = exec.Command("redis-server", s.args...)
 	log, err := os.Create(s.dir + "/redis.log")
@@ -50,17 +59,28 @@ func (s *Server) Restart() error {
 		log.Close()
 		return fmt.Errorf("redistest: redis-server: %w", err)
 	}
-	go func() { s.cmd.Wait(); log.Close() }()
+	exited := make(chan struct{})
+	go func() { s.cmd.Wait(); log.Close(); close(exited) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if ping(s.Addr) {
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(s.dir + "/redis.log")
+			return fmt.Errorf("redistest: redis-server on %s exited: %s", s.Addr, b)
+		default:
+		}
+		if pid, ok := serverPID(s.Addr); ok {
+			if pid != s.cmd.Process.Pid {
+				s.Stop()
+				return fmt.Errorf("redistest: another redis-server (pid %d) answers on %s", pid, s.Addr)
+			}
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Stop()
 	b, _ := os.ReadFile(s.dir + "/redis.log")
-	return fmt.Errorf("redistest: redis-server on %s did not answer PING: %s", s.Addr, b)
+	return fmt.Errorf("redistest: redis-server on %s did not answer: %s", s.Addr, b)
 }
 
 // Stop kills the server and waits until its port is closed.
@@ -79,16 +99,35 @@ func (s *Server) Stop() {
 	}
 }
 
-func ping(addr string) bool {
+// serverPID asks the server at addr for its process id.
+func serverPID(addr string) (int, bool) {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
+	if _, err := c.Write([]byte("INFO server\r\n")); err != nil {
+		return 0, false
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return 0, false // e.g. -LOADING: not ready yet
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil {
+		return 0, false
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			pid, err := strconv.Atoi(v)
+			return pid, err == nil
+		}
+	}
+	return 0, false
 }
