@@ -412,6 +412,9 @@ func Load(r io.Reader) (*Plan, error) {
 			return oi < oj
 		})
 	}
+	if p.Compound.ID == "" {
+		return nil, badInput("plan file has no natq:compound id (resident page URLs need it)")
+	}
 	if p.Compound.Name == "" {
 		p.Compound.Name = p.Compound.ID
 	}

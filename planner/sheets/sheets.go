@@ -11,6 +11,7 @@ package sheets
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -75,7 +76,7 @@ func ResidentURL(base, compound, building string) string {
 	if base == "" {
 		base = "http://localhost:8080"
 	}
-	return fmt.Sprintf("%s/c/%s/b/%s", base, compound, building)
+	return fmt.Sprintf("%s/c/%s/b/%s", base, url.PathEscape(compound), url.PathEscape(building))
 }
 
 // variantName is a variant's bilingual name.

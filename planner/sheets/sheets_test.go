@@ -266,6 +266,7 @@ func TestLoadErrors(t *testing.T) {
 		{"no buildings", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"gate"}}]}`, "no buildings"},
 		{"not lonlat", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[350000,3450000]},"properties":{"natq:kind":"gate"}}]}`, "not lon/lat"},
 		{"building no id", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building"}}]}`, "feature w1 (building) has no natq:building id"},
+		{"no compound", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building","natq:building":"b1"}}]}`, "no natq:compound id"},
 		{"marker not multipoint", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"marker"}}]}`, "feature 0 (marker) is not a MultiPoint"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
