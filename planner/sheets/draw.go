@@ -359,7 +359,7 @@ func (v mapView) multiPolygon(mp orb.MultiPolygon) *canvas.Path {
 	return p
 }
 
-// frameBorder and clipping: the map's frame is drawn as a thin border.
+// frame draws a map's frame as a thin border.
 func (d *doc) frame(r canvas.Rect) {
 	d.stroke(black, 0.3)
 	d.rect(r.X0, r.Y0, r.W(), r.H())

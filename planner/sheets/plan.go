@@ -2,7 +2,6 @@ package sheets
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -525,4 +524,3 @@ func (p *Plan) Bound() orb.Bound {
 // Locate returns the local-metre point of a lon/lat point.
 func (p *Plan) Locate(lonlat orb.Point) orb.Point { return p.proj.point(lonlat) }
 
-var errNoBuilding = errors.New("sheets: no such building")
