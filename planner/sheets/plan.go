@@ -523,4 +523,3 @@ func (p *Plan) Bound() orb.Bound {
 
 // Locate returns the local-metre point of a lon/lat point.
 func (p *Plan) Locate(lonlat orb.Point) orb.Point { return p.proj.point(lonlat) }
-
