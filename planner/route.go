@@ -71,8 +71,12 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 }
 
 // path is the plane line from node v to the tree's source, following the
-// tree.
+// tree. A door where its site joins the walkways gets the line from that
+// point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
+	if v == t.src {
+		return orb.LineString{n.pts[v], n.pts[v]}
+	}
 	ls := orb.LineString{n.pts[v]}
 	for v != t.src {
 		e := &n.edges[t.prev[v]]
