@@ -464,19 +464,33 @@ func TestRouteLengthsFloydWarshall(t *testing.T) {
 					}
 				}
 			}
-			// The plan file says the same lengths, rounded to 0.1 m.
+			// The plan file has a route feature for each way there, with
+			// the same length rounded to 0.1 m, drawn as a valid LineString.
+			features := map[Variant]int{}
 			for _, f := range pl.FeatureCollection().Features {
-				if f.Properties["natq:kind"] != "route" || f.Properties["natq:direction"] != "to" {
+				if f.Properties["natq:kind"] != "route" {
 					continue
 				}
 				b, _ := f.Properties["natq:building"].(string)
-				vp := variant(t, pl, Variant(f.Properties["natq:variant"].(string)))
-				for _, r := range toRoutes(vp) {
+				if ls, ok := f.Geometry.(orb.LineString); !ok || len(ls) < 2 {
+					t.Errorf("route feature for %s (%v): geometry %#v, want a LineString of 2 or more positions (RFC 7946 3.1.4)", b, f.Properties["natq:direction"], f.Geometry)
+				}
+				if f.Properties["natq:direction"] != "to" {
+					continue
+				}
+				v := Variant(f.Properties["natq:variant"].(string))
+				features[v]++
+				for _, r := range toRoutes(variant(t, pl, v)) {
 					if r.Building.ID == b {
 						if got, want := f.Properties["natq:length_m"], math.Round(r.Length*10)/10; got != want {
 							t.Errorf("route feature for %s: natq:length_m = %v, want %v", b, got, want)
 						}
 					}
+				}
+			}
+			for _, v := range []Variant{Dry, Wet} {
+				if got, want := features[v], len(toRoutes(variant(t, pl, v))); got != want {
+					t.Errorf("plan file has %d %s route features to sites, want %d", got, v, want)
 				}
 			}
 		})
