@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -546,6 +547,7 @@ func testCallNoShowSampled(t *testing.T, st queuetest.Store) {
 			}
 		}
 	}
+	checkKeys(t, c)
 	// b's household may book again after its no-show.
 	if again, created, err := s.Book(ctx, "c1", hh("b1", "", "102", 3)); err != nil || !created || again.Ticket == b {
 		t.Errorf("Book after no-show = %v, %v, %v, want a new ticket", again, created, err)
@@ -823,3 +825,26 @@ func testEvents(t *testing.T, st queuetest.Store) {
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// checkKeys checks that every key is under a compound's hash tag (so every
+// script runs on Redis Cluster) and that none expires (no correctness
+// rests on expiry).
+func checkKeys(t *testing.T, c redis.UniversalClient) {
+	t.Helper()
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := regexp.MustCompile(`^natq:\{[A-Za-z0-9_.-]+\}:`)
+	for _, k := range keys {
+		if !tag.MatchString(k) {
+			t.Errorf("key %q is not under a compound's hash tag", k)
+		}
+		if ttl, _ := c.TTL(ctx, k).Result(); ttl != -1 {
+			t.Errorf("key %q has a TTL %v", k, ttl)
+		}
+	}
+	if len(keys) < 8 {
+		t.Errorf("only %d keys: %v", len(keys), keys)
+	}
+}

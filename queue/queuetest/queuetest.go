@@ -23,8 +23,9 @@ import (
 )
 
 var (
-	realServer *redistest.Server
-	realDir    string
+	realServer    *redistest.Server
+	clusterServer *redistest.Server
+	realDir       string
 )
 
 // Main runs a package's tests with one redis-server started for them, on
@@ -45,8 +46,18 @@ func Main(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
+	if err := os.Mkdir(dir+"/cluster", 0o755); err == nil {
+		clusterServer, err = redistest.StartCluster(dir + "/cluster")
+	}
+	if clusterServer == nil {
+		fmt.Fprintln(os.Stderr, "queuetest: no redis-server cluster node")
+		realServer.Stop()
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
 	code := m.Run()
 	realServer.Stop()
+	clusterServer.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -64,8 +75,8 @@ type Store struct {
 	Stoppable func(t testing.TB) (c redis.UniversalClient, stop, start func())
 }
 
-// Stores returns the real redis-server (Main must be running) and the
-// embedded store.
+// Stores returns a real redis-server, a one-node Redis Cluster (Main must
+// be running) and the embedded store.
 func Stores() []Store {
 	return []Store{
 		{
@@ -92,6 +103,43 @@ func Stores() []Store {
 				t.Cleanup(func() { c.Close() })
 				return c, s.Stop, func() {
 					if err := s.Restart(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+		},
+		{
+			// One node holding every slot: the cluster client's routing,
+			// and Redis refusing any script whose keys span slots.
+			Name: "redis-cluster",
+			Client: func(t testing.TB) redis.UniversalClient {
+				if clusterServer == nil {
+					t.Fatal("queuetest: no cluster: call queuetest.Main from TestMain")
+				}
+				c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{clusterServer.Addr}, PoolSize: 64})
+				if err := c.ForEachMaster(context.Background(), func(ctx context.Context, n *redis.Client) error {
+					return n.FlushAll(ctx).Err()
+				}); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			},
+			Addr: func(redis.UniversalClient) string { return clusterServer.Addr },
+			Stoppable: func(t testing.TB) (redis.UniversalClient, func(), func()) {
+				s, err := redistest.StartCluster(t.TempDir(), "--appendonly", "yes", "--appendfsync", "always")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(s.Stop)
+				c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{s.Addr}, DialTimeout: 300 * time.Millisecond,
+					ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1, PoolSize: 32})
+				t.Cleanup(func() { c.Close() })
+				return c, s.Stop, func() {
+					if err := s.Restart(); err != nil {
+						t.Fatal(err)
+					}
+					if err := s.WaitCluster(); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -131,3 +131,91 @@ func serverPID(addr string) (int, bool) {
 	}
 	return 0, false
 }
+
+// StartCluster runs a one-node Redis Cluster holding every slot: enough
+// for a cluster client's routing and for Redis to refuse a script whose
+// keys are not in one slot (CROSSSLOT).
+func StartCluster(dir string, extra ...string) (*Server, error) {
+	s, err := Start(dir, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", dir + "/nodes.conf"}, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := command(s.Addr, "CLUSTER", "ADDSLOTSRANGE", "0", "16383"); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if err := s.WaitCluster(); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// WaitCluster waits until the cluster node says the cluster is ok (after
+// StartCluster, or after a Restart).
+func (s *Server) WaitCluster() error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if info, err := bulk(s.Addr, "CLUSTER", "INFO"); err == nil && strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("redistest: cluster on %s did not become ok", s.Addr)
+}
+
+func send(c net.Conn, args ...string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	_, err := c.Write([]byte(b.String()))
+	return err
+}
+
+// command sends one command and wants +OK.
+func command(addr string, args ...string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if err := send(c, args...); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+OK") {
+		return fmt.Errorf("redistest: %s: %s", strings.Join(args, " "), strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// bulk sends one command and returns its bulk-string reply.
+func bulk(addr string, args ...string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if err := send(c, args...); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return "", fmt.Errorf("redistest: %s: %q", strings.Join(args, " "), head)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil {
+		return "", err
+	}
+	body := make([]byte, n)
+	_, err = io.ReadFull(r, body)
+	return string(body), err
+}
