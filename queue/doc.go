@@ -54,7 +54,7 @@
 //	                                  ws/we window start/end ms, ci check-in ms,
 //	                                  called ms, calls, sa sampled ms, tube, end ms
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name"
-//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms
+//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint)
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order

@@ -1,10 +1,13 @@
 package queue
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -300,4 +303,20 @@ func num(m map[string]any, k string) int {
 		return int(v)
 	}
 	return 0
+}
+
+// Fingerprint identifies the plan's schedule: the windows, their
+// capacities and groups, in schedule order. A round is bound to it.
+func (p *Plan) Fingerprint() string {
+	ws := slices.Clone(p.Windows)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Index < ws[j].Index })
+	h := sha256.New()
+	for _, w := range ws {
+		fmt.Fprintf(h, "%d|%s|%s|%d|%d|%d", w.Index, w.Variant, w.Site, w.Start.UnixMilli(), w.End.UnixMilli(), w.Capacity)
+		for _, g := range w.Groups {
+			fmt.Fprintf(h, "|%s/%s", g.Building, g.Unit)
+		}
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

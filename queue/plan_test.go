@@ -52,3 +52,17 @@ func TestLoadPlanErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRoundOtherPlan(t *testing.T) {
+	c := queuetest.Stores()[0].Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	p := queuetest.Plan(t, "c1.plan.geojson")
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Errorf("OpenRound(same plan again) = %v", err)
+	}
+	p.Windows[0].Capacity++
+	err := s.OpenRound(ctx, p)
+	if err == nil || !strings.Contains(err.Error(), "open with another plan") {
+		t.Errorf("OpenRound(changed plan, same day) = %v, want refused", err)
+	}
+}

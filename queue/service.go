@@ -175,7 +175,14 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
 	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state")},
-		p.Date, day.Unix()/86400, first, s.now().UnixMilli()); err != nil {
+		p.Date, day.Unix()/86400, first, s.now().UnixMilli(), p.Fingerprint()); err != nil {
+		var sr *scriptReply
+		if errors.As(err, &sr) {
+			if code, fp := sr.code(); code == "OTHERPLAN" {
+				return &PlanError{fmt.Sprintf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
+					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())}
+			}
+		}
 		return err
 	}
 	s.mu.Lock()
