@@ -98,21 +98,24 @@ for _, id in ipairs(ids) do
     win[pick].used = win[pick].used + party
     used[pick .. '#' .. ukey] = (used[pick .. '#' .. ukey] or 0) + party
     if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
-    moves[#moves + 1] = {id, f[5], pick, party}
+    moves[#moves + 1] = {id, f[5], pick, party, st}
   end
 end
-local out = {}
+local out, delta = {}, {}
 for _, m in ipairs(moves) do
   local id, old, new, party = m[1], m[2], m[3], m[4]
   local x = win[new]
-  redis.call('HINCRBY', KEYS[4], old .. ':booked', -party)
-  redis.call('HINCRBY', KEYS[4], new .. ':booked', party)
+  delta[old] = (delta[old] or 0) - party
+  delta[new] = (delta[new] or 0) + party
   redis.call('HSET', KEYS[2], id .. ':st', 'booked', id .. ':v', ARGV[2], id .. ':w', new,
     id .. ':site', x.site, id .. ':ws', x.ws, id .. ':we', x.we, id .. ':calls', '0')
-  redis.call('HDEL', KEYS[2], id .. ':ci', id .. ':called')
+  if m[5] ~= 'booked' then redis.call('HDEL', KEYS[2], id .. ':ci', id .. ':called') end
   out[#out + 1] = id
   out[#out + 1] = old
   out[#out + 1] = new
+end
+for w, d in pairs(delta) do
+  if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':booked', d) end
 end
 redis.call('DEL', KEYS[5], KEYS[6])
 redis.call('HSET', KEYS[1], 'variant', ARGV[2], 'switched', ARGV[1])
