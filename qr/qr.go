@@ -108,3 +108,16 @@ func EncodeSVG(s string) ([]byte, error) {
 	b.WriteString(`"/></svg>`)
 	return b.Bytes(), nil
 }
+
+// Modules returns the dark modules of a QR code of s, row by row, without
+// the quiet zone (the caller leaves it white), at the High recovery level
+// (about 25%, the QR standard's Q), which printed sheets that get folded,
+// wet or smudged want.
+func Modules(s string) ([][]bool, error) {
+	q, err := qrcode.New(s, qrcode.High)
+	if err != nil {
+		return nil, fmt.Errorf("qr: %w", err)
+	}
+	q.DisableBorder = true
+	return q.Bitmap(), nil
+}

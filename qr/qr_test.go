@@ -66,3 +66,18 @@ func TestEncode(t *testing.T) {
 		t.Fatalf("EncodeSVG = %.80s, %v", svg, err)
 	}
 }
+
+func TestModules(t *testing.T) {
+	m, err := Modules("https://natq.example/t/w1.16.abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(m)
+	if n < 21 || (n-21)%4 != 0 || len(m[0]) != n {
+		t.Fatalf("Modules = %dx%d, want a QR version's square (21+4k)", n, len(m[0]))
+	}
+	// The finder pattern's corner is dark: there is no quiet zone.
+	if !m[0][0] || !m[0][n-1] || !m[n-1][0] {
+		t.Errorf("Modules corners not dark: the quiet zone is included")
+	}
+}
