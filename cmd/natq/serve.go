@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/server"
+	"natq/static"
 )
 
 func init() {
@@ -91,25 +93,30 @@ func defaultBaseURL(ln net.Listener) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// loadPlans reads the plan files.
-func loadPlans(paths []string) ([]*queue.Plan, error) {
+// loadPlans reads the plan files, and keeps each compound's latest one
+// (its current round) for the pages' maps.
+func loadPlans(paths []string) ([]*queue.Plan, map[string][]byte, error) {
 	var plans []*queue.Plan
+	files := map[string][]byte{}
+	latest := map[string]string{}
 	for _, path := range paths {
-		f, err := os.Open(path)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, &queue.PlanError{Msg: path + ": no such file"}
+				return nil, nil, &queue.PlanError{Msg: path + ": no such file"}
 			}
-			return nil, err
+			return nil, nil, err
 		}
-		p, err := queue.LoadPlan(f)
-		f.Close()
+		p, err := queue.LoadPlan(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		plans = append(plans, p)
+		if p.Date >= latest[p.Compound.ID] {
+			latest[p.Compound.ID], files[p.Compound.ID] = p.Date, data
+		}
 	}
-	return plans, nil
+	return plans, files, nil
 }
 
 // secret returns the ticket-signing secret: NATQ_SECRET, or with the
@@ -138,7 +145,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return helpOK(err)
 	}
-	plans, err := loadPlans(cfg.plans)
+	plans, planFiles, err := loadPlans(cfg.plans)
 	if err != nil {
 		return err
 	}
@@ -187,6 +194,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		opts.LimiterStorage = server.RedisStorage(store.Client)
 	}
 	app := server.New(svc, opts)
+	static.Mount(app, static.Options{Now: cfg.opts.Now, PlanFile: func(id string) ([]byte, bool) {
+		b, ok := planFiles[id]
+		return b, ok
+	}})
 	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()

@@ -135,6 +135,12 @@ func TestServeEmbedded(t *testing.T) {
 	if !strings.HasPrefix(b.URL, url+"/t/") {
 		t.Errorf("ticket url %s, want it under %s", b.URL, url)
 	}
+	if code, body := call(t, "GET", b.URL, "", ""); code != 200 || !strings.Contains(body, "<html") {
+		t.Errorf("the ticket page %s = %d %.80s", b.URL, code, body)
+	}
+	if code, body := call(t, "GET", url+"/api/v1/compounds/c1/map.json", "", ""); code != 200 {
+		t.Errorf("the map = %d %.80s", code, body)
+	}
 	if code, body := call(t, "GET", url+"/api/v1/compounds/c1/coverage", m[1], ""); code != 200 {
 		t.Errorf("coverage with the bootstrap token = %d %s", code, body)
 	}
