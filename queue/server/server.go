@@ -195,6 +195,9 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 		h.log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
 			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
 	}
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
 	if status == fiber.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="natq"`)
 	}

@@ -441,6 +441,11 @@ func testStopped(t *testing.T, st queuetest.Store) {
 	if code != 503 || errCode(e) != "unavailable" || !strings.Contains(fmt.Sprint(ee["message_en"]), "Redis") {
 		t.Errorf("booking with Redis stopped = %d %v, want 503 unavailable saying Redis", code, e)
 	}
+	if resp, err := client.Get(in.url + "/api/v1/compounds/c1"); err != nil || resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("GET compound with Redis stopped = %v %v, want 503 with Retry-After", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if code, _ := do(t, "GET", in.url+"/readyz", "", ""); code != 503 {
 		t.Errorf("/readyz with Redis stopped = %d, want 503", code)
 	}
