@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SVGs in testdata")
@@ -308,5 +309,41 @@ func TestFontErrors(t *testing.T) {
 	_, err = LoadFonts("/nonexistent/font.ttf")
 	if err == nil {
 		t.Errorf("LoadFonts(missing file) = nil error")
+	}
+}
+
+// TestTicketCardsManyLengths prints six pages of cards whose URLs run from
+// short to long (QR versions 3 to 10) and decodes every page whole: zbar
+// can miss one of eight level codes on a page, which the alternating code
+// sizes are there to prevent.
+func TestTicketCardsManyLengths(t *testing.T) {
+	p := loadFixture(t)
+	day := time.Date(2026, 12, 1, 7, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	var ts []Ticket
+	for i := 0; i < 48; i++ {
+		tok := fmt.Sprintf("v1.w101.%d.%s", i, strings.Repeat("Ab9_", 2+i*2)[:4+i*3])
+		ts = append(ts, Ticket{Building: "w101", Unit: "1", Room: fmt.Sprint(101 + i), Party: 1, Ticket: tok, Site: "s1",
+			Start: day, End: day.Add(15 * time.Minute), URL: "https://natq.example/t/" + tok})
+	}
+	path := filepath.Join(outDir(t), "tickets-lengths.pdf")
+	writeFile(t, path, func(w io.Writer) error { return TicketCards(w, p, ts, PDF, testOpts) })
+	for _, dpi := range []int{150, 300} {
+		t.Run(strconv.Itoa(dpi), func(t *testing.T) {
+			t.Parallel()
+			pages := qrCodes(t, path, dpi)
+			if len(pages) != 6 {
+				t.Fatalf("%d pages, want 6", len(pages))
+			}
+			for i, got := range pages {
+				var want []string
+				for _, tk := range ts[i*perPage : (i+1)*perPage] {
+					want = append(want, tk.URL)
+				}
+				sort.Strings(want)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("page %d at %d dpi: QR codes %q, want %q", i+1, dpi, got, want)
+				}
+			}
+		})
 	}
 }

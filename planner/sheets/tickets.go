@@ -89,6 +89,8 @@ const (
 	cardCols = 2
 	cardRows = 4
 	perPage  = cardCols * cardRows
+
+	qrSizeAlt = 33.0
 )
 
 // TicketCards prints ticket cards for residents without phones, eight to a
@@ -117,7 +119,7 @@ func TicketCards(w io.Writer, p *Plan, tickets []Ticket, f Format, opts Options)
 			col, row := i%cardCols, i/cardCols
 			x := x0 + float64(col)*cardW
 			y := y0 + float64(cardRows-1-row)*cardH
-			if err := d.ticketCard(p, tickets[k], x, y); err != nil {
+			if err := d.ticketCard(p, tickets[k], x, y, col, row); err != nil {
 				return err
 			}
 		}
@@ -151,7 +153,7 @@ func (d *doc) cutMarks(x0, y0 float64) {
 	d.class()
 }
 
-func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64) error {
+func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64, col, row int) error {
 	const pad = 4.0
 	top := y + cardH - pad
 	name := t.Building
@@ -178,7 +180,13 @@ func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64) error {
 	d.textAt(x+pad, top-15, 8, en, black, 0, 1)
 
 	qrSize := 40.0
-	if err := d.qr(x+cardW-pad-qrSize+2, y+pad-2, qrSize, t.URL); err != nil {
+	size := qrSize
+	if (row+col)%2 == 1 {
+		size = qrSizeAlt
+	}
+	qrX := x + cardW - pad - qrSize + 2 + (qrSize-size)/2
+	qrY := y + pad - 2 + (qrSize-size)/2
+	if err := d.qr(qrX, qrY, size, t.URL); err != nil {
 		return err
 	}
 	leftW := cardW - 2*pad - qrSize + 1
