@@ -182,3 +182,34 @@ func TestInspectContest(t *testing.T) {
 		t.Errorf("Inspect(contest) warns:\n%s", comp)
 	}
 }
+
+// TestPlanRealStrict plans a Beijing compound five of whose buildings
+// stand more than 60 m from any mapped walkway: without --strict each is a
+// warning naming it and the rest is planned; with --strict the first is an
+// error, status 2, and no plan is written.
+func TestPlanRealStrict(t *testing.T) {
+	far := []string{"w451306293", "w451306294", "w451306303", "w451306307", "w451306309"}
+	in := "../../testdata/real/beijing_tsinghua_compounds.osm"
+	dir := t.TempDir()
+	out := filepath.Join(dir, "plan.geojson")
+	status, _, stderr := natq(t, "plan", in, "--compound", "荷清苑教师住宅区", "-o", out)
+	if status != 0 {
+		t.Fatalf("natq plan: exit status %d; stderr:\n%s", status, stderr)
+	}
+	for _, id := range far {
+		if w := "building " + id + ": no walkway reaches it"; !strings.Contains(stderr, w) {
+			t.Errorf("natq plan warnings = %q, want them to contain %q", stderr, w)
+		}
+	}
+	os.Remove(out)
+	status, _, stderr = natq(t, "plan", in, "--compound", "w226684173", "-o", out, "--strict")
+	if status != 2 {
+		t.Errorf("natq plan --strict: exit status %d, want 2; stderr:\n%s", status, stderr)
+	}
+	if !strings.Contains(stderr, "no walkway reaches it") || !strings.Contains(stderr, "(--strict)") || !strings.Contains(stderr, "building w45130") {
+		t.Errorf("natq plan --strict message = %q, want it to name an unreachable building and --strict", stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("natq plan --strict wrote %s despite the error", out)
+	}
+}
