@@ -159,7 +159,16 @@ func (d *doc) buildingMap(p *Plan, b *Building, frame canvas.Rect) {
 		{boxSymbol(siteFill, green), "采样点 Sampling site"},
 		{dotSymbol(green, 1.3), "排队入口 Line entry"},
 	}
+	routed := map[string]bool{}
+	for _, r := range p.Routes {
+		if r.Building == b.ID {
+			routed[r.Variant] = true
+		}
+	}
 	for _, vr := range p.Variants {
+		if !routed[vr] {
+			continue // door to door, or a plan without routes
+		}
 		c := routeColour[vr]
 		var dashes []float64
 		if vr == "wet" {
