@@ -133,7 +133,7 @@ func Stores() []Store {
 				}
 				t.Cleanup(s.Stop)
 				c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{s.Addr}, DialTimeout: 300 * time.Millisecond,
-					ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1, PoolSize: 32})
+					ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1, MaxRedirects: 1, PoolSize: 32})
 				t.Cleanup(func() { c.Close() })
 				return c, s.Stop, func() {
 					if err := s.Restart(); err != nil {
