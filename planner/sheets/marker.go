@@ -248,10 +248,11 @@ func (d *doc) markerPage(p *Plan, s *Site, pw, ph float64, v mapView, tiles []ma
 		{boxSymbol(orange, black), "采样台 Desk"},
 	}
 	x := math.Max(sb.X1, sb.X0+52) + 6
+	x = d.textAt(x, m+6, 7, "图例 Legend:", black, 0, 0.5).X1 + 3
 	for _, it := range items {
 		it.symbol(d, x, m+4)
 		r := d.textAt(x+10, m+6, 7, it.label, black, 0, 0.5)
-		x = r.X1 + 5
+		x = r.X1 + 4
 	}
 }
 
