@@ -16,6 +16,15 @@ type assignProblem struct {
 	maxD   []int
 	desks  int
 	budget int // exact-search node budget
+	// relaxed is the transportation relaxation, which does not depend on
+	// the desk budget: set it to reuse one solved before.
+	relaxed *relaxed
+}
+
+type relaxed struct {
+	lower  float64
+	site   []int
+	placed bool
 }
 
 // An assignment is a solution: each building's site, each site's desks.
@@ -31,20 +40,45 @@ type assignment struct {
 func (p *assignProblem) nb() int { return len(p.load) }
 func (p *assignProblem) ns() int { return len(p.maxD) }
 
+// exactMaxBuildings is the largest instance branch and bound is tried on;
+// beyond it the search rarely finishes within its budget.
+const exactMaxBuildings = 24
+
 // solve finds a good assignment: exactly by branch and bound when the
 // instance is small enough, else from the transportation relaxation
 // rounded, repaired to the desk budget, and improved by moves and swaps.
 // The relaxation's optimum is the lower bound either way.
 func (p *assignProblem) solve() assignment {
-	lb, frac := p.relaxation()
+	if p.desksAtLeast() > p.desks {
+		return assignment{site: make([]int, p.nb())}
+	}
+	if p.relaxed == nil {
+		lb, frac, placed := p.relaxation()
+		p.relaxed = &relaxed{lb, frac, placed}
+	}
+	lb, frac, placed := p.relaxed.lower, p.relaxed.site, p.relaxed.placed
 	a := p.round(frac)
+	if !placed {
+		// Even split freely, the sites cannot take everyone, or no packing
+		// of the desks can: no repair will help.
+		a.feasible = false
+		a.lower = lb
+		return a
+	}
 	p.repair(&a)
 	p.improve(&a)
-	if ex, ok := p.exactSearch(a); ok {
-		ex.lower = ex.cost
-		return ex
+	if p.nb() <= exactMaxBuildings {
+		if ex, ok := p.exactSearch(a); ok {
+			ex.lower = ex.cost
+			return ex
+		}
 	}
 	a.lower = math.Min(lb, a.cost)
+	for _, s := range a.site {
+		if s < 0 {
+			a.feasible = false // a building reaches none of these sites
+		}
+	}
 	return a
 }
 
@@ -91,7 +125,7 @@ func (p *assignProblem) costOf(site []int) float64 {
 // sample (successive shortest paths on the bipartite graph; buildings and
 // sites are few). It returns the optimum, a lower bound for the real
 // problem, and each building's largest share's site.
-func (p *assignProblem) relaxation() (float64, []int) {
+func (p *assignProblem) relaxation() (float64, []int, bool) {
 	nb, ns := p.nb(), p.ns()
 	capLeft := make([]int, ns)
 	for s := range capLeft {
@@ -116,85 +150,99 @@ func (p *assignProblem) relaxation() (float64, []int) {
 	}
 	left := append([]int(nil), p.load...)
 	total := 0.0
-	// Augment one building's remaining people at a time along the
-	// cheapest path building -> site, or building -> site <- building' ->
-	// site' (moving b' away to make room), found by Bellman-Ford on the
-	// residual graph over sites.
-	type lab struct {
-		d     float64
-		prevB int // building that entered this site
-		prevS int // site that building came from (-1: it came from the source)
-	}
-	lbl := make([]lab, ns)
+	// Successive shortest paths with Johnson potentials: nodes are the
+	// buildings (0..nb-1) and sites (nb..nb+ns-1); a virtual source feeds
+	// every building with people left, and every site with room drains to
+	// a virtual sink. Arcs: building -> site at its cost, and site ->
+	// building back along positive flow at minus the cost.
+	nv := nb + ns
+	augs := 0
+	pot := make([]float64, nv)
+	dist := make([]float64, nv)
+	prev := make([]int, nv)
+	done := make([]bool, nv)
 	for {
-		// Labels from a super source joined to every building with people
-		// left, then Bellman-Ford over the residual site-to-site arcs.
-		for s := range lbl {
-			lbl[s] = lab{d: math.Inf(1), prevB: -1, prevS: -1}
-			for b := 0; b < nb; b++ {
-				if left[b] > 0 && p.cost[b][s] < lbl[s].d {
-					lbl[s] = lab{d: p.cost[b][s], prevB: b, prevS: -1}
+		for v := range dist {
+			dist[v], prev[v], done[v] = math.Inf(1), -1, false
+		}
+		var h heap
+		for b := 0; b < nb; b++ {
+			if left[b] > 0 {
+				dist[b] = -pot[b]
+				h.push(item{dist[b], int32(b)})
+			}
+		}
+		for len(h) > 0 {
+			it := h.pop()
+			v := int(it.node)
+			if done[v] {
+				continue
+			}
+			done[v] = true
+			relax := func(w int, c float64) {
+				if nd := dist[v] + c + pot[v] - pot[w]; nd < dist[w]-1e-12 {
+					dist[w], prev[w] = nd, v
+					h.push(item{nd, int32(w)})
+				}
+			}
+			if v < nb {
+				for s := 0; s < ns; s++ {
+					if !math.IsInf(p.cost[v][s], 1) {
+						relax(nb+s, p.cost[v][s])
+					}
+				}
+			} else {
+				s := v - nb
+				for b := 0; b < nb; b++ {
+					if flow[b][s] > 0 {
+						relax(b, -p.cost[b][s])
+					}
 				}
 			}
 		}
-		for it := 0; it < ns; it++ {
-			changed := false
-			for s := 0; s < ns; s++ {
-				if math.IsInf(lbl[s].d, 1) {
-					continue
-				}
-				for b2 := 0; b2 < nb; b2++ {
-					if flow[b2][s] == 0 {
-						continue
-					}
-					for s2 := 0; s2 < ns; s2++ {
-						if s2 == s {
-							continue
-						}
-						if d := lbl[s].d - p.cost[b2][s] + p.cost[b2][s2]; d < lbl[s2].d-1e-9 {
-							lbl[s2] = lab{d, b2, s}
-							changed = true
-						}
-					}
-				}
-			}
-			if !changed {
-				break
-			}
-		}
-		best, bestEnd := math.Inf(1), -1
+		end, best := -1, math.Inf(1)
 		for s := 0; s < ns; s++ {
-			if capLeft[s] > 0 && lbl[s].d < best {
-				best, bestEnd = lbl[s].d, s
+			if capLeft[s] > 0 && done[nb+s] && dist[nb+s]+pot[nb+s] < best {
+				end, best = nb+s, dist[nb+s]+pot[nb+s]
 			}
 		}
-		if bestEnd < 0 {
+		if end < 0 {
 			break
 		}
-		bestPath := lbl
-		bestSrc := -1
-		for s := bestEnd; ; s = bestPath[s].prevS {
-			if bestPath[s].prevS < 0 {
-				bestSrc = bestPath[s].prevB
-				break
+		for v := range pot {
+			if done[v] {
+				pot[v] += dist[v]
 			}
 		}
-		// Bottleneck along the path.
-		amt := min(left[bestSrc], capLeft[bestEnd])
-		for s := bestEnd; bestPath[s].prevS >= 0; s = bestPath[s].prevS {
-			amt = min(amt, flow[bestPath[s].prevB][bestPath[s].prevS])
-		}
-		for s := bestEnd; ; s = bestPath[s].prevS {
-			l := bestPath[s]
-			flow[l.prevB][s] += amt
-			if l.prevS < 0 {
-				break
+		// Bottleneck: the source building's people, the site's room, and
+		// the flow on every backward arc.
+		src := end
+		amt := capLeft[end-nb]
+		for v := end; prev[v] >= 0; v = prev[v] {
+			if u := prev[v]; u >= nb { // arc site u -> building v runs back along flow
+				amt = min(amt, flow[v][u-nb])
 			}
-			flow[l.prevB][l.prevS] -= amt
+			src = prev[v]
 		}
-		left[bestSrc] -= amt
-		capLeft[bestEnd] -= amt
-		total += best * float64(amt)
+		amt = min(amt, left[src])
+		pathCost := 0.0
+		for v := end; prev[v] >= 0; v = prev[v] {
+			u := prev[v]
+			if u < nb {
+				flow[u][v-nb] += amt
+				pathCost += p.cost[u][v-nb]
+			} else {
+				flow[v][u-nb] -= amt
+				pathCost -= p.cost[v][u-nb]
+			}
+		}
+		left[src] -= amt
+		capLeft[end-nb] -= amt
+		augs++
+		if augs%1000 == 0 {
+			println("aug", augs, amt, nb, ns, src, end)
+		}
+		total += pathCost * float64(amt)
 	}
 	site := make([]int, nb)
 	for b := range site {
@@ -213,7 +261,44 @@ func (p *assignProblem) relaxation() (float64, []int) {
 			}
 		}
 	}
-	return total, site
+	placed := true
+	for _, l := range left {
+		if l > 0 {
+			placed = false
+		}
+	}
+	return total, site, placed
+}
+
+// desksAtLeast is a lower bound on the desks any assignment needs: all the
+// people over the most any one desk can sample anywhere.
+func (p *assignProblem) desksAtLeast() int {
+	perDesk := 0.0
+	for s := range p.maxD {
+		for d := 1; d <= p.maxD[s]; d++ {
+			lo, hi := 0, 1
+			for p.need(s, hi) <= d && hi < 1<<30 {
+				hi *= 2
+			}
+			for lo+1 < hi {
+				m := (lo + hi) / 2
+				if p.need(s, m) <= d {
+					lo = m
+				} else {
+					hi = m
+				}
+			}
+			perDesk = math.Max(perDesk, float64(lo)/float64(d))
+		}
+	}
+	people := 0
+	for _, l := range p.load {
+		people += l
+	}
+	if perDesk == 0 {
+		return math.MaxInt32
+	}
+	return int(math.Ceil(float64(people)/perDesk - 1e-9))
 }
 
 func (p *assignProblem) round(site []int) assignment {
@@ -242,31 +327,55 @@ func (p *assignProblem) overflow(loads []int) int {
 }
 
 // repair moves buildings until the desks fit, each time taking the move
-// that frees the most desk-overflow for the least added walking.
+// that frees the most desk-overflow for the least added walking. Overflow
+// is desks over the budget plus desks over each site's max; a move changes
+// only its two sites' needs, so it is priced in constant time.
 func (p *assignProblem) repair(a *assignment) {
 	loads := p.loads(a.site)
-	for ov := p.overflow(loads); ov > 0; ov = p.overflow(loads) {
+	need := make([]int, p.ns())
+	total, over := 0, 0
+	part := func(s, l int) (int, int) { // desks counted, desks over max
+		if l == 0 {
+			return 0, 0
+		}
+		d := p.need(s, l)
+		if d > p.maxD[s] {
+			return p.maxD[s], d - p.maxD[s]
+		}
+		return d, 0
+	}
+	for s, l := range loads {
+		d, o := part(s, l)
+		need[s] = d
+		total += d
+		over += o
+	}
+	ov := func(total, over int) int { return over + max(0, total-p.desks) }
+	for cur := ov(total, over); cur > 0; cur = ov(total, over) {
 		bestB, bestS := -1, -1
 		bestRatio := math.Inf(1)
+		var bestT, bestO int
 		for b, s := range a.site {
 			if s < 0 {
 				continue
 			}
+			ds, os := part(s, loads[s])
+			dsN, osN := part(s, loads[s]-p.load[b])
 			for s2 := 0; s2 < p.ns(); s2++ {
 				if s2 == s || math.IsInf(p.cost[b][s2], 1) {
 					continue
 				}
-				loads[s] -= p.load[b]
-				loads[s2] += p.load[b]
-				gain := ov - p.overflow(loads)
-				loads[s] += p.load[b]
-				loads[s2] -= p.load[b]
+				d2, o2 := part(s2, loads[s2])
+				d2N, o2N := part(s2, loads[s2]+p.load[b])
+				t := total - ds - d2 + dsN + d2N
+				o := over - os - o2 + osN + o2N
+				gain := cur - ov(t, o)
 				if gain <= 0 {
 					continue
 				}
 				r := float64(p.load[b]) * (p.cost[b][s2] - p.cost[b][s]) / float64(gain)
 				if r < bestRatio {
-					bestB, bestS, bestRatio = b, s2, r
+					bestB, bestS, bestRatio, bestT, bestO = b, s2, r, t, o
 				}
 			}
 		}
@@ -276,6 +385,7 @@ func (p *assignProblem) repair(a *assignment) {
 		loads[a.site[bestB]] -= p.load[bestB]
 		loads[bestS] += p.load[bestB]
 		a.site[bestB] = bestS
+		total, over = bestT, bestO
 	}
 	a.desks, _, a.feasible = p.desksFor(loads)
 	a.cost = p.costOf(a.site)

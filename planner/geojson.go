@@ -96,6 +96,16 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 				"natq:walk_s": math.Round(v.Duration.Seconds()), "natq:stops": ids})
 		}
 	}
+	for _, vp := range pl.Variants {
+		for _, r := range vp.Routes {
+			add(c.Proj.LineLonLat(r.Path), "route", geojson.Properties{
+				"natq:variant": string(r.Variant), "natq:building": r.Building.ID, "natq:site": r.Site.ID,
+				"natq:entrance": r.Entrance.ID, "natq:direction": r.Direction,
+				"natq:length_m": round1(r.Length), "natq:uncovered_m": round1(r.Uncovered),
+				"natq:walk_s": math.Round(r.Length / pl.Params.WalkSpeed),
+			})
+		}
+	}
 	variants := make([]string, len(pl.Params.Variants))
 	for i, v := range pl.Params.Variants {
 		variants[i] = string(v)

@@ -40,8 +40,10 @@ func (l *Layout) MaxDesks() int { return len(l.Desks) }
 // layoutSite sets out site pg (plane) for the given spacing, trying rows
 // parallel to each of its long edges both ways round, and keeps the layout
 // whose line holds the most people; among near-equals, the one whose line
-// starts nearest the entry.
-func layoutSite(pg orb.Polygon, entry orb.Point, spacing float64) *Layout {
+// starts nearest the entry. A site takes at most maxDesks desks, and its
+// line stops once it holds what perDesk people per desk (one window's
+// intake) need: a longer line would never fill.
+func layoutSite(pg orb.Polygon, entry orb.Point, spacing float64, maxDesks int, perDesk float64) *Layout {
 	var angles []float64
 	type ed struct{ a, l float64 }
 	var eds []ed
@@ -71,7 +73,7 @@ func layoutSite(pg orb.Polygon, entry orb.Point, spacing float64) *Layout {
 	bestScore := math.Inf(-1)
 	for _, a := range angles {
 		for _, flip := range []float64{0, math.Pi} {
-			l := layoutAt(pg, a+flip, spacing)
+			l := layoutAt(pg, a+flip, spacing, maxDesks, perDesk)
 			if len(l.Desks) == 0 || len(l.Markers) == 0 {
 				continue
 			}
@@ -100,7 +102,7 @@ func (f frame) from(p orb.Point) orb.Point {
 // layoutAt sets out the site with rows at angle a: the desk strip along
 // the far (top) side, the serpentine filling the rest from the top down,
 // then reversed so that it starts far from the desks and ends at them.
-func layoutAt(pg orb.Polygon, a, spacing float64) *Layout {
+func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64) *Layout {
 	f := frame{math.Cos(a), math.Sin(a)}
 	rp := make(orb.Polygon, len(pg))
 	for i, r := range pg {
@@ -118,7 +120,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64) *Layout {
 	if deskIv[1]-deskIv[0] < DeskPitch {
 		return l
 	}
-	n := int((deskIv[1] - deskIv[0]) / DeskPitch)
+	n := min(maxDesks, int((deskIv[1]-deskIv[0])/DeskPitch))
 	x0 := deskIv[0] + (deskIv[1]-deskIv[0]-float64(n)*DeskPitch)/2
 	for i := 0; i < n; i++ {
 		l.Desks = append(l.Desks, f.from(orb.Point{x0 + DeskPitch*(float64(i)+0.5), yd}))
@@ -129,6 +131,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64) *Layout {
 	// Rows, a hair over the spacing apart, so that rounding never brings
 	// two rows closer than it.
 	step := spacing * 1.0001
+	want := int(math.Ceil(float64(n) * perDesk))
 	var line orb.LineString
 	ok := func(p orb.Point) bool { return clearOf(rp, p, EdgeClearance) && p[1] <= b.Max[1]-DeskDepth+1e-9 }
 	for y := b.Max[1] - DeskDepth; y >= b.Min[1]+EdgeClearance; y -= step {
@@ -168,7 +171,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64) *Layout {
 			placed = true
 			break
 		}
-		if !placed {
+		if !placed || lineLength(line) > float64(want+len(line))*spacing {
 			break
 		}
 	}
@@ -182,9 +185,9 @@ func layoutAt(pg orb.Polygon, a, spacing float64) *Layout {
 	for i := range line {
 		line[i] = f.from(line[i])
 	}
+	l.Markers, line = placeMarkers(line, spacing, want)
 	l.Line = line
 	l.Length = lineLength(line)
-	l.Markers = placeMarkers(line, spacing)
 	l.Start = line[0]
 	return l
 }
@@ -324,8 +327,9 @@ func segmentClear(a, b orb.Point, ok func(orb.Point) bool) bool {
 // placeMarkers walks the line and puts a marker wherever the walker is at
 // least spacing from every marker already placed: consecutive marks along a
 // row are exactly spacing apart, and no two marks anywhere (round a turn,
-// across rows) come closer.
-func placeMarkers(line orb.LineString, spacing float64) []orb.Point {
+// across rows) come closer. It stops at want marks and returns the line cut
+// at the last one.
+func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, orb.LineString) {
 	cell := spacing
 	cells := map[[2]int][]orb.Point{}
 	key := func(p orb.Point) [2]int { return [2]int{int(math.Floor(p[0] / cell)), int(math.Floor(p[1] / cell))} }
@@ -349,7 +353,7 @@ func placeMarkers(line orb.LineString, spacing float64) []orb.Point {
 		cells[k] = append(cells[k], p)
 	}
 	put(line[0])
-	const step = 0.02
+	const step = 0.05
 	for i := 1; i < len(line); i++ {
 		a, b := line[i-1], line[i]
 		l := dist(a, b)
@@ -357,11 +361,18 @@ func placeMarkers(line orb.LineString, spacing float64) []orb.Point {
 			p := orb.Point{a[0] + (b[0]-a[0])*s/l, a[1] + (b[1]-a[1])*s/l}
 			if free(p) {
 				put(p)
+				if len(out) >= want {
+					cut := append(append(orb.LineString(nil), line[:i]...), p)
+					if dist(cut[len(cut)-2], p) == 0 {
+						cut = cut[:len(cut)-1]
+					}
+					return out, cut
+				}
 				s += spacing + 1e-6 // the next mark along a straight, never closer than spacing
 				continue
 			}
 			s += step
 		}
 	}
-	return out
+	return out, line
 }

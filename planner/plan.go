@@ -116,6 +116,12 @@ type VariantPlan struct {
 
 	load  map[*Building]int // people sampled at a site (residents less home visits)
 	trees map[*Site]*tree
+	// relaxed caches assignment relaxations by day end and site set: the
+	// searches for an end or a desk count solve the same one many times.
+	relaxed map[string]*relaxed
+	// problem is the last assignment problem solved: after planning, the
+	// one the plan's assignment solves (tests check it against a MIP).
+	problem *assignProblem
 }
 
 // A Route is one walk between a building entrance and its site.
@@ -145,7 +151,7 @@ func Make(c *Compound, p Params) (*Plan, error) {
 	}
 	for _, st := range c.Sites {
 		if st.node >= 0 && st.Layout == nil {
-			st.Layout = layoutSite(st.Plane, st.Entry, p.Spacing)
+			st.Layout = layoutSite(st.Plane, st.Entry, p.Spacing, p.Desks, float64(p.Rate)*p.Window.Hours())
 			if st.Layout.MaxDesks() == 0 {
 				pl.warn("site %s (%s, %.0f m²) is too small or too narrow for one desk with its line (a desk needs a %.0f x %.0f m strip, %.0f m² with its entry and exit): not used", st.Name, st.ID, st.Area, DeskPitch, DeskDepth, DeskArea)
 			}

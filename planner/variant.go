@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -64,53 +63,78 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			bs = append(bs, b)
 		}
 	}
-	// Solve on the variant's own sites; the wet variant falls back on open
-	// sites, under canopies, when the sheltered ones cannot hold the day.
-	end := p.End
-	a, dt, err := pl.assign(vp, bs, sites, end)
-	if err != nil {
-		return nil, err
+	// The day's possible ends, one per window, for --end auto and for
+	// saying what would fit.
+	step := int(p.Window.Minutes())
+	var ends []string
+	for t := mustHM(p.Start) + step; t < 24*60; t += step {
+		ends = append(ends, fmt.Sprintf("%02d:%02d", t/60, t%60))
 	}
-	if !a.feasible && v == Wet && len(sites) < countLaidOut(c.Sites) {
+	if len(ends) == 0 {
+		return nil, inputErrorf("--start %s leaves no %v window before midnight", p.Start, p.Window)
+	}
+	fits := func(sites []*Site, e string) bool {
+		a, _, err := pl.assign(vp, bs, sites, e)
+		return err == nil && a.feasible
+	}
+	end := p.End
+	probe := end
+	if end == "auto" {
+		probe = ends[len(ends)-1]
+	}
+	// The wet variant falls back on open sites, under canopies, when the
+	// sheltered ones cannot hold the day.
+	if v == Wet && len(sites) < countLaidOut(c.Sites) && !fits(sites, probe) {
 		var more []*Site
 		for _, s := range c.Sites {
 			if s.Layout != nil && s.Layout.MaxDesks() > 0 && s.node >= 0 {
 				more = append(more, s)
 			}
 		}
-		if a2, dt2, err := pl.assign(vp, bs, more, end); err == nil && a2.feasible {
-			a, dt, sites = a2, dt2, more
+		if fits(more, probe) {
+			sites = more
 			pl.warn("wet: the sheltered sites cannot hold the day; open sites are used too, with a canopy over each desk")
 		}
 	}
-	if end == "auto" || !a.feasible {
-		found := ""
-		for t, _ := parseHM(p.Start); t < 24*60; t += int(p.Window.Minutes()) {
-			e := fmt.Sprintf("%02d:%02d", t/60, t%60)
-			if t <= mustHM(p.Start) {
-				continue
-			}
-			if a2, dt2, err := pl.assign(vp, bs, sites, e); err == nil && a2.feasible {
-				if end != "auto" {
-					vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, pl.shortage(vp, bs, sites, end, e))
-					pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, e)
-				}
-				a, dt, found = a2, dt2, e
-				break
-			}
-		}
-		if found == "" && !a.feasible {
+	final := end
+	if end == "auto" || !fits(sites, end) {
+		// The earliest end that fits, by bisection over the window ends
+		// (a later end never fits fewer people).
+		if !fits(sites, ends[len(ends)-1]) {
 			by := end
 			if by == "auto" {
-				by = "22:00"
+				by = ends[len(ends)-1]
 			}
-			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks,
-				strings.Replace(pl.shortage(vp, bs, sites, by, "no time of day"), "or ending at no time of day", "by "+by, 1))
+			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, pl.shortage(vp, bs, sites, by, ""))
 		}
+		lo, hi := -1, len(ends)-1
+		for lo+1 < hi {
+			m := (lo + hi) / 2
+			if fits(sites, ends[m]) {
+				hi = m
+			} else {
+				lo = m
+			}
+		}
+		final = ends[hi]
+		if end != "auto" {
+			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, pl.shortage(vp, bs, sites, end, final))
+			pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
+		}
+	}
+	a, dt, err := pl.assign(vp, bs, sites, final)
+	if err != nil {
+		return nil, err
 	}
 	vp.Sites = sites
 	vp.Objective, vp.LowerBound, vp.Exact = a.cost, a.lower, a.exact
 	for i, b := range bs {
+		if a.site[i] < 0 {
+			if err := pl.unreachable(b); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		vp.Site[b] = sites[a.site[i]]
 	}
 	used := 0
@@ -161,10 +185,20 @@ func mustHM(s string) int { m, _ := parseHM(s); return m }
 // assign solves the site choice for buildings bs over sites with the day
 // ending at end.
 func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assignment, dayTimes, error) {
+	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end)
+	if err == nil {
+		vp.problem = prob
+	}
+	return a, dt, err
+}
+
+// assignProblem builds and solves the assignment problem for buildings bs
+// over sites with the day ending at end.
+func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assignment, dayTimes, *assignProblem, error) {
 	p := pl.Params
 	dt, err := p.windows(end)
 	if err != nil {
-		return assignment{}, dt, err
+		return assignment{}, dt, nil, err
 	}
 	prob := &assignProblem{desks: p.Desks, budget: 200000}
 	for _, s := range sites {
@@ -182,13 +216,50 @@ func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end strin
 		}
 		prob.cost = append(prob.cost, row)
 	}
-	prob.need = func(s, load int) int {
-		return p.deskNeed(load, len(sites[s].Layout.Markers), prob.maxD[s], dt)
+	// most[s][d] is the most people d desks can sample at site s in the
+	// day; need is then a binary search, as the solver asks it millions
+	// of times.
+	most := make([][]int, len(sites))
+	for i, s := range sites {
+		markers := len(s.Layout.Markers)
+		most[i] = make([]int, prob.maxD[i]+1)
+		for d := 1; d <= prob.maxD[i]; d++ {
+			lo, hi := most[i][d-1], 1
+			for p.deskNeed(hi, markers, prob.maxD[i], dt) <= d {
+				hi *= 2
+			}
+			for lo+1 < hi {
+				m := (lo + hi) / 2
+				if p.deskNeed(m, markers, prob.maxD[i], dt) <= d {
+					lo = m
+				} else {
+					hi = m
+				}
+			}
+			most[i][d] = lo
+		}
 	}
-	return prob.solve(), dt, nil
+	prob.need = func(s, load int) int {
+		m := most[s]
+		return sort.Search(len(m), func(d int) bool { return m[d] >= load })
+	}
+	key := end
+	for _, s := range sites {
+		key += "|" + s.ID
+	}
+	if vp.relaxed == nil {
+		vp.relaxed = map[string]*relaxed{}
+	}
+	prob.relaxed = vp.relaxed[key]
+	a := prob.solve()
+	if prob.relaxed != nil {
+		vp.relaxed[key] = prob.relaxed
+	}
+	return a, dt, prob, nil
 }
 
-// shortage says what would make the day fit by end: more desks, or a later end.
+// shortage says what would make the day fit by end: more desks (found by
+// bisection), or a later end.
 func (pl *Plan) shortage(vp *VariantPlan, bs []*Building, sites []*Site, end, fits string) string {
 	orig := pl.Params.Desks
 	defer func() { pl.Params.Desks = orig }()
@@ -196,13 +267,28 @@ func (pl *Plan) shortage(vp *VariantPlan, bs []*Building, sites []*Site, end, fi
 	for _, s := range sites {
 		maxTotal += s.Layout.MaxDesks()
 	}
-	for k := orig + 1; k <= maxTotal; k++ {
+	ok := func(k int) bool {
 		pl.Params.Desks = k
-		if a, _, err := pl.assign(vp, bs, sites, end); err == nil && a.feasible {
-			return fmt.Sprintf("%d desks would make it fit, or ending at %s", k, fits)
+		a, _, err := pl.assign(vp, bs, sites, end)
+		return err == nil && a.feasible
+	}
+	later := ""
+	if fits != "" {
+		later = ", or ending at " + fits
+	}
+	if maxTotal <= orig || !ok(maxTotal) {
+		return fmt.Sprintf("the sites are set out for at most %d desks, and that is not enough by %s: add sites%s", maxTotal, end, later)
+	}
+	lo, hi := orig, maxTotal
+	for lo+1 < hi {
+		m := (lo + hi) / 2
+		if ok(m) {
+			hi = m
+		} else {
+			lo = m
 		}
 	}
-	return fmt.Sprintf("the sites hold at most %d desks; ending at %s fits", maxTotal, fits)
+	return fmt.Sprintf("%d desks would make it fit by %s%s", hi, end, later)
 }
 
 // spareDesks gives desks left over to the sites whose day ends last, so
@@ -251,8 +337,9 @@ func buildingLength(b *Building, t *tree) (float64, bool) {
 	return sum / float64(k), true
 }
 
-// routes draws, for every scheduled building, each entrance's way to the
-// start of its site's queue line, and the way back from the desks; the way
+// routes draws, for every scheduled building, each entrance's way to where
+// its site joins the walkways (the line starts a few steps in), and the way
+// back; the way
 // back avoids, where it can, the walkways the way there uses, so that the
 // sampled and the unsampled do not meet.
 func (vp *VariantPlan) routes(n *Network) []*Route {
@@ -277,9 +364,8 @@ func (vp *VariantPlan) routes(n *Network) []*Route {
 			for v := e.node; v != t.src; v = n.edges[t.prev[v]].other(v) {
 				used[s][t.prev[v]] = true
 			}
-			path = append(path, s.Layout.Start)
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
-				Path: path, Length: lineLength(path), Uncovered: t.uncovered[e.node] + dist(s.Entry, s.Layout.Start)*b2f(!s.Sheltered)})
+				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
 		}
 	}
 	back := map[*Site]*tree{}
@@ -305,22 +391,15 @@ func (vp *VariantPlan) routes(n *Network) []*Route {
 				continue
 			}
 			to := n.path(bt, e.node)
-			path := orb.LineString{s.Layout.Exit}
-			for i := len(to) - 1; i >= 0; i-- {
-				path = append(path, to[i])
+			path := make(orb.LineString, len(to))
+			for i := range to {
+				path[i] = to[len(to)-1-i]
 			}
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "back",
-				Path: path, Length: lineLength(path), Uncovered: bt.uncovered[e.node] + dist(s.Layout.Exit, s.Entry)*b2f(!s.Sheltered)})
+				Path: path, Length: bt.length[e.node], Uncovered: bt.uncovered[e.node]})
 		}
 	}
 	return out
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // A Post is one person's place on the battle map.
