@@ -56,6 +56,27 @@ func (b *Building) Label() string {
 	return fmt.Sprintf("%s (%s)", b.Name, b.ID)
 }
 
+// FindBuilding finds a building of the compound by id, name or ref, and
+// returns its id.
+func (c *Compound) FindBuilding(key string) (string, bool) {
+	for _, b := range c.Buildings {
+		if b.ID == key || b.Name == key || b.Ref == key {
+			return b.ID, true
+		}
+	}
+	return "", false
+}
+
+// HasBuilding reports whether the compound has a building with this id.
+func (c *Compound) HasBuilding(id string) bool {
+	for _, b := range c.Buildings {
+		if b.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // An Entrance is a door of a building, given in the file or inferred.
 type Entrance struct {
 	ID       string

@@ -2,13 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"natq/planner"
@@ -127,6 +129,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&p.MarshalEvery, "marshal-every", p.MarshalEvery, "metres of queue line per marshal")
 	variants := fs.String("variants", "dry,wet", "weather variants: dry, wet or dry,wet")
 	fs.BoolVar(&p.Strict, "strict", false, "treat warnings about single features as errors")
+	homeVisits := fs.String("homevisits", "", "CSV `FILE` of households who cannot walk (building,unit,room): sampled at home")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -152,30 +155,29 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 		return usagef("%s holds %d compounds (%s): pick one with --compound, or write them all with --out DIR", pos[0], len(cs), strings.Join(ids, ", "))
 	}
-	type result struct {
-		id   string
-		data []byte
+	var visits []planner.HomeVisit
+	if *homeVisits != "" {
+		if visits, err = readHomeVisits(*homeVisits, cs); err != nil {
+			return err
+		}
 	}
-	var results []result
+	var todo []*planner.Compound
 	for _, c := range cs {
 		if len(c.Buildings) == 0 && len(cs) > 1 {
 			fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
 			continue
 		}
-		start := time.Now()
-		pl, err := planner.Make(c, p)
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(pl.FeatureCollection())
-		if err != nil {
-			return err
-		}
-		results = append(results, result{c.ID, data})
-		planner.WriteSummary(e.stdout, pl)
-		fmt.Fprintf(e.stdout, "  planned in %v\n", time.Since(start).Round(time.Millisecond))
-		for _, w := range pl.Warnings {
-			fmt.Fprintf(e.stderr, "warning: %s: %s\n", c.ID, w)
+		todo = append(todo, c)
+	}
+	results, err := planAll(ctx, e, todo, p, visits)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		planner.WriteSummary(e.stdout, r.plan)
+		fmt.Fprintf(e.stdout, "  planned in %v\n", r.took.Round(time.Millisecond))
+		for _, w := range r.plan.Warnings {
+			fmt.Fprintf(e.stderr, "warning: %s: %s\n", r.id, w)
 		}
 	}
 	// Write only once everything is planned, each file through a temporary
@@ -228,4 +230,123 @@ func localTZ() string {
 	return "Asia/Shanghai"
 }
 
-var _ = io.Discard
+type planned struct {
+	id   string
+	plan *planner.Plan
+	data []byte
+	took time.Duration
+}
+
+// planAll plans the compounds in parallel, one per core, showing a
+// progress bar on stderr when there are several. The first error stops it.
+func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Params, visits []planner.HomeVisit) ([]planned, error) {
+	results := make([]planned, len(cs))
+	errs := make([]error, len(cs))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	tty := false
+	if f, ok := e.stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	progress := func() {
+		if len(cs) < 2 || !tty && done < len(cs) { // a log gets the last line only
+			return
+		}
+		const width = 30
+		n := done * width / len(cs)
+		fmt.Fprintf(e.stderr, "\rplanning 规划中 [%s%s] %d/%d compounds", strings.Repeat("#", n), strings.Repeat(".", width-n), done, len(cs))
+		if done == len(cs) {
+			fmt.Fprintln(e.stderr)
+		}
+	}
+	progress()
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				c := cs[i]
+				start := time.Now()
+				cp := p
+				cp.HomeVisits = nil
+				for _, v := range visits {
+					if c.HasBuilding(v.Building) {
+						cp.HomeVisits = append(cp.HomeVisits, v)
+					}
+				}
+				pl, err := planner.Make(c, cp)
+				var data []byte
+				if err == nil {
+					data, err = json.Marshal(pl.FeatureCollection())
+				}
+				results[i], errs[i] = planned{c.ID, pl, data, time.Since(start)}, err
+				mu.Lock()
+				done++
+				progress()
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range cs {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// readHomeVisits reads the CSV of households to be sampled at home:
+// building (id or name), unit, room. A row naming no building of the
+// chosen compounds is an error naming the row.
+func readHomeVisits(path string, cs []*planner.Compound) ([]planner.HomeVisit, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s: no such file", path)}
+		}
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s is not a CSV file: %v", path, err)}
+	}
+	var out []planner.HomeVisit
+	for i, row := range rows {
+		if i == 0 && len(row) > 0 && strings.EqualFold(strings.TrimSpace(row[0]), "building") {
+			continue // header
+		}
+		if len(row) < 3 || strings.TrimSpace(row[0]) == "" || strings.TrimSpace(row[2]) == "" {
+			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s line %d: want building,unit,room (room may not be empty), got %q", path, i+1, strings.Join(row, ","))}
+		}
+		b := strings.TrimSpace(row[0])
+		id := ""
+		for _, c := range cs {
+			if bid, ok := c.FindBuilding(b); ok {
+				id = bid
+			}
+		}
+		if id == "" {
+			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s line %d: no building %q in the compound(s) planned", path, i+1, b)}
+		}
+		out = append(out, planner.HomeVisit{Building: id, Unit: strings.TrimSpace(row[1]), Room: strings.TrimSpace(row[2])})
+	}
+	return out, nil
+}
