@@ -80,10 +80,10 @@ func parsePlan(t testing.TB, pl *Plan) *parsedPlan {
 		pp.kind[k] = append(pp.kind[k], f)
 	}
 	var fm struct {
-		Params   json.RawMessage           `json:"natq:params"`
-		Schedule []fileWindow              `json:"natq:schedule"`
+		Params   json.RawMessage            `json:"natq:params"`
+		Schedule []fileWindow               `json:"natq:schedule"`
 		Report   map[string]json.RawMessage `json:"natq:report"`
-		Warnings []string                  `json:"natq:warnings"`
+		Warnings []string                   `json:"natq:warnings"`
 	}
 	if err := json.Unmarshal(data, &fm); err != nil {
 		t.Fatalf("plan file foreign members: %v", err)
