@@ -60,6 +60,8 @@ func (d *doc) close() error {
 	if d.svg != nil {
 		return d.svg.Close()
 	}
+	d.fonts.subsetting.Lock()
+	defer d.fonts.subsetting.Unlock()
 	return d.pdf.Close()
 }
 

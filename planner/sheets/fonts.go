@@ -23,7 +23,11 @@ type Fonts struct {
 	// documented as safe for concurrent use, and the server prints from
 	// many requests with one Fonts.
 	shaping sync.Mutex
-	laidOut map[textKey]*canvas.Text // texts repeat across sheets: names, legends
+	// subsetting guards PDF writing: tdewolff/font's SFNT.Subset writes
+	// glyph counts into the font it subsets (a pointer copy of maxp, head
+	// and hhea), harmless one at a time, a data race two at a time.
+	subsetting sync.Mutex
+	laidOut    map[textKey]*canvas.Text // texts repeat across sheets: names, legends
 }
 
 type textKey struct {
