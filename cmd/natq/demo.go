@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/paulmach/orb/geojson"
 
 	"natq/planner"
 	"natq/planner/sheets"
@@ -169,7 +167,6 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 		return nil, err
 	}
 	fc := pl.FeatureCollection()
-	addMissingRoutes(fc, pl)
 	planFile, err := json.Marshal(fc)
 	if err != nil {
 		return nil, err
@@ -364,27 +361,4 @@ func (d *demo) mountPrint() {
 			return sheets.BattleMap(b, p, stem(c), f, o)
 		})
 	})
-}
-
-// addMissingRoutes writes the plan's routes into its plan file when the
-// planner left them out (PLANFILE.md has them as "route" features; the
-// resident page draws them), so that the demo shows every resident her walk.
-func addMissingRoutes(fc *geojson.FeatureCollection, pl *planner.Plan) {
-	for _, f := range fc.Features {
-		if f.Properties["natq:kind"] == "route" {
-			return
-		}
-	}
-	for _, vp := range pl.Variants {
-		for _, r := range vp.Routes {
-			f := geojson.NewFeature(pl.Compound.Proj.LineLonLat(r.Path))
-			f.Properties = geojson.Properties{
-				"natq:kind": "route", "natq:variant": string(r.Variant), "natq:building": r.Building.ID,
-				"natq:site": r.Site.ID, "natq:entrance": r.Entrance.ID, "natq:direction": r.Direction,
-				"natq:length_m": math.Round(r.Length*10) / 10, "natq:uncovered_m": math.Round(r.Uncovered*10) / 10,
-				"natq:walk_s": math.Round(r.Length / pl.Params.WalkSpeed),
-			}
-			fc.Append(f)
-		}
-	}
 }
