@@ -40,6 +40,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -98,8 +99,10 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})))
 
 	api := app.Group("/api/v1")
-	api.Get("/compounds", etag.New(), h.compounds)
-	api.Get("/compounds/:id", etag.New(), h.compound)
+	// The compound's status is the largest thing a phone fetches (tens of
+	// KB of windows): compressed, it is a few KB on a slow connection.
+	api.Get("/compounds", compress.New(), etag.New(), h.compounds)
+	api.Get("/compounds/:id", compress.New(), etag.New(), h.compound)
 	book := []fiber.Handler{}
 	if opts.BookingRateLimit > 0 {
 		book = append(book, limiter.New(limiter.Config{
