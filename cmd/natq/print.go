@@ -33,9 +33,10 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "pdf", "pdf or svg")
 	font := fs.String("font", "", "a TrueType Chinese font file (default: the system's; needs Debian's "+sheets.CJKFontPackage+")")
 	ticketsPath := fs.String("tickets", "", "the queue's pre-booking CSV, for ticket cards")
+	combined := fs.Bool("combined", false, "also write buildings.pdf: every building sheet in one PDF, for one print job")
 	baseURL := fs.String("base-url", "", "where resident pages live, for building QR codes (default $NATQ_BASE_URL, else http://localhost:8080)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: natq print PLAN --out DIR [--format pdf|svg] [--font FILE] [--tickets FILE.csv] [--base-url URL]")
+		fmt.Fprintln(e.stderr, "usage: natq print PLAN --out DIR [--format pdf|svg] [--font FILE] [--tickets FILE.csv] [--base-url URL] [--combined]")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the plan file.
@@ -85,7 +86,7 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s: %w", *ticketsPath, err)
 		}
 	}
-	opts := sheets.Options{BaseURL: *baseURL}
+	opts := sheets.Options{BaseURL: *baseURL, Combined: *combined}
 	if *font != "" {
 		if opts.Fonts, err = sheets.LoadFonts(*font); err != nil {
 			return printInputError{err}

@@ -23,7 +23,7 @@ const printFixture = "../../planner/sheets/testdata/fixture.plan.geojson"
 
 func TestPrint(t *testing.T) {
 	dir := t.TempDir()
-	status, stdout, stderr := runPrintCmd(t, printFixture, "--out", dir, "--tickets", "../../planner/sheets/testdata/fixture.tickets.csv", "--base-url", "https://natq.example")
+	status, stdout, stderr := runPrintCmd(t, printFixture, "--out", dir, "--tickets", "../../planner/sheets/testdata/fixture.tickets.csv", "--base-url", "https://natq.example", "--combined")
 	if status != 0 {
 		t.Fatalf("natq print = %d, stderr:\n%s", status, stderr)
 	}

@@ -16,7 +16,7 @@ import (
 // PrintAll writes every sheet of a plan into dir, one file per sheet:
 //
 //	building-{id}.{ext}         one per building
-//	buildings.pdf               every building sheet in one PDF (PDF only)
+//	buildings.pdf               with Options.Combined: every building sheet in one PDF
 //	tickets.{ext}               when there are tickets
 //	marker-{variant}-{site}.{ext}
 //	battle-{variant}.{ext}
@@ -41,7 +41,7 @@ func PrintAll(dir string, p *Plan, tickets []Ticket, f Format, opts Options) ([]
 	for _, b := range p.Buildings {
 		add("building-"+fileSafe(b.ID)+ext, func(w io.Writer) error { return BuildingSheet(w, p, b.ID, f, opts) })
 	}
-	if f == PDF {
+	if f == PDF && opts.Combined {
 		add("buildings.pdf", func(w io.Writer) error { return BuildingSheets(w, p, f, opts) })
 	}
 	if len(tickets) > 0 {

@@ -57,7 +57,7 @@ func TestRealCompound(t *testing.T) {
 
 func checkPrints(t *testing.T, p *Plan) {
 	dir := outDir(t)
-	opts := Options{BaseURL: "https://natq.example"}
+	opts := Options{BaseURL: "https://natq.example", Combined: true}
 	start := time.Now()
 	files, err := PrintAll(dir, p, nil, PDF, opts)
 	if err != nil {

@@ -60,6 +60,10 @@ type Options struct {
 	BaseURL string
 	// Fonts to set the sheets in; nil means DefaultFonts.
 	Fonts *Fonts
+	// Combined makes PrintAll also write buildings.pdf, every building
+	// sheet in one file for one print job. It costs as much again as the
+	// building sheets themselves, so it is asked for, not assumed.
+	Combined bool
 }
 
 func (o Options) fonts() (*Fonts, error) {

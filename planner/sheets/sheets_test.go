@@ -231,7 +231,9 @@ func TestPrintAll(t *testing.T) {
 	tickets := loadTickets(t)
 	for _, f := range []Format{PDF, SVG} {
 		dir := t.TempDir()
-		files, err := PrintAll(dir, p, tickets, f, testOpts)
+		opts := testOpts
+		opts.Combined = true
+		files, err := PrintAll(dir, p, tickets, f, opts)
 		if err != nil {
 			t.Fatalf("PrintAll(%s) = %v", f, err)
 		}
