@@ -142,6 +142,9 @@ func loadFamily(path string) (*canvas.FontFamily, error) {
 	if err := fam.LoadFont(b, 0, canvas.FontRegular); err != nil {
 		return nil, fmt.Errorf("sheets: font %s: %v", path, err)
 	}
+	// No ligatures: "fl" as one glyph reads as U+FB02 to pdftotext and
+	// to a search for "floors".
+	fam.SetFeatures("liga=0,clig=0")
 	f := fam.Face(10).Font
 	gids := []uint16{0}
 	for _, r := range "中A" {
