@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -307,17 +308,13 @@ func randomGraph(seed int64) *graphCase {
 		return nil
 	}
 	rng.Shuffle(len(side), func(a, b int) { side[a], side[b] = side[b], side[a] })
-	// All sites of a grid are sheltered, or none: with both, a building
-	// whose part of the grid reaches only open sites crashes the wet
-	// assignment (see the report of this test's commit).
-	allSheltered := rng.Float64() < 0.4
 	for k, v := range side[:1+rng.Intn(min(3, len(side)))] {
 		p, dir := plane[v], -1.0
 		if v%nx == nx-1 {
 			dir = 1
 		}
 		name := fmt.Sprintf("s%d", k+1)
-		sh := allSheltered
+		sh := rng.Float64() < 0.4
 		g.sites[name], g.sheltered[name] = v, sh
 		const h = 15 // half the diamond's width: room for desks and a line
 		corners := []orb.Point{p, {p[0] + dir*h, p[1] - h}, {p[0] + dir*2*h, p[1]}, {p[0] + dir*h, p[1] + h}}
@@ -497,11 +494,27 @@ func TestRouteLengthsFloydWarshall(t *testing.T) {
 	}
 }
 
-func anyTrue(m map[string]bool) bool {
-	for _, v := range m {
-		if v {
-			return true
+// TestPlanCrashFixture plans the random grid whose mix of open and
+// sheltered sites crashed the wet assignment (index out of range [-1] in
+// assignProblem.improve) after 9157130.
+func TestPlanCrashFixture(t *testing.T) {
+	data, err := os.ReadFile("testdata/crash-wet-assign.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Read("crash-wet-assign.geojson", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := src.Compounds(Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rf := range []float64{1, 4} {
+		p := DefaultParams()
+		p.RainFactor = rf
+		if _, err := Make(cs[0], p); err != nil {
+			t.Errorf("Make(crash-wet-assign, rain factor %g) = %v", rf, err)
 		}
 	}
-	return false
 }
