@@ -67,6 +67,14 @@ func (p *assignProblem) solve() assignment {
 	}
 	p.repair(&a)
 	p.improve(&a)
+	if a.feasible && a.cost > lb+1e-9*math.Abs(lb) {
+		p.reassign(&a)
+		if p.nb() > exactMaxBuildings {
+			if bound, ok := p.deskSearch(&a, max(50, 100000/(p.nb()*p.ns()))); ok {
+				lb = math.Max(lb, bound)
+			}
+		}
+	}
 	if p.nb() <= exactMaxBuildings {
 		if ex, ok := p.exactSearch(a); ok {
 			ex.lower = ex.cost
@@ -126,24 +134,59 @@ func (p *assignProblem) costOf(site []int) float64 {
 // sites are few). It returns the optimum, a lower bound for the real
 // problem, and each building's largest share's site.
 func (p *assignProblem) relaxation() (float64, []int, bool) {
+	caps := make([]int, p.ns())
+	for s := range caps {
+		caps[s] = p.most(s, p.maxD[s])
+	}
+	total, flow, placed := p.transport(caps)
 	nb, ns := p.nb(), p.ns()
-	capLeft := make([]int, ns)
-	for s := range capLeft {
-		// The most people maxD desks can sample at site s.
-		lo, hi := 0, 1
-		for p.need(s, hi) <= p.maxD[s] && hi < 1<<30 {
-			hi *= 2
-		}
-		for lo+1 < hi {
-			m := (lo + hi) / 2
-			if p.need(s, m) <= p.maxD[s] {
-				lo = m
-			} else {
-				hi = m
+	site := make([]int, nb)
+	for b := range site {
+		site[b] = -1
+		most := 0
+		for s := 0; s < ns; s++ {
+			if flow[b][s] > most {
+				site[b], most = s, flow[b][s]
 			}
 		}
-		capLeft[s] = lo
+		if site[b] < 0 { // nothing fits: its cheapest reachable site
+			for s := 0; s < ns; s++ {
+				if !math.IsInf(p.cost[b][s], 1) && (site[b] < 0 || p.cost[b][s] < p.cost[b][site[b]]) {
+					site[b] = s
+				}
+			}
+		}
 	}
+	return total, site, placed
+}
+
+// most is the most people d desks can sample at site s.
+func (p *assignProblem) most(s, d int) int {
+	if d <= 0 {
+		return 0
+	}
+	lo, hi := 0, 1
+	for p.need(s, hi) <= d && hi < 1<<30 {
+		hi *= 2
+	}
+	for lo+1 < hi {
+		m := (lo + hi) / 2
+		if p.need(s, m) <= d {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// transport solves the transportation problem in which each building's
+// people may be split between sites and site s takes up to caps[s]
+// people: the optimum, the flow (people of building b at site s), and
+// whether everyone was placed.
+func (p *assignProblem) transport(caps []int) (float64, [][]int, bool) {
+	nb, ns := p.nb(), p.ns()
+	capLeft := append([]int(nil), caps...)
 	flow := make([][]int, nb)
 	for b := range flow {
 		flow[b] = make([]int, ns)
@@ -156,7 +199,6 @@ func (p *assignProblem) relaxation() (float64, []int, bool) {
 	// a virtual sink. Arcs: building -> site at its cost, and site ->
 	// building back along positive flow at minus the cost.
 	nv := nb + ns
-	augs := 0
 	pot := make([]float64, nv)
 	dist := make([]float64, nv)
 	prev := make([]int, nv)
@@ -238,28 +280,7 @@ func (p *assignProblem) relaxation() (float64, []int, bool) {
 		}
 		left[src] -= amt
 		capLeft[end-nb] -= amt
-		augs++
-		if augs%1000 == 0 {
-			println("aug", augs, amt, nb, ns, src, end)
-		}
 		total += pathCost * float64(amt)
-	}
-	site := make([]int, nb)
-	for b := range site {
-		site[b] = -1
-		most := 0
-		for s := 0; s < ns; s++ {
-			if flow[b][s] > most {
-				site[b], most = s, flow[b][s]
-			}
-		}
-		if site[b] < 0 { // nothing fits: its cheapest reachable site
-			for s := 0; s < ns; s++ {
-				if !math.IsInf(p.cost[b][s], 1) && (site[b] < 0 || p.cost[b][s] < p.cost[b][site[b]]) {
-					site[b] = s
-				}
-			}
-		}
 	}
 	placed := true
 	for _, l := range left {
@@ -267,7 +288,7 @@ func (p *assignProblem) relaxation() (float64, []int, bool) {
 			placed = false
 		}
 	}
-	return total, site, placed
+	return total, flow, placed
 }
 
 // desksAtLeast is a lower bound on the desks any assignment needs: all the
@@ -460,6 +481,286 @@ func (p *assignProblem) improve(a *assignment) {
 	}
 	a.desks, _, a.feasible = p.desksFor(loads)
 	a.cost = p.costOf(a.site)
+}
+
+// reassign re-solves the choice of sites for desk counts near a's: its
+// own, with a spare desk added at one site, or one desk moved between two
+// sites. For each, the transportation problem with each site capped at
+// what its desks sample splits at most a few buildings (a basic optimum
+// has at most buildings + sites - 1 positive flows); the rest keep their
+// site and the split ones try every site they have people at. When the
+// desks are tight, this reaches assignments that moves and swaps of one or
+// two buildings cannot: freeing room at one site for a building often
+// takes a chain of three or four moves.
+func (p *assignProblem) reassign(a *assignment) {
+	for round := 0; round < 4; round++ {
+		base, total, ok := p.desksFor(p.loads(a.site))
+		if !ok {
+			return
+		}
+		vecs := [][]int{base}
+		for s := range base {
+			if total < p.desks && base[s] < p.maxD[s] {
+				v := append([]int(nil), base...)
+				v[s]++
+				vecs = append(vecs, v)
+			}
+			for t := range base {
+				if t != s && base[s] > 0 && base[t] < p.maxD[t] {
+					v := append([]int(nil), base...)
+					v[s]--
+					v[t]++
+					vecs = append(vecs, v)
+				}
+			}
+		}
+		better := false
+		caps := make([]int, p.ns())
+		for _, v := range vecs {
+			for s := range caps {
+				caps[s] = p.most(s, v[s])
+			}
+			lb, flow, placed := p.transport(caps)
+			if !placed || lb >= a.cost-1e-9*a.cost {
+				continue
+			}
+			budget := 40
+			if p.fromFlow(a, caps, flow, &budget) {
+				better = true
+			}
+		}
+		if !better {
+			break
+		}
+	}
+}
+
+// fromFlow makes assignments from a transportation flow for caps three
+// ways (every rounding of the split buildings, a dive, each at its
+// largest share and repaired), improves each, and keeps the best in a if
+// it is cheaper; it reports whether it was.
+func (p *assignProblem) fromFlow(a *assignment, caps []int, flow [][]int, budget *int) bool {
+	better := false
+	share := make([]int, p.nb())
+	for b := range share {
+		for s, f := range flow[b] {
+			if f > flow[b][share[b]] {
+				share[b] = s
+			}
+		}
+	}
+	var dived []int
+	divedC := a.cost
+	p.dive(append([]int(nil), caps...), make([]int, p.nb()), flow, 0, budget, &dived, &divedC)
+	for _, site := range [][]int{p.roundFlow(flow), dived, share} {
+		if site == nil {
+			continue
+		}
+		c := p.round(site)
+		p.repair(&c)
+		p.improve(&c)
+		if c.feasible && c.cost < a.cost-1e-9*a.cost {
+			*a, better = c, true
+		}
+	}
+	return better
+}
+
+// deskSearch is branch and bound over the desks at each site, site by
+// site: a node's bound is the transportation optimum with the sites
+// decided capped at what their desks sample and the rest at what the
+// desks left could; each leaf's flow is made an assignment by fromFlow.
+// It stops after budget transportation solves. When it finishes within
+// the budget it also returns a lower bound, often much closer than the
+// relaxation's: no assignment beats the least bound of the leaves it
+// could not close, nor the best found.
+func (p *assignProblem) deskSearch(a *assignment, budget int) (float64, bool) {
+	open := math.Inf(1)
+	ns := p.ns()
+	most := make([][]int, ns)
+	for s := range most {
+		most[s] = make([]int, p.maxD[s]+1)
+		for d := range most[s] {
+			most[s][d] = p.most(s, d)
+		}
+	}
+	v := make([]int, ns)
+	cur := p.loads(a.site)
+	pref, _, _ := p.desksFor(cur)
+	var rec func(s, left int)
+	rec = func(s, left int) {
+		if budget <= 0 {
+			return
+		}
+		caps := make([]int, ns)
+		for t := range caps {
+			if t < s {
+				caps[t] = most[t][v[t]]
+			} else {
+				caps[t] = most[t][min(p.maxD[t], left)]
+			}
+		}
+		budget--
+		lb, flow, placed := p.transport(caps)
+		if !placed || lb >= a.cost-1e-9*a.cost {
+			return
+		}
+		if s == ns {
+			p.fromFlow(a, caps, flow, &budget)
+			if lb < a.cost-1e-9*a.cost {
+				open = math.Min(open, lb)
+			}
+			return
+		}
+		// The incumbent's count first, then the others nearest it.
+		hi := min(p.maxD[s], left)
+		ds := []int{min(pref[s], hi)}
+		for k := 1; k <= hi; k++ {
+			for _, d := range []int{ds[0] + k, ds[0] - k} {
+				if d >= 0 && d <= hi {
+					ds = append(ds, d)
+				}
+			}
+		}
+		for _, d := range ds {
+			v[s] = d
+			rec(s+1, left-d)
+		}
+	}
+	rec(0, p.desks)
+	return math.Min(open, a.cost), budget > 0
+}
+
+// roundFlow turns a transportation flow into an assignment that fits the
+// desks: buildings wholly at one site stay there; those split try each
+// site they have people at, all combinations (the few most split first,
+// the rest to their largest share). It returns nil when none fits.
+func (p *assignProblem) roundFlow(flow [][]int) []int {
+	site := make([]int, p.nb())
+	var split []int
+	for b := range flow {
+		site[b] = -1
+		n := 0
+		for s, f := range flow[b] {
+			if f > 0 {
+				n++
+				if site[b] < 0 || f > flow[b][site[b]] {
+					site[b] = s
+				}
+			}
+		}
+		if n > 1 {
+			split = append(split, b)
+		}
+		if site[b] < 0 {
+			return nil
+		}
+	}
+	if len(split) > 8 {
+		split = split[:8]
+	}
+	best, bestC := []int(nil), math.Inf(1)
+	var try func(k int)
+	try = func(k int) {
+		if k == len(split) {
+			if _, _, ok := p.desksFor(p.loads(site)); ok {
+				if c := p.costOf(site); c < bestC {
+					best, bestC = append([]int(nil), site...), c
+				}
+			}
+			return
+		}
+		b := split[k]
+		keep := site[b]
+		for s, f := range flow[b] {
+			if f > 0 {
+				site[b] = s
+				try(k + 1)
+			}
+		}
+		site[b] = keep
+	}
+	try(0)
+	return best
+}
+
+// dive rounds a transportation flow that roundFlow could not, by branch
+// and bound: it fixes the largest split building at one site (those it
+// has people at first, then the others nearest), takes its people off
+// that site's cap, solves the rest again, and prunes where that bound
+// plus the fixed buildings' walking reaches the best found. fixed holds
+// each building's site plus one (0 = not yet fixed); budget counts
+// transportation solves.
+func (p *assignProblem) dive(caps, fixed []int, flow [][]int, fixedCost float64, budget *int, best *[]int, bestC *float64) {
+	split := -1
+	for b := range flow {
+		if fixed[b] > 0 {
+			continue
+		}
+		n := 0
+		for _, f := range flow[b] {
+			if f > 0 {
+				n++
+			}
+		}
+		if n > 1 && (split < 0 || p.load[b] > p.load[split]) {
+			split = b
+		}
+	}
+	if split < 0 {
+		site := make([]int, p.nb())
+		for b := range site {
+			site[b] = fixed[b] - 1
+			if fixed[b] == 0 {
+				for s, f := range flow[b] {
+					if f > 0 {
+						site[b] = s
+					}
+				}
+			}
+		}
+		if _, _, ok := p.desksFor(p.loads(site)); ok {
+			if c := p.costOf(site); c < *bestC {
+				*best, *bestC = site, c
+			}
+		}
+		return
+	}
+	order := []int{}
+	for s := range flow[split] {
+		if !math.IsInf(p.cost[split][s], 1) {
+			order = append(order, s)
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		fi, fj := flow[split][order[i]], flow[split][order[j]]
+		if fi != fj {
+			return fi > fj
+		}
+		return p.cost[split][order[i]] < p.cost[split][order[j]]
+	})
+	sub := *p
+	sub.load = append([]int(nil), p.load...)
+	for b := range fixed {
+		if fixed[b] > 0 {
+			sub.load[b] = 0
+		}
+	}
+	sub.load[split] = 0
+	for _, s := range order {
+		if caps[s] < p.load[split] || *budget <= 0 {
+			continue
+		}
+		*budget--
+		caps[s] -= p.load[split]
+		fixed[split] = s + 1
+		fc := fixedCost + float64(p.load[split])*p.cost[split][s]
+		if lb, f2, placed := sub.transport(caps); placed && fc+lb < *bestC-1e-9*math.Abs(*bestC) {
+			p.dive(caps, fixed, f2, fc, budget, best, bestC)
+		}
+		caps[s] += p.load[split]
+		fixed[split] = 0
+	}
 }
 
 // exactSearch proves the optimum by depth-first branch and bound, seeded
