@@ -217,6 +217,18 @@ func TestPlanProperties(t *testing.T) {
 			pp := parsePlan(t, pl)
 			checkLayoutFile(t, pl, pp)
 			checkScheduleFile(t, pp, home)
+			for _, v := range pp.variants() {
+				rep := pp.report[v]
+				obj, _ := rep["objective_m"].(float64)
+				lb, _ := rep["lower_bound_m"].(float64)
+				gap, _ := rep["gap"].(float64)
+				if lb > obj || lb < 0 {
+					t.Errorf("%s: natq:report lower_bound_m %v, objective_m %v: want 0 <= lower bound <= objective", v, lb, obj)
+				}
+				if lb > 0 && math.Abs(gap-(obj-lb)/lb) > 1e-3 {
+					t.Errorf("%s: natq:report gap %v, want (objective - lower bound) / lower bound = %.4f", v, gap, (obj-lb)/lb)
+				}
+			}
 			for _, vp := range pl.Variants {
 				if tc.p.End == "auto" && vp.Shortage != "" {
 					t.Errorf("%s: --end auto yet shortage %q", vp.Variant, vp.Shortage)
