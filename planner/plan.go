@@ -138,23 +138,20 @@ type Route struct {
 
 // Make plans compound c. It builds c's network if that is not done yet.
 func Make(c *Compound, p Params) (*Plan, error) {
-	if err := p.check(); err != nil {
+	pl, err := newPlan(c, p)
+	if err != nil {
 		return nil, err
 	}
-	if c.Net == nil {
-		c.Net = buildNetwork(c)
-	}
-	pl := &Plan{Compound: c, Params: p, Warnings: append([]string(nil), c.Warnings...)}
-	pl.Assumptions = c.assumptions()
-	if len(c.Buildings) == 0 {
-		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
-	}
+	// Layouts depend on the spacing, desks and window: set out anew for
+	// every plan (a site carries the layout of the compound's latest plan).
 	for _, st := range c.Sites {
-		if st.node >= 0 && st.Layout == nil {
-			st.Layout = layoutSite(st.Plane, st.Entry, p.Spacing, p.Desks, float64(p.Rate)*p.Window.Hours())
-			if st.Layout.MaxDesks() == 0 {
-				pl.warn("site %s (%s, %.0f m²) is too small or too narrow for one desk with its line (a desk needs a %.0f x %.0f m strip, %.0f m² with its entry and exit): not used", st.Name, st.ID, st.Area, DeskPitch, DeskDepth, DeskArea)
-			}
+		st.Layout = nil
+		if st.node < 0 {
+			continue
+		}
+		st.Layout = layoutSite(st.Plane, st.Entry, p.Spacing, p.Desks, float64(p.Rate)*p.Window.Hours())
+		if st.Layout.MaxDesks() == 0 {
+			pl.warn("site %s (%s, %.0f m²) is too small or too narrow for one desk with its line (a desk needs a %.0f x %.0f m strip, %.0f m² with its entry and exit): not used", st.Name, st.ID, st.Area, DeskPitch, DeskDepth, DeskArea)
 		}
 	}
 	for _, v := range p.Variants {
@@ -164,6 +161,63 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		}
 		pl.Variants = append(pl.Variants, vp)
 	}
+	return pl, nil
+}
+
+// PlanRoutes plans only the walking: every building to its nearest usable site
+// in each weather, with no capacities, desks or windows. It is the picture
+// of a compound before its sites are set out, and the uncapacitated bound
+// that Make's assignment is measured against.
+func PlanRoutes(c *Compound, p Params) (*Plan, error) {
+	pl, err := newPlan(c, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range p.Variants {
+		vp := &VariantPlan{Variant: v, Site: map[*Building]*Site{}, trees: map[*Site]*tree{}}
+		vp.Sites = pl.usableSites(v)
+		if len(vp.Sites) == 0 {
+			return nil, inputErrorf("compound %s (%s) has no candidate site joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
+		}
+		vp.trees = c.Net.treesFrom(vp.Sites, c.Net.edgeCosts(v, p.RainFactor))
+		for _, b := range c.Buildings {
+			if b.Residents == 0 {
+				continue
+			}
+			var best *Site
+			bestCost := math.Inf(1)
+			for _, s := range vp.Sites {
+				if cst, ok := buildingCost(b, vp.trees[s]); ok && cst < bestCost {
+					best, bestCost = s, cst
+				}
+			}
+			if best == nil {
+				if err := pl.unreachable(b); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			vp.Site[b] = best
+		}
+		vp.Routes = vp.routes(c.Net, false)
+		pl.Variants = append(pl.Variants, vp)
+	}
+	return pl, nil
+}
+
+// newPlan checks the parameters and starts a plan of c.
+func newPlan(c *Compound, p Params) (*Plan, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if c.Net == nil {
+		c.Net = buildNetwork(c)
+	}
+	if len(c.Buildings) == 0 {
+		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
+	}
+	pl := &Plan{Compound: c, Params: p, Warnings: append([]string(nil), c.Warnings...)}
+	pl.Assumptions = c.assumptions()
 	return pl, nil
 }
 

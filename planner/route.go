@@ -2,6 +2,8 @@ package planner
 
 import (
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -68,6 +70,33 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 		}
 	}
 	return t
+}
+
+// treesFrom grows the shortest-path tree of every site, one site per core:
+// the trees are independent and the network is only read.
+func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
+	out := make([]*tree, len(sites))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(len(sites), runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = n.shortest(sites[i].node, cost)
+			}
+		}()
+	}
+	for i := range sites {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	m := make(map[*Site]*tree, len(sites))
+	for i, s := range sites {
+		m[s] = out[i]
+	}
+	return m
 }
 
 // path is the plane line from node v to the tree's source, following the

@@ -28,12 +28,13 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	if len(sites) == 0 {
 		return nil, inputErrorf("compound %s (%s) has no candidate site that holds a desk and is joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
 	}
-	cost := n.edgeCosts(v, p.RainFactor)
+	var laidOut []*Site
 	for _, s := range c.Sites {
 		if s.Layout != nil && s.Layout.MaxDesks() > 0 {
-			vp.trees[s] = n.shortest(s.node, cost)
+			laidOut = append(laidOut, s)
 		}
 	}
+	vp.trees = n.treesFrom(laidOut, n.edgeCosts(v, p.RainFactor))
 	home := map[string]int{}
 	for _, h := range p.HomeVisits {
 		home[h.Building]++
@@ -159,7 +160,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			vp.End = w.End
 		}
 	}
-	vp.Routes = vp.routes(n)
+	vp.Routes = vp.routes(n, true)
 	vp.Posts = vp.posts(c, p)
 	vp.Visit = vp.visits(c, n, p)
 	return vp, nil
@@ -338,11 +339,10 @@ func buildingLength(b *Building, t *tree) (float64, bool) {
 }
 
 // routes draws, for every scheduled building, each entrance's way to where
-// its site joins the walkways (the line starts a few steps in), and the way
-// back; the way
-// back avoids, where it can, the walkways the way there uses, so that the
-// sampled and the unsampled do not meet.
-func (vp *VariantPlan) routes(n *Network) []*Route {
+// its site joins the walkways (the line starts a few steps in), and, with
+// withBack, the way back, which avoids where it can the walkways the way
+// there uses, so that the sampled and the unsampled do not meet.
+func (vp *VariantPlan) routes(n *Network, withBack bool) []*Route {
 	var out []*Route
 	bs := make([]*Building, 0, len(vp.Site))
 	for b := range vp.Site {
@@ -367,6 +367,9 @@ func (vp *VariantPlan) routes(n *Network) []*Route {
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
 				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
 		}
+	}
+	if !withBack {
+		return out
 	}
 	back := map[*Site]*tree{}
 	for _, b := range bs {
