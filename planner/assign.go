@@ -16,6 +16,11 @@ type assignProblem struct {
 	maxD   []int
 	desks  int
 	budget int // exact-search node budget
+	// quick skips the search for the last few percent of walking
+	// (reassign, deskSearch) when only feasibility matters: the probes
+	// for --end auto and for what would fit solve many problems whose
+	// cost nobody reads.
+	quick bool
 	// relaxed is the transportation relaxation, which does not depend on
 	// the desk budget: set it to reuse one solved before.
 	relaxed *relaxed
@@ -44,6 +49,12 @@ func (p *assignProblem) ns() int { return len(p.maxD) }
 // beyond it the search rarely finishes within its budget.
 const exactMaxBuildings = 24
 
+// searchMaxBuildings is the largest instance the search over desks per
+// site is tried on: with more, each step's improvement of the assignment
+// costs too much for a plan that solves many problems, and the buildings
+// are small beside the sites, so moves and swaps do well.
+const searchMaxBuildings = 64
+
 // solve finds a good assignment: exactly by branch and bound when the
 // instance is small enough, else from the transportation relaxation
 // rounded, repaired to the desk budget, and improved by moves and swaps.
@@ -67,10 +78,14 @@ func (p *assignProblem) solve() assignment {
 	}
 	p.repair(&a)
 	p.improve(&a)
-	if a.feasible && a.cost > lb+1e-9*math.Abs(lb) {
-		p.reassign(&a)
+	if a.feasible && !p.quick && p.nb() <= searchMaxBuildings && a.cost > lb*(1+1e-3) {
+		// Not worth it within 0.1% of the bound. A transportation solve
+		// costs about buildings² x sites steps: the search gets about ten
+		// million in all.
+		work := max(30, 10000000/(p.nb()*p.nb()*p.ns()))
+		p.reassign(&a, &work)
 		if p.nb() > exactMaxBuildings {
-			if bound, ok := p.deskSearch(&a, max(50, 100000/(p.nb()*p.ns()))); ok {
+			if bound, ok := p.deskSearch(&a, &work); ok {
 				lb = math.Max(lb, bound)
 			}
 		}
@@ -203,11 +218,12 @@ func (p *assignProblem) transport(caps []int) (float64, [][]int, bool) {
 	dist := make([]float64, nv)
 	prev := make([]int, nv)
 	done := make([]bool, nv)
+	var h heap
 	for {
 		for v := range dist {
 			dist[v], prev[v], done[v] = math.Inf(1), -1, false
 		}
-		var h heap
+		h = h[:0]
 		for b := 0; b < nb; b++ {
 			if left[b] > 0 {
 				dist[b] = -pot[b]
@@ -492,7 +508,7 @@ func (p *assignProblem) improve(a *assignment) {
 // desks are tight, this reaches assignments that moves and swaps of one or
 // two buildings cannot: freeing room at one site for a building often
 // takes a chain of three or four moves.
-func (p *assignProblem) reassign(a *assignment) {
+func (p *assignProblem) reassign(a *assignment, budget *int) {
 	for round := 0; round < 4; round++ {
 		base, total, ok := p.desksFor(p.loads(a.site))
 		if !ok {
@@ -520,12 +536,15 @@ func (p *assignProblem) reassign(a *assignment) {
 			for s := range caps {
 				caps[s] = p.most(s, v[s])
 			}
+			if *budget <= 0 {
+				return
+			}
+			*budget--
 			lb, flow, placed := p.transport(caps)
 			if !placed || lb >= a.cost-1e-9*a.cost {
 				continue
 			}
-			budget := 40
-			if p.fromFlow(a, caps, flow, &budget) {
+			if p.fromFlow(a, caps, flow, budget) {
 				better = true
 			}
 		}
@@ -574,7 +593,7 @@ func (p *assignProblem) fromFlow(a *assignment, caps []int, flow [][]int, budget
 // the budget it also returns a lower bound, often much closer than the
 // relaxation's: no assignment beats the least bound of the leaves it
 // could not close, nor the best found.
-func (p *assignProblem) deskSearch(a *assignment, budget int) (float64, bool) {
+func (p *assignProblem) deskSearch(a *assignment, budget *int) (float64, bool) {
 	open := math.Inf(1)
 	ns := p.ns()
 	most := make([][]int, ns)
@@ -589,7 +608,7 @@ func (p *assignProblem) deskSearch(a *assignment, budget int) (float64, bool) {
 	pref, _, _ := p.desksFor(cur)
 	var rec func(s, left int)
 	rec = func(s, left int) {
-		if budget <= 0 {
+		if *budget <= 0 {
 			return
 		}
 		caps := make([]int, ns)
@@ -600,13 +619,13 @@ func (p *assignProblem) deskSearch(a *assignment, budget int) (float64, bool) {
 				caps[t] = most[t][min(p.maxD[t], left)]
 			}
 		}
-		budget--
+		*budget--
 		lb, flow, placed := p.transport(caps)
 		if !placed || lb >= a.cost-1e-9*a.cost {
 			return
 		}
 		if s == ns {
-			p.fromFlow(a, caps, flow, &budget)
+			p.fromFlow(a, caps, flow, budget)
 			if lb < a.cost-1e-9*a.cost {
 				open = math.Min(open, lb)
 			}
@@ -628,7 +647,7 @@ func (p *assignProblem) deskSearch(a *assignment, budget int) (float64, bool) {
 		}
 	}
 	rec(0, p.desks)
-	return math.Min(open, a.cost), budget > 0
+	return math.Min(open, a.cost), *budget > 0
 }
 
 // roundFlow turns a transportation flow into an assignment that fits the
