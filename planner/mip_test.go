@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,4 +298,77 @@ func checkAgainstCBC(t *testing.T, pl *Plan, vp *VariantPlan, lp string) {
 	if got := rep["lower_bound_m"]; got != math.Round(vp.LowerBound) {
 		t.Errorf("natq:report lower_bound_m = %v, want %.0f", got, math.Round(vp.LowerBound))
 	}
+}
+
+// TestTightProblemsAgainstCBC solves random assignment problems too big
+// for natq's branch and bound (26 to 40 buildings, 3 to 6 sites) with the
+// desks just enough, where local search alone stalls, and checks each
+// against cbc's optimum.
+func TestTightProblemsAgainstCBC(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	dir := t.TempDir()
+	worst, solved := 0.0, 0
+	for i := 0; i < 16; i++ {
+		nb, ns := 26+rng.Intn(15), 3+rng.Intn(4)
+		p := &assignProblem{budget: 200000}
+		most := make([][]int, ns)
+		people := 0
+		for b := 0; b < nb; b++ {
+			p.load = append(p.load, 40+rng.Intn(460))
+			people += p.load[b]
+		}
+		perDesk := 600 + rng.Intn(400)
+		for s := 0; s < ns; s++ {
+			p.maxD = append(p.maxD, 2+rng.Intn(6))
+			most[s] = make([]int, p.maxD[s]+1)
+			for d := 1; d <= p.maxD[s]; d++ {
+				most[s][d] = d * perDesk
+			}
+		}
+		p.need = stepNeed(most)
+		p.desks = (people+perDesk-1)/perDesk + rng.Intn(2)
+		// Sites on a line, buildings scattered along it: walking grows
+		// with distance, so the nearest site is contested.
+		sx := make([]float64, ns)
+		for s := range sx {
+			sx[s] = 600 * rng.Float64()
+		}
+		for b := 0; b < nb; b++ {
+			x := 600 * rng.Float64()
+			row := make([]float64, ns)
+			for s := range row {
+				row[s] = 30 + math.Abs(x-sx[s]) + 40*rng.Float64()
+			}
+			p.cost = append(p.cost, row)
+		}
+		start := time.Now()
+		a := p.solve()
+		took := time.Since(start)
+		if !a.feasible {
+			continue
+		}
+		lp := filepath.Join(dir, fmt.Sprintf("tight%d.lp", i))
+		if err := writeLP(lp, p); err != nil {
+			t.Fatal(err)
+		}
+		r := solveCBC(t, lp, p.nb(), 120*time.Second)
+		solved++
+		gap := (a.cost - r.objective) / r.objective
+		worst = math.Max(worst, gap)
+		t.Logf("problem %d: %d buildings, %d sites, %d desks: natq %.1f (bound %.1f, %v), cbc %.1f (%v, %v): gap %.4f%%",
+			i, nb, ns, p.desks, a.cost, a.lower, took.Round(time.Millisecond), r.objective, r.optimal, r.elapsed.Round(time.Millisecond), 100*gap)
+		if a.cost > 1.01*r.bound {
+			t.Errorf("problem %d: natq %.1f more than 1%% above cbc's bound %.1f", i, a.cost, r.bound)
+		}
+		if a.lower > r.objective+1e-6*r.objective {
+			t.Errorf("problem %d: natq lower bound %.1f above cbc's objective %.1f", i, a.lower, r.objective)
+		}
+		if a.cost < r.objective-1e-6*r.objective && r.optimal {
+			t.Errorf("problem %d: natq %.1f below cbc's proven optimum %.1f", i, a.cost, r.objective)
+		}
+	}
+	if solved < 8 {
+		t.Errorf("only %d of 16 problems feasible", solved)
+	}
+	t.Logf("%d problems, worst gap %.4f%%", solved, 100*worst)
 }
