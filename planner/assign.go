@@ -77,6 +77,12 @@ func (p *assignProblem) solve() assignment {
 		return a
 	}
 	p.repair(&a)
+	if p.quick && a.feasible {
+		// Only whether it fits was asked: it does. (When repair fails,
+		// the full search below may still find a fit.)
+		a.lower = math.Min(lb, a.cost)
+		return a
+	}
 	p.improve(&a)
 	if a.feasible && !p.quick && p.nb() <= searchMaxBuildings && a.cost > lb*(1+1e-3) {
 		// Not worth it within 0.1% of the bound. A transportation solve

@@ -32,6 +32,7 @@ type Layout struct {
 	Start   orb.Point   // where the line starts: the site's entry for walkers
 	Exit    orb.Point   // where the sampled leave the desk strip
 	Length  float64
+	Room    int // desks the site's edge has room for, however many are on hand
 }
 
 // MaxDesks is how many desks the site holds.
@@ -120,7 +121,8 @@ func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64)
 	if deskIv[1]-deskIv[0] < DeskPitch {
 		return l
 	}
-	n := min(maxDesks, int((deskIv[1]-deskIv[0])/DeskPitch))
+	l.Room = int((deskIv[1] - deskIv[0]) / DeskPitch)
+	n := min(maxDesks, l.Room)
 	x0 := deskIv[0] + (deskIv[1]-deskIv[0]-float64(n)*DeskPitch)/2
 	for i := 0; i < n; i++ {
 		l.Desks = append(l.Desks, f.from(orb.Point{x0 + DeskPitch*(float64(i)+0.5), yd}))

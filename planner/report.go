@@ -135,8 +135,11 @@ func (pl *Plan) Report() map[string]any {
 			"objective_m": math.Round(r.Objective), "lower_bound_m": math.Round(r.LowerBound), "gap": math.Round(r.Gap*10000) / 10000,
 			"exact": r.Exact,
 		}
-		if !r.End.IsZero() {
-			m["end"] = r.End.Format(time.RFC3339)
+		if end := vp.mainEnd(); !end.IsZero() {
+			m["end"] = end.Format(time.RFC3339) // the main day's; the students' period is apart
+		}
+		if r.End.After(vp.mainEnd()) {
+			m["students_end"] = r.End.Format(time.RFC3339)
 		}
 		if r.Shortage != "" {
 			m["shortage"] = r.Shortage

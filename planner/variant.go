@@ -74,10 +74,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	if len(ends) == 0 {
 		return nil, inputErrorf("--start %s leaves no %v window before midnight", p.Start, p.Window)
 	}
-	fits := func(sites []*Site, e string) bool {
-		a, _, err := pl.assign(vp, bs, sites, e)
-		return err == nil && a.feasible
-	}
+	fits := func(sites []*Site, e string) bool { return pl.fits(vp, bs, sites, e) }
 	end := p.End
 	probe := end
 	if end == "auto" {
@@ -85,17 +82,23 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	}
 	// The wet variant falls back on open sites, under canopies, when the
 	// sheltered ones cannot hold the day.
-	if v == Wet && len(sites) < countLaidOut(c.Sites) && !fits(sites, probe) {
-		var more []*Site
-		for _, s := range c.Sites {
-			if s.Layout != nil && s.Layout.MaxDesks() > 0 && s.node >= 0 {
-				more = append(more, s)
-			}
+	var more []*Site
+	for _, s := range c.Sites {
+		if s.Layout != nil && s.Layout.MaxDesks() > 0 && s.node >= 0 {
+			more = append(more, s)
 		}
-		if fits(more, probe) {
-			sites = more
-			pl.warn("wet: the sheltered sites cannot hold the day; open sites are used too, with a canopy over each desk")
+	}
+	if v == Wet && len(sites) < len(more) && !fits(sites, probe) && fits(more, probe) {
+		sites = more
+		pl.warn("wet: the sheltered sites cannot hold the day; open sites are used too, with a canopy over each desk")
+	}
+	// What would fit is said for every site the weather allows, canopies
+	// included.
+	remedy := func(by, fits string) string {
+		if v == Wet && len(sites) < len(more) {
+			return pl.shortage(vp, bs, more, by, fits) + " (open sites under canopies included)"
 		}
+		return pl.shortage(vp, bs, sites, by, fits)
 	}
 	final := end
 	if end == "auto" || !fits(sites, end) {
@@ -106,7 +109,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			if by == "auto" {
 				by = ends[len(ends)-1]
 			}
-			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, pl.shortage(vp, bs, sites, by, ""))
+			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, remedy(by, ""))
 		}
 		lo, hi := -1, len(ends)-1
 		for lo+1 < hi {
@@ -119,7 +122,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		}
 		final = ends[hi]
 		if end != "auto" {
-			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, pl.shortage(vp, bs, sites, end, final))
+			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, remedy(end, final))
 			pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
 		}
 	}
@@ -166,16 +169,6 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	return vp, nil
 }
 
-func countLaidOut(ss []*Site) int {
-	k := 0
-	for _, s := range ss {
-		if s.Layout != nil && s.Layout.MaxDesks() > 0 && s.node >= 0 {
-			k++
-		}
-	}
-	return k
-}
-
 func parseHM(s string) (int, error) {
 	t, err := time.Parse("15:04", s)
 	return t.Hour()*60 + t.Minute(), err
@@ -186,22 +179,29 @@ func mustHM(s string) int { m, _ := parseHM(s); return m }
 // assign solves the site choice for buildings bs over sites with the day
 // ending at end.
 func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assignment, dayTimes, error) {
-	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end)
+	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end, false)
 	if err == nil {
 		vp.problem = prob
 	}
 	return a, dt, err
 }
 
+// fits reports whether buildings bs fit at sites by end with the desks on
+// hand; it asks the solver only that, not for the least walking.
+func (pl *Plan) fits(vp *VariantPlan, bs []*Building, sites []*Site, end string) bool {
+	a, _, _, err := pl.assignProblem(vp, bs, sites, end, true)
+	return err == nil && a.feasible
+}
+
 // assignProblem builds and solves the assignment problem for buildings bs
-// over sites with the day ending at end.
-func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assignment, dayTimes, *assignProblem, error) {
+// over sites with the day ending at end; quick asks only whether it fits.
+func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, end string, quick bool) (assignment, dayTimes, *assignProblem, error) {
 	p := pl.Params
 	dt, err := p.windows(end)
 	if err != nil {
 		return assignment{}, dt, nil, err
 	}
-	prob := &assignProblem{desks: p.Desks, budget: 200000}
+	prob := &assignProblem{desks: p.Desks, budget: 200000, quick: quick}
 	for _, s := range sites {
 		prob.maxD = append(prob.maxD, s.Layout.MaxDesks())
 	}
@@ -260,27 +260,40 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 }
 
 // shortage says what would make the day fit by end: more desks (found by
-// bisection), or a later end.
+// bisection, the sites set out anew for each count, as a site's layout
+// takes at most the desks on hand), or a later end.
 func (pl *Plan) shortage(vp *VariantPlan, bs []*Building, sites []*Site, end, fits string) string {
-	orig := pl.Params.Desks
-	defer func() { pl.Params.Desks = orig }()
-	maxTotal := 0
+	p := pl.Params
+	orig := p.Desks
+	saved := make([]*Layout, len(sites))
+	for i, s := range sites {
+		saved[i] = s.Layout
+	}
+	defer func() {
+		pl.Params.Desks = orig
+		for i, s := range sites {
+			s.Layout = saved[i]
+		}
+	}()
+	room := 0 // desks the sites hold, however many are on hand
 	for _, s := range sites {
-		maxTotal += s.Layout.MaxDesks()
+		room += s.Layout.Room
 	}
 	ok := func(k int) bool {
 		pl.Params.Desks = k
-		a, _, err := pl.assign(vp, bs, sites, end)
-		return err == nil && a.feasible
+		for _, s := range sites {
+			s.Layout = layoutSite(s.Plane, s.Entry, p.Spacing, k, float64(p.Rate)*p.Window.Hours())
+		}
+		return pl.fits(vp, bs, sites, end)
 	}
 	later := ""
 	if fits != "" {
 		later = ", or ending at " + fits
 	}
-	if maxTotal <= orig || !ok(maxTotal) {
-		return fmt.Sprintf("the sites are set out for at most %d desks, and that is not enough by %s: add sites%s", maxTotal, end, later)
+	if room <= orig || !ok(room) {
+		return fmt.Sprintf("the sites hold at most %d desks, and that is not enough by %s: add sites%s", room, end, later)
 	}
-	lo, hi := orig, maxTotal
+	lo, hi := orig, room
 	for lo+1 < hi {
 		m := (lo + hi) / 2
 		if ok(m) {
