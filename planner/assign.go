@@ -319,19 +319,7 @@ func (p *assignProblem) desksAtLeast() int {
 	perDesk := 0.0
 	for s := range p.maxD {
 		for d := 1; d <= p.maxD[s]; d++ {
-			lo, hi := 0, 1
-			for p.need(s, hi) <= d && hi < 1<<30 {
-				hi *= 2
-			}
-			for lo+1 < hi {
-				m := (lo + hi) / 2
-				if p.need(s, m) <= d {
-					lo = m
-				} else {
-					hi = m
-				}
-			}
-			perDesk = math.Max(perDesk, float64(lo)/float64(d))
+			perDesk = math.Max(perDesk, float64(p.most(s, d))/float64(d))
 		}
 	}
 	people := 0

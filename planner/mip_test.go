@@ -20,25 +20,13 @@ import (
 
 // mostPeople is, for each site and each desk count d in 0..maxD, the most
 // people d desks can sample there in the day: the thresholds of the step
-// function need, found by bisection as desksAtLeast does.
+// function need.
 func mostPeople(p *assignProblem) [][]int {
 	most := make([][]int, p.ns())
 	for s := range most {
 		most[s] = make([]int, p.maxD[s]+1)
 		for d := 1; d <= p.maxD[s]; d++ {
-			lo, hi := 0, 1
-			for p.need(s, hi) <= d && hi < 1<<30 {
-				hi *= 2
-			}
-			for lo+1 < hi {
-				m := (lo + hi) / 2
-				if p.need(s, m) <= d {
-					lo = m
-				} else {
-					hi = m
-				}
-			}
-			most[s][d] = lo
+			most[s][d] = p.most(s, d)
 		}
 	}
 	return most
