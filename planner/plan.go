@@ -179,16 +179,52 @@ func PlanRoutes(c *Compound, p Params) (*Plan, error) {
 		if len(vp.Sites) == 0 {
 			return nil, inputErrorf("compound %s (%s) has no candidate site joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
 		}
-		vp.trees = c.Net.treesFrom(vp.Sites, c.Net.edgeCosts(v, p.RainFactor))
+		cost := c.Net.edgeCosts(v, p.RainFactor)
+		near, origin := c.Net.nearestSite(vp.Sites, cost)
+		// When every door's nearest site is the same, that site is the
+		// building's nearest on average too; else the candidates are
+		// weighed on their own trees, grown together on every core.
+		cands := map[*Building]map[int32]bool{}
+		needed := map[int32]bool{}
+		for _, b := range c.Buildings {
+			cs := map[int32]bool{}
+			for _, e := range b.Entrances {
+				if e.node >= 0 && origin[e.node] >= 0 {
+					cs[origin[e.node]] = true
+				}
+			}
+			cands[b] = cs
+			if len(cs) > 1 {
+				for i := range cs {
+					needed[i] = true
+				}
+			}
+		}
+		var grow []*Site
+		for i, s := range vp.Sites {
+			if needed[int32(i)] {
+				grow = append(grow, s)
+			}
+		}
+		vp.trees = c.Net.treesFrom(grow, cost)
 		for _, b := range c.Buildings {
 			if b.Residents == 0 {
 				continue
 			}
+			cands := cands[b]
 			var best *Site
 			bestCost := math.Inf(1)
-			for _, s := range vp.Sites {
-				if cst, ok := buildingCost(b, vp.trees[s]); ok && cst < bestCost {
-					best, bestCost = s, cst
+			if len(cands) == 1 {
+				for i := range cands {
+					best = vp.Sites[i]
+				}
+			} else {
+				for i := range vp.Sites {
+					if cands[int32(i)] {
+						if cst, ok := buildingCost(b, vp.trees[vp.Sites[i]]); ok && (cst < bestCost || cst == bestCost && vp.Sites[i].ID < best.ID) {
+							best, bestCost = vp.Sites[i], cst
+						}
+					}
 				}
 			}
 			if best == nil {
@@ -198,8 +234,20 @@ func PlanRoutes(c *Compound, p Params) (*Plan, error) {
 				continue
 			}
 			vp.Site[b] = best
+			for _, e := range b.Entrances {
+				if e.node < 0 || origin[e.node] < 0 {
+					continue
+				}
+				t := near
+				if vp.Sites[origin[e.node]] != best {
+					if t = vp.trees[best]; math.IsInf(t.cost[e.node], 1) {
+						continue
+					}
+				}
+				vp.Routes = append(vp.Routes, &Route{Variant: v, Building: b, Entrance: e, Site: best, Direction: "to",
+					Path: c.Net.path(t, e.node), Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
+			}
 		}
-		vp.Routes = vp.routes(c.Net, false)
 		pl.Variants = append(pl.Variants, vp)
 	}
 	return pl, nil

@@ -72,6 +72,47 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 	return t
 }
 
+// nearestSite grows one tree from all the sites at once: every node learns
+// its nearest site (origin, an index into sites, -1 where none reaches) and
+// its way there. One search in place of one per site.
+func (n *Network) nearestSite(sites []*Site, cost []float64) (*tree, []int32) {
+	nn := len(n.pts)
+	t := &tree{src: -1, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
+	origin := make([]int32, nn)
+	for i := range t.cost {
+		t.cost[i], t.prev[i], origin[i] = math.Inf(1), -1, -1
+	}
+	var h heap
+	for i, s := range sites {
+		if t.cost[s.node] > 0 {
+			t.cost[s.node], origin[s.node] = 0, int32(i)
+			h.push(item{0, s.node})
+		}
+	}
+	done := make([]bool, nn)
+	for len(h) > 0 {
+		v := h.pop().node
+		if done[v] {
+			continue
+		}
+		done[v] = true
+		for _, ei := range n.adj[n.off[v]:n.off[v+1]] {
+			e := &n.edges[ei]
+			w := e.other(v)
+			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
+				t.cost[w], t.prev[w], origin[w] = nc, ei, origin[v]
+				t.length[w] = t.length[v] + e.length
+				t.uncovered[w] = t.uncovered[v]
+				if !e.sheltered {
+					t.uncovered[w] += e.length
+				}
+				h.push(item{nc, w})
+			}
+		}
+	}
+	return t, origin
+}
+
 // treesFrom grows the shortest-path tree of every site, one site per core:
 // the trees are independent and the network is only read.
 func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
@@ -103,11 +144,11 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 // tree. A door where its site joins the walkways gets the line from that
 // point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
-	if v == t.src {
+	if v == t.src || t.prev[v] < 0 { // (a search from many sources has src -1)
 		return orb.LineString{n.pts[v], n.pts[v]}
 	}
 	ls := orb.LineString{n.pts[v]}
-	for v != t.src {
+	for v != t.src && t.prev[v] >= 0 {
 		e := &n.edges[t.prev[v]]
 		v = e.other(v)
 		ls = append(ls, n.pts[v])

@@ -163,7 +163,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			vp.End = w.End
 		}
 	}
-	vp.Routes = vp.routes(n, true)
+	vp.Routes = vp.routes(n, true, p.RainFactor)
 	vp.Posts = vp.posts(c, p)
 	vp.Visit = vp.visits(c, n, p)
 	return vp, nil
@@ -355,7 +355,7 @@ func buildingLength(b *Building, t *tree) (float64, bool) {
 // its site joins the walkways (the line starts a few steps in), and, with
 // withBack, the way back, which avoids where it can the walkways the way
 // there uses, so that the sampled and the unsampled do not meet.
-func (vp *VariantPlan) routes(n *Network, withBack bool) []*Route {
+func (vp *VariantPlan) routes(n *Network, withBack bool, rainFactor float64) []*Route {
 	var out []*Route
 	bs := make([]*Building, 0, len(vp.Site))
 	for b := range vp.Site {
@@ -393,7 +393,7 @@ func (vp *VariantPlan) routes(n *Network, withBack bool) []*Route {
 			for i, e := range n.edges {
 				cost[i] = e.length
 				if vp.Variant == Wet && !e.sheltered {
-					cost[i] *= 4
+					cost[i] *= rainFactor
 				}
 				if used[s][int32(i)] {
 					cost[i] *= 3 // the way there: use another way back where there is one
