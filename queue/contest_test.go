@@ -1,7 +1,6 @@
 package queue_test
 
 import (
-	"compress/gzip"
 	"os"
 	"testing"
 	"time"
@@ -10,20 +9,17 @@ import (
 	"natq/queue/queuetest"
 )
 
-// contestPlan is the plan natq plan wrote for the bundled contest compound
-// (planner/synth.Contest, 30 desks, 2026-12-01, Asia/Shanghai): 103
-// buildings, 312 windows, windows shared by several buildings' units.
+// contestPlan is the planner's golden plan of the bundled contest compound
+// (30 desks, 2026-12-01, Asia/Shanghai; go test ./planner -update rewrites
+// it): 103 buildings, hundreds of windows shared by several buildings'
+// units, a wet variant that is smaller than the dry one.
 func contestPlan(t *testing.T) *queue.Plan {
-	f, err := os.Open("testdata/contest.plan.geojson.gz")
+	f, err := os.Open("../planner/testdata/golden/contest.plan.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := queue.LoadPlan(z)
+	p, err := queue.LoadPlan(f)
 	if err != nil {
 		t.Fatal(err)
 	}
