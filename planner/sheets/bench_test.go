@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,19 +152,11 @@ func TestSynthCompound(t *testing.T) {
 }
 
 // BenchmarkPrintContest prints every sheet of the contest compound's plan
-// snapshot as PDF: the goal is under 5 s.
+// as PDF: the goal is under 5 s.
 //
 //	go test ./planner/sheets -run '^$' -bench PrintContest -benchtime 3x
 func BenchmarkPrintContest(b *testing.B) {
-	f, err := os.Open("testdata/contest.snapshot.plan.geojson")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := Load(f)
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := loadPlanned(b, "contest")
 	tickets := synthTickets(p, 200)
 	for i := range tickets {
 		tickets[i].Site = "s1"

@@ -11,31 +11,33 @@ import (
 	"time"
 )
 
-// testdata/contest.snapshot.plan.geojson is natq plan's output for
-// testdata/contest.geojson (the 103-building contest compound) with
-// --desks 27, taken at commit 4ec2aa5 while the planner was still being
-// built (it has no routes yet). It is a snapshot of the real writer's
-// conventions (UTC times, floors as [first, last], inferred entrances);
-// the contest's own plan file replaces it once it exists.
-//
-// testdata/heqingyuan.snapshot.plan.geojson is the same for a real
-// compound, 荷清苑 (OSM way 226684173) in testdata/real/
-// beijing_tsinghua_compounds.osm, planned with the defaults: unnamed
+// The contest compound's and 荷清苑's plans are the planner's own golden
+// plans (planner/testdata/golden, rewritten by go test ./planner -update):
+// natq plan's real output, kept in one place. 荷清苑 (OSM way 226684173
+// in testdata/real/beijing_tsinghua_compounds.osm) brings unnamed
 // buildings, rotated sites, and queue lines too long for one page at 1:200.
-func loadContest(t *testing.T) *Plan { return loadSnapshot(t, "contest") }
+func loadContest(t *testing.T) *Plan { return loadPlanned(t, "contest") }
 
-func loadSnapshot(t *testing.T, name string) *Plan {
-	t.Helper()
-	f, err := os.Open("testdata/" + name + ".snapshot.plan.geojson")
+// loadPlanned reads a golden plan of the planner's by name.
+func loadPlanned(tb testing.TB, name string) *Plan {
+	tb.Helper()
+	f, err := os.Open(plannedPath(name))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	p, err := Load(f)
 	if err != nil {
-		t.Fatalf("Load(%s snapshot) = %v", name, err)
+		tb.Fatalf("Load(%s) = %v", plannedPath(name), err)
 	}
 	return p
+}
+
+func plannedPath(name string) string {
+	if name == "heqingyuan" {
+		name = "beijing_w226684173"
+	}
+	return "../testdata/golden/" + name + ".plan.geojson"
 }
 
 // TestContest prints every sheet of the contest compound, checks every
@@ -44,14 +46,14 @@ func loadSnapshot(t *testing.T, name string) *Plan {
 func TestContest(t *testing.T) {
 	p := loadContest(t)
 	if len(p.Buildings) != 103 {
-		t.Fatalf("contest snapshot has %d buildings, want 103", len(p.Buildings))
+		t.Fatalf("contest plan has %d buildings, want 103", len(p.Buildings))
 	}
 	checkPrints(t, p)
 }
 
 // TestRealCompound does the same for a real OpenStreetMap compound.
 func TestRealCompound(t *testing.T) {
-	p := loadSnapshot(t, "heqingyuan")
+	p := loadPlanned(t, "heqingyuan")
 	checkPrints(t, p)
 }
 
