@@ -306,12 +306,25 @@ func (pl *Plan) warn(format string, a ...any) {
 
 // buildingCost is the mean cost from a building's reachable entrances to
 // the tree's source: residents are taken to use each door alike.
-func buildingCost(b *Building, t *tree) (float64, bool) {
+func buildingCost(b *Building, t *tree) (float64, bool) { return doorMean(b, t, t.cost) }
+
+// buildingLength is the mean walking length, along the tree's cheapest
+// ways, from a building's reachable entrances.
+func buildingLength(b *Building, t *tree) (float64, bool) {
+	if t == nil {
+		return 0, false
+	}
+	return doorMean(b, t, t.length)
+}
+
+// doorMean averages a per-node figure of tree t over the building's doors
+// that t reaches.
+func doorMean(b *Building, t *tree, per []float64) (float64, bool) {
 	var sum float64
 	k := 0
 	for _, e := range b.Entrances {
 		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
-			sum += t.cost[e.node]
+			sum += per[e.node]
 			k++
 		}
 	}

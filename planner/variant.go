@@ -331,26 +331,6 @@ func (vp *VariantPlan) spareDesks(p Params, spare int) {
 	}
 }
 
-// buildingLength is the mean walking length from a building's reachable
-// entrances along the tree.
-func buildingLength(b *Building, t *tree) (float64, bool) {
-	if t == nil {
-		return 0, false
-	}
-	var sum float64
-	k := 0
-	for _, e := range b.Entrances {
-		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
-			sum += t.length[e.node]
-			k++
-		}
-	}
-	if k == 0 {
-		return 0, false
-	}
-	return sum / float64(k), true
-}
-
 // routes draws, for every scheduled building, each entrance's way to where
 // its site joins the walkways (the line starts a few steps in), and, with
 // withBack, the way back, which avoids where it can the walkways the way
