@@ -370,48 +370,67 @@ func (n *Network) describeParts() string {
 	return b.String()
 }
 
-// A grid indexes the network's edges by 2-D cell for nearest-edge look-ups.
+// A grid indexes the network's edges by square cell, in a dense array over
+// the network's extent, for nearest-edge look-ups.
 type grid struct {
-	n     *Network
-	cell  float64
-	cells map[[2]int32][]int32
-	stamp []int32
-	gen   int32
+	n      *Network
+	cell   float64
+	origin orb.Point
+	nx, ny int32
+	cells  [][]int32
+	stamp  []int32
+	gen    int32
 }
 
 func newGrid(n *Network, cell float64) *grid {
-	g := &grid{n: n, cell: cell, cells: map[[2]int32][]int32{}, stamp: make([]int32, len(n.edges))}
+	g := &grid{n: n, cell: cell, stamp: make([]int32, len(n.edges))}
+	if len(n.pts) == 0 {
+		return g
+	}
+	b := orb.MultiPoint(n.pts).Bound()
+	g.origin = b.Min
+	g.nx = int32(math.Floor((b.Max[0]-b.Min[0])/cell)) + 1
+	g.ny = int32(math.Floor((b.Max[1]-b.Min[1])/cell)) + 1
+	g.cells = make([][]int32, int(g.nx)*int(g.ny))
 	for i, e := range n.edges {
 		a, b := n.pts[e.a], n.pts[e.b]
 		x0, y0 := g.key(orb.Point{math.Min(a[0], b[0]), math.Min(a[1], b[1])})
 		x1, y1 := g.key(orb.Point{math.Max(a[0], b[0]), math.Max(a[1], b[1])})
 		for x := x0; x <= x1; x++ {
 			for y := y0; y <= y1; y++ {
-				g.cells[[2]int32{x, y}] = append(g.cells[[2]int32{x, y}], int32(i))
+				k := int(y)*int(g.nx) + int(x)
+				g.cells[k] = append(g.cells[k], int32(i))
 			}
 		}
 	}
 	return g
 }
 
+// key is the cell of p, clamped to the grid.
 func (g *grid) key(p orb.Point) (int32, int32) {
-	return int32(math.Floor(p[0] / g.cell)), int32(math.Floor(p[1] / g.cell))
+	x := int32(max(0, min(float64(g.nx-1), math.Floor((p[0]-g.origin[0])/g.cell))))
+	y := int32(max(0, min(float64(g.ny-1), math.Floor((p[1]-g.origin[1])/g.cell))))
+	return x, y
 }
 
 // visit calls f for each edge whose cells meet the box, once.
 func (g *grid) visit(b orb.Bound, f func(int32)) {
+	if len(g.cells) == 0 {
+		return
+	}
 	g.gen++
 	x0, y0 := g.key(b.Min)
 	x1, y1 := g.key(b.Max)
-	if int64(x1-x0+1)*int64(y1-y0+1) > int64(4*len(g.cells)) { // huge box: scan everything
+	if int(x1-x0+1)*int(y1-y0+1) > len(g.n.edges) { // a box this big: every edge
 		for k := range g.n.edges {
 			f(int32(k))
 		}
 		return
 	}
-	for x := x0; x <= x1; x++ {
-		for y := y0; y <= y1; y++ {
-			for _, ei := range g.cells[[2]int32{x, y}] {
+	for y := y0; y <= y1; y++ {
+		row := int(y) * int(g.nx)
+		for x := x0; x <= x1; x++ {
+			for _, ei := range g.cells[row+int(x)] {
 				if g.stamp[ei] != g.gen {
 					g.stamp[ei] = g.gen
 					f(ei)
@@ -446,28 +465,31 @@ func (g *grid) nearest(p orb.Point, maxDist float64, skip int32) *joinRequest {
 }
 
 // nearestToRing finds the point of ring r and the point of the network
-// that are nearest each other, within maxDist.
+// that are nearest each other, within maxDist. The nearest walkway to the
+// ring's corners bounds the search; then every outline segment is measured
+// against the walkway pieces within that bound.
 func (g *grid) nearestToRing(r orb.Ring, maxDist float64) *joinRequest {
+	bound := maxDist
+	for _, p := range r {
+		if j := g.nearest(p, bound, -1); j != nil && j.d < bound {
+			bound = j.d
+		}
+	}
+	if math.IsInf(bound, 1) {
+		return nil
+	}
 	var best *joinRequest
 	for i := 0; i+1 < len(r); i++ {
 		a, b := r[i], r[i+1]
-		for rad := g.cell; ; rad *= 2 {
-			lim := math.Min(rad, maxDist)
-			box := orb.Bound{Min: orb.Point{math.Min(a[0], b[0]) - lim, math.Min(a[1], b[1]) - lim},
-				Max: orb.Point{math.Max(a[0], b[0]) + lim, math.Max(a[1], b[1]) + lim}}
-			found := false
-			g.visit(box, func(ei int32) {
-				e := &g.n.edges[ei]
-				p, q, t, d := segSegClosest(a, b, g.n.pts[e.a], g.n.pts[e.b])
-				if d <= lim && (best == nil || d < best.d) {
-					best = &joinRequest{p: p, edge: ei, q: q, t: t, d: d}
-					found = true
-				}
-			})
-			if found || (best != nil && best.d <= lim) || lim >= maxDist || rad > 1e6 {
-				break
+		box := orb.Bound{Min: orb.Point{math.Min(a[0], b[0]) - bound, math.Min(a[1], b[1]) - bound},
+			Max: orb.Point{math.Max(a[0], b[0]) + bound, math.Max(a[1], b[1]) + bound}}
+		g.visit(box, func(ei int32) {
+			e := &g.n.edges[ei]
+			p, q, t, d := segSegClosest(a, b, g.n.pts[e.a], g.n.pts[e.b])
+			if d <= bound && (best == nil || d < best.d) {
+				best = &joinRequest{p: p, edge: ei, q: q, t: t, d: d}
 			}
-		}
+		})
 	}
 	return best
 }
