@@ -243,6 +243,7 @@ func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Para
 	results := make([]planned, len(cs))
 	errs := make([]error, len(cs))
 	jobs := make(chan int)
+	allDone := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
@@ -291,16 +292,26 @@ func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Para
 			}
 		}()
 	}
-	for i := range cs {
-		if ctx.Err() != nil {
-			break
+	// Ctrl-C or SIGTERM stops natq at once: a plan is written only when
+	// every compound is planned, so nothing is left half-done.
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for i := range cs {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				close(jobs)
+				return
+			}
 		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+		close(jobs)
+	}()
+	go func() { <-finished; wg.Wait(); close(allDone) }()
+	select {
+	case <-allDone:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("stopped before the plan was done; nothing was written: %w", ctx.Err())
 	}
 	for _, err := range errs {
 		if err != nil {
