@@ -38,37 +38,8 @@ func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
 // heap. The network is undirected, so the tree also gives every node's
 // cheapest way to src.
 func (n *Network) shortest(src int32, cost []float64) *tree {
-	nn := len(n.pts)
-	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
-	for i := range t.cost {
-		t.cost[i] = math.Inf(1)
-		t.prev[i] = -1
-	}
-	t.cost[src] = 0
-	h := heap{{0, src}}
-	done := make([]bool, nn)
-	for len(h) > 0 {
-		it := h.pop()
-		v := it.node
-		if done[v] {
-			continue
-		}
-		done[v] = true
-		for _, ei := range n.adj[n.off[v]:n.off[v+1]] {
-			e := &n.edges[ei]
-			w := e.other(v)
-			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
-				t.cost[w] = nc
-				t.prev[w] = ei
-				t.length[w] = t.length[v] + e.length
-				t.uncovered[w] = t.uncovered[v]
-				if !e.sheltered {
-					t.uncovered[w] += e.length
-				}
-				h.push(item{nc, w})
-			}
-		}
-	}
+	t, _ := n.search([]int32{src}, cost)
+	t.src = src
 	return t
 }
 
@@ -76,6 +47,16 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 // its nearest site (origin, an index into sites, -1 where none reaches) and
 // its way there. One search in place of one per site.
 func (n *Network) nearestSite(sites []*Site, cost []float64) (*tree, []int32) {
+	srcs := make([]int32, len(sites))
+	for i, s := range sites {
+		srcs[i] = s.node
+	}
+	return n.search(srcs, cost)
+}
+
+// search is Dijkstra's algorithm from every node of srcs at once; origin
+// is the index in srcs of the source each node is reached from.
+func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 	nn := len(n.pts)
 	t := &tree{src: -1, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
 	origin := make([]int32, nn)
@@ -83,10 +64,10 @@ func (n *Network) nearestSite(sites []*Site, cost []float64) (*tree, []int32) {
 		t.cost[i], t.prev[i], origin[i] = math.Inf(1), -1, -1
 	}
 	var h heap
-	for i, s := range sites {
-		if t.cost[s.node] > 0 {
-			t.cost[s.node], origin[s.node] = 0, int32(i)
-			h.push(item{0, s.node})
+	for i, s := range srcs {
+		if t.cost[s] > 0 {
+			t.cost[s], origin[s] = 0, int32(i)
+			h.push(item{0, s})
 		}
 	}
 	done := make([]bool, nn)
