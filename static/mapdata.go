@@ -173,14 +173,7 @@ func BuildMap(planFile []byte, building string) (*Map, error) {
 			Date string `json:"date"`
 			TZ   string `json:"tz"`
 		} `json:"natq:params"`
-		Schedule []struct {
-			Variant  string     `json:"variant"`
-			Site     string     `json:"site"`
-			Start    string     `json:"start"`
-			End      string     `json:"end"`
-			Capacity int        `json:"capacity"`
-			Groups   []MapGroup `json:"groups"`
-		} `json:"natq:schedule"`
+		Schedule []MapWindow `json:"natq:schedule"`
 	}
 	if err := json.Unmarshal(planFile, &head); err != nil {
 		return nil, fmt.Errorf("static: plan file: %w", err)
@@ -268,8 +261,8 @@ func BuildMap(planFile []byte, building string) (*Map, error) {
 				}
 			}
 		}
-		m.Windows = append(m.Windows, MapWindow{Index: i, Variant: w.Variant, Site: w.Site, Start: w.Start,
-			End: w.End, Capacity: w.Capacity, Groups: gs})
+		w.Index, w.Groups = i, gs
+		m.Windows = append(m.Windows, w)
 	}
 	sort.SliceStable(m.Windows, func(i, j int) bool { return m.Windows[i].Start < m.Windows[j].Start })
 	return m, nil
