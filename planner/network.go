@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/paulmach/orb"
 )
@@ -353,21 +352,12 @@ func (n *Network) finish(c *Compound) {
 	n.Parts = parts
 }
 
-// PartOf is the index in Parts of the part holding node v, or -1.
+// partOf is the index in Parts of the part holding node v, or -1.
 func (n *Network) partOf(v int32) int32 {
 	if v < 0 {
 		return -1
 	}
 	return n.comp[v]
-}
-
-// describeParts names the parts for a coordinator: one line each.
-func (n *Network) describeParts() string {
-	var b strings.Builder
-	for i, p := range n.Parts {
-		fmt.Fprintf(&b, "part %d: %s\n", i+1, p)
-	}
-	return b.String()
 }
 
 // A grid indexes the network's edges by square cell, in a dense array over

@@ -168,3 +168,12 @@ func TestWalkableAndSheltered(t *testing.T) {
 		}
 	}
 }
+
+// describeParts names the parts for a coordinator: one line each.
+func (n *Network) describeParts() string {
+	var b strings.Builder
+	for i, p := range n.Parts {
+		fmt.Fprintf(&b, "part %d: %s\n", i+1, p)
+	}
+	return b.String()
+}

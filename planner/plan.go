@@ -72,6 +72,12 @@ func (p Params) check() error {
 	case len(p.Variants) == 0:
 		return bad("variants", "name at least one of dry, wet")
 	}
+	if _, err := time.Parse("15:04", p.Start); err != nil {
+		return bad("start", fmt.Sprintf("%q is not a time like 07:00", p.Start))
+	}
+	if _, err := time.Parse("15:04", p.End); err != nil && p.End != "auto" {
+		return bad("end", fmt.Sprintf("%q is not a time like 12:00, nor auto", p.End))
+	}
 	if _, err := time.Parse("2006-01-02", p.Date); err != nil {
 		return bad("date", fmt.Sprintf("%q is not a date like 2026-12-01", p.Date))
 	}

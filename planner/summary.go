@@ -67,17 +67,3 @@ func (vp *VariantPlan) Walking(speed float64) WalkStats {
 	}
 	return ws
 }
-
-func (vp *VariantPlan) usedSites() []*Site {
-	seen := map[*Site]bool{}
-	var out []*Site
-	for _, s := range vp.Sites {
-		for _, t := range vp.Site {
-			if t == s && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}

@@ -169,12 +169,12 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	return vp, nil
 }
 
-func parseHM(s string) (int, error) {
-	t, err := time.Parse("15:04", s)
-	return t.Hour()*60 + t.Minute(), err
+// mustHM is the minutes past midnight of an HH:MM that Params.check
+// already accepted.
+func mustHM(s string) int {
+	t, _ := time.Parse("15:04", s)
+	return t.Hour()*60 + t.Minute()
 }
-
-func mustHM(s string) int { m, _ := parseHM(s); return m }
 
 // assign solves the site choice for buildings bs over sites with the day
 // ending at end.
