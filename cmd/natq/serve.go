@@ -149,15 +149,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	if cfg.baseURL == "" {
-		cfg.baseURL = defaultBaseURL(ln)
-	}
-	cfg.opts.BaseURL = cfg.baseURL
+	// Configuration first, the port last: a missing NATQ_SECRET or a bad
+	// REDIS_URL is reported as such even when the port is taken.
 	store, err := queue.OpenStore(ctx, queue.StoreConfigFromEnv(e.getenv))
 	if err != nil {
 		return err
@@ -175,6 +168,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.baseURL == "" {
+		cfg.baseURL = defaultBaseURL(ln)
+	}
+	cfg.opts.BaseURL = cfg.baseURL
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg.opts.Metrics = queue.NewMetrics(reg)
