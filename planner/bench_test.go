@@ -42,7 +42,7 @@ func BenchmarkPlanRoutes(b *testing.B) {
 				}
 				routes = 0
 				for _, c := range cs {
-					pl, err := PlanRoutes(c, DefaultParams())
+					pl, err := PlanRoutes(c, testParams())
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -60,7 +60,7 @@ func BenchmarkPlanRoutes(b *testing.B) {
 			continue
 		}
 		b.Run(bc.name+"/make", func(b *testing.B) {
-			p := DefaultParams()
+			p := testParams()
 			p.Desks = bc.desks
 			for b.Loop() {
 				cs, err := src.Compounds(bc.sel)

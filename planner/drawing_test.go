@@ -112,7 +112,7 @@ func (d *drawing) compound(t testing.TB) *Compound {
 // plan plans the drawing for both weathers with the given rain factor.
 func (d *drawing) plan(t testing.TB, rainFactor float64) *Plan {
 	t.Helper()
-	p := DefaultParams()
+	p := testParams()
 	p.RainFactor = rainFactor
 	pl, err := Make(d.compound(t), p)
 	if err != nil {

@@ -35,7 +35,9 @@ func ExampleMake() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	plan, err := planner.Make(compounds[0], planner.DefaultParams())
+	params := planner.DefaultParams()
+	params.Date = "2026-12-01" // the planner reads no clock: the caller names the day
+	plan, err := planner.Make(compounds[0], params)
 	if err != nil {
 		log.Fatal(err)
 	}

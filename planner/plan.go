@@ -42,10 +42,12 @@ type Params struct {
 // home by the door-to-door team.
 type HomeVisit struct{ Building, Unit, Room string }
 
-// DefaultParams are the defaults of natq plan's flags.
+// DefaultParams are the defaults of natq plan's flags. Date is left
+// empty: the planner reads no clock, so the caller names the day (natq
+// plan defaults it to today in the compound's zone, from its own clock).
 func DefaultParams() Params {
 	return Params{
-		Date: time.Now().Format("2006-01-02"), TZ: "Asia/Shanghai",
+		TZ:    "Asia/Shanghai",
 		Desks: 8, Rate: 120, Start: "07:00", End: "12:00", Window: 15 * time.Minute,
 		Spacing: 1.0, RainFactor: 4, WalkSpeed: 1.2, Students: "16:30-18:00", StudentShare: 0.12,
 		MarshalEvery: 20, Variants: []Variant{Dry, Wet},

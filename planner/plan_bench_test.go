@@ -19,6 +19,14 @@ func contestSource(tb testing.TB) *Source {
 	return src
 }
 
+// testParams are the defaults on a fixed day, so that no test's plan is
+// dated by the machine's clock.
+func testParams() Params {
+	p := DefaultParams()
+	p.Date = "2026-12-01"
+	return p
+}
+
 // contestParams are the parameters the contest compound is planned with:
 // enough desks for the day to fit by noon.
 func contestParams() Params {

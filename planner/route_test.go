@@ -511,7 +511,7 @@ func TestPlanCrashFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rf := range []float64{1, 4} {
-		p := DefaultParams()
+		p := testParams()
 		p.RainFactor = rf
 		if _, err := Make(cs[0], p); err != nil {
 			t.Errorf("Make(crash-wet-assign, rain factor %g) = %v", rf, err)

@@ -4,17 +4,24 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
+// testEnv is an env with no environment variables and a clock a year after
+// the fixtures' day, so that no result depends on the date the test runs.
+func testEnv(stdout, stderr io.Writer) *env {
+	return &env{stdout: stdout, stderr: stderr, getenv: func(string) string { return "" }, now: clockAt(yearOn)}
+}
+
 // natq runs the command in-process and returns its exit status and output.
 func natq(t *testing.T, args ...string) (status int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	e := testEnv(&out, &errb)
 	status = run(context.Background(), e, args)
 	return status, out.String(), errb.String()
 }

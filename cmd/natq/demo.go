@@ -36,9 +36,12 @@ type demoConfig struct {
 	name     string // its file name, for messages
 	desks    int
 	date, tz string
-	// clock, when set, is the service's clock; nil runs the demo clock,
-	// which starts at the plan's first window so that the day can be
+	// now is the binary's clock: it dates the plan (today in the
+	// compound's zone) and drives the demo clock, which starts at the
+	// plan's first window and runs at now's pace, so that the day can be
 	// walked through whenever the demo runs.
+	now func() time.Time
+	// clock, when set, is the service's clock instead of the demo clock.
 	clock func() time.Time
 }
 
@@ -69,7 +72,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("demo", e, "demo [--addr HOST:PORT] [--file COMPOUND] [--desks N]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	file := fs.String("file", "", "plan this compound `FILE` (GeoJSON or OSM XML) instead of the bundled contest compound")
-	cfg := demoConfig{desks: 30, tz: "Asia/Shanghai"}
+	cfg := demoConfig{desks: 30, tz: "Asia/Shanghai", now: e.clock()}
 	fs.IntVar(&cfg.desks, "desks", cfg.desks, "sampling desks (teams) on hand")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -139,8 +142,11 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
 	if cfg.date == "" {
-		cfg.date = time.Now().In(loc).Format("2006-01-02")
+		cfg.date = cfg.now().In(loc).Format("2006-01-02")
 	}
 	src, err := planner.Read(cfg.name, cfg.compound)
 	if err != nil {
@@ -178,7 +184,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 
 	clock := cfg.clock
 	if clock == nil {
-		clock = demoClock(qp)
+		clock = demoClock(qp, cfg.now)
 	}
 	// Always the embedded store: the demo is a clean day in memory, never
 	// a shared Redis that REDIS_URL may name.
@@ -224,17 +230,17 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	return d, nil
 }
 
-// demoClock runs from the plan's first window, at the pace of the wall
-// clock, so that a demo started at midnight still has its morning.
-func demoClock(p *queue.Plan) func() time.Time {
+// demoClock runs from the plan's first window, at the pace of now, so
+// that a demo started at midnight still has its morning.
+func demoClock(p *queue.Plan, now func() time.Time) func() time.Time {
 	first := p.Windows[0].Start
 	for _, w := range p.Windows {
 		if w.Start.Before(first) {
 			first = w.Start
 		}
 	}
-	offset := time.Until(first.Add(time.Minute))
-	return func() time.Time { return time.Now().Add(offset) }
+	offset := first.Add(time.Minute).Sub(now())
+	return func() time.Time { return now().Add(offset) }
 }
 
 func (d *demo) close() {

@@ -55,7 +55,7 @@ func startBrowserDemo(t *testing.T) *browserDemo {
 	t.Helper()
 	ctx := context.Background()
 	// Which building opens the day: plan once as it is.
-	probe, err := newDemo(ctx, demoConfig{desks: 30}, "http://127.0.0.1")
+	probe, err := newDemo(ctx, demoConfig{desks: 30, now: clockAt(yearOn)}, "http://127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func startBrowserDemo(t *testing.T) *browserDemo {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	d, err := newDemo(ctx, demoConfig{compound: compound, name: "contest.geojson", desks: 30}, base)
+	d, err := newDemo(ctx, demoConfig{compound: compound, name: "contest.geojson", desks: 30, now: clockAt(yearOn)}, base)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

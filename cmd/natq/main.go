@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
 )
 
 // A command is one natq subcommand. It returns an error for the user; a
@@ -31,6 +32,18 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// now is the one clock of the binary: plans' default dates, the queue
+	// service and the demo's day all read it, so that a test can run any
+	// command at any date. nil means the wall clock.
+	now func() time.Time
+}
+
+// clock returns e's clock, the wall clock when none was given.
+func (e *env) clock() func() time.Time {
+	if e.now == nil {
+		return time.Now
+	}
+	return e.now
 }
 
 // commands is filled by each command's file (one file per subcommand, so
@@ -40,7 +53,7 @@ var commands = map[string]command{}
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 

@@ -114,8 +114,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	p := planner.DefaultParams()
 	out := fs.String("o", "", "write the plan of the one compound to `FILE`")
 	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound")
-	fs.StringVar(&p.Date, "date", p.Date, "testing `DATE` (YYYY-MM-DD)")
-	fs.StringVar(&p.TZ, "tz", localTZ(), "IANA time `ZONE` of the compound")
+	fs.StringVar(&p.Date, "date", "", "testing `DATE` (YYYY-MM-DD; default today in the compound's zone)")
+	fs.StringVar(&p.TZ, "tz", localTZ(e), "IANA time `ZONE` of the compound")
 	fs.IntVar(&p.Desks, "desks", p.Desks, "sampling desks (teams) on hand")
 	fs.IntVar(&p.Rate, "rate", p.Rate, "samples per desk per hour")
 	fs.StringVar(&p.Start, "start", p.Start, "day start `HH:MM`")
@@ -139,6 +139,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	}
 	if (*out == "") == (*outDir == "") {
 		return usagef("say where to write the plan: -o FILE for one compound, or --out DIR")
+	}
+	if p.Date == "" {
+		if p.Date, err = today(e, p.TZ); err != nil {
+			return err
+		}
 	}
 	p.Variants = nil
 	for _, v := range strings.Split(*variants, ",") {
@@ -216,10 +221,19 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
+// today is the date in zone tz by e's clock.
+func today(e *env, tz string) (string, error) {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return "", &planner.InputError{Msg: fmt.Sprintf("--tz %q is not an IANA time zone (like Asia/Shanghai)", tz)}
+	}
+	return e.clock()().In(loc).Format("2006-01-02"), nil
+}
+
 // localTZ is the machine's IANA zone name, or Asia/Shanghai when the
 // machine does not say.
-func localTZ() string {
-	if tz := os.Getenv("TZ"); tz != "" {
+func localTZ(e *env) string {
+	if tz := e.getenv("TZ"); tz != "" {
 		return strings.TrimPrefix(tz, ":")
 	}
 	if link, err := os.Readlink("/etc/localtime"); err == nil {

@@ -14,7 +14,7 @@ import (
 func runPrintCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	e := testEnv(&stdout, &stderr)
 	status := run(context.Background(), e, append([]string{"print"}, args...))
 	return status, stdout.String(), stderr.String()
 }

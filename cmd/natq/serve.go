@@ -49,6 +49,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 		"(Sentinel); neither: an embedded in-memory, single-instance store. NATQ_SECRET signs tickets\n"+
 		"(required with Redis; generated with the embedded store).")
 	c := &serveConfig{opts: queue.DefaultOptions()}
+	c.opts.Now = e.clock()
 	fs.Var(&c.plans, "plan", "plan `FILE` to open a round from (repeatable; also positional)")
 	fs.StringVar(&c.addr, "addr", ":8080", "listen on `HOST:PORT`")
 	fs.StringVar(&c.baseURL, "base-url", "", "public `URL` of this service, carried by ticket QR codes (default http://localhost:PORT)")

@@ -30,9 +30,18 @@ func (l *lockedBuf) Write(p []byte) (int, error) {
 }
 func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
+// serveEnv is an env whose clock starts at the fixtures' morning, so that
+// their windows are ahead whatever the date the test runs on.
 func serveEnv(vars map[string]string) (*env, *lockedBuf, *lockedBuf) {
 	out, errb := &lockedBuf{}, &lockedBuf{}
-	return &env{stdout: out, stderr: errb, getenv: func(k string) string { return vars[k] }}, out, errb
+	return &env{stdout: out, stderr: errb, getenv: func(k string) string { return vars[k] }, now: clockAt(queuetest.Morning)}, out, errb
+}
+
+// clockAt is a clock that reads t0 now and runs at the wall clock's pace
+// from there: a test's date is t0's, never the machine's.
+func clockAt(t0 time.Time) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return t0.Add(time.Since(start)) }
 }
 
 var fixture = filepath.Join("..", "..", "queue", "testdata", "c1.plan.geojson")
@@ -169,5 +178,48 @@ func TestStaffAddAndServeOnRedis(t *testing.T) {
 	}
 	if code, body := call(t, "PUT", url+"/api/v1/compounds/c1/variant", m[1], `{"variant":"wet"}`); code != 200 {
 		t.Errorf("variant with the staff-file token = %d %s", code, body)
+	}
+}
+
+// TestPlanAndServeAYearOn plans the contest compound with no --date and
+// serves the plan, both on a clock a year after the fixtures' day: the
+// plan is dated by the binary's clock, and the queue books into it.
+func TestPlanAndServeAYearOn(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "contest.plan.geojson")
+	if status, _, stderr := natq(t, "plan", "../../testdata/contest.geojson", "-o", out, "--desks", "30", "--tz", "Asia/Shanghai"); status != 0 {
+		t.Fatalf("natq plan = %d: %s", status, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"date":"2027-12-01"`; !strings.Contains(string(data), want) {
+		t.Errorf("plan made on the clock %v lacks %s", yearOn, want)
+	}
+	e, outb, errb := serveEnv(nil)
+	e.now = clockAt(yearOn)
+	url := serve(t, e, errb, "--plan", out, "--booking-rate-limit", "0")
+	if !strings.Contains(outb.String(), "coordinator token") {
+		t.Fatalf("no coordinator token: %s", outb.String())
+	}
+	var plan struct {
+		Compound struct{ ID string } `json:"natq:compound"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &plan); err != nil {
+		t.Fatal(err)
+	}
+	building := ""
+	for _, f := range plan.Features {
+		if f.Properties["natq:kind"] == "building" {
+			building, _ = f.Properties["natq:building"].(string)
+			break
+		}
+	}
+	body := `{"building":"` + building + `","unit":"1","room":"101","party":1}`
+	if code, resp := call(t, "POST", url+"/api/v1/compounds/"+plan.Compound.ID+"/bookings", "", body); code != 201 {
+		t.Errorf("booking %s on a year-on clock = %d %s, want 201", body, code, resp)
 	}
 }
