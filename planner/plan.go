@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"natq/planner/assign"
 )
 
 // A Variant is a weather plan: dry, or wet (sheltered sites, sheltered ways
@@ -126,10 +128,10 @@ type VariantPlan struct {
 	trees map[*Site]*tree
 	// relaxed caches assignment relaxations by day end and site set: the
 	// searches for an end or a desk count solve the same one many times.
-	relaxed map[string]*relaxed
+	relaxed map[string]*assign.Relaxation
 	// problem is the last assignment problem solved: after planning, the
 	// one the plan's assignment solves (tests check it against a MIP).
-	problem *assignProblem
+	problem *assign.Problem
 }
 
 // A Route is one walk between a building entrance and its site.

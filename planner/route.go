@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+
+	"natq/planner/internal/minheap"
 )
 
 // A tree is the shortest-path tree of the network from one source (a site
@@ -63,16 +65,16 @@ func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 	for i := range t.cost {
 		t.cost[i], t.prev[i], origin[i] = math.Inf(1), -1, -1
 	}
-	var h heap
+	var h minheap.Heap
 	for i, s := range srcs {
 		if t.cost[s] > 0 {
 			t.cost[s], origin[s] = 0, int32(i)
-			h.push(item{0, s})
+			h.Push(minheap.Item{Cost: 0, Node: s})
 		}
 	}
 	done := make([]bool, nn)
 	for len(h) > 0 {
-		v := h.pop().node
+		v := h.Pop().Node
 		if done[v] {
 			continue
 		}
@@ -87,7 +89,7 @@ func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 				if !e.sheltered {
 					t.uncovered[w] += e.length
 				}
-				h.push(item{nc, w})
+				h.Push(minheap.Item{Cost: nc, Node: w})
 			}
 		}
 	}
@@ -135,52 +137,4 @@ func (n *Network) path(t *tree, v int32) orb.LineString {
 		ls = append(ls, n.pts[v])
 	}
 	return ls
-}
-
-type item struct {
-	cost float64
-	node int32
-}
-
-// heap is a binary min-heap of items; container/heap's interface calls
-// cost more than the search itself on networks this small.
-type heap []item
-
-func (h *heap) push(x item) {
-	*h = append(*h, x)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if s[p].cost <= s[i].cost {
-			break
-		}
-		s[p], s[i] = s[i], s[p]
-		i = p
-	}
-}
-
-func (h *heap) pop() item {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	i := 0
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(s) && s[l].cost < s[m].cost {
-			m = l
-		}
-		if r < len(s) && s[r].cost < s[m].cost {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s[m], s[i] = s[i], s[m]
-		i = m
-	}
-	*h = s
-	return top
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"natq/planner/assign"
 )
 
 // SampleTime is how long the door-to-door team takes per household.
@@ -131,20 +133,20 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		return nil, err
 	}
 	vp.Sites = sites
-	vp.Objective, vp.LowerBound, vp.Exact = a.cost, a.lower, a.exact
+	vp.Objective, vp.LowerBound, vp.Exact = a.Cost, a.Lower, a.Exact
 	for i, b := range bs {
-		if a.site[i] < 0 {
+		if a.Site[i] < 0 {
 			if err := pl.unreachable(b); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		vp.Site[b] = sites[a.site[i]]
+		vp.Site[b] = sites[a.Site[i]]
 	}
 	used := 0
 	for i, s := range sites {
-		vp.Desks[s] = a.desks[i]
-		used += a.desks[i]
+		vp.Desks[s] = a.Desks[i]
+		used += a.Desks[i]
 	}
 	vp.spareDesks(p, p.Desks-used)
 	for s, d := range vp.Desks {
@@ -178,7 +180,7 @@ func mustHM(s string) int {
 
 // assign solves the site choice for buildings bs over sites with the day
 // ending at end.
-func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assignment, dayTimes, error) {
+func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assign.Solution, dayTimes, error) {
 	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end, false)
 	if err == nil {
 		vp.problem = prob
@@ -190,23 +192,23 @@ func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end strin
 // hand; it asks the solver only that, not for the least walking.
 func (pl *Plan) fits(vp *VariantPlan, bs []*Building, sites []*Site, end string) bool {
 	a, _, _, err := pl.assignProblem(vp, bs, sites, end, true)
-	return err == nil && a.feasible
+	return err == nil && a.Feasible
 }
 
 // assignProblem builds and solves the assignment problem for buildings bs
 // over sites with the day ending at end; quick asks only whether it fits.
-func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, end string, quick bool) (assignment, dayTimes, *assignProblem, error) {
+func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, end string, quick bool) (assign.Solution, dayTimes, *assign.Problem, error) {
 	p := pl.Params
 	dt, err := p.windows(end)
 	if err != nil {
-		return assignment{}, dt, nil, err
+		return assign.Solution{}, dt, nil, err
 	}
-	prob := &assignProblem{desks: p.Desks, budget: 200000, quick: quick}
+	prob := &assign.Problem{Desks: p.Desks, Budget: 200000, Quick: quick}
 	for _, s := range sites {
-		prob.maxD = append(prob.maxD, s.Layout.MaxDesks())
+		prob.MaxDesks = append(prob.MaxDesks, s.Layout.MaxDesks())
 	}
 	for _, b := range bs {
-		prob.load = append(prob.load, vp.load[b])
+		prob.Load = append(prob.Load, vp.load[b])
 		row := make([]float64, len(sites))
 		for j, s := range sites {
 			l, ok := buildingLength(b, vp.trees[s])
@@ -215,7 +217,7 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 			}
 			row[j] = l
 		}
-		prob.cost = append(prob.cost, row)
+		prob.Cost = append(prob.Cost, row)
 	}
 	// most[s][d] is the most people d desks can sample at site s in the
 	// day; need is then a binary search, as the solver asks it millions
@@ -223,15 +225,15 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 	most := make([][]int, len(sites))
 	for i, s := range sites {
 		markers := len(s.Layout.Markers)
-		most[i] = make([]int, prob.maxD[i]+1)
-		for d := 1; d <= prob.maxD[i]; d++ {
+		most[i] = make([]int, prob.MaxDesks[i]+1)
+		for d := 1; d <= prob.MaxDesks[i]; d++ {
 			lo, hi := most[i][d-1], 1
-			for p.deskNeed(hi, markers, prob.maxD[i], dt) <= d {
+			for p.deskNeed(hi, markers, prob.MaxDesks[i], dt) <= d {
 				hi *= 2
 			}
 			for lo+1 < hi {
 				m := (lo + hi) / 2
-				if p.deskNeed(m, markers, prob.maxD[i], dt) <= d {
+				if p.deskNeed(m, markers, prob.MaxDesks[i], dt) <= d {
 					lo = m
 				} else {
 					hi = m
@@ -240,7 +242,7 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 			most[i][d] = lo
 		}
 	}
-	prob.need = func(s, load int) int {
+	prob.Need = func(s, load int) int {
 		m := most[s]
 		return sort.Search(len(m), func(d int) bool { return m[d] >= load })
 	}
@@ -249,12 +251,12 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 		key += "|" + s.ID
 	}
 	if vp.relaxed == nil {
-		vp.relaxed = map[string]*relaxed{}
+		vp.relaxed = map[string]*assign.Relaxation{}
 	}
-	prob.relaxed = vp.relaxed[key]
-	a := prob.solve()
-	if prob.relaxed != nil {
-		vp.relaxed[key] = prob.relaxed
+	prob.Relaxed = vp.relaxed[key]
+	a := prob.Solve()
+	if prob.Relaxed != nil {
+		vp.relaxed[key] = prob.Relaxed
 	}
 	return a, dt, prob, nil
 }
