@@ -40,38 +40,13 @@ func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
 // heap. The network is undirected, so the tree also gives every node's
 // cheapest way to src.
 func (n *Network) shortest(src int32, cost []float64) *tree {
-	t, _ := n.search([]int32{src}, cost)
-	t.src = src
-	return t
-}
-
-// nearestSite grows one tree from all the sites at once: every node learns
-// its nearest site (origin, an index into sites, -1 where none reaches) and
-// its way there. One search in place of one per site.
-func (n *Network) nearestSite(sites []*Site, cost []float64) (*tree, []int32) {
-	srcs := make([]int32, len(sites))
-	for i, s := range sites {
-		srcs[i] = s.node
-	}
-	return n.search(srcs, cost)
-}
-
-// search is Dijkstra's algorithm from every node of srcs at once; origin
-// is the index in srcs of the source each node is reached from.
-func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 	nn := len(n.pts)
-	t := &tree{src: -1, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
-	origin := make([]int32, nn)
+	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
 	for i := range t.cost {
-		t.cost[i], t.prev[i], origin[i] = math.Inf(1), -1, -1
+		t.cost[i], t.prev[i] = math.Inf(1), -1
 	}
-	var h minheap.Heap
-	for i, s := range srcs {
-		if t.cost[s] > 0 {
-			t.cost[s], origin[s] = 0, int32(i)
-			h.Push(minheap.Item{Cost: 0, Node: s})
-		}
-	}
+	t.cost[src] = 0
+	h := minheap.Heap{{Cost: 0, Node: src}}
 	done := make([]bool, nn)
 	for len(h) > 0 {
 		v := h.Pop().Node
@@ -83,7 +58,7 @@ func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 			e := &n.edges[ei]
 			w := e.other(v)
 			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
-				t.cost[w], t.prev[w], origin[w] = nc, ei, origin[v]
+				t.cost[w], t.prev[w] = nc, ei
 				t.length[w] = t.length[v] + e.length
 				t.uncovered[w] = t.uncovered[v]
 				if !e.sheltered {
@@ -93,7 +68,7 @@ func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 			}
 		}
 	}
-	return t, origin
+	return t
 }
 
 // treesFrom grows the shortest-path tree of every site, one site per core:
@@ -127,7 +102,7 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 // tree. A door where its site joins the walkways gets the line from that
 // point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
-	if v == t.src || t.prev[v] < 0 { // (a search from many sources has src -1)
+	if v == t.src || t.prev[v] < 0 {
 		return orb.LineString{n.pts[v], n.pts[v]}
 	}
 	ls := orb.LineString{n.pts[v]}

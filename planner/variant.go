@@ -165,7 +165,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			vp.End = w.End
 		}
 	}
-	vp.Routes = vp.routes(n, true, p.RainFactor)
+	vp.Routes = vp.routes(n, p.RainFactor)
 	vp.Posts = vp.posts(c, p)
 	vp.Visit = vp.visits(c, n, p)
 	return vp, nil
@@ -334,10 +334,10 @@ func (vp *VariantPlan) spareDesks(p Params, spare int) {
 }
 
 // routes draws, for every scheduled building, each entrance's way to where
-// its site joins the walkways (the line starts a few steps in), and, with
-// withBack, the way back, which avoids where it can the walkways the way
-// there uses, so that the sampled and the unsampled do not meet.
-func (vp *VariantPlan) routes(n *Network, withBack bool, rainFactor float64) []*Route {
+// its site joins the walkways (the line starts a few steps in), and the
+// way back, which avoids where it can the walkways the way there uses, so
+// that the sampled and the unsampled do not meet.
+func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 	var out []*Route
 	bs := make([]*Building, 0, len(vp.Site))
 	for b := range vp.Site {
@@ -362,9 +362,6 @@ func (vp *VariantPlan) routes(n *Network, withBack bool, rainFactor float64) []*
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
 				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
 		}
-	}
-	if !withBack {
-		return out
 	}
 	back := map[*Site]*tree{}
 	for _, b := range bs {
