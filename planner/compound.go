@@ -224,11 +224,6 @@ func isWalkable(f *feature) bool {
 	return true
 }
 
-func isSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || c == "arcade" || c == "colonnade" || t["tunnel"] == "building_passage" || yes(t["indoor"])
-}
-
 func isSite(f *feature) bool {
 	if !isPolygonal(f.geom) {
 		return false
@@ -251,11 +246,6 @@ func isSite(f *feature) bool {
 	}
 	l := t["leisure"]
 	return l == "pitch" || l == "playground" || l == "park" || t["amenity"] == "parking" || t["place"] == "square"
-}
-
-func siteSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || t["building"] == "roof" || t["amenity"] == "shelter"
 }
 
 // Selection says which compounds of a file to plan.

@@ -259,3 +259,16 @@ func centroid(mp orb.MultiPolygon) orb.Point {
 	}
 	return orb.Point{cx / (3 * aa), cy / (3 * aa)}
 }
+
+// pointAlong is the point at distance d along a line.
+func pointAlong(ls orb.LineString, d float64) orb.Point {
+	for i := 1; i < len(ls); i++ {
+		l := dist(ls[i-1], ls[i])
+		if d <= l && l > 0 {
+			t := d / l
+			return orb.Point{ls[i-1][0] + t*(ls[i][0]-ls[i-1][0]), ls[i-1][1] + t*(ls[i][1]-ls[i-1][1])}
+		}
+		d -= l
+	}
+	return ls[len(ls)-1]
+}

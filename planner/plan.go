@@ -5,19 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"natq/planner/assign"
-)
-
-// A Variant is a weather plan: dry, or wet (sheltered sites, sheltered ways
-// preferred).
-type Variant string
-
-// The weather variants.
-const (
-	Dry Variant = "dry"
-	Wet Variant = "wet"
 )
 
 // Params are everything a plan depends on besides the compound. Every one
@@ -134,18 +122,6 @@ type VariantPlan struct {
 	problem *assign.Problem
 }
 
-// A Route is one walk between a building entrance and its site.
-type Route struct {
-	Variant   Variant
-	Building  *Building
-	Entrance  *Entrance
-	Site      *Site
-	Direction string         // "to" (entrance to site) or "back"
-	Path      orb.LineString // plane
-	Length    float64
-	Uncovered float64
-}
-
 // Make plans compound c. It builds c's network if that is not done yet.
 func Make(c *Compound, p Params) (*Plan, error) {
 	pl, err := newPlan(c, p)
@@ -190,31 +166,6 @@ func newPlan(c *Compound, p Params) (*Plan, error) {
 	return pl, nil
 }
 
-// usableSites are the sites a variant may use: joined to the network and,
-// in the wet, sheltered. With no sheltered site the wet variant falls back
-// on open ones, which then need canopies.
-func (pl *Plan) usableSites(v Variant) []*Site {
-	var all, sheltered []*Site
-	for _, s := range pl.Compound.Sites {
-		if s.node < 0 {
-			continue
-		}
-		all = append(all, s)
-		if s.Sheltered {
-			sheltered = append(sheltered, s)
-		}
-	}
-	if v == Wet {
-		if len(sheltered) > 0 {
-			return sheltered
-		}
-		if len(all) > 0 {
-			pl.warn("no candidate site is sheltered: the wet variant uses open sites, which need canopies over the desks")
-		}
-	}
-	return all
-}
-
 func (pl *Plan) warn(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	for _, w := range pl.Warnings {
@@ -223,36 +174,6 @@ func (pl *Plan) warn(format string, a ...any) {
 		}
 	}
 	pl.Warnings = append(pl.Warnings, msg)
-}
-
-// buildingCost is the mean cost from a building's reachable entrances to
-// the tree's source: residents are taken to use each door alike.
-func buildingCost(b *Building, t *tree) (float64, bool) { return doorMean(b, t, t.cost) }
-
-// buildingLength is the mean walking length, along the tree's cheapest
-// ways, from a building's reachable entrances.
-func buildingLength(b *Building, t *tree) (float64, bool) {
-	if t == nil {
-		return 0, false
-	}
-	return doorMean(b, t, t.length)
-}
-
-// doorMean averages a per-node figure of tree t over the building's doors
-// that t reaches.
-func doorMean(b *Building, t *tree, per []float64) (float64, bool) {
-	var sum float64
-	k := 0
-	for _, e := range b.Entrances {
-		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
-			sum += per[e.node]
-			k++
-		}
-	}
-	if k == 0 {
-		return 0, false
-	}
-	return sum / float64(k), true
 }
 
 // unreachable says why a building cannot be routed: a warning, or an

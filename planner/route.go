@@ -3,12 +3,89 @@ package planner
 import (
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/paulmach/orb"
 
 	"natq/planner/internal/minheap"
 )
+
+// Every resident's route is decided in this file: the way from each door
+// to its site and the way back, each least-cost on the walkway network under
+// the weather's edge costs (weather.go), by Dijkstra from each site.
+
+// A Route is one walk between a building entrance and its site.
+type Route struct {
+	Variant   Variant
+	Building  *Building
+	Entrance  *Entrance
+	Site      *Site
+	Direction string         // "to" (entrance to site) or "back"
+	Path      orb.LineString // plane
+	Length    float64
+	Uncovered float64
+}
+
+// routes draws, for every scheduled building, each entrance's way to where
+// its site joins the walkways (the line starts a few steps in), and the
+// way back, which avoids where it can the walkways the way there uses, so
+// that the sampled and the unsampled do not meet.
+func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
+	var out []*Route
+	bs := make([]*Building, 0, len(vp.Site))
+	for b := range vp.Site {
+		bs = append(bs, b)
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].ID < bs[j].ID })
+	used := map[*Site]map[int32]bool{}
+	for _, b := range bs {
+		s := vp.Site[b]
+		t := vp.trees[s]
+		if used[s] == nil {
+			used[s] = map[int32]bool{}
+		}
+		for _, e := range b.Entrances {
+			if e.node < 0 || math.IsInf(t.cost[e.node], 1) {
+				continue
+			}
+			path := n.path(t, e.node)
+			for v := e.node; v != t.src; v = n.edges[t.prev[v]].other(v) {
+				used[s][t.prev[v]] = true
+			}
+			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
+				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
+		}
+	}
+	back := map[*Site]*tree{}
+	for _, b := range bs {
+		s := vp.Site[b]
+		bt := back[s]
+		if bt == nil {
+			cost := n.edgeCosts(vp.Variant, rainFactor)
+			for i := range cost {
+				if used[s][int32(i)] {
+					cost[i] *= 3 // the way there: use another way back where there is one
+				}
+			}
+			bt = n.shortest(s.node, cost)
+			back[s] = bt
+		}
+		for _, e := range b.Entrances {
+			if e.node < 0 || math.IsInf(bt.cost[e.node], 1) {
+				continue
+			}
+			to := n.path(bt, e.node)
+			path := make(orb.LineString, len(to))
+			for i := range to {
+				path[i] = to[len(to)-1-i]
+			}
+			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "back",
+				Path: path, Length: bt.length[e.node], Uncovered: bt.uncovered[e.node]})
+		}
+	}
+	return out
+}
 
 // A tree is the shortest-path tree of the network from one source (a site
 // entry) under one cost: for every node the cost to reach it, the walkway
@@ -20,20 +97,6 @@ type tree struct {
 	length    []float64
 	uncovered []float64
 	prev      []int32 // edge index, -1 at the source and where unreached
-}
-
-// edgeCosts gives every edge its cost for a weather variant: its length in
-// dry weather; in the wet, sheltered metres count once and uncovered metres
-// rainFactor times.
-func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
-	c := make([]float64, len(n.edges))
-	for i, e := range n.edges {
-		c[i] = e.length
-		if v == Wet && !e.sheltered {
-			c[i] *= rainFactor
-		}
-	}
-	return c
 }
 
 // shortest computes the tree from src with Dijkstra's algorithm on a binary
@@ -112,4 +175,34 @@ func (n *Network) path(t *tree, v int32) orb.LineString {
 		ls = append(ls, n.pts[v])
 	}
 	return ls
+}
+
+// buildingCost is the mean cost from a building's reachable entrances to
+// the tree's source: residents are taken to use each door alike.
+func buildingCost(b *Building, t *tree) (float64, bool) { return doorMean(b, t, t.cost) }
+
+// buildingLength is the mean walking length, along the tree's cheapest
+// ways, from a building's reachable entrances.
+func buildingLength(b *Building, t *tree) (float64, bool) {
+	if t == nil {
+		return 0, false
+	}
+	return doorMean(b, t, t.length)
+}
+
+// doorMean averages a per-node figure of tree t over the building's doors
+// that t reaches.
+func doorMean(b *Building, t *tree, per []float64) (float64, bool) {
+	var sum float64
+	k := 0
+	for _, e := range b.Entrances {
+		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+			sum += per[e.node]
+			k++
+		}
+	}
+	if k == 0 {
+		return 0, false
+	}
+	return sum / float64(k), true
 }
