@@ -7,6 +7,15 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// The one-metre rule (一米线) is enforced in this file. A site is set out
+// with its desks along one side and a serpentine queue line filling the
+// rest, its rows at least Params.Spacing apart; placeMarkers puts a floor
+// marker wherever the line is at least Spacing from every marker already
+// placed, so no two people in line ever stand closer. The line holds one
+// person per marker (at most floor(length / spacing) + 1), and windowCap
+// caps every window at that: even if everyone booked into a window comes at
+// its first minute, the line holds them all one metre apart.
+
 // Site layout constants, stated in every plan's assumptions.
 const (
 	// EdgeClearance keeps the queue line this far inside the site's edge.
@@ -377,4 +386,12 @@ func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, 
 		}
 	}
 	return out, line
+}
+
+// windowCap is one window's capacity at a site with d desks and a line
+// with the given markers: what the desks sample in the window, but never
+// more than the line holds one metre apart.
+func (p Params) windowCap(d, markers int) int {
+	c := int(math.Floor(float64(d*p.Rate) * p.Window.Hours()))
+	return min(c, markers)
 }
