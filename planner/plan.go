@@ -122,14 +122,18 @@ type VariantPlan struct {
 	problem *assign.Problem
 }
 
-// Make plans compound c. It builds c's network if that is not done yet.
+// Make plans compound c. It leaves c as it was, so that one compound can
+// be planned many times, with other parameters, even at once: the plan
+// sets out copies of c's sites, and builds a network of its own when c has
+// none yet.
 func Make(c *Compound, p Params) (*Plan, error) {
-	pl, err := newPlan(c, p)
+	pl, err := newPlan(own(c), p)
 	if err != nil {
 		return nil, err
 	}
+	c = pl.Compound
 	// Layouts depend on the spacing, desks and window: set out anew for
-	// every plan (a site carries the layout of the compound's latest plan).
+	// every plan, on the plan's own sites.
 	for _, st := range c.Sites {
 		st.Layout = nil
 		if st.node < 0 {
@@ -150,13 +154,44 @@ func Make(c *Compound, p Params) (*Plan, error) {
 	return pl, nil
 }
 
+// own is the compound a plan of c works on, leaving c as it was: c's sites
+// copied, as the plan sets them out; and when c has no network yet, its
+// buildings, entrances and gates copied too, as building one joins them to
+// it. The rest (geometry, walkways, the network) is only read.
+func own(c *Compound) *Compound {
+	oc := *c
+	oc.Sites = make([]*Site, len(c.Sites))
+	for i, s := range c.Sites {
+		cp := *s
+		oc.Sites[i] = &cp
+	}
+	if c.Net != nil {
+		return &oc
+	}
+	oc.Buildings = make([]*Building, len(c.Buildings))
+	for i, b := range c.Buildings {
+		cp := *b
+		cp.Entrances = make([]*Entrance, len(b.Entrances))
+		for j, e := range b.Entrances {
+			ce := *e
+			ce.Building = &cp
+			cp.Entrances[j] = &ce
+		}
+		oc.Buildings[i] = &cp
+	}
+	oc.Gates = make([]*Gate, len(c.Gates))
+	for i, g := range c.Gates {
+		cp := *g
+		oc.Gates[i] = &cp
+	}
+	oc.Net = buildNetwork(&oc)
+	return &oc
+}
+
 // newPlan checks the parameters and starts a plan of c.
 func newPlan(c *Compound, p Params) (*Plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
-	}
-	if c.Net == nil {
-		c.Net = buildNetwork(c)
 	}
 	if len(c.Buildings) == 0 {
 		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
