@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // The one-metre rule (一米线) is enforced in this file. A site is set out
@@ -182,7 +183,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64)
 			placed = true
 			break
 		}
-		if !placed || lineLength(line) > float64(want+len(line))*spacing {
+		if !placed || planar.Length(line) > float64(want+len(line))*spacing {
 			break
 		}
 	}
@@ -198,7 +199,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64)
 	}
 	l.Markers, line = placeMarkers(line, spacing, want)
 	l.Line = line
-	l.Length = lineLength(line)
+	l.Length = planar.Length(line)
 	l.Start = line[0]
 	return l
 }
@@ -313,15 +314,10 @@ func subtract(ivs [][2]float64, lo, hi float64) [][2]float64 {
 
 // clearOf reports whether p is inside pg and at least c from its edges.
 func clearOf(pg orb.Polygon, p orb.Point, c float64) bool {
-	if !polygonContains(pg, p) {
+	if !planar.PolygonContains(pg, p) {
 		return false
 	}
-	for _, r := range pg {
-		if d, _ := distToRing(r, p); d < c-1e-9 {
-			return false
-		}
-	}
-	return true
+	return planar.DistanceFrom(pg, p) >= c-1e-9
 }
 
 func segmentClear(a, b orb.Point, ok func(orb.Point) bool) bool {
