@@ -142,7 +142,7 @@ func (pl *Plan) shortage(vp *VariantPlan, bs []*Building, sites []*Site, end, fi
 
 // spareDesks gives desks left over to the sites whose day ends last, so
 // that the makespan shrinks.
-func (vp *VariantPlan) spareDesks(p Params, spare int) {
+func (vp *VariantPlan) spareDesks(spare int) {
 	loads := map[*Site]int{}
 	for b, s := range vp.Site {
 		loads[s] += vp.load[b]

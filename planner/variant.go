@@ -19,7 +19,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			laidOut = append(laidOut, s)
 		}
 	}
-	sites := pl.weatherSites(v, laidOut)
+	sites := pl.weatherSites(v)
 	if len(sites) == 0 {
 		return nil, inputErrorf("compound %s (%s) has no candidate site that holds a desk and is joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
 	}
@@ -124,7 +124,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		vp.Desks[s] = a.Desks[i]
 		used += a.Desks[i]
 	}
-	vp.spareDesks(p, p.Desks-used)
+	vp.spareDesks(p.Desks - used)
 	vp.Canopies = canopies(v, vp.Desks)
 	sort.SliceStable(bs, func(i, j int) bool {
 		ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])

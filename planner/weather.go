@@ -43,11 +43,11 @@ func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
 	return c
 }
 
-// weatherSites are the sites variant v may put desks on, of those set out
-// for this plan (laidOut: joined to the walkways, with room for a desk).
-// In the wet these are the sheltered ones; with no sheltered site at all,
-// the wet variant falls back on open ones, which then need canopies.
-func (pl *Plan) weatherSites(v Variant, laidOut []*Site) []*Site {
+// weatherSites are the sites variant v may put desks on: joined to the
+// walkways, set out with room for a desk, and in the wet sheltered. With
+// no sheltered site at all, the wet variant falls back on open ones, which
+// then need canopies.
+func (pl *Plan) weatherSites(v Variant) []*Site {
 	var all, sheltered []*Site
 	for _, s := range pl.Compound.Sites {
 		if s.node < 0 {
