@@ -18,8 +18,7 @@
 //   - Candidate layouts. Every site joined to the network is set out for
 //     the plan's spacing: a strip of desks, a serpentine queue line and a
 //     floor marker every metre, or every [Params].Spacing ([Layout]). The
-//     line's markers are the most
-//     people it holds.
+//     line's markers are the most people it holds.
 //   - Assignment. For each weather, every building goes to one site and
 //     every site gets desks, at most [Params].Desks in all, so that each
 //     site's desks sample its people by the day's end with the least
