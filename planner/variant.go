@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// One weather's plan, step by step: which sites the weather allows, the
+// trees from each, the end of the day, the assignment, the desks, the
+// schedule, then routes, posts and the door-to-door round. Each step's
+// rules are in the file named for it (see doc.go).
+
 // planVariant plans one weather: sites and desks, each building's site,
 // the windows, the routes there and back, the posts and the home visits.
 func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
