@@ -50,7 +50,7 @@ func (vp *VariantPlan) visits(c *Compound, n *Network, p Params) *Visit {
 	for _, b := range stops {
 		nodes = append(nodes, b.Entrances[0].node)
 	}
-	cost := n.edgeCosts(Dry, 1)
+	cost := n.visitCosts()
 	trees := make([]*tree, len(nodes))
 	for i := 1; i < len(nodes); i++ {
 		trees[i] = n.shortest(nodes[i], cost)

@@ -43,6 +43,11 @@ func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
 	return c
 }
 
+// visitCosts are the edge costs of the door-to-door round: its lengths,
+// in the wet as in the dry, as the team takes the shortest way from door
+// to door whatever the weather.
+func (n *Network) visitCosts() []float64 { return n.edgeCosts(Dry, 1) }
+
 // weatherSites are the sites variant v may put desks on: joined to the
 // walkways, set out with room for a desk, and in the wet sheltered. With
 // no sheltered site at all, the wet variant falls back on open ones, which
