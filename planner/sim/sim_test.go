@@ -331,3 +331,39 @@ func BenchmarkSimulateContest(b *testing.B) {
 		}
 	}
 }
+
+// TestSimulateRain: at 09:40 the tickets not yet sampled follow to the wet
+// variant by the queue's rule; everyone who checks in after that holds a
+// wet window, and the day loses nobody.
+func TestSimulateRain(t *testing.T) {
+	d := contestDay(t)
+	p := DefaultParams()
+	p.RainAt = time.Date(2026, 12, 1, 9, 40, 0, 0, d.TZ)
+	r, err := RunOnce(d, "dry", p, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Refused != "" || r.Moved == 0 {
+		t.Fatalf("switch refused %q, moved %d", r.Refused, r.Moved)
+	}
+	wet := map[int]bool{}
+	for _, w := range d.Variant("wet").Windows {
+		wet[w.Index] = true
+	}
+	base, _ := RunOnce(d, "dry", DefaultParams(), 3)
+	people := func(r *Run) (n int) {
+		for _, o := range r.Outcomes {
+			n += o.Size
+		}
+		return n
+	}
+	for _, o := range r.Outcomes {
+		if o.Window >= 0 && o.CheckIn.After(p.RainAt) && !wet[o.Window] {
+			t.Fatalf("a party checked in at %s with dry window %d, after the switch", o.CheckIn.Format("15:04"), o.Window)
+		}
+	}
+	if a, b := people(r), people(base); a != b {
+		t.Errorf("rain day sampled %d people, the dry day %d: want the same people", a, b)
+	}
+	t.Logf("rain at 09:40: %d tickets moved, %d to another time", r.Moved, r.Retimed)
+}
