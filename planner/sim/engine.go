@@ -138,10 +138,17 @@ type Outcome struct {
 	Wait    time.Duration // from check-in to a desk
 }
 
+// outcome is an Outcome as a run keeps it: no pointers, for the
+// collector's sake.
+type outcome struct {
+	site, window, size int32
+	checkIn, wait      float64
+}
+
 // Run is one run's raw results.
 type Run struct {
-	Seed     int64
-	Outcomes []Outcome
+	Seed int64
+	outs []outcome
 	// What the rain switch did, when one was asked for: tickets moved,
 	// moved to another time, or why the queue would refuse it.
 	Moved, Retimed int
@@ -150,6 +157,16 @@ type Run struct {
 	sites          []*siteRun
 	prep           *prep
 	end            float64
+}
+
+// Outcomes are the run's sampled parties, in the order they reached a desk.
+func (r *Run) Outcomes() []Outcome {
+	out := make([]Outcome, len(r.outs))
+	for i, o := range r.outs {
+		out[i] = Outcome{Site: r.prep.sites[o.site], Window: int(o.window), Size: int(o.size),
+			CheckIn: r.prep.at(o.checkIn), Wait: time.Duration(o.wait * float64(time.Second))}
+	}
+	return out
 }
 
 // newPrep readies a scenario starting on variant start.
@@ -351,7 +368,7 @@ type runner struct {
 	parties        []party
 	sites          []*siteRun
 	cur            *pvar
-	out            []Outcome
+	out            []outcome
 	moved, retimed int
 	refused        string
 	now            float64
@@ -361,7 +378,6 @@ type runner struct {
 // run plays one run with the given seed.
 func (pr *prep) run(seed int64) *Run {
 	r := &runner{pr: pr, rng: rand.New(rand.NewPCG(uint64(seed), 0x6e617471)), cur: pr.start, turned: map[int]int{}}
-	r.q.h = make([]event, 0, 1024)
 	for i := range pr.sites {
 		r.service = append(r.service, rand.New(rand.NewPCG(uint64(seed), uint64(i+1))))
 		s := &siteRun{base: pr.start.desks[i], markers: pr.start.markers[i]}
@@ -402,12 +418,19 @@ func (pr *prep) run(seed int64) *Run {
 		s.touch(r.now)
 		s.mark(r.now)
 	}
-	return &Run{Seed: seed, Outcomes: r.out, Moved: r.moved, Retimed: r.retimed, Refused: r.refused, turned: r.turned, sites: r.sites, prep: pr, end: r.now}
+	return &Run{Seed: seed, outs: r.out, Moved: r.moved, Retimed: r.retimed, Refused: r.refused, turned: r.turned, sites: r.sites, prep: pr, end: r.now}
 }
 
 // draw makes the households of every group and schedules their arrivals.
 func (r *runner) draw() {
 	pr, p, rng := r.pr, &r.pr.p, r.rng
+	people := 0
+	for _, g := range pr.groups {
+		people += g.people
+	}
+	r.parties = make([]party, 0, people/2+16)
+	r.out = make([]outcome, 0, people/2+16)
+	r.q.h = make([]event, 0, people/2+16)
 	perWin := make([]int, len(pr.start.wins))
 	first := make([]int, len(pr.start.wins))
 	for gi, g := range pr.groups {
@@ -560,8 +583,7 @@ func (r *runner) serve(si int) {
 		if x.win >= 0 {
 			w = r.cur.wins[x.win].index
 		}
-		r.out = append(r.out, Outcome{Site: r.pr.sites[si], Window: w, Size: int(x.size),
-			CheckIn: r.pr.at(x.checkIn), Wait: time.Duration((r.now - x.checkIn) * float64(time.Second))})
+		r.out = append(r.out, outcome{site: int32(si), window: int32(w), size: x.size, checkIn: x.checkIn, wait: r.now - x.checkIn})
 		r.q.push(event{t: r.now + t, kind: evDone, p: pi, s: int32(si)})
 	}
 	if s.lineHead > 1024 && s.lineHead*2 > len(s.line) {

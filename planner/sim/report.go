@@ -265,9 +265,8 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 	accs := make([]acc, n)
 	for _, r := range runs {
 		bySite := make([][]wrec, n)
-		for _, o := range r.Outcomes {
-			si := pr.siteIdx[o.Site]
-			bySite[si] = append(bySite[si], wrec{o.Wait.Minutes(), o.Size})
+		for _, o := range r.outs {
+			bySite[o.site] = append(bySite[o.site], wrec{o.wait / 60, int(o.size)})
 		}
 		for si, s := range r.sites {
 			p50, p95, mx, o20, o30 := percentiles(bySite[si])
@@ -413,9 +412,9 @@ func windows(pr *prep, runs []*Run) []*WindowReport {
 	}
 	for _, r := range runs {
 		by := map[key][]wrec{}
-		for _, o := range r.Outcomes {
-			if o.Window >= 0 {
-				by[o.Window] = append(by[o.Window], wrec{o.Wait.Minutes(), o.Size})
+		for _, o := range r.outs {
+			if o.window >= 0 {
+				by[int(o.window)] = append(by[int(o.window)], wrec{o.wait / 60, int(o.size)})
 			}
 		}
 		for _, wr := range out {

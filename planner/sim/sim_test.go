@@ -65,7 +65,7 @@ func TestSimulateMMc(t *testing.T) {
 		from := d.Variants[0].Windows[0].Start.Add(warm * time.Hour)
 		to := d.Variants[0].Windows[0].End
 		sum, k := 0.0, 0
-		for _, o := range r.Outcomes {
+		for _, o := range r.Outcomes() {
 			if o.CheckIn.After(from) && o.CheckIn.Before(to) {
 				sum += o.Wait.Seconds()
 				k++
@@ -83,9 +83,9 @@ func TestSimulateMMc(t *testing.T) {
 	// test can tell a wrong model.
 	p.Rate = rate * 0.9
 	r, _ := RunOnce(d, "dry", p, 1)
-	slow := 0.0
-	for _, o := range r.Outcomes {
-		slow += o.Wait.Seconds() / float64(len(r.Outcomes))
+	slow, outs := 0.0, r.Outcomes()
+	for _, o := range outs {
+		slow += o.Wait.Seconds() / float64(len(outs))
 	}
 	if slow < want+3*half {
 		t.Errorf("desks 10%% slower wait %.1f s, not clearly more than %.1f s", slow, want)
@@ -352,12 +352,12 @@ func TestSimulateRain(t *testing.T) {
 	}
 	base, _ := RunOnce(d, "dry", DefaultParams(), 3)
 	people := func(r *Run) (n int) {
-		for _, o := range r.Outcomes {
+		for _, o := range r.Outcomes() {
 			n += o.Size
 		}
 		return n
 	}
-	for _, o := range r.Outcomes {
+	for _, o := range r.Outcomes() {
 		if o.Window >= 0 && o.CheckIn.After(p.RainAt) && !wet[o.Window] {
 			t.Fatalf("a party checked in at %s with dry window %d, after the switch", o.CheckIn.Format("15:04"), o.Window)
 		}
