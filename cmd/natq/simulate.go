@@ -49,6 +49,8 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	lateShare := fs.String("late-share", "", "what-if: this share of parties come late (e.g. 0.3)")
 	jsonOut := fs.String("json", "", "write the full report as JSON to `FILE`")
 	svgDir := fs.String("svg", "", "write a line-over-the-day chart per scenario and site into `DIR`")
+	replay := fs.String("replay", "", "compare a finished round's event log (`FILE`, CSV or JSON) with the model, and measure its parameters")
+	logOut := fs.String("log-out", "", "write one simulated round (seed --seed, first variant) as an event log to `FILE` (CSV), the format --replay reads")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -89,6 +91,23 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 			return usagef("--late-share %q: want a share between 0 and 1, e.g. 0.3", *lateShare)
 		}
 		w.LateShare = &x
+	}
+	if *replay != "" {
+		return runReplay(e, day, p, *replay, *jsonOut)
+	}
+	if *logOut != "" {
+		r, err := sim.RunOnce(day, day.Variants[0].Name, p, p.Seed)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		var b strings.Builder
+		if err := sim.WriteLog(&b, r.Log()); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*logOut, []byte(b.String())); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote a simulated %s round's log to %s\n", day.Variants[0].Name, *logOut)
 	}
 	start := time.Now()
 	rep, err := sim.Simulate(day, p, w)
@@ -133,6 +152,35 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "wrote %d charts to %s\n", n, *svgDir)
 	}
 	fmt.Fprintf(e.stderr, "simulated %d scenarios x %d runs in %s\n", len(rep.Scenarios), p.Runs, took.Round(time.Millisecond))
+	return nil
+}
+
+// runReplay compares an event log with the model.
+func runReplay(e *env, day *sim.Day, p sim.Params, path, jsonOut string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return simInputError{err}
+	}
+	log, err := sim.ReadLog(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("--replay %s: %w", path, err)
+	}
+	rep, err := sim.ReplayLog(day, log, p)
+	if err != nil {
+		return fmt.Errorf("--replay %s: %w", path, err)
+	}
+	sim.WriteReplay(e.stdout, rep)
+	if jsonOut != "" {
+		data, err := json.MarshalIndent(rep, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(jsonOut, append(data, '\n')); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", jsonOut)
+	}
 	return nil
 }
 

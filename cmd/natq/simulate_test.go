@@ -83,3 +83,26 @@ func TestSimulateBadInput(t *testing.T) {
 		t.Errorf("natq simulate (plan without windows): status %d, stderr %q", status, errs)
 	}
 }
+
+// TestSimulateReplayCommand writes a simulated round's log and replays it.
+func TestSimulateReplayCommand(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "round.csv")
+	status, out, errs := natq(t, "simulate", contestPlanFile, "--runs", "1", "--log-out", log)
+	if status != 0 || !strings.Contains(out, "wrote a simulated dry round's log") {
+		t.Fatalf("status %d, out %s, stderr %s", status, out, errs)
+	}
+	status, out, errs = natq(t, "simulate", contestPlanFile, "--runs", "2", "--replay", log)
+	if status != 0 {
+		t.Fatalf("replay: status %d, stderr %s", status, errs)
+	}
+	for _, want := range []string{"replay: ", "people sampled (dry variant)", "wait p95 min", "to calibrate: --rate "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q:\n%s", want, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("ticket,site\n1,s1\n"), 0o644)
+	if status, _, errs := natq(t, "simulate", contestPlanFile, "--replay", bad); status != 2 || !strings.Contains(errs, `lacks the column "party"`) {
+		t.Errorf("replay of a bad log: status %d, stderr %q; want 2 and the missing column", status, errs)
+	}
+}

@@ -29,16 +29,28 @@
 //
 // What-ifs change a run: a rain switch at a time (tickets follow to the
 // wet variant by package rainswitch, the queue service's rule), desks lost
-// at a site from a time, a larger late share. Report compares each with
-// the base run.
+// at a site from a time, a larger late share. Simulate's Report compares
+// each with the base run. Sample times come from one random stream per
+// site, so a what-if at one site leaves the others' draws as they were.
+//
+// # During the day and after it
+//
+// Forecast runs the same model forward from what the queue knows of a
+// site now (the line, the desks, the samples so far, the tickets still to
+// come): the desks' pace measured from the day's call-to-sample times,
+// weighed against the plan's rate while few have been sampled, gives each
+// party in line its turn ("about 08:25") as the median over runs. ReplayLog
+// compares a finished round's event log (ReadLog: the queue's ticket
+// fields as CSV or JSON) with the prediction, and measures from it the
+// parameters to calibrate the model with.
 //
 // # Why an engine of our own
 //
 // The model needs a clock, a heap of timed events and a few queues; the
 // Go discrete-event libraries (godes, simgo and the like) add goroutine
 // processes or reflection for that, which costs more than the whole model
-// runs for (the contest compound's day, both variants, 100 runs, takes
-// about a second here), hides the line guard's bookkeeping in callbacks,
+// runs for (the contest compound's day, both variants, 100 runs each,
+// takes one to two seconds on two shared cores), hides the line guard's bookkeeping in callbacks,
 // and brings a dependency for forty lines of heap. Runs are independent
 // and reproducible: run i draws from its own generator seeded Seed+i.
 package sim

@@ -92,6 +92,7 @@ type party struct {
 	speed    float64 // actual walking time over the plan's
 	checkIn  float64
 	walk     float64 // s, plan walking time to its current site
+	oi       int32   // its outcome, plus one (0: not at a desk yet)
 }
 
 // siteRun is one site during a run.
@@ -141,8 +142,8 @@ type Outcome struct {
 // outcome is an Outcome as a run keeps it: no pointers, for the
 // collector's sake.
 type outcome struct {
-	site, window, size int32
-	checkIn, wait      float64
+	site, window, size, party int32
+	checkIn, wait, done       float64
 }
 
 // Run is one run's raw results.
@@ -157,6 +158,8 @@ type Run struct {
 	sites          []*siteRun
 	prep           *prep
 	end            float64
+	parties        []party
+	cur            *pvar // the variant the day ended on
 }
 
 // Outcomes are the run's sampled parties, in the order they reached a desk.
@@ -418,7 +421,7 @@ func (pr *prep) run(seed int64) *Run {
 		s.touch(r.now)
 		s.mark(r.now)
 	}
-	return &Run{Seed: seed, outs: r.out, Moved: r.moved, Retimed: r.retimed, Refused: r.refused, turned: r.turned, sites: r.sites, prep: pr, end: r.now}
+	return &Run{Seed: seed, outs: r.out, Moved: r.moved, Retimed: r.retimed, Refused: r.refused, turned: r.turned, sites: r.sites, prep: pr, end: r.now, parties: r.parties, cur: r.cur}
 }
 
 // draw makes the households of every group and schedules their arrivals.
@@ -583,7 +586,8 @@ func (r *runner) serve(si int) {
 		if x.win >= 0 {
 			w = r.cur.wins[x.win].index
 		}
-		r.out = append(r.out, outcome{site: int32(si), window: int32(w), size: x.size, checkIn: x.checkIn, wait: r.now - x.checkIn})
+		r.out = append(r.out, outcome{site: int32(si), window: int32(w), size: x.size, party: pi, checkIn: x.checkIn, wait: r.now - x.checkIn})
+		x.oi = int32(len(r.out))
 		r.q.push(event{t: r.now + t, kind: evDone, p: pi, s: int32(si)})
 	}
 	if s.lineHead > 1024 && s.lineHead*2 > len(s.line) {
@@ -614,6 +618,9 @@ func (r *runner) done(si int, pi int32) {
 		x.counted = false
 	}
 	x.state = stDone
+	if x.oi > 0 {
+		r.out[x.oi-1].done = r.now
+	}
 	s.sampled += int(x.size)
 	s.lastSampled = r.now
 	s.mark(r.now)

@@ -194,6 +194,7 @@ func scenario(d *Day, name, start, base string, p Params) (*Scenario, error) {
 	runs := make([]*Run, p.Runs)
 	for i := range runs {
 		runs[i] = pr.run(p.Seed + int64(i))
+		runs[i].parties = nil // only a single run's log needs them
 	}
 	return summarise(pr, name, start, base, runs), nil
 }
