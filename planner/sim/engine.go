@@ -461,9 +461,9 @@ func (r *runner) draw() {
 			}
 			switch u := rng.Float64(); {
 			case u < p.EarlyShare:
-				x.off = -rng.ExpFloat64() * float64(p.EarlyMean) * 60
+				x.off = -offset(rng, p.EarlyMean)
 			case u < p.EarlyShare+p.LateShare:
-				x.off = rng.ExpFloat64() * float64(p.LateMean) * 60
+				x.off = offset(rng, p.LateMean)
 			}
 			if p.SpeedCV > 0 {
 				sig := math.Sqrt(math.Log(1 + p.SpeedCV*p.SpeedCV))
@@ -802,6 +802,12 @@ func (s *siteRun) mark(t float64) {
 	s.lastLine, s.lastDem = line, dem
 	s.maxLine = max(s.maxLine, int(line))
 	s.maxDem = max(s.maxDem, int(dem))
+}
+
+// offset draws how early or late a party comes, in seconds: exponential
+// of mean m minutes, cut at four times the mean (nobody comes hours off).
+func offset(rng *rand.Rand, m Minutes) float64 {
+	return math.Min(rng.ExpFloat64(), 4) * float64(m) * 60
 }
 
 // poisson draws a Poisson number of mean lambda (small: Knuth's method).

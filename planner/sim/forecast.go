@@ -172,9 +172,9 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 			at := sec(b.Start) + rng.Float64()*b.End.Sub(b.Start).Seconds()
 			switch v := rng.Float64(); {
 			case v < p.EarlyShare:
-				at -= rng.ExpFloat64() * float64(p.EarlyMean) * 60
+				at -= offset(rng, p.EarlyMean)
 			case v < p.EarlyShare+p.LateShare:
-				at += rng.ExpFloat64() * float64(p.LateMean) * 60
+				at += offset(rng, p.LateMean)
 			}
 			at = math.Max(at, math.Max(now, sec(b.Start)-float64(p.Early)*60))
 			arr = append(arr, arrival{at, i})

@@ -292,8 +292,7 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			}
 			last := math.NaN()
 			if s.sampled > 0 {
-				t := pr.at(s.lastSampled).In(l)
-				last = float64(t.Hour()*60+t.Minute()) + float64(t.Second())/60
+				last = pr.at(s.lastSampled).Sub(pr.midnight()).Minutes()
 			}
 			a := &accs[si]
 			for k, x := range []float64{float64(s.sampled), float64(s.maxLine), float64(s.maxDem),
@@ -320,6 +319,15 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 	}
 	sc.Windows = windows(pr, runs)
 	return sc
+}
+
+// midnight is the start of the plan's day, from which clock times count.
+func (pr *prep) midnight() time.Time {
+	if !pr.day.Date.IsZero() {
+		return pr.day.Date
+	}
+	y, m, d := pr.origin.Add(2 * time.Hour).In(pr.loc()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, pr.loc())
 }
 
 // minMarkers is the least line capacity the site had during the run (the

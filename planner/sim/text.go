@@ -28,7 +28,7 @@ func (p Params) Assumptions(planRate float64) []string {
 	}
 	return []string{
 		fmt.Sprintf("one sample takes %.0f s on average (%s rate %g a desk an hour), spread cv %g (0 fixed, 1 exponential)", 3600/rate, src, rate, p.ServiceCV),
-		fmt.Sprintf("%s; %.0f%% come early by ~%g min, %.0f%% late by ~%g min (exponential)", arr, 100*p.EarlyShare, float64(p.EarlyMean), 100*p.LateShare, float64(p.LateMean)),
+		fmt.Sprintf("%s; %.0f%% come early by ~%g min, %.0f%% late by ~%g min (exponential, cut at 4 times the mean)", arr, 100*p.EarlyShare, float64(p.EarlyMean), 100*p.LateShare, float64(p.LateMean)),
 		fmt.Sprintf("%.0f%% of parties never come, %.0f%% come unbooked at any time of their site's day; %s", 100*p.NoShowShare, 100*p.WalkinShare, party),
 		fmt.Sprintf("walking times are the plan's routes at a speed spread cv %g; the way back is not timed", p.SpeedCV),
 		fmt.Sprintf("check-in opens %g min before a window and closes %g min after it (later arrivals are booked again on the spot); a full line turns parties back to wait at their building until the caller there sends them", float64(p.Early), float64(p.Grace)),
