@@ -93,6 +93,7 @@ type party struct {
 	checkIn  float64
 	walk     float64 // s, plan walking time to its current site
 	oi       int32   // its outcome, plus one (0: not at a desk yet)
+	turnedAt float64 // when the line guard first turned it back
 }
 
 // siteRun is one site during a run.
@@ -144,6 +145,7 @@ type Outcome struct {
 type outcome struct {
 	site, window, size, party int32
 	checkIn, wait, done       float64
+	held                      float64 // s waiting at its building after the guard turned it back
 }
 
 // Run is one run's raw results.
@@ -545,6 +547,7 @@ func (r *runner) checkIn(pi int32) {
 		s.refusals++
 		if !x.turned {
 			x.turned = true
+			x.turnedAt = r.now
 			s.turnedBack += int(x.size)
 			if x.win >= 0 {
 				r.turned[r.cur.wins[x.win].index] += int(x.size)
@@ -587,6 +590,9 @@ func (r *runner) serve(si int) {
 			w = r.cur.wins[x.win].index
 		}
 		r.out = append(r.out, outcome{site: int32(si), window: int32(w), size: x.size, party: pi, checkIn: x.checkIn, wait: r.now - x.checkIn})
+		if x.turned {
+			r.out[len(r.out)-1].held = x.checkIn - x.turnedAt
+		}
 		x.oi = int32(len(r.out))
 		r.q.push(event{t: r.now + t, kind: evDone, p: pi, s: int32(si)})
 	}

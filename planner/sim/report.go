@@ -86,8 +86,10 @@ type SiteReport struct {
 	Utilisation Stat    `json:"utilisation"`  // desk time sampling over desk time open
 	LastSampled Stat    `json:"last_sampled"` // minutes after midnight, local time
 	TurnedBack  Stat    `json:"turned_back"`  // people the line guard held at least once
-	TooEarly    Stat    `json:"too_early"`    // people who waited aside for check-in to open
-	TooLate     Stat    `json:"too_late"`     // people past the grace, booked again on the spot
+	HeldP95     Stat    `json:"held_p95_min"` // of them, the time from first turned back to checking in
+	HeldMax     Stat    `json:"held_max_min"`
+	TooEarly    Stat    `json:"too_early"` // people who waited aside for check-in to open
+	TooLate     Stat    `json:"too_late"`  // people past the grace, booked again on the spot
 	Series      *Series `json:"series"`
 }
 
@@ -265,12 +267,16 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 	type acc struct{ f [20][]float64 }
 	accs := make([]acc, n)
 	for _, r := range runs {
-		bySite := make([][]wrec, n)
+		bySite, heldBy := make([][]wrec, n), make([][]wrec, n)
 		for _, o := range r.outs {
 			bySite[o.site] = append(bySite[o.site], wrec{o.wait / 60, int(o.size)})
+			if o.held > 0 {
+				heldBy[o.site] = append(heldBy[o.site], wrec{o.held / 60, int(o.size)})
+			}
 		}
 		for si, s := range r.sites {
 			p50, p95, mx, o20, o30 := percentiles(bySite[si])
+			_, h95, hmx, _, _ := percentiles(heldBy[si])
 			open := 0.0
 			for k, sg := range s.segs {
 				end := r.end
@@ -297,7 +303,7 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			a := &accs[si]
 			for k, x := range []float64{float64(s.sampled), float64(s.maxLine), float64(s.maxDem),
 				float64(max(0, s.maxDem-minMarkers(s))), s.overT / 60, share, p50, p95, mx, o20, o30,
-				util, last, float64(s.turnedBack), float64(s.tooEarly), float64(s.tooLate)} {
+				util, last, float64(s.turnedBack), float64(s.tooEarly), float64(s.tooLate), h95, hmx} {
 				if !math.IsNaN(x) {
 					a.f[k] = append(a.f[k], x)
 				}
@@ -313,7 +319,8 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			People: stat(a.f[0]), MaxLine: stat(a.f[1]), MaxDemand: stat(a.f[2]), OverBy: stat(a.f[3]),
 			OverMinutes: stat(a.f[4]), OverShare: stat(a.f[5]), WaitP50: stat(a.f[6]), WaitP95: stat(a.f[7]),
 			WaitMax: stat(a.f[8]), Over20: stat(a.f[9]), Over30: stat(a.f[10]), Utilisation: stat(a.f[11]),
-			LastSampled: stat(a.f[12]), TurnedBack: stat(a.f[13]), TooEarly: stat(a.f[14]), TooLate: stat(a.f[15])}
+			LastSampled: stat(a.f[12]), TurnedBack: stat(a.f[13]), TooEarly: stat(a.f[14]), TooLate: stat(a.f[15]),
+			HeldP95: stat(a.f[16]), HeldMax: stat(a.f[17])}
 		sr.Series = series(pr, si, runs)
 		sc.Sites = append(sc.Sites, sr)
 	}

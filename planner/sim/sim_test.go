@@ -149,6 +149,9 @@ func TestSimulateLineGuard(t *testing.T) {
 	if s.MaxDemand.Min <= 20 || s.OverMinutes.Min <= 0 || s.OverBy.Min <= 0 {
 		t.Errorf("demand %v, %v minutes over, by %v: want the burst shown over the markers", s.MaxDemand, s.OverMinutes, s.OverBy)
 	}
+	if s.HeldMax.Min <= 0 || s.HeldMax.Max > 60 {
+		t.Errorf("held at the building up to %v min, want some, under the hour the burst takes", s.HeldMax)
+	}
 	if s.TurnedBack.Min <= 0 || s.People.Mean != 200 {
 		t.Errorf("turned back %v, sampled %v: want people held and everyone sampled in the end", s.TurnedBack, s.People)
 	}

@@ -72,10 +72,12 @@ func WriteSVG(w io.Writer, sc *Scenario, s *SiteReport) error {
 	for _, c := range cuts {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="3,3"/>`+"\n", X(c+3), X(c+3), top, top+ph)
 	}
-	// Hour ticks.
+	// Half-hour ticks, none crowding the one before (at a cut).
+	lastTick := math.Inf(-1)
 	for i := 0; i < n; i++ {
 		t := se.Start.Add(time.Duration(i) * time.Minute)
-		if xs[i] >= 0 && t.Minute()%30 == 0 {
+		if xs[i] >= 0 && t.Minute()%30 == 0 && X(xs[i])-lastTick >= 40 {
+			lastTick = X(xs[i])
 			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#555"/><text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n",
 				X(xs[i]), X(xs[i]), top+ph, top+ph+5, X(xs[i]), top+ph+18, t.Format("15:04"))
 		}

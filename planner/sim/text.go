@@ -70,6 +70,12 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 				pct(s.Over20), pct(s.Over30), pct(s.Utilisation), clock(s.LastSampled), num(s.TurnedBack, "%.0f"))
 		}
 		tw.Flush()
+		for _, s := range sc.Sites {
+			if s.TurnedBack.Max > 0 {
+				fmt.Fprintf(w, "%s: the line guard held %s people at their buildings, for up to %s min (p95 %s)\n", s.Site,
+					num(s.TurnedBack, "%.0f"), num(s.HeldMax, "%.0f"), num(s.HeldP95, "%.0f"))
+			}
+		}
 		fmt.Fprintln(w, "(waits in minutes, against the local caps of 20-30 min; line = people checked in or called, as the queue counts them; demand adds those held at their buildings)")
 		watch := 0
 		for _, wr := range sc.Windows {
