@@ -74,7 +74,7 @@ const priorSamples = 20
 // plan's rate until enough people have been sampled, then mostly the
 // day's own), with p.ServiceCV's spread; the tickets to come arrive
 // around their windows as p says (early, late, no-shows) and queue
-// behind. p.Runs runs (at least 50), seed p.Seed.
+// behind. p.Runs runs (50 to 1000), seed p.Seed.
 func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 	if s.Desks < 0 || planRate <= 0 {
 		return nil, fmt.Errorf("sim: forecast needs desks and the plan's rate")
@@ -97,7 +97,7 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 		Method: fmt.Sprintf("按前面的人数、%d 个采样台、每台每小时约 %.0f 人（今天已采 %d 人实测，与方案的 %.0f 人加权）推算，取模拟中位数 / "+
 			"from the people ahead, %d desks at about %.0f samples a desk an hour (measured on %d people today, weighed with the plan's %.0f), the median of the model's runs",
 			s.Desks, 3600/mean, n, planRate, s.Desks, 3600/mean, n, planRate)}
-	runs := max(p.Runs, 50)
+	runs := min(max(p.Runs, 50), 1000)
 	rng := rand.New(rand.NewPCG(uint64(p.Seed), 0x666f7265))
 	draw := func() float64 {
 		switch cv := p.ServiceCV; {

@@ -125,6 +125,9 @@ func Simulate(d *Day, p Params, w WhatIfs) (*Report, error) {
 	if len(d.Variants) == 0 {
 		return nil, fmt.Errorf("sim: the plan has no variants")
 	}
+	// What-ifs come only through w: the base runs are the plan as it is.
+	p.RainAt, p.DesksDown = time.Time{}, nil
+	rep.Params = p
 	for _, v := range d.Variants {
 		sc, err := scenario(d, v.Name, v.Name, "", p)
 		if err != nil {
@@ -135,7 +138,7 @@ func Simulate(d *Day, p Params, w WhatIfs) (*Report, error) {
 	first := d.Variants[0].Name
 	if !w.RainAt.IsZero() {
 		if first != "dry" || d.Variant("wet") == nil {
-			return nil, fmt.Errorf("sim: --rain-at needs a plan with a dry and a wet variant")
+			return nil, fmt.Errorf("sim: a rain switch needs a plan with a dry and a wet variant")
 		}
 		q := p
 		q.RainAt = w.RainAt

@@ -287,22 +287,28 @@ func TestSimulateBadParams(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		set  func(*Params)
+		w    WhatIfs
 		want string
 	}{
-		{"late share", func(p *Params) { p.LateShare = 1.5 }, "late share 1.5"},
-		{"early and late", func(p *Params) { p.EarlyShare, p.LateShare = 0.6, 0.6 }, "add up to more than 1"},
-		{"runs", func(p *Params) { p.Runs = 0 }, "runs 0"},
-		{"desk site", func(p *Params) { p.DesksDown = []DesksDown{{Site: "zz", N: 1, At: day0}} }, `no site "zz"`},
-		{"rain without wet", func(p *Params) { p.RainAt = day0.Add(9 * time.Hour) }, "no wet variant"},
+		{"late share", func(p *Params) { p.LateShare = 1.5 }, WhatIfs{}, "late share 1.5"},
+		{"early and late", func(p *Params) { p.EarlyShare, p.LateShare = 0.6, 0.6 }, WhatIfs{}, "add up to more than 1"},
+		{"runs", func(p *Params) { p.Runs = 0 }, WhatIfs{}, "runs 0"},
+		{"desk site", func(*Params) {}, WhatIfs{DesksDown: []DesksDown{{Site: "zz", N: 1, At: day0}}}, `no site "zz"`},
+		{"rain without wet", func(*Params) {}, WhatIfs{RainAt: day0.Add(9 * time.Hour)}, "dry and a wet variant"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := DefaultParams()
 			tc.set(&p)
-			_, err := Simulate(d, p, WhatIfs{})
+			_, err := Simulate(d, p, tc.w)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
 		})
+	}
+	p := DefaultParams()
+	p.RainAt = day0.Add(9 * time.Hour)
+	if _, err := RunOnce(d, "dry", p, 1); err == nil || !strings.Contains(err.Error(), "no wet variant") {
+		t.Errorf("RunOnce with rain on a dry-only plan: %v", err)
 	}
 }
 
