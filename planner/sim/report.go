@@ -3,7 +3,10 @@ package sim
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -196,11 +199,22 @@ func scenario(d *Day, name, start, base string, p Params) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Runs are independent (the prep is only read): spread them over the
+	// processors; run i is seeded Seed+i wherever it runs.
 	runs := make([]*Run, p.Runs)
-	for i := range runs {
-		runs[i] = pr.run(p.Seed + int64(i))
-		runs[i].parties = nil // only a single run's log needs them
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), p.Runs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(runs); i = int(next.Add(1) - 1) {
+				runs[i] = pr.run(p.Seed + int64(i))
+				runs[i].parties = nil // only a single run's log needs them
+			}
+		}()
 	}
+	wg.Wait()
 	return summarise(pr, name, start, base, runs), nil
 }
 
