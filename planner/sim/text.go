@@ -61,6 +61,9 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 		fmt.Fprintln(tw, "site\tdesks\tmarkers\tpeople\tmax line\tmax demand\tover markers\twait p50\twait p95\twait max\t>20 min\t>30 min\tdesks busy\tlast sampled\tturned back\t")
 		for _, s := range sc.Sites {
 			over := "never"
+			if s.Markers > 0 {
+				over = fmt.Sprintf("never (peak %.0f%%)", 100*s.MaxDemand.Max/float64(s.Markers))
+			}
 			if s.OverMinutes.Max > 0 {
 				over = fmt.Sprintf("%s min, by %s", num(s.OverMinutes, "%.0f"), num(s.OverBy, "%.0f"))
 			}
