@@ -55,7 +55,7 @@ type pgroup struct {
 	people    int
 	partyMean float64
 	walk      float64      // s, in the booking variant
-	walkWet   float64      // s, to its building's site in the wet variant
+	walkWet   float64      // s, to its building's site in the wet variant (also when the switch sends it elsewhere: the plan has no route there)
 	open      [][2]float64 // its site's open windows, for walk-ins
 	openLen   float64
 }

@@ -130,6 +130,9 @@ func Simulate(d *Day, p Params, w WhatIfs) (*Report, error) {
 	}
 	// What-ifs come only through w: the base runs are the plan as it is.
 	p.RainAt, p.DesksDown = time.Time{}, nil
+	if p.Rate == 0 {
+		p.Rate = d.Rate // the report states the rate it ran with
+	}
 	rep.Params = p
 	for _, v := range d.Variants {
 		sc, err := scenario(d, v.Name, v.Name, "", p)

@@ -12,7 +12,7 @@ import (
 func (p Params) Assumptions(planRate float64) []string {
 	rate := planRate
 	src := "the plan's"
-	if p.Rate > 0 {
+	if p.Rate > 0 && p.Rate != planRate {
 		rate, src = p.Rate, "given"
 	}
 	party := "party sizes drawn around each building's residents per household"
