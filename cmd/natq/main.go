@@ -5,6 +5,7 @@
 //	natq serve --plan FILE   run the day's queue service
 //	natq staff add NAME      issue a staff token
 //	natq print PLAN --out D  print building sheets, ticket cards, marker plans, battle maps
+//	natq simulate PLAN       play the day: lines against their markers, waits, what-ifs
 //	natq demo                plan a bundled compound and serve it on the embedded store
 package main
 
