@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -388,6 +390,18 @@ func (ft *feature) line() (orb.LineString, error) {
 	return ls, nil
 }
 
+// lonLat is the corner of b furthest out of lon/lat, as [x, y].
+func lonLat(b orb.Bound) string {
+	x, y := b.Min[0], b.Min[1]
+	if math.Abs(b.Max[0]) > math.Abs(x) {
+		x = b.Max[0]
+	}
+	if math.Abs(b.Max[1]) > math.Abs(y) {
+		y = b.Max[1]
+	}
+	return "[" + strconv.FormatFloat(x, 'f', -1, 64) + ", " + strconv.FormatFloat(y, 'f', -1, 64) + "]"
+}
+
 func geomName(g orb.Geometry) string {
 	if g == nil {
 		return "missing"
@@ -450,7 +464,7 @@ func (ft *feature) read(f *File, buildings map[string]*Building, site func(*feat
 		return ft.errorf("geometry missing")
 	}
 	if b := ft.Geometry.Bound(); b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
-		return ft.errorf("coordinates %v to %v are not lon/lat", b.Min, b.Max)
+		return ft.errorf("coordinates out to %s are not lon/lat (WGS84 degrees)", lonLat(b))
 	}
 	variant := p.str("natq:variant")
 	if weathered[ft.kind] {
