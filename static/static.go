@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+
+	"natq/planner/planfile"
 )
 
 //go:embed web
@@ -28,9 +31,10 @@ var Web, _ = fs.Sub(files, "web")
 
 // Options are what Mount needs from the server that mounts the pages.
 type Options struct {
-	// PlanFile returns the plan file (GeoJSON) of a compound's current
-	// round, or false when the compound is not loaded.
-	PlanFile func(compound string) ([]byte, bool)
+	// Plan returns the plan of a compound's current round, read once by
+	// the caller, or false when the compound is not loaded. The maps drawn
+	// from a plan are kept as long as Plan returns the same *File.
+	Plan func(compound string) (*planfile.File, bool)
 	// Now is the queue service's clock, sent to the pages so that "now"
 	// on a tablet is the service's now (natq demo runs a shifted clock).
 	Now func() time.Time
@@ -74,15 +78,13 @@ func Mount(app *fiber.App, o Options) {
 	if route == "" {
 		route = "/api/v1/compounds/:id/map.json"
 	}
+	maps := &mapCache{}
 	app.Get(route, z, func(c *fiber.Ctx) error {
-		data, ok := o.PlanFile(c.Params("id"))
+		f, ok := o.Plan(c.Params("id"))
 		if !ok {
 			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))
 		}
-		m, err := BuildMap(data, c.Query("building"))
-		if err != nil {
-			return c.Status(http.StatusInternalServerError).JSON(apiError("internal", "地图无法生成", "the map cannot be drawn"))
-		}
+		m := *maps.get(f, c.Query("building"))
 		m.Now = o.Now().Format(time.RFC3339Nano)
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		body, err := json.Marshal(m)
@@ -92,6 +94,48 @@ func Mount(app *fiber.App, o Options) {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(body)
 	})
+}
+
+// mapCache keeps the maps drawn from each plan: the whole compound's, and
+// each of its buildings' (only buildings the plan has: a client choosing
+// names cannot fill it).
+type mapCache struct {
+	mu    sync.Mutex
+	plans map[*planfile.File]*planMaps
+}
+
+type planMaps struct {
+	base       *Map
+	byBuilding map[string]*Map
+}
+
+func (mc *mapCache) get(f *planfile.File, building string) *Map {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.plans == nil {
+		mc.plans = map[*planfile.File]*planMaps{}
+	}
+	pm := mc.plans[f]
+	if pm == nil {
+		for old := range mc.plans { // a compound's new round replaces its old one
+			if old.Compound.ID == f.Compound.ID {
+				delete(mc.plans, old)
+			}
+		}
+		pm = &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}}
+		mc.plans[f] = pm
+	}
+	if building == "" {
+		return pm.base
+	}
+	if m := pm.byBuilding[building]; m != nil {
+		return m
+	}
+	m := pm.base.forBuilding(f, building)
+	if f.Building(building) != nil {
+		pm.byBuilding[building] = m
+	}
+	return m
 }
 
 // csp keeps the pages to their own origin: no outside script, font or
