@@ -107,8 +107,10 @@ func jsonKind(k string) string {
 		return "an array"
 	case "string":
 		return "a string"
+	case "bool":
+		return "true or false"
 	}
-	return "a " + k
+	return "a number"
 }
 
 // props reads typed values out of a JSON object (feature properties,
@@ -264,18 +266,18 @@ func (f *File) addVariant(v string) {
 
 func readWindow(raw json.RawMessage) (Window, error) {
 	var w struct {
-		Variant  string
-		Site     string
-		Start    string
-		End      string
-		Capacity *int
-		Students bool
+		Variant  string `json:"variant"`
+		Site     string `json:"site"`
+		Start    string `json:"start"`
+		End      string `json:"end"`
+		Capacity *int   `json:"capacity"`
+		Students bool   `json:"students"`
 		Groups   []struct {
-			Building string
-			Unit     string
-			Floors   []int
-			People   int
-		}
+			Building string `json:"building"`
+			Unit     string `json:"unit"`
+			Floors   []int  `json:"floors"`
+			People   int    `json:"people"`
+		} `json:"groups"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&w); err != nil {
@@ -358,17 +360,19 @@ func (ft *feature) where() string {
 		s += fmt.Sprintf(" (id %v)", ft.ID)
 	}
 	s += " (" + ft.kind
-	for _, k := range []string{"natq:building", "natq:site", "natq:gate"} {
-		if id, ok := ft.Properties[k].(string); ok && id != "" {
-			s += " " + id
-			break
-		}
+	if id, ok := ft.Properties[idKey[ft.kind]].(string); ok && id != "" {
+		s += " " + id
 	}
 	if v, ok := ft.Properties["natq:variant"].(string); ok {
 		s += ", " + v
 	}
 	return s + ")"
 }
+
+// idKey is the property that names a feature of a kind in errors.
+var idKey = map[string]string{"building": "natq:building", "entrance": "natq:building", "gate": "natq:gate",
+	"site": "natq:site", "entry": "natq:site", "exit": "natq:site", "desk": "natq:site", "queue_line": "natq:site",
+	"marker": "natq:site", "route": "natq:building", "post": "natq:role"}
 
 func (ft *feature) errorf(format string, a ...any) error {
 	return errorf("%s: %s", ft.where(), fmt.Sprintf(format, a...))
