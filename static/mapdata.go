@@ -185,27 +185,20 @@ func baseMap(f *planfile.File) *Map {
 	sort.SliceStable(m.Windows, func(i, j int) bool { return m.Windows[i].Start < m.Windows[j].Start })
 
 	// The extent: buildings, sites and routes, with a margin.
-	var bound orb.Bound
-	first := true
-	add := func(g orb.Geometry) {
-		if first {
-			bound, first = g.Bound(), false
-		} else {
-			bound = bound.Union(g.Bound())
-		}
-	}
+	var drawn orb.Collection
 	for _, b := range f.Buildings {
-		add(b.Outline)
+		drawn = append(drawn, b.Outline)
 	}
 	for _, s := range f.Sites {
-		add(s.Area)
+		drawn = append(drawn, s.Area)
 	}
 	for _, r := range f.Routes {
-		add(r.Path)
+		drawn = append(drawn, r.Path)
 	}
-	if first {
+	if len(drawn) == 0 {
 		return m
 	}
+	bound := drawn.Bound()
 	const margin = 8
 	proj := f.Projection()
 	lo, hi := proj.ToPlane(bound.Min), proj.ToPlane(bound.Max)

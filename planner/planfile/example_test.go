@@ -7,8 +7,8 @@ import (
 	"natq/planner/planfile"
 )
 
-// A reader opens a plan file, then asks it what it needs.
-func ExampleRead() {
+// c1 reads the queue's test plan.
+func c1() *planfile.File {
 	r, err := os.Open("../../queue/testdata/c1.plan.geojson")
 	if err != nil {
 		panic(err)
@@ -16,9 +16,14 @@ func ExampleRead() {
 	defer r.Close()
 	f, err := planfile.Read(r)
 	if err != nil {
-		fmt.Println(err) // names what is wrong and where
-		return
+		panic(err) // an *Error names what is wrong and where
 	}
+	return f
+}
+
+// A reader reads a plan file once, then asks it what it needs.
+func ExampleRead() {
+	f := c1()
 	b := f.Building("b1")
 	for _, v := range f.Variants {
 		s := f.Site(b.Site[v], v)
@@ -42,15 +47,7 @@ func ExampleRead() {
 // Readers that measure and draw put the plan on its local plane: true
 // metres, x east and y north of the middle of the compound.
 func ExampleFile_Projected() {
-	r, err := os.Open("../../queue/testdata/c1.plan.geojson")
-	if err != nil {
-		panic(err)
-	}
-	defer r.Close()
-	f, err := planfile.Read(r)
-	if err != nil {
-		panic(err)
-	}
+	f := c1()
 	m := f.Projected(f.Projection())
 	box := m.Building("b1").Outline.Bound()
 	fmt.Printf("b1 is %.1f m by %.1f m\n", box.Max[0]-box.Min[0], box.Max[1]-box.Min[1])

@@ -47,9 +47,6 @@ func (p Projection) ToLonLat(q orb.Point) orb.Point {
 }
 
 func mapPoints(ps []orb.Point, f func(orb.Point) orb.Point) []orb.Point {
-	if ps == nil {
-		return nil
-	}
 	out := make([]orb.Point, len(ps))
 	for i, q := range ps {
 		out[i] = f(q)
@@ -74,9 +71,6 @@ func (p Projection) PolygonLonLat(pg orb.Polygon) orb.Polygon { return mapPolygo
 
 // MultiPolygon maps a lon/lat multipolygon to the plane.
 func (p Projection) MultiPolygon(mp orb.MultiPolygon) orb.MultiPolygon {
-	if mp == nil {
-		return nil
-	}
 	out := make(orb.MultiPolygon, len(mp))
 	for i, pg := range mp {
 		out[i] = p.Polygon(pg)
@@ -85,9 +79,6 @@ func (p Projection) MultiPolygon(mp orb.MultiPolygon) orb.MultiPolygon {
 }
 
 func mapPolygon(pg orb.Polygon, f func(orb.Point) orb.Point) orb.Polygon {
-	if pg == nil {
-		return nil
-	}
 	out := make(orb.Polygon, len(pg))
 	for i, r := range pg {
 		out[i] = mapPoints(r, f)
@@ -96,87 +87,69 @@ func mapPolygon(pg orb.Polygon, f func(orb.Point) orb.Point) orb.Polygon {
 }
 
 // Bound is the lon/lat extent of every geometry in the file.
-func (f *File) Bound() orb.Bound {
-	var b orb.Bound
-	first := true
-	add := func(g orb.Geometry) {
-		if first {
-			b, first = g.Bound(), false
-		} else {
-			b = b.Union(g.Bound())
-		}
-	}
-	f.eachGeometry(add)
-	return b
-}
+func (f *File) Bound() orb.Bound { return f.geometries().Bound() }
 
 // Projection is the plan's local plane: true metres around the middle of
 // everything in the file.
 func (f *File) Projection() Projection { return NewProjection(f.Bound().Center()) }
 
-// eachGeometry calls fn with every geometry of the file, in file order of
-// kinds.
-func (f *File) eachGeometry(fn func(orb.Geometry)) {
+// geometries are every geometry of the file.
+func (f *File) geometries() orb.Collection {
+	var c orb.Collection
 	for _, b := range f.Buildings {
-		fn(b.Outline)
+		c = append(c, b.Outline)
 	}
 	for _, e := range f.Entrances {
-		fn(e.At)
+		c = append(c, e.At)
 	}
 	for _, g := range f.Gates {
-		fn(g.At)
+		c = append(c, g.At)
 	}
 	for _, s := range f.Sites {
 		if s.Area != nil {
-			fn(s.Area)
+			c = append(c, s.Area)
 		}
 		for _, d := range s.DeskAt {
-			fn(d)
+			c = append(c, d)
 		}
-		if s.Entry != nil {
-			fn(*s.Entry)
-		}
-		if s.Exit != nil {
-			fn(*s.Exit)
+		for _, q := range []*orb.Point{s.Entry, s.Exit} {
+			if q != nil {
+				c = append(c, *q)
+			}
 		}
 		if s.Line != nil {
-			fn(s.Line)
+			c = append(c, s.Line)
 		}
 		if s.Markers != nil {
-			fn(orb.MultiPoint(s.Markers))
+			c = append(c, orb.MultiPoint(s.Markers))
 		}
 	}
 	for _, p := range f.Posts {
-		fn(p.At)
+		c = append(c, p.At)
 	}
 	for _, v := range f.Visits {
-		fn(v.Path)
+		c = append(c, v.Path)
 	}
 	for _, r := range f.Routes {
-		fn(r.Path)
+		c = append(c, r.Path)
 	}
+	return c
+}
+
+// each is xs with fn applied to a copy of each.
+func each[T any](xs []T, fn func(*T)) []T {
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		fn(&x)
+		out[i] = x
+	}
+	return out
 }
 
 // Projected is a copy of f with every geometry on the plane of p (metres,
 // x east, y north), for readers that measure and draw.
 func (f *File) Projected(p Projection) *File {
 	out := *f
-	out.Buildings = make([]*Building, len(f.Buildings))
-	for i, b := range f.Buildings {
-		c := *b
-		c.Outline = p.MultiPolygon(b.Outline)
-		out.Buildings[i] = &c
-	}
-	out.Entrances = make([]Entrance, len(f.Entrances))
-	for i, e := range f.Entrances {
-		e.At = p.ToPlane(e.At)
-		out.Entrances[i] = e
-	}
-	out.Gates = make([]Gate, len(f.Gates))
-	for i, g := range f.Gates {
-		g.At = p.ToPlane(g.At)
-		out.Gates[i] = g
-	}
 	pt := func(q *orb.Point) *orb.Point {
 		if q == nil {
 			return nil
@@ -184,30 +157,30 @@ func (f *File) Projected(p Projection) *File {
 		r := p.ToPlane(*q)
 		return &r
 	}
-	out.Sites = make([]*Site, len(f.Sites))
-	for i, s := range f.Sites {
-		c := *s
-		c.Area = p.Polygon(s.Area)
-		c.DeskAt = mapPoints(s.DeskAt, p.ToPlane)
-		c.Entry, c.Exit = pt(s.Entry), pt(s.Exit)
-		c.Line = p.Line(s.Line)
-		c.Markers = mapPoints(s.Markers, p.ToPlane)
-		out.Sites[i] = &c
+	line := func(ls []orb.Point) []orb.Point {
+		if ls == nil {
+			return nil // no line stays no line
+		}
+		return mapPoints(ls, p.ToPlane)
 	}
-	out.Routes = make([]Route, len(f.Routes))
-	for i, r := range f.Routes {
-		r.Path = p.Line(r.Path)
-		out.Routes[i] = r
-	}
-	out.Posts = make([]Post, len(f.Posts))
-	for i, po := range f.Posts {
-		po.At = p.ToPlane(po.At)
-		out.Posts[i] = po
-	}
-	out.Visits = make([]Visit, len(f.Visits))
-	for i, v := range f.Visits {
-		v.Path = p.Line(v.Path)
-		out.Visits[i] = v
-	}
+	out.Buildings = each(f.Buildings, func(b **Building) {
+		c := **b
+		c.Outline = p.MultiPolygon(c.Outline)
+		*b = &c
+	})
+	out.Sites = each(f.Sites, func(s **Site) {
+		c := **s
+		if c.Area != nil {
+			c.Area = p.Polygon(c.Area)
+		}
+		c.DeskAt, c.Line, c.Markers = line(c.DeskAt), line(c.Line), line(c.Markers)
+		c.Entry, c.Exit = pt(c.Entry), pt(c.Exit)
+		*s = &c
+	})
+	out.Entrances = each(f.Entrances, func(e *Entrance) { e.At = p.ToPlane(e.At) })
+	out.Gates = each(f.Gates, func(g *Gate) { g.At = p.ToPlane(g.At) })
+	out.Routes = each(f.Routes, func(r *Route) { r.Path = p.Line(r.Path) })
+	out.Posts = each(f.Posts, func(po *Post) { po.At = p.ToPlane(po.At) })
+	out.Visits = each(f.Visits, func(v *Visit) { v.Path = p.Line(v.Path) })
 	return &out
 }

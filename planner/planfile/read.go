@@ -266,18 +266,13 @@ func (f *File) addVariant(v string) {
 
 func readWindow(raw json.RawMessage) (Window, error) {
 	var w struct {
-		Variant  string `json:"variant"`
-		Site     string `json:"site"`
-		Start    string `json:"start"`
-		End      string `json:"end"`
-		Capacity *int   `json:"capacity"`
-		Students bool   `json:"students"`
-		Groups   []struct {
-			Building string `json:"building"`
-			Unit     string `json:"unit"`
-			Floors   []int  `json:"floors"`
-			People   int    `json:"people"`
-		} `json:"groups"`
+		Variant  string  `json:"variant"`
+		Site     string  `json:"site"`
+		Start    string  `json:"start"`
+		End      string  `json:"end"`
+		Capacity *int    `json:"capacity"`
+		Students bool    `json:"students"`
+		Groups   []Group `json:"groups"` // members: building, unit, floors, people
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&w); err != nil {
@@ -318,8 +313,8 @@ func readWindow(raw json.RawMessage) (Window, error) {
 		if g.Floors != nil && len(g.Floors) != 2 {
 			return Window{}, fmt.Errorf("groups[%d]: floors %v, want [from, to]", j, g.Floors)
 		}
-		out.Groups = append(out.Groups, Group{Building: g.Building, Unit: g.Unit, Floors: g.Floors, People: g.People})
 	}
+	out.Groups = w.Groups
 	return out, nil
 }
 

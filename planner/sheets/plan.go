@@ -1,7 +1,6 @@
 package sheets
 
 import (
-	"fmt"
 	"io"
 	"time"
 
@@ -31,16 +30,6 @@ type (
 	Window   = planfile.Window
 	Group    = planfile.Group
 )
-
-// inputError is what natq cannot print; natq exits with status 2.
-type inputError struct{ msg string }
-
-func (e *inputError) Error() string  { return "sheets: " + e.msg }
-func (e *inputError) BadInput() bool { return true }
-
-func badInput(format string, a ...any) error {
-	return &inputError{fmt.Sprintf(format, a...)}
-}
 
 // Load reads a plan file to print.
 func Load(r io.Reader) (*Plan, error) {
@@ -77,37 +66,25 @@ func (p *Plan) Local(t time.Time) time.Time {
 // Bound is the extent of what the maps show, in local metres: buildings,
 // sites, routes, gates and the door-to-door walk.
 func (p *Plan) Bound() orb.Bound {
-	var b orb.Bound
-	first := true
-	add := func(g orb.Geometry) {
-		if g == nil {
-			return
-		}
-		gb := g.Bound()
-		if first {
-			b, first = gb, false
-		} else {
-			b = b.Union(gb)
-		}
-	}
+	var shown orb.Collection
 	for _, x := range p.Buildings {
-		add(x.Outline)
+		shown = append(shown, x.Outline)
 	}
 	for _, s := range p.Sites {
 		if len(s.Area) > 0 {
-			add(s.Area)
+			shown = append(shown, s.Area)
 		}
 	}
 	for _, r := range p.Routes {
-		add(r.Path)
+		shown = append(shown, r.Path)
 	}
 	for _, g := range p.Gates {
-		add(g.At)
+		shown = append(shown, g.At)
 	}
 	for _, v := range p.Visits {
-		add(v.Path)
+		shown = append(shown, v.Path)
 	}
-	return b
+	return shown.Bound()
 }
 
 // Locate returns the local-metre point of a lon/lat point.
