@@ -47,13 +47,7 @@ func planErrorf(format string, a ...any) error { return &PlanError{fmt.Sprintf(f
 var idRE = planfile.IDPattern
 
 // LoadPlan reads a plan file. Errors name what is wrong and where.
-func LoadPlan(r io.Reader) (*Plan, error) {
-	f, err := planfile.Read(r)
-	if err != nil {
-		return nil, err
-	}
-	return NewPlan(f)
-}
+func LoadPlan(r io.Reader) (*Plan, error) { return planfile.ReadFor(r, NewPlan) }
 
 // NewPlan is the queue's view of a plan file already read.
 func NewPlan(f *planfile.File) (*Plan, error) {

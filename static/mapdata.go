@@ -185,16 +185,7 @@ func baseMap(f *planfile.File) *Map {
 	sort.SliceStable(m.Windows, func(i, j int) bool { return m.Windows[i].Start < m.Windows[j].Start })
 
 	// The extent: buildings, sites and routes, with a margin.
-	var drawn orb.Collection
-	for _, b := range f.Buildings {
-		drawn = append(drawn, b.Outline)
-	}
-	for _, s := range f.Sites {
-		drawn = append(drawn, s.Area)
-	}
-	for _, r := range f.Routes {
-		drawn = append(drawn, r.Path)
-	}
+	drawn := f.Geometries("building", "site", "route")
 	if len(drawn) == 0 {
 		return m
 	}

@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -87,51 +88,60 @@ func mapPolygon(pg orb.Polygon, f func(orb.Point) orb.Point) orb.Polygon {
 }
 
 // Bound is the lon/lat extent of every geometry in the file.
-func (f *File) Bound() orb.Bound { return f.geometries().Bound() }
+func (f *File) Bound() orb.Bound { return f.Geometries().Bound() }
 
 // Projection is the plan's local plane: true metres around the middle of
 // everything in the file.
 func (f *File) Projection() Projection { return NewProjection(f.Bound().Center()) }
 
-// geometries are every geometry of the file.
-func (f *File) geometries() orb.Collection {
+// Geometries are the geometries of the features of the given kinds
+// ("building", "site", "route", ...; none: every kind), kind by kind; their
+// Bound is what a map of those kinds must show.
+func (f *File) Geometries(kinds ...string) orb.Collection {
+	want := func(k string) bool { return len(kinds) == 0 || slices.Contains(kinds, k) }
 	var c orb.Collection
+	add := func(kind string, g orb.Geometry) {
+		if want(kind) {
+			c = append(c, g)
+		}
+	}
 	for _, b := range f.Buildings {
-		c = append(c, b.Outline)
+		add("building", b.Outline)
 	}
 	for _, e := range f.Entrances {
-		c = append(c, e.At)
+		add("entrance", e.At)
 	}
 	for _, g := range f.Gates {
-		c = append(c, g.At)
+		add("gate", g.At)
 	}
 	for _, s := range f.Sites {
 		if s.Area != nil {
-			c = append(c, s.Area)
+			add("site", s.Area)
 		}
 		for _, d := range s.DeskAt {
-			c = append(c, d)
+			add("desk", d)
 		}
-		for _, q := range []*orb.Point{s.Entry, s.Exit} {
-			if q != nil {
-				c = append(c, *q)
-			}
+		if s.Entry != nil {
+			add("entry", *s.Entry)
+		}
+		if s.Exit != nil {
+			add("exit", *s.Exit)
 		}
 		if s.Line != nil {
-			c = append(c, s.Line)
+			add("queue_line", s.Line)
 		}
 		if s.Markers != nil {
-			c = append(c, orb.MultiPoint(s.Markers))
+			add("marker", orb.MultiPoint(s.Markers))
 		}
 	}
 	for _, p := range f.Posts {
-		c = append(c, p.At)
+		add("post", p.At)
 	}
 	for _, v := range f.Visits {
-		c = append(c, v.Path)
+		add("visit", v.Path)
 	}
 	for _, r := range f.Routes {
-		c = append(c, r.Path)
+		add("route", r.Path)
 	}
 	return c
 }

@@ -99,6 +99,17 @@ func Read(r io.Reader) (*File, error) {
 	return f, nil
 }
 
+// ReadFor reads a plan file and makes a reader's view of it (queue.NewPlan,
+// sheets.FromFile): a reader's own Load in one line.
+func ReadFor[T any](r io.Reader, view func(*File) (T, error)) (T, error) {
+	f, err := Read(r)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return view(f)
+}
+
 func jsonKind(k string) string {
 	switch k {
 	case "struct", "map":

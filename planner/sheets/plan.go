@@ -32,13 +32,7 @@ type (
 )
 
 // Load reads a plan file to print.
-func Load(r io.Reader) (*Plan, error) {
-	f, err := planfile.Read(r)
-	if err != nil {
-		return nil, err
-	}
-	return FromFile(f)
-}
+func Load(r io.Reader) (*Plan, error) { return planfile.ReadFor(r, FromFile) }
 
 // FromFile is the plan of a file already read, projected for drawing; f
 // itself is left as it is.
@@ -66,25 +60,7 @@ func (p *Plan) Local(t time.Time) time.Time {
 // Bound is the extent of what the maps show, in local metres: buildings,
 // sites, routes, gates and the door-to-door walk.
 func (p *Plan) Bound() orb.Bound {
-	var shown orb.Collection
-	for _, x := range p.Buildings {
-		shown = append(shown, x.Outline)
-	}
-	for _, s := range p.Sites {
-		if len(s.Area) > 0 {
-			shown = append(shown, s.Area)
-		}
-	}
-	for _, r := range p.Routes {
-		shown = append(shown, r.Path)
-	}
-	for _, g := range p.Gates {
-		shown = append(shown, g.At)
-	}
-	for _, v := range p.Visits {
-		shown = append(shown, v.Path)
-	}
-	return shown.Bound()
+	return p.Geometries("building", "site", "route", "gate", "visit").Bound()
 }
 
 // Locate returns the local-metre point of a lon/lat point.
