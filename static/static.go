@@ -84,21 +84,24 @@ func Mount(app *fiber.App, o Options) {
 		if !ok {
 			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))
 		}
-		m := *maps.get(f, c.Query("building"))
-		m.Now = o.Now().Format(time.RFC3339Nano)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		body, err := json.Marshal(m)
+		body, err := maps.json(f, c.Query("building"))
 		if err != nil {
 			return err
 		}
+		// The kept JSON has no "now" (the clock moves); it goes first.
+		now, _ := json.Marshal(o.Now().Format(time.RFC3339Nano))
+		out := make([]byte, 0, len(body)+len(now)+8)
+		out = append(append(append(out, `{"now":`...), now...), ',')
+		out = append(out, body[1:]...)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		return c.Send(body)
+		return c.Send(out)
 	})
 }
 
-// mapCache keeps the maps drawn from each plan: the whole compound's, and
-// each of its buildings' (only buildings the plan has: a client choosing
-// names cannot fill it).
+// mapCache keeps the maps drawn from each plan, and their JSON: the whole
+// compound's, and each of its buildings' (only buildings the plan has: a
+// client choosing names cannot fill it).
 type mapCache struct {
 	mu    sync.Mutex
 	plans map[*planfile.File]*planMaps
@@ -107,6 +110,29 @@ type mapCache struct {
 type planMaps struct {
 	base       *Map
 	byBuilding map[string]*Map
+	bodies     map[*Map][]byte
+}
+
+// json is the JSON of the map of f for building ("" for the compound's),
+// without "now".
+func (mc *mapCache) json(f *planfile.File, building string) ([]byte, error) {
+	m := mc.get(f, building)
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	pm := mc.plans[f]
+	if pm != nil {
+		if b := pm.bodies[m]; b != nil {
+			return b, nil
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if pm != nil && (building == "" || pm.byBuilding[building] == m) {
+		pm.bodies[m] = b
+	}
+	return b, nil
 }
 
 func (mc *mapCache) get(f *planfile.File, building string) *Map {
@@ -122,7 +148,7 @@ func (mc *mapCache) get(f *planfile.File, building string) *Map {
 				delete(mc.plans, old)
 			}
 		}
-		pm = &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}}
+		pm = &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}, bodies: map[*Map][]byte{}}
 		mc.plans[f] = pm
 	}
 	if building == "" {

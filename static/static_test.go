@@ -2,6 +2,7 @@ package static
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -46,6 +47,12 @@ func TestMapCache(t *testing.T) {
 	if a, b := mc.get(f, "b1"), mc.get(f, "b1"); a != b || len(a.Windows) == 0 {
 		t.Errorf("mapCache.get(c1, b1) drew the map twice, or without windows (%d)", len(a.Windows))
 	}
+	j1, _ := mc.json(f, "b1")
+	j2, _ := mc.json(f, "b1")
+	if &j1[0] != &j2[0] || !json.Valid(j1) {
+		t.Error("mapCache.json(c1, b1) wrote the JSON twice, or wrote bad JSON")
+	}
+	mc.json(f, "nope")
 	for i := 0; i < 100; i++ {
 		mc.get(f, fmt.Sprintf("nope%d", i))
 	}
