@@ -157,7 +157,8 @@ func each[T any](xs []T, fn func(*T)) []T {
 }
 
 // Projected is a copy of f with every geometry on the plane of p (metres,
-// x east, y north), for readers that measure and draw.
+// x east, y north), for readers that measure and draw. What is not
+// geometry (the schedule, the report) is shared with f.
 func (f *File) Projected(p Projection) *File {
 	out := *f
 	pt := func(q *orb.Point) *orb.Point {
