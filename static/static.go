@@ -8,6 +8,7 @@
 package static
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"io/fs"
@@ -35,6 +36,9 @@ type Options struct {
 	// the caller, or false when the compound is not loaded. The maps drawn
 	// from a plan are kept as long as Plan returns the same *File.
 	Plan func(compound string) (*planfile.File, bool)
+	// PlanFile, for a server that holds plan files as bytes and sets no
+	// Plan, returns a compound's plan file; the same bytes are read once.
+	PlanFile func(compound string) ([]byte, bool)
 	// Now is the queue service's clock, sent to the pages so that "now"
 	// on a tablet is the service's now (natq demo runs a shifted clock).
 	Now func() time.Time
@@ -53,6 +57,9 @@ type Options struct {
 func Mount(app *fiber.App, o Options) {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Plan == nil {
+		o.Plan = readOnce(o.PlanFile)
 	}
 	page := func(name string) fiber.Handler {
 		body, err := fs.ReadFile(Web, name)
@@ -81,6 +88,9 @@ func Mount(app *fiber.App, o Options) {
 	maps := &mapCache{}
 	app.Get(route, z, func(c *fiber.Ctx) error {
 		f, ok := o.Plan(c.Params("id"))
+		if ok && f == nil {
+			return c.Status(http.StatusInternalServerError).JSON(apiError("internal", "地图无法生成", "the map cannot be drawn"))
+		}
 		if !ok {
 			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))
 		}
@@ -97,6 +107,37 @@ func Mount(app *fiber.App, o Options) {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(out)
 	})
+}
+
+// readOnce turns a source of plan file bytes into a source of plans, each
+// distinct file read once (nil when it does not read).
+func readOnce(planFile func(string) ([]byte, bool)) func(string) (*planfile.File, bool) {
+	type read struct {
+		data []byte
+		f    *planfile.File
+	}
+	var mu sync.Mutex
+	last := map[string]read{}
+	return func(compound string) (*planfile.File, bool) {
+		if planFile == nil {
+			return nil, false
+		}
+		data, ok := planFile(compound)
+		if !ok || len(data) == 0 {
+			return nil, false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if r, ok := last[compound]; ok && len(r.data) == len(data) && &r.data[0] == &data[0] {
+			return r.f, true
+		}
+		f, err := planfile.Read(bytes.NewReader(data))
+		if err != nil {
+			f = nil
+		}
+		last[compound] = read{data, f}
+		return f, true
+	}
 }
 
 // mapCache keeps the maps drawn from each plan, and their JSON: the whole

@@ -88,6 +88,32 @@ func TestMapPlane(t *testing.T) {
 	}
 }
 
+// TestMountPlanFile: a server that hands Mount plan file bytes gets each
+// file read once, however many maps are asked for.
+func TestMountPlanFile(t *testing.T) {
+	plan := testPlan(t)
+	app := fiber.New()
+	Mount(app, Options{PlanFile: func(id string) ([]byte, bool) { return plan, id == "c1" }})
+	before := planfile.Reads()
+	for i := 0; i < 20; i++ {
+		for _, path := range []string{"/api/v1/compounds/c1/map.json", "/api/v1/compounds/c1/map.json?building=b2"} {
+			resp, err := app.Test(httptest.NewRequest("GET", path, nil), -1)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("GET %s = %v %v", path, resp.StatusCode, err)
+			}
+		}
+	}
+	if n := planfile.Reads() - before; n != 1 {
+		t.Errorf("40 map.json requests read the plan file %d times, want once", n)
+	}
+	bad := fiber.New()
+	Mount(bad, Options{PlanFile: func(id string) ([]byte, bool) { return []byte("{"), true }})
+	resp, err := bad.Test(httptest.NewRequest("GET", "/api/v1/compounds/c1/map.json", nil), -1)
+	if err != nil || resp.StatusCode != 500 {
+		t.Errorf("map.json of a plan file that does not read = %v %v, want 500", resp.StatusCode, err)
+	}
+}
+
 func TestBuildMap(t *testing.T) {
 	plan := testPlan(t)
 	all, err := BuildMap(plan, "")
