@@ -19,25 +19,18 @@ import (
 // depends on nothing else of the planner.
 type Plan struct {
 	File      *planfile.File
-	Compound  Compound
-	Date      string         // the round: the plan's day, YYYY-MM-DD
-	TZ        *time.Location // the compound's time zone
-	Windows   []Window       // every window of every variant, by start then site
-	Sites     []*Site        // every site of every variant
-	Buildings []*Building    // one per building id
-	Variants  []string       // variants that have windows, dry first
+	Compound  planfile.Compound
+	Date      string               // the round: the plan's day, YYYY-MM-DD
+	TZ        *time.Location       // the compound's time zone
+	Windows   []Window             // every window of every variant, by start then site
+	Sites     []*planfile.Site     // every site of every variant
+	Buildings []*planfile.Building // one per building id
+	Variants  []string             // variants that have windows, dry first
 }
 
-// The plan file's types, by the names the queue has always used. A
-// Window's Index is its position in the plan's schedule, and names it in
-// Redis.
-type (
-	Compound = planfile.Compound
-	Window   = planfile.Window
-	Group    = planfile.Group
-	Site     = planfile.Site
-	Building = planfile.Building
-)
+// Window is one time window of one site in one variant. Its Index is its
+// position in the plan's schedule, and names it in Redis.
+type Window = planfile.Window
 
 // PlanError is a plan file the service cannot use; it is bad input.
 type PlanError struct{ Msg string }
@@ -88,7 +81,7 @@ func NewPlan(f *planfile.File) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) site(variant, id string) *Site { return p.File.Site(id, variant) }
+func (p *Plan) site(variant, id string) *planfile.Site { return p.File.Site(id, variant) }
 
 // hasSite reports whether id is a site of any variant.
 func (p *Plan) hasSite(id string) bool {
