@@ -56,7 +56,8 @@
 //	the battle map's people                        posts.go
 //	the door-to-door round                         visit.go
 //	the parameters, Make, the assumptions stated   plan.go
-//	the plan file and the report's figures         geojson.go, report.go, summary.go
+//	the plan as a plan file (types: planfile)      geojson.go
+//	the report's figures, the terminal summary     report.go, summary.go
 //	the local metric plane and plane geometry      geo.go
 //	what a bad input error is                      errors.go
 //	what natq inspect prints                       inspect.go

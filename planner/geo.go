@@ -5,74 +5,17 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
-	"github.com/paulmach/orb/project"
-)
 
-// WGS84 ellipsoid.
-const (
-	wgs84A  = 6378137.0
-	wgs84E2 = 0.00669437999014
+	"natq/planner/planfile"
 )
 
 // A Projection maps lon/lat to a local plane in true metres (x east, y
-// north) around an origin. It uses the ellipsoid's radii of curvature at the
-// origin, so distances within a few kilometres are right to a few parts in
-// 10^5. orb/project has no such local plane: its Mercator would make them
-// 17% long at Shanghai's latitude. Its helpers apply this one to
-// geometries.
-type Projection struct {
-	origin orb.Point
-	kx, ky float64 // metres per degree of longitude, latitude
-}
+// north) around an origin: the plan file's (planfile.Projection), so that
+// the planner measures on the plane every reader of its plans draws on.
+type Projection = planfile.Projection
 
 // NewProjection returns the local plane around origin (lon, lat).
-func NewProjection(origin orb.Point) Projection {
-	phi := origin[1] * math.Pi / 180
-	s := math.Sin(phi)
-	w := 1 - wgs84E2*s*s
-	n := wgs84A / math.Sqrt(w)                       // prime vertical radius
-	m := wgs84A * (1 - wgs84E2) / (w * math.Sqrt(w)) // meridional radius
-	return Projection{
-		origin: origin,
-		kx:     n * math.Cos(phi) * math.Pi / 180,
-		ky:     m * math.Pi / 180,
-	}
-}
-
-// ToPlane maps a lon/lat point to metres east and north of the origin.
-func (p Projection) ToPlane(q orb.Point) orb.Point {
-	return orb.Point{(q[0] - p.origin[0]) * p.kx, (q[1] - p.origin[1]) * p.ky}
-}
-
-// ToLonLat is the inverse of ToPlane.
-func (p Projection) ToLonLat(q orb.Point) orb.Point {
-	return orb.Point{p.origin[0] + q[0]/p.kx, p.origin[1] + q[1]/p.ky}
-}
-
-// Line maps a lon/lat line string to the plane.
-func (p Projection) Line(ls orb.LineString) orb.LineString {
-	return project.LineString(ls.Clone(), p.ToPlane)
-}
-
-// LineLonLat maps a plane line string back to lon/lat.
-func (p Projection) LineLonLat(ls orb.LineString) orb.LineString {
-	return project.LineString(ls.Clone(), p.ToLonLat)
-}
-
-// Polygon maps a lon/lat polygon to the plane.
-func (p Projection) Polygon(pg orb.Polygon) orb.Polygon {
-	return project.Polygon(pg.Clone(), p.ToPlane)
-}
-
-// PolygonLonLat maps a plane polygon back to lon/lat.
-func (p Projection) PolygonLonLat(pg orb.Polygon) orb.Polygon {
-	return project.Polygon(pg.Clone(), p.ToLonLat)
-}
-
-// MultiPolygon maps a lon/lat multipolygon to the plane.
-func (p Projection) MultiPolygon(mp orb.MultiPolygon) orb.MultiPolygon {
-	return project.MultiPolygon(mp.Clone(), p.ToPlane)
-}
+func NewProjection(origin orb.Point) Projection { return planfile.NewProjection(origin) }
 
 // Plane geometry helpers. All take plane (metre) coordinates; orb/planar
 // does the rest (areas, centroids, containment, distance to an outline).

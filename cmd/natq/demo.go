@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"natq/planner"
+	"natq/planner/planfile"
 	"natq/planner/sheets"
 	"natq/planner/synth"
 	"natq/qr"
@@ -47,15 +48,15 @@ type demoConfig struct {
 
 // demo is a planned compound served on the embedded store.
 type demo struct {
-	app      *fiber.App
-	svc      *queue.Service
-	store    *queue.Store
-	planFile []byte
-	plan     *queue.Plan
-	staff    string // coordinator token
-	marshal  string // marshal token
-	baseURL  *baseURL
-	clock    func() time.Time
+	app     *fiber.App
+	svc     *queue.Service
+	store   *queue.Store
+	file    *planfile.File // the plan, read back from its file's bytes once
+	plan    *queue.Plan
+	staff   string // coordinator token
+	marshal string // marshal token
+	baseURL *baseURL
+	clock   func() time.Time
 }
 
 // baseURL is the address the server is reached at, known only once it
@@ -172,12 +173,17 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc := pl.FeatureCollection()
-	planFile, err := json.Marshal(fc)
+	// The demo serves what the plan file says, as natq serve would: the
+	// plan goes through its bytes and is read back, once.
+	var planFile bytes.Buffer
+	if err := pl.File().Write(&planFile); err != nil {
+		return nil, err
+	}
+	pf, err := planfile.Read(&planFile)
 	if err != nil {
 		return nil, err
 	}
-	qp, err := queue.LoadPlan(bytes.NewReader(planFile))
+	qp, err := queue.NewPlan(pf)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{store: store, planFile: planFile, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
+	d := &demo{store: store, file: pf, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
 	fail := func(err error) (*demo, error) { d.close(); return nil, err }
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -218,11 +224,8 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	d.app = server.New(svc, server.Options{})
 	static.Mount(d.app, static.Options{
 		Now: clock,
-		PlanFile: func(id string) ([]byte, bool) {
-			if id != qp.Compound.ID {
-				return nil, false
-			}
-			return planFile, true
+		Plan: func(id string) (*planfile.File, bool) {
+			return pf, id == pf.Compound.ID
 		},
 	})
 	d.mountPrint()
@@ -263,12 +266,6 @@ func (d *demo) firstBuilding() string {
 			first = w.Start
 		}
 	}
-	sites := map[string]map[string]string{}
-	if m, err := static.BuildMap(d.planFile, ""); err == nil {
-		for _, b := range m.Buildings {
-			sites[b.ID] = b.Site
-		}
-	}
 	var opening []string
 	for _, w := range d.plan.Windows {
 		if w.Variant != d.plan.Variants[0] || !w.Start.Equal(first) {
@@ -281,7 +278,7 @@ func (d *demo) firstBuilding() string {
 		}
 	}
 	for _, b := range opening {
-		if s := sites[b]; s["wet"] != "" && s["wet"] != s["dry"] {
+		if s := d.file.Building(b).Site; s["wet"] != "" && s["wet"] != s["dry"] {
 			return b
 		}
 	}
@@ -323,7 +320,7 @@ func (d *demo) mountPrint() {
 	var sp *sheets.Plan
 	var spErr error
 	load := func() (*sheets.Plan, error) {
-		once.Do(func() { sp, spErr = sheets.Load(bytes.NewReader(d.planFile)) })
+		once.Do(func() { sp, spErr = sheets.FromFile(d.file) })
 		return sp, spErr
 	}
 	send := func(c *fiber.Ctx, draw func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error) error {

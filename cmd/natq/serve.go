@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -16,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"natq/planner/planfile"
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/server"
@@ -94,27 +94,32 @@ func defaultBaseURL(ln net.Listener) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// loadPlans reads the plan files, and keeps each compound's latest one
-// (its current round) for the pages' maps.
-func loadPlans(paths []string) ([]*queue.Plan, map[string][]byte, error) {
+// loadPlans reads each plan file once, and keeps each compound's latest
+// one (its current round) for the pages' maps.
+func loadPlans(paths []string) ([]*queue.Plan, map[string]*planfile.File, error) {
 	var plans []*queue.Plan
-	files := map[string][]byte{}
-	latest := map[string]string{}
+	files := map[string]*planfile.File{}
 	for _, path := range paths {
-		data, err := os.ReadFile(path)
+		r, err := os.Open(path)
 		if err != nil {
 			if os.IsNotExist(err) {
 				return nil, nil, &queue.PlanError{Msg: path + ": no such file"}
 			}
 			return nil, nil, err
 		}
-		p, err := queue.LoadPlan(bytes.NewReader(data))
+		f, err := planfile.Read(r)
+		r.Close()
+		if err == nil {
+			var p *queue.Plan
+			if p, err = queue.NewPlan(f); err == nil {
+				plans = append(plans, p)
+			}
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		plans = append(plans, p)
-		if p.Date >= latest[p.Compound.ID] {
-			latest[p.Compound.ID], files[p.Compound.ID] = p.Date, data
+		if old := files[f.Compound.ID]; old == nil || f.Params.Date >= old.Params.Date {
+			files[f.Compound.ID] = f
 		}
 	}
 	return plans, files, nil
@@ -197,9 +202,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		opts.LimiterStorage = server.RedisStorage(store.Client)
 	}
 	app := server.New(svc, opts)
-	static.Mount(app, static.Options{Now: cfg.opts.Now, PlanFile: func(id string) ([]byte, bool) {
-		b, ok := planFiles[id]
-		return b, ok
+	static.Mount(app, static.Options{Now: cfg.opts.Now, Plan: func(id string) (*planfile.File, bool) {
+		f, ok := planFiles[id]
+		return f, ok
 	}})
 	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
 	errc := make(chan error, 1)

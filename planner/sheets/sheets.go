@@ -108,3 +108,13 @@ func roleName(r string) string {
 	}
 	return r
 }
+
+// inputError is what natq cannot print; natq exits with status 2.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string  { return "sheets: " + e.msg }
+func (e *inputError) BadInput() bool { return true }
+
+func badInput(format string, a ...any) error {
+	return &inputError{fmt.Sprintf(format, a...)}
+}
