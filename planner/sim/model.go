@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"time"
+
+	"natq/planner/planfile"
 )
 
 // Day is what a simulation needs of a plan: its variants, the desks'
@@ -39,22 +41,11 @@ type Site struct {
 	Markers int // the one-metre line's capacity, in people
 }
 
-// Window is one time window of one site.
-type Window struct {
-	Index    int // position in the plan's schedule
-	Site     string
-	Start    time.Time
-	End      time.Time
-	Capacity int
-	Groups   []Group
-}
+// Window is one time window of one site, as the plan file has it.
+type Window = planfile.Window
 
-// Group is who a window calls: a building, or one unit of it.
-type Group struct {
-	Building string
-	Unit     string
-	People   int
-}
+// Group is who a window calls.
+type Group = planfile.Group
 
 // Building is what the party sizes are drawn from.
 type Building struct {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"natq/planner/planfile"
 )
 
 var day0 = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -313,18 +315,23 @@ func TestSimulateBadParams(t *testing.T) {
 }
 
 func TestSimulateReadPlanErrors(t *testing.T) {
+	// The plan file's own checks are planfile's (and tested there); these
+	// are what the simulator needs beyond a valid plan.
+	const head = `{"type":"FeatureCollection","natq:compound":{"id":"c1"},`
 	for _, tc := range []struct{ in, want string }{
-		{`[]`, "not a plan file"},
+		{`[]`, "plan file"},
 		{`{"type":"Feature"}`, `type is "Feature"`},
-		{`{"type":"FeatureCollection","natq:params":{"rate":120}}`, "no windows"},
-		{`{"type":"FeatureCollection","natq:params":{}}`, "rate"},
-		{`{"type":"FeatureCollection","natq:params":{"rate":120},"natq:schedule":[{"variant":"dry","site":"s1","start":"x","end":"y"}]}`, `"natq:schedule"[0]: start`},
-		{`{"type":"FeatureCollection","natq:params":{"rate":120},"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00"}]}`, `names site "s1"`},
+		{head + `"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai","rate":120,"spacing":1}}`, "no windows"},
+		{head + `"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai","rate":120,"spacing":1},"natq:schedule":[{"variant":"dry","site":"s1","start":"x","end":"y","capacity":3}]}`, `"natq:schedule"[0]`},
 	} {
 		_, err := ReadPlan(strings.NewReader(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ReadPlan(%s) = %v, want an error saying %q", tc.in, err, tc.want)
 		}
+	}
+	noRate := &planfile.File{Schedule: []planfile.Window{{Variant: "dry", Site: "s1", Capacity: 3}}}
+	if _, err := FromFile(noRate); err == nil || !strings.Contains(err.Error(), "rate") {
+		t.Errorf("FromFile(a plan with no rate) = %v, want an error saying %q", err, "rate")
 	}
 }
 
