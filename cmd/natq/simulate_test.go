@@ -78,7 +78,7 @@ func TestSimulateBadInput(t *testing.T) {
 		}
 	}
 	bad := filepath.Join(t.TempDir(), "bad.plan.geojson")
-	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","natq:params":{"rate":120},"natq:schedule":[]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai","rate":120,"spacing":1},"natq:schedule":[]}`), 0o644)
 	if status, _, errs := natq(t, "simulate", bad); status != 2 || !strings.Contains(errs, "no windows") {
 		t.Errorf("natq simulate (plan without windows): status %d, stderr %q", status, errs)
 	}
