@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 )
 
@@ -32,15 +33,8 @@ type Plan struct {
 // position in the plan's schedule, and names it in Redis.
 type Window = planfile.Window
 
-// PlanError is a plan file the service cannot use; it is bad input.
-type PlanError struct{ Msg string }
-
-func (e *PlanError) Error() string { return "queue: plan: " + e.Msg }
-
-// BadInput marks a PlanError as the user's input being wrong (exit status 2).
-func (e *PlanError) BadInput() bool { return true }
-
-func planErrorf(format string, a ...any) error { return &PlanError{fmt.Sprintf(format, a...)} }
+// planErrorf is a plan file the service cannot use (errs.Invalid).
+func planErrorf(format string, a ...any) error { return errs.Invalidf("queue: plan: "+format, a...) }
 
 // idRE is what a compound id (and a staff token's prefix) may be: the plan
 // file's ids.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"natq/planner/errs"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -53,8 +54,8 @@ func TestLoadPlanErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LoadPlan(%.60s) = %v, want an error containing %q", c.in, err, c.want)
 		}
-		if err != nil && !err.(interface{ BadInput() bool }).BadInput() {
-			t.Errorf("LoadPlan(%.60s) error is not bad input", c.in)
+		if code := errs.CodeOf(err); err != nil && code != errs.Invalid {
+			t.Errorf("LoadPlan(%.60s) error code %q, want %q (bad input)", c.in, code, errs.Invalid)
 		}
 	}
 }

@@ -129,12 +129,12 @@ func (s *Service) run(ctx context.Context, name string, keys []string, args ...a
 		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
 			msg := strings.TrimPrefix(err.Error(), "ERR ")
 			if code, _, _ := strings.Cut(msg, " "); code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN" {
-				return nil, &unavailable{err}
+				return nil, unavailable(err)
 			}
 			if code, _, _ := strings.Cut(msg, " "); !isCode(code) && s.rdb.Ping(ctx).Err() != nil {
 				// Not one of the scripts' replies, and the store has gone:
 				// a store stopped while the script ran.
-				return nil, &unavailable{err}
+				return nil, unavailable(err)
 			}
 			return nil, &scriptReply{msg}
 		}
@@ -170,7 +170,7 @@ func (r *scriptReply) code() (string, string) {
 func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	day, err := time.Parse("2006-01-02", p.Date)
 	if err != nil {
-		return &PlanError{"date " + p.Date}
+		return planErrorf("date %s", p.Date)
 	}
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
@@ -179,8 +179,8 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
 			if code, fp := sr.code(); code == "OTHERPLAN" {
-				return &PlanError{fmt.Sprintf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
-					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())}
+				return planErrorf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
+					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())
 			}
 		}
 		return err
@@ -604,7 +604,7 @@ func (s *Service) refusal(err error) error {
 	default:
 		return err
 	}
-	s.m.Refusals.WithLabelValues(e.Code).Inc()
+	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
 	return e
 }
 

@@ -352,7 +352,7 @@ func WritePreBookingsCSV(w io.Writer, rows []PreBooking) error {
 			rec[6], rec[7], rec[8], rec[9], rec[10] = b.Ticket, b.Site, b.Window.Start.Format(time.RFC3339), b.Window.End.Format(time.RFC3339), b.URL
 		}
 		if r.Error != nil {
-			rec[11] = r.Error.Code
+			rec[11] = string(r.Error.Code)
 		}
 		cw.Write(rec)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/errs"
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -408,7 +409,7 @@ func bookAt(t *testing.T, s *queue.Service, h queue.Household) string {
 	return b.Ticket
 }
 
-func wantCode(t *testing.T, what string, err error, code string) {
+func wantCode(t *testing.T, what string, err error, code errs.Code) {
 	t.Helper()
 	var e *queue.Error
 	if !errors.As(err, &e) || e.Code != code {

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/json"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -21,7 +22,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
+	"natq/queue/server"
 )
 
 //go:embed web
@@ -89,10 +92,10 @@ func Mount(app *fiber.App, o Options) {
 	app.Get(route, z, func(c *fiber.Ctx) error {
 		f, ok := o.Plan(c.Params("id"))
 		if ok && f == nil {
-			return c.Status(http.StatusInternalServerError).JSON(apiError("internal", "地图无法生成", "the map cannot be drawn"))
+			return server.Fail(c, slog.Default(), nil, errs.New(errs.Internal, "地图无法生成", "the map cannot be drawn"))
 		}
 		if !ok {
-			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))
+			return server.Fail(c, slog.Default(), nil, errs.New(errs.NoCompound, "找不到该小区", "no such compound"))
 		}
 		body, err := maps.json(f, c.Query("building"))
 		if err != nil {
@@ -234,8 +237,4 @@ func asset(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Send(body)
-}
-
-func apiError(code, zh, en string) fiber.Map {
-	return fiber.Map{"error": fiber.Map{"code": code, "message": zh, "message_en": en}}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"natq/planner"
+	"natq/planner/errs"
 	"natq/planner/planfile"
 	"natq/planner/sheets"
 	"natq/planner/synth"
@@ -84,7 +84,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if *file != "" {
 		if cfg.compound, err = os.ReadFile(*file); err != nil {
-			return &planner.InputError{Msg: fmt.Sprintf("%s: %v", *file, err)}
+			return errs.Invalidf("%s: %v", *file, err)
 		}
 		cfg.name = filepath.Base(*file)
 	}
@@ -165,7 +165,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 		}
 	}
 	if c == nil {
-		return nil, &planner.InputError{Msg: cfg.name + ": no compound with buildings in it"}
+		return nil, errs.Invalidf("%s", cfg.name+": no compound with buildings in it")
 	}
 	p := planner.DefaultParams()
 	p.Date, p.TZ, p.Desks = cfg.date, cfg.tz, cfg.desks
@@ -337,11 +337,7 @@ func (d *demo) mountPrint() {
 		}
 		var b bytes.Buffer
 		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL.get()}, &b); err != nil {
-			var bi interface{ BadInput() bool }
-			if errors.As(err, &bi) && bi.BadInput() {
-				return fiber.NewError(http.StatusNotFound, err.Error())
-			}
-			return err
+			return err // the server's one error path says what is wrong
 		}
 		if f == sheets.SVG {
 			c.Set(fiber.HeaderContentType, "image/svg+xml")

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 	"natq/qr"
 	"natq/queue"
@@ -103,7 +104,7 @@ func loadPlans(paths []string) ([]*queue.Plan, map[string]*planfile.File, error)
 		r, err := os.Open(path)
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, nil, &queue.PlanError{Msg: path + ": no such file"}
+				return nil, nil, errs.Invalidf("%s: no such file", path)
 			}
 			return nil, nil, err
 		}
@@ -240,7 +241,7 @@ func issueStaff(ctx context.Context, e *env, svc *queue.Service, path string, em
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return &queue.PlanError{Msg: "--staff-file: " + err.Error()}
+		return errs.Invalidf("--staff-file: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -251,7 +252,7 @@ func issueStaff(ctx context.Context, e *env, svc *queue.Service, path string, em
 		}
 		parts := strings.Split(line, ",")
 		if len(parts) != 3 {
-			return &queue.Error{Code: "bad_input", Field: "staff-file", MessageEn: fmt.Sprintf("--staff-file %s:%d: want NAME,COMPOUND,ROLE", path, n)}
+			return errs.Invalidf("--staff-file %s:%d: want NAME,COMPOUND,ROLE", path, n)
 		}
 		name, compound, role := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
 		tok, err := svc.AddStaff(ctx, compound, name, role)

@@ -11,19 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"natq/planner/errs"
 	"natq/planner/sim"
 )
 
 func init() {
 	commands["simulate"] = command{"play the testing day from a plan: lines against their markers, waits, what-ifs", runSimulate}
 }
-
-// simInputError marks a plan file that cannot be opened.
-type simInputError struct{ error }
-
-func (simInputError) BadInput() bool { return true }
-
-func (e simInputError) Unwrap() error { return e.error }
 
 func runSimulate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("simulate", e, "simulate PLAN [--runs N] [--seed S] [--rain-at HH:MM] [--desks-down SITE:N@HH:MM] [--late-share X] [--json FILE] [--svg DIR] [flags]")
@@ -67,7 +61,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
-		return simInputError{err}
+		return errs.BadFile(err)
 	}
 	day, err := sim.ReadPlan(f)
 	f.Close()
@@ -159,7 +153,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 func runReplay(e *env, day *sim.Day, p sim.Params, path, jsonOut string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return simInputError{err}
+		return errs.BadFile(err)
 	}
 	log, err := sim.ReadLog(f)
 	f.Close()

@@ -122,3 +122,10 @@ func As(err error) *Error {
 	}
 	return &Error{Code: Internal, Message: "服务器内部错误", MessageEn: "internal error", Err: err}
 }
+
+// BadFile is bad input whose message is err's own: a file the user named
+// at the command line cannot be read ("plan.geojson: no such file"). The
+// message shows the cause, so use it only where the user gave the path.
+func BadFile(err error) *Error {
+	return &Error{Code: Invalid, Message: err.Error(), MessageEn: err.Error(), Err: err}
+}

@@ -1,10 +1,10 @@
 package planfile_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 )
 
@@ -96,9 +96,8 @@ func TestReadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Read(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 			}
-			var pe *planfile.Error
-			if !errors.As(err, &pe) || !pe.BadInput() {
-				t.Errorf("Read(%s) error %T is not a *planfile.Error marked bad input", tc.name, err)
+			if code := errs.CodeOf(err); code != errs.Invalid {
+				t.Errorf("Read(%s) error code %q, want %q (bad input)", tc.name, code, errs.Invalid)
 			}
 		})
 	}

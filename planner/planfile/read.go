@@ -14,19 +14,13 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"natq/planner/errs"
 )
 
-// Error is a plan file that cannot be read: it says what is wrong and
-// where (the member, the feature's index and id).
-type Error struct{ Msg string }
-
-func (e *Error) Error() string { return "plan file: " + e.Msg }
-
-// BadInput marks an Error as the user's input being wrong (natq exits
-// with status 2, the API answers 400).
-func (e *Error) BadInput() bool { return true }
-
-func errorf(format string, a ...any) error { return &Error{fmt.Sprintf(format, a...)} }
+// errorf is a plan file that cannot be read (errs.Invalid): it says what
+// is wrong and where (the member, the feature's index and id).
+func errorf(format string, a ...any) error { return errs.Invalidf("plan file: "+format, a...) }
 
 var reads atomic.Int64
 

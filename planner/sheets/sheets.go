@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"natq/planner/errs"
 )
 
 // Format is an output format.
@@ -109,12 +111,5 @@ func roleName(r string) string {
 	return r
 }
 
-// inputError is what natq cannot print; natq exits with status 2.
-type inputError struct{ msg string }
-
-func (e *inputError) Error() string  { return "sheets: " + e.msg }
-func (e *inputError) BadInput() bool { return true }
-
-func badInput(format string, a ...any) error {
-	return &inputError{fmt.Sprintf(format, a...)}
-}
+// badInput is what natq cannot print (errs.Invalid).
+func badInput(format string, a ...any) error { return errs.Invalidf("sheets: "+format, a...) }

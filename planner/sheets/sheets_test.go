@@ -2,7 +2,6 @@ package sheets
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"natq/planner/errs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SVGs in testdata")
@@ -278,9 +279,8 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 			}
-			var bi interface{ BadInput() bool }
-			if !errors.As(err, &bi) || !bi.BadInput() {
-				t.Errorf("Load(%s) error %v is not marked BadInput", tc.name, err)
+			if code := errs.CodeOf(err); code != errs.Invalid {
+				t.Errorf("Load(%s) error %v has code %q, want %q", tc.name, err, code, errs.Invalid)
 			}
 		})
 	}

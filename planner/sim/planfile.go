@@ -4,23 +4,16 @@ package sim
 // planner/planfile, which checks it, into the simulator's own model.
 
 import (
-	"fmt"
 	"io"
 	"sort"
 	"time"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 )
 
-// PlanError is a plan file the simulator cannot use; it is bad input.
-type PlanError struct{ Msg string }
-
-func (e *PlanError) Error() string { return "sim: plan: " + e.Msg }
-
-// BadInput marks the error as the user's input being wrong (exit status 2).
-func (e *PlanError) BadInput() bool { return true }
-
-func planErrorf(format string, a ...any) error { return &PlanError{fmt.Sprintf(format, a...)} }
+// planErrorf is a plan file the simulator cannot use (errs.Invalid).
+func planErrorf(format string, a ...any) error { return errs.Invalidf("sim: plan: "+format, a...) }
 
 // ReadPlan reads a plan file into a Day. Errors name what is wrong and
 // where.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"natq/planner/errs"
 )
 
 // LogEntry is one ticket of a round as the queue service keeps it (its
@@ -36,13 +38,8 @@ type LogEntry struct {
 var logColumns = []string{"ticket", "building", "unit", "party", "variant", "site", "window_start", "window_end",
 	"booked_at", "checked_in_at", "called_at", "sampled_at", "state"}
 
-// LogError is an event log the replay cannot read; it is bad input.
-type LogError struct{ Msg string }
-
-func (e *LogError) Error() string { return "sim: log: " + e.Msg }
-
-// BadInput marks the error as the user's input being wrong.
-func (e *LogError) BadInput() bool { return true }
+// logErrorf is an event log the replay cannot read (errs.Invalid).
+func logErrorf(format string, a ...any) error { return errs.Invalidf("sim: log: "+format, a...) }
 
 // ReadLog reads an event log: a JSON array of LogEntry, or a CSV file
 // with a header naming at least party, site, window_start, window_end,
@@ -55,11 +52,11 @@ func ReadLog(r io.Reader) ([]LogEntry, error) {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '[' {
 		var out []LogEntry
 		if err := json.Unmarshal(t, &out); err != nil {
-			return nil, &LogError{"not a JSON list of tickets: " + err.Error()}
+			return nil, logErrorf("not a JSON list of tickets: %v", err)
 		}
 		for i, e := range out {
 			if e.Party < 1 || e.Site == "" {
-				return nil, &LogError{fmt.Sprintf("entry %d: party %d, site %q: want a party of at least one and a site", i, e.Party, e.Site)}
+				return nil, logErrorf("entry %d: party %d, site %q: want a party of at least one and a site", i, e.Party, e.Site)
 			}
 		}
 		return out, nil
@@ -68,10 +65,10 @@ func ReadLog(r io.Reader) ([]LogEntry, error) {
 	cr.FieldsPerRecord = -1
 	rows, err := cr.ReadAll()
 	if err != nil {
-		return nil, &LogError{"not CSV: " + err.Error()}
+		return nil, logErrorf("not CSV: %v", err)
 	}
 	if len(rows) == 0 {
-		return nil, &LogError{"empty"}
+		return nil, logErrorf("empty")
 	}
 	col := map[string]int{}
 	for i, h := range rows[0] {
@@ -79,7 +76,7 @@ func ReadLog(r io.Reader) ([]LogEntry, error) {
 	}
 	for _, need := range []string{"party", "site", "window_start", "window_end", "checked_in_at", "sampled_at"} {
 		if _, ok := col[need]; !ok {
-			return nil, &LogError{fmt.Sprintf("the header lacks the column %q (want %s)", need, strings.Join(logColumns, ","))}
+			return nil, logErrorf("the header lacks the column %q (want %s)", need, strings.Join(logColumns, ","))
 		}
 	}
 	var out []LogEntry
@@ -98,17 +95,17 @@ func ReadLog(r io.Reader) ([]LogEntry, error) {
 			}
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				return t, &LogError{fmt.Sprintf("line %d: %s %q is not an RFC 3339 time", line, k, s)}
+				return t, logErrorf("line %d: %s %q is not an RFC 3339 time", line, k, s)
 			}
 			return t, nil
 		}
 		e := LogEntry{Ticket: get("ticket"), Building: get("building"), Unit: get("unit"), Variant: get("variant"),
 			Site: get("site"), State: get("state")}
 		if e.Party, err = strconv.Atoi(get("party")); err != nil || e.Party < 1 {
-			return nil, &LogError{fmt.Sprintf("line %d: party %q is not a number of people", line, get("party"))}
+			return nil, logErrorf("line %d: party %q is not a number of people", line, get("party"))
 		}
 		if e.Site == "" {
-			return nil, &LogError{fmt.Sprintf("line %d: no site", line)}
+			return nil, logErrorf("line %d: no site", line)
 		}
 		for _, f := range []struct {
 			k string
@@ -229,7 +226,7 @@ type Replay struct {
 // ReplayLog compares a round's log with the model on the plan's day.
 func ReplayLog(d *Day, log []LogEntry, p Params) (*Replay, error) {
 	if len(log) == 0 {
-		return nil, &LogError{"no tickets"}
+		return nil, logErrorf("no tickets")
 	}
 	rep := &Replay{Variant: log[0].Variant}
 	if d.Variant(rep.Variant) == nil {

@@ -49,6 +49,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"natq/planner/errs"
 	"natq/queue"
 )
 
@@ -148,54 +149,57 @@ func (h *handlers) ready(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
-var errRateLimited = &queue.Error{Code: "rate_limited", Message: "请求过于频繁，请稍后再试",
-	MessageEn: "too many requests from this address; try again in a minute"}
+var errRateLimited = errs.New(errs.RateLimited, "请求过于频繁，请稍后再试", "too many requests from this address; try again in a minute")
 
-// statuses maps the service's error codes to HTTP statuses; any code not
+// statuses is the one table of HTTP statuses, by error code; any code not
 // here is a refusal the client can act on: 409.
-var statuses = map[string]int{
-	"bad_input":    fiber.StatusBadRequest,
-	"not_found":    fiber.StatusNotFound,
-	"no_compound":  fiber.StatusNotFound,
-	"no_site":      fiber.StatusNotFound,
-	"no_route":     fiber.StatusNotFound,
-	"unauthorized": fiber.StatusUnauthorized,
-	"forbidden":    fiber.StatusForbidden,
-	"rate_limited": fiber.StatusTooManyRequests,
-	"unavailable":  fiber.StatusServiceUnavailable,
-	"internal":     fiber.StatusInternalServerError,
-	"method":       fiber.StatusMethodNotAllowed,
-	"too_large":    fiber.StatusRequestEntityTooLarge,
+var statuses = map[errs.Code]int{
+	errs.Invalid:      fiber.StatusBadRequest,
+	errs.NotFound:     fiber.StatusNotFound,
+	errs.NoCompound:   fiber.StatusNotFound,
+	errs.NoSite:       fiber.StatusNotFound,
+	errs.NoRoute:      fiber.StatusNotFound,
+	errs.Unauthorized: fiber.StatusUnauthorized,
+	errs.Forbidden:    fiber.StatusForbidden,
+	errs.RateLimited:  fiber.StatusTooManyRequests,
+	errs.Unavailable:  fiber.StatusServiceUnavailable,
+	errs.Internal:     fiber.StatusInternalServerError,
+	errs.Method:       fiber.StatusMethodNotAllowed,
+	errs.TooLarge:     fiber.StatusRequestEntityTooLarge,
+}
+
+// Status is the HTTP status of an error: the one place that decides it.
+func Status(err error) int {
+	if status, ok := statuses[errs.CodeOf(err)]; ok {
+		return status
+	}
+	return fiber.StatusConflict
 }
 
 type errorBody struct {
 	Error struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		MessageEn string `json:"message_en"`
-		Field     string `json:"field,omitempty"`
+		Code      errs.Code `json:"code"`
+		Message   string    `json:"message"`
+		MessageEn string    `json:"message_en"`
+		Field     string    `json:"field,omitempty"`
 	} `json:"error"`
 }
 
-// fail is the one error path: users get a short safe message, the log the
-// detail.
-func (h *handlers) fail(c *fiber.Ctx, err error) error {
-	var qe *queue.Error
-	if !errors.As(err, &qe) {
-		qe = &queue.Error{Code: "internal", Message: "服务器内部错误", MessageEn: "internal error"}
-	}
-	status, ok := statuses[qe.Code]
-	if !ok {
-		status = fiber.StatusConflict
-	}
+// Fail is the one error path of every handler, the pages' too: users get
+// a short safe message in Chinese and English, the log the detail.
+func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error) error {
+	qe := errs.As(err)
+	status := Status(qe)
 	switch qe.Code {
-	case "unauthorized", "forbidden", "rate_limited", "bad_input":
+	case errs.Unauthorized, errs.Forbidden, errs.RateLimited, errs.Invalid:
 		// The service counts its own refusals; these are the HTTP layer's
 		// or the request's.
-		h.svc.Metrics().Refusals.WithLabelValues(qe.Code).Inc()
+		if refusals != nil {
+			refusals(string(qe.Code))
+		}
 	}
 	if status >= 500 {
-		h.log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
+		log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
 			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
 	}
 	if status == fiber.StatusServiceUnavailable {
@@ -209,6 +213,11 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(b)
 }
 
+// fail is Fail with the handlers' log and refusal counter.
+func (h *handlers) fail(c *fiber.Ctx, err error) error {
+	return Fail(c, h.log, func(code string) { h.svc.Metrics().Refusals.WithLabelValues(code).Inc() }, err)
+}
+
 // errorHandler answers Fiber's own errors (no route, wrong method, body
 // too large, a recovered panic) on the same path.
 func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
@@ -216,11 +225,11 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusNotFound:
-			err = &queue.Error{Code: "no_route", Message: "没有这个地址", MessageEn: "no such route"}
+			err = errs.New(errs.NoRoute, "没有这个地址", "no such route")
 		case fiber.StatusMethodNotAllowed:
-			err = &queue.Error{Code: "method", Message: "不支持该请求方法", MessageEn: "method not allowed"}
+			err = errs.New(errs.Method, "不支持该请求方法", "method not allowed")
 		case fiber.StatusRequestEntityTooLarge:
-			err = &queue.Error{Code: "too_large", Message: "请求内容过大", MessageEn: "request body too large"}
+			err = errs.New(errs.TooLarge, "请求内容过大", "request body too large")
 		case fiber.StatusBadRequest:
 			err = queue.BadField("request", "请求格式错误", fe.Message)
 		}
