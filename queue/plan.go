@@ -69,6 +69,7 @@ type Building struct {
 	Residents  int
 	Households int
 	Units      int
+	Levels     int // floors, from building:levels; 0 when the plan does not say
 }
 
 // PlanError is a plan file the service cannot use; it is bad input.
@@ -193,7 +194,7 @@ func LoadPlan(r io.Reader) (*Plan, error) {
 			p.Sites = append(p.Sites, s)
 		case "building":
 			b := Building{ID: str(pr, "natq:building"), Name: str(pr, "name"), Residents: num(pr, "natq:residents"),
-				Households: num(pr, "natq:households"), Units: num(pr, "natq:units")}
+				Households: num(pr, "natq:households"), Units: num(pr, "natq:units"), Levels: num(pr, "natq:levels")}
 			if !idRE.MatchString(b.ID) {
 				return nil, planErrorf("features[%d]: building without a natq:building id", i)
 			}
