@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 	desks := pipe.HGetAll(ctx, k.r(p.Date, "desk"))
 	occ := pipe.HGet(ctx, k.r(p.Date, "occ"), site)
 	calln := pipe.HGet(ctx, k.r(p.Date, "calln"), site)
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, storeErr(err)
 	}
 	now := s.now()

@@ -73,11 +73,10 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		}
 	}
 	k := keysOf(c)
-	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
+	_, err = s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
 		id, p.Date, site, s.now().UnixMilli(), s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1])
-	_ = v
 	if err != nil {
-		return nil, s.alreadyIn(p, s.refusal(err))
+		return nil, s.alreadyIn(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
 	return s.changed(ctx, c, id, "checked_in")
@@ -95,6 +94,7 @@ func (s *Service) alreadyIn(p *Plan, err error) error {
 	if code != "ALREADY_IN" {
 		return s.refusal(err)
 	}
+	// The detail is the script's own: "<checkin ms> <state> <desk>".
 	f := strings.Fields(detail)
 	for len(f) < 3 {
 		f = append(f, "")

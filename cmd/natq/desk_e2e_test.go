@@ -222,6 +222,11 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	}
 	press := func(sel string) func() { return func() { tablet.click("press "+sel, sel) } }
 
+	var example string
+	eval(display, `window.natqDisplay.say({building_name: '14号楼', unit: '3', room: '047', desk: 2}, 'zh')`, &example)
+	if want := "请 14 号楼 3 单元 0 4 7 号到 2 号台采样"; example != want {
+		t.Errorf("the display would say %q, want %q", example, want)
+	}
 	call(a, press("#call"))
 	a.phone.shot("desk-360x640-2-called")
 	display.shot("desk-display-1024x768-1-called")
@@ -282,8 +287,12 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	c.phone.within(2*time.Second, "phone shows sampled", `document.querySelector('#ticket[data-state="sampled"]') !== null`)
 	// She comes back: called a third time, and sampled.
 	call(a, press("#call"))
+	// Repeated on demand, in English once the display is switched.
+	display.run("English", chromedp.Click("#lang"))
 	tablet.click("repeat call", "#repeatBtn")
-	display.within(2*time.Second, "the repeat is said again", fmt.Sprintf(`window.__said.length === %d`, saidN+1))
+	tkA, _ := d.svc.Ticket(ctx, a.tok)
+	wantEn := fmt.Sprintf("%s, unit %s, room %s, please go to desk %d for sampling.", evilName, tkA.Household.Unit, strings.Join(strings.Split(tkA.Household.Room, ""), " "), tkA.Desk)
+	display.within(2*time.Second, "the repeat is said again, in English", fmt.Sprintf(`window.__said.length === %d && window.__said[%d].text === %s && window.__said[%d].lang === 'en-US'`, saidN+1, saidN, jsq(wantEn), saidN))
 	tablet.click("sampled", "#sampledBtn")
 	a.phone.within(2*time.Second, "phone shows sampled", `document.querySelector('#ticket[data-state="sampled"]') !== null`)
 	display.within(2*time.Second, "display empty again", `!document.getElementById('nocall').hidden`)

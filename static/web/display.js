@@ -53,6 +53,7 @@
     }
     return '请 ' + (m ? m[1] + ' 号楼' : b) + ' ' + (e.unit ? e.unit + ' 单元 ' : '') + room + ' 号到 ' + e.desk + ' 号台采样';
   }
+  record.say = said;
   function shown(e) {
     var b = e.building_name || e.building;
     return e.unit ? t('hh', b, e.unit, e.room) : t('hhNoUnit', b, e.room);

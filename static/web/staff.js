@@ -24,7 +24,7 @@
     hhLine: '{0} {1} 单元 {2} 室', busyMsg: '{0} 号台还有一位已叫号：{1}。请先选择：', missedNext: '已记过号：{0}。已叫下一位：{1}',
     missedNone: '已记过号：{0}（第 {1} 次）。队伍中没有其他人。', requeued: '已重新排队：{0}', repeated: '已重复叫号：{0}',
     keptIn: '票 {0} · {1}：原地保留（{2}）', movedTo: '票 {0} · {1}：从 {2} 移到 {3}，保留排队位置', alreadyIn: '{0}：{1}',
-    stateBooked: '已预约'
+    stateBooked: '已预约', outsideAt: '注意：不在本户时段内到达（{0}）'
   }, {
     title: 'Site desk', signOut: 'Sign out', signInTitle: 'Staff sign-in', token: 'Staff token',
     tokenHint: 'The committee issues tokens with natq staff add.', signIn: 'Sign in', tabSite: 'Site', tabCov: 'Coverage',
@@ -47,7 +47,7 @@
     hhLine: '{0} unit {1} room {2}', busyMsg: 'Desk {0} still has a called resident: {1}. First choose:', missedNext: 'Missed: {0}. Called next: {1}',
     missedNone: 'Missed: {0} (call {1}). Nobody else is waiting.', requeued: 'Back in line: {0}', repeated: 'Called again: {0}',
     keptIn: 'Ticket {0} · {1}: kept in place ({2})', movedTo: 'Ticket {0} · {1}: moved from {2} to {3}, place kept', alreadyIn: '{0}: {1}',
-    stateBooked: 'Booked', peopleN1: '{0} person'
+    stateBooked: 'Booked', peopleN1: '{0} person', outsideAt: 'note: arrived outside its window ({0})'
   });
   N.translate();
 
@@ -296,7 +296,9 @@
     N.api('POST', '/api/v1/sites/' + enc(st.site) + '/checkins', { ticket: tok }, st.token).then(function (res) {
       if (res.status >= 200 && res.status < 300) {
         var tk = res.body.ticket && typeof res.body.ticket === 'object' ? res.body.ticket : res.body;
-        result(t('checkedInOk', ticketLine(tk), tk.ahead || 0), true);
+        var at = Date.parse(tk.checked_in_at), w = tk.window || {};
+        var outside = at && (at < Date.parse(w.start) || at > Date.parse(w.end));
+        result(t('checkedInOk', ticketLine(tk), tk.ahead || 0) + (outside ? ' · ' + t('outsideAt', N.span(w)) : ''), true);
         soon();
       } else result(N.errorText(res), N.errorCode(res) === 'already_checked_in' ? 'warn' : false);
     });
