@@ -314,6 +314,11 @@ func testPartyChange(t *testing.T, st queuetest.Store) {
 	if tv, _ := s.Ticket(ctx, b.Ticket); tv.Party != 4 {
 		t.Errorf("party after the refusal = %d, want 4 kept", tv.Party)
 	}
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	rows, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b2,1,101,5\nb2,2,101,1\n"))
+	if err != nil || len(rows) != 2 || rows[0].Error == nil || rows[0].Error.Code != "party_full" || rows[1].Error != nil || !rows[1].Created {
+		t.Errorf("PreBook with a party that cannot change = %+v, %v; want row 1 party_full, row 2 booked", rows, err)
+	}
 	if again, _, err := s.Book(ctx, "c1", hh("b2", "1", "101", 1)); err != nil || again.Party != 1 {
 		t.Errorf("Book(party 1) = %+v, %v, want 1", again, err)
 	}

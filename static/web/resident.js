@@ -215,7 +215,9 @@
     text('cname', st.map ? st.map.compound.name : '');
     var rain = $('rain');
     var tk = st.ticket, inLine = !!tk && (tk.state === 'checked_in' || tk.state === 'called');
-    text(rain, inLine ? t('rainInLine', tk.site_name || siteName(tk.site, tk.variant)) : t('rainOn')); rain.hidden = v !== 'wet';
+    // One message about the rain, not two: a notice about the holder's
+    // own move says it already.
+    text(rain, inLine ? t('rainInLine', tk.site_name || siteName(tk.site, tk.variant)) : t('rainOn')); rain.hidden = v !== 'wet' || !!(noticeFn && !$('notice').hidden);
     document.body.classList.toggle('wet', v === 'wet');
     var sid = b ? b.site[v] : '';
     text('bsite', sid ? siteName(sid, v) : (b ? t('doorToDoor') : ''));
