@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"natq/queue"
+	"natq/queue/queuetest"
 )
 
 // speechDouble stands in for the browser's speech engine (headless
@@ -350,4 +352,58 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	for _, tb := range []*tab{a.phone, b.phone, c.phone, tablet, display, stranger} {
 		tb.noDialogs()
 	}
+}
+
+// TestDeskRainMovesInBrowser throws the rain switch on natq serve with the
+// c1 fixture, where building b1's site (s1) has no place in the rain plan:
+// the two people in its line, one of them called, are moved still in
+// line to the wet site, in their order, the tablet lists them as moved
+// and each phone says where to go.
+func TestDeskRainMovesInBrowser(t *testing.T) {
+	e, out, errb := serveEnv(nil)
+	e.now = clockAt(queuetest.At(7, 1))
+	base := serve(t, e, errb, "--plan", fixture)
+	m := regexp.MustCompile(`coordinator token for c1 \(shown once\): (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no coordinator token in %s", out.String())
+	}
+	coord := m[1]
+	bd := startBrowser(t, base)
+	var phones []*tab
+	for i, room := range []string{"101", "102"} {
+		ph := bd.tab(fmt.Sprintf("phone-%d", i+1), 390, 844, true)
+		ph.run("book", chromedp.Navigate(base+"/c/c1/b/b1"), chromedp.WaitVisible("#book"),
+			chromedp.SendKeys("#room", room), chromedp.Click("#submit"))
+		ph.within(3*time.Second, "ticket shown", `document.querySelector('#ticket[data-state="booked"]') !== null`)
+		phones = append(phones, ph)
+	}
+	tablet := bd.tab("tablet", 1024, 768, false)
+	tablet.run("sign in", chromedp.Navigate(base+"/staff"), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", coord+kb.Enter), chromedp.WaitVisible("#app"))
+	pick := func(site string) {
+		tablet.within(3*time.Second, "site "+site, `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
+		tablet.run("pick "+site, chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
+			return err
+		}))
+		tablet.within(3*time.Second, "line of "+site, `document.querySelectorAll('#desk option').length > 0`)
+	}
+	pick("s1")
+	for _, ph := range phones {
+		var url string
+		eval(ph, `location.origin + '/t/' + decodeURIComponent(document.getElementById('tqr').getAttribute('src').slice(4, -4))`, &url)
+		tablet.run("scan", chromedp.Click("#scan"), chromedp.SendKeys("#scan", url+kb.Enter))
+		ph.within(2*time.Second, "checked in", `document.querySelector('#ticket[data-state="checked_in"]') !== null`)
+	}
+	tablet.run("call", chromedp.Click("#call"))
+	phones[0].within(2*time.Second, "called to desk 1", `document.getElementById('tstate').textContent === '请现在到 1 号台'`)
+	tablet.run("rain switch", chromedp.Click("#rain"), chromedp.Click("#rain"))
+	tablet.within(3*time.Second, "both listed as moved to the wet site", `document.querySelectorAll('#movedlist li.moved').length === 2 && [...document.querySelectorAll('#movedlist li')].every(li => li.textContent.includes('会所门廊') && li.textContent.includes('北广场'))`)
+	tablet.shot("desk-rain-moved-1024x768")
+	for _, ph := range phones {
+		ph.within(2*time.Second, "told to go to the wet site, place kept", `document.querySelector('#ticket[data-state="checked_in"]') !== null && document.getElementById('tsite').textContent === '会所门廊' && document.getElementById('notice').textContent.includes('请现在到 会所门廊') && !document.getElementById('thint').textContent.includes('时段开始')`)
+	}
+	phones[0].shot("desk-rain-moved-390x844")
+	pick("s2")
+	tablet.within(3*time.Second, "s2's line has both, the called one first", `document.querySelectorAll('#linerows tr').length === 2 && document.querySelector('#linerows tr.next').textContent.includes('101')`)
 }
