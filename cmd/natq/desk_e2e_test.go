@@ -117,6 +117,15 @@ func TestDeskMorningInBrowser(t *testing.T) {
 		ps = append(ps, p)
 	}
 	a, b, c := ps[0], ps[1], ps[2]
+	// A family member books the third household again from another phone,
+	// typing its room another way, for two: the same ticket, now for two.
+	kin := bd.tab("phone-kin", 390, 844, true)
+	kin.run("book again", chromedp.Navigate(resident), chromedp.WaitVisible("#book"),
+		chromedp.SetValue("#unit", "1"), chromedp.SendKeys("#room", "０２０１室"), chromedp.Click("#plus"), chromedp.Click("#submit"))
+	kin.within(3*time.Second, "told the party changed", `document.getElementById('notice').textContent.includes('人数已改为 2 人') && document.getElementById('tid').textContent === `+jsq(strconv.FormatUint(c.tk.ID, 10)))
+	if tk, _ := d.svc.Ticket(ctx, c.tok); tk.Party != 2 {
+		t.Errorf("the third household's party = %d after booking again for 2, want 2", tk.Party)
+	}
 	// The resident's own state is the top of the page, the QR above the
 	// fold of the small phone; the building's times fold away.
 	var fold struct {

@@ -24,6 +24,7 @@
     movedLine: '雨天改用雨天方案：请现在到 {0}，您的排队位置保留。', keptLine: '雨天方案已启用：您的采样点不变，排队位置保留。',
     bwinsTitle: '本楼的时段', lostTitle: '找不到这张票',
     lostMsg: '这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。',
+    partyChanged: '这户已有预约：人数已改为 {0} 人。', partyChanged1: '这户已有预约：人数已改为 {0} 人。', sameTicket: '这户已经预约过，这是原来的票。',
     rainInLine: '下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。',
     lostBuilding: '回到 {0} 的页面', lostPick: '请选择您的楼：', people1: '{0} 人', aheadN1: '{0} 人', hh1: '{0} 单元 {1} 室，{2} 人'
   }, {
@@ -48,6 +49,7 @@
     movedLine: 'Rain plan: go to {0} now; you keep your place in line.', keptLine: 'Rain plan on: your site stays the same and you keep your place in line.',
     bwinsTitle: 'This building\'s times', lostTitle: 'Ticket not found',
     lostMsg: 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.',
+    partyChanged: 'This household had booked: the party is now {0} people.', partyChanged1: 'This household had booked: the party is now {0} person.', sameTicket: 'This household had booked already: here is its ticket.',
     rainInLine: 'Rain plan on: you are in line; go to {0}, your place is kept.',
     lostBuilding: 'Back to {0}', lostPick: 'Choose your building:', people1: '{0} person', aheadN1: '{0} person', hh1: 'Unit {0}, room {1}, {2} person'
   });
@@ -302,7 +304,11 @@
         remember(res.body.ticket);
         return fetchTicket(res.body.ticket).then(function () {
           if (!st.ticket) st.ticket = { ticket: res.body.ticket, state: 'booked', site: res.body.site, window: res.body.window, party: res.body.party, household: res.body.household || {}, variant: st.variant };
-          notice(''); render(); watch(); window.scrollTo(0, 0);
+          var b2 = res.body;
+          if (b2.party_changed) notice(function () { return N.tn('partyChanged', b2.party); }, true);
+          else if (res.status === 200) notice(function () { return t('sameTicket'); }, true);
+          else notice('');
+          render(); watch(); window.scrollTo(0, 0);
         });
       }
       var code = N.errorCode(res);
