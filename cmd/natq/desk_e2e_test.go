@@ -82,7 +82,7 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	noSideways := func(tb *tab, what string) {
 		t.Helper()
 		var over string
-		eval(tb, `(() => { const w = document.documentElement.clientWidth; const bad = [...document.querySelectorAll('body *')].filter(n => { if (n.closest('svg')) return false; const r = n.getBoundingClientRect(); return r.width > 0 && (r.right > w + 1 || r.left < -1); }).slice(0, 5).map(n => n.tagName + '#' + n.id + '.' + n.className); return (document.documentElement.scrollWidth > w ? 'scrollWidth ' + document.documentElement.scrollWidth + ' ' : '') + bad.join(', '); })()`, &over)
+		eval(tb, `(() => { const w = document.documentElement.clientWidth; const bad = [...document.querySelectorAll('body *')].filter(n => { if (n.closest('svg')) return false; const r = n.getBoundingClientRect(); const c = n.closest('.card'), cr = c && c !== n ? c.getBoundingClientRect() : null; return r.width > 0 && (r.right > w + 1 || r.left < -1 || (cr && r.right > cr.right + 1)); }).slice(0, 5).map(n => n.tagName + '#' + n.id + '.' + n.className); return (document.documentElement.scrollWidth > w ? 'scrollWidth ' + document.documentElement.scrollWidth + ' ' : '') + bad.join(', '); })()`, &over)
 		if over != "" {
 			t.Errorf("%s: wider than the screen: %s", what, over)
 		}

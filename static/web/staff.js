@@ -157,7 +157,8 @@
       tr.appendChild(el('td', 'tno', e.id));
       tr.appendChild(el('td', '', hhText(e)));
       tr.appendChild(el('td', 'n', e.party));
-      var sc = el('td', 'st', called ? t('stateCalled') + ' · ' + t('deskN', e.desk) : t('stateChecked'));
+      var sc = el('td', 'st', called ? t('stateCalled') : t('stateChecked'));
+      if (called) sc.appendChild(el('span', 'tag desk', t('deskN', e.desk)));
       if (e.recall) sc.appendChild(el('span', 'tag recall', t('recallTag')));
       if (e.outside_window) sc.appendChild(el('span', 'tag outside', t('outside')));
       tr.appendChild(sc);
