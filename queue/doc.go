@@ -30,7 +30,10 @@
 // been called at the site (ZMS's recall delay, counted in calls), and is a
 // no-show after Options.CallsBeforeNoShow calls. booked, checked_in and
 // called tickets may be cancelled. no_show and cancelled free the seats
-// and let the household book again.
+// and let the household book again. Line is a site's line as its desks
+// and its display (static's /display page) see it: each desk's open call
+// and who waits, in the order call.lua will call them; RepeatCall
+// announces an open call again.
 //
 // A household is its building, unit and room, normalised (room.go):
 // Unicode NFKC, invisible and control characters dropped, the suffixes
