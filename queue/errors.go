@@ -41,6 +41,10 @@ var (
 	ErrTubeFull       = newErr(errs.TubeFull, "该混管已满，请换新管", "the tube is full; start a new tube")
 	ErrFinal          = newErr(errs.Final, "该票已结束，不能再更改", "the ticket is finished and cannot change")
 	ErrOldRound       = newErr(errs.OldRound, "该票属于上一轮检测", "the ticket belongs to an earlier round")
+	ErrPartyFull      = newErr(errs.PartyFull, "该时段没有多余名额，人数未改；可取消后重新预约", "the window has no room for a bigger party; the party was not changed (cancel and book again)")
+	ErrPartyLocked    = newErr(errs.PartyLocked, "已签到或已结束的票不能在线改人数，请告诉现场工作人员", "a ticket in line or finished cannot change its party online; tell the staff at the site")
+	ErrDeskBusy       = newErr(errs.DeskBusy, "本台还有一位已叫号的居民：请先记为已采样、过号或重新排队", "this desk still has a called resident: mark them sampled or missed, or queue them back, first")
+	ErrAlreadyIn      = newErr(errs.AlreadyIn, "已签到", "already checked in")
 	ErrNoRoom         = newErr(errs.NoRoom, "雨天方案容量不足，无法切换", "the other variant has no room for every ticket; nothing was changed")
 )
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/planfile"
 	"natq/qr"
 )
 
@@ -34,14 +35,19 @@ var (
 	sampledLua string
 	//go:embed switch.lua
 	switchLua string
+	//go:embed prelude.lua
+	preludeLua string
 
 	scripts = map[string]*redis.Script{
-		"open": redis.NewScript(openLua), "book": redis.NewScript(bookLua),
-		"cancel": redis.NewScript(cancelLua), "checkin": redis.NewScript(checkinLua),
-		"call": redis.NewScript(callLua), "noshow": redis.NewScript(noshowLua),
-		"sampled": redis.NewScript(sampledLua), "switch": redis.NewScript(switchLua),
+		"open": script(openLua), "book": script(bookLua),
+		"cancel": script(cancelLua), "checkin": script(checkinLua),
+		"call": script(callLua), "noshow": script(noshowLua),
+		"sampled": script(sampledLua), "switch": script(switchLua),
 	}
 )
+
+// script wraps a script with the shared prelude (prelude.lua) before it.
+func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
 
 // Options are the service's rules for the day.
 type Options struct {
@@ -250,25 +256,31 @@ type Booking struct {
 	Party     int       `json:"party"`
 	URL       string    `json:"url"`
 	Household Household `json:"household"`
+	// PartyChanged is true when booking again changed the party.
+	PartyChanged bool `json:"party_changed,omitempty"`
 }
 
 func (s *Service) validate(p *Plan, h *Household) error {
-	h.Building, h.Unit, h.Room = strings.TrimSpace(h.Building), strings.TrimSpace(h.Unit), strings.TrimSpace(h.Room)
+	h.Building = strings.TrimSpace(h.Building)
 	if h.Building == "" {
 		return BadField("building", "缺少楼号", "missing")
 	}
-	b, u := p.knows(h.Building, h.Unit)
-	if !b {
+	if b, _ := p.knows(h.Building, ""); !b || len(h.Building) > 64 {
 		return BadField("building", "本小区没有这栋楼", fmt.Sprintf("no building %q in this compound's schedule", h.Building))
 	}
-	if !u || len(h.Unit) > 16 || strings.Contains(h.Unit, "|") {
-		return BadField("unit", "这栋楼没有这个单元", fmt.Sprintf("building %q has no unit %q", h.Building, h.Unit))
+	b := p.building(h.Building)
+	if b == nil {
+		b = &planfile.Building{ID: h.Building}
 	}
-	if h.Room == "" || len(h.Room) > 16 || strings.ContainsAny(h.Room, "|\n\r") {
-		return BadField("room", "缺少或无效的房号", "missing or not a room number")
+	var err error
+	if h.Unit, err = checkUnit(p, b, h.Unit); err != nil {
+		return err
 	}
-	if h.Party < 1 || h.Party > 8 {
-		return BadField("party", "人数应为 1 到 8", "must be 1 to 8 people")
+	if h.Room, err = checkRoom(b, h.Room); err != nil {
+		return err
+	}
+	if most := maxParty(b); h.Party < 1 || h.Party > most {
+		return BadField("party", fmt.Sprintf("人数应为 1 到 %d（一户）", most), fmt.Sprintf("must be 1 to %d people (one household)", most))
 	}
 	return nil
 }
@@ -316,22 +328,29 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 				return nil, false, ErrFull
 			}
 		}
-		return nil, false, err
+		return nil, false, s.refusal(err)
 	}
 	res := v.([]any)
 	id, _ := strconv.ParseUint(res[0].(string), 10, 64)
 	created := res[1].(int64) == 1
+	changed := len(res) > 2 && res[2].(int64) == 1
 	t, err := s.ticket(ctx, compound, id)
 	if err != nil {
 		return nil, false, err
 	}
-	if created {
+	switch {
+	case created:
 		s.m.Bookings.WithLabelValues(compound, "new").Inc()
 		s.publish(ctx, t, "booked")
-	} else {
+	case changed:
+		s.m.Bookings.WithLabelValues(compound, "party").Inc()
+		s.publish(ctx, t, "party")
+	default:
 		s.m.Bookings.WithLabelValues(compound, "repeat").Inc()
 	}
-	return t.booking(), created, nil
+	b := t.booking()
+	b.PartyChanged = changed
+	return b, created, nil
 }
 
 // TicketView is a ticket as residents and staff see it.
@@ -354,6 +373,8 @@ type TicketView struct {
 	Tube      string     `json:"tube,omitempty"`
 	BookedAt  time.Time  `json:"booked_at"`
 	CheckedIn *time.Time `json:"checked_in_at,omitempty"`
+	CalledAt  *time.Time `json:"called_at,omitempty"`
+	Desk      int        `json:"desk,omitempty"` // the desk it was last called to
 	SampledAt *time.Time `json:"sampled_at,omitempty"`
 	URL       string     `json:"url"`
 }
@@ -363,7 +384,7 @@ func (t *TicketView) booking() *Booking {
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at"}
+var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk"}
 
 // ticket reads ticket id of compound, with the people ahead of it.
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
@@ -456,6 +477,18 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 	if f["sa"] != "" {
 		x := ms(f["sa"])
 		t.SampledAt = &x
+	}
+	if f["called"] != "" && t.State != "booked" {
+		x := ms(f["called"])
+		t.CalledAt = &x
+		t.Desk = atoi(f["desk"])
+	}
+	if p != nil {
+		for _, x := range []*time.Time{t.CheckedIn, t.CalledAt, t.SampledAt} {
+			if x != nil {
+				*x = x.In(p.TZ)
+			}
+		}
 	}
 	return t
 }
@@ -575,6 +608,15 @@ func (s *Service) refusal(err error) error {
 		e = ErrNotFound
 	case "OLDROUND":
 		e = ErrOldRound
+		if detail != "" {
+			e = withDetail(ErrOldRound, "（"+detail+" 的票，不是今天的）", " (a ticket of "+detail+", not of today)")
+		}
+	case "PARTY_FULL":
+		e = withDetail(ErrPartyFull, "，该时段最多可改为 "+detail+" 人", "; the window can take a party of "+detail+" at most")
+	case "PARTY_LOCKED":
+		e = withDetail(ErrPartyLocked, "（"+detail+"）", " ("+detail+")")
+	case "DESK_BUSY":
+		e = withDetail(ErrDeskBusy, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "WRONG_SITE":
 		e = withDetail(ErrWrongSite, "，请到采样点 "+detail, "; send the resident to site "+detail)
 	case "TOO_EARLY":

@@ -1,6 +1,7 @@
 // Package static serves natq's web pages, embedded in the binary: the
 // resident page (a phone, from the QR code on the building door), the
-// coordinator page (a tablet at the sampling point) and their assets.
+// coordinator page (a tablet at the sampling point), the site display (a
+// TV at the site, calling each ticket aloud) and their assets.
 //
 // The pages are plain HTML, CSS and JavaScript with no build step; they
 // talk to the queue service's JSON API (issue 4's contract) and to the map
@@ -30,7 +31,8 @@ import (
 //go:embed web
 var files embed.FS
 
-// Web is the pages' file tree: resident.html, staff.html and their assets.
+// Web is the pages' file tree: resident.html, staff.html, display.html and
+// their assets.
 var Web, _ = fs.Sub(files, "web")
 
 // Options are what Mount needs from the server that mounts the pages.
@@ -55,6 +57,7 @@ type Options struct {
 //	GET /c/:compound/b/:building   resident page (the URL in the door QR)
 //	GET /t/:ticket                 resident page showing a ticket
 //	GET /staff                     coordinator page
+//	GET /display/:compound/:site   site display (calls, the next few, the line; spoken)
 //	GET /static/*                  assets
 //	GET /api/v1/compounds/:id/map.json[?building=ID]
 func Mount(app *fiber.App, o Options) {
@@ -83,6 +86,7 @@ func Mount(app *fiber.App, o Options) {
 	app.Get("/c/:compound/b/:building", z, page("resident.html"))
 	app.Get("/t/:ticket", z, page("resident.html"))
 	app.Get("/staff", z, page("staff.html"))
+	app.Get("/display/:compound/:site", z, page("display.html"))
 	app.Get("/static/*", z, asset)
 	route := o.MapRoute
 	if route == "" {

@@ -169,6 +169,8 @@ func TestMount(t *testing.T) {
 		{"/c/c1/b/x", "text/html; charset=utf-8", 200, `<script src="/static/resident.js" defer>`},
 		{"/t/c1.1.abc", "text/html; charset=utf-8", 200, `resident.js`},
 		{"/staff", "text/html; charset=utf-8", 200, `staff.js`},
+		{"/display/c1/s1", "text/html; charset=utf-8", 200, `display.js`},
+		{"/static/favicon.svg", "image/svg+xml", 200, `<svg`},
 		{"/static/natq.css", "text/css; charset=utf-8", 200, `.ticket`},
 		{"/static/common.js", "text/javascript; charset=utf-8", 200, `textContent`},
 		{"/static/vendor/jsqr/jsQR.js", "text/javascript; charset=utf-8", 200, `jsQR`},
@@ -205,7 +207,7 @@ func TestMount(t *testing.T) {
 // TestPagesWriteNoHTML keeps data out of innerHTML and friends: names from
 // the plan (a building called <script>) must reach the page as text.
 func TestPagesWriteNoHTML(t *testing.T) {
-	for _, name := range []string{"common.js", "resident.js", "staff.js"} {
+	for _, name := range []string{"common.js", "resident.js", "staff.js", "display.js"} {
 		b, err := fs.ReadFile(Web, name)
 		if err != nil {
 			t.Fatal(err)

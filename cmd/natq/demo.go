@@ -291,6 +291,19 @@ func (d *demo) firstBuilding() string {
 	return ""
 }
 
+// firstSite is the site the first building is called to first.
+func (d *demo) firstSite() string {
+	b := d.firstBuilding()
+	for _, w := range d.plan.Windows {
+		for _, g := range w.Groups {
+			if g.Building == b && w.Variant == d.plan.Variants[0] {
+				return w.Site
+			}
+		}
+	}
+	return ""
+}
+
 func (d *demo) residentPath(building string) string {
 	return "/c/" + d.plan.Compound.ID + "/b/" + building
 }
@@ -305,6 +318,7 @@ func (d *demo) printIntro(e *env) {
 	fmt.Fprintf(w, "  coordinator page (tablet): %s/staff\n", base)
 	fmt.Fprintf(w, "    coordinator token:       %s\n", d.staff)
 	fmt.Fprintf(w, "    marshal token:           %s\n", d.marshal)
+	fmt.Fprintf(w, "  site display (a TV):       %s/display/%s/%s\n", base, id, d.firstSite())
 	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
 	for _, v := range d.plan.Variants {
 		fmt.Fprintf(w, "  battle map, %s (print):    %s/print/battle/%s.pdf\n", v, base, v)

@@ -60,7 +60,7 @@ func TestDemoCommand(t *testing.T) {
 	if !strings.Contains(stderr.String(), "IN MEMORY") {
 		t.Errorf("natq demo does not say its store is in memory; stderr:\n%s", stderr.String())
 	}
-	for _, want := range []string{"resident page", "coordinator page", "coordinator token:", "marshal token:", "building sheet", "battle map"} {
+	for _, want := range []string{"resident page", "coordinator page", "coordinator token:", "marshal token:", "site display", "/display/", "building sheet", "battle map"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("natq demo output lacks %q:\n%s", want, out)
 		}

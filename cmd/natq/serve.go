@@ -57,7 +57,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.IntVar(&c.rateLimit, "booking-rate-limit", 60, "bookings per minute per client address, across instances; 0 turns it off")
 	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
 	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
-	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls before a ticket may be marked no-show")
+	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls a missed ticket gets (each after someone else's) before it is a no-show")
 	fs.Float64Var(&c.opts.WalkinShare, "walkin-share", c.opts.WalkinShare, "share of each window kept from online booking for walk-ins and paper tickets")
 	fs.IntVar(&c.opts.TubeSize, "tube-size", c.opts.TubeSize, "samples pooled in one tube")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")

@@ -49,6 +49,10 @@ const (
 	Final          Code = "final"
 	OldRound       Code = "old_round"
 	NoRoom         Code = "no_room"
+	PartyFull      Code = "party_full"         // no room in the window for a bigger party
+	PartyLocked    Code = "party_locked"       // a ticket in line or finished keeps its party
+	DeskBusy       Code = "desk_busy"          // the desk still has a called resident
+	AlreadyIn      Code = "already_checked_in" // a second scan of a ticket in line
 )
 
 // Error is a failure the caller can act on. Two Errors match under

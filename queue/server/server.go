@@ -21,8 +21,11 @@
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
 //	GET    /api/v1/sites/{site}/events                 server-sent events of a site ("compound~site" when ids clash)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
-//	POST   /api/v1/sites/{site}/calls       marshal    call the earliest checked-in ticket
-//	POST   /api/v1/tickets/{ticket}/noshow  marshal    not answered: recalled, or no_show after N calls
+//	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
+//	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order
+//	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
+//	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
+//	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display
 //	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
@@ -123,7 +126,10 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	marshal, coord := h.auth(queue.RoleMarshal), h.auth(queue.RoleCoordinator)
 	api.Post("/sites/:site/checkins", marshal, h.checkIn)
 	api.Post("/sites/:site/calls", marshal, h.call)
+	api.Get("/sites/:site/line", marshal, h.line)
 	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
+	api.Post("/tickets/:ticket/requeue", marshal, h.requeue)
+	api.Post("/tickets/:ticket/repeat", marshal, h.repeat)
 	api.Post("/tickets/:ticket/sampled", marshal, h.sampled)
 	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
 	api.Put("/compounds/:id/variant", coord, h.variant)

@@ -144,13 +144,13 @@ func testBooking(t *testing.T, st queuetest.Store) {
 		}
 	}
 	for i := 0; i < 33; i++ {
-		do(t, "POST", u[:len(u)-len("c1/bookings")]+"c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+		do(t, "POST", u[:len(u)-len("c1/bookings")]+"c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 	}
-	code, e := do(t, "POST", u, "", `{"building":"b4","room":"x","party":1}`)
+	code, e := do(t, "POST", u, "", `{"building":"b4","room":"601","party":1}`)
 	if code != 409 || errCode(e) != "full" {
 		t.Errorf("booking a full building = %d %v, want 409 full", code, e)
 	}
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/nope/bookings", "", `{"building":"b4","room":"x","party":1}`); code != 404 {
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/nope/bookings", "", `{"building":"b4","room":"601","party":1}`); code != 404 {
 		t.Errorf("booking in an unknown compound = %d %v, want 404", code, e)
 	}
 	code, tk := do(t, "GET", in.url+"/api/v1/tickets/"+b["ticket"].(string), "", "")
@@ -310,6 +310,21 @@ func testDay(t *testing.T, st queuetest.Store) {
 	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, ""); code != 200 || e["ticket"] != tk || e["state"] != "called" {
 		t.Errorf("call = %d %v", code, e)
 	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, `{"desk":1}`); code != 409 || errCode(e) != "desk_busy" || e["ticket"].(map[string]any)["ticket"] != tk {
+		t.Errorf("call while desk 1's call is open = %d %v, want 409 desk_busy with the ticket", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", marshal, ""); code != 200 || len(e["called"].([]any)) != 1 || e["called"].([]any)[0].(map[string]any)["desk"] != 1.0 {
+		t.Errorf("line = %d %v, want the call at desk 1", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", "", ""); code != 401 {
+		t.Errorf("line without a token = %d %v, want 401", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/repeat", marshal, ""); code != 200 || e["state"] != "called" {
+		t.Errorf("repeat = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, `{"desk":9}`); code != 400 || errCode(e) != "bad_input" {
+		t.Errorf("call to desk 9 = %d %v, want 400", code, e)
+	}
 	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/noshow", marshal, ""); code != 200 || e["no_show"] != false {
 		t.Errorf("noshow after one call = %d %v, want recalled", code, e)
 	}
@@ -371,7 +386,7 @@ func testConcurrentHTTP(t *testing.T, st queuetest.Store) {
 			if i%2 == 1 {
 				url = b.url
 			}
-			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 			codes[i] = code
 			if code == 201 {
 				tickets[i], _ = m["ticket"].(string)
@@ -414,14 +429,14 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 		if i%2 == 1 {
 			url = b.url
 		}
-		code, _ := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b1","room":"%d","party":1}`, i))
+		code, _ := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b1","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 		codes = append(codes, code)
 	}
 	want := []int{201, 201, 201, 201, 201, 429, 429}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("7 bookings from one address over two instances limited to 5/min = %v, want %v", codes, want)
 	}
-	code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"x","party":1}`)
+	code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"601","party":1}`)
 	if code != 429 || errCode(e) != "rate_limited" {
 		t.Errorf("limited = %d %v", code, e)
 	}
@@ -434,9 +449,9 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 func testStopped(t *testing.T, st queuetest.Store) {
 	c, stop, restart := st.Stoppable(t)
 	in := start(t, c, nil, server.Options{})
-	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"1","party":1}`)
+	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"501","party":1}`)
 	stop()
-	code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`)
+	code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"502","party":1}`)
 	ee, _ := e["error"].(map[string]any)
 	if code != 503 || errCode(e) != "unavailable" || !strings.Contains(fmt.Sprint(ee["message_en"]), "Redis") {
 		t.Errorf("booking with Redis stopped = %d %v, want 503 unavailable saying Redis", code, e)
@@ -464,7 +479,7 @@ func testStopped(t *testing.T, st queuetest.Store) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`); code != 201 {
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"502","party":1}`); code != 201 {
 		t.Errorf("booking after Redis is back = %d %v", code, e)
 	}
 }
