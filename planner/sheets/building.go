@@ -22,6 +22,9 @@ func BuildingSheet(w io.Writer, p *Plan, building string, f Format, opts Options
 	if b == nil {
 		return badInput("no building %q in the plan", building)
 	}
+	if opts.BaseURL == "" {
+		return errNoBaseURL
+	}
 	fonts, err := opts.fonts()
 	if err != nil {
 		return err
@@ -36,6 +39,9 @@ func BuildingSheet(w io.Writer, p *Plan, building string, f Format, opts Options
 // BuildingSheets prints every building's sheet, one page each, into one
 // document (in SVG, the pages stacked).
 func BuildingSheets(w io.Writer, p *Plan, f Format, opts Options) error {
+	if opts.BaseURL == "" {
+		return errNoBaseURL
+	}
 	fonts, err := opts.fonts()
 	if err != nil {
 		return err
@@ -48,6 +54,10 @@ func BuildingSheets(w io.Writer, p *Plan, f Format, opts Options) error {
 	}
 	return d.close()
 }
+
+// errNoBaseURL: a building sheet's QR code must lead where the public
+// can reach, and a printed sheet cannot be corrected.
+var errNoBaseURL = badInput("no base URL for the building sheets' QR codes (Options.BaseURL)")
 
 // dateLine is the plan's date and compound, for sheet headers.
 func (p *Plan) dateLine() string {
