@@ -91,6 +91,14 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", *ticketsPath, err)
 		}
+		if err := sheets.CheckTickets(plan, tickets); err != nil {
+			return fmt.Errorf("%s and %s do not agree: %w", *ticketsPath, pos[0], err)
+		}
+		for _, t := range tickets {
+			if t.Error != "" {
+				fmt.Fprintf(e.stderr, "warning: %s row %d (%s %s-%s) got no ticket (%s): no card printed; pre-book it again when there is room\n", *ticketsPath, t.Row, t.Building, t.Unit, t.Room, t.Error)
+			}
+		}
 	}
 	opts := sheets.Options{BaseURL: *baseURL, Combined: *combined}
 	if *font != "" {

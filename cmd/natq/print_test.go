@@ -50,6 +50,11 @@ func TestPrintBadInput(t *testing.T) {
 	notPlan := filepath.Join(dir, "not.geojson")
 	os.WriteFile(notPlan, []byte(`{"type":"FeatureCollection","features":[]}`), 0o644)
 	const base = "https://natq.example"
+	fixtureCSV, _ := os.ReadFile("../../planner/sheets/testdata/fixture.tickets.csv")
+	otherZone := filepath.Join(dir, "zone.csv")
+	os.WriteFile(otherZone, []byte(strings.ReplaceAll(string(fixtureCSV), "Asia/Shanghai", "Europe/Moscow")), 0o644)
+	otherDay := filepath.Join(dir, "day.csv")
+	os.WriteFile(otherDay, []byte(strings.ReplaceAll(string(fixtureCSV), "2026-12-01", "2026-12-02")), 0o644)
 	badCSV := filepath.Join(dir, "bad.csv")
 	os.WriteFile(badCSV, []byte("building,unit\nw1,1\n"), 0o644)
 	for _, tc := range []struct {
@@ -62,8 +67,10 @@ func TestPrintBadInput(t *testing.T) {
 		{"bad format", []string{printFixture, "--out", dir, "--format", "png", "--base-url", base}, "unknown format"},
 		{"missing plan", []string{filepath.Join(dir, "nope.geojson"), "--out", dir, "--base-url", base}, "no such file"},
 		{"empty plan", []string{notPlan, "--out", dir, "--base-url", base}, "no features"},
-		{"bad tickets", []string{printFixture, "--out", dir, "--tickets", badCSV, "--base-url", base}, `no "room" column`},
+		{"bad tickets", []string{printFixture, "--out", dir, "--tickets", badCSV, "--base-url", base}, `no "compound" column`},
 		{"bad font", []string{printFixture, "--out", dir, "--font", badCSV, "--base-url", base}, "font"},
+		{"tickets in another zone", []string{printFixture, "--out", dir, "--tickets", otherZone, "--base-url", base}, "has its times in Europe/Moscow, the plan in Asia/Shanghai"},
+		{"tickets of another day", []string{printFixture, "--out", dir, "--tickets", otherDay, "--base-url", base}, "is for 2026-12-02, the plan for 2026-12-01"},
 		{"no base URL", []string{printFixture, "--out", dir}, "no --base-url: the building sheets' QR codes need it; give the address"},
 		{"base URL not a URL", []string{printFixture, "--out", dir, "--base-url", "natq.example.org"}, "is not an http(s) address"},
 		{"base URL localhost", []string{printFixture, "--out", dir, "--base-url", "http://localhost:8080"}, "is this computer only"},
