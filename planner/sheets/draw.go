@@ -220,9 +220,10 @@ func (d *doc) qr(x, y, size float64, s string) error {
 	}
 	n := len(mods)
 	const quiet = 4
-	m := size / float64(n+2*quiet)
 	d.fill(white)
 	d.rect(x, y, size, size)
+	x, y, m := d.qrGrid(x, y, size, n+2*quiet)
+	size = m * float64(n+2*quiet)
 	// Dark runs of a row, merged down the rows while they repeat: a
 	// quarter of the path commands of one square per run.
 	type span struct{ c0, c1 int }
