@@ -23,3 +23,20 @@ func (d *doc) qrGrid(x, y, size float64, n int) (x0, y0, m float64) {
 	x0 = math.Round(x0/coarse) * coarse
 	return x0, d.pageH - top - w, m
 }
+
+// turn rotates a square module matrix k quarter turns clockwise; a QR
+// code reads the same at any turn.
+func turn(m [][]bool, k int) [][]bool {
+	for ; k%4 > 0; k-- {
+		n := len(m)
+		r := make([][]bool, n)
+		for i := range r {
+			r[i] = make([]bool, n)
+			for j := range r[i] {
+				r[i][j] = m[n-1-j][i]
+			}
+		}
+		m = r
+	}
+	return m
+}

@@ -9,7 +9,7 @@ import (
 // whole household), when and where in large type for an elderly reader,
 // the ticket's short number as the site's tablet shows it, and the
 // ticket's QR code, the same size on every card.
-func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64) error {
+func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64, turned bool) error {
 	const pad = 4.0
 	top := y + cardH - pad
 	full := cardW - 2*pad
@@ -62,5 +62,14 @@ func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64) error {
 	d.textAt(x+pad, y+pad+3, d.fitSize(7, left, en), en, black, 0, 0)
 	d.textAt(x+pad, y+pad, d.fitSize(6, left, "到采样点出示此码 Show this code at the site"), "到采样点出示此码 Show this code at the site", grey, 0, 0)
 
+	// Neighbouring cards' codes are turned a quarter, in a checkerboard:
+	// zbar reading a whole page pairs the finder patterns of codes of one
+	// size that line up across cards, and missed about one in thirty at
+	// 300 dpi; turned, the finder patterns no longer line up, and a code
+	// reads the same at any turn.
+	if turned {
+		d.qrTurns = 1
+		defer func() { d.qrTurns = 0 }()
+	}
 	return d.qr(x+cardW-pad-cardQR+1.5, y+pad-1.5, cardQR, t.URL)
 }

@@ -48,7 +48,7 @@ func TicketCards(w io.Writer, p *Plan, tickets []Ticket, f Format, opts Options)
 			col, row := i%cardCols, i/cardCols
 			x := x0 + float64(col)*cardW
 			y := y0 + float64(cardRows-1-row)*cardH
-			if err := d.ticketCard(p, tickets[k], x, y); err != nil {
+			if err := d.ticketCard(p, tickets[k], x, y, (row+col)%2 == 1); err != nil {
 				return err
 			}
 		}
