@@ -175,13 +175,14 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 		todo = append(todo, c)
 	}
-	hint := wholeFileHint(src, cf, empty)
 	if len(todo) == 0 && len(empty) > 0 {
+		// No compound polygon holds a building: the file's buildings may
+		// lie outside them, as in a campus extract.
 		c := empty[0]
-		return &planner.InputError{Msg: fmt.Sprintf("compound %s (%s) has no buildings inside it: nothing to plan%s", c.Name, c.ID, hint)}
+		return &planner.InputError{Msg: fmt.Sprintf("compound %s (%s) has no buildings inside it: nothing to plan%s", c.Name, c.ID, wholeFileHint(src, cf, empty))}
 	}
 	for _, c := range empty {
-		fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned%s\n", c.Name, c.ID, hint)
+		fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
 	}
 	params := make([]planner.Params, len(todo))
 	zones := make([]zoneChoice, len(todo))

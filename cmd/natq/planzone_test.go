@@ -83,3 +83,13 @@ func TestPlanEmptyCompoundSuggestsWholeFile(t *testing.T) {
 		t.Errorf("natq plan shanghai (compound polygon empty): status %d, stderr %q; want 2 and a hint to use --whole-file", status, stderr)
 	}
 }
+
+// TestPlanSomeCompoundsEmpty: where other compounds of the file hold
+// buildings, an empty one is skipped with a warning, and --whole-file,
+// which would merge them all, is not suggested.
+func TestPlanSomeCompoundsEmpty(t *testing.T) {
+	status, _, stderr := natq(t, "plan", "../../testdata/real/beijing_tsinghua_compounds.osm", "--out", t.TempDir())
+	if status != 0 || !strings.Contains(stderr, "compound 西院 (w255748954) has no buildings inside it: not planned") || strings.Contains(stderr, "--whole-file") {
+		t.Errorf("natq plan beijing: status %d, stderr %q; want 0, a warning for 西院 and no --whole-file hint", status, stderr)
+	}
+}
