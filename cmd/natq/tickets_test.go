@@ -62,12 +62,15 @@ func TestTicketsRoundTrip(t *testing.T) {
 		t.Fatalf("the contest plan's schedule names %d buildings, want 8", len(households))
 	}
 
-	e, out, errb := serveEnv(nil)
+	// A fixed secret and public URL make the tickets, so the codes
+	// printed, the same on every run: the test cannot pass or fail by
+	// the port it happened to get.
+	e, out, errb := serveEnv(map[string]string{"NATQ_SECRET": "round-trip-secret-0123456789"})
 	var clock atomic.Pointer[time.Time]
 	morning := queuetest.Morning
 	clock.Store(&morning)
 	e.now = func() time.Time { return *clock.Load() }
-	url := serve(t, e, errb, "--plan", planPath, "--booking-rate-limit", "0")
+	url := serve(t, e, errb, "--plan", planPath, "--booking-rate-limit", "0", "--base-url", "https://natq.example.org")
 	m := regexp.MustCompile(`coordinator token for ` + regexp.QuoteMeta(plan.Compound.ID) + ` \(shown once\): (\S+)`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no coordinator token: %s", out.String())
