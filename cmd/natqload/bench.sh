@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench.sh: the load runs of BENCHMARKS.md, in one go, on this machine.
+#
+#   bash cmd/natqload/bench.sh [OUTDIR]        (default /tmp/natq-bench)
+#
+# Builds natq, natq-baseline, natqload and natq-synth; generates the big
+# compound (256 buildings) and plans it; then, each on a fresh
+# redis-server, runs natq and the baseline on the same requests, one after
+# the other, and writes every figure and a CPU profile of natq into OUTDIR.
+# Environment: DURATION (10s), CONCURRENCY (64), and the ports REDIS_PORT
+# (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-/tmp/natq-bench}
+dur=${DURATION:-10s}
+conc=${CONCURRENCY:-64}
+rport=${REDIS_PORT:-6399}
+nport=${NATQ_PORT:-8088}
+bport=${BASE_PORT:-8089}
+pport=${PPROF_PORT:-6069}
+mkdir -p "$out"
+bin=$out/bin
+mkdir -p "$bin"
+go build -o "$bin" ./cmd/natq ./cmd/natq-baseline ./cmd/natqload ./cmd/natq-synth
+
+# The big compound: 256 buildings, about 60,000 residents at its sites; a
+# plan for tomorrow, so that no window has ended while the run books.
+day=$(date -u -d tomorrow +%F)
+"$bin/natq-synth" -random 1 -buildings 256 -sites 16 -o "$out/big.geojson"
+"$bin/natq" plan "$out/big.geojson" -o "$out/big.plan.geojson" --desks 120 --date "$day" --tz Asia/Shanghai >"$out/plan.txt" 2>/dev/null
+compound=random-1
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# fresh_redis starts an empty redis-server (no persistence) on $rport.
+redis_pid=
+fresh_redis() {
+	if [ -n "$redis_pid" ]; then kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; fi
+	rm -rf "$out/redis" && mkdir -p "$out/redis"
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" >"$out/redis/log" 2>&1 &
+	redis_pid=$!
+	pids+=("$redis_pid")
+	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "redis-server did not start" >&2
+	exit 1
+}
+
+wait_http() {
+	for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "$1 does not answer" >&2
+	exit 1
+}
+
+export REDIS_URL=redis://127.0.0.1:$rport NATQ_SECRET=natq-bench-secret-0123456789
+natq_pid=
+start_natq() {
+	if [ -n "$natq_pid" ]; then kill "$natq_pid"; wait "$natq_pid" 2>/dev/null || true; fi
+	echo "desk,$compound,marshal" >"$out/staff.csv"
+	# --early/--grace 48h: a ticket of any window may be checked in, so the
+	# desk requests do their work whatever the time of day.
+	"$bin/natq" serve --plan "$out/big.plan.geojson" --addr "127.0.0.1:$nport" --booking-rate-limit 0 \
+		--early 48h --grace 48h --staff-file "$out/staff.csv" --pprof "127.0.0.1:$pport" \
+		>"$out/natq.stdout" 2>"$out/natq.stderr" &
+	natq_pid=$!
+	pids+=("$natq_pid")
+	wait_http "http://127.0.0.1:$nport/healthz"
+	token=$(sed -n 's/.*(shown once): //p' "$out/natq.stdout")
+}
+base_pid=
+start_base() {
+	if [ -n "$base_pid" ]; then kill "$base_pid"; wait "$base_pid" 2>/dev/null || true; fi
+	"$bin/natq-baseline" --addr "127.0.0.1:$bport" 2>"$out/baseline.stderr" &
+	base_pid=$!
+	pids+=("$base_pid")
+	for _ in $(seq 50); do curl -s "http://127.0.0.1:$bport/" >/dev/null 2>&1 && return; sleep 0.1; done
+}
+
+load() { # load NAME natq|base MIX [extra flags]
+	local name=$1 target=$2 mix=$3
+	shift 3
+	local url=http://127.0.0.1:$nport check=true server=$natq_pid
+	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; fi
+	echo "== $name ($target, --mix $mix)" | tee -a "$out/results.txt"
+	NATQLOAD_STAFF_TOKEN=${token:-} "$bin/natqload" --url "$url" --plan "$out/big.plan.geojson" --duration "$dur" \
+		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "$@" \
+		2>>"$out/natqload.stderr" | tee -a "$out/results.txt"
+}
+
+: >"$out/results.txt"
+{ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; } | tee -a "$out/results.txt"
+
+# Bookings: each side on a fresh Redis, the natq run profiled.
+fresh_redis; start_base; load booking base book=1
+fresh_redis; start_natq
+(sleep 2; curl -s -o "$out/natq-book.cpu.pprof" "http://127.0.0.1:$pport/debug/pprof/profile?seconds=6") &
+load booking natq book=1
+wait $!
+# Ticket reads, then the desk (check-in, call, sampled), on one round each.
+fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
+fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000
+fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
+fresh_redis; start_natq
+(sleep 2; curl -s -o "$out/natq-desk.cpu.pprof" "http://127.0.0.1:$pport/debug/pprof/profile?seconds=6") &
+load desk natq desk=1 --prebook 20000
+wait $!
+# The realistic mix on natq, checked for overbooking at the end.
+fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5
+
+for p in book desk; do
+	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true
+done
+echo "results in $out/results.txt; profiles in $out/natq-*.top.txt"

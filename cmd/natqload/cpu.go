@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// watched is a local process whose CPU time natqload reports for the
+// timed part of the run (--watch name=pid): which of the server, Redis
+// and natqload itself ran out of CPU is what limits a run.
+type watched struct {
+	name  string
+	pid   int // 0: natqload itself
+	start time.Duration
+	used  time.Duration // -1: the process went away
+}
+
+func parseWatch(s string) ([]watched, error) {
+	ws := []watched{{name: "natqload"}}
+	if s == "" {
+		return ws, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, p, ok := strings.Cut(part, "=")
+		pid, err := strconv.Atoi(p)
+		if !ok || err != nil || pid <= 0 || name == "" {
+			return nil, usagef("--watch %q: want NAME=PID,...", s)
+		}
+		if _, err := cpuTime(pid); err != nil {
+			return nil, usagef("--watch %q: %v", s, err)
+		}
+		ws = append(ws, watched{name: name, pid: pid})
+	}
+	return ws, nil
+}
+
+// clockTick is the unit of /proc/PID/stat's times: USER_HZ, 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// cpuTime is the user and system time a process has used (its own, 0 for
+// natqload), from /proc.
+func cpuTime(pid int) (time.Duration, error) {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("no process %d to watch (Linux /proc): %w", pid, err)
+	}
+	// The command name may hold spaces: the fields after it start past ')'.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("%s: unexpected format", path)
+	}
+	u, _ := strconv.ParseInt(fields[11], 10, 64)
+	s, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(u+s) * clockTick, nil
+}
+
+func startWatch(ws []watched) {
+	for i := range ws {
+		ws[i].start, _ = cpuTime(ws[i].pid)
+	}
+}
+
+func stopWatch(ws []watched) {
+	for i := range ws {
+		end, err := cpuTime(ws[i].pid)
+		ws[i].used = end - ws[i].start
+		if err != nil {
+			ws[i].used = -1
+		}
+	}
+}
+
+func writeWatch(w io.Writer, ws []watched, elapsed time.Duration) {
+	parts := make([]string, 0, len(ws))
+	for _, x := range ws {
+		if x.used < 0 {
+			parts = append(parts, x.name+" gone")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f", x.name, float64(x.used)/float64(elapsed)))
+	}
+	fmt.Fprintf(w, "cpu (cores busy): %s\n", strings.Join(parts, ", "))
+}
