@@ -113,5 +113,28 @@ fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5
 
 for p in book desk; do
 	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true
+	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.cum.txt" 2>/dev/null || true
 done
-echo "results in $out/results.txt; profiles in $out/natq-*.top.txt"
+cleanup
+pids=()
+
+# The city: generate CITY compounds (a stream), then plan every one.
+city=${CITY:-500}
+echo "== city of $city compounds" | tee -a "$out/results.txt"
+/usr/bin/time -f "natq-synth city: %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
+	"$bin/natq-synth" city --compounds "$city" -o "$out/city.geojson" 2>>"$out/results.txt"
+rm -rf "$out/city-plans"
+/usr/bin/time -v "$bin/natq" plan "$out/city.geojson" --out "$out/city-plans" --desks 12 --date "$day" --tz Asia/Shanghai \
+	>/dev/null 2>"$out/city-plan.time"
+grep -E 'Elapsed|Maximum resident|User time|System time|Percent of CPU' "$out/city-plan.time" | tee -a "$out/results.txt"
+/usr/bin/time -f "natq inspect (read + find compounds only): %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
+	"$bin/natq" inspect "$out/city.geojson" >/dev/null
+tail -1 "$out/results.txt"
+
+# The Go benchmarks, summarised by benchstat (go install golang.org/x/perf/cmd/benchstat@latest).
+go test -run '^$' -bench . -benchtime 2000x -count 6 ./queue/ ./qr/ >"$out/bench.txt"
+go test -run '^$' -bench 'BenchmarkPlan$' -benchtime 3x -count 6 ./planner/ >>"$out/bench.txt"
+if command -v benchstat >/dev/null || [ -x "$(go env GOPATH)/bin/benchstat" ]; then
+	PATH=$PATH:$(go env GOPATH)/bin benchstat "$out/bench.txt" | tee "$out/benchstat.txt"
+fi
+echo "results in $out/results.txt; profiles in $out/natq-*.top.txt; benchmarks in $out/bench.txt"
