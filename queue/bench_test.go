@@ -44,11 +44,17 @@ func newBenchDay(b *testing.B) *benchDay {
 	// wait for its window.
 	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
 	d := &benchDay{svc: queue.New(rdb, queuetest.Signer(b), o), rdb: rdb, plan: p}
+	named := map[string]bool{} // buildings whose groups name units: a booking must name one
+	for _, w := range p.Windows {
+		for _, g := range w.Groups {
+			named[g.Building] = named[g.Building] || g.Unit != ""
+		}
+	}
 	seen := map[queue.Household]bool{}
 	for _, w := range p.Windows {
 		for _, g := range w.Groups {
 			h := queue.Household{Building: g.Building, Unit: g.Unit, Party: 1}
-			if !seen[h] {
+			if !seen[h] && (g.Unit != "" || !named[g.Building]) {
 				seen[h] = true
 				d.units = append(d.units, h)
 			}

@@ -79,14 +79,22 @@ func stopWatch(ws []watched) {
 	}
 }
 
-func writeWatch(w io.Writer, ws []watched, elapsed time.Duration) {
+// writeWatch reports each watched process's CPU as cores kept busy and
+// as CPU time per request. On a machine shared with other work, the
+// second is the steadier figure: a starved process answers fewer
+// requests, but each costs it about the same.
+func writeWatch(w io.Writer, ws []watched, elapsed time.Duration, requests int) {
 	parts := make([]string, 0, len(ws))
 	for _, x := range ws {
 		if x.used < 0 {
 			parts = append(parts, x.name+" gone")
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %.2f", x.name, float64(x.used)/float64(elapsed)))
+		per := 0.0
+		if requests > 0 {
+			per = float64(x.used) / float64(requests) / 1e3
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f (%.0f µs/request)", x.name, float64(x.used)/float64(elapsed), per))
 	}
 	fmt.Fprintf(w, "cpu (cores busy): %s\n", strings.Join(parts, ", "))
 }

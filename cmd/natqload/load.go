@@ -532,7 +532,7 @@ func (res *result) write(w io.Writer) {
 			fmt.Fprintf(w, "         error: %s\n", e)
 		}
 	}
-	writeWatch(w, res.watch, res.elapsed)
+	writeWatch(w, res.watch, res.elapsed, n)
 	if res.repeatMismatch > 0 {
 		fmt.Fprintf(w, "FAIL: %d repeat bookings were answered with another ticket than the household's\n", res.repeatMismatch)
 	}
