@@ -84,34 +84,29 @@ load() { # load NAME natq|base MIX [extra flags]
 	local name=$1 target=$2 mix=$3
 	shift 3
 	local url=http://127.0.0.1:$nport check=true server=$natq_pid
-	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; fi
+	local prof=()
+	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; else prof=(--pprof-url "http://127.0.0.1:$pport/debug/pprof/profile"); fi
 	echo "== $name ($target, --mix $mix)" | tee -a "$out/results.txt"
 	NATQLOAD_STAFF_TOKEN=${token:-} "$bin/natqload" --url "$url" --plan "$out/big.plan.geojson" --duration "$dur" \
-		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "$@" \
+		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "${prof[@]}" "$@" \
 		2>>"$out/natqload.stderr" | tee -a "$out/results.txt"
 }
 
 : >"$out/results.txt"
 { echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; } | tee -a "$out/results.txt"
 
-# Bookings: each side on a fresh Redis, the natq run profiled.
+# Bookings: each side on a fresh Redis; natq's runs are profiled (pprof).
 fresh_redis; start_base; load booking base book=1
-fresh_redis; start_natq
-(sleep 2; curl -s -o "$out/natq-book.cpu.pprof" "http://127.0.0.1:$pport/debug/pprof/profile?seconds=6") &
-load booking natq book=1
-wait $!
+fresh_redis; start_natq; load booking natq book=1 --pprof-out "$out/natq-book.cpu.pprof"
 # Ticket reads, then the desk (check-in, call, sampled), on one round each.
 fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
-fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000
+fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-out "$out/natq-ticket.cpu.pprof"
 fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
-fresh_redis; start_natq
-(sleep 2; curl -s -o "$out/natq-desk.cpu.pprof" "http://127.0.0.1:$pport/debug/pprof/profile?seconds=6") &
-load desk natq desk=1 --prebook 20000
-wait $!
+fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-out "$out/natq-desk.cpu.pprof"
 # The realistic mix on natq, checked for overbooking at the end.
-fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5
+fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-out "$out/natq-mix.cpu.pprof"
 
-for p in book desk; do
+for p in book ticket desk mix; do
 	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true
 	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.cum.txt" 2>/dev/null || true
 done

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -97,4 +99,40 @@ func writeWatch(w io.Writer, ws []watched, elapsed time.Duration, requests int) 
 		parts = append(parts, fmt.Sprintf("%s %.2f (%.0f µs/request)", x.name, float64(x.used)/float64(elapsed), per))
 	}
 	fmt.Fprintf(w, "cpu (cores busy): %s\n", strings.Join(parts, ", "))
+}
+
+// profile takes a CPU profile of the server over the timed part of the
+// run, from its pprof endpoint (natq serve --pprof), into path; done is
+// closed when it is written.
+func profile(ctx context.Context, pprofURL, path string, d time.Duration, stderr io.Writer) (done chan struct{}) {
+	done = make(chan struct{})
+	secs := max(1, int(d/time.Second)-1)
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "GET", pprofURL+"?seconds="+strconv.Itoa(secs), nil)
+		if err != nil {
+			fmt.Fprintln(stderr, "natqload: --pprof-url:", err)
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(stderr, "natqload: --pprof-url:", err)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			fmt.Fprintf(stderr, "natqload: --pprof-url: %s\n", resp.Status)
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(path, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "natqload: --pprof-out:", err)
+		}
+	}()
+	return done
 }

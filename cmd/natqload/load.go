@@ -26,6 +26,7 @@ import (
 // config is natqload's flags, parsed.
 type config struct {
 	url, host, planFile, compound, staffToken string
+	pprofURL, pprofOut                        string
 	duration, timeout                         time.Duration
 	concurrency, prebook, maxParty, firstRoom int
 	mix                                       mix

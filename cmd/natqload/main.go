@@ -29,6 +29,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -79,6 +80,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a URL that is not a loopback address")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "give up on one request after this long")
 	fs.Int64Var(&c.seed, "seed", 1, "random seed of the mix")
+	fs.StringVar(&c.pprofURL, "pprof-url", "", "take a CPU profile of the timed part from this `URL` (natq serve --pprof: http://127.0.0.1:PORT/debug/pprof/profile)")
+	fs.StringVar(&c.pprofOut, "pprof-out", "natq.cpu.pprof", "write the --pprof-url profile to this `FILE`")
 	watch := fs.String("watch", "", "report the CPU the local processes `NAME=PID,...` (natq, redis-server) used during the run")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -126,6 +129,15 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	if c.host, err = checkURL(c.url, c.allowRemote); err != nil {
 		return nil, err
 	}
+	if c.pprofURL != "" {
+		u, err := url.Parse(c.pprofURL)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return nil, usagef("--pprof-url %q: want http://HOST:PORT/debug/pprof/profile", c.pprofURL)
+		}
+		if _, err := checkURL("http://"+u.Host, c.allowRemote); err != nil {
+			return nil, usagef("--pprof-url %q: %v", c.pprofURL, err)
+		}
+	}
 	return c, nil
 }
 
@@ -157,7 +169,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stderr, "natqload: %s for %v, %d in flight, mix %s, compound %s\n",
 		c.url, c.duration, c.concurrency, c.mix, c.compound)
+	var profiled chan struct{}
+	if c.pprofURL != "" {
+		profiled = profile(ctx, c.pprofURL, c.pprofOut, c.duration, stderr)
+	}
 	res := r.run(ctx)
+	if profiled != nil {
+		<-profiled
+	}
 	res.write(stdout)
 	bad := res.repeatMismatch > 0
 	if c.check {

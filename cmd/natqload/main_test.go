@@ -219,3 +219,31 @@ func TestRunFindsRepeatMismatch(t *testing.T) {
 		t.Errorf("run = %v, want a repeat mismatch:\n%s", err, out.String())
 	}
 }
+
+// TestRunProfiles: --pprof-url fetches a CPU profile over the timed part
+// and writes it to --pprof-out.
+func TestRunProfiles(t *testing.T) {
+	var asked string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/debug/pprof/profile" {
+			asked = r.URL.Query().Get("seconds")
+			w.Write([]byte("a profile"))
+			return
+		}
+		w.WriteHeader(201)
+		w.Write([]byte(`{"ticket":"c1.1.x","site":"s1"}`))
+	}))
+	defer srv.Close()
+	out := t.TempDir() + "/p.pprof"
+	err := run(context.Background(), []string{"--url", srv.URL, "--plan", fixture, "--duration", "1m", "--requests", "5", "--mix", "book=1",
+		"--check=false", "--pprof-url", srv.URL + "/debug/pprof/profile", "--pprof-out", out}, noenv, &bytes.Buffer{}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "a profile" || asked != "59" {
+		t.Errorf("profile = %q, %v, asked for %q seconds; want \"a profile\" over 59", b, err, asked)
+	}
+	if _, err := parse([]string{"--plan", fixture, "--pprof-url", "http://192.0.2.7:6060/debug/pprof/profile"}, noenv, &bytes.Buffer{}); err == nil {
+		t.Errorf("parse(--pprof-url remote) = nil error, want a refusal")
+	}
+}
