@@ -84,27 +84,32 @@ load() { # load NAME natq|base MIX [extra flags]
 	local name=$1 target=$2 mix=$3
 	shift 3
 	local url=http://127.0.0.1:$nport check=true server=$natq_pid
-	local prof=()
-	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; else prof=(--pprof-url "http://127.0.0.1:$pport/debug/pprof/profile"); fi
+	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; fi
 	echo "== $name ($target, --mix $mix)" | tee -a "$out/results.txt"
 	NATQLOAD_STAFF_TOKEN=${token:-} "$bin/natqload" --url "$url" --plan "$out/big.plan.geojson" --duration "$dur" \
-		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "${prof[@]}" "$@" \
-		2>>"$out/natqload.stderr" | tee -a "$out/results.txt"
+		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "$@" \
+		2>>"$out/natqload.stderr" | tee "$out/last.txt" | tee -a "$out/results.txt"
 }
+purl=http://127.0.0.1:$pport/debug/pprof/profile
+rate_of_last() { sed -n 's/.*: \([0-9]*\) requests\/s$/\1/p' "$out/last.txt" | head -1; }
 
 : >"$out/results.txt"
 { echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; } | tee -a "$out/results.txt"
 
 # Bookings: each side on a fresh Redis; natq's runs are profiled (pprof).
 fresh_redis; start_base; load booking base book=1
-fresh_redis; start_natq; load booking natq book=1 --pprof-out "$out/natq-book.cpu.pprof"
+half=$(($(rate_of_last) / 2))
+fresh_redis; start_natq; load booking natq book=1 --pprof-url "$purl" --pprof-out "$out/natq-book.cpu.pprof"
+# The goal's latency: natq's p99 at half the baseline's rate, and at a light 1,000 bookings/s.
+fresh_redis; start_natq; load "booking at half the baseline's rate, $half/s" natq book=1 --rate "$half"
+fresh_redis; start_natq; load "booking at 1000/s" natq book=1 --rate 1000
 # Ticket reads, then the desk (check-in, call, sampled), on one round each.
 fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
-fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-out "$out/natq-ticket.cpu.pprof"
+fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-url "$purl" --pprof-out "$out/natq-ticket.cpu.pprof"
 fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
-fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-out "$out/natq-desk.cpu.pprof"
+fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
 # The realistic mix on natq, checked for overbooking at the end.
-fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-out "$out/natq-mix.cpu.pprof"
+fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"
 
 for p in book ticket desk mix; do
 	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true

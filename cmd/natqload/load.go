@@ -29,6 +29,7 @@ type config struct {
 	pprofURL, pprofOut                        string
 	duration, timeout                         time.Duration
 	concurrency, prebook, maxParty, firstRoom int
+	rate                                      int
 	mix                                       mix
 	check, allowRemote                        bool
 	seed, requests                            int64
@@ -439,6 +440,10 @@ func (r *runner) run(ctx context.Context) *result {
 		total += w
 	}
 	var chosen atomic.Int64
+	var tokens <-chan struct{}
+	if r.c.rate > 0 {
+		tokens = pace(ctx, r.c.rate, r.c.concurrency)
+	}
 	workers := make([]*worker, r.c.concurrency)
 	var wg sync.WaitGroup
 	startWatch(r.c.watch)
@@ -450,6 +455,13 @@ func (r *runner) run(ctx context.Context) *result {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
+				if tokens != nil {
+					select {
+					case <-tokens:
+					case <-ctx.Done():
+						return
+					}
+				}
 				if r.c.requests > 0 && chosen.Add(1) > r.c.requests {
 					return
 				}
@@ -492,6 +504,36 @@ func (r *runner) run(ctx context.Context) *result {
 		}
 	}
 	return res
+}
+
+// pace hands out rate tokens a second, one per choice of the mix, in
+// steps of a millisecond. A token not taken within its step is dropped
+// (up to burst are kept), so a server slower than the rate gets what it
+// can take, and the answer rate shows how far it fell short. Latency is
+// timed from each request's sending.
+func pace(ctx context.Context, rate, burst int) <-chan struct{} {
+	ch := make(chan struct{}, burst)
+	go func() {
+		const step = time.Millisecond
+		t := time.NewTicker(step)
+		defer t.Stop()
+		start, given := time.Now(), int64(0)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				due := int64(now.Sub(start).Seconds() * float64(rate))
+				for ; given < due; given++ {
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	return ch
 }
 
 // quantile is the q-quantile of sorted latencies (nearest rank).

@@ -70,6 +70,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	fs.StringVar(&c.compound, "compound", "", "compound `ID` to book into (default the plan's)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run (at most 10m)")
 	fs.IntVar(&c.concurrency, "concurrency", 64, "requests in flight (one connection each)")
+	fs.IntVar(&c.rate, "rate", 0, "choose at most `N` requests of the mix a second, a desk counting one (0: as fast as answers come)")
 	fs.Int64Var(&c.requests, "requests", 0, "stop after choosing this many requests of the mix (0: run for --duration)")
 	mix := fs.String("mix", "book=80,repeat=10,ticket=10", "weights of the request kinds: book, repeat, ticket, desk")
 	fs.StringVar(&c.staffToken, "staff-token", getenv("NATQLOAD_STAFF_TOKEN"), "marshal or coordinator `TOKEN` for desk requests (env NATQLOAD_STAFF_TOKEN)")
@@ -81,7 +82,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "give up on one request after this long")
 	fs.Int64Var(&c.seed, "seed", 1, "random seed of the mix")
 	fs.StringVar(&c.pprofURL, "pprof-url", "", "take a CPU profile of the timed part from this `URL` (natq serve --pprof: http://127.0.0.1:PORT/debug/pprof/profile)")
-	fs.StringVar(&c.pprofOut, "pprof-out", "natq.cpu.pprof", "write the --pprof-url profile to this `FILE`")
+	fs.StringVar(&c.pprofOut, "pprof-out", "", "write the --pprof-url profile to this `FILE`")
 	watch := fs.String("watch", "", "report the CPU the local processes `NAME=PID,...` (natq, redis-server) used during the run")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -97,6 +98,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	}
 	if c.duration <= 0 || c.duration > maxDuration {
 		return nil, usagef("--duration %v: want more than 0 and at most %v", c.duration, maxDuration)
+	}
+	if c.rate < 0 {
+		return nil, usagef("--rate %d: want 0 or more", c.rate)
 	}
 	if c.requests < 0 {
 		return nil, usagef("--requests %d: want 0 or more", c.requests)
@@ -128,6 +132,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	}
 	if c.host, err = checkURL(c.url, c.allowRemote); err != nil {
 		return nil, err
+	}
+	if (c.pprofURL == "") != (c.pprofOut == "") {
+		return nil, usagef("--pprof-url and --pprof-out go together: where to take the profile from, and where to write it")
 	}
 	if c.pprofURL != "" {
 		u, err := url.Parse(c.pprofURL)

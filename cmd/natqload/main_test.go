@@ -42,6 +42,7 @@ func TestParseRefuses(t *testing.T) {
 		{"desk token", []string{"--plan", fixture, "--mix", "desk=1"}, "marshal's token"},
 		{"party", []string{"--plan", fixture, "--max-party", "9"}, "want 1 to 8"},
 		{"watch", []string{"--plan", fixture, "--watch", "natq"}, "want NAME=PID"},
+		{"pprof alone", []string{"--plan", fixture, "--pprof-url", "http://127.0.0.1:6060/debug/pprof/profile"}, "go together"},
 		{"argument", []string{"--plan", fixture, "extra"}, `unexpected argument "extra"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,7 +236,7 @@ func TestRunProfiles(t *testing.T) {
 	}))
 	defer srv.Close()
 	out := t.TempDir() + "/p.pprof"
-	err := run(context.Background(), []string{"--url", srv.URL, "--plan", fixture, "--duration", "1m", "--requests", "5", "--mix", "book=1",
+	err := run(context.Background(), []string{"--url", srv.URL, "--plan", fixture, "--duration", "1m", "--requests", "5", "--rate", "1000", "--mix", "book=1",
 		"--check=false", "--pprof-url", srv.URL + "/debug/pprof/profile", "--pprof-out", out}, noenv, &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func TestRunProfiles(t *testing.T) {
 	if b, err := os.ReadFile(out); err != nil || string(b) != "a profile" || asked != "59" {
 		t.Errorf("profile = %q, %v, asked for %q seconds; want \"a profile\" over 59", b, err, asked)
 	}
-	if _, err := parse([]string{"--plan", fixture, "--pprof-url", "http://192.0.2.7:6060/debug/pprof/profile"}, noenv, &bytes.Buffer{}); err == nil {
+	if _, err := parse([]string{"--plan", fixture, "--pprof-url", "http://192.0.2.7:6060/debug/pprof/profile", "--pprof-out", out}, noenv, &bytes.Buffer{}); err == nil {
 		t.Errorf("parse(--pprof-url remote) = nil error, want a refusal")
 	}
 }
