@@ -4,10 +4,11 @@
 //	natqload --plan PLAN.geojson --url http://127.0.0.1:8080 --duration 10s --concurrency 64 \
 //	    --mix book=80,repeat=10,ticket=10 --staff-token TOKEN
 //
-// The households come from the plan: every building and unit its schedule
-// calls, rooms numbered from 1, so that every new booking is a household
-// natq has not seen (idempotency and capacity do real work). The kinds of
-// request, weighted by --mix:
+// The households come from the plan: the buildings and units its schedule
+// calls, each drawn in proportion to its people, with rooms numbered from
+// --first-room so that every new booking is a household natq has not seen
+// (idempotency and capacity do real work) and the windows fill evenly. The
+// kinds of request, weighted by --mix:
 //
 //	book     a new household books (201 new, 409 full)
 //	repeat   a household that has a ticket books again (200, the same ticket)
@@ -20,7 +21,13 @@
 // reads the compound (GET /api/v1/compounds/{id}) and checks that no window
 // holds more people than its capacity; it exits with status 1 if one does,
 // or if a repeat booking got another ticket. It talks only to a loopback
-// address unless --allow-remote says otherwise, and stops after --duration.
+// address unless --allow-remote says otherwise, and stops after --duration
+// (at most 10 minutes) or --requests.
+//
+// --rate paces the run, for latency below saturation; --watch NAME=PID
+// reports the CPU local processes (natq, redis-server) used in the timed
+// part, per request too; --pprof-url takes natq's CPU profile over it
+// (natq serve --pprof). BENCHMARKS.md has the runs and what they found.
 package main
 
 import (
