@@ -11,7 +11,6 @@ import (
 	"time"
 )
 
-
 // yearOn is a year after the fixtures' day: the demo tests run there, so
 // that the demo's plan is dated by the binary's clock and not the machine's.
 var yearOn = time.Date(2027, 12, 1, 5, 30, 0, 0, time.FixedZone("CST", 8*3600))
