@@ -16,7 +16,7 @@ import (
 func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assign.Solution, dayTimes, error) {
 	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end, false)
 	if err == nil {
-		vp.problem = prob
+		vp.problem, vp.problemBuildings = prob, append([]*Building(nil), bs...)
 	}
 	return a, dt, err
 }

@@ -14,7 +14,9 @@
 //     residents, entrances, walkways, candidate sites and gates, each held
 //     in lon/lat and in the compound's local metric plane ([Projection]).
 //   - Network. The walkways become one graph in that plane, with every
-//     entrance, site and gate joined to its nearest walkway.
+//     entrance and gate joined to its nearest walkway, and every site to
+//     each walkway within [SiteJoin] of its edge ([Joint]): a square with
+//     paths on three sides is entered from all three.
 //   - Candidate layouts. Every site joined to the network is set out for
 //     the plan's spacing: a strip of desks, a serpentine queue line and a
 //     floor marker every metre, or every [Params].Spacing ([Layout]). The

@@ -119,7 +119,8 @@ type VariantPlan struct {
 	relaxed map[string]*assign.Relaxation
 	// problem is the last assignment problem solved: after planning, the
 	// one the plan's assignment solves (tests check it against a MIP).
-	problem *assign.Problem
+	problem          *assign.Problem
+	problemBuildings []*Building // its rows' buildings; its columns are Sites
 }
 
 // Make plans compound c. It leaves c as it was, so that one compound can
@@ -262,6 +263,6 @@ func (c *Compound) assumptions() []string {
 		a = append(a, fmt.Sprintf("%d buildings have no entrance=*: one door assumed at the point of the outline nearest a walkway (natq:inferred=true)", inferred))
 	}
 	a = append(a, fmt.Sprintf("units (单元) per building: natq:units, else the entrances' distinct refs, else one per %.0f m of the footprint's long side", UnitWidth))
-	a = append(a, fmt.Sprintf("doors and sites join the nearest walkway within %.0f m; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SnapDistance))
+	a = append(a, fmt.Sprintf("doors join the nearest walkway within %.0f m; a site is entered from every walkway within %.0f m of its edge (else from the nearest within %.0f m), each resident at the way in nearest their door; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SiteJoin, MaxJoin, SnapDistance))
 	return a
 }

@@ -50,7 +50,7 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 				continue
 			}
 			path := n.path(t, e.node)
-			for v := e.node; v != t.src; v = n.edges[t.prev[v]].other(v) {
+			for v := e.node; t.prev[v] >= 0; v = n.edges[t.prev[v]].other(v) {
 				used[s][t.prev[v]] = true
 			}
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
@@ -92,24 +92,35 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 // metres and uncovered metres of that cheapest way, and the edge it was
 // reached by.
 type tree struct {
-	src       int32
+	src       int32 // the first source
 	cost      []float64
 	length    []float64
 	uncovered []float64
-	prev      []int32 // edge index, -1 at the source and where unreached
+	prev      []int32 // edge index, -1 at the sources and where unreached
+	root      []int32 // the source each node's cheapest way leads to
 }
 
 // shortest computes the tree from src with Dijkstra's algorithm on a binary
 // heap. The network is undirected, so the tree also gives every node's
 // cheapest way to src.
 func (n *Network) shortest(src int32, cost []float64) *tree {
+	return n.shortestFrom([]int32{src}, cost)
+}
+
+// shortestFrom computes the tree from the nearest of several sources, all
+// at cost 0: a site's joints, so that each door's way ends at the joint
+// cheapest for it.
+func (n *Network) shortestFrom(srcs []int32, cost []float64) *tree {
 	nn := len(n.pts)
-	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
+	t := &tree{src: srcs[0], cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn), root: make([]int32, nn)}
 	for i := range t.cost {
-		t.cost[i], t.prev[i] = math.Inf(1), -1
+		t.cost[i], t.prev[i], t.root[i] = math.Inf(1), -1, -1
 	}
-	t.cost[src] = 0
-	h := minheap.Heap{{Cost: 0, Node: src}}
+	var h minheap.Heap
+	for _, src := range srcs {
+		t.cost[src], t.root[src] = 0, src
+		h.Push(minheap.Item{Cost: 0, Node: src})
+	}
 	done := make([]bool, nn)
 	for len(h) > 0 {
 		v := h.Pop().Node
@@ -121,7 +132,7 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 			e := &n.edges[ei]
 			w := e.other(v)
 			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
-				t.cost[w], t.prev[w] = nc, ei
+				t.cost[w], t.prev[w], t.root[w] = nc, ei, t.root[v]
 				t.length[w] = t.length[v] + e.length
 				t.uncovered[w] = t.uncovered[v]
 				if !e.sheltered {
@@ -132,6 +143,15 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 		}
 	}
 	return t
+}
+
+// jointNodes are the network nodes of the site's joints.
+func (s *Site) jointNodes() []int32 {
+	out := make([]int32, len(s.joints))
+	for i, j := range s.joints {
+		out[i] = j.node
+	}
+	return out
 }
 
 // treesFrom grows the shortest-path tree of every site, one site per core:
@@ -145,7 +165,7 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = n.shortest(sites[i].node, cost)
+				out[i] = n.shortestFrom(sites[i].jointNodes(), cost)
 			}
 		}()
 	}
@@ -165,11 +185,11 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 // tree. A door where its site joins the walkways gets the line from that
 // point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
-	if v == t.src || t.prev[v] < 0 {
+	if t.prev[v] < 0 {
 		return orb.LineString{n.pts[v], n.pts[v]}
 	}
 	ls := orb.LineString{n.pts[v]}
-	for v != t.src && t.prev[v] >= 0 {
+	for t.prev[v] >= 0 {
 		e := &n.edges[t.prev[v]]
 		v = e.other(v)
 		ls = append(ls, n.pts[v])
