@@ -40,6 +40,12 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 	for _, s := range sites {
 		prob.MaxDesks = append(prob.MaxDesks, s.Layout.MaxDesks())
 	}
+	if vp.Variant == Wet && vp.canopyCap >= 0 {
+		prob.Canopies = vp.canopyCap
+		for _, s := range sites {
+			prob.Covered = append(prob.Covered, !s.Sheltered)
+		}
+	}
 	for _, b := range bs {
 		prob.Load = append(prob.Load, vp.load[b])
 		row := make([]float64, len(sites))
@@ -147,6 +153,12 @@ func (vp *VariantPlan) spareDesks(spare int) {
 	for b, s := range vp.Site {
 		loads[s] += vp.load[b]
 	}
+	covered := 0 // desks under canopies
+	for s, d := range vp.Desks {
+		if vp.Variant == Wet && !s.Sheltered {
+			covered += d
+		}
+	}
 	for ; spare > 0; spare-- {
 		var worst *Site
 		worstH := 0.0
@@ -154,6 +166,9 @@ func (vp *VariantPlan) spareDesks(spare int) {
 			d := vp.Desks[s]
 			if d == 0 || d >= s.Layout.MaxDesks() {
 				continue
+			}
+			if vp.Variant == Wet && !s.Sheltered && vp.canopyCap >= 0 && covered >= vp.canopyCap {
+				continue // no canopy left for another desk there
 			}
 			if h := float64(loads[s]) / float64(d); h > worstH {
 				worst, worstH = s, h
@@ -163,5 +178,8 @@ func (vp *VariantPlan) spareDesks(spare int) {
 			return
 		}
 		vp.Desks[worst]++
+		if vp.Variant == Wet && !worst.Sheltered {
+			covered++
+		}
 	}
 }

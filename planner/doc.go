@@ -30,8 +30,13 @@
 //     and floors fill them nearest first, each window within its capacity,
 //     the students' period kept apart ([Window]).
 //   - Variant. The steps above run once per weather ([Variant]): the wet
-//     one uses sheltered sites (open ones under canopies when those cannot
-//     hold the day) and weighs every uncovered metre by the rain factor.
+//     one uses sheltered sites, and open ones under canopies when that
+//     holds the day by --end or, with --end auto, ends it earlier (at most
+//     [Params].Canopies, the fewest that do: [CanopyTrade]); it weighs
+//     every uncovered metre by the rain factor.
+//   - Guidance. Each variant's residents per site and per desk, longest
+//     walk and longest wait in line are set against the national
+//     guidance, and a plan outside it warns ([Guidance]).
 //   - Plan. Each [VariantPlan] adds the routes there and back, the posts of
 //     the battle map and the door-to-door round; [Make] returns them as a
 //     [Plan], which [Plan.FeatureCollection] writes as the plan file and
@@ -58,6 +63,7 @@
 //	the battle map's people                        posts.go
 //	the door-to-door round                         visit.go
 //	the parameters, Make, the assumptions stated   plan.go
+//	the national guidance a plan is held to        guidance.go
 //	the plan file and the report's figures         geojson.go, report.go, summary.go
 //	the local metric plane and plane geometry      geo.go
 //	what a bad input error is                      errors.go

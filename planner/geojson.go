@@ -117,7 +117,7 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 			"date": p.Date, "tz": p.TZ, "desks": p.Desks, "rate": p.Rate, "start": p.Start, "end": p.End,
 			"window": p.Window.String(), "spacing": p.Spacing, "rain_factor": p.RainFactor,
 			"walk_speed": p.WalkSpeed, "students": p.Students, "student_share": p.StudentShare,
-			"marshal_every_m": p.MarshalEvery, "variants": variants, "strict": p.Strict,
+			"marshal_every_m": p.MarshalEvery, "variants": variants, "strict": p.Strict, "canopies": p.Canopies,
 		},
 		"natq:schedule": pl.scheduleJSON(),
 		"natq:report":   pl.Report(),

@@ -107,7 +107,9 @@ func newFreeWalk(c *Compound, step float64) (*freeWalk, map[*Entrance]int) {
 	}
 	for i, sg := range segs {
 		sort.Float64s(cuts[i])
-		at := func(t float64) orb.Point { return orb.Point{sg.a[0] + t*(sg.b[0]-sg.a[0]), sg.a[1] + t*(sg.b[1]-sg.a[1])} }
+		at := func(t float64) orb.Point {
+			return orb.Point{sg.a[0] + t*(sg.b[0]-sg.a[0]), sg.a[1] + t*(sg.b[1]-sg.a[1])}
+		}
 		for k := 1; k < len(cuts[i]); k++ {
 			ta, tb := cuts[i][k-1], cuts[i][k]
 			pa, pb := at(ta), at(tb)
@@ -345,4 +347,3 @@ func TestWalkingAgainstFreeEntry(t *testing.T) {
 	}
 	t.Logf("worst gap %.3f%%", 100*worst)
 }
-

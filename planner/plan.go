@@ -23,6 +23,7 @@ type Params struct {
 	Students     string        // "16:30-18:00" or "none"
 	StudentShare float64       // share of residents who are students
 	MarshalEvery float64       // metres of queue line per marshal
+	Canopies     int           // canopies on hand for desks at open sites in the wet; -1: as many as needed
 	Variants     []Variant
 	Strict       bool // warnings about single features become errors
 	HomeVisits   []HomeVisit
@@ -40,7 +41,7 @@ func DefaultParams() Params {
 		TZ:    "Asia/Shanghai",
 		Desks: 8, Rate: 120, Start: "07:00", End: "12:00", Window: 15 * time.Minute,
 		Spacing: 1.0, RainFactor: 4, WalkSpeed: 1.2, Students: "16:30-18:00", StudentShare: 0.12,
-		MarshalEvery: 20, Variants: []Variant{Dry, Wet},
+		MarshalEvery: 20, Canopies: -1, Variants: []Variant{Dry, Wet},
 	}
 }
 
@@ -59,6 +60,8 @@ func (p Params) check() error {
 		return bad("spacing", fmt.Sprintf("is %g m; people in line stand 0.5 to 5 m apart", p.Spacing))
 	case p.StudentShare < 0 || p.StudentShare >= 1:
 		return bad("student-share", "must be at least 0 and below 1")
+	case p.Canopies < -1:
+		return bad("canopies", fmt.Sprintf("is %d; give the canopies on hand (0 or more), or -1 for as many as needed", p.Canopies))
 	case p.MarshalEvery <= 0:
 		return bad("marshal-every", "must be above 0 m")
 	case len(p.Variants) == 0:
@@ -102,6 +105,7 @@ type VariantPlan struct {
 	Site     map[*Building]*Site
 	Desks    map[*Site]int
 	Canopies map[*Site]int // desks at open sites in the wet need a canopy each
+	Canopy   *CanopyTrade  // what canopies bought the wet day; nil when none are used
 	Windows  []*Window
 	Routes   []*Route
 	Posts    []Post
@@ -119,6 +123,9 @@ type VariantPlan struct {
 	relaxed map[string]*assign.Relaxation
 	// problem is the last assignment problem solved: after planning, the
 	// one the plan's assignment solves (tests check it against a MIP).
+	// canopyCap is the most desks at open sites the assignment may
+	// use on a wet day, -1 for no limit.
+	canopyCap        int
 	problem          *assign.Problem
 	problemBuildings []*Building // its rows' buildings; its columns are Sites
 }
@@ -152,6 +159,7 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		}
 		pl.Variants = append(pl.Variants, vp)
 	}
+	pl.warnGuidance()
 	return pl, nil
 }
 

@@ -144,6 +144,7 @@ func (pl *Plan) Report() map[string]any {
 		if r.Shortage != "" {
 			m["shortage"] = r.Shortage
 		}
+		pl.guidanceReport(vp, m)
 		out[string(vp.Variant)] = m
 	}
 	return out
@@ -187,6 +188,7 @@ func WriteSummary(w io.Writer, pl *Plan) {
 		}
 		return fmt.Sprintf("%.0f (%.1f%%)", r.Objective, 100*r.Gap)
 	})
+	writeGuidance(w, pl)
 	for _, r := range rs {
 		if r.Shortage != "" {
 			fmt.Fprintf(w, "  ! %s\n", r.Shortage)

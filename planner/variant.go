@@ -69,30 +69,11 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		return nil, inputErrorf("--start %s leaves no %v window before midnight", p.Start, p.Window)
 	}
 	fits := func(sites []*Site, e string) bool { return pl.fits(vp, bs, sites, e) }
-	end := p.End
-	probe := end
-	if end == "auto" {
-		probe = ends[len(ends)-1]
-	}
-	sites = pl.wetFallback(v, sites, laidOut, func(sites []*Site) bool { return fits(sites, probe) })
-	// What would fit is said for every site the weather allows, canopies
-	// included.
-	remedy := func(by, fits string) string {
-		if canopiesCouldHelp(v, sites, laidOut) {
-			return pl.shortage(vp, bs, laidOut, by, fits) + " (open sites under canopies included)"
-		}
-		return pl.shortage(vp, bs, sites, by, fits)
-	}
-	final := end
-	if end == "auto" || !fits(sites, end) {
-		// The earliest end that fits, by bisection over the window ends
-		// (a later end never fits fewer people).
+	// earliest is the index of the earliest end by which sites hold the
+	// day (a later end never holds fewer people), or -1.
+	earliest := func(sites []*Site) int {
 		if !fits(sites, ends[len(ends)-1]) {
-			by := end
-			if by == "auto" {
-				by = ends[len(ends)-1]
-			}
-			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, remedy(by, ""))
+			return -1
 		}
 		lo, hi := -1, len(ends)-1
 		for lo+1 < hi {
@@ -103,11 +84,40 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 				lo = m
 			}
 		}
-		final = ends[hi]
+		return hi
+	}
+	end := p.End
+	sites, err := pl.canopySites(vp, sites, laidOut, ends, fits, earliest)
+	if err != nil {
+		return nil, err
+	}
+	// What would fit is said for every site the weather allows, canopies
+	// included.
+	remedy := func(by, fits string) string {
+		if canopiesCouldHelp(v, sites, laidOut) && p.Canopies != 0 {
+			return pl.shortage(vp, bs, laidOut, by, fits) + " (open sites under canopies included)"
+		}
+		return pl.shortage(vp, bs, sites, by, fits)
+	}
+	final := end
+	if end == "auto" || !fits(sites, end) {
+		i := earliest(sites)
+		if i < 0 {
+			by := end
+			if by == "auto" {
+				by = ends[len(ends)-1]
+			}
+			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, remedy(by, ""))
+		}
+		final = ends[i]
 		if end != "auto" {
 			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, remedy(end, final))
 			pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
 		}
+	}
+	if vp.Canopy != nil {
+		vp.Canopy.End = final
+		pl.warn("wet: %s", vp.Canopy)
 	}
 	a, dt, err := pl.assign(vp, bs, sites, final)
 	if err != nil {
