@@ -29,6 +29,7 @@ type freeWalk struct {
 	adj   [][]freeEdge
 	key   map[[2]int64]int
 	joins map[*Site]map[int]bool
+	step  map[*Site]float64 // from a site no walkway comes near to its one way in
 }
 
 type freeEdge struct {
@@ -185,6 +186,24 @@ func newFreeWalk(c *Compound, step float64) (*freeWalk, map[*Entrance]int) {
 			}
 		}
 	}
+	// A site no walkway comes near joins the nearest, as natq has it: the
+	// nearest sample, with the step from the site to it.
+	f.step = map[*Site]float64{}
+	for _, s := range c.Sites {
+		if len(f.joins[s]) > 0 {
+			continue
+		}
+		best, bd := -1, MaxJoin
+		for i, q := range f.pts {
+			if d, _ := distToRing(s.Plane[0], q); d < bd {
+				best, bd = i, d
+			}
+		}
+		if best >= 0 {
+			f.joins[s][best] = true
+			f.step[s] = bd
+		}
+	}
 	doors := map[*Entrance]int{}
 	for _, ft := range feet {
 		on := f.node(orb.Point{segs[ft.seg].a[0] + ft.t*(segs[ft.seg].b[0]-segs[ft.seg].a[0]), segs[ft.seg].a[1] + ft.t*(segs[ft.seg].b[1]-segs[ft.seg].a[1])})
@@ -288,7 +307,7 @@ func TestWalkingAgainstFreeEntry(t *testing.T) {
 						for _, w := range ways[j] {
 							best = math.Min(best, dist[w])
 						}
-						free.Cost[i][j] += best
+						free.Cost[i][j] += best + f.step[vp.Sites[j]]
 					}
 				}
 				for j := range free.Cost[i] {

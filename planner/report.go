@@ -19,7 +19,11 @@ func (pl *Plan) scheduleJSON() []map[string]any {
 					groups = append(groups, map[string]any{"building": "students", "people": g.People})
 					continue
 				}
-				groups = append(groups, map[string]any{"building": g.Building, "unit": g.Unit, "floors": []int{g.FromFl, g.ToFl}, "people": g.People})
+				gm := map[string]any{"building": g.Building, "unit": g.Unit, "floors": []int{g.FromFl, g.ToFl}, "people": g.People}
+				if g.Rooms != [2]int{} {
+					gm["rooms"] = []int{g.Rooms[0], g.Rooms[1]} // a floor too big for one window
+				}
+				groups = append(groups, gm)
 			}
 			out = append(out, map[string]any{
 				"variant": string(vp.Variant), "site": w.Site.ID,

@@ -33,6 +33,12 @@ type Group struct {
 	Unit         string
 	FromFl, ToFl int
 	People       int
+	// Rooms, set only on a floor too big for one window, are the rooms
+	// of that floor called in this window (801 to 806: floor 8, rooms 1
+	// to 6 of the unit); the floor's other rooms are in other windows.
+	Rooms [2]int
+	// households on the floor, for splitting one too big for a window
+	households int
 }
 
 // dayTimes are a plan's clock: the main day's windows and the students'.
@@ -187,24 +193,11 @@ func (vp *VariantPlan) schedule(p Params, dt dayTimes, order []*Building) {
 				left--
 			}
 		}
-		wi := 0
+		var pending []Group
 		for _, b := range bySite[s] {
-			for _, g := range floorGroups(b, vp.load[b]-st[b]) {
-				for g.People > 0 {
-					w := next(&main, wi, dt.main, false)
-					room := w.Capacity - w.People()
-					if room == 0 {
-						wi++
-						continue
-					}
-					take := min(room, g.People)
-					part := g
-					part.People = take
-					w.add(part)
-					g.People -= take
-				}
-			}
+			pending = append(pending, floorGroups(b, vp.load[b]-st[b])...)
 		}
+		fillWholeFloors(pending, func(i int) *Window { return next(&main, i, dt.main, false) })
 		for i := 0; students > 0; i++ {
 			w := next(&stud, i, dt.students, true)
 			take := min(w.Capacity, students)
@@ -230,12 +223,122 @@ func (vp *VariantPlan) schedule(p Params, dt dayTimes, order []*Building) {
 	})
 }
 
+// fillWholeFloors calls each unit-floor of pending (in order: nearest
+// building first, floors bottom up) to one window, never two: a resident
+// of floor 8 can tell which window is theirs. Each window takes the next
+// floor in order, then fills the room it has left as closely as it can
+// from the floors that follow (a subset sum over the next few dozen), so
+// that whole floors lose no window's capacity and the day ends when the
+// assignment planned it. A floor too big for any window is the one
+// exception: it is split by rooms, as many as fit in each window.
+func fillWholeFloors(pending []Group, window func(i int) *Window) {
+	const lookahead = 64
+	for wi := 0; len(pending) > 0; wi++ {
+		w := window(wi)
+		room := w.Capacity - w.People()
+		if g := &pending[0]; g.People > w.Capacity {
+			// Split by rooms: as many as fit here, the rest in the next.
+			part, rest := splitByRooms(*g, room)
+			if part.People == 0 && room == w.Capacity {
+				// Not one household fits any window (windows of a few
+				// minutes): its people are split, never the capacity.
+				part, rest = *g, *g
+				part.People, rest.People = room, g.People-room
+				if part.Rooms == [2]int{} {
+					part.Rooms = [2]int{g.FromFl*100 + 1, g.FromFl*100 + max(1, g.households)}
+					rest.Rooms = part.Rooms
+				}
+				part.Rooms[1] = part.Rooms[0]
+			}
+			if part.People > 0 {
+				w.add(part)
+				if rest.People == 0 {
+					pending = pending[1:]
+				} else {
+					*g = rest
+				}
+			}
+			continue
+		} else if g.People <= room {
+			w.add(*g)
+			room -= g.People
+			pending = pending[1:]
+		}
+		// The closest fill of what is left from the floors that follow.
+		n := min(len(pending), lookahead)
+		if n == 0 || room <= 0 {
+			continue
+		}
+		from := make([]int16, room+1) // item+1 that first reached each sum, 0 none
+		prev := make([]int, room+1)
+		reach := make([]bool, room+1)
+		reach[0] = true
+		for i := 0; i < n; i++ {
+			c := pending[i].People
+			if c > room || c <= 0 {
+				continue
+			}
+			for sum := room; sum >= c; sum-- {
+				if !reach[sum] && reach[sum-c] {
+					reach[sum], from[sum], prev[sum] = true, int16(i+1), sum-c
+				}
+			}
+		}
+		best := room
+		for !reach[best] {
+			best--
+		}
+		take := map[int]bool{}
+		for sum := best; sum > 0; sum = prev[sum] {
+			take[int(from[sum])-1] = true
+		}
+		var keep []Group
+		for i, g := range pending {
+			if i < n && take[i] {
+				w.add(g)
+			} else {
+				keep = append(keep, g)
+			}
+		}
+		pending = keep
+	}
+}
+
+// splitByRooms takes from floor group g the first rooms whose households
+// fit in room people, and returns them and the rest of the floor. The
+// floor's people are spread evenly over its households, the remainder to
+// the first.
+func splitByRooms(g Group, room int) (part, rest Group) {
+	first, last := g.Rooms[0], g.Rooms[1]
+	if first == 0 {
+		first, last = g.FromFl*100+1, g.FromFl*100+max(1, g.households)
+	}
+	hh := last - first + 1
+	size := func(k int) int { // people of the floor's k-th remaining household
+		n := g.People / hh
+		if k < g.People%hh {
+			n++
+		}
+		return n
+	}
+	took, people := 0, 0
+	for took < hh-1 && people+size(took) <= room {
+		people += size(took)
+		took++
+	}
+	part, rest = g, g
+	part.People, part.Rooms = people, [2]int{first, first + took - 1}
+	rest.People, rest.Rooms = g.People-people, [2]int{first + took, last}
+	rest.households = hh - took
+	return part, rest
+}
+
 // add puts g in the window, merging it with the last group when it is the
 // next floor of the same unit.
 func (w *Window) add(g Group) {
 	if n := len(w.Groups); n > 0 {
 		last := &w.Groups[n-1]
-		if last.Building == g.Building && last.Unit == g.Unit && (last.ToFl == g.FromFl || last.ToFl+1 == g.FromFl) {
+		if last.Building == g.Building && last.Unit == g.Unit && last.Rooms == [2]int{} && g.Rooms == [2]int{} && (last.ToFl == g.FromFl || last.ToFl+1 == g.FromFl) {
 			last.ToFl = g.ToFl
 			last.People += g.People
 			return
@@ -249,6 +352,13 @@ func (w *Window) add(g Group) {
 func floorGroups(b *Building, people int) []Group {
 	units, levels := max(1, b.Units), max(1, b.Levels)
 	cells := units * levels
+	households := b.Households
+	if households == 0 {
+		households = int(math.Round(float64(b.Residents) / PeoplePerHousehold))
+	}
+	// Households on each floor, for listing the rooms of a floor too big
+	// for one window: at least one per PeoplePerHousehold residents.
+	perFloor := max(1, int(math.Round(float64(households)/float64(cells))), int(math.Round(float64(people)/float64(cells)/PeoplePerHousehold)))
 	var out []Group
 	for u := 1; u <= units; u++ {
 		for f := 1; f <= levels; f++ {
@@ -258,7 +368,7 @@ func floorGroups(b *Building, people int) []Group {
 				n++
 			}
 			if n > 0 {
-				out = append(out, Group{Building: b.ID, Unit: fmt.Sprint(u), FromFl: f, ToFl: f, People: n})
+				out = append(out, Group{Building: b.ID, Unit: fmt.Sprint(u), FromFl: f, ToFl: f, People: n, households: perFloor})
 			}
 		}
 	}

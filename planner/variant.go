@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -112,45 +113,65 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		final = ends[i]
 		if end != "auto" {
 			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, remedy(end, final))
-			pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
 		}
+	}
+	// Whole floors per window can need more windows than the assignment's
+	// count of people: when the schedule runs past the planned end, the
+	// day is planned again one window later.
+	for {
+		vp.Site, vp.Desks, vp.Windows, vp.End = map[*Building]*Site{}, map[*Site]int{}, nil, time.Time{}
+		a, dt, err := pl.assign(vp, bs, sites, final)
+		if err != nil {
+			return nil, err
+		}
+		vp.Sites = sites
+		vp.Objective, vp.LowerBound, vp.Exact = a.Cost, a.Lower, a.Exact
+		for i, b := range bs {
+			if a.Site[i] < 0 {
+				if err := pl.unreachable(b); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			vp.Site[b] = sites[a.Site[i]]
+		}
+		used := 0
+		for i, s := range sites {
+			vp.Desks[s] = a.Desks[i]
+			used += a.Desks[i]
+		}
+		vp.spareDesks(p.Desks - used)
+		vp.Canopies = canopies(v, vp.Desks)
+		sort.SliceStable(bs, func(i, j int) bool {
+			ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])
+			cj, _ := buildingLength(bs[j], vp.trees[vp.Site[bs[j]]])
+			return ci < cj
+		})
+		vp.schedule(p, dt, bs)
+		for _, w := range vp.Windows {
+			if w.People() > 0 && w.End.After(vp.End) {
+				vp.End = w.End
+			}
+		}
+		planned := dt.main[len(dt.main)-1][1]
+		k := sort.SearchStrings(ends, final)
+		if !vp.mainEnd().After(planned) || k+1 >= len(ends) || !pl.fits(vp, bs, sites, ends[k+1]) {
+			break
+		}
+		final = ends[k+1]
+		if end != "auto" && vp.Shortage == "" {
+			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks, whole floors per window: ending at %s would fit", end, p.Desks, final)
+		}
+	}
+	if vp.Shortage != "" && !strings.Contains(vp.Shortage, "ending at "+final) {
+		vp.Shortage += fmt.Sprintf("; whole floors per window need until %s", final)
+	}
+	if end != "auto" && vp.Shortage != "" {
+		pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
 	}
 	if vp.Canopy != nil {
 		vp.Canopy.End = final
 		pl.warn("wet: %s", vp.Canopy)
-	}
-	a, dt, err := pl.assign(vp, bs, sites, final)
-	if err != nil {
-		return nil, err
-	}
-	vp.Sites = sites
-	vp.Objective, vp.LowerBound, vp.Exact = a.Cost, a.Lower, a.Exact
-	for i, b := range bs {
-		if a.Site[i] < 0 {
-			if err := pl.unreachable(b); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		vp.Site[b] = sites[a.Site[i]]
-	}
-	used := 0
-	for i, s := range sites {
-		vp.Desks[s] = a.Desks[i]
-		used += a.Desks[i]
-	}
-	vp.spareDesks(p.Desks - used)
-	vp.Canopies = canopies(v, vp.Desks)
-	sort.SliceStable(bs, func(i, j int) bool {
-		ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])
-		cj, _ := buildingLength(bs[j], vp.trees[vp.Site[bs[j]]])
-		return ci < cj
-	})
-	vp.schedule(p, dt, bs)
-	for _, w := range vp.Windows {
-		if w.People() > 0 && w.End.After(vp.End) {
-			vp.End = w.End
-		}
 	}
 	vp.Routes = vp.routes(n, p.RainFactor)
 	vp.Posts = vp.posts(c, p)
