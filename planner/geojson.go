@@ -67,8 +67,16 @@ func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
 			for _, d := range l.Desks[:vp.Desks[s]] {
 				add(ll(d), "desk", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
 			}
-			add(ll(l.Start), "entry", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
-			add(ll(l.Exit), "exit", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
+			in := geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)}
+			out := geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)}
+			if j, ok := vp.Entry[s]; ok { // where the way in and the way out meet the walkways
+				in["natq:walkway_at"], in["natq:side"] = ll(j.At), j.Side
+			}
+			if j, ok := vp.Exit[s]; ok {
+				out["natq:walkway_at"], out["natq:side"] = ll(j.At), j.Side
+			}
+			add(ll(l.Start), "entry", in)
+			add(ll(l.Exit), "exit", out)
 			add(c.Proj.LineLonLat(l.Line), "queue_line", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant), "natq:length_m": round1(l.Length)})
 			mp := make(orb.MultiPoint, len(l.Markers))
 			for i, m := range l.Markers {

@@ -366,3 +366,65 @@ func TestWalkingAgainstFreeEntry(t *testing.T) {
 	}
 	t.Logf("worst gap %.3f%%", 100*worst)
 }
+
+// TestEntryExitSides plans generated compounds whose sites are entered
+// from several sides and checks, for every site in use, that the line's
+// entry is by the joint most of its residents arrive at (as their routes
+// there end), that every way back leaves from the exit, and that the exit
+// is on another side of the site than the entry wherever the site has
+// joints on more than one side.
+func TestEntryExitSides(t *testing.T) {
+	checked := 0
+	for seed := int64(1); seed <= 16; seed++ {
+		c := readFC(t, fmt.Sprint("touching", seed), synth.Random(seed, synth.RandomOptions{Touching: true}))[0]
+		p := contestParams()
+		p.Desks, p.End = 12, "auto"
+		pl, err := Make(c, p)
+		if err != nil {
+			continue
+		}
+		for _, vp := range pl.Variants {
+			arrive := map[*Site]map[orb.Point]float64{}
+			doors := map[*Building]int{}
+			for _, r := range vp.Routes {
+				if r.Direction == "to" {
+					doors[r.Building]++
+				}
+			}
+			for _, r := range vp.Routes {
+				if r.Direction != "to" {
+					continue
+				}
+				if arrive[r.Site] == nil {
+					arrive[r.Site] = map[orb.Point]float64{}
+				}
+				arrive[r.Site][r.Path[len(r.Path)-1]] += float64(vp.load[r.Building]) / float64(doors[r.Building])
+			}
+			for s, in := range vp.Entry {
+				out := vp.Exit[s]
+				most := 0.0
+				for _, v := range arrive[s] {
+					most = math.Max(most, v)
+				}
+				if got := arrive[s][in.At]; got < most-1e-6 {
+					t.Errorf("touching %d %s site %s: entry at %v, where %.0f residents arrive; %.0f arrive elsewhere", seed, vp.Variant, s.ID, in.At, got, most)
+				}
+				if len(s.sides()) > 1 {
+					checked++
+					if in.Side == out.Side {
+						t.Errorf("touching %d %s site %s: entry and exit both by side %d, though its joints are by sides %v", seed, vp.Variant, s.ID, in.Side, s.sides())
+					}
+				}
+			}
+			for _, r := range vp.Routes {
+				if r.Direction == "back" && dist(r.Path[0], vp.Exit[r.Site].At) > 1e-6 {
+					t.Errorf("touching %d %s: the way back from %s to %s starts at %v, not at its exit %v", seed, vp.Variant, r.Site.ID, r.Building.ID, r.Path[0], vp.Exit[r.Site].At)
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d sites in use with joints on several sides: the compounds test too little", checked)
+	}
+	t.Logf("%d sites entered from several sides: entry and exit on different sides", checked)
+}

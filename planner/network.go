@@ -184,7 +184,8 @@ func buildNetwork(c *Compound) *Network {
 				continue
 			}
 			seen[*r.node] = true
-			s.joints = append(s.joints, Joint{At: r.p, Side: ringSide(s.Plane[0], r.p), node: *r.node})
+			at := n.pts[*r.node] // the point itself, or the node it was merged with
+			s.joints = append(s.joints, Joint{At: at, Side: ringSide(s.Plane[0], at), node: *r.node})
 		}
 		// The nearest joint first: until a plan knows who comes from
 		// where, the site is entered there.

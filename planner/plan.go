@@ -106,6 +106,10 @@ type VariantPlan struct {
 	Desks    map[*Site]int
 	Canopies map[*Site]int // desks at open sites in the wet need a canopy each
 	Canopy   *CanopyTrade  // what canopies bought the wet day; nil when none are used
+	// Entry and Exit are where each site in use is entered (the joint
+	// most of its residents arrive by) and left (on another side where
+	// the site has one: one-way flow).
+	Entry, Exit map[*Site]Joint
 	Windows  []*Window
 	Routes   []*Route
 	Posts    []Post
@@ -140,6 +144,7 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		return nil, err
 	}
 	c = pl.Compound
+	arrivalSides(c)
 	// Layouts depend on the spacing, desks and window: set out anew for
 	// every plan, on the plan's own sites.
 	for _, st := range c.Sites {

@@ -57,6 +57,7 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
 		}
 	}
+	vp.Entry, vp.Exit = map[*Site]Joint{}, map[*Site]Joint{}
 	back := map[*Site]*tree{}
 	for _, b := range bs {
 		s := vp.Site[b]
@@ -68,7 +69,9 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 					cost[i] *= 3 // the way there: use another way back where there is one
 				}
 			}
-			bt = n.shortest(s.node, cost)
+			var exit Joint
+			vp.Entry[s], exit, bt = vp.entryExit(n, s, bs, cost, used[s])
+			vp.Exit[s] = exit
 			back[s] = bt
 		}
 		for _, e := range b.Entrances {
@@ -83,6 +86,137 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "back",
 				Path: path, Length: bt.length[e.node], Uncovered: bt.uncovered[e.node]})
 		}
+	}
+	return out
+}
+
+// entryExit places a site's line: its entry at the joint most of the
+// site's residents arrive by, and its exit at a joint on another side of
+// the site (where it has one) whose way back to the site's buildings
+// shares the fewest metres with the ways there, so that the sampled and
+// the unsampled do not meet (one-way flow); among equals, the shortest
+// way back. It returns the way back's tree from the exit, under cost
+// (the way there already weighed against).
+func (vp *VariantPlan) entryExit(n *Network, s *Site, bs []*Building, cost []float64, there map[int32]bool) (entry, exit Joint, back *tree) {
+	t := vp.trees[s]
+	arrive := map[int32]float64{}
+	for _, b := range bs {
+		if vp.Site[b] != s {
+			continue
+		}
+		var doors []int32
+		for _, e := range b.Entrances {
+			if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+				doors = append(doors, e.node)
+			}
+		}
+		for _, d := range doors {
+			arrive[t.root[d]] += float64(vp.load[b]) / float64(len(doors))
+		}
+	}
+	entry = s.joints[0]
+	for _, j := range s.joints {
+		if arrive[j.node] > arrive[entry.node] {
+			entry = j
+		}
+	}
+	type cand struct {
+		j            Joint
+		shared, walk float64
+		t            *tree
+	}
+	var best *cand
+	for _, j := range s.joints {
+		if j.Side == entry.Side && len(s.sides()) > 1 {
+			continue // another side there is: leave by it
+		}
+		if j.node == entry.node && len(s.joints) > 1 {
+			continue
+		}
+		bt := n.shortest(j.node, cost)
+		c := &cand{j: j, t: bt}
+		for _, b := range bs {
+			if vp.Site[b] != s {
+				continue
+			}
+			for _, e := range b.Entrances {
+				if e.node < 0 || math.IsInf(bt.cost[e.node], 1) {
+					continue
+				}
+				c.walk += float64(vp.load[b]) * bt.length[e.node]
+				for v := e.node; bt.prev[v] >= 0; v = n.edges[bt.prev[v]].other(v) {
+					if there[bt.prev[v]] {
+						c.shared += float64(vp.load[b]) * n.edges[bt.prev[v]].length
+					}
+				}
+			}
+		}
+		if best == nil || c.shared < best.shared-1e-9 || math.Abs(c.shared-best.shared) <= 1e-9 && c.walk < best.walk {
+			best = c
+		}
+	}
+	if best == nil {
+		return entry, entry, n.shortest(entry.node, cost)
+	}
+	return entry, best.j, best.t
+}
+
+// arrivalSides turns each site entered from several joints toward the one
+// most residents would arrive by, were each building to walk to its
+// nearest site in the dry, so that its line is laid out to start there:
+// the site's Entry, which its layout's line start keeps near.
+func arrivalSides(c *Compound) {
+	var multi []*Site
+	for _, s := range c.Sites {
+		if len(s.joints) > 1 {
+			multi = append(multi, s)
+		}
+	}
+	if len(multi) == 0 {
+		return
+	}
+	var joined []*Site
+	for _, s := range c.Sites {
+		if s.node >= 0 {
+			joined = append(joined, s)
+		}
+	}
+	trees := c.Net.treesFrom(joined, c.Net.edgeCosts(Dry, 1))
+	arrive := map[int32]float64{}
+	for _, b := range c.Buildings {
+		var best *Site
+		bc := math.Inf(1)
+		for _, s := range joined {
+			if l, ok := buildingCost(b, trees[s]); ok && l < bc {
+				best, bc = s, l
+			}
+		}
+		if best == nil || len(best.joints) < 2 {
+			continue
+		}
+		t := trees[best]
+		for _, e := range b.Entrances {
+			if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+				arrive[t.root[e.node]] += float64(b.Residents) / float64(len(b.Entrances))
+			}
+		}
+	}
+	for _, s := range multi {
+		j := s.joints[0]
+		for _, k := range s.joints {
+			if arrive[k.node] > arrive[j.node] {
+				j = k
+			}
+		}
+		s.node, s.Entry = j.node, j.At
+	}
+}
+
+// sides are the sides of the site's outline its joints are by.
+func (s *Site) sides() map[int]bool {
+	out := map[int]bool{}
+	for _, j := range s.joints {
+		out[j.Side] = true
 	}
 	return out
 }
