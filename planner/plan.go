@@ -110,12 +110,12 @@ type VariantPlan struct {
 	// most of its residents arrive by) and left (on another side where
 	// the site has one: one-way flow).
 	Entry, Exit map[*Site]Joint
-	Windows  []*Window
-	Routes   []*Route
-	Posts    []Post
-	Visit    *Visit
-	End      time.Time // the last window that calls anyone ends then
-	Shortage string    // when the day does not hold everyone by --end: what would
+	Windows     []*Window
+	Routes      []*Route
+	Posts       []Post
+	Visit       *Visit
+	End         time.Time // the last window that calls anyone ends then
+	Shortage    string    // when the day does not hold everyone by --end: what would
 
 	Objective, LowerBound float64 // sum of people x route metres; its lower bound
 	Exact                 bool    // Objective is proven optimal
@@ -130,6 +130,7 @@ type VariantPlan struct {
 	// canopyCap is the most desks at open sites the assignment may
 	// use on a wet day, -1 for no limit.
 	canopyCap        int
+	canopyMost       int // the canopies on hand for it
 	problem          *assign.Problem
 	problemBuildings []*Building // its rows' buildings; its columns are Sites
 }

@@ -154,8 +154,15 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			}
 		}
 		planned := dt.main[len(dt.main)-1][1]
+		if !vp.mainEnd().After(planned) {
+			break
+		}
+		if vp.Canopy != nil && vp.canopyCap < vp.canopyMost {
+			vp.canopyCap++ // one more canopy before a later end
+			continue
+		}
 		k := sort.SearchStrings(ends, final)
-		if !vp.mainEnd().After(planned) || k+1 >= len(ends) || !pl.fits(vp, bs, sites, ends[k+1]) {
+		if k+1 >= len(ends) || !pl.fits(vp, bs, sites, ends[k+1]) {
 			break
 		}
 		final = ends[k+1]
@@ -170,7 +177,10 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
 	}
 	if vp.Canopy != nil {
-		vp.Canopy.End = final
+		vp.Canopy.End, vp.Canopy.Canopies = final, 0
+		for _, k := range vp.Canopies {
+			vp.Canopy.Canopies += k
+		}
 		pl.warn("wet: %s", vp.Canopy)
 	}
 	vp.Routes = vp.routes(n, p.RainFactor)

@@ -162,7 +162,7 @@ func (pl *Plan) canopySites(vp *VariantPlan, sites, laidOut []*Site, ends []stri
 	if p.End != "auto" && fits(sites, p.End) {
 		return sites, nil
 	}
-	vp.canopyCap = most
+	vp.canopyCap, vp.canopyMost = most, most
 	if p.End != "auto" && fits(laidOut, p.End) {
 		target = p.End
 	} else if iA := earliest(laidOut); iA >= 0 {
