@@ -28,7 +28,8 @@
 //     alone; --end auto and "what would fit" are probes of the same solver.
 //   - Schedule. Each site's day is cut into windows; its buildings' units
 //     and floors fill them nearest first, each window within its capacity,
-//     the students' period kept apart ([Window]).
+//     each floor in one window (one too big for any is split by rooms,
+//     [Group]), the students' period kept apart ([Window]).
 //   - Variant. The steps above run once per weather ([Variant]): the wet
 //     one uses sheltered sites, and open ones under canopies when that
 //     holds the day by --end or, with --end auto, ends it earlier (at most
@@ -58,7 +59,8 @@
 //	  the window capacity they cap                 queueline.go
 //	which building goes to which site, how many
 //	  desks each site gets                         assignment.go, package assign
-//	the windows and who is called to each          schedule.go
+//	the windows and who is called to each (whole
+//	  floors)                                       schedule.go
 //	the steps of one weather's plan, in order      variant.go
 //	the battle map's people                        posts.go
 //	the door-to-door round                         visit.go
