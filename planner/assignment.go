@@ -80,6 +80,12 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 			}
 			most[i][d] = lo
 		}
+		if r := vp.reserve[s]; r > 0 {
+			// Room whole floors left unfilled at this site, per window.
+			for d := range most[i] {
+				most[i][d] = max(0, most[i][d]-r*len(dt.main))
+			}
+		}
 	}
 	prob.Need = func(s, load int) int {
 		m := most[s]
@@ -88,6 +94,9 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 	key := end
 	for _, s := range sites {
 		key += "|" + s.ID
+		if r := vp.reserve[s]; r > 0 {
+			key += fmt.Sprintf("-%d", r)
+		}
 	}
 	if vp.relaxed == nil {
 		vp.relaxed = map[string]*assign.Relaxation{}

@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -138,5 +140,43 @@ func TestOversizedFloorByRooms(t *testing.T) {
 	}
 	if listed < 4 {
 		t.Errorf("natq:schedule lists rooms in %d groups, want every part of the floor in both variants", listed)
+	}
+}
+
+// TestWholeFloorsKeepTheDay plans the Beijing file as one area with 240
+// desks, a day that fluid splitting fills to its last window: whole floors
+// per window must still end it by --end (12:00), leaving room at the
+// sites they would run late rather than a later end for all.
+func TestWholeFloorsKeepTheDay(t *testing.T) {
+	data, err := os.ReadFile(beijingFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Read(filepath.Base(beijingFile), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := src.Compounds(Selection{WholeFile: true, WholeID: "beijing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := contestParams()
+	p.Desks = 240
+	pl, err := Make(cs[0], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vp := range pl.Variants {
+		r := pl.Figures(vp)
+		t.Logf("%s: makespan %v (bound %v), shortage %q", vp.Variant, r.Makespan, r.LowerMakespan, vp.Shortage)
+		if vp.Shortage != "" || r.Makespan > 5*time.Hour {
+			t.Errorf("%s: makespan %v, shortage %q; want the day done by 12:00, as fluid splitting had it", vp.Variant, r.Makespan, vp.Shortage)
+		}
+		wins, groups := floorWindows(t, vp)
+		for k, ws := range wins {
+			if len(ws) > 1 && groups[k][0].Rooms == [2]int{} {
+				t.Errorf("%s: %v in %d windows, not listed by room", vp.Variant, k, len(ws))
+			}
+		}
 	}
 }

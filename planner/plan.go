@@ -129,8 +129,12 @@ type VariantPlan struct {
 	// one the plan's assignment solves (tests check it against a MIP).
 	// canopyCap is the most desks at open sites the assignment may
 	// use on a wet day, -1 for no limit.
-	canopyCap        int
-	canopyMost       int // the canopies on hand for it
+	canopyCap   int
+	canopyMost  int // the canopies on hand for it
+	siteWindows map[*Site][]*Window
+	// reserve is, per site, the people per window the assignment leaves
+	// free there, where whole floors could not fill its windows.
+	reserve          map[*Site]int
 	problem          *assign.Problem
 	problemBuildings []*Building // its rows' buildings; its columns are Sites
 }

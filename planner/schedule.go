@@ -139,81 +139,18 @@ func (p Params) deskNeed(load, markers, maxD int, dt dayTimes) int {
 }
 
 // schedule fills each site's windows with its buildings' unit-floors, in
-// order of walking distance, nearest first, floors bottom up; a window takes
-// people until full, and a floor that does not fit goes on in the next.
+// order of walking distance, nearest first, floors bottom up, each floor
+// whole in one window (fillWholeFloors); then it moves desks to the sites
+// that whole floors run late (balanceDesks).
 func (vp *VariantPlan) schedule(p Params, dt dayTimes, order []*Building) {
-	bySite := map[*Site][]*Building{}
-	for _, b := range order {
-		if s := vp.Site[b]; s != nil {
-			bySite[s] = append(bySite[s], b)
-		}
-	}
+	vp.siteWindows = map[*Site][]*Window{}
 	for _, s := range vp.Sites {
-		d := vp.Desks[s]
-		if d == 0 {
-			continue
-		}
-		cap := p.windowCap(d, len(s.Layout.Markers))
-		var main, stud []*Window
-		mk := func(t [2]time.Time, students bool) *Window {
-			return &Window{Site: s, Start: t[0], End: t[1], Capacity: cap, Students: students}
-		}
-		next := func(ws *[]*Window, i int, times [][2]time.Time, students bool) *Window {
-			for len(*ws) <= i {
-				k := len(*ws)
-				var t [2]time.Time
-				if k < len(times) {
-					t = times[k]
-				} else { // past the end: the day does not hold everyone
-					last := times[len(times)-1]
-					extra := time.Duration(k-len(times)+1) * dt.window
-					t = [2]time.Time{last[0].Add(extra), last[1].Add(extra)}
-				}
-				*ws = append(*ws, mk(t, students))
-			}
-			return (*ws)[i]
-		}
-		// Students are counted per site, as the desks were: each building
-		// gives its share rounded down, and the remainder comes from the
-		// first buildings.
-		load := 0
-		for _, b := range bySite[s] {
-			load += vp.load[b]
-		}
-		students := p.students(load, dt)
-		st := map[*Building]int{}
-		left := students
-		for _, b := range bySite[s] {
-			st[b] = int(float64(vp.load[b]) * float64(students) / float64(max(1, load)))
-			left -= st[b]
-		}
-		for _, b := range bySite[s] {
-			if left > 0 && st[b] < vp.load[b] {
-				st[b]++
-				left--
-			}
-		}
-		var pending []Group
-		for _, b := range bySite[s] {
-			pending = append(pending, floorGroups(b, vp.load[b]-st[b])...)
-		}
-		fillWholeFloors(pending, func(i int) *Window { return next(&main, i, dt.main, false) })
-		for i := 0; students > 0; i++ {
-			w := next(&stud, i, dt.students, true)
-			take := min(w.Capacity, students)
-			w.Groups = append(w.Groups, Group{Building: "students", People: take})
-			students -= take
-		}
-		// Every window of the day is listed, empty ones too: walk-ins and
-		// paper tickets use them.
-		for i := range dt.main {
-			next(&main, i, dt.main, false)
-		}
-		for i := range dt.students {
-			next(&stud, i, dt.students, true)
-		}
-		vp.Windows = append(vp.Windows, main...)
-		vp.Windows = append(vp.Windows, stud...)
+		vp.siteWindows[s] = vp.scheduleSite(p, dt, s, order)
+	}
+	vp.balanceDesks(p, dt, order)
+	vp.Windows = nil
+	for _, s := range vp.Sites {
+		vp.Windows = append(vp.Windows, vp.siteWindows[s]...)
 	}
 	sort.SliceStable(vp.Windows, func(i, j int) bool {
 		if !vp.Windows[i].Start.Equal(vp.Windows[j].Start) {
@@ -221,6 +158,164 @@ func (vp *VariantPlan) schedule(p Params, dt dayTimes, order []*Building) {
 		}
 		return vp.Windows[i].Site.ID < vp.Windows[j].Site.ID
 	})
+}
+
+// siteEnd is when the last main window with people at site s ends.
+func (vp *VariantPlan) siteEnd(s *Site) time.Time {
+	var t time.Time
+	for _, w := range vp.siteWindows[s] {
+		if !w.Students && w.People() > 0 && w.End.After(t) {
+			t = w.End
+		}
+	}
+	return t
+}
+
+// balanceDesks moves desks to the sites whose whole floors run past the
+// day's last window, from sites that end in time with one desk less (and
+// gives them any desk left over), so that whole floors cost the day as
+// little as they can without a new assignment; on a wet day within the
+// canopies allowed.
+func (vp *VariantPlan) balanceDesks(p Params, dt dayTimes, order []*Building) {
+	planned := dt.main[len(dt.main)-1][1]
+	covered := func(s *Site) bool { return vp.Variant == Wet && !s.Sheltered }
+	used, under := 0, 0
+	for s, d := range vp.Desks {
+		used += d
+		if covered(s) {
+			under += d
+		}
+	}
+	canopyOK := func(from, to *Site) bool { // moving a desk keeps within the canopies
+		if vp.canopyCap < 0 || !covered(to) || from != nil && covered(from) {
+			return true
+		}
+		return under < vp.canopyCap
+	}
+	for iter := 0; iter < 4*len(vp.Sites); iter++ {
+		var late *Site
+		for _, s := range vp.Sites {
+			if e := vp.siteEnd(s); e.After(planned) && (late == nil || e.After(vp.siteEnd(late))) {
+				late = s
+			}
+		}
+		if late == nil || vp.Desks[late] >= late.Layout.MaxDesks() {
+			return
+		}
+		var from *Site
+		if used >= p.Desks {
+			for _, s := range vp.Sites {
+				if s == late || vp.Desks[s] <= 1 || !canopyOK(s, late) {
+					continue
+				}
+				vp.Desks[s]--
+				ws := vp.scheduleSite(p, dt, s, order)
+				vp.Desks[s]++
+				end := time.Time{}
+				for _, w := range ws {
+					if !w.Students && w.People() > 0 && w.End.After(end) {
+						end = w.End
+					}
+				}
+				if !end.After(planned) {
+					from = s
+					vp.Desks[s]--
+					vp.siteWindows[s] = ws
+					break
+				}
+			}
+			if from == nil {
+				return
+			}
+		} else if !canopyOK(nil, late) {
+			return
+		} else {
+			used++
+		}
+		if from != nil && covered(from) {
+			under--
+		}
+		if covered(late) {
+			under++
+		}
+		vp.Desks[late]++
+		vp.siteWindows[late] = vp.scheduleSite(p, dt, late, order)
+	}
+}
+
+// scheduleSite fills site s's windows with its buildings' unit-floors, in
+// the order given (walking distance, nearest first), floors bottom up.
+func (vp *VariantPlan) scheduleSite(p Params, dt dayTimes, s *Site, order []*Building) []*Window {
+	var bs []*Building
+	for _, b := range order {
+		if vp.Site[b] == s {
+			bs = append(bs, b)
+		}
+	}
+	d := vp.Desks[s]
+	if d == 0 {
+		return nil
+	}
+	cap := p.windowCap(d, len(s.Layout.Markers))
+	var main, stud []*Window
+	mk := func(t [2]time.Time, students bool) *Window {
+		return &Window{Site: s, Start: t[0], End: t[1], Capacity: cap, Students: students}
+	}
+	next := func(ws *[]*Window, i int, times [][2]time.Time, students bool) *Window {
+		for len(*ws) <= i {
+			k := len(*ws)
+			var t [2]time.Time
+			if k < len(times) {
+				t = times[k]
+			} else { // past the end: the day does not hold everyone
+				last := times[len(times)-1]
+				extra := time.Duration(k-len(times)+1) * dt.window
+				t = [2]time.Time{last[0].Add(extra), last[1].Add(extra)}
+			}
+			*ws = append(*ws, mk(t, students))
+		}
+		return (*ws)[i]
+	}
+	// Students are counted per site, as the desks were: each building
+	// gives its share rounded down, and the remainder comes from the
+	// first buildings.
+	load := 0
+	for _, b := range bs {
+		load += vp.load[b]
+	}
+	students := p.students(load, dt)
+	st := map[*Building]int{}
+	left := students
+	for _, b := range bs {
+		st[b] = int(float64(vp.load[b]) * float64(students) / float64(max(1, load)))
+		left -= st[b]
+	}
+	for _, b := range bs {
+		if left > 0 && st[b] < vp.load[b] {
+			st[b]++
+			left--
+		}
+	}
+	var pending []Group
+	for _, b := range bs {
+		pending = append(pending, floorGroups(b, vp.load[b]-st[b])...)
+	}
+	fillWholeFloors(pending, func(i int) *Window { return next(&main, i, dt.main, false) })
+	for i := 0; students > 0; i++ {
+		w := next(&stud, i, dt.students, true)
+		take := min(w.Capacity, students)
+		w.Groups = append(w.Groups, Group{Building: "students", People: take})
+		students -= take
+	}
+	// Every window of the day is listed, empty ones too: walk-ins and
+	// paper tickets use them.
+	for i := range dt.main {
+		next(&main, i, dt.main, false)
+	}
+	for i := range dt.students {
+		next(&stud, i, dt.students, true)
+	}
+	return append(main, stud...)
 }
 
 // fillWholeFloors calls each unit-floor of pending (in order: nearest

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -118,6 +119,7 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 	// Whole floors per window can need more windows than the assignment's
 	// count of people: when the schedule runs past the planned end, the
 	// day is planned again one window later.
+	reserveRounds := 0
 	for {
 		vp.Site, vp.Desks, vp.Windows, vp.End = map[*Building]*Site{}, map[*Site]int{}, nil, time.Time{}
 		a, dt, err := pl.assign(vp, bs, sites, final)
@@ -141,13 +143,13 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 			used += a.Desks[i]
 		}
 		vp.spareDesks(p.Desks - used)
-		vp.Canopies = canopies(v, vp.Desks)
 		sort.SliceStable(bs, func(i, j int) bool {
 			ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])
 			cj, _ := buildingLength(bs[j], vp.trees[vp.Site[bs[j]]])
 			return ci < cj
 		})
 		vp.schedule(p, dt, bs)
+		vp.Canopies = canopies(v, vp.Desks)
 		for _, w := range vp.Windows {
 			if w.People() > 0 && w.End.After(vp.End) {
 				vp.End = w.End
@@ -160,6 +162,30 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		if vp.Canopy != nil && vp.canopyCap < vp.canopyMost {
 			vp.canopyCap++ // one more canopy before a later end
 			continue
+		}
+		// Before a later end: leave room at the sites whole floors ran
+		// late, so that the assignment sends fewer people there.
+		if reserveRounds < 4 {
+			reserveRounds++
+			saved := maps.Clone(vp.reserve)
+			if vp.reserve == nil {
+				vp.reserve = map[*Site]int{}
+			}
+			for _, s := range vp.Sites {
+				late := 0
+				for _, w := range vp.siteWindows[s] {
+					if !w.Students && w.Start.Compare(planned) >= 0 {
+						late += w.People()
+					}
+				}
+				if late > 0 {
+					vp.reserve[s] += (late+len(dt.main)-1)/len(dt.main) + 1
+				}
+			}
+			if pl.fits(vp, bs, sites, final) {
+				continue
+			}
+			vp.reserve = saved
 		}
 		k := sort.SearchStrings(ends, final)
 		if k+1 >= len(ends) || !pl.fits(vp, bs, sites, ends[k+1]) {
