@@ -100,7 +100,10 @@ type Group struct {
 	Building string // a building id, or Students
 	Unit     string // "" when the plan does not split the building by unit
 	Floors   []int  // [from, to]; nil for the students
-	People   int
+	// Rooms are [first, last] (floor x 100 + room) when the group is part
+	// of a floor too big for one window; nil when it calls whole floors.
+	Rooms  []int
+	People int
 }
 
 // Building is one building of the compound, with the site it goes to in

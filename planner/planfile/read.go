@@ -318,6 +318,9 @@ func readWindow(raw json.RawMessage) (Window, error) {
 		if g.Floors != nil && len(g.Floors) != 2 {
 			return Window{}, fmt.Errorf("groups[%d]: floors %v, want [from, to]", j, g.Floors)
 		}
+		if g.Rooms != nil && (len(g.Rooms) != 2 || g.Rooms[0] > g.Rooms[1]) {
+			return Window{}, fmt.Errorf("groups[%d]: rooms %v, want [first, last]", j, g.Rooms)
+		}
 	}
 	out.Groups = w.Groups
 	return out, nil

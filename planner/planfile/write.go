@@ -173,6 +173,9 @@ func scheduleJSON(ws []Window) []map[string]any {
 			if g.Floors != nil {
 				m["floors"] = g.Floors
 			}
+			if g.Rooms != nil {
+				m["rooms"] = g.Rooms
+			}
 			groups = append(groups, m)
 		}
 		out = append(out, map[string]any{

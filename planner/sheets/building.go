@@ -255,49 +255,170 @@ func gateSymbol(d *doc, x, y float64) {
 	d.rect(x+4.5, y+1.2, 2, 1.6)
 }
 
-// windowRow is one line of a building's windows.
+// windowRow is one line of a building's windows: one unit in one window.
 type windowRow struct {
+	unitID                   string
 	unit, floors, when, site string
 	start                    time.Time
 	sortKey                  string
+	// whole are the floors this row alone calls, sorted; parts the
+	// floors it shares with other windows.
+	whole []int
+	parts []floorPart
 }
+
+// floorPart is a floor called in more than one window: the rooms called
+// in this one, or none when the plan does not say.
+type floorPart struct {
+	floor int
+	rooms []string // "801–806"
+}
+
+// floorKey is one floor of one unit.
+type floorKey struct {
+	unit  string
+	floor int
+}
+
+// windowRows are a building's windows in a variant, one row per window
+// and unit, each floor in exactly one row: the floors a window calls
+// whole as ranges, and a floor the plan calls in more than one window
+// listed by room where the plan says which rooms, else marked as a part
+// in each of its windows (part is then true, and the table says what
+// that means).
+func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bool) {
+	type piece struct {
+		floor int
+		rooms []int
+	}
+	type cell struct {
+		w      *Window
+		unit   string
+		whole  map[int]bool
+		pieces []piece
+		all    bool // a group without floors: the whole unit
+	}
+	windows := map[floorKey]map[int]bool{} // floor -> windows calling it
+	var cells []*cell
+	byKey := map[[2]string]*cell{}
+	for i := range p.Schedule {
+		w := &p.Schedule[i]
+		if w.Variant != variant {
+			continue
+		}
+		for _, g := range w.Groups {
+			if g.Building != b.ID {
+				continue
+			}
+			k := [2]string{fmt.Sprint(w.Index), g.Unit}
+			c := byKey[k]
+			if c == nil {
+				c = &cell{w: w, unit: g.Unit, whole: map[int]bool{}}
+				byKey[k] = c
+				cells = append(cells, c)
+			}
+			if len(g.Floors) == 0 {
+				c.all = true
+				continue
+			}
+			lo, hi := floorSpan(g.Floors)
+			for f := lo; f <= hi; f++ {
+				fk := floorKey{g.Unit, f}
+				if windows[fk] == nil {
+					windows[fk] = map[int]bool{}
+				}
+				windows[fk][w.Index] = true
+				c.whole[f] = true
+				if g.Rooms != nil && lo == hi {
+					c.pieces = append(c.pieces, piece{f, g.Rooms})
+				}
+			}
+		}
+	}
+	for _, c := range cells {
+		var whole []int
+		var parts []floorPart
+		var partText []string
+		for f := range c.whole {
+			if len(windows[floorKey{c.unit, f}]) == 1 {
+				whole = append(whole, f)
+				continue
+			}
+			fp := floorPart{floor: f}
+			for _, pc := range c.pieces {
+				if pc.floor == f {
+					fp.rooms = append(fp.rooms, roomRange(pc.rooms))
+				}
+			}
+			parts = append(parts, fp)
+		}
+		sort.Ints(whole)
+		sort.Slice(parts, func(i, j int) bool { return parts[i].floor < parts[j].floor })
+		for _, fp := range parts {
+			if len(fp.rooms) > 0 {
+				rs := strings.Join(fp.rooms, ", ")
+				partText = append(partText, fmt.Sprintf("%d层 %s室 Floor %d, rooms %s", fp.floor, rs, fp.floor, rs))
+			} else {
+				partText = append(partText, fmt.Sprintf("%d层（部分）Floor %d (part)", fp.floor, fp.floor))
+				part = true
+			}
+		}
+		row := windowRow{when: p.Local(c.w.Start).Format("15:04") + "–" + p.Local(c.w.End).Format("15:04"), site: p.SiteName(c.w.Site), start: c.w.Start}
+		if c.unit != "" {
+			row.unit = c.unit + "单元 Unit " + c.unit
+		} else {
+			row.unit = "全楼 All"
+		}
+		var fs []string
+		if c.all {
+			fs = append(fs, "各层 All floors")
+		}
+		if len(whole) > 0 {
+			fs = append(fs, floorRanges(whole))
+		}
+		row.floors = strings.Join(append(fs, partText...), "；")
+		row.unitID, row.whole, row.parts = c.unit, whole, parts
+		first := 0
+		if len(whole) > 0 {
+			first = whole[0]
+		}
+		if len(parts) > 0 && (first == 0 || parts[0].floor < first) {
+			first = parts[0].floor
+		}
+		row.sortKey = fmt.Sprintf("%8s|%03d", c.unit, first)
+		rows = append(rows, row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if !a.start.Equal(b.start) {
+			return a.start.Before(b.start)
+		}
+		return a.sortKey < b.sortKey
+	})
+	return rows, part
+}
+
+// partNote explains "（部分）/ (part)" under the window table.
+const partNote = "（部分）该层分在几个时段，请听楼长通知是哪一个  ·  (part): this floor is called in more than one window; your building lead tells each household which"
 
 func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 	cols := []string{}
 	rows := map[string][]windowRow{}
+	anyPart := false
 	for _, v := range p.Variants {
 		cols = append(cols, v)
-		for _, w := range p.Schedule {
-			if w.Variant != v {
-				continue
-			}
-			for _, g := range w.Groups {
-				if g.Building != b.ID {
-					continue
-				}
-				row := windowRow{when: p.Local(w.Start).Format("15:04") + "–" + p.Local(w.End).Format("15:04"), site: p.SiteName(w.Site), start: w.Start}
-				if g.Unit != "" {
-					row.unit = g.Unit + "单元 Unit " + g.Unit
-				} else {
-					row.unit = "全楼 All"
-				}
-				row.floors = floorRange(g.Floors)
-				row.sortKey = fmt.Sprintf("%8s|%03d", g.Unit, firstFloor(g.Floors))
-				rows[v] = append(rows[v], row)
-			}
-		}
-		sort.SliceStable(rows[v], func(i, j int) bool {
-			a, b := rows[v][i], rows[v][j]
-			if !a.start.Equal(b.start) {
-				return a.start.Before(b.start)
-			}
-			return a.sortKey < b.sortKey
-		})
+		rs, part := windowRows(p, b, v)
+		rows[v] = rs
+		anyPart = anyPart || part
 	}
 	d.textAt(r.X0, r.Y1, 14, "采样时间 When to come down  (按单元和楼层 by unit and floor)", black, 0, 1)
 	top := r.Y1 - 9
 	if len(cols) == 0 {
 		return
+	}
+	if anyPart {
+		d.textAt(r.X0, r.Y0, d.fitSize(8, r.W(), partNote), partNote, black, 0, 0)
+		r.Y0 += 5
 	}
 	colW := r.W() / float64(len(cols))
 	for i, v := range cols {
@@ -340,23 +461,41 @@ func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 	}
 }
 
-func floorRange(fs []int) string {
-	if len(fs) == 0 {
-		return ""
-	}
+// floorSpan is the lowest and highest of a group's floors.
+func floorSpan(fs []int) (int, int) {
 	lo, hi := fs[0], fs[0]
 	for _, f := range fs {
 		lo, hi = min(lo, f), max(hi, f)
 	}
-	if lo == hi {
-		return fmt.Sprintf("%d层 Floor %d", lo, lo)
-	}
-	return fmt.Sprintf("%d–%d层 Floors %d–%d", lo, hi, lo, hi)
+	return lo, hi
 }
 
-func firstFloor(fs []int) int {
-	if len(fs) == 0 {
-		return 0
+// floorRanges writes sorted floors as ranges: "1–3, 5层 Floors 1–3, 5".
+func floorRanges(fs []int) string {
+	var parts []string
+	for i := 0; i < len(fs); {
+		j := i
+		for j+1 < len(fs) && fs[j+1] == fs[j]+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, fmt.Sprint(fs[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d–%d", fs[i], fs[j]))
+		}
+		i = j + 1
 	}
-	return fs[0]
+	s := strings.Join(parts, ", ")
+	if len(fs) == 1 {
+		return fmt.Sprintf("%s层 Floor %s", s, s)
+	}
+	return fmt.Sprintf("%s层 Floors %s", s, s)
+}
+
+// roomRange writes a group's rooms, [801, 806], as "801–806".
+func roomRange(rs []int) string {
+	if rs[0] == rs[1] {
+		return fmt.Sprint(rs[0])
+	}
+	return fmt.Sprintf("%d–%d", rs[0], rs[1])
 }
