@@ -46,7 +46,7 @@ func (d *doc) battleLabels(p *Plan, v mapView, variant string, sites []*Site, co
 		if len(s.Area) == 0 {
 			continue
 		}
-		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], false, white, farRings...)
+		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, siteMapName(s), colour[s.ID], false, white, farRings...)
 	}
 	d.buildingLabels(lp, v, p, "", 5.5)
 	for _, g := range p.Gates {
@@ -129,4 +129,14 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 		x, y := v.pt(g.At)
 		d.mapLabel(lp, canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}, 6, g.Name, black, false, white)
 	}
+}
+
+// siteMapName is a site's name on the battle map, with its desks and the
+// canopies put up over them.
+func siteMapName(s *Site) string {
+	n := fmt.Sprintf("%s (%d台 desks", s.Label(), max(s.Desks, len(s.DeskAt)))
+	if c := len(canopySpots(s)); c > 0 {
+		n += fmt.Sprintf(", %d顶雨棚 canopies", c)
+	}
+	return n + ")"
 }
