@@ -12,10 +12,11 @@ import (
 	"github.com/tdewolff/canvas"
 )
 
-// BuildingSheet prints the sheet for a building's door: the compound map
-// with its dry route (solid) and wet route (dashed) to its site, the site
-// and its entry, the building's windows by unit and floor, and a QR code
-// of the building's resident page.
+// BuildingSheet prints the sheet for a building's door: a map of its walk
+// at the scale that fits it, with its dry route (solid) and wet route
+// (dashed) to its site and back, the site and its entry, and an inset of
+// the whole compound; the building's windows by unit and floor, each
+// floor in one window; and a QR code of the building's resident page.
 func BuildingSheet(w io.Writer, p *Plan, building string, f Format, opts Options) error {
 	b := p.Building(building)
 	if b == nil {
@@ -121,9 +122,9 @@ func (d *doc) buildingPage(p *Plan, b *Building, opts Options) error {
 
 func (d *doc) buildingMap(p *Plan, b *Building, frame canvas.Rect) {
 	inner := canvas.Rect{X0: frame.X0 + 3, Y0: frame.Y0 + 3, X1: frame.X1 - 3, Y1: frame.Y1 - 3}
-	v := newMapView(inner, p.Bound(), 0)
+	v, inset := p.walkView(b, inner)
 	d.frame(frame)
-	d.baseMap(p, v, b.ID)
+	d.baseMap(p, v, b.ID, inset)
 
 	// Routes: dry solid, wet dashed; the way back thin.
 	routeColour := map[string]color.RGBA{"dry": blue, "wet": purple}
@@ -145,18 +146,23 @@ func (d *doc) buildingMap(p *Plan, b *Building, frame canvas.Rect) {
 		}
 		d.class("route", "route-"+r.Variant, "route-"+r.Direction)
 		d.stroke(c, width, dashes...)
-		d.ctx.DrawPath(0, 0, v.line(r.Path))
-		d.arrowHead(v, r.Path, c, 2.5)
+		d.ctx.DrawPath(0, 0, clipLine(v, r.Path))
 		d.class()
+		if len(r.Path) > 0 && v.inFrame(r.Path[len(r.Path)-1]) {
+			d.arrowHead(v, r.Path, c, 2.5)
+		}
 	}
 	// This building's doors.
 	for _, e := range p.Entrances {
-		if e.Building == b.ID {
+		if e.Building == b.ID && v.inFrame(e.At) {
 			x, y := v.pt(e.At)
+			d.class("door")
 			d.fillStroke(red, white, 0.3)
 			d.ctx.DrawPath(x, y, canvas.Circle(1.4))
+			d.class()
 		}
 	}
+	d.compoundInset(p, b, v, inset)
 
 	// Side column: north arrow, legend, scale bar.
 	x := frame.X1 + 4
@@ -191,9 +197,10 @@ func (d *doc) buildingMap(p *Plan, b *Building, frame canvas.Rect) {
 	d.scaleBar(v, x+1, frame.Y0+1)
 }
 
-// baseMap draws the compound: buildings (the highlighted one in yellow),
-// sites with their names and line entries, gates.
-func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
+// baseMap draws the part of the compound on v's map: buildings (the
+// highlighted one in yellow), sites with their names and line entries,
+// gates; names clear of the inset.
+func (d *doc) baseMap(p *Plan, v mapView, highlight string, inset canvas.Rect) {
 	// Sites in use in any variant.
 	used := map[string]bool{}
 	for _, s := range p.Sites {
@@ -207,34 +214,40 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 			continue
 		}
 		drawn[s.ID] = true
+		area := v.visiblePolygon(s.Area)
+		if area == nil {
+			continue
+		}
 		fillC := siteFill
 		if s.Sheltered {
 			fillC = wetFill
 		}
 		d.class("site")
 		d.fillStroke(fillC, green, 0.3)
-		d.ctx.DrawPath(0, 0, v.polygon(s.Area))
+		d.ctx.DrawPath(0, 0, v.polygon(area))
 		d.class()
 	}
 	for _, b := range p.Buildings {
 		if b.ID == highlight {
 			continue
 		}
-		d.fillStroke(lightGrey, grey, 0.2)
-		d.ctx.DrawPath(0, 0, v.multiPolygon(b.Outline))
+		if out := v.visible(b.Outline); out != nil {
+			d.fillStroke(lightGrey, grey, 0.2)
+			d.ctx.DrawPath(0, 0, v.multiPolygon(out))
+		}
 	}
 	if hb := p.Building(highlight); hb != nil {
 		d.fillStroke(hiFill, red, 0.6)
-		d.ctx.DrawPath(0, 0, v.multiPolygon(hb.Outline))
+		d.ctx.DrawPath(0, 0, v.multiPolygon(v.visible(hb.Outline)))
 	}
-	d.baseLabels(p, v, highlight, used)
+	d.baseLabels(p, v, highlight, used, inset)
 	entries := map[string]bool{}
 	for _, s := range p.Sites {
 		if s.Entry == nil {
 			continue
 		}
 		k := fmt.Sprint(s.ID, *s.Entry)
-		if entries[k] {
+		if entries[k] || !v.inFrame(*s.Entry) {
 			continue
 		}
 		entries[k] = true
@@ -243,6 +256,9 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 		d.ctx.DrawPath(x, y, canvas.Circle(1.3))
 	}
 	for _, g := range p.Gates {
+		if !v.inFrame(g.At) {
+			continue
+		}
 		x, y := v.pt(g.At)
 		gateSymbol(d, x-4, y-2)
 	}
@@ -338,7 +354,6 @@ func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bo
 	for _, c := range cells {
 		var whole []int
 		var parts []floorPart
-		var partText []string
 		for f := range c.whole {
 			if len(windows[floorKey{c.unit, f}]) == 1 {
 				whole = append(whole, f)
@@ -354,14 +369,34 @@ func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bo
 		}
 		sort.Ints(whole)
 		sort.Slice(parts, func(i, j int) bool { return parts[i].floor < parts[j].floor })
+		type item struct {
+			floor  int
+			cn, en string
+		}
+		var items []item
+		for _, r := range runsOf(whole) {
+			t := fmt.Sprint(r[0])
+			if r[1] > r[0] {
+				t = fmt.Sprintf("%d–%d", r[0], r[1])
+			}
+			items = append(items, item{r[0], t + "层", t})
+		}
 		for _, fp := range parts {
 			if len(fp.rooms) > 0 {
 				rs := strings.Join(fp.rooms, ", ")
-				partText = append(partText, fmt.Sprintf("%d层 %s室 Floor %d, rooms %s", fp.floor, rs, fp.floor, rs))
+				items = append(items, item{fp.floor, fmt.Sprintf("%d层 %s室", fp.floor, rs), fmt.Sprintf("%d (rooms %s)", fp.floor, rs)})
 			} else {
-				partText = append(partText, fmt.Sprintf("%d层（部分）Floor %d (part)", fp.floor, fp.floor))
+				items = append(items, item{fp.floor, fmt.Sprintf("%d层（部分）", fp.floor), fmt.Sprintf("%d (part)", fp.floor)})
 				part = true
 			}
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].floor < items[j].floor })
+		var cn, en []string
+		if c.all {
+			cn, en = append(cn, "各层"), append(en, "all")
+		}
+		for _, it := range items {
+			cn, en = append(cn, it.cn), append(en, it.en)
 		}
 		row := windowRow{when: p.Local(c.w.Start).Format("15:04") + "–" + p.Local(c.w.End).Format("15:04"), site: p.SiteName(c.w.Site), start: c.w.Start}
 		if c.unit != "" {
@@ -369,14 +404,11 @@ func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bo
 		} else {
 			row.unit = "全楼 All"
 		}
-		var fs []string
-		if c.all {
-			fs = append(fs, "各层 All floors")
+		floorsWord := "Floors "
+		if len(whole)+len(parts) == 1 && !c.all {
+			floorsWord = "Floor "
 		}
-		if len(whole) > 0 {
-			fs = append(fs, floorRanges(whole))
-		}
-		row.floors = strings.Join(append(fs, partText...), "；")
+		row.floors = strings.Join(cn, "、") + " " + floorsWord + strings.Join(en, ", ")
 		row.unitID, row.whole, row.parts = c.unit, whole, parts
 		first := 0
 		if len(whole) > 0 {
@@ -446,15 +478,28 @@ func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 		avail := top - 10 - r.Y0
 		rowH := min(9.0, avail/float64(len(rs)))
 		size := rowH / 0.3528 * 0.62
-		for j, row := range rs {
-			y := top - 10 - float64(j)*rowH
+		line := func(row windowRow) string {
 			s := row.unit + "  " + row.floors
 			if len(sites) > 1 {
 				s += "  " + row.site
 			}
-			d.textAt(x+2, y-rowH/2, size, row.when, black, 0, 0.5)
+			return s
+		}
+		// One size for the column's times and one for its floors, so
+		// that no row looks less important than another: as large as
+		// the longest line lets, but never below 9 pt for the times.
+		textSize := size
+		for _, row := range rs {
 			tw := d.textWidth(size, "00:00–00:00")
-			d.textAt(x+2+tw+4, y-rowH/2, d.fitSize(size, colW-tw-11, s), s, black, 0, 0.5)
+			textSize = min(textSize, d.fitSize(size, colW-tw-11, line(row)))
+		}
+		timeSize := min(size, max(textSize*1.4, 9))
+		for j, row := range rs {
+			y := top - 10 - float64(j)*rowH
+			s := line(row)
+			d.textAt(x+2, y-rowH/2, timeSize, row.when, black, 0, 0.5)
+			tw := d.textWidth(timeSize, "00:00–00:00")
+			d.textAt(x+2+tw+3, y-rowH/2, d.fitSize(max(textSize, min(size, 7)), colW-tw-10, s), s, black, 0, 0.5)
 			d.stroke(lightGrey, 0.2)
 			d.line(x, y-rowH, x+colW-3, y-rowH)
 		}
@@ -470,26 +515,18 @@ func floorSpan(fs []int) (int, int) {
 	return lo, hi
 }
 
-// floorRanges writes sorted floors as ranges: "1–3, 5层 Floors 1–3, 5".
-func floorRanges(fs []int) string {
-	var parts []string
+// runsOf is sorted floors as runs of consecutive floors, [first, last].
+func runsOf(fs []int) [][2]int {
+	var out [][2]int
 	for i := 0; i < len(fs); {
 		j := i
 		for j+1 < len(fs) && fs[j+1] == fs[j]+1 {
 			j++
 		}
-		if i == j {
-			parts = append(parts, fmt.Sprint(fs[i]))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d–%d", fs[i], fs[j]))
-		}
+		out = append(out, [2]int{fs[i], fs[j]})
 		i = j + 1
 	}
-	s := strings.Join(parts, ", ")
-	if len(fs) == 1 {
-		return fmt.Sprintf("%s层 Floor %s", s, s)
-	}
-	return fmt.Sprintf("%s层 Floors %s", s, s)
+	return out
 }
 
 // roomRange writes a group's rooms, [801, 806], as "801–806".

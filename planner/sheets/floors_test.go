@@ -66,8 +66,8 @@ func TestWindowRows(t *testing.T) {
 				{{Building: "b1", Unit: "2", Floors: []int{8, 18}, People: 40}},
 			},
 			want: []row{
-				{"07:00–07:15", "2单元 Unit 2", "1–7层 Floors 1–7；8层（部分）Floor 8 (part)"},
-				{"07:15–07:30", "2单元 Unit 2", "9–18层 Floors 9–18；8层（部分）Floor 8 (part)"},
+				{"07:00–07:15", "2单元 Unit 2", "1–7层、8层（部分） Floors 1–7, 8 (part)"},
+				{"07:15–07:30", "2单元 Unit 2", "8层（部分）、9–18层 Floors 8 (part), 9–18"},
 			},
 			part: true,
 		},
@@ -78,8 +78,8 @@ func TestWindowRows(t *testing.T) {
 				{{Building: "b1", Unit: "1", Floors: []int{1, 1}, Rooms: []int{146, 190}, People: 90}, {Building: "b1", Unit: "1", Floors: []int{2, 3}, People: 8}},
 			},
 			want: []row{
-				{"07:00–07:15", "1单元 Unit 1", "1层 101–145室 Floor 1, rooms 101–145"},
-				{"07:15–07:30", "1单元 Unit 1", "2–3层 Floors 2–3；1层 146–190室 Floor 1, rooms 146–190"},
+				{"07:00–07:15", "1单元 Unit 1", "1层 101–145室 Floor 1 (rooms 101–145)"},
+				{"07:15–07:30", "1单元 Unit 1", "1层 146–190室、2–3层 Floors 1 (rooms 146–190), 2–3"},
 			},
 		},
 		{
@@ -89,7 +89,7 @@ func TestWindowRows(t *testing.T) {
 				{{Building: "b1", Unit: "1", Floors: []int{4, 4}, People: 6}, {Building: "students", People: 3}},
 			},
 			want: []row{
-				{"07:00–07:15", "1单元 Unit 1", "1–3, 5层 Floors 1–3, 5"},
+				{"07:00–07:15", "1单元 Unit 1", "1–3层、5层 Floors 1–3, 5"},
 				{"07:00–07:15", "2单元 Unit 2", "1层 Floor 1"},
 				{"07:15–07:30", "1单元 Unit 1", "4层 Floor 4"},
 			},
