@@ -55,6 +55,10 @@ func BuildingSheets(w io.Writer, p *Plan, f Format, opts Options) error {
 	return d.close()
 }
 
+// notPlanned is what a building sheet says of a building the plan gives
+// neither a site nor a door-to-door visit.
+const notPlanned = "未安排，请等候居委会通知 Not planned yet: wait for the committee's notice"
+
 // errNoBaseURL: a building sheet's QR code must lead where the public
 // can reach, and a printed sheet cannot be corrected.
 var errNoBaseURL = badInput("no base URL for the building sheets' QR codes (Options.BaseURL)")
@@ -102,9 +106,14 @@ func (d *doc) buildingPage(p *Plan, b *Building, opts Options) error {
 	y := a4H - m - 46.0
 	for _, v := range p.Variants {
 		s := variantName(v) + ": "
-		if b.DoorToDoor[v] || b.Site[v] == "" {
+		switch {
+		case b.DoorToDoor[v] || b.Sealed:
 			s += "上门采样，请在家等候 Sampled at home, please stay in"
-		} else {
+		case b.Site[v] == "":
+			// Not routed (no walkway reaches the door): nobody comes to
+			// the door either, so the sheet must not say so.
+			s += notPlanned
+		default:
 			s += "去 Go to " + p.SiteName(b.Site[v])
 		}
 		d.textAt(m, y, d.fitSize(13, headW, s), s, black, 0, 1)
@@ -467,9 +476,9 @@ func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 		d.fill(lightGrey)
 		d.rect(x, top-8, colW-3, 8)
 		d.textAt(x+2, top-4, d.fitSize(12, colW-7, head), head, black, 0, 0.5)
-		if b.DoorToDoor[v] || len(rs) == 0 {
+		if b.DoorToDoor[v] || b.Sealed || len(rs) == 0 {
 			msg := "上门采样 Sampled at home"
-			if !b.DoorToDoor[v] && b.Site[v] != "" {
+			if !b.DoorToDoor[v] && !b.Sealed {
 				msg = "见通知 See notice"
 			}
 			d.textAt(x+2, top-14, 14, msg, black, 0, 1)

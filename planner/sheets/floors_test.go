@@ -1,7 +1,10 @@
 package sheets
 
 import (
+	"io"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,4 +203,19 @@ func checkEveryFloorOnce(t *testing.T, p *Plan) int {
 		}
 	}
 	return split
+}
+
+// TestSheetOfUnplannedBuilding: a building the plan neither routes nor
+// visits (no walkway reaches its door) must not be told it is sampled at
+// home, where nobody would come.
+func TestSheetOfUnplannedBuilding(t *testing.T) {
+	p := floorPlan(t)
+	b := p.Buildings[0]
+	b.Site = map[string]string{"dry": ""}
+	path := filepath.Join(t.TempDir(), "building.pdf")
+	writeFile(t, path, func(w io.Writer) error { return BuildingSheet(w, p, b.ID, PDF, testOpts) })
+	text := strings.Join(strings.Fields(tool(t, "pdftotext", path, "-")), " ")
+	if strings.Contains(text, "Sampled at home") || !strings.Contains(text, "Not planned yet") {
+		t.Errorf("the sheet of a building with no site and no visit reads:\n%s\nwant %q and no \"Sampled at home\"", text, notPlanned)
+	}
 }
