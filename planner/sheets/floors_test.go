@@ -116,9 +116,10 @@ func TestWindowRows(t *testing.T) {
 }
 
 // TestWindowRowsEveryFloorOnce checks the rule on whole plans: the
-// contest compound's golden plan as planned, and with every group that
+// contest compound's golden plan as planned; with every group that
 // follows another of its unit made to start one floor lower, so that
-// floors are split between windows. Every floor a building's groups call
+// floors are split between windows; and made whole, each floor left in
+// the first window that calls it. Every floor a building's groups call
 // is listed whole in one row only, or as a part in every window that
 // calls it, never both.
 func TestWindowRowsEveryFloorOnce(t *testing.T) {
@@ -140,12 +141,37 @@ func TestWindowRowsEveryFloorOnce(t *testing.T) {
 		}
 		split.Schedule[i].Groups = gs
 	}
-	for name, p := range map[string]*Plan{"planned": planned, "split": split} {
+	// And made whole: a floor already called leaves the later groups,
+	// as the planner's whole-floor schedules have it.
+	whole := loadContest(t)
+	whole.Schedule = append([]Window(nil), whole.Schedule...)
+	called := map[[3]string]int{}
+	for i, w := range whole.Schedule {
+		var gs []Group
+		for _, g := range w.Groups {
+			k := [3]string{w.Variant, g.Building, g.Unit}
+			if len(g.Floors) == 2 {
+				if top, ok := called[k]; ok && g.Floors[0] <= top {
+					if g.Floors[1] <= top {
+						continue
+					}
+					g.Floors = []int{top + 1, g.Floors[1]}
+				}
+				called[k] = max(called[k], g.Floors[1])
+			}
+			gs = append(gs, g)
+		}
+		whole.Schedule[i].Groups = gs
+	}
+	for name, p := range map[string]*Plan{"planned": planned, "split": split, "whole": whole} {
 		t.Run(name, func(t *testing.T) {
 			n := checkEveryFloorOnce(t, p)
 			t.Logf("%d floors called in more than one window", n)
 			if name == "split" && n == 0 {
 				t.Errorf("no floor is called in two windows: the split case is not tested")
+			}
+			if name == "whole" && n != 0 {
+				t.Errorf("%d floors called in more than one window of a whole-floor schedule", n)
 			}
 		})
 	}
