@@ -171,7 +171,9 @@ func (d *doc) buildingMap(p *Plan, b *Building, frame canvas.Rect) {
 			d.class()
 		}
 	}
-	d.compoundInset(p, b, v, inset)
+	if inset.W() > 0 {
+		d.compoundInset(p, b, v, inset)
+	}
 
 	// Side column: north arrow, legend, scale bar.
 	x := frame.X1 + 4

@@ -39,13 +39,17 @@ func (p *Plan) walkBound(b *Building) orb.Bound {
 
 // walkView is the view of a building's walk in frame, at the nicest
 // scale that shows it with some of its surroundings and leaves a corner
-// of the frame free for the compound inset; and that corner.
+// of the frame free for the compound inset; and that corner, empty when
+// the map shows the whole compound anyway.
 func (p *Plan) walkView(b *Building, frame canvas.Rect) (mapView, canvas.Rect) {
 	wb := p.walkBound(b)
 	span := math.Max(wb.Max[0]-wb.Min[0], wb.Max[1]-wb.Min[1])
 	wb = wb.Pad(math.Max(20, 0.12*span))
 	iw, ih := p.insetSize()
 	v := newMapView(frame, wb, 250)
+	if contains(v.bound(), p.Bound()) {
+		return v, canvas.Rect{} // the map is the whole compound: no inset
+	}
 	best, bestHits := canvas.Rect{}, math.MaxInt
 	var bestView mapView
 	for try := 0; try < 4; try++ {
