@@ -323,7 +323,7 @@ func readWindow(raw json.RawMessage) (Window, error) {
 			return Window{}, fmt.Errorf("groups[%d]: floors %v, want [from, to]", j, g.Floors)
 		}
 		if g.Rooms != nil && (len(g.Rooms) != 2 || g.Rooms[0] > g.Rooms[1]) {
-			return Window{}, fmt.Errorf("groups[%d]: rooms %v, want [from, to]", j, g.Rooms)
+			return Window{}, fmt.Errorf("groups[%d]: rooms %v, want [first, last]", j, g.Rooms)
 		}
 	}
 	out.Groups = w.Groups
