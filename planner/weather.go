@@ -115,7 +115,7 @@ func (c *CanopyTrade) String() string {
 	if c.ShelteredEnd == "" {
 		return fmt.Sprintf("%d canopies over desks at open sites let the wet day end at %s; the sheltered sites alone cannot hold it", c.Canopies, c.End)
 	}
-	return fmt.Sprintf("%d canopies over desks at open sites end the wet day at %s instead of %s under shelter alone (%v earlier)", c.Canopies, c.End, c.ShelteredEnd, c.Saved())
+	return fmt.Sprintf("%d canopies over desks at open sites end the wet day at %s instead of %s under shelter alone (%s earlier)", c.Canopies, c.End, c.ShelteredEnd, fmtDur(c.Saved()))
 }
 
 // canopySites chooses the sites of the day: the weather's own, or, on a

@@ -216,10 +216,10 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	for _, r := range results {
 		path := *out
 		if path == "" {
-			if err := os.MkdirAll(*outDir, 0o755); err != nil {
-				return err
-			}
 			path = filepath.Join(*outDir, r.id+".plan.geojson")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return errs.Invalidf("cannot make the folder for %s: %v", path, err)
 		}
 		if err := writeFileAtomic(path, r.data); err != nil {
 			return err
