@@ -20,7 +20,8 @@ import (
 // last one's phone (360x640) shows "your turn at about" beside the QR,
 // still above the fold. The desk calls and samples the first party: the
 // forecast on both moves (the line is shorter, the pace measured on two
-// people) and is the service's.
+// people) and is the service's. The tablet also shows the plan's
+// simulated line at the site.
 func TestForecastInBrowser(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -123,6 +124,13 @@ func TestForecastInBrowser(t *testing.T) {
 		t.Errorf("the tablet's line-through time %s did not move after the sample", c)
 	}
 	t.Logf("the last party's turn: %s before the sample, %s after", before, after)
+
+	// The plan's simulated line at the site, opened on the tablet.
+	tablet.run("open the plan's chart", chromedp.Click("#simbox summary"))
+	tablet.within(10*time.Second, "the chart drawn", `(i => !i.hidden && i.complete && i.naturalWidth > 0)(document.getElementById('simimg'))`)
+	if txt := jsText(tablet, "#simnote"); !strings.Contains(txt, "红线是一米线的容量") {
+		t.Errorf("the chart's note %q", txt)
+	}
 	phone.shot("forecast-360x640-2-after-sample")
 	tablet.shot("forecast-1024x768-2-after-sample")
 

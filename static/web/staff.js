@@ -26,7 +26,8 @@
     keptIn: '票 {0} · {1}：原地保留（{2}）', movedTo: '票 {0} · {1}：从 {2} 移到 {3}，保留排队位置', alreadyIn: '{0}：{1}',
     stateBooked: '已预约', outsideAt: '注意：不在本户时段内到达（{0}）',
     turnCol: '预计轮到', turnAt: '约 {0}', fcClears: '现在排队的人预计 {0} 前全部上台；每台每小时约 {1} 人（方案 {2} 人，今天实测 {3} 人）。',
-    fcEmpty: '队伍中无人；每台每小时约 {0} 人（方案 {1} 人，今天实测 {2} 人）。'
+    fcEmpty: '队伍中无人；每台每小时约 {0} 人（方案 {1} 人，今天实测 {2} 人）。',
+    simTitle: '方案模拟：排队人数', simNote: '开始前按方案模拟 20 次的{0}：平均与最多排队人数，红线是一米线的容量。', simLoading: '正在模拟…', simFailed: '模拟图无法生成。'
   }, {
     title: 'Site desk', signOut: 'Sign out', signInTitle: 'Staff sign-in', token: 'Staff token',
     tokenHint: 'The committee issues tokens with natq staff add.', signIn: 'Sign in', tabSite: 'Site', tabCov: 'Coverage',
@@ -51,7 +52,8 @@
     keptIn: 'Ticket {0} · {1}: kept in place ({2})', movedTo: 'Ticket {0} · {1}: moved from {2} to {3}, place kept', alreadyIn: '{0}: {1}',
     stateBooked: 'Booked', peopleN1: '{0} person', outsideAt: 'note: arrived outside its window ({0})',
     turnCol: 'Turn at', turnAt: 'about {0}', fcClears: 'Everyone in line now should be at a desk by about {0}; about {1} samples a desk an hour (plan {2}, measured on {3} people today).',
-    fcEmpty: 'Nobody in line; about {0} samples a desk an hour (plan {1}, measured on {2} people today).'
+    fcEmpty: 'Nobody in line; about {0} samples a desk an hour (plan {1}, measured on {2} people today).',
+    simTitle: 'The plan simulated: people in line', simNote: 'The plan played 20 times before the day, {0}: the mean and the most in line; the red line is the one-metre line\'s capacity.', simLoading: 'Simulating…', simFailed: 'The chart cannot be drawn.'
   });
   N.translate();
 
@@ -185,6 +187,29 @@
     drawWindows(siteStatus());
   }
 
+  // drawSim shows the plan's simulated line at the site (static's
+  // simchart.go), fetched with the staff token when the box is open.
+  var simFor = '';
+  function drawSim() {
+    var box = $('simbox'), img = $('simimg');
+    var v = st.status ? st.status.variant : 'dry', key = st.compound + '|' + st.site + '|' + v;
+    text('simnote', t('simNote', t(v)));
+    if (!box.open || !st.site || simFor === key) return;
+    simFor = key;
+    img.hidden = true;
+    text('simnote', t('simLoading'));
+    fetch('/api/v1/compounds/' + enc(st.compound) + '/sim/' + enc(st.site) + '.svg?variant=' + enc(v),
+      { headers: { 'Authorization': 'Bearer ' + st.token }, cache: 'no-store' }).then(function (r) {
+      return r.ok ? r.text() : Promise.reject(r.status);
+    }).then(function (svg) {
+      if (simFor !== key) return;
+      img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(svg)));
+      img.alt = t('simTitle');
+      img.hidden = false;
+      text('simnote', t('simNote', t(v)));
+    }, function () { if (simFor === key) { simFor = ''; text('simnote', t('simFailed')); } });
+  }
+
   function activeSites() {
     var v = st.status ? st.status.variant : 'dry';
     return (st.status ? st.status.sites : []).filter(function (s) { return s.variant === v && s.windows.length; });
@@ -232,6 +257,7 @@
     drawOcc(s ? s.in_line : 0);
     drawWindows(s);
     drawCurrent();
+    drawSim();
   }
 
   function drawOcc(n) {
@@ -520,6 +546,7 @@
     });
   });
   $('signout').addEventListener('click', signOut);
+  $('simbox').addEventListener('toggle', drawSim);
   $('site').addEventListener('change', function () {
     st.site = $('site').value;
     try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
