@@ -84,15 +84,53 @@ type siteForecast struct {
 }
 
 type forecastCache struct {
-	mu sync.Mutex
-	m  map[string]*siteForecast // compound|round|site
+	mu     sync.Mutex
+	m      map[string]*siteForecast // compound|round|site
+	flight map[string]*flight       // key|fingerprint -> the read under way
+}
+
+// flight is one site's line read and forecast under way: a site event
+// sends every phone of the site to read its ticket at once, and one of
+// them reads the line for all.
+type flight struct {
+	done chan struct{}
+	f    *siteForecast
+	err  error
+}
+
+// once returns the forecast of key cached for fp, else runs fn, or waits
+// for the run already under way.
+func (c *forecastCache) once(key, fp string, now time.Time, fn func() (*siteForecast, error)) (*siteForecast, error) {
+	c.mu.Lock()
+	if f := c.cached(key, fp, now); f != nil {
+		c.mu.Unlock()
+		return f, nil
+	}
+	if c.flight == nil {
+		c.flight = map[string]*flight{}
+	}
+	if fl := c.flight[key+"|"+fp]; fl != nil {
+		c.mu.Unlock()
+		<-fl.done
+		return fl.f, fl.err
+	}
+	fl := &flight{done: make(chan struct{})}
+	c.flight[key+"|"+fp] = fl
+	c.mu.Unlock()
+	fl.f, fl.err = fn()
+	c.mu.Lock()
+	delete(c.flight, key+"|"+fp)
+	c.mu.Unlock()
+	close(fl.done)
+	return fl.f, fl.err
 }
 
 // ForecastParams are the model's assumptions during the day: sim's
-// defaults, the service's check-in allowances, 100 runs from seed 1.
+// defaults, the service's check-in allowances, 50 runs from seed 1 (a
+// busy site's forecast costs a few milliseconds: BenchmarkForecastSite).
 func (s *Service) ForecastParams() sim.Params {
 	p := sim.DefaultParams()
-	p.Runs, p.Seed = 100, 1
+	p.Runs, p.Seed = 50, 1
 	p.Early, p.Grace = sim.Minutes(s.opts.Early.Minutes()), sim.Minutes(s.opts.Grace.Minutes())
 	return p
 }
@@ -162,7 +200,12 @@ func (r *forecastReads) fingerprint() string {
 func (s *Service) cachedForecast(key, fp string, now time.Time) *siteForecast {
 	s.fc.mu.Lock()
 	defer s.fc.mu.Unlock()
-	f := s.fc.m[key]
+	return s.fc.cached(key, fp, now)
+}
+
+// cached is the forecast kept for key if it is fp's and fresh; c.mu held.
+func (c *forecastCache) cached(key, fp string, now time.Time) *siteForecast {
+	f := c.m[key]
 	if f == nil || f.fp != fp || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) {
 		return nil
 	}
@@ -289,9 +332,14 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView) {
 	if r.variant.Val() != t.Variant {
 		return
 	}
-	f := s.cachedForecast(p.Compound.ID+"|"+p.Date+"|"+t.Site, r.fingerprint(), s.now())
+	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, r.fingerprint()
+	f := s.cachedForecast(key, fp, s.now())
 	if f == nil {
-		if _, f, err = s.line(ctx, p, t.Site); err != nil || f == nil {
+		f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {
+			_, f, err := s.line(ctx, p, t.Site)
+			return f, err
+		})
+		if err != nil || f == nil {
 			return
 		}
 	}

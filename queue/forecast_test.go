@@ -1,8 +1,14 @@
 package queue_test
 
 import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"natq/planner/sim"
 	"natq/queue"
@@ -151,5 +157,87 @@ func testForecast(t *testing.T, st queuetest.Store) {
 	}
 	if l, _ := s.Line(ctx, m, "s1"); l.Forecast == nil || l.Forecast.Measured != 5 {
 		t.Errorf("forecast after D's sample measured %+v people, want 5", l.Forecast)
+	}
+
+	// Cheap: a ticket in line costs its own round trips (the ticket, those
+	// ahead, their parties when there are any) and one for the site's
+	// counters; after
+	// a change, twenty phones asking at once read the line once (three
+	// more) between them.
+	hook := &tripCounter{}
+	c.AddHook(hook)
+	before := hook.n.Load()
+	if tv, _ := s.Ticket(ctx, toks[5]); tv.Forecast == nil {
+		t.Fatal("F's ticket has no forecast")
+	}
+	if n := hook.n.Load() - before; n > 4 {
+		t.Errorf("a ticket in line with its forecast cached took %d round trips, want at most 4", n)
+	}
+	phones := func() {
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if tv, err := s.Ticket(ctx, toks[5]); err != nil || tv.Forecast == nil {
+					t.Errorf("Ticket(F) = %+v, %v; want it with a forecast", tv, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	phones() // the client's pool opens its connections (which sends commands of its own)
+	clk.Set(at(7, 8, 0))
+	call(2, at(7, 8, 0), toks[5])
+	if _, err := s.Requeue(ctx, m, toks[5]); err != nil {
+		t.Fatal(err)
+	}
+	before = hook.n.Load()
+	phones()
+	if n := hook.n.Load() - before; n > 20*4+3 {
+		t.Errorf("twenty phones at once took %d round trips, want at most %d (the line read once)", n, 20*4+3)
+	}
+}
+
+// tripCounter counts round trips: a command, or a pipeline.
+type tripCounter struct{ n atomic.Int64 }
+
+func (h *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
+
+// BenchmarkForecastSite is one run of the model for a busy site: four
+// desks, forty parties in line, six hundred people still to come over
+// six windows, with the service's parameters (50 runs). A site pays it
+// once per change of its counters, not per reader.
+func BenchmarkForecastSite(b *testing.B) {
+	s := queue.New(nil, queuetest.Signer(b), queue.DefaultOptions())
+	now := queuetest.At(8, 0)
+	in := sim.SiteNow{Now: now, Desks: 4}
+	for i := 0; i < 40; i++ {
+		x := sim.InLine{Ticket: strconv.Itoa(i), Party: 1 + i%3, CheckIn: now.Add(-time.Duration(40-i) * time.Minute / 4)}
+		if i < 4 {
+			x.CalledAt = now.Add(-time.Minute)
+		}
+		in.Line = append(in.Line, x)
+	}
+	for i := 0; i < 200; i++ {
+		in.Samples = append(in.Samples, sim.Sampled{Party: 1, CalledAt: now.Add(-time.Hour), At: now.Add(-time.Hour + 40*time.Second)})
+	}
+	for w := 0; w < 6; w++ {
+		start := now.Add(time.Duration(w) * 15 * time.Minute)
+		for i := 0; i < 100; i++ {
+			in.Coming = append(in.Coming, sim.Booked{Ticket: "w", Party: 1, Start: start, End: start.Add(15 * time.Minute)})
+		}
+	}
+	p := s.ForecastParams()
+	for b.Loop() {
+		if _, err := sim.Forecast(in, 120, p); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
