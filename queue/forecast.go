@@ -29,9 +29,9 @@ import (
 //     little more evenly than they come).
 //
 // A forecast is cached per site and kept while the site's counters (line
-// occupancy, calls, the window and pace counters, the variant) are as
-// they were and it is younger than ForecastTTL: every tablet and resident
-// page of a site shares one run of the model per change.
+// occupancy, calls, check-ins, the pace, the variant; not bookings) are
+// as they were and it is younger than ForecastTTL: every tablet and
+// resident page of a site shares one run of the model per change.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).
@@ -184,11 +184,17 @@ func (r *forecastReads) counters() map[string]int {
 	return m
 }
 
-// fingerprint is what the cached forecast must match.
+// fingerprint is what the cached forecast must match: the line, the
+// calls, the check-ins and the pace. Bookings are left out (anyone may
+// book, and a rush of them must not rerun the model on every read): the
+// people to come are as old as the forecast, at most ForecastTTL.
 func (r *forecastReads) fingerprint() string {
 	var b strings.Builder
 	b.WriteString(r.variant.Val() + "|" + r.occ.Val() + "|" + r.calln.Val())
-	for _, v := range r.win.Val() {
+	for i, v := range r.win.Val() {
+		if strings.HasSuffix(r.fields[i], ":booked") {
+			continue
+		}
 		b.WriteByte('|')
 		if v != nil {
 			b.WriteString(v.(string))

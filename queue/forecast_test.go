@@ -197,6 +197,24 @@ func testForecast(t *testing.T, st queuetest.Store) {
 	if n := hook.n.Load() - before; n > 20*4+3 {
 		t.Errorf("twenty phones at once took %d round trips, want at most %d (the line read once)", n, 20*4+3)
 	}
+
+	// A booking does not rerun the model (anyone may book): the people to
+	// come are counted again when the forecast is ForecastTTL old.
+	l, _ = s.Line(ctx, m, "s1")
+	was := l.Forecast.Windows[0].Coming
+	bookAt(t, s, hh("b1", "", room(30), 2))
+	before = hook.n.Load()
+	s.Ticket(ctx, toks[5])
+	if n := hook.n.Load() - before; n > 4 {
+		t.Errorf("a ticket read after a booking took %d round trips, want at most 4 (the forecast kept)", n)
+	}
+	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was {
+		t.Errorf("right after a booking the forecast counts %d to come, want the %d it was made with", l.Forecast.Windows[0].Coming, was)
+	}
+	clk.Set(clk.Now().Add(queue.ForecastTTL))
+	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was+2 {
+		t.Errorf("%v later the forecast counts %d to come, want %d", queue.ForecastTTL, l.Forecast.Windows[0].Coming, was+2)
+	}
 }
 
 // tripCounter counts round trips: a command, or a pipeline.
