@@ -56,6 +56,10 @@
 // check-in time, to their building's wet site where it does not; see
 // switch.lua for the rule.
 //
+// Line and Ticket carry a forecast (forecast.go): planner/sim's Forecast
+// run from the site's line, its desks' measured pace and the people still
+// to come, cached per site until its counters change.
+//
 // In-process callers (the demo, the pages, tests) act as staff with a
 // Staff value; over HTTP a Staff comes only from a token (Authenticate).
 //
@@ -84,7 +88,9 @@
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name"
 //	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint)
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
-//	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people
+//	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
+//	                                  "pace:<site>:n|ms" -> people sampled after a
+//	                                  call there, and their call-to-sample ms in all
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order

@@ -23,6 +23,9 @@ type SiteLine struct {
 	Called       []LineEntry `json:"called"`  // one per desk with an open call, by desk
 	Waiting      []LineEntry `json:"waiting"` // in the order they will be called
 	Now          time.Time   `json:"now"`
+	// Forecast is the model's forecast for the site (forecast.go); each
+	// entry's Turn is its party's.
+	Forecast *SiteForecast `json:"forecast,omitempty"`
 }
 
 // LineEntry is one ticket in a site's line.
@@ -47,6 +50,8 @@ type LineEntry struct {
 	// Recall is true for a missed call waiting for someone else to be
 	// called before it is called again.
 	Recall bool `json:"recall,omitempty"`
+	// Turn is when a desk should take the party (called: when it was).
+	Turn *Turn `json:"turn,omitempty"`
 }
 
 // Line returns site's line for its desks and its display.
@@ -58,6 +63,13 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 	if err != nil {
 		return nil, err
 	}
+	l, _, err := s.line(ctx, p, site)
+	return l, err
+}
+
+// line reads site's line and its forecast (nil when the plan has no
+// rate).
+func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *siteForecast, error) {
 	c := p.Compound.ID
 	k := keysOf(c)
 	pipe := s.rdb.Pipeline()
@@ -66,8 +78,9 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 	desks := pipe.HGetAll(ctx, k.r(p.Date, "desk"))
 	occ := pipe.HGet(ctx, k.r(p.Date, "occ"), site)
 	calln := pipe.HGet(ctx, k.r(p.Date, "calln"), site)
+	fr := s.queueForecastReads(ctx, pipe, p, site, &forecastReads{variant: variant, occ: occ, calln: calln})
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, storeErr(err)
+		return nil, nil, storeErr(err)
 	}
 	now := s.now()
 	out := &SiteLine{Compound: c, Site: site, Variant: variant.Val(), Desks: p.desks(site), Called: []LineEntry{}, Waiting: []LineEntry{}, Now: now.In(p.TZ)}
@@ -90,7 +103,7 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 	}
 	ts, err := s.tickets(ctx, c, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rcs := []*redis.StringCmd{}
 	pipe = s.rdb.Pipeline()
@@ -140,7 +153,20 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 		out.Waiting = append(out.Waiting[:at], append([]LineEntry{later[i].e}, out.Waiting[at:]...)...)
 	}
 	sortByDesk(out.Called)
-	return out, nil
+	f := s.forecastLine(p, out, fr)
+	if f != nil {
+		out.Forecast = f.f
+		for _, es := range [][]LineEntry{out.Called, out.Waiting} {
+			for i := range es {
+				if x, ok := f.line[es[i].ID]; ok && !x.At.IsZero() {
+					tn := turnOf(x, p.TZ)
+					tn.WaitMin = int((max(0, tn.At.Sub(now)) + 30*time.Second) / time.Minute)
+					es[i].Turn = &tn
+				}
+			}
+		}
+	}
+	return out, f, nil
 }
 
 func sortByDesk(es []LineEntry) {

@@ -5,10 +5,13 @@
 -- ticket set (any key of the tag when there is no tube)
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
+-- A sample after a call adds the party and its call-to-sample time to the
+-- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
+-- counters hash: the forecast's measured desk time.
 -- returns "sampled", or an error reply "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
 local id = ARGV[1]
-local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci'}, true)
+local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci', 'called'}, true)
 if err then return err end
 local st, party = f.st, tonumber(f.party)
 if ARGV[4] ~= '' then
@@ -23,6 +26,10 @@ if st == 'checked_in' then
 end
 if st == 'checked_in' or st == 'called' then
   redis.call('HINCRBY', KEYS[4], f.site, -party)
+end
+if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
+  redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':n', party)
+  redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':ms', tonumber(ARGV[3]) - tonumber(f.called))
 end
 redis.call('HINCRBY', KEYS[2], f.w .. ':sampled', party)
 redis.call('HSET', KEYS[1], id .. ':st', 'sampled', id .. ':sa', ARGV[3])

@@ -77,6 +77,8 @@ type Service struct {
 
 	mu        sync.RWMutex
 	compounds map[string]map[string]*Plan // compound -> round -> plan
+
+	fc forecastCache
 }
 
 // New returns a Service on rdb that signs tickets with signer.
@@ -95,7 +97,8 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{}}
+	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
+		fc: forecastCache{m: map[string]*siteForecast{}}}
 }
 
 // Metrics returns the service's instruments, for the HTTP layer's own
@@ -378,6 +381,9 @@ type TicketView struct {
 	Desk      int        `json:"desk,omitempty"` // the desk it was last called to
 	SampledAt *time.Time `json:"sampled_at,omitempty"`
 	URL       string     `json:"url"`
+	// Forecast is the party's turn as the model forecasts it, for a
+	// ticket booked or checked in, on the resident's read (Ticket) only.
+	Forecast *Forecast `json:"forecast,omitempty"`
 }
 
 func (t *TicketView) booking() *Booking {
@@ -538,7 +544,12 @@ func (s *Service) Ticket(ctx context.Context, token string) (*TicketView, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.ticket(ctx, c, id)
+	t, err := s.ticket(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	s.ticketForecast(ctx, t)
+	return t, nil
 }
 
 // Cancel cancels a ticket and frees its seats.

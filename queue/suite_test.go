@@ -60,6 +60,7 @@ var suite = []struct {
 	{"SecondScan", testSecondScan},
 	{"Rooms", testRooms},
 	{"PartyChange", testPartyChange},
+	{"Forecast", testForecast},
 }
 
 var ctx = context.Background()

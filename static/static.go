@@ -50,6 +50,9 @@ type Options struct {
 	// MapRoute, when set, replaces the map endpoint's path; the default is
 	// /api/v1/compounds/:id/map.json.
 	MapRoute string
+	// Staff, when set, authenticates a staff token for the plan's
+	// simulation charts (simchart.go); without it they are not served.
+	Staff StaffFunc
 }
 
 // Mount adds the pages to app:
@@ -60,6 +63,7 @@ type Options struct {
 //	GET /display/:compound/:site   site display (calls, the next few, the line; spoken)
 //	GET /static/*                  assets
 //	GET /api/v1/compounds/:id/map.json[?building=ID]
+//	GET /api/v1/compounds/:id/sim/:site.svg[?variant=dry|wet]   staff: the plan's simulated line
 func Mount(app *fiber.App, o Options) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -92,6 +96,7 @@ func Mount(app *fiber.App, o Options) {
 	if route == "" {
 		route = "/api/v1/compounds/:id/map.json"
 	}
+	mountSimChart(app, o)
 	maps := &mapCache{}
 	app.Get(route, z, func(c *fiber.Ctx) error {
 		f, ok := o.Plan(c.Params("id"))

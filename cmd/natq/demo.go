@@ -223,7 +223,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	}
 	d.app = server.New(svc, server.Options{})
 	static.Mount(d.app, static.Options{
-		Now: clock,
+		Now: clock, Staff: svc.Authenticate,
 		Plan: func(id string) (*planfile.File, bool) {
 			return pf, id == pf.Compound.ID
 		},

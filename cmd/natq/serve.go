@@ -212,7 +212,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		opts.LimiterStorage = server.RedisStorage(store.Client)
 	}
 	app := server.New(svc, opts)
-	static.Mount(app, static.Options{Now: cfg.opts.Now, Plan: func(id string) (*planfile.File, bool) {
+	static.Mount(app, static.Options{Now: cfg.opts.Now, Staff: svc.Authenticate, Plan: func(id string) (*planfile.File, bool) {
 		f, ok := planFiles[id]
 		return f, ok
 	}})

@@ -86,6 +86,13 @@ var natq = (function () {
   // the printed sheets whatever the phone's zone.
   function hm(s) { return typeof s === 'string' && s.length >= 16 ? s.slice(11, 16) : ''; }
   function span(w) { return w ? hm(w.start) + '–' + hm(w.end) : ''; }
+  // both picks the reader's half of a text the service writes in Chinese,
+  // then English, joined by " / " (the forecast's method line).
+  function both(s) {
+    var i = typeof s === 'string' ? s.indexOf(' / ') : -1;
+    if (i < 0) return s || '';
+    return lang === 'en' ? s.slice(i + 3) : s.slice(0, i);
+  }
 
   // listen opens a server-sent event stream and calls f with each event's
   // parsed data, whatever the event's name.
@@ -120,6 +127,6 @@ var natq = (function () {
   return {
     words: words, t: t, tn: tn, $: $, text: text, el: el, clear: clear, translate: translate,
     lang: function () { return lang; }, onLang: onLang, langButton: langButton,
-    api: api, errorText: errorText, errorCode: errorCode, hm: hm, span: span, listen: listen
+    api: api, errorText: errorText, errorCode: errorCode, hm: hm, span: span, both: both, listen: listen
   };
 })();

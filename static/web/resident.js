@@ -20,6 +20,7 @@
     errNoBuilding: '本小区没有这栋楼。请重新扫描楼门上的二维码。', errNoCompound: '找不到这个小区。请重新扫描楼门上的二维码。',
     errNoTicket: '找不到这张票（可能已取消，或不是本小区的）。', confirmCancel: '确定取消这次预约吗？',
     moved: '采样点或时间已改变，请看下面的新安排。', called: '轮到您了！',
+    turn: '预计轮到', turnIn: '约 {0}（{1} 分钟后）', turnCome: '约 {0}（排队约 {1} 分钟）',
     stSoon: '快轮到您了', hSoon: '请留在一米线内，听到叫号就上前。', stCalledDesk: '请现在到 {0} 号台',
     movedLine: '雨天改用雨天方案：请现在到 {0}，您的排队位置保留。', keptLine: '雨天方案已启用：您的采样点不变，排队位置保留。',
     bwinsTitle: '本楼的时段', lostTitle: '找不到这张票',
@@ -45,6 +46,7 @@
     errNoBuilding: 'This compound has no such building. Scan the QR code on your building door again.', errNoCompound: 'No such compound. Scan the QR code on your building door again.',
     errNoTicket: 'This ticket cannot be found (cancelled, or not of this compound).', confirmCancel: 'Cancel this booking?',
     moved: 'Your site or time has changed: see below.', called: 'Your turn!',
+    turn: 'Turn', turnIn: 'about {0}, in {1} min', turnCome: 'about {0} ({1} min in line)',
     stSoon: 'Your turn soon', hSoon: 'Stay in the one-metre line and come forward when called.', stCalledDesk: 'Go to desk {0} now',
     movedLine: 'Rain plan: go to {0} now; you keep your place in line.', keptLine: 'Rain plan on: your site stays the same and you keep your place in line.',
     bwinsTitle: 'This building\'s times', lostTitle: 'Ticket not found',
@@ -186,6 +188,11 @@
     p.then(function (tk) {
       if (!tk || !tk.ticket) tk = before;
       st.ticket = tk;
+      // An event's ticket has no forecast: read it again for one.
+      if (!tk.forecast && (tk.state === 'checked_in' || tk.state === 'booked')) {
+        clearTimeout(siteTimer);
+        siteTimer = setTimeout(function () { fetchTicket(tk.ticket).then(render); }, 150);
+      }
       follow(before, tk);
       if (tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
       var after = ev.type === 'moved' || ev.type === 'variant' || (before && before.variant !== tk.variant) ? refreshStatus() : Promise.resolve();
@@ -265,6 +272,13 @@
     var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
     text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : N.tn('aheadN', ahead));
     $('tahead').setAttribute('data-ahead', ahead == null ? '' : String(ahead));
+    // The forecast (queue/forecast.go) for a party in line or to come.
+    var f = (tk.state === 'checked_in' || tk.state === 'booked') && tk.forecast;
+    $('tturnl').hidden = $('tturn').hidden = $('tmethod').hidden = !f;
+    box.setAttribute('data-forecast', f ? 'true' : 'false');
+    text('tturn', f ? t(tk.state === 'checked_in' ? 'turnIn' : 'turnCome', N.hm(f.at), f.wait_min) : '');
+    $('tturn').setAttribute('data-at', f ? f.at : '');
+    text('tmethod', f ? N.both(f.method) : '');
     var h = tk.household || {};
     text('thh', t(tk.party === 1 ? 'hh1' : 'hh', h.unit, h.room, tk.party));
     text('tid', tk.id || '');

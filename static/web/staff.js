@@ -24,7 +24,10 @@
     hhLine: '{0} {1} 单元 {2} 室', busyMsg: '{0} 号台还有一位已叫号：{1}。请先选择：', missedNext: '已记过号：{0}。已叫下一位：{1}',
     missedNone: '已记过号：{0}（第 {1} 次）。队伍中没有其他人。', requeued: '已重新排队：{0}', repeated: '已重复叫号：{0}',
     keptIn: '票 {0} · {1}：原地保留（{2}）', movedTo: '票 {0} · {1}：从 {2} 移到 {3}，保留排队位置', alreadyIn: '{0}：{1}',
-    stateBooked: '已预约', outsideAt: '注意：不在本户时段内到达（{0}）'
+    stateBooked: '已预约', outsideAt: '注意：不在本户时段内到达（{0}）',
+    turnCol: '预计轮到', turnAt: '约 {0}', fcClears: '现在排队的人预计 {0} 前全部上台；每台每小时约 {1} 人（方案 {2} 人，今天实测 {3} 人）。',
+    fcEmpty: '队伍中无人；每台每小时约 {0} 人（方案 {1} 人，今天实测 {2} 人）。',
+    simTitle: '方案模拟：排队人数', simNote: '开始前按方案模拟 20 次的{0}：平均与最多排队人数，红线是一米线的容量。', simLoading: '正在模拟…', simFailed: '模拟图无法生成。'
   }, {
     title: 'Site desk', signOut: 'Sign out', signInTitle: 'Staff sign-in', token: 'Staff token',
     tokenHint: 'The committee issues tokens with natq staff add.', signIn: 'Sign in', tabSite: 'Site', tabCov: 'Coverage',
@@ -47,7 +50,10 @@
     hhLine: '{0} unit {1} room {2}', busyMsg: 'Desk {0} still has a called resident: {1}. First choose:', missedNext: 'Missed: {0}. Called next: {1}',
     missedNone: 'Missed: {0} (call {1}). Nobody else is waiting.', requeued: 'Back in line: {0}', repeated: 'Called again: {0}',
     keptIn: 'Ticket {0} · {1}: kept in place ({2})', movedTo: 'Ticket {0} · {1}: moved from {2} to {3}, place kept', alreadyIn: '{0}: {1}',
-    stateBooked: 'Booked', peopleN1: '{0} person', outsideAt: 'note: arrived outside its window ({0})'
+    stateBooked: 'Booked', peopleN1: '{0} person', outsideAt: 'note: arrived outside its window ({0})',
+    turnCol: 'Turn at', turnAt: 'about {0}', fcClears: 'Everyone in line now should be at a desk by about {0}; about {1} samples a desk an hour (plan {2}, measured on {3} people today).',
+    fcEmpty: 'Nobody in line; about {0} samples a desk an hour (plan {1}, measured on {2} people today).',
+    simTitle: 'The plan simulated: people in line', simNote: 'The plan played 20 times before the day, {0}: the mean and the most in line; the red line is the one-metre line\'s capacity.', simLoading: 'Simulating…', simFailed: 'The chart cannot be drawn.'
   });
   N.translate();
 
@@ -163,8 +169,45 @@
       if (e.outside_window) sc.appendChild(el('span', 'tag outside', t('outside')));
       tr.appendChild(sc);
       tr.appendChild(el('td', 'n', t('minutes', e.waited_min)));
+      tr.appendChild(el('td', 'n turn', e.turn && !called ? t('turnAt', N.hm(e.turn.at)) : ''));
       body.appendChild(tr);
     });
+    drawForecast();
+  }
+  // drawForecast says when the line now should be through and how that
+  // is computed (the service's forecast, queue/forecast.go).
+  function drawForecast() {
+    var f = st.line && st.line.forecast, box = $('forecast');
+    box.hidden = !f;
+    if (!f) return;
+    var rate = Math.round(f.rate);
+    text('fcsum', f.clears_at ? t('fcClears', N.hm(f.clears_at), rate, f.plan_rate, f.measured) : t('fcEmpty', rate, f.plan_rate, f.measured));
+    $('fcsum').setAttribute('data-clears', f.clears_at || '');
+    text('fcmethod', N.both(f.method));
+    drawWindows(siteStatus());
+  }
+
+  // drawSim shows the plan's simulated line at the site (static's
+  // simchart.go), fetched with the staff token when the box is open.
+  var simFor = '';
+  function drawSim() {
+    var box = $('simbox'), img = $('simimg');
+    var v = st.status ? st.status.variant : 'dry', key = st.compound + '|' + st.site + '|' + v;
+    text('simnote', t('simNote', t(v)));
+    if (!box.open || !st.site || simFor === key) return;
+    simFor = key;
+    img.hidden = true;
+    text('simnote', t('simLoading'));
+    fetch('/api/v1/compounds/' + enc(st.compound) + '/sim/' + enc(st.site) + '.svg?variant=' + enc(v),
+      { headers: { 'Authorization': 'Bearer ' + st.token }, cache: 'no-store' }).then(function (r) {
+      return r.ok ? r.text() : Promise.reject(r.status);
+    }).then(function (svg) {
+      if (simFor !== key) return;
+      img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(svg)));
+      img.alt = t('simTitle');
+      img.hidden = false;
+      text('simnote', t('simNote', t(v)));
+    }, function () { if (simFor === key) { simFor = ''; text('simnote', t('simFailed')); } });
   }
 
   function activeSites() {
@@ -214,6 +257,7 @@
     drawOcc(s ? s.in_line : 0);
     drawWindows(s);
     drawCurrent();
+    drawSim();
   }
 
   function drawOcc(n) {
@@ -248,6 +292,8 @@
       tr.appendChild(el('td', 'n', w.booked + ' / ' + w.capacity));
       tr.appendChild(el('td', 'n', w.checked_in));
       tr.appendChild(el('td', 'n', w.sampled));
+      var wf = st.line && st.line.forecast && st.line.site === st.site ? st.line.forecast.windows.filter(function (x) { return x.index === w.index; })[0] : null;
+      tr.appendChild(el('td', 'n turn', wf && wf.turn ? t('turnAt', N.hm(wf.turn.at)) : wf ? t('none') : ''));
       body.appendChild(tr);
     });
     var groups = 0;
@@ -500,6 +546,7 @@
     });
   });
   $('signout').addEventListener('click', signOut);
+  $('simbox').addEventListener('toggle', drawSim);
   $('site').addEventListener('change', function () {
     st.site = $('site').value;
     try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}

@@ -1,0 +1,367 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/planner/sim"
+)
+
+// The forecast during the day (issue 15 part 4): package planner/sim's
+// Forecast run forward from what the queue knows of a site now. Its inputs
+// come from reads the service makes anyway:
+//
+//   - the line: Line's parties, those called first (by desk), then the
+//     waiting in the order call.lua will call them;
+//   - the desks' pace: sampled.lua adds each party sampled after a call,
+//     and its call-to-sample time, to the window counters hash
+//     ("pace:<site>:n" people, "pace:<site>:ms");
+//   - the tickets still to come: per window of the site in the active
+//     variant that check-in still accepts, its booked people less those
+//     checked in, as parties of one (their party sizes are not kept per
+//     window; a party of one per person spreads them over the desks a
+//     little more evenly than they come).
+//
+// A forecast is cached per site and kept while the site's counters (line
+// occupancy, calls, check-ins, the pace, the variant; not bookings) are
+// as they were and it is younger than ForecastTTL: every tablet and
+// resident page of a site shares one run of the model per change.
+
+// ForecastTTL is how long a site's forecast is kept while nothing at the
+// site changes: time passing alone moves it (a slow desk shifts turns).
+const ForecastTTL = 30 * time.Second
+
+// Forecast is a party's or a window's forecast turn.
+type Forecast struct {
+	At      time.Time `json:"at"`    // a desk should take it at about this time (the median of the runs)
+	Early   time.Time `json:"early"` // the runs' tenth percentile
+	Late    time.Time `json:"late"`  // and their ninetieth
+	WaitMin int       `json:"wait_min"`
+	// Method says in one line, Chinese then English, how it is computed.
+	Method string `json:"method,omitempty"`
+}
+
+// SiteForecast is a site's forecast as its tablet shows it.
+type SiteForecast struct {
+	At       time.Time `json:"at"`        // when the model ran
+	Rate     float64   `json:"rate"`      // samples per desk per hour it uses
+	PlanRate float64   `json:"plan_rate"` // the plan's
+	Measured int       `json:"measured"`  // people sampled today whose desk time it measured
+	// Clears is when the last party in line now should be at a desk.
+	Clears  *time.Time       `json:"clears_at,omitempty"`
+	Windows []WindowForecast `json:"windows"` // the windows still to come, by start
+	Method  string           `json:"method"`
+}
+
+// WindowForecast is the turn of a party of one arriving in a window.
+type WindowForecast struct {
+	Index  int   `json:"index"`
+	Window Span  `json:"window"`
+	Coming int   `json:"coming"` // people booked, not yet checked in
+	Turn   *Turn `json:"turn,omitempty"`
+}
+
+// Turn is a forecast turn without the method.
+type Turn struct {
+	At      time.Time `json:"at"`
+	Early   time.Time `json:"early"`
+	Late    time.Time `json:"late"`
+	WaitMin int       `json:"wait_min"`
+}
+
+// siteForecast is a cached forecast with the turns by ticket id.
+type siteForecast struct {
+	fp   string
+	f    *SiteForecast
+	line map[uint64]sim.Turn
+	win  map[int]sim.Turn
+}
+
+type forecastCache struct {
+	mu     sync.Mutex
+	m      map[string]*siteForecast // compound|round|site
+	flight map[string]*flight       // key|fingerprint -> the read under way
+}
+
+// flight is one site's line read and forecast under way: a site event
+// sends every phone of the site to read its ticket at once, and one of
+// them reads the line for all.
+type flight struct {
+	done chan struct{}
+	f    *siteForecast
+	err  error
+}
+
+// once returns the forecast of key cached for fp, else runs fn, or waits
+// for the run already under way.
+func (c *forecastCache) once(key, fp string, now time.Time, fn func() (*siteForecast, error)) (*siteForecast, error) {
+	c.mu.Lock()
+	if f := c.cached(key, fp, now); f != nil {
+		c.mu.Unlock()
+		return f, nil
+	}
+	if c.flight == nil {
+		c.flight = map[string]*flight{}
+	}
+	if fl := c.flight[key+"|"+fp]; fl != nil {
+		c.mu.Unlock()
+		<-fl.done
+		return fl.f, fl.err
+	}
+	fl := &flight{done: make(chan struct{})}
+	c.flight[key+"|"+fp] = fl
+	c.mu.Unlock()
+	fl.f, fl.err = fn()
+	c.mu.Lock()
+	delete(c.flight, key+"|"+fp)
+	c.mu.Unlock()
+	close(fl.done)
+	return fl.f, fl.err
+}
+
+// ForecastParams are the model's assumptions during the day: sim's
+// defaults, the service's check-in allowances, 50 runs from seed 1 (a
+// busy site's forecast costs a few milliseconds: BenchmarkForecastSite).
+func (s *Service) ForecastParams() sim.Params {
+	p := sim.DefaultParams()
+	p.Runs, p.Seed = 50, 1
+	p.Early, p.Grace = sim.Minutes(s.opts.Early.Minutes()), sim.Minutes(s.opts.Grace.Minutes())
+	return p
+}
+
+// forecastReads are the counters a site's forecast depends on, read in a
+// pipeline the caller runs.
+type forecastReads struct {
+	variant, occ, calln *redis.StringCmd
+	win                 *redis.SliceCmd
+	fields              []string
+}
+
+// paceFields are a site's pace counters in the window counters hash.
+func paceFields(site string) []string { return []string{"pace:" + site + ":n", "pace:" + site + ":ms"} }
+
+// queueForecastReads adds to pipe the reads of site's counters; variant,
+// occ and calln may be given when the caller reads them already.
+func (s *Service) queueForecastReads(ctx context.Context, pipe redis.Pipeliner, p *Plan, site string, r *forecastReads) *forecastReads {
+	k := keysOf(p.Compound.ID)
+	if r == nil {
+		r = &forecastReads{}
+	}
+	if r.variant == nil {
+		r.variant = pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+	}
+	if r.occ == nil {
+		r.occ = pipe.HGet(ctx, k.r(p.Date, "occ"), site)
+	}
+	if r.calln == nil {
+		r.calln = pipe.HGet(ctx, k.r(p.Date, "calln"), site)
+	}
+	r.fields = paceFields(site)
+	for _, w := range p.Windows {
+		if w.Site == site {
+			i := strconv.Itoa(w.Index)
+			r.fields = append(r.fields, i+":booked", i+":in")
+		}
+	}
+	r.win = pipe.HMGet(ctx, k.r(p.Date, "win"), r.fields...)
+	return r
+}
+
+// counters returns the window and pace counters read, by field.
+func (r *forecastReads) counters() map[string]int {
+	m := map[string]int{}
+	for i, v := range r.win.Val() {
+		if v != nil {
+			m[r.fields[i]], _ = strconv.Atoi(v.(string))
+		}
+	}
+	return m
+}
+
+// fingerprint is what the cached forecast must match: the line, the
+// calls, the check-ins and the pace. Bookings are left out (anyone may
+// book, and a rush of them must not rerun the model on every read): the
+// people to come are as old as the forecast, at most ForecastTTL.
+func (r *forecastReads) fingerprint() string {
+	var b strings.Builder
+	b.WriteString(r.variant.Val() + "|" + r.occ.Val() + "|" + r.calln.Val())
+	for i, v := range r.win.Val() {
+		if strings.HasSuffix(r.fields[i], ":booked") {
+			continue
+		}
+		b.WriteByte('|')
+		if v != nil {
+			b.WriteString(v.(string))
+		}
+	}
+	return b.String()
+}
+
+func (s *Service) cachedForecast(key, fp string, now time.Time) *siteForecast {
+	s.fc.mu.Lock()
+	defer s.fc.mu.Unlock()
+	return s.fc.cached(key, fp, now)
+}
+
+// cached is the forecast kept for key if it is fp's and fresh; c.mu held.
+func (c *forecastCache) cached(key, fp string, now time.Time) *siteForecast {
+	f := c.m[key]
+	if f == nil || f.fp != fp || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) {
+		return nil
+	}
+	return f
+}
+
+// forecastLine returns the forecast for a site's line as Line read it
+// (l, with the counters r), from the cache when nothing changed there.
+func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteForecast {
+	rate := float64(p.File.Params.Rate)
+	if rate <= 0 {
+		return nil
+	}
+	key := p.Compound.ID + "|" + p.Date + "|" + l.Site
+	fp := r.fingerprint()
+	now := s.now()
+	if f := s.cachedForecast(key, fp, now); f != nil {
+		return f
+	}
+	in := s.siteNow(p, l, r.counters(), now)
+	sf, err := sim.Forecast(in.now, rate, s.ForecastParams())
+	if err != nil {
+		return nil
+	}
+	f := &siteForecast{fp: fp, line: map[uint64]sim.Turn{}, win: map[int]sim.Turn{},
+		f: &SiteForecast{At: now.In(p.TZ), Rate: round1(sf.Rate), PlanRate: rate, Measured: sf.Measured, Method: sf.Method, Windows: []WindowForecast{}}}
+	for _, t := range sf.Line {
+		id, _ := strconv.ParseUint(t.Ticket, 10, 64)
+		f.line[id] = t
+		if !t.At.IsZero() {
+			x := t.At.In(p.TZ)
+			f.f.Clears = &x
+		}
+	}
+	for j, w := range in.windows {
+		wf := WindowForecast{Index: w.Index, Window: Span{w.Start.In(p.TZ), w.End.In(p.TZ)}, Coming: in.coming[j]}
+		if k := in.first[j]; k >= 0 && !sf.Coming[k].At.IsZero() {
+			t := sf.Coming[k]
+			f.win[w.Index] = t
+			x := turnOf(t, p.TZ)
+			wf.Turn = &x
+		}
+		f.f.Windows = append(f.f.Windows, wf)
+	}
+	s.fc.mu.Lock()
+	s.fc.m[key] = f
+	s.fc.mu.Unlock()
+	return f
+}
+
+func round1(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
+
+func turnOf(t sim.Turn, loc *time.Location) Turn {
+	return Turn{At: t.At.In(loc), Early: t.Early.In(loc), Late: t.Late.In(loc), WaitMin: int((t.Wait + 30*time.Second) / time.Minute)}
+}
+
+// forecastInputs is a site's state for sim.Forecast and which of its
+// coming entries stands for each window.
+type forecastInputs struct {
+	now     sim.SiteNow
+	windows []Window
+	coming  []int // people to come, per window
+	first   []int // the index in now.Coming of the window's first party, -1 when none
+}
+
+// siteNow builds sim.Forecast's input from a site's line and counters.
+func (s *Service) siteNow(p *Plan, l *SiteLine, c map[string]int, now time.Time) forecastInputs {
+	in := forecastInputs{now: sim.SiteNow{Now: now, Desks: l.Desks}}
+	if n, ms := c["pace:"+l.Site+":n"], c["pace:"+l.Site+":ms"]; n > 0 && ms > 0 {
+		// The pace counters are the sums of the day's samples: one
+		// Sampled of n people taking ms in all measures the same mean.
+		at := now.Add(-time.Duration(ms) * time.Millisecond)
+		in.now.Samples = []sim.Sampled{{Party: n, CalledAt: at, At: now}}
+	}
+	add := func(e LineEntry) {
+		x := sim.InLine{Ticket: strconv.FormatUint(e.ID, 10), Party: max(e.Party, 1), CheckIn: e.CheckedIn}
+		if e.CalledAt != nil && e.State == "called" {
+			x.CalledAt = *e.CalledAt
+		}
+		in.now.Line = append(in.now.Line, x)
+	}
+	for _, e := range l.Called {
+		add(e)
+	}
+	for _, e := range l.Waiting {
+		add(e)
+	}
+	for _, w := range p.Windows {
+		if w.Site != l.Site || w.Variant != l.Variant || !now.Before(w.End.Add(s.opts.Grace)) {
+			continue
+		}
+		i := strconv.Itoa(w.Index)
+		n := max(0, c[i+":booked"]-c[i+":in"])
+		in.windows = append(in.windows, w)
+		in.coming = append(in.coming, n)
+		first := -1
+		if n > 0 {
+			first = len(in.now.Coming)
+		}
+		for j := 0; j < n; j++ {
+			in.now.Coming = append(in.now.Coming, sim.Booked{Ticket: "w" + i, Party: 1, Start: w.Start, End: w.End})
+		}
+		in.first = append(in.first, first)
+	}
+	return in
+}
+
+// ticketForecast adds its forecast to a ticket checked in or booked:
+// one read of its site's counters, and the site's line when the cached
+// forecast is out of date.
+func (s *Service) ticketForecast(ctx context.Context, t *TicketView) {
+	if t.State != "checked_in" && t.State != "booked" {
+		return
+	}
+	p, err := s.current(t.Compound)
+	if err != nil || p.Date != t.Round || p.File.Params.Rate <= 0 {
+		return
+	}
+	pipe := s.rdb.Pipeline()
+	r := s.queueForecastReads(ctx, pipe, p, t.Site, nil)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return // the ticket is shown without it
+	}
+	if r.variant.Val() != t.Variant {
+		return
+	}
+	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, r.fingerprint()
+	f := s.cachedForecast(key, fp, s.now())
+	if f == nil {
+		f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {
+			_, f, err := s.line(ctx, p, t.Site)
+			return f, err
+		})
+		if err != nil || f == nil {
+			return
+		}
+	}
+	var x sim.Turn
+	var ok bool
+	if t.State == "checked_in" {
+		x, ok = f.line[t.ID]
+	} else {
+		x, ok = f.win[t.WindowIdx]
+	}
+	if !ok || x.At.IsZero() {
+		return
+	}
+	tn := turnOf(x, p.TZ)
+	if now := s.now(); t.State == "checked_in" {
+		tn.WaitMin = int((max(0, tn.At.Sub(now)) + 30*time.Second) / time.Minute)
+	}
+	t.Forecast = &Forecast{At: tn.At, Early: tn.Early, Late: tn.Late, WaitMin: tn.WaitMin, Method: f.f.Method}
+}

@@ -1,0 +1,261 @@
+package queue_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/planner/sim"
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+// testForecast drives a scripted morning at s1 (two desks, the plan's 120
+// samples a desk an hour, 30 s a person) whose desks take 60, 75 and 120
+// s a person: the forecast on the tablet's line and on the residents'
+// tickets is sim.Forecast's for that morning, with the measured pace, and
+// it moves when the next party is sampled.
+func testForecast(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	parties := []int{1, 2, 1, 1, 3, 1}
+	var toks []string
+	for i, n := range parties {
+		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), n)))
+	}
+	var coming []string // four parties of one who have not come yet
+	for i := 0; i < 4; i++ {
+		coming = append(coming, bookAt(t, s, hh("b1", "", room(10+i), 1)))
+	}
+	clk.Set(queuetest.At(7, 1))
+	checkedIn := map[string]time.Time{}
+	for _, tok := range toks {
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+		checkedIn[tok] = clk.Now()
+		clk.Set(clk.Now().Add(time.Second))
+	}
+	at := func(h, mm, ss int) time.Time { return queuetest.At(h, mm).Add(time.Duration(ss) * time.Second) }
+	call := func(desk int, when time.Time, want string) {
+		t.Helper()
+		clk.Set(when)
+		tv, err := s.CallNext(ctx, m, "s1", desk)
+		if err != nil || tv.Ticket != want {
+			t.Fatalf("CallNext(desk %d) at %s = %+v, %v; want %s", desk, when.Format("15:04:05"), tv, err, want)
+		}
+	}
+	sample := func(tok string, when time.Time) {
+		t.Helper()
+		clk.Set(when)
+		if _, err := s.Sampled(ctx, m, tok, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call(1, at(7, 2, 0), toks[0])
+	call(2, at(7, 2, 0), toks[1])
+	sample(toks[0], at(7, 3, 0)) // 60 s for one
+	call(1, at(7, 3, 0), toks[2])
+	sample(toks[1], at(7, 4, 30)) // 150 s for two
+	call(2, at(7, 4, 30), toks[3])
+	sample(toks[2], at(7, 5, 0)) // 120 s for one
+	call(1, at(7, 5, 0), toks[4])
+	clk.Set(at(7, 5, 30))
+
+	// What the queue knows now, written out from the script: E (party 3)
+	// called at desk 1 at 07:05, D at desk 2 at 07:04:30, F waiting; the
+	// four still to come in the 07:00 window.
+	w0s, w0e := queuetest.At(7, 0), queuetest.At(7, 15)
+	want := func(now time.Time, line []sim.InLine, samples []sim.Sampled) *sim.SiteForecast {
+		t.Helper()
+		in := sim.SiteNow{Now: now, Desks: 2, Line: line, Samples: samples}
+		for range coming {
+			in.Coming = append(in.Coming, sim.Booked{Ticket: "x", Party: 1, Start: w0s, End: w0e})
+		}
+		f, err := sim.Forecast(in, 120, s.ForecastParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	samples := []sim.Sampled{
+		{Party: 1, CalledAt: at(7, 2, 0), At: at(7, 3, 0)},
+		{Party: 2, CalledAt: at(7, 2, 0), At: at(7, 4, 30)},
+		{Party: 1, CalledAt: at(7, 3, 0), At: at(7, 5, 0)},
+	}
+	line := []sim.InLine{
+		{Ticket: "E", Party: 3, CheckIn: checkedIn[toks[4]], CalledAt: at(7, 5, 0)},
+		{Ticket: "D", Party: 1, CheckIn: checkedIn[toks[3]], CalledAt: at(7, 4, 30)},
+		{Ticket: "F", Party: 1, CheckIn: checkedIn[toks[5]]},
+	}
+	exp := want(at(7, 5, 30), line, samples)
+	if exp.Measured != 4 || exp.Rate > 100 {
+		t.Fatalf("the script's pace: measured %d at %.1f an hour; want 4 people, slower than the plan's 120", exp.Measured, exp.Rate)
+	}
+
+	l, err := s.Line(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := l.Forecast
+	if f == nil {
+		t.Fatal("Line has no forecast")
+	}
+	if f.Measured != 4 || f.PlanRate != 120 || f.Rate < exp.Rate-0.1 || f.Rate > exp.Rate+0.1 || f.Method != exp.Method {
+		t.Errorf("forecast = measured %d, rate %.1f (plan %.0f), %q; want 4, %.1f (120), %q", f.Measured, f.Rate, f.PlanRate, f.Method, exp.Rate, exp.Method)
+	}
+	entries := append(append([]queue.LineEntry{}, l.Called...), l.Waiting...)
+	order := []string{toks[4], toks[3], toks[5]}
+	if len(entries) != 3 {
+		t.Fatalf("line = %+v, want three parties", entries)
+	}
+	for i, e := range entries {
+		if e.Ticket != order[i] || e.Turn == nil || !e.Turn.At.Equal(exp.Line[i].At) || !e.Turn.Late.Equal(exp.Line[i].Late) {
+			t.Errorf("line[%d] = %s turn %+v, want %s at %s (late %s)", i, e.Ticket, e.Turn, order[i], exp.Line[i].At.Format("15:04:05"), exp.Line[i].Late.Format("15:04:05"))
+		}
+	}
+	if f.Clears == nil || !f.Clears.Equal(exp.Line[2].At) {
+		t.Errorf("line clears at %v, want %s", f.Clears, exp.Line[2].At.Format("15:04:05"))
+	}
+	if len(f.Windows) != 3 || f.Windows[0].Coming != 4 || f.Windows[0].Turn == nil || !f.Windows[0].Turn.At.Equal(exp.Coming[0].At) {
+		t.Errorf("windows = %+v, want the 07:00 one first with 4 to come, turn at %s", f.Windows, exp.Coming[0].At.Format("15:04:05"))
+	}
+
+	// The residents' tickets: F in line, one still to come, one sampled.
+	tv, err := s.Ticket(ctx, toks[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tv.Forecast == nil || !tv.Forecast.At.Equal(exp.Line[2].At) || tv.Forecast.Method != exp.Method ||
+		tv.Forecast.WaitMin != int((exp.Line[2].At.Sub(at(7, 5, 30))+30*time.Second)/time.Minute) {
+		t.Errorf("F's ticket forecast = %+v, want turn at %s", tv.Forecast, exp.Line[2].At.Format("15:04:05"))
+	}
+	if tv, _ := s.Ticket(ctx, coming[0]); tv.Forecast == nil || !tv.Forecast.At.Equal(exp.Coming[0].At) {
+		t.Errorf("a booked ticket's forecast = %+v, want its window's turn at %s", tv.Forecast, exp.Coming[0].At.Format("15:04:05"))
+	}
+	if tv, _ := s.Ticket(ctx, toks[0]); tv.Forecast != nil {
+		t.Errorf("a sampled ticket has a forecast %+v", tv.Forecast)
+	}
+
+	// D is sampled at 07:07:30 (180 s for one, slower still): F's turn
+	// is forecast again from the new line and pace.
+	sample(toks[3], at(7, 7, 30))
+	samples = append(samples, sim.Sampled{Party: 1, CalledAt: at(7, 4, 30), At: at(7, 7, 30)})
+	exp2 := want(at(7, 7, 30), []sim.InLine{line[0], line[2]}, samples)
+	tv, _ = s.Ticket(ctx, toks[5])
+	if tv.Forecast == nil || !tv.Forecast.At.Equal(exp2.Line[1].At) {
+		t.Errorf("F's forecast after D's sample = %+v, want %s", tv.Forecast, exp2.Line[1].At.Format("15:04:05"))
+	}
+	if tv.Forecast != nil && tv.Forecast.At.Equal(exp.Line[2].At) {
+		t.Errorf("F's forecast did not move after D's sample: %s", tv.Forecast.At.Format("15:04:05"))
+	}
+	if l, _ := s.Line(ctx, m, "s1"); l.Forecast == nil || l.Forecast.Measured != 5 {
+		t.Errorf("forecast after D's sample measured %+v people, want 5", l.Forecast)
+	}
+
+	// Cheap: a ticket in line costs its own round trips (the ticket, those
+	// ahead, their parties when there are any) and one for the site's
+	// counters; after
+	// a change, twenty phones asking at once read the line once (three
+	// more) between them.
+	hook := &tripCounter{}
+	c.AddHook(hook)
+	before := hook.n.Load()
+	if tv, _ := s.Ticket(ctx, toks[5]); tv.Forecast == nil {
+		t.Fatal("F's ticket has no forecast")
+	}
+	if n := hook.n.Load() - before; n > 4 {
+		t.Errorf("a ticket in line with its forecast cached took %d round trips, want at most 4", n)
+	}
+	phones := func() {
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if tv, err := s.Ticket(ctx, toks[5]); err != nil || tv.Forecast == nil {
+					t.Errorf("Ticket(F) = %+v, %v; want it with a forecast", tv, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	phones() // the client's pool opens its connections (which sends commands of its own)
+	clk.Set(at(7, 8, 0))
+	call(2, at(7, 8, 0), toks[5])
+	if _, err := s.Requeue(ctx, m, toks[5]); err != nil {
+		t.Fatal(err)
+	}
+	before = hook.n.Load()
+	phones()
+	if n := hook.n.Load() - before; n > 20*4+3 {
+		t.Errorf("twenty phones at once took %d round trips, want at most %d (the line read once)", n, 20*4+3)
+	}
+
+	// A booking does not rerun the model (anyone may book): the people to
+	// come are counted again when the forecast is ForecastTTL old.
+	l, _ = s.Line(ctx, m, "s1")
+	was := l.Forecast.Windows[0].Coming
+	bookAt(t, s, hh("b1", "", room(30), 2))
+	before = hook.n.Load()
+	s.Ticket(ctx, toks[5])
+	if n := hook.n.Load() - before; n > 4 {
+		t.Errorf("a ticket read after a booking took %d round trips, want at most 4 (the forecast kept)", n)
+	}
+	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was {
+		t.Errorf("right after a booking the forecast counts %d to come, want the %d it was made with", l.Forecast.Windows[0].Coming, was)
+	}
+	clk.Set(clk.Now().Add(queue.ForecastTTL))
+	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was+2 {
+		t.Errorf("%v later the forecast counts %d to come, want %d", queue.ForecastTTL, l.Forecast.Windows[0].Coming, was+2)
+	}
+}
+
+// tripCounter counts round trips: a command, or a pipeline.
+type tripCounter struct{ n atomic.Int64 }
+
+func (h *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
+
+// BenchmarkForecastSite is one run of the model for a busy site: four
+// desks, forty parties in line, six hundred people still to come over
+// six windows, with the service's parameters (50 runs). A site pays it
+// once per change of its counters, not per reader.
+func BenchmarkForecastSite(b *testing.B) {
+	s := queue.New(nil, queuetest.Signer(b), queue.DefaultOptions())
+	now := queuetest.At(8, 0)
+	in := sim.SiteNow{Now: now, Desks: 4}
+	for i := 0; i < 40; i++ {
+		x := sim.InLine{Ticket: strconv.Itoa(i), Party: 1 + i%3, CheckIn: now.Add(-time.Duration(40-i) * time.Minute / 4)}
+		if i < 4 {
+			x.CalledAt = now.Add(-time.Minute)
+		}
+		in.Line = append(in.Line, x)
+	}
+	for i := 0; i < 200; i++ {
+		in.Samples = append(in.Samples, sim.Sampled{Party: 1, CalledAt: now.Add(-time.Hour), At: now.Add(-time.Hour + 40*time.Second)})
+	}
+	for w := 0; w < 6; w++ {
+		start := now.Add(time.Duration(w) * 15 * time.Minute)
+		for i := 0; i < 100; i++ {
+			in.Coming = append(in.Coming, sim.Booked{Ticket: "w", Party: 1, Start: start, End: start.Add(15 * time.Minute)})
+		}
+	}
+	p := s.ForecastParams()
+	for b.Loop() {
+		if _, err := sim.Forecast(in, 120, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
