@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Event is one live update, as sent to listeners.
@@ -119,34 +117,13 @@ func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, er
 	return s.watch(ctx, chans...)
 }
 
+// Listeners is how many event listeners this instance holds (all on one
+// Redis subscription).
+func (s *Service) Listeners() int { return s.hub.listeners() }
+
+// watch registers a listener on channels with the service's hub.
 func (s *Service) watch(ctx context.Context, channels ...string) (<-chan []byte, error) {
-	ps := s.rdb.Subscribe(ctx, channels...)
-	if _, err := ps.Receive(ctx); err != nil {
-		ps.Close()
-		return nil, storeErr(err)
-	}
-	out := make(chan []byte, 16)
-	go func() {
-		defer close(out)
-		defer ps.Close()
-		ch := ps.Channel(redis.WithChannelSize(64))
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-ch:
-				if !ok {
-					return
-				}
-				select {
-				case out <- []byte(m.Payload):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
+	return s.hub.watch(ctx, channels...)
 }
 
 func uint64String(id uint64) string { return strconv.FormatUint(id, 10) }

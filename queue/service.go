@@ -53,6 +53,7 @@ type Options struct {
 	TubeSize          int              // samples pooled in one tube
 	BaseURL           string           // the ticket page is BaseURL + "/t/" + token
 	Metrics           *Metrics         // nil: unregistered instruments
+	BookingLimit      BookingLimit     // new households per client address (BookOnline)
 }
 
 // DefaultOptions are the rules natq serve starts with.
@@ -68,6 +69,8 @@ type Service struct {
 	signer *qr.Signer
 	opts   Options
 	m      *Metrics
+	hub    *hub
+	lim    limiter
 
 	mu        sync.RWMutex
 	compounds map[string]map[string]*Plan // compound -> round -> plan
@@ -89,7 +92,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{}}
+	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, hub: newHub(rdb), compounds: map[string]map[string]*Plan{}}
 }
 
 // Metrics returns the service's instruments, for the HTTP layer's own

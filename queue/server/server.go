@@ -36,13 +36,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/etag"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,13 +54,6 @@ import (
 
 // Options configure the HTTP layer.
 type Options struct {
-	// BookingRateLimit is bookings per minute per client address; 0 turns
-	// the limit off (load tests behind a trusted proxy).
-	BookingRateLimit int
-	// LimiterStorage keeps the limiter's counts; a Redis storage
-	// (github.com/gofiber/storage/redis/v3) makes the limit hold across
-	// instances. nil keeps them in this process.
-	LimiterStorage fiber.Storage
 	// Registry serves /metrics; the service's queue.Metrics should be
 	// registered in it. nil: a registry with only the Go collectors.
 	Registry *prometheus.Registry
@@ -69,6 +62,19 @@ type Options struct {
 	ProxyHeader string
 	// Logger gets the detail of failures users see only in short.
 	Logger *slog.Logger
+	// MaxStreamsPerAddress caps the event streams one client address
+	// holds open (429 beyond it); 0: DefaultMaxStreamsPerAddress.
+	MaxStreamsPerAddress int
+	// MaxStreams caps the instance's open event streams (503 beyond it);
+	// 0: DefaultMaxStreams.
+	MaxStreams int
+	// MaxConns caps the instance's open connections; beyond it fasthttp
+	// answers 503 and closes. 0: Fiber's default (262144). Keep it below
+	// the process's file limit so that accepting never runs out.
+	MaxConns int
+	// Origins are origins, besides the service's own (its BaseURL and
+	// the Host a request is sent to), whose pages may change state.
+	Origins []string
 }
 
 // New returns the HTTP app serving svc.
@@ -80,7 +86,14 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		opts.Registry = prometheus.NewRegistry()
 		opts.Registry.MustRegister(collectors.NewGoCollector())
 	}
-	h := &handlers{svc: svc, log: opts.Logger}
+	if opts.MaxStreamsPerAddress <= 0 {
+		opts.MaxStreamsPerAddress = DefaultMaxStreamsPerAddress
+	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
+	}
+	h := &handlers{svc: svc, log: opts.Logger,
+		streams: &streams{maxPer: opts.MaxStreamsPerAddress, max: opts.MaxStreams, per: map[string]int{}}}
 	app := fiber.New(fiber.Config{
 		AppName: "natq",
 		// Params and bodies reach the service, which may keep them (metric
@@ -91,8 +104,9 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		ProxyHeader:           opts.ProxyHeader,
 		BodyLimit:             4 << 20,
 		IdleTimeout:           2 * time.Minute,
+		Concurrency:           opts.MaxConns,
 	})
-	app.Use(recover.New(), requestid.New())
+	app.Use(recover.New(), requestid.New(), h.sameOrigin(svc.Options().BaseURL, opts.Origins), h.contentType)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", h.ready)
@@ -103,17 +117,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	// KB of windows): compressed, it is a few KB on a slow connection.
 	api.Get("/compounds", compress.New(), etag.New(), h.compounds)
 	api.Get("/compounds/:id", compress.New(), etag.New(), h.compound)
-	book := []fiber.Handler{}
-	if opts.BookingRateLimit > 0 {
-		book = append(book, limiter.New(limiter.Config{
-			Max:          opts.BookingRateLimit,
-			Expiration:   time.Minute,
-			Storage:      opts.LimiterStorage,
-			KeyGenerator: func(c *fiber.Ctx) string { return "natq:limit:book:" + c.IP() },
-			LimitReached: func(c *fiber.Ctx) error { return h.fail(c, errRateLimited) },
-		}))
-	}
-	api.Post("/compounds/:id/bookings", append(book, h.book)...)
+	api.Post("/compounds/:id/bookings", h.book)
 	api.Get("/tickets/:ticket", h.ticket)
 	api.Delete("/tickets/:ticket", h.cancel)
 	api.Get("/tickets/:ticket/events", h.ticketEvents)
@@ -135,8 +139,9 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 }
 
 type handlers struct {
-	svc *queue.Service
-	log *slog.Logger
+	svc     *queue.Service
+	log     *slog.Logger
+	streams *streams
 }
 
 func (h *handlers) ready(c *fiber.Ctx) error {
@@ -147,9 +152,6 @@ func (h *handlers) ready(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }
-
-var errRateLimited = &queue.Error{Code: "rate_limited", Message: "请求过于频繁，请稍后再试",
-	MessageEn: "too many requests from this address; try again in a minute"}
 
 // statuses maps the service's error codes to HTTP statuses; any code not
 // here is a refusal the client can act on: 409.
@@ -166,6 +168,11 @@ var statuses = map[string]int{
 	"internal":     fiber.StatusInternalServerError,
 	"method":       fiber.StatusMethodNotAllowed,
 	"too_large":    fiber.StatusRequestEntityTooLarge,
+	"media_type":   fiber.StatusUnsupportedMediaType,
+	"cross_origin": fiber.StatusForbidden,
+
+	"too_many_streams": fiber.StatusTooManyRequests,
+	"overloaded":       fiber.StatusServiceUnavailable,
 }
 
 type errorBody struct {
@@ -189,17 +196,25 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 		status = fiber.StatusConflict
 	}
 	switch qe.Code {
-	case "unauthorized", "forbidden", "rate_limited", "bad_input":
+	case "unauthorized", "forbidden", "bad_input", "media_type", "cross_origin", "too_many_streams", "overloaded":
 		// The service counts its own refusals; these are the HTTP layer's
 		// or the request's.
 		h.svc.Metrics().Refusals.WithLabelValues(qe.Code).Inc()
 	}
 	if status >= 500 {
-		h.log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
-			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
+		// The path names tickets (a ticket token is enough to cancel a
+		// booking): the log gets it redacted, and errors carry no tokens.
+		h.log.Error("natq http", "status", status, "method", c.Method(), "path", redactPath(c.Path()),
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", redact(err.Error()))
 	}
-	if status == fiber.StatusServiceUnavailable {
+	var ra interface{ RetryAfter() int }
+	switch {
+	case errors.As(err, &ra):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ra.RetryAfter()))
+	case status == fiber.StatusServiceUnavailable:
 		c.Set(fiber.HeaderRetryAfter, "5")
+	case qe.Code == "too_many_streams":
+		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	if status == fiber.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="natq"`)
