@@ -131,7 +131,7 @@ func (s *Service) run(ctx context.Context, name string, keys []string, args ...a
 		var re redis.Error
 		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
 			msg := strings.TrimPrefix(err.Error(), "ERR ")
-			if code, _, _ := strings.Cut(msg, " "); code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN" {
+			if notServing(msg) {
 				return nil, &unavailable{err}
 			}
 			if code, _, _ := strings.Cut(msg, " "); !isCode(code) && s.rdb.Ping(ctx).Err() != nil {

@@ -122,6 +122,7 @@ func decodeJSON(body []byte, v any) error {
 		return queue.BadField("body", fmt.Sprintf("第 %d 字节不是有效的 UTF-8 文本", i), fmt.Sprintf("not valid UTF-8 at byte %d", i))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
 	if err := duplicates(dec, ""); err != nil {
 		return err
 	}

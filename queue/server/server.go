@@ -105,6 +105,9 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		BodyLimit:             4 << 20,
 		IdleTimeout:           2 * time.Minute,
 		Concurrency:           opts.MaxConns,
+		// No route takes a form: a multipart body is refused by type,
+		// never parsed.
+		DisablePreParseMultipartForm: true,
 	})
 	app.Use(recover.New(), requestid.New(), h.sameOrigin(svc.Options().BaseURL, opts.Origins), h.contentType)
 
@@ -156,20 +159,21 @@ func (h *handlers) ready(c *fiber.Ctx) error {
 // statuses maps the service's error codes to HTTP statuses; any code not
 // here is a refusal the client can act on: 409.
 var statuses = map[string]int{
-	"bad_input":    fiber.StatusBadRequest,
-	"not_found":    fiber.StatusNotFound,
-	"no_compound":  fiber.StatusNotFound,
-	"no_site":      fiber.StatusNotFound,
-	"no_route":     fiber.StatusNotFound,
-	"unauthorized": fiber.StatusUnauthorized,
-	"forbidden":    fiber.StatusForbidden,
-	"rate_limited": fiber.StatusTooManyRequests,
-	"unavailable":  fiber.StatusServiceUnavailable,
-	"internal":     fiber.StatusInternalServerError,
-	"method":       fiber.StatusMethodNotAllowed,
-	"too_large":    fiber.StatusRequestEntityTooLarge,
-	"media_type":   fiber.StatusUnsupportedMediaType,
-	"cross_origin": fiber.StatusForbidden,
+	"bad_input":         fiber.StatusBadRequest,
+	"not_found":         fiber.StatusNotFound,
+	"no_compound":       fiber.StatusNotFound,
+	"no_site":           fiber.StatusNotFound,
+	"no_route":          fiber.StatusNotFound,
+	"unauthorized":      fiber.StatusUnauthorized,
+	"forbidden":         fiber.StatusForbidden,
+	"rate_limited":      fiber.StatusTooManyRequests,
+	"unavailable":       fiber.StatusServiceUnavailable,
+	"internal":          fiber.StatusInternalServerError,
+	"method":            fiber.StatusMethodNotAllowed,
+	"too_large":         fiber.StatusRequestEntityTooLarge,
+	"headers_too_large": fiber.StatusRequestHeaderFieldsTooLarge,
+	"media_type":        fiber.StatusUnsupportedMediaType,
+	"cross_origin":      fiber.StatusForbidden,
 
 	"too_many_streams": fiber.StatusTooManyRequests,
 	"overloaded":       fiber.StatusServiceUnavailable,
@@ -236,8 +240,12 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			err = &queue.Error{Code: "method", Message: "不支持该请求方法", MessageEn: "method not allowed"}
 		case fiber.StatusRequestEntityTooLarge:
 			err = &queue.Error{Code: "too_large", Message: "请求内容过大", MessageEn: "request body too large"}
-		case fiber.StatusBadRequest:
-			err = queue.BadField("request", "请求格式错误", fe.Message)
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			err = &queue.Error{Code: "headers_too_large", Message: "请求头过大", MessageEn: "request headers too large"}
+		default:
+			if fe.Code < 500 {
+				err = queue.BadField("request", "请求格式错误", fe.Message)
+			}
 		}
 	}
 	return h.fail(c, err)
