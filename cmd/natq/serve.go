@@ -46,9 +46,10 @@ type serveConfig struct {
 
 func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs := newFlagSet("serve", e, "serve --plan FILE... [--addr :8080] [flags]\n\n"+
-		"Redis: REDIS_URL (redis://, rediss://), or REDIS_ADDRS (comma list: Cluster) with REDIS_MASTER\n"+
-		"(Sentinel); neither: an embedded in-memory, single-instance store. NATQ_SECRET signs tickets\n"+
-		"(required with Redis; generated with the embedded store).")
+		"Redis: REDIS_URL=redis://host:port (one Redis, or a Cluster node: found by asking it, or say\n"+
+		"REDIS_CLUSTER=1), rediss:// (TLS; REDIS_CA_FILE for a private CA), a comma list of redis:// URLs\n"+
+		"(Cluster), or redis+sentinel://host:port[,host:port]/master; none: an embedded in-memory,\n"+
+		"single-instance store. NATQ_SECRET signs tickets (required with Redis; generated otherwise).")
 	c := &serveConfig{opts: queue.DefaultOptions()}
 	c.opts.Now = e.clock()
 	fs.Var(&c.plans, "plan", "plan `FILE` to open a round from (repeatable; also positional)")

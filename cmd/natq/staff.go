@@ -16,7 +16,7 @@ func runStaff(ctx context.Context, e *env, args []string) error {
 		return usagef("usage: natq staff add NAME --compound ID --role coordinator|marshal")
 	}
 	fs := newFlagSet("staff add", e, "staff add NAME --compound ID --role coordinator|marshal\n\n"+
-		"Prints the token once; Redis (REDIS_URL or REDIS_ADDRS) keeps only its hash.")
+		"Prints the token once; Redis (REDIS_URL) keeps only its hash.")
 	compound := fs.String("compound", "", "the compound `ID` the token acts for")
 	role := fs.String("role", "", "coordinator or marshal")
 	pos, err := parseArgs(fs, args[1:])
