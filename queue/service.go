@@ -188,6 +188,13 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 		}
 		return err
 	}
+	// The round's time zone, for staff tokens issued where no plan is
+	// loaded (natq staff add), which end with the round's day.
+	if p.TZ != nil {
+		if err := s.rdb.HSet(ctx, k.r(p.Date, "state"), "tz", p.TZ.String()).Err(); err != nil {
+			return storeErr(err)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.compounds[p.Compound.ID] == nil {

@@ -8,6 +8,11 @@
 // service's error codes to HTTP statuses and answers
 // {"error": {"code", "message", "message_en"}} (and "field" for bad input).
 //
+// State-changing requests take JSON bodies only (415 otherwise), strictly
+// (400 for duplicate or unknown members, bad UTF-8, trailing data), and
+// are refused (403) from another site's page (Origin, Sec-Fetch-Site).
+// Event streams are capped per address (429) and in total (503).
+//
 // Routes (staff routes take "Authorization: Bearer <staff token>": 401
 // without a valid one, 403 for a marshal on a coordinator route or for
 // another compound's token):
@@ -15,7 +20,8 @@
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
 //	GET    /api/v1/compounds/{id}                      one compound (same shape)
-//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full, 429
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full,
+//	                                                   429 beyond the address's budget of new households (staff: none)
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
@@ -29,6 +35,8 @@
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or CSV with Accept: text/csv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
 //	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
+//	GET    /api/v1/compounds/{id}/staff     coord.     staff tokens: id, name, role, issued, until, expired
+//	DELETE /api/v1/compounds/{id}/staff/{name} coord.  revoke a name's tokens (or one, by id), on every instance
 //	GET    /qr/{ticket}.png?size=N, /qr/{ticket}.svg   the ticket page URL as a QR code
 package server
 
@@ -136,6 +144,8 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)
 	api.Post("/compounds/:id/cancellations", coord, h.cancelHousehold)
 	api.Get("/compounds/:id/coverage", coord, h.coverage)
+	api.Get("/compounds/:id/staff", coord, h.staffList)
+	api.Delete("/compounds/:id/staff/:name", coord, h.staffRevoke)
 
 	app.Get("/qr/:file", etag.New(), h.qr)
 	return app
