@@ -43,7 +43,7 @@
 // and an interrupted request leaves nothing half-written. All of a
 // compound's keys share the hash tag {compound}, so every script runs on
 // Redis Cluster. The service passes its clock into the scripts; nothing
-// depends on key expiry, and no key is given one.
+// depends on key expiry.
 //
 //	natq:{c}:rounds            zset   round id (YYYY-MM-DD) -> unix day
 //	natq:{c}:seq               string last ticket id (tickets are numbered per compound)
@@ -52,9 +52,14 @@
 //	                                  room, party, origin (online|paper), at booked ms,
 //	                                  st state, v variant, w window index, site,
 //	                                  ws/we window start/end ms, ci check-in ms,
-//	                                  called ms, calls, sa sampled ms, tube, end ms
-//	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name"
-//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint)
+//	                                  called ms, calls, sa sampled ms, tube, end ms,
+//	                                  ver: the ticket's version (stamp.lua, one per event)
+//	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
+//	natq:{c}:lim:<W>:<addr>    string new households booked from a client address (sha256,
+//	                                  truncated) in booking-limit window W (start / window
+//	                                  length); expires after two windows, which only tidies up
+//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint),
+//	                                  tz (the plan's time zone), purged ms (natq round purge)
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
@@ -66,5 +71,11 @@
 //
 // A window is named by its index in the plan's schedule. Live events are
 // published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
-// (one site), so any instance can serve any listener.
+// (one site), so any instance can serve any listener; an instance holds
+// one pattern subscription per compound (natq:{c}:ev:*) for all its
+// listeners. Each ticket event carries the ticket's version and its state
+// at that version (stamp.lua), so a page can drop one that arrives after a
+// newer one. The one key with an expiry is the booking limit's counter,
+// whose window is in its name: the count is right whether or not Redis
+// has expired it yet.
 package queue

@@ -366,6 +366,9 @@ type TicketView struct {
 	CheckedIn *time.Time `json:"checked_in_at,omitempty"`
 	SampledAt *time.Time `json:"sampled_at,omitempty"`
 	URL       string     `json:"url"`
+	// Version counts the ticket's published changes (stamp.lua): a page
+	// shows the state of the highest version it has seen.
+	Version uint64 `json:"version"`
 }
 
 func (t *TicketView) booking() *Booking {
@@ -373,7 +376,7 @@ func (t *TicketView) booking() *Booking {
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at"}
+var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "ver"}
 
 // ticket reads ticket id of compound, with the people ahead of it.
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
@@ -452,6 +455,7 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 		Party:     atoi(f["party"]), Origin: f["origin"], Variant: f["v"], Site: f["site"],
 		Window: Span{ms(f["ws"]), ms(f["we"])}, WindowIdx: atoi(f["w"]), Calls: atoi(f["calls"]),
 		Tube: f["tube"], BookedAt: ms(f["at"]), URL: s.opts.BaseURL + "/t/" + token}
+	t.Version, _ = strconv.ParseUint(f["ver"], 10, 64)
 	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name

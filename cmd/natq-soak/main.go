@@ -1,0 +1,289 @@
+// Command natq-soak runs natq's queue service under a steady load for a
+// few minutes and reports whether it stays flat: heap, goroutines, file
+// descriptors and Redis clients at the start and at the end.
+//
+//	go run ./cmd/natq-soak -duration 3m
+//
+// It starts its own redis-server (or uses REDIS_URL), serves the fixture
+// plans in-process on a free port, and drives it from the same process:
+// households booking, asking again and cancelling, tickets read, and event
+// streams opened and closed while others stay open. It exits 1 when a
+// figure grew beyond its allowance. It is not part of go test: it takes
+// minutes by design.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+	"natq/queue"
+	"natq/queue/server"
+)
+
+func main() {
+	duration := flag.Duration("duration", 3*time.Minute, "how long to run the load")
+	rate := flag.Int("rate", 100, "booking requests per second (each followed by a repeat, a read and a cancel)")
+	held := flag.Int("streams", 200, "event streams held open throughout")
+	churn := flag.Int("churn", 20, "event streams opened and closed per second")
+	flag.Parse()
+	if err := run(*duration, *rate, *held, *churn); err != nil {
+		fmt.Fprintln(os.Stderr, "natq-soak:", err)
+		os.Exit(1)
+	}
+}
+
+type figures struct {
+	heapMB     float64
+	goroutines int
+	fds        int
+	clients    int
+	streams    int
+}
+
+func measure(ctx context.Context, rdb redis.UniversalClient, svc *queue.Service) figures {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fds, _ := os.ReadDir("/proc/self/fd")
+	info, _ := rdb.Info(ctx, "clients").Result()
+	clients := 0
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, "connected_clients:"); ok {
+			clients, _ = strconv.Atoi(v)
+		}
+	}
+	return figures{float64(m.HeapInuse) / (1 << 20), runtime.NumGoroutine(), len(fds), clients, svc.Listeners()}
+}
+
+func startRedis(dir string) (string, func(), error) {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		o, err := redis.ParseURL(u)
+		if err != nil {
+			return "", nil, err
+		}
+		return o.Addr, func() {}, nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("redis-server: %w", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, func() { cmd.Process.Kill(); cmd.Wait() }, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	return "", nil, fmt.Errorf("redis-server on %s did not answer", addr)
+}
+
+func run(duration time.Duration, rate, held, churn int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "natq-soak-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	addr, stop, err := startRedis(dir)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 64})
+	defer rdb.Close()
+	signer, _ := qr.NewSigner([]byte("natq-soak-secret-0123456789"))
+	morning := time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	o := queue.DefaultOptions()
+	o.Now = func() time.Time { return morning }
+	svc := queue.New(rdb, signer, o)
+	for _, name := range []string{"c1.plan.geojson", "c2.plan.geojson"} {
+		f, err := os.Open(filepath.Join("queue", "testdata", name))
+		if err != nil {
+			return fmt.Errorf("%w (run from the repository's root)", err)
+		}
+		p, err := queue.LoadPlan(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if err := svc.OpenRound(ctx, p); err != nil {
+			return err
+		}
+	}
+	app := server.New(svc, server.Options{MaxStreamsPerAddress: held + churn*4})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go app.Listener(server.Listener(ln, nil))
+	defer app.ShutdownWithTimeout(2 * time.Second)
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+	var requests, failures atomic.Int64
+	call := func(method, url, body string) (int, string) {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		requests.Add(1)
+		if err != nil {
+			failures.Add(1)
+			return 0, ""
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			failures.Add(1)
+		}
+		return resp.StatusCode, string(b)
+	}
+	openStream := func(sctx context.Context) {
+		req, _ := http.NewRequestWithContext(sctx, "GET", base+"/api/v1/sites/s1/events", nil)
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+		if err != nil {
+			if sctx.Err() == nil {
+				failures.Add(1)
+			}
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			failures.Add(1)
+			return
+		}
+		bufio.NewReader(resp.Body).ReadString('\n')
+		<-sctx.Done()
+	}
+
+	loadCtx, endLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	// Streams held throughout.
+	for i := 0; i < held; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); openStream(loadCtx) }()
+	}
+	// Streams opened and closed.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(max(churn, 1)))
+		defer tick.Stop()
+		for {
+			select {
+			case <-loadCtx.Done():
+				return
+			case <-tick.C:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sctx, cancel := context.WithTimeout(loadCtx, 2*time.Second)
+					defer cancel()
+					openStream(sctx)
+				}()
+			}
+		}
+	}()
+	// Households: book, ask again, read, cancel.
+	var seq atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(max(rate, 1)))
+		defer tick.Stop()
+		for {
+			select {
+			case <-loadCtx.Done():
+				return
+			case <-tick.C:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n := seq.Add(1)
+					body := fmt.Sprintf(`{"building":"b1","room":"%d","party":1}`, 100+n%400)
+					code, resp := call("POST", base+"/api/v1/compounds/c1/bookings", body)
+					if code != 201 && code != 200 {
+						return
+					}
+					call("POST", base+"/api/v1/compounds/c1/bookings", body)
+					i := strings.Index(resp, `"ticket":"`)
+					if i < 0 {
+						return
+					}
+					tok := resp[i+len(`"ticket":"`):]
+					tok = tok[:strings.IndexByte(tok, '"')]
+					call("GET", base+"/api/v1/tickets/"+tok, "")
+					call("DELETE", base+"/api/v1/tickets/"+tok, "")
+				}()
+			}
+		}
+	}()
+
+	warm := min(duration/6, 30*time.Second)
+	time.Sleep(warm)
+	start := measure(ctx, rdb, svc)
+	t0 := requests.Load()
+	fmt.Printf("natq-soak: %v at %d bookings/s (+repeat, read, cancel), %d streams held, %d opened and closed per second\n",
+		duration, rate, held, churn)
+	time.Sleep(duration - warm)
+	end := measure(ctx, rdb, svc)
+	n := requests.Load() - t0
+	endLoad()
+	wg.Wait()
+	after := measure(ctx, rdb, svc)
+
+	fmt.Printf("%-22s %10s %10s %14s\n", "", "start", "end", "after the load")
+	fmt.Printf("%-22s %10.1f %10.1f %14.1f\n", "heap in use (MB)", start.heapMB, end.heapMB, after.heapMB)
+	fmt.Printf("%-22s %10d %10d %14d\n", "goroutines", start.goroutines, end.goroutines, after.goroutines)
+	fmt.Printf("%-22s %10d %10d %14d\n", "file descriptors", start.fds, end.fds, after.fds)
+	fmt.Printf("%-22s %10d %10d %14d\n", "Redis clients", start.clients, end.clients, after.clients)
+	fmt.Printf("%-22s %10d %10d %14d\n", "event listeners", start.streams, end.streams, after.streams)
+	fmt.Printf("requests in the measured span: %d (%.0f/s), 5xx or failed: %d\n", n, float64(n)/(duration-warm).Seconds(), failures.Load())
+	var grew []string
+	if end.heapMB > start.heapMB*1.5+8 {
+		grew = append(grew, "heap")
+	}
+	if end.goroutines > start.goroutines+2*churn*4+50 {
+		grew = append(grew, "goroutines")
+	}
+	if end.fds > start.fds+churn*4+50 {
+		grew = append(grew, "file descriptors")
+	}
+	if end.clients > start.clients+8 {
+		grew = append(grew, "Redis clients")
+	}
+	if failures.Load() > 0 {
+		grew = append(grew, "failures")
+	}
+	if len(grew) > 0 {
+		return fmt.Errorf("not flat: %s", strings.Join(grew, ", "))
+	}
+	fmt.Println("natq-soak: flat")
+	return nil
+}
