@@ -42,8 +42,16 @@ func main() {
 	rate := flag.Int("rate", 100, "booking requests per second (each followed by a repeat, a read and a cancel)")
 	held := flag.Int("streams", 200, "event streams held open throughout")
 	churn := flag.Int("churn", 20, "event streams opened and closed per second")
+	flood := flag.Int("flood", 0, "instead of the soak: open this many event streams from one address, then close them")
+	kills := flag.Int("kill", 0, "instead of the soak: book and cancel while redis-server (appendfsync always) is SIGKILLed this many times, then check every acknowledged change")
 	flag.Parse()
-	if err := run(*duration, *rate, *held, *churn); err != nil {
+	var err error
+	if *kills > 0 {
+		err = killRedis(*kills, *rate)
+	} else {
+		err = run(*duration, *rate, *held, *churn, *flood)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "natq-soak:", err)
 		os.Exit(1)
 	}
@@ -72,8 +80,8 @@ func measure(ctx context.Context, rdb redis.UniversalClient, svc *queue.Service)
 	return figures{float64(m.HeapInuse) / (1 << 20), runtime.NumGoroutine(), len(fds), clients, svc.Listeners()}
 }
 
-func startRedis(dir string) (string, func(), error) {
-	if u := os.Getenv("REDIS_URL"); u != "" {
+func startRedis(dir string, extra ...string) (string, func(), error) {
+	if u := os.Getenv("REDIS_URL"); u != "" && len(extra) == 0 {
 		o, err := redis.ParseURL(u)
 		if err != nil {
 			return "", nil, err
@@ -86,23 +94,29 @@ func startRedis(dir string) (string, func(), error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	return redisOn(dir, port, extra...)
+}
+
+// redisOn runs redis-server on port in dir; the returned stop SIGKILLs it.
+func redisOn(dir string, port int, extra ...string) (string, func(), error) {
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
+	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("redis-server: %w", err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 200; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			return addr, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	return "", nil, fmt.Errorf("redis-server on %s did not answer", addr)
 }
 
-func run(duration time.Duration, rate, held, churn int) error {
+func run(duration time.Duration, rate, held, churn, flood int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "natq-soak-")
 	if err != nil {
@@ -135,7 +149,11 @@ func run(duration time.Duration, rate, held, churn int) error {
 			return err
 		}
 	}
-	app := server.New(svc, server.Options{MaxStreamsPerAddress: held + churn*4})
+	opts := server.Options{MaxStreamsPerAddress: held + churn*4}
+	if flood > 0 {
+		opts.MaxStreamsPerAddress = 0 // the default cap
+	}
+	app := server.New(svc, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -145,6 +163,9 @@ func run(duration time.Duration, rate, held, churn int) error {
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
+	if flood > 0 {
+		return floodStreams(ctx, base, rdb, svc, flood)
+	}
 	var requests, failures atomic.Int64
 	call := func(method, url, body string) (int, string) {
 		req, _ := http.NewRequest(method, url, strings.NewReader(body))
@@ -285,5 +306,77 @@ func run(duration time.Duration, rate, held, churn int) error {
 		return fmt.Errorf("not flat: %s", strings.Join(grew, ", "))
 	}
 	fmt.Println("natq-soak: flat")
+	return nil
+}
+
+// floodStreams opens n event streams from one address, as the attack that
+// made natq exit did, and reports what was held and refused, what Redis
+// and the process saw, and how soon closed streams were freed.
+func floodStreams(ctx context.Context, base string, rdb redis.UniversalClient, svc *queue.Service, n int) error {
+	before := measure(ctx, rdb, svc)
+	tr := &http.Transport{DisableKeepAlives: true, MaxConnsPerHost: 0}
+	client := &http.Client{Transport: tr}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var bodies []io.Closer
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			req, _ := http.NewRequestWithContext(fctx, "GET", base+"/api/v1/sites/s1/events", nil)
+			resp, err := client.Do(req)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				codes[0]++
+				return
+			}
+			codes[resp.StatusCode]++
+			if resp.StatusCode == 200 {
+				bodies = append(bodies, resp.Body)
+			} else {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	opened := time.Since(t0)
+	during := measure(ctx, rdb, svc)
+	hc, err := http.Get(base + "/healthz")
+	health := 0
+	if err == nil {
+		health = hc.StatusCode
+		hc.Body.Close()
+	}
+	t1 := time.Now()
+	cancel()
+	for _, b := range bodies {
+		b.Close()
+	}
+	for svc.Listeners() > 0 && time.Since(t1) < 30*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	freed := time.Since(t1)
+	time.Sleep(200 * time.Millisecond)
+	after := measure(ctx, rdb, svc)
+	fmt.Printf("natq-soak: %d event streams from one address in %v: %d held (200), %d refused 429, %d refused 503, %d failed\n",
+		n, opened.Round(time.Millisecond), codes[200], codes[429], codes[503], codes[0])
+	fmt.Printf("natq still up: /healthz %d; closed streams freed in %v\n", health, freed.Round(time.Millisecond))
+	fmt.Printf("%-22s %10s %10s %10s\n", "", "before", "during", "after")
+	fmt.Printf("%-22s %10d %10d %10d\n", "Redis clients", before.clients, during.clients, after.clients)
+	fmt.Printf("%-22s %10d %10d %10d\n", "event listeners", before.streams, during.streams, after.streams)
+	fmt.Printf("%-22s %10d %10d %10d\n", "file descriptors", before.fds, during.fds, after.fds)
+	fmt.Printf("%-22s %10d %10d %10d\n", "goroutines", before.goroutines, during.goroutines, after.goroutines)
+	fmt.Printf("%-22s %10.1f %10.1f %10.1f\n", "heap in use (MB)", before.heapMB, during.heapMB, after.heapMB)
+	if health != 200 || during.clients > before.clients+2 || after.streams != 0 {
+		return fmt.Errorf("the flood was not contained")
+	}
 	return nil
 }
