@@ -77,6 +77,10 @@ func (s *streams) open() int {
 // listeners that vanished without closing their connection.
 var heartbeat = 15 * time.Second
 
+// stalled is how long a write to a stream may wait for a client that
+// does not read before the stream is ended.
+const stalled = 30 * time.Second
+
 // stream answers with server-sent events from a subscription opened by
 // open. The subscription outlives the handler (fasthttp writes the stream
 // after it returns), so it gets its own context, ended when the client
@@ -112,8 +116,14 @@ func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (<-chan []byt
 		}()
 		tick := time.NewTicker(heartbeat)
 		defer tick.Stop()
+		// A client that stops reading (its buffers full) would hold the
+		// stream for ever: each write must get through within a while.
+		flush := func() error {
+			conn.SetWriteDeadline(time.Now().Add(stalled))
+			return w.Flush()
+		}
 		fmt.Fprint(w, "retry: 2000\n: connected\n\n")
-		if w.Flush() != nil {
+		if flush() != nil {
 			return
 		}
 		for {
@@ -128,7 +138,7 @@ func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (<-chan []byt
 			case <-ctx.Done():
 				return
 			}
-			if w.Flush() != nil {
+			if flush() != nil {
 				return
 			}
 		}
