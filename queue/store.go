@@ -196,9 +196,21 @@ func parseSentinel(s string) (storePlan, error) {
 	return p, nil
 }
 
+// MaxRedisConns bounds an instance's connections to each Redis node (its
+// pool; event streams share one more): go-redis opens connections beyond
+// its pool size under a burst unless told not to, and every instance
+// shares the node's client limit.
+const MaxRedisConns = 128
+
 // client makes the client for a resolved configuration.
 func (p storePlan) client() (redis.UniversalClient, string) {
 	o := p.opts
+	if o.MaxActiveConns == 0 {
+		o.MaxActiveConns = MaxRedisConns
+		if o.PoolSize > MaxRedisConns {
+			o.MaxActiveConns = o.PoolSize
+		}
+	}
 	tlsNote := ""
 	if o.TLSConfig != nil {
 		tlsNote = " (TLS)"

@@ -131,7 +131,7 @@ func run(duration time.Duration, rate, held, churn, flood int) error {
 	// The pool's bound is what "flat" means for Redis clients: the pool
 	// grows with concurrency up to it, plus the one subscription.
 	const pool = 32
-	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool, MaxActiveConns: pool})
 	defer rdb.Close()
 	signer, _ := qr.NewSigner([]byte("natq-soak-secret-0123456789"))
 	morning := time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600))
