@@ -40,6 +40,7 @@ type serveConfig struct {
 	staffFile string
 	perAddr   int
 	streams   int
+	origins   listFlag
 	proxy     string
 	opts      queue.Options
 }
@@ -61,6 +62,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.DurationVar(&c.opts.BookingLimit.Window, "booking-limit-window", c.opts.BookingLimit.Window, "the booking limit's window")
 	fs.BoolVar(&c.opts.BookingLimit.FailClosed, "booking-limit-fail-closed", false, "refuse bookings when the limit's store fails (default: admit them, and log)")
 	fs.IntVar(&c.perAddr, "max-streams-per-address", server.DefaultMaxStreamsPerAddress, "live event streams one client address may hold open (429 beyond)")
+	fs.Var(&c.origins, "allow-origin", "an `ORIGIN` (https://host) besides --base-url whose pages may book and cancel (repeatable)")
 	fs.IntVar(&c.streams, "max-streams", 0, "live event streams this instance holds open (503 beyond); default: from the file limit")
 	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
 	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
@@ -204,7 +206,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := issueStaff(ctx, e, svc, cfg.staffFile, store.Embedded, plans); err != nil {
 		return err
 	}
-	opts := server.Options{Registry: reg, ProxyHeader: cfg.proxy, MaxStreamsPerAddress: cfg.perAddr, MaxStreams: cfg.streams}
+	opts := server.Options{Registry: reg, ProxyHeader: cfg.proxy, MaxStreamsPerAddress: cfg.perAddr, MaxStreams: cfg.streams,
+		Origins: cfg.origins}
 	files, err := raiseFileLimit()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "natq serve: WARNING: raising the open-file limit: %v\n", err)
