@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // A Compound is one residential compound (小区), or a whole file planned as
@@ -224,11 +225,6 @@ func isWalkable(f *feature) bool {
 	return true
 }
 
-func isSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || c == "arcade" || c == "colonnade" || t["tunnel"] == "building_passage" || yes(t["indoor"])
-}
-
 func isSite(f *feature) bool {
 	if !isPolygonal(f.geom) {
 		return false
@@ -251,11 +247,6 @@ func isSite(f *feature) bool {
 	}
 	l := t["leisure"]
 	return l == "pitch" || l == "playground" || l == "park" || t["amenity"] == "parking" || t["place"] == "square"
-}
-
-func siteSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || t["building"] == "roof" || t["amenity"] == "shelter"
 }
 
 // Selection says which compounds of a file to plan.
@@ -398,7 +389,7 @@ func (s *Source) fill(c *Compound) error {
 				if k > 0 {
 					id += "-" + strconv.Itoa(k)
 				}
-				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: polygonArea(plane), Sheltered: siteSheltered(f.tags), node: -1})
+				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), node: -1})
 			}
 		case isEntrance(f):
 			if near(c.Proj.ToPlane(f.geom.(orb.Point)), 5) {
@@ -445,7 +436,7 @@ func (s *Source) fallbackSites(c *Compound, near func(orb.Point, float64) bool) 
 				if k > 0 {
 					id += "-" + strconv.Itoa(k)
 				}
-				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: polygonArea(plane), Sheltered: siteSheltered(f.tags), Outside: true, node: -1})
+				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), Outside: true, node: -1})
 			}
 		}
 	}
@@ -483,7 +474,7 @@ func (s *Source) fallbackSites(c *Compound, near func(orb.Point, float64) bool) 
 	corner := func(a, b float64) orb.Point { return orb.Point{best[0] + a*ux + b*vx, best[1] + a*uy + b*vy} }
 	ring := orb.Ring{corner(-10, -3), corner(10, -3), corner(10, 3), corner(-10, 3), corner(-10, -3)}
 	pg := orb.Polygon{ring}
-	site := &Site{ID: c.ID + "-road", Name: "路边采样点 roadside site", Plane: pg, Geom: c.Proj.PolygonLonLat(pg), Area: polygonArea(pg), Inferred: true, node: -1}
+	site := &Site{ID: c.ID + "-road", Name: "路边采样点 roadside site", Plane: pg, Geom: c.Proj.PolygonLonLat(pg), Area: planar.Area(pg), Inferred: true, node: -1}
 	c.Sites = append(c.Sites, site)
 	ll := c.Proj.ToLonLat(best)
 	c.Warnings = append(c.Warnings, fmt.Sprintf("no candidate site in or within %.0f m of the compound: natq placed a 6 x 20 m site on the walkway at %.6f, %.6f, near most residents (natq:inferred=true); check it on the ground, or mark a real one with natq:site=candidate", SiteReach, ll[0], ll[1]))
@@ -519,7 +510,7 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 			}
 		}
 	}
-	area := multiPolygonArea(plane)
+	area := planar.Area(plane)
 	if area < 1 {
 		return nil, inputErrorf("building %s: its outline has zero area (%.2f m²); draw its footprint", f.label(), area)
 	}

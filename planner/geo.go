@@ -4,97 +4,26 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-)
+	"github.com/paulmach/orb/planar"
 
-// WGS84 ellipsoid.
-const (
-	wgs84A  = 6378137.0
-	wgs84E2 = 0.00669437999014
+	"natq/planner/planfile"
 )
 
 // A Projection maps lon/lat to a local plane in true metres (x east, y
-// north) around an origin. It uses the ellipsoid's radii of curvature at the
-// origin, so distances within a few kilometres are right to a few parts in
-// 10^5; orb's Web Mercator would make them 17% long at Shanghai's latitude.
-type Projection struct {
-	origin orb.Point
-	kx, ky float64 // metres per degree of longitude, latitude
-}
+// north) around an origin: the plan file's (planfile.Projection), so that
+// the planner measures on the plane every reader of its plans draws on.
+type Projection = planfile.Projection
 
 // NewProjection returns the local plane around origin (lon, lat).
-func NewProjection(origin orb.Point) Projection {
-	phi := origin[1] * math.Pi / 180
-	s := math.Sin(phi)
-	w := 1 - wgs84E2*s*s
-	n := wgs84A / math.Sqrt(w)                       // prime vertical radius
-	m := wgs84A * (1 - wgs84E2) / (w * math.Sqrt(w)) // meridional radius
-	return Projection{
-		origin: origin,
-		kx:     n * math.Cos(phi) * math.Pi / 180,
-		ky:     m * math.Pi / 180,
-	}
-}
+func NewProjection(origin orb.Point) Projection { return planfile.NewProjection(origin) }
 
-// ToPlane maps a lon/lat point to metres east and north of the origin.
-func (p Projection) ToPlane(q orb.Point) orb.Point {
-	return orb.Point{(q[0] - p.origin[0]) * p.kx, (q[1] - p.origin[1]) * p.ky}
-}
+// Plane geometry helpers. All take plane (metre) coordinates; orb/planar
+// does the rest (areas, centroids, containment, distance to an outline).
 
-// ToLonLat is the inverse of ToPlane.
-func (p Projection) ToLonLat(q orb.Point) orb.Point {
-	return orb.Point{p.origin[0] + q[0]/p.kx, p.origin[1] + q[1]/p.ky}
-}
-
-// Line maps a lon/lat line string to the plane.
-func (p Projection) Line(ls orb.LineString) orb.LineString {
-	out := make(orb.LineString, len(ls))
-	for i, q := range ls {
-		out[i] = p.ToPlane(q)
-	}
-	return out
-}
-
-// LineLonLat maps a plane line string back to lon/lat.
-func (p Projection) LineLonLat(ls orb.LineString) orb.LineString {
-	out := make(orb.LineString, len(ls))
-	for i, q := range ls {
-		out[i] = p.ToLonLat(q)
-	}
-	return out
-}
-
-// Ring maps a lon/lat ring to the plane.
-func (p Projection) Ring(r orb.Ring) orb.Ring { return orb.Ring(p.Line(orb.LineString(r))) }
-
-// Polygon maps a lon/lat polygon to the plane.
-func (p Projection) Polygon(pg orb.Polygon) orb.Polygon {
-	out := make(orb.Polygon, len(pg))
-	for i, r := range pg {
-		out[i] = p.Ring(r)
-	}
-	return out
-}
-
-// PolygonLonLat maps a plane polygon back to lon/lat.
-func (p Projection) PolygonLonLat(pg orb.Polygon) orb.Polygon {
-	out := make(orb.Polygon, len(pg))
-	for i, r := range pg {
-		out[i] = orb.Ring(p.LineLonLat(orb.LineString(r)))
-	}
-	return out
-}
-
-// MultiPolygon maps a lon/lat multipolygon to the plane.
-func (p Projection) MultiPolygon(mp orb.MultiPolygon) orb.MultiPolygon {
-	out := make(orb.MultiPolygon, len(mp))
-	for i, pg := range mp {
-		out[i] = p.Polygon(pg)
-	}
-	return out
-}
-
-// Plane geometry helpers. All take plane (metre) coordinates.
-
+// dist is the distance between plane points. It stays math.Hypot, not
+// planar.Distance (the root of the sum of squares): the two differ in the
+// last bit, enough to move a marker or a desk of a plan, and plans are kept
+// the same byte for byte.
 func dist(a, b orb.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
 
 // closestOnSegment returns the point of segment ab nearest to p and its
@@ -110,77 +39,9 @@ func closestOnSegment(p, a, b orb.Point) (orb.Point, float64) {
 	return orb.Point{a[0] + t*dx, a[1] + t*dy}, t
 }
 
-func lineLength(ls orb.LineString) float64 {
-	var s float64
-	for i := 1; i < len(ls); i++ {
-		s += dist(ls[i-1], ls[i])
-	}
-	return s
-}
-
-// ringArea is the signed area (positive counter-clockwise) of a ring.
-func ringArea(r orb.Ring) float64 {
-	var s float64
-	for i := 0; i+1 < len(r); i++ {
-		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-	}
-	return s / 2
-}
-
-// polygonArea is the area of a plane polygon, holes subtracted.
-func polygonArea(pg orb.Polygon) float64 {
-	var a float64
-	for i, r := range pg {
-		if i == 0 {
-			a += math.Abs(ringArea(r))
-		} else {
-			a -= math.Abs(ringArea(r))
-		}
-	}
-	return a
-}
-
-func multiPolygonArea(mp orb.MultiPolygon) float64 {
-	var a float64
-	for _, pg := range mp {
-		a += polygonArea(pg)
-	}
-	return a
-}
-
-// ringContains reports whether p is inside ring r (even-odd rule).
-func ringContains(r orb.Ring, p orb.Point) bool {
-	in := false
-	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
-		a, b := r[i], r[j]
-		if (a[1] > p[1]) != (b[1] > p[1]) &&
-			p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
-			in = !in
-		}
-	}
-	return in
-}
-
-func polygonContains(pg orb.Polygon, p orb.Point) bool {
-	if len(pg) == 0 || !ringContains(pg[0], p) {
-		return false
-	}
-	for _, h := range pg[1:] {
-		if ringContains(h, p) {
-			return false
-		}
-	}
-	return true
-}
-
-func multiPolygonContains(mp orb.MultiPolygon, p orb.Point) bool {
-	for _, pg := range mp {
-		if polygonContains(pg, p) {
-			return true
-		}
-	}
-	return false
-}
+// ringArea is the signed area (positive counter-clockwise) of a ring;
+// planar.Area of a polygon is never negative.
+func ringArea(r orb.Ring) float64 { return planar.Area(r) }
 
 // distToRing is the distance from p to the outline of r, and the nearest
 // point on it.
@@ -198,18 +59,10 @@ func distToRing(r orb.Ring, p orb.Point) (float64, orb.Point) {
 // distToMultiPolygon is the distance from p to mp: 0 inside, else to the
 // nearest outline.
 func distToMultiPolygon(mp orb.MultiPolygon, p orb.Point) float64 {
-	if multiPolygonContains(mp, p) {
+	if planar.MultiPolygonContains(mp, p) {
 		return 0
 	}
-	best := math.Inf(1)
-	for _, pg := range mp {
-		for _, r := range pg {
-			if d, _ := distToRing(r, p); d < best {
-				best = d
-			}
-		}
-	}
-	return best
+	return planar.DistanceFrom(mp, p)
 }
 
 // segmentsCross reports whether segments ab and cd properly cross or touch
@@ -239,23 +92,25 @@ func selfIntersection(r orb.Ring) (int, int) {
 	return -1, -1
 }
 
+// centroid is the centre of mass of a plane multipolygon, or its bound's
+// centre when it has no area.
 func centroid(mp orb.MultiPolygon) orb.Point {
-	var cx, cy, aa float64
-	for _, pg := range mp {
-		if len(pg) == 0 {
-			continue
-		}
-		r := pg[0]
-		for i := 0; i+1 < len(r); i++ {
-			c := r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-			cx += (r[i][0] + r[i+1][0]) * c
-			cy += (r[i][1] + r[i+1][1]) * c
-			aa += c
-		}
+	c, a := planar.CentroidArea(mp)
+	if a == 0 {
+		return mp.Bound().Center()
 	}
-	if aa == 0 {
-		b := mp.Bound()
-		return b.Center()
+	return c
+}
+
+// pointAlong is the point at distance d along a line.
+func pointAlong(ls orb.LineString, d float64) orb.Point {
+	for i := 1; i < len(ls); i++ {
+		l := dist(ls[i-1], ls[i])
+		if d <= l && l > 0 {
+			t := d / l
+			return orb.Point{ls[i-1][0] + t*(ls[i][0]-ls[i-1][0]), ls[i-1][1] + t*(ls[i][1]-ls[i-1][1])}
+		}
+		d -= l
 	}
-	return orb.Point{cx / (3 * aa), cy / (3 * aa)}
+	return ls[len(ls)-1]
 }

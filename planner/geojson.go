@@ -2,135 +2,170 @@ package planner
 
 import (
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"natq/planner/planfile"
 )
 
-// FeatureCollection writes the plan as the plan file of PLANFILE.md: lon/lat,
-// RFC 7946, polygons counter-clockwise.
-func (pl *Plan) FeatureCollection() *geojson.FeatureCollection {
-	c := pl.Compound
-	fc := geojson.NewFeatureCollection()
-	add := func(g orb.Geometry, kind string, props geojson.Properties) *geojson.Feature {
-		f := geojson.NewFeature(g)
-		f.Properties = props
-		props["natq:kind"] = kind
-		fc.Append(f)
-		return f
+// File is the plan as a plan file (package planfile): lon/lat, RFC 7946,
+// polygons counter-clockwise, figures rounded as the file gives them.
+func (pl *Plan) File() *planfile.File {
+	c, p := pl.Compound, pl.Params
+	f := &planfile.File{
+		Compound: planfile.Compound{ID: c.ID, Name: c.Name},
+		Params: planfile.Params{
+			Date: p.Date, TZ: p.TZ, Desks: p.Desks, Rate: p.Rate, Start: p.Start, End: p.End,
+			Window: p.Window, Spacing: p.Spacing, RainFactor: p.RainFactor, WalkSpeed: p.WalkSpeed,
+			Students: p.Students, StudentShare: p.StudentShare, MarshalEvery: p.MarshalEvery, Strict: p.Strict,
+		},
+		Schedule: pl.schedule(),
+		Report:   pl.Report(),
+		Warnings: pl.Warnings,
+	}
+	for _, v := range p.Variants {
+		f.Params.Variants = append(f.Params.Variants, string(v))
+	}
+	for _, vp := range pl.Variants {
+		f.Variants = append(f.Variants, string(vp.Variant))
 	}
 	for _, b := range c.Buildings {
-		for _, vp := range pl.Variants {
-			props := geojson.Properties{
-				"natq:building": b.ID, "name": b.Name, "natq:residents": b.Residents,
-				"natq:residents_estimated": b.ResidentsEstimated, "natq:households": b.Households,
-				"natq:units": b.Units, "natq:levels": b.Levels, "natq:sealed": b.Sealed,
-				"natq:variant": string(vp.Variant), "natq:doortodoor": b.Sealed,
-			}
-			if s := vp.Site[b]; s != nil {
-				props["natq:site"] = s.ID
-			}
-			add(rightHand(b.Geom), "building", props)
+		fb := &planfile.Building{
+			ID: b.ID, Name: b.Name, Residents: b.Residents, ResidentsEstimated: b.ResidentsEstimated,
+			Households: b.Households, Units: b.Units, Levels: b.Levels, Sealed: b.Sealed,
+			Outline: rightHand(b.Geom), Site: map[string]string{}, DoorToDoor: map[string]bool{},
 		}
-	}
-	for _, b := range c.Buildings {
-		for _, e := range b.Entrances {
-			props := geojson.Properties{"natq:building": b.ID, "natq:inferred": e.Inferred}
-			if e.Ref != "" {
-				props["ref"] = e.Ref
+		for _, vp := range pl.Variants {
+			v := string(vp.Variant)
+			fb.Site[v], fb.DoorToDoor[v] = "", b.Sealed
+			if s := vp.Site[b]; s != nil {
+				fb.Site[v] = s.ID
 			}
-			f := add(e.At, "entrance", props)
-			f.ID = e.ID
+		}
+		f.Buildings = append(f.Buildings, fb)
+		for _, e := range b.Entrances {
+			f.Entrances = append(f.Entrances, planfile.Entrance{ID: e.ID, Building: b.ID, Unit: e.Ref, Inferred: e.Inferred, At: e.At})
 		}
 	}
 	for _, g := range c.Gates {
-		add(g.At, "gate", geojson.Properties{"natq:gate": g.ID, "name": g.Name})
+		f.Gates = append(f.Gates, planfile.Gate{ID: g.ID, Name: g.Name, At: g.At})
 	}
 	ll := c.Proj.ToLonLat
 	for _, vp := range pl.Variants {
+		v := string(vp.Variant)
 		for _, s := range c.Sites {
-			props := geojson.Properties{
-				"natq:site": s.ID, "name": s.Name, "natq:sheltered": s.Sheltered,
-				"natq:variant": string(vp.Variant), "natq:area_m2": round1(s.Area),
-				"natq:max_desks": 0, "natq:desks": vp.Desks[s], "natq:line_capacity": 0,
-				"natq:canopies": vp.Canopies[s], "natq:outside": s.Outside, "natq:inferred": s.Inferred,
+			fs := &planfile.Site{
+				ID: s.ID, Name: s.Name, Variant: v, Sheltered: s.Sheltered, AreaM2: round1(s.Area),
+				Desks: vp.Desks[s], Canopies: vp.Canopies[s], Outside: s.Outside, Inferred: s.Inferred,
+				Area: rightHand(orb.MultiPolygon{s.Geom})[0],
 			}
+			f.Sites = append(f.Sites, fs)
 			l := s.Layout
-			if l != nil {
-				props["natq:max_desks"] = l.MaxDesks()
-				props["natq:line_capacity"] = len(l.Markers)
+			if l == nil {
+				continue
 			}
-			add(rightHand(orb.MultiPolygon{s.Geom}), "site", props)
-			if vp.Desks[s] == 0 || l == nil {
+			fs.MaxDesks, fs.LineCapacity = l.MaxDesks(), len(l.Markers)
+			if vp.Desks[s] == 0 {
 				continue
 			}
 			for _, d := range l.Desks[:vp.Desks[s]] {
-				add(ll(d), "desk", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
+				fs.DeskAt = append(fs.DeskAt, ll(d))
 			}
-			add(ll(l.Start), "entry", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
-			add(ll(l.Exit), "exit", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant)})
-			add(c.Proj.LineLonLat(l.Line), "queue_line", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant), "natq:length_m": round1(l.Length)})
-			mp := make(orb.MultiPoint, len(l.Markers))
+			entry, exit := ll(l.Start), ll(l.Exit)
+			fs.Entry, fs.Exit = &entry, &exit
+			fs.Line, fs.LineLength = c.Proj.LineLonLat(l.Line), round1(l.Length)
+			fs.Markers = make([]orb.Point, len(l.Markers))
 			for i, m := range l.Markers {
-				mp[i] = ll(m)
+				fs.Markers[i] = ll(m)
 			}
-			add(mp, "marker", geojson.Properties{"natq:site": s.ID, "natq:variant": string(vp.Variant), "natq:count": len(mp)})
 		}
 		for _, po := range vp.Posts {
-			props := geojson.Properties{"natq:variant": string(vp.Variant), "natq:role": po.Role, "natq:label": po.Label}
+			fp := planfile.Post{Variant: v, Role: po.Role, Label: po.Label, At: ll(po.At)}
 			if po.Site != nil {
-				props["natq:site"] = po.Site.ID
+				fp.Site = po.Site.ID
 			}
 			if po.Building != nil {
-				props["natq:building"] = po.Building.ID
+				fp.Building = po.Building.ID
 			}
-			add(ll(po.At), "post", props)
+			f.Posts = append(f.Posts, fp)
 		}
-		if v := vp.Visit; v != nil {
+		if vi := vp.Visit; vi != nil {
 			var ids []string
-			for _, b := range v.Stops {
+			for _, b := range vi.Stops {
 				ids = append(ids, b.ID)
 			}
-			add(c.Proj.LineLonLat(v.Path), "visit", geojson.Properties{"natq:variant": string(vp.Variant),
-				"natq:length_m": round1(v.Length), "natq:households": v.Households,
-				"natq:walk_s": math.Round(v.Duration.Seconds()), "natq:stops": ids})
+			f.Visits = append(f.Visits, planfile.Visit{Variant: v, Length: round1(vi.Length), Households: vi.Households,
+				WalkSeconds: math.Round(vi.Duration.Seconds()), Stops: ids, Path: c.Proj.LineLonLat(vi.Path)})
 		}
-	}
-	for _, vp := range pl.Variants {
 		for _, r := range vp.Routes {
-			add(c.Proj.LineLonLat(r.Path), "route", geojson.Properties{
-				"natq:variant": string(r.Variant), "natq:building": r.Building.ID, "natq:site": r.Site.ID,
-				"natq:entrance": r.Entrance.ID, "natq:direction": r.Direction,
-				"natq:length_m": round1(r.Length), "natq:uncovered_m": round1(r.Uncovered),
-				"natq:walk_s": math.Round(r.Length / pl.Params.WalkSpeed),
+			f.Routes = append(f.Routes, planfile.Route{
+				Variant: string(r.Variant), Building: r.Building.ID, Site: r.Site.ID, Entrance: r.Entrance.ID,
+				Direction: r.Direction, Length: round1(r.Length), Uncovered: round1(r.Uncovered),
+				WalkSeconds: math.Round(r.Length / p.WalkSpeed), Path: c.Proj.LineLonLat(r.Path),
 			})
 		}
 	}
-	variants := make([]string, len(pl.Params.Variants))
-	for i, v := range pl.Params.Variants {
-		variants[i] = string(v)
+	return f
+}
+
+// FeatureCollection is the plan's file as GeoJSON.
+func (pl *Plan) FeatureCollection() *geojson.FeatureCollection { return pl.File().FeatureCollection() }
+
+// schedule is the plan file's natq:schedule: every window of every site
+// of every variant.
+func (pl *Plan) schedule() []planfile.Window {
+	var out []planfile.Window
+	for _, vp := range pl.Variants {
+		for _, w := range vp.Windows {
+			fw := planfile.Window{Index: len(out), Variant: string(vp.Variant), Site: w.Site.ID,
+				Start: w.Start, End: w.End, Capacity: w.Capacity, Students: w.Students}
+			for _, g := range w.Groups {
+				fg := planfile.Group{Building: g.Building, Unit: g.Unit, Floors: []int{g.FromFl, g.ToFl}, People: g.People}
+				if g.Building == planfile.Students {
+					fg.Unit, fg.Floors = "", nil
+				}
+				fw.Groups = append(fw.Groups, fg)
+			}
+			out = append(out, fw)
+		}
 	}
-	p := pl.Params
-	fc.ExtraMembers = geojson.Properties{
-		"natq:compound": map[string]any{"id": c.ID, "name": c.Name},
-		"natq:params": map[string]any{
-			"date": p.Date, "tz": p.TZ, "desks": p.Desks, "rate": p.Rate, "start": p.Start, "end": p.End,
-			"window": p.Window.String(), "spacing": p.Spacing, "rain_factor": p.RainFactor,
-			"walk_speed": p.WalkSpeed, "students": p.Students, "student_share": p.StudentShare,
-			"marshal_every_m": p.MarshalEvery, "variants": variants, "strict": p.Strict,
-		},
-		"natq:schedule": pl.scheduleJSON(),
-		"natq:report":   pl.Report(),
-		"natq:warnings": append([]string{}, pl.Warnings...),
+	return out
+}
+
+// Report is the plan file's natq:report.
+func (pl *Plan) Report() planfile.Report {
+	out := planfile.Report{Assumptions: pl.Assumptions, Figures: map[string]*planfile.Figures{}}
+	for _, vp := range pl.Variants {
+		r := pl.Figures(vp)
+		fig := &planfile.Figures{
+			Residents: r.Residents, Scheduled: r.Scheduled, DoorToDoor: r.DoorToDoor, Unrouted: r.Unrouted,
+			Sites: r.Sites, Desks: r.Desks,
+			MakespanMin: math.Round(r.Makespan.Minutes()), LowerBoundMakespanMin: math.Round(r.LowerMakespan.Minutes()),
+			WalkMeanM: round1(r.Walk.Mean), WalkP95M: round1(r.Walk.P95), WalkMaxM: round1(r.Walk.Max),
+			Within300M: math.Round(r.Walk.Within300*1000) / 1000, UncoveredMeanM: round1(r.Walk.UncoveredMean),
+			UncoveredLineM: round1(r.UncoveredLineM), Canopies: r.Canopies,
+			Staff: r.Staff, StaffByRole: r.StaffByRole,
+			ObjectiveM: math.Round(r.Objective), LowerBoundM: math.Round(r.LowerBound), Gap: math.Round(r.Gap*10000) / 10000,
+			Exact: r.Exact, Shortage: r.Shortage,
+		}
+		if end := vp.mainEnd(); !end.IsZero() {
+			fig.End = end.Format(time.RFC3339) // the main day's; the students' period is apart
+		}
+		if r.End.After(vp.mainEnd()) {
+			fig.StudentsEnd = r.End.Format(time.RFC3339)
+		}
+		out.Figures[string(vp.Variant)] = fig
 	}
-	return fc
+	return out
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // rightHand returns mp with exterior rings counter-clockwise and holes
 // clockwise, as RFC 7946 asks; OSM and hand-drawn files come either way.
-func rightHand(mp orb.MultiPolygon) orb.Geometry {
+func rightHand(mp orb.MultiPolygon) orb.MultiPolygon {
 	out := make(orb.MultiPolygon, len(mp))
 	for i, pg := range mp {
 		out[i] = make(orb.Polygon, len(pg))
@@ -145,9 +180,6 @@ func rightHand(mp orb.MultiPolygon) orb.Geometry {
 			}
 			out[i][j] = r
 		}
-	}
-	if len(out) == 1 {
-		return out[0]
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/paulmach/orb/planar"
 )
 
 // Counts are what a file or a compound holds, as natq recognised it.
@@ -84,7 +86,7 @@ func (c *Compound) Counts() Counts {
 	ways := map[string]bool{}
 	for _, w := range c.Walkways {
 		ways[w.ID] = true
-		l := lineLength(w.Plane)
+		l := planar.Length(w.Plane)
 		t.WalkwayMetres += l
 		if w.Sheltered {
 			t.ShelteredMetres += l

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // SnapDistance is how close the loose end of a walkway must come to another
@@ -120,7 +121,7 @@ func buildNetwork(c *Compound) *Network {
 	for _, s := range c.Sites {
 		if r := g.nearestToRing(s.Plane[0], MaxJoin); r != nil {
 			s.Entry = r.p
-			if polygonContains(s.Plane, r.q) {
+			if planar.PolygonContains(s.Plane, r.q) {
 				s.Entry = r.q
 				r.p, r.d = r.q, 0
 			}

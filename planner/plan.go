@@ -5,17 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/paulmach/orb"
-)
-
-// A Variant is a weather plan: dry, or wet (sheltered sites, sheltered ways
-// preferred).
-type Variant string
-
-// The weather variants.
-const (
-	Dry Variant = "dry"
-	Wet Variant = "wet"
+	"natq/planner/assign"
 )
 
 // Params are everything a plan depends on besides the compound. Every one
@@ -126,32 +116,24 @@ type VariantPlan struct {
 	trees map[*Site]*tree
 	// relaxed caches assignment relaxations by day end and site set: the
 	// searches for an end or a desk count solve the same one many times.
-	relaxed map[string]*relaxed
+	relaxed map[string]*assign.Relaxation
 	// problem is the last assignment problem solved: after planning, the
 	// one the plan's assignment solves (tests check it against a MIP).
-	problem *assignProblem
+	problem *assign.Problem
 }
 
-// A Route is one walk between a building entrance and its site.
-type Route struct {
-	Variant   Variant
-	Building  *Building
-	Entrance  *Entrance
-	Site      *Site
-	Direction string         // "to" (entrance to site) or "back"
-	Path      orb.LineString // plane
-	Length    float64
-	Uncovered float64
-}
-
-// Make plans compound c. It builds c's network if that is not done yet.
+// Make plans compound c. It leaves c as it was, so that one compound can
+// be planned many times, with other parameters, even at once: the plan
+// sets out copies of c's sites, and builds a network of its own when c has
+// none yet.
 func Make(c *Compound, p Params) (*Plan, error) {
-	pl, err := newPlan(c, p)
+	pl, err := newPlan(own(c), p)
 	if err != nil {
 		return nil, err
 	}
+	c = pl.Compound
 	// Layouts depend on the spacing, desks and window: set out anew for
-	// every plan (a site carries the layout of the compound's latest plan).
+	// every plan, on the plan's own sites.
 	for _, st := range c.Sites {
 		st.Layout = nil
 		if st.node < 0 {
@@ -172,93 +154,38 @@ func Make(c *Compound, p Params) (*Plan, error) {
 	return pl, nil
 }
 
-// PlanRoutes plans only the walking: every building to its nearest usable site
-// in each weather, with no capacities, desks or windows. It is the picture
-// of a compound before its sites are set out, and the uncapacitated bound
-// that Make's assignment is measured against.
-func PlanRoutes(c *Compound, p Params) (*Plan, error) {
-	pl, err := newPlan(c, p)
-	if err != nil {
-		return nil, err
+// own is the compound a plan of c works on, leaving c as it was: c's sites
+// copied, as the plan sets them out; and when c has no network yet, its
+// buildings, entrances and gates copied too, as building one joins them to
+// it. The rest (geometry, walkways, the network) is only read.
+func own(c *Compound) *Compound {
+	oc := *c
+	oc.Sites = make([]*Site, len(c.Sites))
+	for i, s := range c.Sites {
+		cp := *s
+		oc.Sites[i] = &cp
 	}
-	for _, v := range p.Variants {
-		vp := &VariantPlan{Variant: v, Site: map[*Building]*Site{}, trees: map[*Site]*tree{}}
-		vp.Sites = pl.usableSites(v)
-		if len(vp.Sites) == 0 {
-			return nil, inputErrorf("compound %s (%s) has no candidate site joined to its walkways: mark open spaces with natq:site=candidate (or leisure=pitch, amenity=parking, ...)", c.Name, c.ID)
-		}
-		cost := c.Net.edgeCosts(v, p.RainFactor)
-		near, origin := c.Net.nearestSite(vp.Sites, cost)
-		// When every door's nearest site is the same, that site is the
-		// building's nearest on average too; else the candidates are
-		// weighed on their own trees, grown together on every core.
-		cands := map[*Building]map[int32]bool{}
-		needed := map[int32]bool{}
-		for _, b := range c.Buildings {
-			cs := map[int32]bool{}
-			for _, e := range b.Entrances {
-				if e.node >= 0 && origin[e.node] >= 0 {
-					cs[origin[e.node]] = true
-				}
-			}
-			cands[b] = cs
-			if len(cs) > 1 {
-				for i := range cs {
-					needed[i] = true
-				}
-			}
-		}
-		var grow []*Site
-		for i, s := range vp.Sites {
-			if needed[int32(i)] {
-				grow = append(grow, s)
-			}
-		}
-		vp.trees = c.Net.treesFrom(grow, cost)
-		for _, b := range c.Buildings {
-			if b.Residents == 0 {
-				continue
-			}
-			cands := cands[b]
-			var best *Site
-			bestCost := math.Inf(1)
-			if len(cands) == 1 {
-				for i := range cands {
-					best = vp.Sites[i]
-				}
-			} else {
-				for i := range vp.Sites {
-					if cands[int32(i)] {
-						if cst, ok := buildingCost(b, vp.trees[vp.Sites[i]]); ok && (cst < bestCost || cst == bestCost && vp.Sites[i].ID < best.ID) {
-							best, bestCost = vp.Sites[i], cst
-						}
-					}
-				}
-			}
-			if best == nil {
-				if err := pl.unreachable(b); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			vp.Site[b] = best
-			for _, e := range b.Entrances {
-				if e.node < 0 || origin[e.node] < 0 {
-					continue
-				}
-				t := near
-				if vp.Sites[origin[e.node]] != best {
-					if t = vp.trees[best]; math.IsInf(t.cost[e.node], 1) {
-						continue
-					}
-				}
-				vp.Routes = append(vp.Routes, &Route{Variant: v, Building: b, Entrance: e, Site: best, Direction: "to",
-					Path: c.Net.path(t, e.node), Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
-			}
-		}
-		pl.Variants = append(pl.Variants, vp)
+	if c.Net != nil {
+		return &oc
 	}
-	return pl, nil
+	oc.Buildings = make([]*Building, len(c.Buildings))
+	for i, b := range c.Buildings {
+		cp := *b
+		cp.Entrances = make([]*Entrance, len(b.Entrances))
+		for j, e := range b.Entrances {
+			ce := *e
+			ce.Building = &cp
+			cp.Entrances[j] = &ce
+		}
+		oc.Buildings[i] = &cp
+	}
+	oc.Gates = make([]*Gate, len(c.Gates))
+	for i, g := range c.Gates {
+		cp := *g
+		oc.Gates[i] = &cp
+	}
+	oc.Net = buildNetwork(&oc)
+	return &oc
 }
 
 // newPlan checks the parameters and starts a plan of c.
@@ -266,40 +193,12 @@ func newPlan(c *Compound, p Params) (*Plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	if c.Net == nil {
-		c.Net = buildNetwork(c)
-	}
 	if len(c.Buildings) == 0 {
 		return nil, inputErrorf("compound %s (%s) has no buildings inside it: nothing to plan", c.Name, c.ID)
 	}
 	pl := &Plan{Compound: c, Params: p, Warnings: append([]string(nil), c.Warnings...)}
 	pl.Assumptions = c.assumptions()
 	return pl, nil
-}
-
-// usableSites are the sites a variant may use: joined to the network and,
-// in the wet, sheltered. With no sheltered site the wet variant falls back
-// on open ones, which then need canopies.
-func (pl *Plan) usableSites(v Variant) []*Site {
-	var all, sheltered []*Site
-	for _, s := range pl.Compound.Sites {
-		if s.node < 0 {
-			continue
-		}
-		all = append(all, s)
-		if s.Sheltered {
-			sheltered = append(sheltered, s)
-		}
-	}
-	if v == Wet {
-		if len(sheltered) > 0 {
-			return sheltered
-		}
-		if len(all) > 0 {
-			pl.warn("no candidate site is sheltered: the wet variant uses open sites, which need canopies over the desks")
-		}
-	}
-	return all
 }
 
 func (pl *Plan) warn(format string, a ...any) {
@@ -310,36 +209,6 @@ func (pl *Plan) warn(format string, a ...any) {
 		}
 	}
 	pl.Warnings = append(pl.Warnings, msg)
-}
-
-// buildingCost is the mean cost from a building's reachable entrances to
-// the tree's source: residents are taken to use each door alike.
-func buildingCost(b *Building, t *tree) (float64, bool) { return doorMean(b, t, t.cost) }
-
-// buildingLength is the mean walking length, along the tree's cheapest
-// ways, from a building's reachable entrances.
-func buildingLength(b *Building, t *tree) (float64, bool) {
-	if t == nil {
-		return 0, false
-	}
-	return doorMean(b, t, t.length)
-}
-
-// doorMean averages a per-node figure of tree t over the building's doors
-// that t reaches.
-func doorMean(b *Building, t *tree, per []float64) (float64, bool) {
-	var sum float64
-	k := 0
-	for _, e := range b.Entrances {
-		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
-			sum += per[e.node]
-			k++
-		}
-	}
-	if k == 0 {
-		return 0, false
-	}
-	return sum / float64(k), true
 }
 
 // unreachable says why a building cannot be routed: a warning, or an

@@ -3,33 +3,8 @@ package planner
 import (
 	"fmt"
 	"io"
-	"math"
 	"time"
 )
-
-// scheduleJSON is the plan file's natq:schedule: every window of every
-// site of every variant.
-func (pl *Plan) scheduleJSON() []map[string]any {
-	out := []map[string]any{}
-	for _, vp := range pl.Variants {
-		for _, w := range vp.Windows {
-			groups := []map[string]any{}
-			for _, g := range w.Groups {
-				if g.Building == "students" {
-					groups = append(groups, map[string]any{"building": "students", "people": g.People})
-					continue
-				}
-				groups = append(groups, map[string]any{"building": g.Building, "unit": g.Unit, "floors": []int{g.FromFl, g.ToFl}, "people": g.People})
-			}
-			out = append(out, map[string]any{
-				"variant": string(vp.Variant), "site": w.Site.ID,
-				"start": w.Start.Format(time.RFC3339), "end": w.End.Format(time.RFC3339),
-				"capacity": w.Capacity, "students": w.Students, "groups": groups,
-			})
-		}
-	}
-	return out
-}
 
 // VariantReport is one variant's figures.
 type VariantReport struct {
@@ -117,36 +92,6 @@ func (vp *VariantPlan) mainEnd() time.Time {
 		}
 	}
 	return t
-}
-
-// Report is the plan file's natq:report.
-func (pl *Plan) Report() map[string]any {
-	out := map[string]any{"assumptions": pl.Assumptions}
-	for _, vp := range pl.Variants {
-		r := pl.Figures(vp)
-		m := map[string]any{
-			"residents": r.Residents, "scheduled": r.Scheduled, "door_to_door": r.DoorToDoor, "unrouted": r.Unrouted,
-			"sites": r.Sites, "desks": r.Desks,
-			"makespan_min": math.Round(r.Makespan.Minutes()), "lower_bound_makespan_min": math.Round(r.LowerMakespan.Minutes()),
-			"walk_mean_m": round1(r.Walk.Mean), "walk_p95_m": round1(r.Walk.P95), "walk_max_m": round1(r.Walk.Max),
-			"within_300m": math.Round(r.Walk.Within300*1000) / 1000, "uncovered_mean_m": round1(r.Walk.UncoveredMean),
-			"uncovered_line_m": round1(r.UncoveredLineM), "canopies": r.Canopies,
-			"staff": r.Staff, "staff_by_role": r.StaffByRole,
-			"objective_m": math.Round(r.Objective), "lower_bound_m": math.Round(r.LowerBound), "gap": math.Round(r.Gap*10000) / 10000,
-			"exact": r.Exact,
-		}
-		if end := vp.mainEnd(); !end.IsZero() {
-			m["end"] = end.Format(time.RFC3339) // the main day's; the students' period is apart
-		}
-		if r.End.After(vp.mainEnd()) {
-			m["students_end"] = r.End.Format(time.RFC3339)
-		}
-		if r.Shortage != "" {
-			m["shortage"] = r.Shortage
-		}
-		out[string(vp.Variant)] = m
-	}
-	return out
 }
 
 // WriteSummary prints a plan's report as a table a coordinator can read,

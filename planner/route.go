@@ -3,10 +3,89 @@ package planner
 import (
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/paulmach/orb"
+
+	"natq/planner/internal/minheap"
 )
+
+// Every resident's route is decided in this file: the way from each door
+// to its site and the way back, each least-cost on the walkway network under
+// the weather's edge costs (weather.go), by Dijkstra from each site.
+
+// A Route is one walk between a building entrance and its site.
+type Route struct {
+	Variant   Variant
+	Building  *Building
+	Entrance  *Entrance
+	Site      *Site
+	Direction string         // "to" (entrance to site) or "back"
+	Path      orb.LineString // plane
+	Length    float64
+	Uncovered float64
+}
+
+// routes draws, for every scheduled building, each entrance's way to where
+// its site joins the walkways (the line starts a few steps in), and the
+// way back, which avoids where it can the walkways the way there uses, so
+// that the sampled and the unsampled do not meet.
+func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
+	var out []*Route
+	bs := make([]*Building, 0, len(vp.Site))
+	for b := range vp.Site {
+		bs = append(bs, b)
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].ID < bs[j].ID })
+	used := map[*Site]map[int32]bool{}
+	for _, b := range bs {
+		s := vp.Site[b]
+		t := vp.trees[s]
+		if used[s] == nil {
+			used[s] = map[int32]bool{}
+		}
+		for _, e := range b.Entrances {
+			if e.node < 0 || math.IsInf(t.cost[e.node], 1) {
+				continue
+			}
+			path := n.path(t, e.node)
+			for v := e.node; v != t.src; v = n.edges[t.prev[v]].other(v) {
+				used[s][t.prev[v]] = true
+			}
+			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
+				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
+		}
+	}
+	back := map[*Site]*tree{}
+	for _, b := range bs {
+		s := vp.Site[b]
+		bt := back[s]
+		if bt == nil {
+			cost := n.edgeCosts(vp.Variant, rainFactor)
+			for i := range cost {
+				if used[s][int32(i)] {
+					cost[i] *= 3 // the way there: use another way back where there is one
+				}
+			}
+			bt = n.shortest(s.node, cost)
+			back[s] = bt
+		}
+		for _, e := range b.Entrances {
+			if e.node < 0 || math.IsInf(bt.cost[e.node], 1) {
+				continue
+			}
+			to := n.path(bt, e.node)
+			path := make(orb.LineString, len(to))
+			for i := range to {
+				path[i] = to[len(to)-1-i]
+			}
+			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "back",
+				Path: path, Length: bt.length[e.node], Uncovered: bt.uncovered[e.node]})
+		}
+	}
+	return out
+}
 
 // A tree is the shortest-path tree of the network from one source (a site
 // entry) under one cost: for every node the cost to reach it, the walkway
@@ -20,59 +99,20 @@ type tree struct {
 	prev      []int32 // edge index, -1 at the source and where unreached
 }
 
-// edgeCosts gives every edge its cost for a weather variant: its length in
-// dry weather; in the wet, sheltered metres count once and uncovered metres
-// rainFactor times.
-func (n *Network) edgeCosts(v Variant, rainFactor float64) []float64 {
-	c := make([]float64, len(n.edges))
-	for i, e := range n.edges {
-		c[i] = e.length
-		if v == Wet && !e.sheltered {
-			c[i] *= rainFactor
-		}
-	}
-	return c
-}
-
 // shortest computes the tree from src with Dijkstra's algorithm on a binary
 // heap. The network is undirected, so the tree also gives every node's
 // cheapest way to src.
 func (n *Network) shortest(src int32, cost []float64) *tree {
-	t, _ := n.search([]int32{src}, cost)
-	t.src = src
-	return t
-}
-
-// nearestSite grows one tree from all the sites at once: every node learns
-// its nearest site (origin, an index into sites, -1 where none reaches) and
-// its way there. One search in place of one per site.
-func (n *Network) nearestSite(sites []*Site, cost []float64) (*tree, []int32) {
-	srcs := make([]int32, len(sites))
-	for i, s := range sites {
-		srcs[i] = s.node
-	}
-	return n.search(srcs, cost)
-}
-
-// search is Dijkstra's algorithm from every node of srcs at once; origin
-// is the index in srcs of the source each node is reached from.
-func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 	nn := len(n.pts)
-	t := &tree{src: -1, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
-	origin := make([]int32, nn)
+	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
 	for i := range t.cost {
-		t.cost[i], t.prev[i], origin[i] = math.Inf(1), -1, -1
+		t.cost[i], t.prev[i] = math.Inf(1), -1
 	}
-	var h heap
-	for i, s := range srcs {
-		if t.cost[s] > 0 {
-			t.cost[s], origin[s] = 0, int32(i)
-			h.push(item{0, s})
-		}
-	}
+	t.cost[src] = 0
+	h := minheap.Heap{{Cost: 0, Node: src}}
 	done := make([]bool, nn)
 	for len(h) > 0 {
-		v := h.pop().node
+		v := h.Pop().Node
 		if done[v] {
 			continue
 		}
@@ -81,17 +121,17 @@ func (n *Network) search(srcs []int32, cost []float64) (*tree, []int32) {
 			e := &n.edges[ei]
 			w := e.other(v)
 			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
-				t.cost[w], t.prev[w], origin[w] = nc, ei, origin[v]
+				t.cost[w], t.prev[w] = nc, ei
 				t.length[w] = t.length[v] + e.length
 				t.uncovered[w] = t.uncovered[v]
 				if !e.sheltered {
 					t.uncovered[w] += e.length
 				}
-				h.push(item{nc, w})
+				h.Push(minheap.Item{Cost: nc, Node: w})
 			}
 		}
 	}
-	return t, origin
+	return t
 }
 
 // treesFrom grows the shortest-path tree of every site, one site per core:
@@ -125,7 +165,7 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 // tree. A door where its site joins the walkways gets the line from that
 // point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
-	if v == t.src || t.prev[v] < 0 { // (a search from many sources has src -1)
+	if v == t.src || t.prev[v] < 0 {
 		return orb.LineString{n.pts[v], n.pts[v]}
 	}
 	ls := orb.LineString{n.pts[v]}
@@ -137,50 +177,32 @@ func (n *Network) path(t *tree, v int32) orb.LineString {
 	return ls
 }
 
-type item struct {
-	cost float64
-	node int32
+// buildingCost is the mean cost from a building's reachable entrances to
+// the tree's source: residents are taken to use each door alike.
+func buildingCost(b *Building, t *tree) (float64, bool) { return doorMean(b, t, t.cost) }
+
+// buildingLength is the mean walking length, along the tree's cheapest
+// ways, from a building's reachable entrances.
+func buildingLength(b *Building, t *tree) (float64, bool) {
+	if t == nil {
+		return 0, false
+	}
+	return doorMean(b, t, t.length)
 }
 
-// heap is a binary min-heap of items; container/heap's interface calls
-// cost more than the search itself on networks this small.
-type heap []item
-
-func (h *heap) push(x item) {
-	*h = append(*h, x)
-	s := *h
-	i := len(s) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if s[p].cost <= s[i].cost {
-			break
+// doorMean averages a per-node figure of tree t over the building's doors
+// that t reaches.
+func doorMean(b *Building, t *tree, per []float64) (float64, bool) {
+	var sum float64
+	k := 0
+	for _, e := range b.Entrances {
+		if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+			sum += per[e.node]
+			k++
 		}
-		s[p], s[i] = s[i], s[p]
-		i = p
 	}
-}
-
-func (h *heap) pop() item {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	i := 0
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(s) && s[l].cost < s[m].cost {
-			m = l
-		}
-		if r < len(s) && s[r].cost < s[m].cost {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s[m], s[i] = s[i], s[m]
-		i = m
+	if k == 0 {
+		return 0, false
 	}
-	*h = s
-	return top
+	return sum / float64(k), true
 }

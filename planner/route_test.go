@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // wantRoute is what one building's route must be, worked out by hand.
@@ -131,7 +132,7 @@ func TestRouteHandWorked(t *testing.T) {
 				if got.site != v.want.site || math.Abs(got.length-v.want.length) > 0.01 || math.Abs(got.uncovered-v.want.uncovered) > 0.01 {
 					t.Errorf("Route(%q, %s) = %+v, want %+v", r.Building.ID, v.v, got, v.want)
 				}
-				if l := lineLength(r.Path); math.Abs(l-r.Length) > 1e-6 {
+				if l := planar.Length(r.Path); math.Abs(l-r.Length) > 1e-6 {
 					t.Errorf("Route(%q, %s): path is %.3f m long, Length %.3f", r.Building.ID, v.v, l, r.Length)
 				}
 			}

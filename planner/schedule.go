@@ -101,12 +101,6 @@ func (p Params) windows(end string) (dayTimes, error) {
 	return d, nil
 }
 
-// windowCap is one window's capacity at a site with d desks.
-func (p Params) windowCap(d, markers int) int {
-	c := int(math.Floor(float64(d*p.Rate) * p.Window.Hours()))
-	return min(c, markers)
-}
-
 // students is how many of n people are in the students' period.
 func (p Params) students(n int, dt dayTimes) int {
 	if len(dt.students) == 0 {

@@ -8,13 +8,37 @@
 -- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7] party,
 -- ARGV[8] origin (online|paper), ARGV[9] n, then n tuples of 6:
 -- variant, window index, site, seats bookable, start ms, end ms; by start.
--- returns {ticket id, 1 if new else 0}, or an error reply "NOROUND" or
--- "FULL" (no window of the active variant that has not ended has room).
+-- Asking again with another party changes the ticket's party when it is
+-- still only booked and its window has room for the change.
+-- returns {ticket id, 1 if new else 0, 1 if its party changed else 0}, or
+-- an error reply "NOROUND", "FULL" (no window of the active variant that
+-- has not ended has room), "PARTY_FULL <party the window can take>" or
+-- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
+-- changes at the site only).
 local variant = redis.call('HGET', KEYS[1], 'variant')
 if not variant then return redis.error_reply('NOROUND') end
 local old = redis.call('HGET', KEYS[2], ARGV[2])
-if old then return {old, 0} end
 local now, party, n = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[9])
+if old then
+  local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we'})
+  local was = tonumber(f.party)
+  if was == party then return {old, 0, 0} end
+  if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
+  local cap = nil
+  for i = 0, n - 1 do
+    local b = 10 + i * 6
+    if ARGV[b] == f.v and ARGV[b + 1] == f.w then cap = tonumber(ARGV[b + 3]) end
+  end
+  local booked = tonumber(redis.call('HGET', KEYS[3], f.w .. ':booked') or '0')
+  if not cap or booked - was + party > cap then
+    local can = was
+    if cap and cap - booked + was > can then can = cap - booked + was end
+    return redis.error_reply('PARTY_FULL ' .. can)
+  end
+  redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
+  redis.call('HSET', KEYS[5], old .. ':party', ARGV[7])
+  return {old, 0, 1}
+end
 for i = 0, n - 1 do
   local b = 10 + i * 6
   local v, w, site = ARGV[b], ARGV[b + 1], ARGV[b + 2]
@@ -31,7 +55,7 @@ for i = 0, n - 1 do
         id .. ':st', 'booked', id .. ':v', v, id .. ':w', w, id .. ':site', site,
         id .. ':ws', ws, id .. ':we', we, id .. ':calls', '0')
       redis.call('ZADD', KEYS[6], id, id)
-      return {id, 1}
+      return {id, 1, 0}
     end
   end
 end

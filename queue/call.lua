@@ -1,11 +1,39 @@
--- call.lua: call the earliest checked-in ticket of a site to the desks.
--- KEYS[1] tickets hash, KEYS[2] lines zset
--- ARGV[1] site, ARGV[2] now (unix ms)
--- returns the called ticket id, or an error reply "EMPTY" (nobody waiting).
-local m = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. ARGV[1] .. '|', '[' .. ARGV[1] .. '|~', 'LIMIT', 0, 1)[1]
-if not m then return redis.error_reply('EMPTY') end
-redis.call('ZREM', KEYS[2], m)
-local id = tostring(tonumber(string.sub(m, -12)))
-redis.call('HSET', KEYS[1], id .. ':st', 'called', id .. ':called', ARGV[2])
+-- call.lua: call the next checked-in ticket of a site to one of its
+-- desks. A desk has at most one called person: while its last call is
+-- still "called" (neither sampled, missed nor queued back) it is refused.
+-- A ticket whose call was missed waits in its place until another has
+-- been called at the site since (its "rc", the site's call count it
+-- waits for); when nobody else is waiting it is called again.
+-- KEYS[1] tickets hash, KEYS[2] lines zset, KEYS[3] desks hash
+-- ("site|desk" -> ticket id), KEYS[4] call counts hash (site -> calls)
+-- ARGV[1] site, ARGV[2] now (unix ms), ARGV[3] desk, ARGV[4] "1" to call
+-- only someone not waiting for a recall (the call that follows a miss)
+-- returns the called ticket id, or an error reply "EMPTY" (nobody
+-- waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
+local site, desk = ARGV[1], ARGV[3]
+local dk = site .. '|' .. desk
+local cur = redis.call('HGET', KEYS[3], dk)
+if cur then
+  local f = ticket_fields(KEYS[1], cur, {'st', 'site', 'desk'})
+  if f.st == 'called' and f.site == site and f.desk == desk then
+    return redis.error_reply('DESK_BUSY ' .. cur)
+  end
+end
+local n = tonumber(redis.call('HGET', KEYS[4], site) or '0')
+local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', 0, 500)
+local pick, first = nil, nil
+for _, m in ipairs(ms) do
+  local rc = redis.call('HGET', KEYS[1], line_id(m) .. ':rc')
+  if not rc or tonumber(rc) <= n then pick = m break end
+  first = first or m
+end
+if not pick and ARGV[4] ~= '1' then pick = first end
+if not pick then return redis.error_reply('EMPTY') end
+redis.call('ZREM', KEYS[2], pick)
+local id = line_id(pick)
+redis.call('HSET', KEYS[1], id .. ':st', 'called', id .. ':called', ARGV[2], id .. ':desk', desk)
+redis.call('HDEL', KEYS[1], id .. ':rc')
 redis.call('HINCRBY', KEYS[1], id .. ':calls', 1)
+redis.call('HINCRBY', KEYS[4], site, 1)
+redis.call('HSET', KEYS[3], dk, id)
 return id

@@ -42,6 +42,7 @@ func testRainSwitchContest(t *testing.T, st queuetest.Store) {
 	}
 	coord := &queue.Staff{Compound: p.Compound.ID, Role: queue.RoleCoordinator}
 	n, people := 0, 0
+	rooms := map[string]int{}
 	var order []string
 	for _, w := range p.Windows {
 		if w.Variant != "dry" {
@@ -51,7 +52,8 @@ func testRainSwitchContest(t *testing.T, st queuetest.Store) {
 			for left := g.People; left > 0; {
 				party := min(1+n%4, left)
 				n++
-				res, err := svc.PreBook(ctx, coord, p.Compound.ID, stringsReader(g.Building+","+g.Unit+","+itoa(n)+","+itoa(party)+"\n"))
+				rooms[g.Building+"|"+g.Unit]++
+				res, err := svc.PreBook(ctx, coord, p.Compound.ID, stringsReader(g.Building+","+g.Unit+","+room(rooms[g.Building+"|"+g.Unit])+","+itoa(party)+"\n"))
 				if err != nil || res[0].Error != nil {
 					t.Fatalf("booking %s unit %q: %v %v", g.Building, g.Unit, err, res)
 				}

@@ -20,18 +20,41 @@
 // names the compound and ticket number and is signed: a forged one is
 // refused before Redis is asked.
 //
-// A ticket moves booked -> checked_in -> called -> sampled; a called ticket
-// not answered goes back to the head of the line until it has been called
-// Options.CallsBeforeNoShow times, then becomes no_show. booked, checked_in
-// and called tickets may be cancelled. no_show and cancelled free the
-// seats and let the household book again.
+// A ticket moves booked -> checked_in -> called -> sampled. A site has
+// desks (the plan's, numbered from 1) and a desk calls one person at a
+// time: CallNext refuses (ErrDeskBusy, with the ticket) while the desk's
+// last call is still "called", until the desk says the person was sampled,
+// missed (NoShow) or is queued back (Requeue, not counted as a call). A
+// missed call goes back to its place in the line and the desk's next is
+// called at once; the missed one is called again once someone else has
+// been called at the site (ZMS's recall delay, counted in calls), and is a
+// no-show after Options.CallsBeforeNoShow calls. booked, checked_in and
+// called tickets may be cancelled. no_show and cancelled free the seats
+// and let the household book again. Line is a site's line as its desks
+// and its display (static's /display page) see it: each desk's open call
+// and who waits, in the order call.lua will call them; RepeatCall
+// announces an open call again.
+//
+// A household is its building, unit and room, normalised (room.go):
+// Unicode NFKC, invisible and control characters dropped, the suffixes
+// 室/号/单元 and leading zeros taken off, so 701, 0701, ７０１ and 701室 are
+// one household. A room is the floor then a two-digit door, the floor
+// within the building's levels (natq:levels; 60 when the plan does not
+// say); a unit is one the schedule names, else 1 to natq:units. A party is
+// at most MaxParty people (one household). Booking again with another
+// party changes the ticket's party when it is booked and its window has
+// room, and says why not otherwise.
 //
 // Check-in refuses, with the reason and what to do, a ticket for another
 // site, one too early (Options.Early before its window) or too late
 // (Options.Grace after it), a finished one, and a party the site's
-// one-metre line (its markers) cannot hold. The rain switch
+// one-metre line (its markers) cannot hold; a second scan of a ticket in
+// line is ErrAlreadyIn, naming the check-in time. The rain switch
 // (SwitchVariant) moves every ticket still to be sampled onto the other
-// variant in booking order; see switch.lua for the rule.
+// variant in booking order; people already in a line keep their state and
+// place where their site stays, and are moved, still in line by their
+// check-in time, to their building's wet site where it does not; see
+// switch.lua for the rule.
 //
 // In-process callers (the demo, the pages, tests) act as staff with a
 // Staff value; over HTTP a Staff comes only from a token (Authenticate).
@@ -40,7 +63,10 @@
 //
 // Instances hold no state but the plans they loaded. Every state change is
 // one Lua script (the *.lua files, each with its contract), so it is atomic
-// and an interrupted request leaves nothing half-written. All of a
+// and an interrupted request leaves nothing half-written. prelude.lua is
+// prepended to every script when it is loaded: the line member format
+// (line_member, line_id) and the ticket checks (live_ticket: no such
+// ticket, another round, finished) are written once there. All of a
 // compound's keys share the hash tag {compound}, so every script runs on
 // Redis Cluster. The service passes its clock into the scripts; nothing
 // depends on key expiry.
@@ -52,7 +78,9 @@
 //	                                  room, party, origin (online|paper), at booked ms,
 //	                                  st state, v variant, w window index, site,
 //	                                  ws/we window start/end ms, ci check-in ms,
-//	                                  called ms, calls, sa sampled ms, tube, end ms,
+//	                                  called ms, calls, desk (last called to), rc (a
+//	                                  missed call waits until the site's call count
+//	                                  reaches it), sa sampled ms, tube, end ms,
 //	                                  ver: the ticket's version (stamp.lua, one per event)
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
 //	natq:{c}:lim:<W>:<addr>    string new households booked from a client address (sha256,
@@ -66,6 +94,9 @@
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order
 //	natq:{c}:r:<R>:occ         hash   site -> people in its line (checked in or called)
+//	natq:{c}:r:<R>:desk        hash   "site|desk" -> ticket id last called there (open
+//	                                  while that ticket is "called" at that desk)
+//	natq:{c}:r:<R>:calln       hash   site -> calls made there (recall delays count in it)
 //	natq:{c}:r:<R>:tubes       hash   tube code -> samples in it
 //	natq:{c}:r:<R>:tube:<code> set    ticket ids pooled in the tube
 //

@@ -2,8 +2,11 @@ package queue
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -70,20 +73,50 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		}
 	}
 	k := keysOf(c)
-	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
+	_, err = s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
 		id, p.Date, site, s.now().UnixMilli(), s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1])
 	if err != nil {
-		return nil, s.refusal(err)
-	}
-	if v == "already" {
-		return s.ticket(ctx, c, id)
+		return nil, s.alreadyIn(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
 	return s.changed(ctx, c, id, "checked_in")
 }
 
-// CallNext calls the earliest checked-in ticket of site to the desks.
-func (s *Service) CallNext(ctx context.Context, st *Staff, site string) (*TicketView, error) {
+// alreadyIn words an ALREADY_IN refusal ("<checkin ms> <state> <desk>")
+// with the check-in time on the compound's clock: a second scan is a
+// warning, not a second check-in.
+func (s *Service) alreadyIn(p *Plan, err error) error {
+	var sr *scriptReply
+	if !errors.As(err, &sr) {
+		return err
+	}
+	code, detail := sr.code()
+	if code != "ALREADY_IN" {
+		return s.refusal(err)
+	}
+	// The detail is the script's own: "<checkin ms> <state> <desk>".
+	f := strings.Fields(detail)
+	for len(f) < 3 {
+		f = append(f, "")
+	}
+	ms, _ := strconv.ParseInt(f[0], 10, 64)
+	at := time.UnixMilli(ms).In(p.TZ).Format("15:04")
+	e := &Error{Code: ErrAlreadyIn.Code, Message: "已于 " + at + " 签到", MessageEn: "already checked in at " + at}
+	if f[1] == "called" {
+		e.Message += "，已叫到 " + f[2] + " 号台"
+		e.MessageEn += "; called to desk " + f[2]
+	}
+	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
+	return e
+}
+
+// CallNext calls the next checked-in ticket of site to desk (1 to the
+// site's desks). A desk calls one person at a time: while its last call is
+// still open it refuses with ErrDeskBusy (a *DeskBusyError naming the
+// ticket), and the desk says first whether that person was sampled,
+// missed or is queued back. A missed ticket is called again only after
+// someone else has been called at the site, unless nobody else waits.
+func (s *Service) CallNext(ctx context.Context, st *Staff, site string, desk int) (*TicketView, error) {
 	if err := may(st, "", RoleMarshal); err != nil {
 		return nil, err
 	}
@@ -91,45 +124,121 @@ func (s *Service) CallNext(ctx context.Context, st *Staff, site string) (*Ticket
 	if err != nil {
 		return nil, err
 	}
-	k := keysOf(p.Compound.ID)
-	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line")}, site, s.now().UnixMilli())
+	if desk == 0 {
+		desk = 1
+	}
+	if desk < 1 || desk > p.desks(site) {
+		return nil, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site)))
+	}
+	return s.callNext(ctx, p, site, desk, false)
+}
+
+// DeskBusyError is ErrDeskBusy with the desk's called ticket.
+type DeskBusyError struct {
+	Err    *Error
+	Ticket *TicketView
+}
+
+func (e *DeskBusyError) Error() string { return e.Err.Error() }
+func (e *DeskBusyError) Unwrap() error { return e.Err }
+
+func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, afterMiss bool) (*TicketView, error) {
+	c := p.Compound.ID
+	k := keysOf(c)
+	strict := "0"
+	if afterMiss {
+		strict = "1"
+	}
+	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln")},
+		site, s.now().UnixMilli(), desk, strict)
 	if err != nil {
+		var sr *scriptReply
+		if errors.As(err, &sr) {
+			if code, detail := sr.code(); code == "DESK_BUSY" {
+				id, _ := strconv.ParseUint(detail, 10, 64)
+				t, terr := s.ticket(ctx, c, id)
+				if terr != nil {
+					return nil, terr
+				}
+				return nil, &DeskBusyError{Err: s.refusal(err).(*Error), Ticket: t}
+			}
+		}
 		return nil, s.refusal(err)
 	}
 	id, _ := strconv.ParseUint(v.(string), 10, 64)
-	return s.changed(ctx, p.Compound.ID, id, "called")
+	return s.changed(ctx, c, id, "called")
 }
 
 // NoShowResult is what marking a called ticket unanswered did.
 type NoShowResult struct {
 	Ticket *TicketView `json:"ticket"`
 	// NoShow is true when the ticket became a no-show; false when it went
-	// back to the head of the line to be called again.
+	// back to its place in the line to be called again.
 	NoShow bool `json:"no_show"`
 	Calls  int  `json:"calls"`
 	Needed int  `json:"calls_before_noshow"`
+	// Next is who the desk called at once instead (nil: nobody else is
+	// waiting).
+	Next *TicketView `json:"next,omitempty"`
 }
 
-// NoShow records that a called ticket was not answered (see noshow.lua).
+// NoShow records that a called ticket was not answered (see noshow.lua)
+// and calls the next person to the same desk at once; the missed one is
+// called again after them.
 func (s *Service) NoShow(ctx context.Context, st *Staff, token string) (*NoShowResult, error) {
+	return s.uncall(ctx, st, token, "miss")
+}
+
+// Requeue puts a called ticket back in its place in the line without
+// counting the call (the person stepped aside, the desk needs a break).
+func (s *Service) Requeue(ctx context.Context, st *Staff, token string) (*NoShowResult, error) {
+	return s.uncall(ctx, st, token, "requeue")
+}
+
+func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*NoShowResult, error) {
 	p, id, err := s.staffTicket(st, RoleMarshal, token)
 	if err != nil {
 		return nil, err
 	}
 	k := keysOf(p.Compound.ID)
-	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
-		id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds())
+	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "calln")},
+		id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
 	res := v.([]any)
 	r := &NoShowResult{NoShow: res[0] == "no_show", Calls: int(res[1].(int64)), Needed: s.opts.CallsBeforeNoShow}
-	ev := "recalled"
-	if r.NoShow {
-		ev = "no_show"
+	desk, _ := strconv.Atoi(fmt.Sprint(res[2]))
+	ev := res[0].(string)
+	if r.Ticket, err = s.changed(ctx, p.Compound.ID, id, ev); err != nil {
+		return r, err
 	}
-	r.Ticket, err = s.changed(ctx, p.Compound.ID, id, ev)
-	return r, err
+	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
+		next, err := s.callNext(ctx, p, r.Ticket.Site, desk, true)
+		if err != nil && !errors.Is(err, ErrLineEmpty) && !errors.Is(err, ErrDeskBusy) {
+			return r, err
+		}
+		r.Next = next
+	}
+	return r, nil
+}
+
+// RepeatCall calls a called ticket again (on the site's display), without
+// counting a call.
+func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*TicketView, error) {
+	p, id, err := s.staffTicket(st, RoleMarshal, token)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.ticket(ctx, p.Compound.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != "called" {
+		return nil, ErrNotCalled
+	}
+	s.publish(ctx, t, "repeat")
+	return t, nil
 }
 
 // Sampled records that a ticket's party was sampled, into tube when it is
@@ -182,7 +291,14 @@ func (s *Service) Tube(ctx context.Context, st *Staff, compound, tube string) ([
 type Move struct {
 	Ticket     *TicketView `json:"ticket"`
 	FromWindow int         `json:"from_window"`
+	FromSite   string      `json:"from_site"`
 	Retimed    bool        `json:"retimed"` // the new window starts at another time
+	// What is "booked" (a booked ticket given a window of the new
+	// variant), "kept" (in line at a site the new variant keeps: same
+	// state and place) or "moved" (in line at a site the new variant does
+	// not use: sent, checked in, to its building's new site, ahead of
+	// later arrivals).
+	What string `json:"what"`
 }
 
 // SwitchResult is what a weather switch did.
@@ -297,10 +413,12 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	res := &SwitchResult{Compound: compound, Variant: variant, Moved: []Move{}}
 	var ids []uint64
 	var from []int
-	for i := 0; i+2 < len(flat); i += 3 {
+	var sites, whats []string
+	for i := 0; i+4 < len(flat); i += 5 {
 		id, _ := strconv.ParseUint(flat[i].(string), 10, 64)
 		w, _ := strconv.Atoi(flat[i+1].(string))
 		ids, from = append(ids, id), append(from, w)
+		sites, whats = append(sites, flat[i+3].(string)), append(whats, flat[i+4].(string))
 	}
 	ts, err := s.tickets(ctx, compound, ids)
 	if err != nil {
@@ -308,7 +426,8 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	}
 	for i, t := range ts {
 		old, _ := p.window(from[i])
-		res.Moved = append(res.Moved, Move{Ticket: t, FromWindow: from[i], Retimed: !old.Start.Equal(t.Window.Start)})
+		res.Moved = append(res.Moved, Move{Ticket: t, FromWindow: from[i], FromSite: sites[i], What: whats[i],
+			Retimed: !old.Start.Equal(t.Window.Start)})
 	}
 	s.publishAll(ctx, ts, "moved")
 	s.publishSites(ctx, p, "variant")

@@ -79,7 +79,7 @@ func TestEventsOutOfOrder(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
-			if _, err := b.CallNext(ctx, m, "s1"); err != nil {
+			if _, err := b.CallNext(ctx, m, "s1", 1); err != nil {
 				t.Fatal(err)
 			}
 			first := next(t, evs)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"natq/planner/errs"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -28,7 +29,9 @@ func TestLoadPlan(t *testing.T) {
 }
 
 func TestLoadPlanErrors(t *testing.T) {
-	const head = `{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai"},`
+	const site = `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121,31],[121.001,31],[121.001,31.001],[121,31]]]},"properties":{"natq:kind":"site","natq:site":"s1","natq:variant":"dry","natq:desks":1}}`
+	const building = `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121,31],[121.001,31],[121.001,31.001],[121,31]]]},"properties":{"natq:kind":"building","natq:building":"b1","natq:variant":"dry"}}`
+	const head = `{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","tz":"Asia/Shanghai","spacing":1},`
 	for _, c := range []struct{ in, want string }{
 		{`nope`, "not JSON"},
 		{`{"type":"Feature"}`, `type is "Feature", want FeatureCollection`},
@@ -42,13 +45,17 @@ func TestLoadPlanErrors(t *testing.T) {
 		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T06:00:00+08:00","capacity":3}]}`, `is not after start`},
 		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00"}]}`, `capacity missing`},
 		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3,"groups":[{"unit":"1"}]}]}`, `groups[0]: building missing`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3}]}`, `site s1 (dry) is not a site of the plan`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3}],"features":[` + site + `]}`, `capacity 3 is more than the 0 people the line of site s1 (dry) holds`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3,"groups":[{"building":"b|1"}]}],"features":[` + strings.Replace(site, `"natq:desks"`, `"natq:line_capacity":5,"natq:desks"`, 1) + `]}`, `building "b|1" is not a building`},
+		{head + `"natq:schedule":[{"variant":"dry","site":"s1","start":"2026-12-01T07:00:00+08:00","end":"2026-12-01T07:15:00+08:00","capacity":3,"groups":[{"building":"b1","unit":"1|2"}]}],"features":[` + strings.Replace(site, `"natq:desks"`, `"natq:line_capacity":5,"natq:desks"`, 1) + `,` + building + `]}`, `"natq:schedule"[0].groups[0]: building or unit has a "|"`},
 	} {
 		_, err := queue.LoadPlan(strings.NewReader(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LoadPlan(%.60s) = %v, want an error containing %q", c.in, err, c.want)
 		}
-		if err != nil && !err.(interface{ BadInput() bool }).BadInput() {
-			t.Errorf("LoadPlan(%.60s) error is not bad input", c.in)
+		if code := errs.CodeOf(err); err != nil && code != errs.Invalid {
+			t.Errorf("LoadPlan(%.60s) error code %q, want %q (bad input)", c.in, code, errs.Invalid)
 		}
 	}
 }

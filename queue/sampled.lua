@@ -5,17 +5,12 @@
 -- ticket set (any key of the tag when there is no tube)
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
--- returns "sampled", or an error reply "NOTICKET", "OLDROUND",
+-- returns "sampled", or an error reply "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
 local id = ARGV[1]
-local f = redis.call('HMGET', KEYS[1], id .. ':st', id .. ':r', id .. ':site', id .. ':party', id .. ':w', id .. ':ci')
-local st = f[1]
-if not st then return redis.error_reply('NOTICKET') end
-if f[2] ~= ARGV[2] then return redis.error_reply('OLDROUND') end
-if st == 'sampled' then return redis.error_reply('ALREADY_SAMPLED') end
-if st == 'cancelled' then return redis.error_reply('CANCELLED') end
-if st == 'no_show' then return redis.error_reply('NO_SHOW') end
-local party = tonumber(f[4])
+local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci'}, true)
+if err then return err end
+local st, party = f.st, tonumber(f.party)
 if ARGV[4] ~= '' then
   local n = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
   if n + party > tonumber(ARGV[5]) then return redis.error_reply('TUBE_FULL ' .. n) end
@@ -24,11 +19,11 @@ if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[1], id .. ':tube', ARGV[4])
 end
 if st == 'checked_in' then
-  redis.call('ZREM', KEYS[3], string.format('%s|%015d|%012d', f[3], tonumber(f[6]), tonumber(id)))
+  redis.call('ZREM', KEYS[3], line_member(f.site, f.ci, id))
 end
 if st == 'checked_in' or st == 'called' then
-  redis.call('HINCRBY', KEYS[4], f[3], -party)
+  redis.call('HINCRBY', KEYS[4], f.site, -party)
 end
-redis.call('HINCRBY', KEYS[2], f[5] .. ':sampled', party)
+redis.call('HINCRBY', KEYS[2], f.w .. ':sampled', party)
 redis.call('HSET', KEYS[1], id .. ':st', 'sampled', id .. ':sa', ARGV[3])
 return 'sampled'

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/planfile"
 	"natq/qr"
 )
 
@@ -34,14 +35,19 @@ var (
 	sampledLua string
 	//go:embed switch.lua
 	switchLua string
+	//go:embed prelude.lua
+	preludeLua string
 
 	scripts = map[string]*redis.Script{
-		"open": redis.NewScript(openLua), "book": redis.NewScript(bookLua),
-		"cancel": redis.NewScript(cancelLua), "checkin": redis.NewScript(checkinLua),
-		"call": redis.NewScript(callLua), "noshow": redis.NewScript(noshowLua),
-		"sampled": redis.NewScript(sampledLua), "switch": redis.NewScript(switchLua),
+		"open": script(openLua), "book": script(bookLua),
+		"cancel": script(cancelLua), "checkin": script(checkinLua),
+		"call": script(callLua), "noshow": script(noshowLua),
+		"sampled": script(sampledLua), "switch": script(switchLua),
 	}
 )
+
+// script wraps a script with the shared prelude (prelude.lua) before it.
+func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
 
 // Options are the service's rules for the day.
 type Options struct {
@@ -132,12 +138,12 @@ func (s *Service) run(ctx context.Context, name string, keys []string, args ...a
 		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
 			msg := strings.TrimPrefix(err.Error(), "ERR ")
 			if notServing(msg) {
-				return nil, &unavailable{err}
+				return nil, unavailable(err)
 			}
 			if code, _, _ := strings.Cut(msg, " "); !isCode(code) && s.rdb.Ping(ctx).Err() != nil {
 				// Not one of the scripts' replies, and the store has gone:
 				// a store stopped while the script ran.
-				return nil, &unavailable{err}
+				return nil, unavailable(err)
 			}
 			return nil, &scriptReply{msg}
 		}
@@ -173,7 +179,7 @@ func (r *scriptReply) code() (string, string) {
 func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	day, err := time.Parse("2006-01-02", p.Date)
 	if err != nil {
-		return &PlanError{"date " + p.Date}
+		return planErrorf("date %s", p.Date)
 	}
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
@@ -182,8 +188,8 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
 			if code, fp := sr.code(); code == "OTHERPLAN" {
-				return &PlanError{fmt.Sprintf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
-					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())}
+				return planErrorf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
+					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())
 			}
 		}
 		return err
@@ -260,25 +266,31 @@ type Booking struct {
 	Party     int       `json:"party"`
 	URL       string    `json:"url"`
 	Household Household `json:"household"`
+	// PartyChanged is true when booking again changed the party.
+	PartyChanged bool `json:"party_changed,omitempty"`
 }
 
 func (s *Service) validate(p *Plan, h *Household) error {
-	h.Building, h.Unit, h.Room = strings.TrimSpace(h.Building), strings.TrimSpace(h.Unit), strings.TrimSpace(h.Room)
+	h.Building = strings.TrimSpace(h.Building)
 	if h.Building == "" {
 		return BadField("building", "缺少楼号", "missing")
 	}
-	b, u := p.knows(h.Building, h.Unit)
-	if !b {
+	if b, _ := p.knows(h.Building, ""); !b || len(h.Building) > 64 {
 		return BadField("building", "本小区没有这栋楼", fmt.Sprintf("no building %q in this compound's schedule", h.Building))
 	}
-	if !u || len(h.Unit) > 16 || strings.Contains(h.Unit, "|") {
-		return BadField("unit", "这栋楼没有这个单元", fmt.Sprintf("building %q has no unit %q", h.Building, h.Unit))
+	b := p.building(h.Building)
+	if b == nil {
+		b = &planfile.Building{ID: h.Building}
 	}
-	if h.Room == "" || len(h.Room) > 16 || strings.ContainsAny(h.Room, "|\n\r") {
-		return BadField("room", "缺少或无效的房号", "missing or not a room number")
+	var err error
+	if h.Unit, err = checkUnit(p, b, h.Unit); err != nil {
+		return err
 	}
-	if h.Party < 1 || h.Party > 8 {
-		return BadField("party", "人数应为 1 到 8", "must be 1 to 8 people")
+	if h.Room, err = checkRoom(b, h.Room); err != nil {
+		return err
+	}
+	if most := maxParty(b); h.Party < 1 || h.Party > most {
+		return BadField("party", fmt.Sprintf("人数应为 1 到 %d（一户）", most), fmt.Sprintf("must be 1 to %d people (one household)", most))
 	}
 	return nil
 }
@@ -326,22 +338,29 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 				return nil, false, ErrFull
 			}
 		}
-		return nil, false, err
+		return nil, false, s.refusal(err)
 	}
 	res := v.([]any)
 	id, _ := strconv.ParseUint(res[0].(string), 10, 64)
 	created := res[1].(int64) == 1
+	changed := len(res) > 2 && res[2].(int64) == 1
 	t, err := s.ticket(ctx, compound, id)
 	if err != nil {
 		return nil, false, err
 	}
-	if created {
+	switch {
+	case created:
 		s.m.Bookings.WithLabelValues(compound, "new").Inc()
 		s.publish(ctx, t, "booked")
-	} else {
+	case changed:
+		s.m.Bookings.WithLabelValues(compound, "party").Inc()
+		s.publish(ctx, t, "party")
+	default:
 		s.m.Bookings.WithLabelValues(compound, "repeat").Inc()
 	}
-	return t.booking(), created, nil
+	b := t.booking()
+	b.PartyChanged = changed
+	return b, created, nil
 }
 
 // TicketView is a ticket as residents and staff see it.
@@ -364,6 +383,8 @@ type TicketView struct {
 	Tube      string     `json:"tube,omitempty"`
 	BookedAt  time.Time  `json:"booked_at"`
 	CheckedIn *time.Time `json:"checked_in_at,omitempty"`
+	CalledAt  *time.Time `json:"called_at,omitempty"`
+	Desk      int        `json:"desk,omitempty"` // the desk it was last called to
 	SampledAt *time.Time `json:"sampled_at,omitempty"`
 	URL       string     `json:"url"`
 	// Version counts the ticket's published changes (stamp.lua): a page
@@ -376,7 +397,7 @@ func (t *TicketView) booking() *Booking {
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "ver"}
+var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
 // ticket reads ticket id of compound, with the people ahead of it.
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
@@ -470,6 +491,18 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 	if f["sa"] != "" {
 		x := ms(f["sa"])
 		t.SampledAt = &x
+	}
+	if f["called"] != "" && t.State != "booked" {
+		x := ms(f["called"])
+		t.CalledAt = &x
+		t.Desk = atoi(f["desk"])
+	}
+	if p != nil {
+		for _, x := range []*time.Time{t.CheckedIn, t.CalledAt, t.SampledAt} {
+			if x != nil {
+				*x = x.In(p.TZ)
+			}
+		}
 	}
 	return t
 }
@@ -589,6 +622,15 @@ func (s *Service) refusal(err error) error {
 		e = ErrNotFound
 	case "OLDROUND":
 		e = ErrOldRound
+		if detail != "" {
+			e = withDetail(ErrOldRound, "（"+detail+" 的票，不是今天的）", " (a ticket of "+detail+", not of today)")
+		}
+	case "PARTY_FULL":
+		e = withDetail(ErrPartyFull, "，该时段最多可改为 "+detail+" 人", "; the window can take a party of "+detail+" at most")
+	case "PARTY_LOCKED":
+		e = withDetail(ErrPartyLocked, "（"+detail+"）", " ("+detail+")")
+	case "DESK_BUSY":
+		e = withDetail(ErrDeskBusy, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "WRONG_SITE":
 		e = withDetail(ErrWrongSite, "，请到采样点 "+detail, "; send the resident to site "+detail)
 	case "TOO_EARLY":
@@ -618,7 +660,7 @@ func (s *Service) refusal(err error) error {
 	default:
 		return err
 	}
-	s.m.Refusals.WithLabelValues(e.Code).Inc()
+	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
 	return e
 }
 

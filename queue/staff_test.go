@@ -110,7 +110,7 @@ func TestPurgeRound(t *testing.T) {
 			if _, err := s.CheckIn(ctx, coord, "s1", tokens[0]); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CallNext(ctx, coord, "s1"); err != nil {
+			if _, err := s.CallNext(ctx, coord, "s1", 1); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.Sampled(ctx, coord, tokens[0], "T1"); err != nil {

@@ -271,7 +271,9 @@ type PreBooking struct {
 // PreBook books the households of a CSV (building,unit,room,party[,name];
 // a header row is skipped) for residents without phones. Pre-booked
 // tickets may use a window's walk-in share. Every row is checked before
-// any is booked; a row that finds no room gets an ErrFull in its result.
+// any is booked; a row that finds no room gets an ErrFull in its result,
+// and a row sent again with a party that cannot change an ErrPartyFull or
+// ErrPartyLocked.
 // Booking is idempotent, so sending the same CSV again is safe.
 func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
 	if err := may(st, compound, RoleCoordinator); err != nil {
@@ -328,9 +330,16 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 	for _, r := range rows {
 		b, created, err := s.book(ctx, compound, r.h, "paper")
 		pb := PreBooking{Row: r.n, Name: r.name, Household: r.h, Booking: b, Created: created}
-		if errors.Is(err, ErrFull) {
+		var e *Error
+		switch {
+		case errors.Is(err, ErrFull):
 			pb.Error = ErrFull
-		} else if err != nil {
+		case errors.Is(err, ErrPartyFull), errors.Is(err, ErrPartyLocked):
+			// A row sent again with another party that cannot be changed:
+			// that row says why; the others are booked.
+			errors.As(err, &e)
+			pb.Error = e
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, pb)
@@ -352,7 +361,7 @@ func WritePreBookingsCSV(w io.Writer, rows []PreBooking) error {
 			rec[6], rec[7], rec[8], rec[9], rec[10] = b.Ticket, b.Site, b.Window.Start.Format(time.RFC3339), b.Window.End.Format(time.RFC3339), b.URL
 		}
 		if r.Error != nil {
-			rec[11] = r.Error.Code
+			rec[11] = string(r.Error.Code)
 		}
 		cw.Write(rec)
 	}

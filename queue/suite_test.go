@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/errs"
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -53,9 +54,18 @@ var suite = []struct {
 	{"StoreStopped", testStoreStopped},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
+	{"DeskCallsOne", testDeskCallsOne},
+	{"MissMovesOn", testMissMovesOn},
+	{"RainKeepsLine", testRainKeepsLine},
+	{"SecondScan", testSecondScan},
+	{"Rooms", testRooms},
+	{"PartyChange", testPartyChange},
 }
 
 var ctx = context.Background()
+
+// room is the i-th room of a six-floor building: 101 to 199, then 201...
+func room(i int) string { return fmt.Sprintf("%d%02d", 1+i/99, 1+i%99) }
 
 func hh(b, u, room string, party int) queue.Household {
 	return queue.Household{Building: b, Unit: u, Room: room, Party: party}
@@ -115,8 +125,8 @@ func testBookAndRepeat(t *testing.T, st queuetest.Store) {
 	if b.Site != "s2" || !b.Window.Start.Equal(queuetest.At(7, 0)) || b.Party != 3 || b.URL != "https://natq.test/t/"+b.Ticket {
 		t.Errorf("Book = %+v, want s2 at 07:00 for 3", b)
 	}
-	again, created, err := s.Book(ctx, "c1", hh(" b2", "1", "301 ", 2))
-	if err != nil || created || again.Ticket != b.Ticket {
+	again, created, err := s.Book(ctx, "c1", hh(" b2", "1", "301 ", 3))
+	if err != nil || created || again.Ticket != b.Ticket || again.PartyChanged {
 		t.Errorf("Book again = %v, %v, %v, want the same ticket, not created", again, created, err)
 	}
 	u2, _, err := s.Book(ctx, "c1", hh("b2", "2", "301", 1))
@@ -127,7 +137,7 @@ func testBookAndRepeat(t *testing.T, st queuetest.Store) {
 	if err != nil || tv.State != "booked" || tv.Household.Room != "301" || tv.SiteName != "会所门廊" {
 		t.Errorf("Ticket = %+v, %v", tv, err)
 	}
-	if _, _, err := s.Book(ctx, "nope", hh("b2", "1", "1", 1)); !errors.Is(err, queue.ErrNoCompound) {
+	if _, _, err := s.Book(ctx, "nope", hh("b2", "1", "101", 1)); !errors.Is(err, queue.ErrNoCompound) {
 		t.Errorf("Book(unknown compound) = %v, want ErrNoCompound", err)
 	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
@@ -161,7 +171,7 @@ func testWalkinShare(t *testing.T, st queuetest.Store) {
 	s, _ := queuetest.Service(t, c, nil) // default 10%: 37 -> 33 online
 	n := 0
 	for i := 0; ; i++ {
-		_, _, err := s.Book(ctx, "c1", hh("b4", "", fmt.Sprint(i), 1))
+		_, _, err := s.Book(ctx, "c1", hh("b4", "", room(i), 1))
 		if errors.Is(err, queue.ErrFull) {
 			break
 		}
@@ -174,7 +184,7 @@ func testWalkinShare(t *testing.T, st queuetest.Store) {
 		t.Errorf("online seats in a window of 37 with 10%% kept = %d, want 33", n)
 	}
 	coord := staff(t, s, "c1", queue.RoleCoordinator)
-	res, err := s.PreBook(ctx, coord, "c1", strings.NewReader("building,unit,room,party\nb4,,p1,3\nb4,,p2,1\nb4,,p3,1\n"))
+	res, err := s.PreBook(ctx, coord, "c1", strings.NewReader("building,unit,room,party\nb4,,501,3\nb4,,502,1\nb4,,503,1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +220,7 @@ func book500(t *testing.T, c redis.UniversalClient, svcs []*queue.Service, party
 			defer wg.Done()
 			<-start
 			p := party(i)
-			b, _, err := svcs[i%len(svcs)].Book(ctx, "c1", hh("b4", "", fmt.Sprintf("r%03d", i), p))
+			b, _, err := svcs[i%len(svcs)].Book(ctx, "c1", hh("b4", "", room(i), p))
 			res[i] = result{b, err, p}
 		}()
 	}
@@ -408,7 +418,7 @@ func bookAt(t *testing.T, s *queue.Service, h queue.Household) string {
 	return b.Ticket
 }
 
-func wantCode(t *testing.T, what string, err error, code string) {
+func wantCode(t *testing.T, what string, err error, code errs.Code) {
 	t.Helper()
 	var e *queue.Error
 	if !errors.As(err, &e) || e.Code != code {
@@ -436,9 +446,8 @@ func testCheckInRefusals(t *testing.T, st queuetest.Store) {
 	if err != nil || tv.State != "checked_in" || tv.Ahead != 0 {
 		t.Fatalf("CheckIn = %+v, %v", tv, err)
 	}
-	if tv, err = s.CheckIn(ctx, m, "s1", tok); err != nil || tv.State != "checked_in" {
-		t.Errorf("CheckIn again = %+v, %v, want checked_in", tv, err)
-	}
+	_, err = s.CheckIn(ctx, m, "s1", tok)
+	wantCode(t, "CheckIn again", err, "already_checked_in")
 	late := bookAt(t, s, hh("b1", "", "102", 1))
 	clk.Set(queuetest.At(7, 31))
 	_, err = s.CheckIn(ctx, m, "s1", late)
@@ -457,7 +466,7 @@ func testLineFull(t *testing.T, st queuetest.Store) {
 	// s1's line holds 40; b1 books 37 + 37 over two windows.
 	var toks []string
 	for i := 0; i < 10; i++ {
-		toks = append(toks, bookAt(t, s, hh("b1", "", fmt.Sprint(i), 4)))
+		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 4)))
 	}
 	clk.Set(queuetest.At(7, 14))
 	in := 0
@@ -501,23 +510,51 @@ func testCallNoShowSampled(t *testing.T, st queuetest.Store) {
 	if tv, _ := s.Ticket(ctx, d); tv.Ahead != 5 {
 		t.Errorf("people ahead of the third = %d, want 5", tv.Ahead)
 	}
-	// b came first: called first; it does not answer three times.
-	for i := 1; i <= 3; i++ {
-		tv, err := s.CallNext(ctx, m, "s1")
-		if err != nil || tv.Ticket != b || tv.State != "called" || tv.Calls != i {
+	// b came first: called first; it does not answer three times. Each
+	// miss calls the next at once; b comes back after them.
+	tv, err := s.CallNext(ctx, m, "s1", 1)
+	if err != nil || tv.Ticket != b || tv.Calls != 1 || tv.Desk != 1 {
+		t.Fatalf("CallNext = %+v, %v, want b at desk 1", tv, err)
+	}
+	r, err := s.NoShow(ctx, m, b)
+	if err != nil || r.NoShow || r.Next == nil || r.Next.Ticket != a {
+		t.Fatalf("NoShow(b) #1 = %+v, %v, want a called next", r, err)
+	}
+	if _, err := s.Requeue(ctx, m, a); err != nil {
+		t.Fatal(err)
+	}
+	// a is queued back in its place, its call not counted: b (missed,
+	// someone called since) comes first by check-in.
+	for i := 2; i <= 3; i++ {
+		tv, err := s.CallNext(ctx, m, "s1", 1)
+		if err != nil || tv.Ticket != b || tv.Calls != i {
 			t.Fatalf("CallNext #%d = %+v, %v, want b called %d times", i, tv, err, i)
 		}
 		r, err := s.NoShow(ctx, m, b)
 		if err != nil || r.NoShow != (i == 3) {
 			t.Fatalf("NoShow #%d = %+v, %v", i, r, err)
 		}
+		if r.Next == nil || r.Next.Ticket != a {
+			t.Fatalf("NoShow #%d called %+v next, want a", i, r.Next)
+		}
+		if i == 2 {
+			if _, err := s.Requeue(ctx, m, a); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if tv, _ := s.Ticket(ctx, b); tv.State != "no_show" {
 		t.Errorf("b = %s, want no_show", tv.State)
 	}
-	_, err := s.NoShow(ctx, m, a)
+	if tv, _ := s.Ticket(ctx, a); tv.State != "called" || tv.Calls != 1 {
+		t.Errorf("a = %s after %d calls, want called once (requeues do not count)", tv.State, tv.Calls)
+	}
+	_, err = s.NoShow(ctx, m, d)
 	wantCode(t, "NoShow before a call", err, "not_called")
-	tv, err := s.CallNext(ctx, m, "s1")
+	if _, err := s.Requeue(ctx, m, a); err != nil {
+		t.Fatal(err)
+	}
+	tv, err = s.CallNext(ctx, m, "s1", 1)
 	if err != nil || tv.Ticket != a {
 		t.Fatalf("CallNext = %v, %v, want a", tv, err)
 	}
@@ -537,7 +574,7 @@ func testCallNoShowSampled(t *testing.T, st queuetest.Store) {
 	if err != nil || len(tube) != 2 {
 		t.Errorf("Tube(T001) = %d tickets, %v, want 2", len(tube), err)
 	}
-	_, err = s.CallNext(ctx, m, "s1")
+	_, err = s.CallNext(ctx, m, "s1", 1)
 	wantCode(t, "CallNext on an empty line", err, "line_empty")
 	cs, _ := s.Compound(ctx, "c1")
 	for _, site := range cs.Sites {
@@ -560,9 +597,9 @@ func testCancel(t *testing.T, st queuetest.Store) {
 	s, _ := queuetest.Service(t, c, noShare)
 	var toks []string
 	for i := 0; i < 37; i++ {
-		toks = append(toks, bookAt(t, s, hh("b4", "", fmt.Sprint(i), 1)))
+		toks = append(toks, bookAt(t, s, hh("b4", "", room(i), 1)))
 	}
-	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "x", 1)); !errors.Is(err, queue.ErrFull) {
+	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "601", 1)); !errors.Is(err, queue.ErrFull) {
 		t.Fatalf("Book into a full window = %v, want ErrFull", err)
 	}
 	tv, err := s.Cancel(ctx, toks[5])
@@ -571,17 +608,17 @@ func testCancel(t *testing.T, st queuetest.Store) {
 	}
 	_, err = s.Cancel(ctx, toks[5])
 	wantCode(t, "Cancel twice", err, "final")
-	if _, created, err := s.Book(ctx, "c1", hh("b4", "", "x", 1)); err != nil || !created {
+	if _, created, err := s.Book(ctx, "c1", hh("b4", "", "601", 1)); err != nil || !created {
 		t.Errorf("Book after a cancel = %v, %v, want the freed seat", created, err)
 	}
 	coord := staff(t, s, "c1", queue.RoleCoordinator)
-	tv, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", "7", 0))
+	tv, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", room(7), 0))
 	if err != nil || tv.Ticket != toks[7] || tv.State != "cancelled" {
 		t.Errorf("CancelHousehold = %+v, %v, want ticket 7 cancelled", tv, err)
 	}
-	_, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", "7", 0))
+	_, err = s.CancelHousehold(ctx, coord, "c1", hh("b4", "", room(7), 0))
 	wantCode(t, "CancelHousehold again", err, "not_found")
-	_, err = s.CancelHousehold(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1", hh("b4", "", "8", 0))
+	_, err = s.CancelHousehold(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1", hh("b4", "", room(8), 0))
 	wantCode(t, "CancelHousehold(marshal)", err, "forbidden")
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }
@@ -593,13 +630,13 @@ func testRainSwitch(t *testing.T, st queuetest.Store) {
 	m := staff(t, s, "c1", queue.RoleMarshal)
 	var order []string
 	for i := 0; i < 30; i++ { // b1: 74 seats dry (37+37), wet 25+25+30
-		tok := bookAt(t, s, hh("b1", "", fmt.Sprint(i), 1+i%4))
+		tok := bookAt(t, s, hh("b1", "", room(i), 1+i%4))
 		order = append(order, tok)
 	}
 	for i := 0; i < 8; i++ {
-		order = append(order, bookAt(t, s, hh("b2", fmt.Sprint(1+i%2), fmt.Sprint(i), 2)))
+		order = append(order, bookAt(t, s, hh("b2", fmt.Sprint(1+i%2), room(i), 2)))
 	}
-	order = append(order, bookAt(t, s, hh("b3", "", "1", 4)), bookAt(t, s, hh("b4", "", "1", 1)))
+	order = append(order, bookAt(t, s, hh("b3", "", "101", 4)), bookAt(t, s, hh("b4", "", "101", 1)))
 	clk.Set(queuetest.At(6, 58))
 	if _, err := s.CheckIn(ctx, m, "s1", order[0]); err != nil {
 		t.Fatal(err)
@@ -623,8 +660,12 @@ func testRainSwitch(t *testing.T, st queuetest.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tv.Variant != "wet" || tv.State != "booked" {
-			t.Errorf("ticket %d = %s %s, want booked in wet", i, tv.Variant, tv.State)
+		want := "booked"
+		if i == 0 {
+			want = "checked_in" // in line at s1, which the rain plan drops: moved, still in line
+		}
+		if tv.Variant != "wet" || tv.State != want {
+			t.Errorf("ticket %d = %s %s, want %s in wet", i, tv.Variant, tv.State, want)
 		}
 		var w *queue.Window
 		for j := range p.Windows {
@@ -660,7 +701,7 @@ func testRainSwitch(t *testing.T, st queuetest.Store) {
 	if v, _ := s.Variant(ctx, "c1"); v != "wet" {
 		t.Errorf("Variant = %s, want wet", v)
 	}
-	b, _, err := s.Book(ctx, "c1", hh("b1", "", "new", 1))
+	b, _, err := s.Book(ctx, "c1", hh("b1", "", "601", 1))
 	if err != nil || b.Site != "s2" {
 		t.Errorf("Book after the switch = %+v, %v, want a wet window at s2", b, err)
 	}
@@ -739,7 +780,7 @@ func testStoreStopped(t *testing.T, st queuetest.Store) {
 	c, stop, start := st.Stoppable(t)
 	s, _ := queuetest.Service(t, c, noShare)
 	for i := 0; i < 5; i++ {
-		bookAt(t, s, hh("b4", "", fmt.Sprint(i), 1))
+		bookAt(t, s, hh("b4", "", room(i), 1))
 	}
 	// Book concurrently while the store goes away.
 	var wg sync.WaitGroup
@@ -749,7 +790,7 @@ func testStoreStopped(t *testing.T, st queuetest.Store) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(i) * time.Millisecond)
-			_, _, err := s.Book(ctx, "c1", hh("b4", "", fmt.Sprint("m", i), 1))
+			_, _, err := s.Book(ctx, "c1", hh("b4", "", room(100+i), 1))
 			if errors.Is(err, queue.ErrUnavailable) {
 				unavailable.Add(1)
 			} else if err != nil && !errors.Is(err, queue.ErrFull) {
@@ -760,7 +801,7 @@ func testStoreStopped(t *testing.T, st queuetest.Store) {
 	time.Sleep(15 * time.Millisecond)
 	stop()
 	wg.Wait()
-	_, _, err := s.Book(ctx, "c1", hh("b4", "", "down", 1))
+	_, _, err := s.Book(ctx, "c1", hh("b4", "", "601", 1))
 	if !errors.Is(err, queue.ErrUnavailable) {
 		t.Errorf("Book with the store stopped = %v, want ErrUnavailable", err)
 	}
@@ -776,7 +817,7 @@ func testStoreStopped(t *testing.T, st queuetest.Store) {
 	for s.Ping(ctx) != nil && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "up", 1)); err != nil {
+	if _, _, err := s.Book(ctx, "c1", hh("b4", "", "602", 1)); err != nil {
 		t.Errorf("Book after the store is back = %v", err)
 	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))

@@ -9,9 +9,18 @@
 -- old window started, in those windows beyond that, in its building's
 -- windows and, rather than lose the ticket, in any window. Only when order
 -- cannot be kept anywhere is it given up, for the earliest window with
--- room in the same search. Tickets in a line go back to booked: they check
--- in again at their new site. All is computed before anything is written:
--- when a ticket has no room anywhere nothing changes.
+-- room in the same search.
+-- People already in a line (checked in or called) are not sent home: when
+-- their site is also a site of the new variant they keep their state,
+-- desk and place, and take a window of that site (the earliest with room
+-- that has not ended, else any with room); only when it has none, or the
+-- site is not used in the new variant, are they moved by the search above,
+-- to the wet site their building is planned for, as checked in, keeping
+-- their check-in time: in the new site's line they come before everyone
+-- who checked in after them (priority over later arrivals). Calls,
+-- check-in and call times are kept. Booked tickets keep only their
+-- booking. All is computed before anything is written: when a ticket has
+-- no room anywhere nothing changes.
 -- KEYS[1] round state hash, KEYS[2] tickets hash, KEYS[3] booking order
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
 -- occupancy hash
@@ -22,8 +31,10 @@
 -- lists every window of the variant) and that group's windows by start,
 -- comma-separated, each "index:people" (the people the window calls for
 -- the group) or "index".
--- returns {} when already on the variant, else a flat list of
--- id, old window, new window for every moved ticket; or an error reply
+-- returns {} when already on the variant, else a flat list of id, old
+-- window, new window, old site, what happened ("booked": a booked ticket
+-- re-windowed; "kept": in line, same site; "moved": in line, sent to
+-- another site) for every ticket; or an error reply
 -- "NOROUND" or "NO_ROOM <ticket id>".
 local cur = redis.call('HGET', KEYS[1], 'variant')
 if not cur then return redis.error_reply('NOROUND') end
@@ -37,6 +48,16 @@ for i = 0, n - 1 do
   win[w] = {site = ARGV[b + 1], cap = tonumber(ARGV[b + 2]), ws = ARGV[b + 3], we = ARGV[b + 4],
     used = tonumber(redis.call('HGET', KEYS[4], w .. ':booked') or '0')}
 end
+local sites, allw = {}, {}
+for i = 0, n - 1 do
+  local w = ARGV[4 + i * 5]
+  sites[win[w].site] = true
+  allw[#allw + 1] = w
+end
+table.sort(allw, function(a, b)
+  if tonumber(win[a].ws) ~= tonumber(win[b].ws) then return tonumber(win[a].ws) < tonumber(win[b].ws) end
+  return tonumber(a) < tonumber(b)
+end)
 local groups, quota = {}, {}
 local gb = 4 + n * 5
 for i = 0, tonumber(ARGV[gb]) - 1 do
@@ -53,7 +74,7 @@ local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
 local used = {} -- window#group -> people placed there for that group
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws')
+  local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws', id .. ':site', id .. ':ci')
   local st = f[1]
   if st == 'booked' or st == 'checked_in' or st == 'called' then
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
@@ -68,9 +89,19 @@ for _, id in ipairs(ids) do
       local x = win[w]
       return x and tonumber(x.we) > now and x.used + party <= x.cap
     end
+    local inline = st == 'checked_in' or st == 'called'
+    -- 0: in line at a site the new variant keeps: a window of that site
+    if inline and sites[f[7]] then
+      for pass = 1, 2 do
+        for _, w in ipairs(allw) do
+          local x = win[w]
+          if not pick and x.site == f[7] and x.used + party <= x.cap and (pass == 2 or tonumber(x.we) > now) then pick = w end
+        end
+      end
+    end
     -- 1: its unit's windows, within the people the plan calls there
     local second = nil
-    for _, w in ipairs(own) do
+    for _, w in ipairs(pick and {} or own) do
       local q = quota[w .. '#' .. ukey]
       if room(w) and q and (used[w .. '#' .. ukey] or 0) + party <= q and tonumber(win[w].ws) >= floor then
         pick = w break
@@ -98,25 +129,42 @@ for _, id in ipairs(ids) do
     win[pick].used = win[pick].used + party
     used[pick .. '#' .. ukey] = (used[pick .. '#' .. ukey] or 0) + party
     if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
-    moves[#moves + 1] = {id, f[5], pick, party, st}
+    local what = 'booked'
+    if inline then what = (win[pick].site == f[7]) and 'kept' or 'moved' end
+    moves[#moves + 1] = {id, f[5], pick, party, st, f[7], f[8], what}
   end
 end
-local out, delta = {}, {}
+local out, delta, din = {}, {}, {}
+redis.call('DEL', KEYS[6])
 for _, m in ipairs(moves) do
-  local id, old, new, party = m[1], m[2], m[3], m[4]
+  local id, old, new, party, st, osite, ci, what = m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]
   local x = win[new]
   delta[old] = (delta[old] or 0) - party
   delta[new] = (delta[new] or 0) + party
-  redis.call('HSET', KEYS[2], id .. ':st', 'booked', id .. ':v', ARGV[2], id .. ':w', new,
-    id .. ':site', x.site, id .. ':ws', x.ws, id .. ':we', x.we, id .. ':calls', '0')
-  if m[5] ~= 'booked' then redis.call('HDEL', KEYS[2], id .. ':ci', id .. ':called') end
+  redis.call('HSET', KEYS[2], id .. ':v', ARGV[2], id .. ':w', new,
+    id .. ':site', x.site, id .. ':ws', x.ws, id .. ':we', x.we)
+  if what ~= 'booked' then
+    din[old] = (din[old] or 0) - party
+    din[new] = (din[new] or 0) + party
+    redis.call('HINCRBY', KEYS[6], x.site, party)
+  end
+  if what == 'moved' then
+    if st == 'checked_in' then redis.call('ZREM', KEYS[5], line_member(osite, ci, id)) end
+    redis.call('ZADD', KEYS[5], 0, line_member(x.site, ci, id))
+    redis.call('HSET', KEYS[2], id .. ':st', 'checked_in')
+    redis.call('HDEL', KEYS[2], id .. ':rc')
+  end
   out[#out + 1] = id
   out[#out + 1] = old
   out[#out + 1] = new
+  out[#out + 1] = osite
+  out[#out + 1] = what
 end
 for w, d in pairs(delta) do
   if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':booked', d) end
 end
-redis.call('DEL', KEYS[5], KEYS[6])
+for w, d in pairs(din) do
+  if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':in', d) end
+end
 redis.call('HSET', KEYS[1], 'variant', ARGV[2], 'switched', ARGV[1])
 return out

@@ -1,22 +1,24 @@
 package static
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+
+	"natq/planner/planfile"
 )
 
 // Map is what the pages draw of a plan: the compound's buildings and sites
-// as SVG path data on a local metric plane (metres, y down), one building's
-// routes, and the schedule's windows. It is computed from the plan file
-// alone (planner/PLANFILE.md), so the pages need nothing else of the
-// planner.
+// as SVG path data on the plan's local metric plane (true metres, y down),
+// one building's routes, and the schedule's windows. It is computed from
+// the plan file alone (package planfile), so the pages need nothing else of
+// the planner.
 type Map struct {
 	Compound  MapCompound   `json:"compound"`
 	Date      string        `json:"date"`
@@ -29,6 +31,8 @@ type Map struct {
 	Routes    []MapRoute    `json:"routes"`
 	Entrances []MapPoint    `json:"entrances"`
 	Windows   []MapWindow   `json:"windows"`
+
+	plane *plane // nil when the plan has nothing to draw
 }
 
 // MapCompound names the compound.
@@ -98,15 +102,16 @@ type MapGroup struct {
 	People   int    `json:"people"`
 }
 
-// plane projects lon/lat onto metres around a centre: equirectangular is
-// true to well under a percent over a compound's few hundred metres.
+// plane is the plan's local plane (planfile.Projection) turned for SVG:
+// y down, origin at the top left of the map's extent with a margin.
 type plane struct {
-	lon0, lat0, kx, ky float64
-	minX, minY         float64
+	proj   planfile.Projection
+	x0, y0 float64
 }
 
 func (p *plane) xy(pt orb.Point) (float64, float64) {
-	return (pt[0]-p.lon0)*p.kx - p.minX, -(pt[1]-p.lat0)*p.ky - p.minY
+	q := p.proj.ToPlane(pt)
+	return q[0] - p.x0, p.y0 - q[1]
 }
 
 func r1(v float64) float64 { return math.Round(v*10) / 10 }
@@ -145,136 +150,114 @@ func (p *plane) path(g orb.Geometry) string {
 		}
 	case orb.LineString:
 		line(g, false)
-	case orb.MultiLineString:
-		for _, l := range g {
-			line(l, false)
-		}
 	}
 	return b.String()
 }
 
 func (p *plane) label(g orb.Geometry) (float64, float64) {
-	c := g.Bound().Center()
-	x, y := p.xy(c)
+	x, y := p.xy(g.Bound().Center())
 	return r1(x), r1(y)
 }
 
-// BuildMap computes the map of a plan file. building, when not empty,
-// selects whose routes, entrances and windows are included; with none,
-// every window is included and no route.
+// BuildMap computes the map of a plan file's bytes: Read, then MapOf.
 func BuildMap(planFile []byte, building string) (*Map, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(planFile)
+	f, err := planfile.Read(bytes.NewReader(planFile))
 	if err != nil {
-		return nil, fmt.Errorf("static: plan file: %w", err)
+		return nil, fmt.Errorf("static: %w", err)
 	}
-	var head struct {
-		Compound MapCompound `json:"natq:compound"`
-		Params   struct {
-			Date string `json:"date"`
-			TZ   string `json:"tz"`
-		} `json:"natq:params"`
-		Schedule []MapWindow `json:"natq:schedule"`
-	}
-	if err := json.Unmarshal(planFile, &head); err != nil {
-		return nil, fmt.Errorf("static: plan file: %w", err)
-	}
-	m := &Map{Compound: head.Compound, Date: head.Params.Date, TZ: head.Params.TZ,
-		Buildings: []MapBuilding{}, Sites: []MapSite{}, Routes: []MapRoute{}, Entrances: []MapPoint{}, Windows: []MapWindow{}}
-
-	// The plane: centred on the features' bound, extent with a margin.
-	var bound orb.Bound
-	first := true
-	for _, f := range fc.Features {
-		switch kind(f) {
-		case "building", "site", "route":
-			if first {
-				bound, first = f.Geometry.Bound(), false
-			} else {
-				bound = bound.Union(f.Geometry.Bound())
-			}
-		}
-	}
-	if first {
-		return m, nil
-	}
-	c := bound.Center()
-	p := &plane{lon0: c[0], lat0: c[1], ky: 110574}
-	p.kx = 111320 * math.Cos(c[1]*math.Pi/180)
-	const margin = 8
-	x0, y1 := p.xy(orb.Point{bound.Min[0], bound.Min[1]})
-	x1, y0 := p.xy(orb.Point{bound.Max[0], bound.Max[1]})
-	p.minX, p.minY = x0-margin, y0-margin
-	m.Width, m.Height = math.Ceil(x1-x0+2*margin), math.Ceil(y1-y0+2*margin)
-
-	byID := map[string]int{}
-	for _, f := range fc.Features {
-		pr := f.Properties
-		switch kind(f) {
-		case "building":
-			id := pr.MustString("natq:building", "")
-			i, ok := byID[id]
-			if !ok {
-				x, y := p.label(f.Geometry)
-				m.Buildings = append(m.Buildings, MapBuilding{ID: id, Name: pr.MustString("name", ""),
-					Units: int(pr.MustFloat64("natq:units", 0)), Site: map[string]string{},
-					D: p.path(f.Geometry), X: x, Y: y})
-				i = len(m.Buildings) - 1
-				byID[id] = i
-			}
-			if s := pr.MustString("natq:site", ""); s != "" {
-				m.Buildings[i].Site[pr.MustString("natq:variant", "dry")] = s
-			}
-		case "site":
-			x, y := p.label(f.Geometry)
-			m.Sites = append(m.Sites, MapSite{ID: pr.MustString("natq:site", ""), Name: pr.MustString("name", ""),
-				Variant: pr.MustString("natq:variant", ""), Sheltered: pr.MustBool("natq:sheltered", false),
-				Desks: int(pr.MustFloat64("natq:desks", 0)), LineCapacity: int(pr.MustFloat64("natq:line_capacity", 0)),
-				D: p.path(f.Geometry), X: x, Y: y})
-		case "route":
-			if building == "" || pr.MustString("natq:building", "") != building {
-				continue
-			}
-			m.Routes = append(m.Routes, MapRoute{Variant: pr.MustString("natq:variant", ""), Site: pr.MustString("natq:site", ""),
-				Direction: pr.MustString("natq:direction", "to"), D: p.path(f.Geometry),
-				Length: pr.MustFloat64("natq:length_m", 0), Uncovered: pr.MustFloat64("natq:uncovered_m", 0),
-				WalkS: pr.MustFloat64("natq:walk_s", 0)})
-		case "entrance":
-			if building == "" || pr.MustString("natq:building", "") != building {
-				continue
-			}
-			if pt, ok := f.Geometry.(orb.Point); ok {
-				x, y := p.xy(pt)
-				m.Entrances = append(m.Entrances, MapPoint{r1(x), r1(y)})
-			}
-		}
-	}
-	for i, w := range head.Schedule {
-		if building != "" && !calls(w.Groups, building) {
-			continue
-		}
-		gs := w.Groups
-		if building != "" { // a resident needs only her building's groups
-			gs = nil
-			for _, g := range w.Groups {
-				if g.Building == building {
-					gs = append(gs, g)
-				}
-			}
-		}
-		w.Index, w.Groups = i, gs
-		m.Windows = append(m.Windows, w)
-	}
-	sort.SliceStable(m.Windows, func(i, j int) bool { return m.Windows[i].Start < m.Windows[j].Start })
-	return m, nil
+	return MapOf(f, building), nil
 }
 
-func kind(f *geojson.Feature) string { return f.Properties.MustString("natq:kind", "") }
+// MapOf computes the map of a plan. building, when not empty, selects
+// whose routes, entrances and windows are included; with none, every
+// window is included and no route.
+func MapOf(f *planfile.File, building string) *Map {
+	return baseMap(f).forBuilding(f, building)
+}
 
-func calls(gs []MapGroup, building string) bool {
-	for _, g := range gs {
-		if g.Building == building {
-			return true
+// baseMap is the map of a plan with every window and no building's walks.
+func baseMap(f *planfile.File) *Map {
+	m := &Map{Compound: MapCompound{ID: f.Compound.ID, Name: f.Compound.Name}, Date: f.Params.Date, TZ: f.Params.TZ,
+		Buildings: []MapBuilding{}, Sites: []MapSite{}, Routes: []MapRoute{}, Entrances: []MapPoint{}, Windows: []MapWindow{}}
+	for _, w := range f.Schedule {
+		m.Windows = append(m.Windows, mapWindow(w, ""))
+	}
+	sort.SliceStable(m.Windows, func(i, j int) bool { return m.Windows[i].Start < m.Windows[j].Start })
+
+	// The extent: buildings, sites and routes, with a margin.
+	drawn := f.Geometries("building", "site", "route")
+	if len(drawn) == 0 {
+		return m
+	}
+	bound := drawn.Bound()
+	const margin = 8
+	proj := f.Projection()
+	lo, hi := proj.ToPlane(bound.Min), proj.ToPlane(bound.Max)
+	p := &plane{proj: proj, x0: lo[0] - margin, y0: hi[1] + margin}
+	m.Width, m.Height = math.Ceil(hi[0]-lo[0]+2*margin), math.Ceil(hi[1]-lo[1]+2*margin)
+	m.plane = p
+	for _, b := range f.Buildings {
+		x, y := p.label(b.Outline)
+		mb := MapBuilding{ID: b.ID, Name: b.Name, Units: b.Units, Site: map[string]string{}, D: p.path(polygonal(b.Outline)), X: x, Y: y}
+		for v, s := range b.Site {
+			if s != "" {
+				mb.Site[v] = s
+			}
+		}
+		m.Buildings = append(m.Buildings, mb)
+	}
+	for _, s := range f.Sites {
+		x, y := p.label(s.Area)
+		m.Sites = append(m.Sites, MapSite{ID: s.ID, Name: s.Name, Variant: s.Variant, Sheltered: s.Sheltered,
+			Desks: s.Desks, LineCapacity: s.LineCapacity, D: p.path(s.Area), X: x, Y: y})
+	}
+	return m
+}
+
+func polygonal(mp orb.MultiPolygon) orb.Geometry {
+	if len(mp) == 1 {
+		return mp[0]
+	}
+	return mp
+}
+
+// forBuilding is m with one building's routes, entrances and windows (and
+// of its windows' groups only the building's): what a resident's page
+// needs. m's slices are shared, not copied.
+func (m *Map) forBuilding(f *planfile.File, building string) *Map {
+	if building == "" {
+		return m
+	}
+	out := *m
+	out.Routes, out.Entrances, out.Windows = []MapRoute{}, []MapPoint{}, []MapWindow{}
+	if m.plane != nil {
+		for _, r := range f.RoutesOf(building, "") {
+			out.Routes = append(out.Routes, MapRoute{Variant: r.Variant, Site: r.Site, Direction: r.Direction,
+				D: m.plane.path(r.Path), Length: r.Length, Uncovered: r.Uncovered, WalkS: r.WalkSeconds})
+		}
+		for _, e := range f.EntrancesOf(building) {
+			x, y := m.plane.xy(e.At)
+			out.Entrances = append(out.Entrances, MapPoint{r1(x), r1(y)})
 		}
 	}
-	return false
+	for _, w := range f.Schedule {
+		if w.Calls(building) {
+			out.Windows = append(out.Windows, mapWindow(w, building))
+		}
+	}
+	sort.SliceStable(out.Windows, func(i, j int) bool { return out.Windows[i].Start < out.Windows[j].Start })
+	return &out
+}
+
+// mapWindow is w for the pages, with only building's groups when
+// building is not "".
+func mapWindow(w planfile.Window, building string) MapWindow {
+	mw := MapWindow{Index: w.Index, Variant: w.Variant, Site: w.Site, Start: w.Start.Format(time.RFC3339),
+		End: w.End.Format(time.RFC3339), Capacity: w.Capacity, Groups: []MapGroup{}}
+	for _, g := range w.Groups {
+		if building == "" || g.Building == building {
+			mw.Groups = append(mw.Groups, MapGroup{Building: g.Building, Unit: g.Unit, Floors: g.Floors, People: g.People})
+		}
+	}
+	return mw
 }

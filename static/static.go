@@ -1,6 +1,7 @@
 // Package static serves natq's web pages, embedded in the binary: the
 // resident page (a phone, from the QR code on the building door), the
-// coordinator page (a tablet at the sampling point) and their assets.
+// coordinator page (a tablet at the sampling point), the site display (a
+// TV at the site, calling each ticket aloud) and their assets.
 //
 // The pages are plain HTML, CSS and JavaScript with no build step; they
 // talk to the queue service's JSON API (issue 4's contract) and to the map
@@ -8,28 +9,40 @@
 package static
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+
+	"natq/planner/errs"
+	"natq/planner/planfile"
+	"natq/queue/server"
 )
 
 //go:embed web
 var files embed.FS
 
-// Web is the pages' file tree: resident.html, staff.html and their assets.
+// Web is the pages' file tree: resident.html, staff.html, display.html and
+// their assets.
 var Web, _ = fs.Sub(files, "web")
 
 // Options are what Mount needs from the server that mounts the pages.
 type Options struct {
-	// PlanFile returns the plan file (GeoJSON) of a compound's current
-	// round, or false when the compound is not loaded.
+	// Plan returns the plan of a compound's current round, read once by
+	// the caller, or false when the compound is not loaded. The maps drawn
+	// from a plan are kept as long as Plan returns the same *File.
+	Plan func(compound string) (*planfile.File, bool)
+	// PlanFile, for a server that holds plan files as bytes and sets no
+	// Plan, returns a compound's plan file; the same bytes are read once.
 	PlanFile func(compound string) ([]byte, bool)
 	// Now is the queue service's clock, sent to the pages so that "now"
 	// on a tablet is the service's now (natq demo runs a shifted clock).
@@ -44,11 +57,15 @@ type Options struct {
 //	GET /c/:compound/b/:building   resident page (the URL in the door QR)
 //	GET /t/:ticket                 resident page showing a ticket
 //	GET /staff                     coordinator page
+//	GET /display/:compound/:site   site display (calls, the next few, the line; spoken)
 //	GET /static/*                  assets
 //	GET /api/v1/compounds/:id/map.json[?building=ID]
 func Mount(app *fiber.App, o Options) {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Plan == nil {
+		o.Plan = readOnce(o.PlanFile)
 	}
 	page := func(name string) fiber.Handler {
 		body, err := fs.ReadFile(Web, name)
@@ -69,29 +86,130 @@ func Mount(app *fiber.App, o Options) {
 	app.Get("/c/:compound/b/:building", z, page("resident.html"))
 	app.Get("/t/:ticket", z, page("resident.html"))
 	app.Get("/staff", z, page("staff.html"))
+	app.Get("/display/:compound/:site", z, page("display.html"))
 	app.Get("/static/*", z, asset)
 	route := o.MapRoute
 	if route == "" {
 		route = "/api/v1/compounds/:id/map.json"
 	}
+	maps := &mapCache{}
 	app.Get(route, z, func(c *fiber.Ctx) error {
-		data, ok := o.PlanFile(c.Params("id"))
+		f, ok := o.Plan(c.Params("id"))
+		if ok && f == nil {
+			return server.Fail(c, slog.Default(), nil, errs.New(errs.Internal, "地图无法生成", "the map cannot be drawn"))
+		}
 		if !ok {
-			return c.Status(http.StatusNotFound).JSON(apiError("no_compound", "找不到该小区", "no such compound"))
+			return server.Fail(c, slog.Default(), nil, errs.New(errs.NoCompound, "找不到该小区", "no such compound"))
 		}
-		m, err := BuildMap(data, c.Query("building"))
-		if err != nil {
-			return c.Status(http.StatusInternalServerError).JSON(apiError("internal", "地图无法生成", "the map cannot be drawn"))
-		}
-		m.Now = o.Now().Format(time.RFC3339Nano)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		body, err := json.Marshal(m)
+		body, err := maps.json(f, c.Query("building"))
 		if err != nil {
 			return err
 		}
+		// The kept JSON has no "now" (the clock moves); it goes first.
+		now, _ := json.Marshal(o.Now().Format(time.RFC3339Nano))
+		out := make([]byte, 0, len(body)+len(now)+8)
+		out = append(append(append(out, `{"now":`...), now...), ',')
+		out = append(out, body[1:]...)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		return c.Send(body)
+		return c.Send(out)
 	})
+}
+
+// readOnce turns a source of plan file bytes into a source of plans, each
+// distinct file read once (nil when it does not read).
+func readOnce(planFile func(string) ([]byte, bool)) func(string) (*planfile.File, bool) {
+	type read struct {
+		data []byte
+		f    *planfile.File
+	}
+	var mu sync.Mutex
+	last := map[string]read{}
+	return func(compound string) (*planfile.File, bool) {
+		if planFile == nil {
+			return nil, false
+		}
+		data, ok := planFile(compound)
+		if !ok || len(data) == 0 {
+			return nil, false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if r, ok := last[compound]; ok && len(r.data) == len(data) && &r.data[0] == &data[0] {
+			return r.f, true
+		}
+		f, err := planfile.Read(bytes.NewReader(data))
+		if err != nil {
+			f = nil
+		}
+		last[compound] = read{data, f}
+		return f, true
+	}
+}
+
+// mapCache keeps the maps drawn from each plan, and their JSON: the whole
+// compound's, and each of its buildings' (only buildings the plan has: a
+// client choosing names cannot fill it).
+type mapCache struct {
+	mu    sync.Mutex
+	plans map[*planfile.File]*planMaps
+}
+
+type planMaps struct {
+	base       *Map
+	byBuilding map[string]*Map
+	bodies     map[*Map][]byte
+}
+
+// json is the JSON of the map of f for building ("" for the compound's),
+// without "now".
+func (mc *mapCache) json(f *planfile.File, building string) ([]byte, error) {
+	m := mc.get(f, building)
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	pm := mc.plans[f]
+	if pm != nil {
+		if b := pm.bodies[m]; b != nil {
+			return b, nil
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if pm != nil && (building == "" || pm.byBuilding[building] == m) {
+		pm.bodies[m] = b
+	}
+	return b, nil
+}
+
+func (mc *mapCache) get(f *planfile.File, building string) *Map {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.plans == nil {
+		mc.plans = map[*planfile.File]*planMaps{}
+	}
+	pm := mc.plans[f]
+	if pm == nil {
+		for old := range mc.plans { // a compound's new round replaces its old one
+			if old.Compound.ID == f.Compound.ID {
+				delete(mc.plans, old)
+			}
+		}
+		pm = &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}, bodies: map[*Map][]byte{}}
+		mc.plans[f] = pm
+	}
+	if building == "" {
+		return pm.base
+	}
+	if m := pm.byBuilding[building]; m != nil {
+		return m
+	}
+	m := pm.base.forBuilding(f, building)
+	if f.Building(building) != nil {
+		pm.byBuilding[building] = m
+	}
+	return m
 }
 
 // csp keeps the pages to their own origin: no outside script, font or
@@ -123,8 +241,4 @@ func asset(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Send(body)
-}
-
-func apiError(code, zh, en string) fiber.Map {
-	return fiber.Map{"error": fiber.Map{"code": code, "message": zh, "message_en": en}}
 }

@@ -1,8 +1,12 @@
 package static
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -10,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"natq/planner/planfile"
 )
 
 func testPlan(t *testing.T) []byte {
@@ -19,6 +25,93 @@ func testPlan(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func testFile(t *testing.T) *planfile.File {
+	t.Helper()
+	f, err := planfile.Read(bytes.NewReader(testPlan(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestMapCache: the maps of a plan are drawn once, a building's once, and
+// a name the plan does not have is not kept.
+func TestMapCache(t *testing.T) {
+	f := testFile(t)
+	mc := &mapCache{}
+	if a, b := mc.get(f, ""), mc.get(f, ""); a != b {
+		t.Error("mapCache.get(c1, \"\") drew the map twice")
+	}
+	if a, b := mc.get(f, "b1"), mc.get(f, "b1"); a != b || len(a.Windows) == 0 {
+		t.Errorf("mapCache.get(c1, b1) drew the map twice, or without windows (%d)", len(a.Windows))
+	}
+	j1, _ := mc.json(f, "b1")
+	j2, _ := mc.json(f, "b1")
+	if &j1[0] != &j2[0] || !json.Valid(j1) {
+		t.Error("mapCache.json(c1, b1) wrote the JSON twice, or wrote bad JSON")
+	}
+	mc.json(f, "nope")
+	for i := 0; i < 100; i++ {
+		mc.get(f, fmt.Sprintf("nope%d", i))
+	}
+	if n := len(mc.plans[f].byBuilding); n != 1 {
+		t.Errorf("mapCache keeps %d building maps after 100 unknown names, want 1", n)
+	}
+	g := testFile(t)
+	mc.get(g, "")
+	if len(mc.plans) != 1 || mc.plans[g] == nil {
+		t.Errorf("mapCache keeps %d plans after a new round of c1, want the new one only", len(mc.plans))
+	}
+}
+
+// TestMapPlane: the map is in true metres: c1's building b1 measures
+// what the plan's projection says, y pointing down.
+func TestMapPlane(t *testing.T) {
+	f := testFile(t)
+	m := MapOf(f, "")
+	pr := f.Projection()
+	b := f.Building("b1").Outline.Bound()
+	lo, hi := pr.ToPlane(b.Min), pr.ToPlane(b.Max)
+	var mb MapBuilding
+	for _, x := range m.Buildings {
+		if x.ID == "b1" {
+			mb = x
+		}
+	}
+	if want := r1(m.plane.y0 - (lo[1]+hi[1])/2); math.Abs(mb.Y-want) > 0.11 {
+		t.Errorf("b1 label y = %g, want %g (metres down from the top)", mb.Y, want)
+	}
+	if w := hi[0] - lo[0] + 16; m.Width < w {
+		t.Errorf("map width %g m, want at least %g", m.Width, w)
+	}
+}
+
+// TestMountPlanFile: a server that hands Mount plan file bytes gets each
+// file read once, however many maps are asked for.
+func TestMountPlanFile(t *testing.T) {
+	plan := testPlan(t)
+	app := fiber.New()
+	Mount(app, Options{PlanFile: func(id string) ([]byte, bool) { return plan, id == "c1" }})
+	before := planfile.Reads()
+	for i := 0; i < 20; i++ {
+		for _, path := range []string{"/api/v1/compounds/c1/map.json", "/api/v1/compounds/c1/map.json?building=b2"} {
+			resp, err := app.Test(httptest.NewRequest("GET", path, nil), -1)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("GET %s = %v %v", path, resp.StatusCode, err)
+			}
+		}
+	}
+	if n := planfile.Reads() - before; n != 1 {
+		t.Errorf("40 map.json requests read the plan file %d times, want once", n)
+	}
+	bad := fiber.New()
+	Mount(bad, Options{PlanFile: func(id string) ([]byte, bool) { return []byte("{"), true }})
+	resp, err := bad.Test(httptest.NewRequest("GET", "/api/v1/compounds/c1/map.json", nil), -1)
+	if err != nil || resp.StatusCode != 500 {
+		t.Errorf("map.json of a plan file that does not read = %v %v, want 500", resp.StatusCode, err)
+	}
 }
 
 func TestBuildMap(t *testing.T) {
@@ -62,10 +155,10 @@ func TestBuildMap(t *testing.T) {
 }
 
 func TestMount(t *testing.T) {
-	plan := testPlan(t)
+	plan := testFile(t)
 	app := fiber.New()
 	now := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)
-	Mount(app, Options{Now: func() time.Time { return now }, PlanFile: func(id string) ([]byte, bool) {
+	Mount(app, Options{Now: func() time.Time { return now }, Plan: func(id string) (*planfile.File, bool) {
 		return plan, id == "c1"
 	}})
 	tests := []struct {
@@ -76,6 +169,8 @@ func TestMount(t *testing.T) {
 		{"/c/c1/b/x", "text/html; charset=utf-8", 200, `<script src="/static/resident.js" defer>`},
 		{"/t/c1.1.abc", "text/html; charset=utf-8", 200, `resident.js`},
 		{"/staff", "text/html; charset=utf-8", 200, `staff.js`},
+		{"/display/c1/s1", "text/html; charset=utf-8", 200, `display.js`},
+		{"/static/favicon.svg", "image/svg+xml", 200, `<svg`},
 		{"/static/natq.css", "text/css; charset=utf-8", 200, `.ticket`},
 		{"/static/common.js", "text/javascript; charset=utf-8", 200, `textContent`},
 		{"/static/vendor/jsqr/jsQR.js", "text/javascript; charset=utf-8", 200, `jsQR`},
@@ -112,7 +207,7 @@ func TestMount(t *testing.T) {
 // TestPagesWriteNoHTML keeps data out of innerHTML and friends: names from
 // the plan (a building called <script>) must reach the page as text.
 func TestPagesWriteNoHTML(t *testing.T) {
-	for _, name := range []string{"common.js", "resident.js", "staff.js"} {
+	for _, name := range []string{"common.js", "resident.js", "staff.js", "display.js"} {
 		b, err := fs.ReadFile(Web, name)
 		if err != nil {
 			t.Fatal(err)

@@ -114,7 +114,7 @@ func killRedis(kills, rate int) error {
 			defer wg.Done()
 			for n := 0; lctx.Err() == nil; n++ {
 				base := bases[(w+n)%2]
-				room := fmt.Sprintf("%d%03d", w, n%300)
+				room := fmt.Sprintf("%d%02d", 1+n%6, 1+(w*7+n/6)%99)
 				hh := "b1||" + room
 				code, m := post(base, "POST", "/api/v1/compounds/c1/bookings", `{"building":"b1","room":"`+room+`","party":1}`)
 				mu.Lock()

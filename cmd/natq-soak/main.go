@@ -256,7 +256,7 @@ func run(duration time.Duration, rate, held, churn, flood int) error {
 				go func() {
 					defer wg.Done()
 					n := seq.Add(1)
-					body := fmt.Sprintf(`{"building":"b1","room":"%d","party":1}`, 100+n%400)
+					body := fmt.Sprintf(`{"building":"b1","room":"%d%02d","party":1}`, 1+n%6, 1+n%97)
 					code, resp := call("POST", base+"/api/v1/compounds/c1/bookings", body)
 					if code != 201 && code != 200 {
 						return

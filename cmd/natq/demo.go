@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"natq/planner"
+	"natq/planner/errs"
+	"natq/planner/planfile"
 	"natq/planner/sheets"
 	"natq/planner/synth"
 	"natq/qr"
@@ -47,15 +48,15 @@ type demoConfig struct {
 
 // demo is a planned compound served on the embedded store.
 type demo struct {
-	app      *fiber.App
-	svc      *queue.Service
-	store    *queue.Store
-	planFile []byte
-	plan     *queue.Plan
-	staff    string // coordinator token
-	marshal  string // marshal token
-	baseURL  *baseURL
-	clock    func() time.Time
+	app     *fiber.App
+	svc     *queue.Service
+	store   *queue.Store
+	file    *planfile.File // the plan, read back from its file's bytes once
+	plan    *queue.Plan
+	staff   string // coordinator token
+	marshal string // marshal token
+	baseURL *baseURL
+	clock   func() time.Time
 }
 
 // baseURL is the address the server is reached at, known only once it
@@ -83,7 +84,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if *file != "" {
 		if cfg.compound, err = os.ReadFile(*file); err != nil {
-			return &planner.InputError{Msg: fmt.Sprintf("%s: %v", *file, err)}
+			return errs.Invalidf("%s: %v", *file, err)
 		}
 		cfg.name = filepath.Base(*file)
 	}
@@ -164,7 +165,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 		}
 	}
 	if c == nil {
-		return nil, &planner.InputError{Msg: cfg.name + ": no compound with buildings in it"}
+		return nil, errs.Invalidf("%s", cfg.name+": no compound with buildings in it")
 	}
 	p := planner.DefaultParams()
 	p.Date, p.TZ, p.Desks = cfg.date, cfg.tz, cfg.desks
@@ -172,12 +173,17 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc := pl.FeatureCollection()
-	planFile, err := json.Marshal(fc)
+	// The demo serves what the plan file says, as natq serve would: the
+	// plan goes through its bytes and is read back, once.
+	var planFile bytes.Buffer
+	if err := pl.File().Write(&planFile); err != nil {
+		return nil, err
+	}
+	pf, err := planfile.Read(&planFile)
 	if err != nil {
 		return nil, err
 	}
-	qp, err := queue.LoadPlan(bytes.NewReader(planFile))
+	qp, err := queue.NewPlan(pf)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{store: store, planFile: planFile, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
+	d := &demo{store: store, file: pf, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
 	fail := func(err error) (*demo, error) { d.close(); return nil, err }
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -218,11 +224,8 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	d.app = server.New(svc, server.Options{})
 	static.Mount(d.app, static.Options{
 		Now: clock,
-		PlanFile: func(id string) ([]byte, bool) {
-			if id != qp.Compound.ID {
-				return nil, false
-			}
-			return planFile, true
+		Plan: func(id string) (*planfile.File, bool) {
+			return pf, id == pf.Compound.ID
 		},
 	})
 	d.mountPrint()
@@ -263,12 +266,6 @@ func (d *demo) firstBuilding() string {
 			first = w.Start
 		}
 	}
-	sites := map[string]map[string]string{}
-	if m, err := static.BuildMap(d.planFile, ""); err == nil {
-		for _, b := range m.Buildings {
-			sites[b.ID] = b.Site
-		}
-	}
 	var opening []string
 	for _, w := range d.plan.Windows {
 		if w.Variant != d.plan.Variants[0] || !w.Start.Equal(first) {
@@ -281,7 +278,7 @@ func (d *demo) firstBuilding() string {
 		}
 	}
 	for _, b := range opening {
-		if s := sites[b]; s["wet"] != "" && s["wet"] != s["dry"] {
+		if s := d.file.Building(b).Site; s["wet"] != "" && s["wet"] != s["dry"] {
 			return b
 		}
 	}
@@ -290,6 +287,19 @@ func (d *demo) firstBuilding() string {
 	}
 	if len(d.plan.Buildings) > 0 {
 		return d.plan.Buildings[0].ID
+	}
+	return ""
+}
+
+// firstSite is the site the first building is called to first.
+func (d *demo) firstSite() string {
+	b := d.firstBuilding()
+	for _, w := range d.plan.Windows {
+		for _, g := range w.Groups {
+			if g.Building == b && w.Variant == d.plan.Variants[0] {
+				return w.Site
+			}
+		}
 	}
 	return ""
 }
@@ -308,6 +318,7 @@ func (d *demo) printIntro(e *env) {
 	fmt.Fprintf(w, "  coordinator page (tablet): %s/staff\n", base)
 	fmt.Fprintf(w, "    coordinator token:       %s\n", d.staff)
 	fmt.Fprintf(w, "    marshal token:           %s\n", d.marshal)
+	fmt.Fprintf(w, "  site display (a TV):       %s/display/%s/%s\n", base, id, d.firstSite())
 	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
 	for _, v := range d.plan.Variants {
 		fmt.Fprintf(w, "  battle map, %s (print):    %s/print/battle/%s.pdf\n", v, base, v)
@@ -323,7 +334,7 @@ func (d *demo) mountPrint() {
 	var sp *sheets.Plan
 	var spErr error
 	load := func() (*sheets.Plan, error) {
-		once.Do(func() { sp, spErr = sheets.Load(bytes.NewReader(d.planFile)) })
+		once.Do(func() { sp, spErr = sheets.FromFile(d.file) })
 		return sp, spErr
 	}
 	send := func(c *fiber.Ctx, draw func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error) error {
@@ -340,11 +351,7 @@ func (d *demo) mountPrint() {
 		}
 		var b bytes.Buffer
 		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL.get()}, &b); err != nil {
-			var bi interface{ BadInput() bool }
-			if errors.As(err, &bi) && bi.BadInput() {
-				return fiber.NewError(http.StatusNotFound, err.Error())
-			}
-			return err
+			return err // the server's one error path says what is wrong
 		}
 		if f == sheets.SVG {
 			c.Set(fiber.HeaderContentType, "image/svg+xml")

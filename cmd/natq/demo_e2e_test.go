@@ -97,6 +97,16 @@ func startBrowserDemo(t *testing.T) *browserDemo {
 	}
 	go d.app.Listener(ln)
 	t.Cleanup(d.close)
+	bd := startBrowser(t, base)
+	bd.d = d
+	return bd
+}
+
+// startBrowser starts a headless Chromium for pages served at base.
+func startBrowser(t *testing.T, base string) *browserDemo {
+	t.Helper()
+	ctx := context.Background()
+	var err error
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -129,7 +139,7 @@ func startBrowserDemo(t *testing.T) *browserDemo {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)
-	return &browserDemo{t: t, d: d, base: base, browser: bctx, shots: shots}
+	return &browserDemo{t: t, base: base, browser: bctx, shots: shots}
 }
 
 // tab is one page in a browser context of its own (its own storage, as

@@ -60,7 +60,7 @@ func TestDemoCommand(t *testing.T) {
 	if !strings.Contains(stderr.String(), "IN MEMORY") {
 		t.Errorf("natq demo does not say its store is in memory; stderr:\n%s", stderr.String())
 	}
-	for _, want := range []string{"resident page", "coordinator page", "coordinator token:", "marshal token:", "building sheet", "battle map"} {
+	for _, want := range []string{"resident page", "coordinator page", "coordinator token:", "marshal token:", "site display", "/display/", "building sheet", "battle map"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("natq demo output lacks %q:\n%s", want, out)
 		}
@@ -80,6 +80,18 @@ func TestDemoCommand(t *testing.T) {
 		if resp.StatusCode != 200 || len(body) == 0 {
 			t.Errorf("GET %s = %d, %d bytes; want 200 with a body", u, resp.StatusCode, len(body))
 		}
+	}
+	// A sheet of a building the plan lacks says so, through the server's
+	// one error path (it used to come out as "no such route").
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(urls[0])
+	resp, err := http.Get(base + "/print/b/nosuch.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `no building \"nosuch\" in the plan`) || !strings.Contains(string(body), `"code":"bad_input"`) {
+		t.Errorf("GET /print/b/nosuch.pdf = %d %s, want 400 bad_input naming the building", resp.StatusCode, body)
 	}
 	cancel()
 	select {

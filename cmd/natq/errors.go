@@ -1,12 +1,18 @@
 package main
 
-import "errors"
+import "natq/planner/errs"
 
-// isBadInput reports whether err is the user's input being wrong (a bad
-// compound file, an unknown compound, a malformed CSV): exit status 2.
-// Packages mark such errors with a BadInput method, so that this file
-// needs to import none of them.
-func isBadInput(err error) bool {
-	var bi interface{ BadInput() bool }
-	return errors.As(err, &bi) && bi.BadInput()
+// exitCodes is the one table of natq's exit statuses: the user's input or
+// call is wrong (2), anything else failed (1).
+var exitCodes = map[errs.Code]int{
+	errs.Invalid: 2,
+	errs.Usage:   2,
+}
+
+// exitCode is the exit status of a command that failed with err.
+func exitCode(err error) int {
+	if code, ok := exitCodes[errs.CodeOf(err)]; ok {
+		return code
+	}
+	return 1
 }

@@ -6,12 +6,12 @@
 //	natq staff add NAME      issue a staff token (staff list, staff revoke NAME)
 //	natq round purge         delete a finished round's personal data
 //	natq print PLAN --out D  print building sheets, ticket cards, marker plans, battle maps
+//	natq simulate PLAN       play the day: lines against their markers, waits, what-ifs
 //	natq demo                plan a bundled compound and serve it on the embedded store
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +19,12 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"natq/planner/errs"
 )
 
-// A command is one natq subcommand. It returns an error for the user; a
-// usageError or badInputError exits with status 2, anything else with 1.
+// A command is one natq subcommand. It returns an error for the user; its
+// exit status is looked up from the error's code (exitCodes).
 type command struct {
 	summary string
 	run     func(ctx context.Context, env *env, args []string) error
@@ -78,11 +80,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	fmt.Fprintf(e.stderr, "natq %s: %v\n", args[0], err)
-	var ue usageError
-	if errors.As(err, &ue) || isBadInput(err) {
-		return 2
-	}
-	return 1
+	return exitCode(err)
 }
 
 func usage(w io.Writer) {
@@ -99,9 +97,5 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'natq COMMAND -h' for a command's flags.")
 }
 
-// usageError is a mistake in how natq was called (flags, arguments).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// usagef is a mistake in how natq was called (flags, arguments).
+func usagef(format string, a ...any) error { return errs.Usagef(format, a...) }

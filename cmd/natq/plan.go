@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"natq/planner"
+	"natq/planner/errs"
 )
 
 func init() {
@@ -37,7 +38,7 @@ func readCompounds(path string, cf compoundFlags) (*planner.Source, []*planner.C
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, nil, &planner.InputError{Msg: fmt.Sprintf("%s: no such file", path)}
+			return nil, nil, errs.Invalidf("%s: no such file", path)
 		}
 		return nil, nil, err
 	}
@@ -70,7 +71,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 			if err == flag.ErrHelp {
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, usagef("%v", err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -225,7 +226,7 @@ func writeFileAtomic(path string, data []byte) error {
 func today(e *env, tz string) (string, error) {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return "", &planner.InputError{Msg: fmt.Sprintf("--tz %q is not an IANA time zone (like Asia/Shanghai)", tz)}
+		return "", errs.Invalidf("--tz %q is not an IANA time zone (like Asia/Shanghai)", tz)
 	}
 	return e.clock()().In(loc).Format("2006-01-02"), nil
 }
@@ -342,7 +343,7 @@ func readHomeVisits(path string, cs []*planner.Compound) ([]planner.HomeVisit, e
 	f, err := os.Open(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s: no such file", path)}
+			return nil, errs.Invalidf("--homevisits %s: no such file", path)
 		}
 		return nil, err
 	}
@@ -351,7 +352,7 @@ func readHomeVisits(path string, cs []*planner.Compound) ([]planner.HomeVisit, e
 	r.FieldsPerRecord = -1
 	rows, err := r.ReadAll()
 	if err != nil {
-		return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s is not a CSV file: %v", path, err)}
+		return nil, errs.Invalidf("--homevisits %s is not a CSV file: %v", path, err)
 	}
 	var out []planner.HomeVisit
 	for i, row := range rows {
@@ -359,7 +360,7 @@ func readHomeVisits(path string, cs []*planner.Compound) ([]planner.HomeVisit, e
 			continue // header
 		}
 		if len(row) < 3 || strings.TrimSpace(row[0]) == "" || strings.TrimSpace(row[2]) == "" {
-			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s line %d: want building,unit,room (room may not be empty), got %q", path, i+1, strings.Join(row, ","))}
+			return nil, errs.Invalidf("--homevisits %s line %d: want building,unit,room (room may not be empty), got %q", path, i+1, strings.Join(row, ","))
 		}
 		b := strings.TrimSpace(row[0])
 		id := ""
@@ -369,7 +370,7 @@ func readHomeVisits(path string, cs []*planner.Compound) ([]planner.HomeVisit, e
 			}
 		}
 		if id == "" {
-			return nil, &planner.InputError{Msg: fmt.Sprintf("--homevisits %s line %d: no building %q in the compound(s) planned", path, i+1, b)}
+			return nil, errs.Invalidf("--homevisits %s line %d: no building %q in the compound(s) planned", path, i+1, b)
 		}
 		out = append(out, planner.HomeVisit{Building: id, Unit: strings.TrimSpace(row[1]), Room: strings.TrimSpace(row[2])})
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"natq/planner/errs"
 	"natq/planner/sheets"
 )
 
@@ -18,13 +19,6 @@ func init() {
 		run:     runPrint,
 	}
 }
-
-// printInputError marks a file the user named that cannot be read.
-type printInputError struct{ error }
-
-func (printInputError) BadInput() bool { return true }
-
-func (e printInputError) Unwrap() error { return e.error }
 
 func runPrint(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("print", flag.ContinueOnError)
@@ -78,7 +72,7 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 	if *ticketsPath != "" {
 		r, err := os.Open(*ticketsPath)
 		if err != nil {
-			return printInputError{err}
+			return errs.BadFile(err)
 		}
 		tickets, err = sheets.ReadTickets(r)
 		r.Close()
@@ -89,7 +83,7 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 	opts := sheets.Options{BaseURL: *baseURL, Combined: *combined}
 	if *font != "" {
 		if opts.Fonts, err = sheets.LoadFonts(*font); err != nil {
-			return printInputError{err}
+			return errs.BadFile(err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -110,7 +104,7 @@ func loadPlanFile(path string) (*sheets.Plan, error) {
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, printInputError{err}
+			return nil, errs.BadFile(err)
 		}
 		r = f
 	}

@@ -60,7 +60,7 @@ func TestPrintBadInput(t *testing.T) {
 		{"no out", []string{printFixture}, "--out DIR is required"},
 		{"bad format", []string{printFixture, "--out", dir, "--format", "png"}, "unknown format"},
 		{"missing plan", []string{filepath.Join(dir, "nope.geojson"), "--out", dir}, "no such file"},
-		{"empty plan", []string{notPlan, "--out", dir}, "no features"},
+		{"empty plan", []string{notPlan, "--out", dir}, `"natq:compound" missing`},
 		{"bad tickets", []string{printFixture, "--out", dir, "--tickets", badCSV}, `no "room" column`},
 		{"bad font", []string{printFixture, "--out", dir, "--font", badCSV}, "font"},
 	} {

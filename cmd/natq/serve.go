@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -16,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"natq/planner/errs"
+	"natq/planner/planfile"
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/server"
@@ -66,7 +67,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.IntVar(&c.streams, "max-streams", 0, "live event streams this instance holds open (503 beyond); default: from the file limit")
 	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
 	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
-	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls before a ticket may be marked no-show")
+	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls a missed ticket gets (each after someone else's) before it is a no-show")
 	fs.Float64Var(&c.opts.WalkinShare, "walkin-share", c.opts.WalkinShare, "share of each window kept from online booking for walk-ins and paper tickets")
 	fs.IntVar(&c.opts.TubeSize, "tube-size", c.opts.TubeSize, "samples pooled in one tube")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
@@ -108,27 +109,32 @@ func defaultBaseURL(ln net.Listener) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// loadPlans reads the plan files, and keeps each compound's latest one
-// (its current round) for the pages' maps.
-func loadPlans(paths []string) ([]*queue.Plan, map[string][]byte, error) {
+// loadPlans reads each plan file once, and keeps each compound's latest
+// one (its current round) for the pages' maps.
+func loadPlans(paths []string) ([]*queue.Plan, map[string]*planfile.File, error) {
 	var plans []*queue.Plan
-	files := map[string][]byte{}
-	latest := map[string]string{}
+	files := map[string]*planfile.File{}
 	for _, path := range paths {
-		data, err := os.ReadFile(path)
+		r, err := os.Open(path)
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, nil, &queue.PlanError{Msg: path + ": no such file"}
+				return nil, nil, errs.Invalidf("%s: no such file", path)
 			}
 			return nil, nil, err
 		}
-		p, err := queue.LoadPlan(bytes.NewReader(data))
+		f, err := planfile.Read(r)
+		r.Close()
+		if err == nil {
+			var p *queue.Plan
+			if p, err = queue.NewPlan(f); err == nil {
+				plans = append(plans, p)
+			}
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		plans = append(plans, p)
-		if p.Date >= latest[p.Compound.ID] {
-			latest[p.Compound.ID], files[p.Compound.ID] = p.Date, data
+		if old := files[f.Compound.ID]; old == nil || f.Params.Date >= old.Params.Date {
+			files[f.Compound.ID] = f
 		}
 	}
 	return plans, files, nil
@@ -221,9 +227,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	app := server.New(svc, opts)
-	static.Mount(app, static.Options{Now: cfg.opts.Now, PlanFile: func(id string) ([]byte, bool) {
-		b, ok := planFiles[id]
-		return b, ok
+	static.Mount(app, static.Options{Now: cfg.opts.Now, Plan: func(id string) (*planfile.File, bool) {
+		f, ok := planFiles[id]
+		return f, ok
 	}})
 	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
 	if files > 0 {
@@ -263,7 +269,7 @@ func issueStaff(ctx context.Context, e *env, svc *queue.Service, path string, em
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return &queue.PlanError{Msg: "--staff-file: " + err.Error()}
+		return errs.Invalidf("--staff-file: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -274,7 +280,7 @@ func issueStaff(ctx context.Context, e *env, svc *queue.Service, path string, em
 		}
 		parts := strings.Split(line, ",")
 		if len(parts) != 3 {
-			return &queue.Error{Code: "bad_input", Field: "staff-file", MessageEn: fmt.Sprintf("--staff-file %s:%d: want NAME,COMPOUND,ROLE", path, n)}
+			return errs.Invalidf("--staff-file %s:%d: want NAME,COMPOUND,ROLE", path, n)
 		}
 		name, compound, role := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
 		tok, err := svc.AddStaff(ctx, compound, name, role)

@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"natq/planner/planfile"
 )
 
 // synthPlan is a compound of n buildings in rows, with a site per 25
 // buildings, both variants, routes, posts, markers and a schedule: the
 // shape of the contest compound (103 buildings) for timing.
 func synthPlan(n int) *Plan {
-	p := &Plan{Compound: Compound{ID: "synth", Name: "合成小区"}, Variants: []string{"dry", "wet"}}
+	p := &Plan{File: &planfile.File{Compound: Compound{ID: "synth", Name: "合成小区"}, Variants: []string{"dry", "wet"}}}
 	p.Params.Date, p.Params.Spacing = "2026-12-01", 1
 	const perRow = 12
 	nSites := (n + 24) / 25

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"natq/planner/errs"
 )
 
 // Format is an output format.
@@ -108,3 +110,6 @@ func roleName(r string) string {
 	}
 	return r
 }
+
+// badInput is what natq cannot print (errs.Invalid).
+func badInput(format string, a ...any) error { return errs.Invalidf("sheets: "+format, a...) }

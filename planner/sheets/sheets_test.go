@@ -2,7 +2,6 @@ package sheets
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"natq/planner/errs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SVGs in testdata")
@@ -263,23 +264,23 @@ func TestPrintAll(t *testing.T) {
 
 // TestLoadErrors: plan files natq cannot print say what is wrong.
 func TestLoadErrors(t *testing.T) {
+	const head = `{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"2026-12-01","spacing":1},"features":[`
+	const building = `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building","natq:building":"b1","natq:variant":"dry"}}`
 	for _, tc := range []struct{ name, in, want string }{
-		{"not json", `{`, "not GeoJSON"},
-		{"empty", `{"type":"FeatureCollection","features":[]}`, "no features"},
-		{"no buildings", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"gate"}}]}`, "no buildings"},
-		{"not lonlat", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[350000,3450000]},"properties":{"natq:kind":"gate"}}]}`, "not lon/lat"},
-		{"building no id", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building"}}]}`, "feature w1 (building) has no natq:building id"},
-		{"no compound", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building","natq:building":"b1"}}]}`, "no natq:compound id"},
-		{"marker not multipoint", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"marker"}}]}`, "feature 0 (marker) is not a MultiPoint"},
+		{"not json", `{`, "not JSON"},
+		{"empty", `{"type":"FeatureCollection","features":[]}`, `"natq:compound" missing`},
+		{"no buildings", head + `{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"gate"}}]}`, "no buildings"},
+		{"not lonlat", head + `{"type":"Feature","geometry":{"type":"Point","coordinates":[350000,3450000]},"properties":{"natq:kind":"gate"}}]}`, "features[0] (gate): coordinates out to [350000, 3450000] are not lon/lat"},
+		{"building no id", head + `{"type":"Feature","id":"w1","geometry":{"type":"Polygon","coordinates":[[[121.4,31.2],[121.401,31.2],[121.401,31.201],[121.4,31.2]]]},"properties":{"natq:kind":"building","natq:variant":"dry"}}]}`, `features[0] (id w1) (building, dry): natq:building "" is not an id`},
+		{"marker not multipoint", head + building + `,{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.2]},"properties":{"natq:kind":"marker","natq:variant":"dry","natq:site":"s1"}}]}`, "features[1] (marker s1, dry): geometry is a Point, want a MultiPoint"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(strings.NewReader(tc.in))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 			}
-			var bi interface{ BadInput() bool }
-			if !errors.As(err, &bi) || !bi.BadInput() {
-				t.Errorf("Load(%s) error %v is not marked BadInput", tc.name, err)
+			if code := errs.CodeOf(err); code != errs.Invalid {
+				t.Errorf("Load(%s) error %v has code %q, want %q", tc.name, err, code, errs.Invalid)
 			}
 		})
 	}

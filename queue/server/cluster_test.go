@@ -51,7 +51,7 @@ func TestCluster3(t *testing.T) {
 			if i%2 == 1 {
 				url = b.url
 			}
-			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", marshal, fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", marshal, fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 			codes[i] = code
 			if code == 201 {
 				tickets[i], _ = m["ticket"].(string)
@@ -90,7 +90,7 @@ func TestCluster3(t *testing.T) {
 		if i%2 == 1 {
 			url = b.url
 		}
-		code, _ := do(t, "POST", url+"/api/v1/compounds/c2/bookings", "", fmt.Sprintf(`{"building":"%s","room":"%d","party":1}`, c2Building(t, a), i))
+		code, _ := do(t, "POST", url+"/api/v1/compounds/c2/bookings", "", fmt.Sprintf(`{"building":"%s","room":"1%02d","party":1}`, c2Building(t, a), 1+i))
 		switch code {
 		case 201:
 		case 429:

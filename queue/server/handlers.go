@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -120,7 +121,23 @@ func (h *handlers) checkIn(c *fiber.Ctx) error {
 }
 
 func (h *handlers) call(c *fiber.Ctx) error {
-	t, err := h.svc.CallNext(c.UserContext(), staffOf(c), c.Params("site"))
+	var body struct {
+		Desk int `json:"desk"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &body); err != nil {
+			return h.fail(c, err)
+		}
+	}
+	t, err := h.svc.CallNext(c.UserContext(), staffOf(c), c.Params("site"), body.Desk)
+	var busy *queue.DeskBusyError
+	if errors.As(err, &busy) {
+		// The desk's open call comes back with the refusal, so that the
+		// tablet can ask what became of that person.
+		var b errorBody
+		b.Error.Code, b.Error.Message, b.Error.MessageEn = busy.Err.Code, busy.Err.Message, busy.Err.MessageEn
+		return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": b.Error, "ticket": busy.Ticket})
+	}
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -133,6 +150,30 @@ func (h *handlers) noShow(c *fiber.Ctx) error {
 		return h.fail(c, err)
 	}
 	return c.JSON(r)
+}
+
+func (h *handlers) requeue(c *fiber.Ctx) error {
+	r, err := h.svc.Requeue(c.UserContext(), staffOf(c), c.Params("ticket"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(r)
+}
+
+func (h *handlers) repeat(c *fiber.Ctx) error {
+	t, err := h.svc.RepeatCall(c.UserContext(), staffOf(c), c.Params("ticket"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(t)
+}
+
+func (h *handlers) line(c *fiber.Ctx) error {
+	l, err := h.svc.Line(c.UserContext(), staffOf(c), c.Params("site"))
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return c.JSON(l)
 }
 
 func (h *handlers) sampled(c *fiber.Ctx) error {

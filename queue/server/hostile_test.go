@@ -46,7 +46,6 @@ func TestHostile(t *testing.T) {
 		{"party overflow", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1e400}`, 400, "bad_input", "party"},
 		{"party negative", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":-3}`, 400, "bad_input", "party"},
 		{"party too big", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":500}`, 400, "bad_input", "party"},
-		{"room with a newline", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"2\n02","party":1}`, 400, "bad_input", "room"},
 		{"room too long", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"` + strings.Repeat("9", 200) + `","party":1}`, 400, "bad_input", "room"},
 		{"no such building", "POST", book, map[string]string{"Content-Type": json}, `{"building":"../b1","room":"202","party":1}`, 400, "bad_input", "building"},
 		{"no such compound", "POST", "/api/v1/compounds/x/bookings", map[string]string{"Content-Type": json}, ok, 404, "no_compound", ""},
@@ -81,6 +80,8 @@ func TestHostile(t *testing.T) {
 		{"own Origin (base URL)", "POST", book, map[string]string{"Content-Type": json, "Origin": "https://natq.test"}, `{"building":"b1","room":"301","party":1}`, 201, "", ""},
 		{"own Origin (Host)", "POST", book, map[string]string{"Content-Type": json, "Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}, `{"building":"b1","room":"302","party":1}`, 201, "", ""},
 		{"JSON with charset", "POST", book, map[string]string{"Content-Type": "application/json; charset=utf-8"}, `{"building":"b1","room":"303","party":1}`, 201, "", ""},
+		{"room with a newline: room 202 (queue/room.go drops invisible characters)", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"2\n02","party":1}`, 201, "", ""},
+		{"room 202 again, plainly: the same household", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1}`, 200, "", ""},
 		{"repeat", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1}`, 200, "", ""},
 	}
 	refused := 0
@@ -116,11 +117,11 @@ func TestHostile(t *testing.T) {
 			}
 		})
 	}
-	// Nothing refused was booked: the three accepted ones are all there
-	// are, besides the first.
+	// Nothing refused was booked: the four accepted households are all
+	// there are, besides the first.
 	n, _ := c.HLen(ctx, "natq:{c1}:r:2026-12-01:hh").Result()
-	if n != 4 {
-		t.Errorf("%d households booked after the hostile requests, want 4", n)
+	if n != 5 {
+		t.Errorf("%d households booked after the hostile requests, want 5", n)
 	}
 	t.Logf("hostile requests: %d tried, %d refused, %d admitted as they should be", len(cases), refused, len(cases)-refused)
 }

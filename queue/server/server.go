@@ -27,8 +27,11 @@
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
 //	GET    /api/v1/sites/{site}/events                 server-sent events of a site ("compound~site" when ids clash)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
-//	POST   /api/v1/sites/{site}/calls       marshal    call the earliest checked-in ticket
-//	POST   /api/v1/tickets/{ticket}/noshow  marshal    not answered: recalled, or no_show after N calls
+//	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
+//	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order
+//	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
+//	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
+//	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display
 //	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
@@ -57,6 +60,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"natq/planner/errs"
 	"natq/queue"
 )
 
@@ -137,7 +141,10 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	marshal, coord := h.auth(queue.RoleMarshal), h.auth(queue.RoleCoordinator)
 	api.Post("/sites/:site/checkins", marshal, h.checkIn)
 	api.Post("/sites/:site/calls", marshal, h.call)
+	api.Get("/sites/:site/line", marshal, h.line)
 	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
+	api.Post("/tickets/:ticket/requeue", marshal, h.requeue)
+	api.Post("/tickets/:ticket/repeat", marshal, h.repeat)
 	api.Post("/tickets/:ticket/sampled", marshal, h.sampled)
 	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
 	api.Put("/compounds/:id/variant", coord, h.variant)
@@ -166,59 +173,71 @@ func (h *handlers) ready(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
-// statuses maps the service's error codes to HTTP statuses; any code not
+// statuses is the one table of HTTP statuses, by error code; any code not
 // here is a refusal the client can act on: 409.
-var statuses = map[string]int{
-	"bad_input":         fiber.StatusBadRequest,
-	"not_found":         fiber.StatusNotFound,
-	"no_compound":       fiber.StatusNotFound,
-	"no_site":           fiber.StatusNotFound,
-	"no_route":          fiber.StatusNotFound,
-	"unauthorized":      fiber.StatusUnauthorized,
-	"forbidden":         fiber.StatusForbidden,
-	"rate_limited":      fiber.StatusTooManyRequests,
-	"unavailable":       fiber.StatusServiceUnavailable,
-	"internal":          fiber.StatusInternalServerError,
-	"method":            fiber.StatusMethodNotAllowed,
-	"too_large":         fiber.StatusRequestEntityTooLarge,
-	"headers_too_large": fiber.StatusRequestHeaderFieldsTooLarge,
-	"media_type":        fiber.StatusUnsupportedMediaType,
-	"cross_origin":      fiber.StatusForbidden,
+var statuses = map[errs.Code]int{
+	errs.Invalid:        fiber.StatusBadRequest,
+	errs.NotFound:       fiber.StatusNotFound,
+	errs.NoCompound:     fiber.StatusNotFound,
+	errs.NoSite:         fiber.StatusNotFound,
+	errs.NoRoute:        fiber.StatusNotFound,
+	errs.Unauthorized:   fiber.StatusUnauthorized,
+	errs.Forbidden:      fiber.StatusForbidden,
+	errs.RateLimited:    fiber.StatusTooManyRequests,
+	errs.Unavailable:    fiber.StatusServiceUnavailable,
+	errs.Internal:       fiber.StatusInternalServerError,
+	errs.Method:         fiber.StatusMethodNotAllowed,
+	errs.TooLarge:       fiber.StatusRequestEntityTooLarge,
+	codeHeadersTooLarge: fiber.StatusRequestHeaderFieldsTooLarge,
+	codeMediaType:       fiber.StatusUnsupportedMediaType,
+	codeCrossOrigin:     fiber.StatusForbidden,
+	codeTooManyStreams:  fiber.StatusTooManyRequests,
+	codeOverloaded:      fiber.StatusServiceUnavailable,
+}
 
-	"too_many_streams": fiber.StatusTooManyRequests,
-	"overloaded":       fiber.StatusServiceUnavailable,
+// The HTTP layer's own refusals.
+const (
+	codeHeadersTooLarge errs.Code = "headers_too_large"
+	codeMediaType       errs.Code = "media_type"
+	codeCrossOrigin     errs.Code = "cross_origin"
+	codeTooManyStreams  errs.Code = "too_many_streams"
+	codeOverloaded      errs.Code = "overloaded"
+)
+
+// Status is the HTTP status of an error: the one place that decides it.
+func Status(err error) int {
+	if status, ok := statuses[errs.CodeOf(err)]; ok {
+		return status
+	}
+	return fiber.StatusConflict
 }
 
 type errorBody struct {
 	Error struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		MessageEn string `json:"message_en"`
-		Field     string `json:"field,omitempty"`
+		Code      errs.Code `json:"code"`
+		Message   string    `json:"message"`
+		MessageEn string    `json:"message_en"`
+		Field     string    `json:"field,omitempty"`
 	} `json:"error"`
 }
 
-// fail is the one error path: users get a short safe message, the log the
-// detail.
-func (h *handlers) fail(c *fiber.Ctx, err error) error {
-	var qe *queue.Error
-	if !errors.As(err, &qe) {
-		qe = &queue.Error{Code: "internal", Message: "服务器内部错误", MessageEn: "internal error"}
-	}
-	status, ok := statuses[qe.Code]
-	if !ok {
-		status = fiber.StatusConflict
-	}
+// Fail is the one error path of every handler, the pages' too: users get
+// a short safe message in Chinese and English, the log the detail.
+func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error) error {
+	qe := errs.As(err)
+	status := Status(qe)
 	switch qe.Code {
-	case "unauthorized", "forbidden", "bad_input", "media_type", "cross_origin", "too_many_streams", "overloaded":
+	case errs.Unauthorized, errs.Forbidden, errs.Invalid, codeMediaType, codeCrossOrigin, codeTooManyStreams, codeOverloaded:
 		// The service counts its own refusals; these are the HTTP layer's
 		// or the request's.
-		h.svc.Metrics().Refusals.WithLabelValues(qe.Code).Inc()
+		if refusals != nil {
+			refusals(string(qe.Code))
+		}
 	}
 	if status >= 500 {
 		// The path names tickets (a ticket token is enough to cancel a
 		// booking): the log gets it redacted, and errors carry no tokens.
-		h.log.Error("natq http", "status", status, "method", c.Method(), "path", redactPath(c.Path()),
+		log.Error("natq http", "status", status, "method", c.Method(), "path", redactPath(c.Path()),
 			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", redact(err.Error()))
 	}
 	var ra interface{ RetryAfter() int }
@@ -227,7 +246,7 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ra.RetryAfter()))
 	case status == fiber.StatusServiceUnavailable:
 		c.Set(fiber.HeaderRetryAfter, "5")
-	case qe.Code == "too_many_streams":
+	case qe.Code == codeTooManyStreams:
 		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	if status == fiber.StatusUnauthorized {
@@ -238,6 +257,11 @@ func (h *handlers) fail(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(b)
 }
 
+// fail is Fail with the handlers' log and refusal counter.
+func (h *handlers) fail(c *fiber.Ctx, err error) error {
+	return Fail(c, h.log, func(code string) { h.svc.Metrics().Refusals.WithLabelValues(code).Inc() }, err)
+}
+
 // errorHandler answers Fiber's own errors (no route, wrong method, body
 // too large, a recovered panic) on the same path.
 func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
@@ -245,13 +269,13 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusNotFound:
-			err = &queue.Error{Code: "no_route", Message: "没有这个地址", MessageEn: "no such route"}
+			err = errs.New(errs.NoRoute, "没有这个地址", "no such route")
 		case fiber.StatusMethodNotAllowed:
-			err = &queue.Error{Code: "method", Message: "不支持该请求方法", MessageEn: "method not allowed"}
+			err = errs.New(errs.Method, "不支持该请求方法", "method not allowed")
 		case fiber.StatusRequestEntityTooLarge:
-			err = &queue.Error{Code: "too_large", Message: "请求内容过大", MessageEn: "request body too large"}
+			err = errs.New(errs.TooLarge, "请求内容过大", "request body too large")
 		case fiber.StatusRequestHeaderFieldsTooLarge:
-			err = &queue.Error{Code: "headers_too_large", Message: "请求头过大", MessageEn: "request headers too large"}
+			err = errs.New(codeHeadersTooLarge, "请求头过大", "request headers too large")
 		default:
 			if fe.Code < 500 {
 				err = queue.BadField("request", "请求格式错误", fe.Message)

@@ -143,13 +143,13 @@ func testBooking(t *testing.T, st queuetest.Store) {
 		}
 	}
 	for i := 0; i < 33; i++ {
-		do(t, "POST", u[:len(u)-len("c1/bookings")]+"c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+		do(t, "POST", u[:len(u)-len("c1/bookings")]+"c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 	}
-	code, e := do(t, "POST", u, "", `{"building":"b4","room":"x","party":1}`)
+	code, e := do(t, "POST", u, "", `{"building":"b4","room":"601","party":1}`)
 	if code != 409 || errCode(e) != "full" {
 		t.Errorf("booking a full building = %d %v, want 409 full", code, e)
 	}
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/nope/bookings", "", `{"building":"b4","room":"x","party":1}`); code != 404 {
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/nope/bookings", "", `{"building":"b4","room":"601","party":1}`); code != 404 {
 		t.Errorf("booking in an unknown compound = %d %v, want 404", code, e)
 	}
 	code, tk := do(t, "GET", in.url+"/api/v1/tickets/"+b["ticket"].(string), "", "")
@@ -309,6 +309,21 @@ func testDay(t *testing.T, st queuetest.Store) {
 	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, ""); code != 200 || e["ticket"] != tk || e["state"] != "called" {
 		t.Errorf("call = %d %v", code, e)
 	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, `{"desk":1}`); code != 409 || errCode(e) != "desk_busy" || e["ticket"].(map[string]any)["ticket"] != tk {
+		t.Errorf("call while desk 1's call is open = %d %v, want 409 desk_busy with the ticket", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", marshal, ""); code != 200 || len(e["called"].([]any)) != 1 || e["called"].([]any)[0].(map[string]any)["desk"] != 1.0 {
+		t.Errorf("line = %d %v, want the call at desk 1", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", "", ""); code != 401 {
+		t.Errorf("line without a token = %d %v, want 401", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/repeat", marshal, ""); code != 200 || e["state"] != "called" {
+		t.Errorf("repeat = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, `{"desk":9}`); code != 400 || errCode(e) != "bad_input" {
+		t.Errorf("call to desk 9 = %d %v, want 400", code, e)
+	}
 	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/noshow", marshal, ""); code != 200 || e["no_show"] != false {
 		t.Errorf("noshow after one call = %d %v, want recalled", code, e)
 	}
@@ -370,7 +385,7 @@ func testConcurrentHTTP(t *testing.T, st queuetest.Store) {
 			if i%2 == 1 {
 				url = b.url
 			}
-			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d","party":1}`, i))
+			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
 			codes[i] = code
 			if code == 201 {
 				tickets[i], _ = m["ticket"].(string)
@@ -421,11 +436,11 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 		if i%2 == 1 {
 			url = b.url
 		}
-		code, _ := book(i, url, "", fmt.Sprint(100+i))
+		code, _ := book(i, url, "", fmt.Sprintf("1%02d", 1+i))
 		codes = append(codes, code)
 		// A household asking again for its ticket costs nothing.
 		if code == 201 {
-			if code, _ := book(i, url, "", fmt.Sprint(100+i)); code != 200 {
+			if code, _ := book(i, url, "", fmt.Sprintf("1%02d", 1+i)); code != 200 {
 				t.Errorf("repeat of household %d = %d, want 200", i, code)
 			}
 		}
@@ -434,7 +449,7 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("7 new households from one address over two instances, budget 5 = %v, want %v", codes, want)
 	}
-	req, _ := http.NewRequest("POST", a.url+"/api/v1/compounds/c1/bookings", strings.NewReader(`{"building":"b1","room":"x","party":1}`))
+	req, _ := http.NewRequest("POST", a.url+"/api/v1/compounds/c1/bookings", strings.NewReader(`{"building":"b1","room":"601","party":1}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
@@ -445,21 +460,21 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 		t.Errorf("limited = %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// A repeat while limited still gets its ticket.
-	if code, e := book(0, b.url, "", "100"); code != 200 {
+	if code, e := book(0, b.url, "", "101"); code != 200 {
 		t.Errorf("repeat while limited = %d %v, want 200", code, e)
 	}
 	// A volunteer signed in books for many households.
 	marshal, _ := a.svc.AddStaff(ctx, "c1", "volunteer", queue.RoleMarshal)
 	for i := 0; i < 8; i++ {
-		if code, e := book(i, b.url, marshal, fmt.Sprint(200+i)); code != 201 {
+		if code, e := book(i, b.url, marshal, fmt.Sprintf("2%02d", 1+i)); code != 201 {
 			t.Errorf("volunteer's booking %d = %d %v, want 201", i, code, e)
 		}
 	}
-	if code, _ := book(0, a.url, marshal+"x", "300"); code != 401 {
+	if code, _ := book(0, a.url, marshal+"x", "301"); code != 401 {
 		t.Errorf("booking with a bad staff token = %d, want 401", code)
 	}
 	other, _ := a.svc.AddStaff(ctx, "c2", "elsewhere", queue.RoleMarshal)
-	if code, _ := book(0, a.url, other, "300"); code != 403 {
+	if code, _ := book(0, a.url, other, "301"); code != 403 {
 		t.Errorf("booking with another compound's token = %d, want 403", code)
 	}
 	// Reading is not limited.
@@ -468,7 +483,7 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 	}
 	// The next window has a budget of its own.
 	a.clk.Set(queuetest.Morning.Add(10 * time.Minute))
-	if code, e := book(0, a.url, "", "400"); code != 201 {
+	if code, e := book(0, a.url, "", "401"); code != 201 {
 		t.Errorf("booking in the next window = %d %v, want 201", code, e)
 	}
 }
@@ -476,9 +491,9 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 func testStopped(t *testing.T, st queuetest.Store) {
 	c, stop, restart := st.Stoppable(t)
 	in := start(t, c, nil, server.Options{})
-	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"1","party":1}`)
+	do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"501","party":1}`)
 	stop()
-	code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`)
+	code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"502","party":1}`)
 	ee, _ := e["error"].(map[string]any)
 	if code != 503 || errCode(e) != "unavailable" || !strings.Contains(fmt.Sprint(ee["message_en"]), "Redis") {
 		t.Errorf("booking with Redis stopped = %d %v, want 503 unavailable saying Redis", code, e)
@@ -506,7 +521,7 @@ func testStopped(t *testing.T, st queuetest.Store) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"2","party":1}`); code != 201 {
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"502","party":1}`); code != 201 {
 		t.Errorf("booking after Redis is back = %d %v", code, e)
 	}
 }

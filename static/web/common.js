@@ -18,6 +18,12 @@ var natq = (function () {
     var args = Array.prototype.slice.call(arguments, 1);
     return s.replace(/\{(\d)\}/g, function (_, i) { return args[+i] === undefined ? '' : String(args[+i]); });
   }
+  // tn is t for a count n (the first argument): English says "1 person",
+  // "2 people"; a key ending in 1 ("aheadN1") holds the singular.
+  function tn(key, n) {
+    var k = n === 1 && (dict[lang][key + '1'] !== undefined) ? key + '1' : key;
+    return t.apply(null, [k].concat(Array.prototype.slice.call(arguments, 1)));
+  }
   function $(id) { return document.getElementById(id); }
   function text(node, s) { if (typeof node === 'string') node = $(node); if (node) node.textContent = s == null ? '' : String(s); return node; }
   function el(tag, cls, s) {
@@ -84,7 +90,7 @@ var natq = (function () {
 
   // listen opens a server-sent event stream and calls f with each event's
   // parsed data, whatever the event's name.
-  var names = ['message', 'booked', 'checked_in', 'called', 'recalled', 'sampled', 'no_show', 'cancelled', 'moved', 'variant', 'update', 'ticket', 'site', 'status'];
+  var names = ['message', 'booked', 'checked_in', 'called', 'recalled', 'requeued', 'repeat', 'party', 'sampled', 'no_show', 'cancelled', 'moved', 'variant', 'update', 'ticket', 'site', 'status'];
   // Every ticket change has a version; events may arrive out of order
   // (two instances telling of two changes), so a page keeps, per ticket,
   // the highest version it has shown, from the API's answers (shown) and
@@ -123,7 +129,8 @@ var natq = (function () {
     return es;
   }
 
-  translate();
+  // Pages translate once their words are in (a page translated before
+  // would show its keys).
   words({
     errNetwork: '网络连接失败，请检查网络后重试。',
     errRate: '操作太频繁，请等一分钟再试。',
@@ -136,7 +143,7 @@ var natq = (function () {
     errUnknown: 'Something went wrong ({0}). Try again shortly.'
   });
   return {
-    words: words, t: t, $: $, text: text, el: el, clear: clear, translate: translate,
+    words: words, t: t, tn: tn, $: $, text: text, el: el, clear: clear, translate: translate,
     lang: function () { return lang; }, onLang: onLang, langButton: langButton,
     api: api, errorText: errorText, errorCode: errorCode, hm: hm, span: span, listen: listen
   };

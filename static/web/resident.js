@@ -19,7 +19,14 @@
     errRoom: '请填写房号。', errFull: '本楼所有时段都已约满。每个时段都给现场留了名额：请在本楼的时段内到采样点，由志愿者安排；也可以联系楼组长。',
     errNoBuilding: '本小区没有这栋楼。请重新扫描楼门上的二维码。', errNoCompound: '找不到这个小区。请重新扫描楼门上的二维码。',
     errNoTicket: '找不到这张票（可能已取消，或不是本小区的）。', confirmCancel: '确定取消这次预约吗？',
-    moved: '采样点或时间已改变，请看下面的新安排。', called: '轮到您了！'
+    moved: '采样点或时间已改变，请看下面的新安排。', called: '轮到您了！',
+    stSoon: '快轮到您了', hSoon: '请留在一米线内，听到叫号就上前。', stCalledDesk: '请现在到 {0} 号台',
+    movedLine: '雨天改用雨天方案：请现在到 {0}，您的排队位置保留。', keptLine: '雨天方案已启用：您的采样点不变，排队位置保留。',
+    bwinsTitle: '本楼的时段', lostTitle: '找不到这张票',
+    lostMsg: '这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。',
+    partyChanged: '这户已有预约：人数已改为 {0} 人。', partyChanged1: '这户已有预约：人数已改为 {0} 人。', sameTicket: '这户已经预约过，这是原来的票。',
+    rainInLine: '下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。',
+    lostBuilding: '回到 {0} 的页面', lostPick: '请选择您的楼：', people1: '{0} 人', aheadN1: '{0} 人', hh1: '{0} 单元 {1} 室，{2} 人'
   }, {
     title: 'Covid testing', unitsList: ' ({0})', sep: ', ', site: 'Site', when: 'Time', ahead: 'Ahead', household: 'Household', ticketNo: 'Ticket',
     cancel: 'Cancel booking', bookTitle: 'Book a time', unit: 'Unit', room: 'Room', roomHint: 'e.g. 302',
@@ -37,8 +44,16 @@
     errRoom: 'Please fill in your room number.', errFull: 'Every time for this building is full. Each time keeps places for walk-ins: come to the site during your building\'s time and a volunteer will fit you in, or ask your building volunteer.',
     errNoBuilding: 'This compound has no such building. Scan the QR code on your building door again.', errNoCompound: 'No such compound. Scan the QR code on your building door again.',
     errNoTicket: 'This ticket cannot be found (cancelled, or not of this compound).', confirmCancel: 'Cancel this booking?',
-    moved: 'Your site or time has changed: see below.', called: 'Your turn!'
+    moved: 'Your site or time has changed: see below.', called: 'Your turn!',
+    stSoon: 'Your turn soon', hSoon: 'Stay in the one-metre line and come forward when called.', stCalledDesk: 'Go to desk {0} now',
+    movedLine: 'Rain plan: go to {0} now; you keep your place in line.', keptLine: 'Rain plan on: your site stays the same and you keep your place in line.',
+    bwinsTitle: 'This building\'s times', lostTitle: 'Ticket not found',
+    lostMsg: 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.',
+    partyChanged: 'This household had booked: the party is now {0} people.', partyChanged1: 'This household had booked: the party is now {0} person.', sameTicket: 'This household had booked already: here is its ticket.',
+    rainInLine: 'Rain plan on: you are in line; go to {0}, your place is kept.',
+    lostBuilding: 'Back to {0}', lostPick: 'Choose your building:', people1: '{0} person', aheadN1: '{0} person', hh1: 'Unit {0}, room {1}, {2} person'
   });
+  N.translate();
 
   var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, streams: {} };
   var parts = location.pathname.split('/').map(decodeURIComponent);
@@ -49,7 +64,16 @@
   function remember(tok) { try { if (tok) localStorage.setItem(key(), tok); else localStorage.removeItem(key()); } catch (e) {} }
   function recalled() { try { return localStorage.getItem(key()) || ''; } catch (e) { return ''; } }
 
-  function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
+  // notice shows a message; given as a function it is worded again when
+  // the language changes.
+  var noticeFn = null;
+  function notice(msg, info) {
+    noticeFn = typeof msg === 'function' ? msg : null;
+    var n = $('notice'), s = noticeFn ? noticeFn() : msg;
+    text(n, s); n.hidden = !s;
+    n.classList.toggle('info', !!info);
+  }
+  function lastPage() { try { return localStorage.getItem('natq.last') || ''; } catch (e) { return ''; } }
   function bookError(msg) { var n = $('berr'); text(n, msg); n.hidden = !msg; }
 
   function building() {
@@ -71,7 +95,8 @@
     var first = st.token ? N.api('GET', '/api/v1/tickets/' + encodeURIComponent(st.token)) : Promise.resolve(null);
     return first.then(function (res) {
       if (res) {
-        if (res.status !== 200) { notice(res.status === 404 ? t('errNoTicket') : N.errorText(res)); return; }
+        if (res.status === 404) { lost(); return; }
+        if (res.status !== 200) { notice(function () { return N.errorText(res); }); return; }
         st.ticket = res.body; st.compound = res.body.compound; st.building = res.body.household.building;
       }
       if (!st.compound) { notice(t('errNoCompound')); return; }
@@ -91,9 +116,47 @@
     });
   }
 
+  // lost is the page for a ticket link that names no ticket: say so and
+  // lead to the building's page (the last one this phone opened, else the
+  // compound's buildings).
+  function lost() {
+    ['ticket', 'bldg', 'book', 'mapcard'].forEach(function (id) { $(id).hidden = true; });
+    $('lost').hidden = false;
+    var c = st.token.split('.')[0], last = null, bs = [];
+    try { last = JSON.parse(lastPage() || 'null'); } catch (e) { last = null; }
+    function link(ul, label, href) {
+      var a = N.el('a', '', label); a.href = href;
+      var li = N.el('li'); li.appendChild(a); ul.appendChild(li);
+    }
+    function draw() {
+      N.translate();
+      document.title = t('lostTitle') + ' · ' + t('title');
+      text('lostmsg', t('lostMsg'));
+      var ul = N.clear($('lostlinks'));
+      if (last && last.path) { link(ul, t('lostBuilding', last.name || last.path), last.path); return; }
+      if (bs.length) ul.appendChild(N.el('li', 'muted', t('lostPick')));
+      bs.forEach(function (b) { link(ul, b.name || b.id, '/c/' + encodeURIComponent(c) + '/b/' + encodeURIComponent(b.id)); });
+    }
+    N.onLang.push(draw);
+    draw();
+    if ((last && last.path) || !/^[A-Za-z0-9_.-]+$/.test(c)) return;
+    N.api('GET', '/api/v1/compounds/' + encodeURIComponent(c) + '/map.json').then(function (r) {
+      if (r.status === 200 && r.body && r.body.buildings) { bs = r.body.buildings; draw(); }
+    });
+  }
+
+  // follow tells the holder when a change moved their ticket.
+  function follow(before, tk) {
+    if (!before || !tk || before.ticket !== tk.ticket) return;
+    if (before.site === tk.site && before.window_index === tk.window_index) return;
+    var inLine = tk.state === 'checked_in' || tk.state === 'called';
+    var moved = before.site !== tk.site, name = tk.site_name || tk.site;
+    notice(function () { return inLine ? (moved ? t('movedLine', name) : t('keptLine')) : t('moved'); }, true);
+  }
+
   function fetchTicket(tok) {
     return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
-      if (res.status === 200) { st.ticket = res.body; remember(res.body.ticket); }
+      if (res.status === 200) { follow(st.ticket, res.body); st.ticket = res.body; remember(res.body.ticket); }
       else if (res.status === 404) { st.ticket = null; remember(''); }
     });
   }
@@ -123,7 +186,7 @@
     p.then(function (tk) {
       if (!tk || !tk.ticket) tk = before;
       st.ticket = tk;
-      if (before && (before.site !== tk.site || before.window_index !== tk.window_index)) notice(t('moved'));
+      follow(before, tk);
       if (tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
       var after = ev.type === 'moved' || ev.type === 'variant' || (before && before.variant !== tk.variant) ? refreshStatus() : Promise.resolve();
       return after.then(function () { render(); watch(); });
@@ -148,10 +211,15 @@
     N.translate();
     var b = building(), v = variant();
     document.title = (b ? (b.name || b.id) + ' · ' : '') + t('title');
+    if (b) try { localStorage.setItem('natq.last', JSON.stringify({ path: '/c/' + encodeURIComponent(st.compound) + '/b/' + encodeURIComponent(st.building), name: b.name || b.id })); } catch (e) {}
+    if (noticeFn) text('notice', noticeFn());
     text('bname', b ? (b.name || b.id) : st.building);
     text('cname', st.map ? st.map.compound.name : '');
     var rain = $('rain');
-    text(rain, t('rainOn')); rain.hidden = v !== 'wet';
+    var tk = st.ticket, inLine = !!tk && (tk.state === 'checked_in' || tk.state === 'called');
+    // One message about the rain, not two: a notice about the holder's
+    // own move says it already.
+    text(rain, inLine ? t('rainInLine', tk.site_name || siteName(tk.site, tk.variant)) : t('rainOn')); rain.hidden = v !== 'wet' || !!(noticeFn && !$('notice').hidden);
     document.body.classList.toggle('wet', v === 'wet');
     var sid = b ? b.site[v] : '';
     text('bsite', sid ? siteName(sid, v) : (b ? t('doorToDoor') : ''));
@@ -161,9 +229,16 @@
       return N.span(w) + (units.length ? t('unitsList', units.map(function (u) { return t('unitN', u); }).join(t('sep'))) : '');
     });
     text('bwins', ws.length ? ws.join('\n') : (b ? t('noWindows') : ''));
+    // The building's times fold away once the resident has a ticket.
+    var hasTicket = !!(st.ticket && st.ticket.state !== 'cancelled' && st.ticket.state !== 'no_show');
+    if ($('bwinsbox').getAttribute('data-for') !== String(hasTicket)) { $('bwinsbox').open = !hasTicket; $('bwinsbox').setAttribute('data-for', String(hasTicket)); }
     renderTicket();
     renderForm(b, wins);
-    drawMap(b, v);
+    // Someone already in line stays where they stand: the map shows the
+    // way to that site, in the variant whose plan sends the building there.
+    var mv = v;
+    if (inLine && b && b.site[v] !== tk.site) ['dry', 'wet'].forEach(function (x) { if (b.site[x] === tk.site) mv = x; });
+    drawMap(b, mv);
   }
 
   var states = {
@@ -177,7 +252,10 @@
     if (!tk) return;
     box.setAttribute('data-state', tk.state);
     var s = states[tk.state] || [tk.state, ''];
-    text('tstate', t(s[0])); text('thint', t(s[1]));
+    var soon = tk.state === 'checked_in' && tk.ahead <= 3;
+    box.setAttribute('data-soon', soon ? 'true' : 'false');
+    if (soon) s = ['stSoon', 'hSoon'];
+    text('tstate', tk.state === 'called' && tk.desk ? t('stCalledDesk', tk.desk) : t(s[0])); text('thint', t(s[1]));
     var qr = $('tqr'), src = '/qr/' + encodeURIComponent(tk.ticket) + '.svg';
     if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
     qr.alt = t('ticketNo') + ' ' + tk.ticket;
@@ -185,10 +263,10 @@
     text('twin', N.span(tk.window));
     text('tsite', tk.site_name || siteName(tk.site, tk.variant));
     var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
-    text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : t('aheadN', ahead));
+    text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : N.tn('aheadN', ahead));
     $('tahead').setAttribute('data-ahead', ahead == null ? '' : String(ahead));
     var h = tk.household || {};
-    text('thh', t('hh', h.unit, h.room, tk.party));
+    text('thh', t(tk.party === 1 ? 'hh1' : 'hh', h.unit, h.room, tk.party));
     text('tid', tk.id || '');
     $('cancel').hidden = !(tk.state === 'booked' || tk.state === 'checked_in');
   }
@@ -226,7 +304,11 @@
         remember(res.body.ticket);
         return fetchTicket(res.body.ticket).then(function () {
           if (!st.ticket) st.ticket = { ticket: res.body.ticket, state: 'booked', site: res.body.site, window: res.body.window, party: res.body.party, household: res.body.household || {}, variant: st.variant };
-          notice(''); render(); watch(); window.scrollTo(0, 0);
+          var b2 = res.body;
+          if (b2.party_changed) notice(function () { return N.tn('partyChanged', b2.party); }, true);
+          else if (res.status === 200) notice(function () { return t('sameTicket'); }, true);
+          else notice('');
+          render(); watch(); window.scrollTo(0, 0);
         });
       }
       var code = N.errorCode(res);

@@ -14,10 +14,17 @@
     nowTag: '当前', nextTag: '下一个', doneTag: '已过', badToken: '凭证无效，请检查后重试。',
     noSite: '请先选择采样点。', noTicket: '请先叫号或扫码。', emptyScan: '请扫描票上的二维码。',
     checkedInOk: '已签到：{0}，前面 {1} 人', calledOk: '已叫号：{0}', sampledOk: '已采样：{0}', noShowOk: '已记为过号：{0}',
-    recalled: '第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', switched: '已切换到{0}，{1} 张票已移动。', ticketLine: '{0} 单元 {1} 室 · {2} 人 · 票 {3}',
+    recalled: '第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', switched: '已切换到{0}：{1} 张票改到新时段；排队中 {2} 人原地保留，{3} 人移到别的采样点。', ticketLine: '{0} 单元 {1} 室 · {2} 人 · 票 {3}',
     stateCalled: '已叫号', stateChecked: '已签到', stateSampled: '已采样', noCamera: '无法打开摄像头：请用扫码枪或手动输入。',
     units: '{0} 单元', floors: '{0}–{1} 层', peopleN: '{0} 人', all: '全部', none: '—', marshal: '（采样员）', coordinator: '（协调员）', nobodyDue: '此时段无人应到。',
-    tubeCount: '混管 {0}：已有 {1} 份'
+    tubeCount: '混管 {0}：已有 {1} 份',
+    lineList: '排队名单', ticketNo: '票号', household: '住户', state: '状态', waited: '等候', lineEmpty: '队伍中无人等候。',
+    deskN: '{0} 号台', openDisplay: '打开叫号屏', requeue: '重新排队', repeatCall: '重复叫号', movedTitle: '雨天切换：排队中的居民',
+    nextUp: '下一位', calledAt: '在 {0} 号台', recallTag: '过号待重叫', outside: '时段外', minutes: '{0} 分',
+    hhLine: '{0} {1} 单元 {2} 室', busyMsg: '{0} 号台还有一位已叫号：{1}。请先选择：', missedNext: '已记过号：{0}。已叫下一位：{1}',
+    missedNone: '已记过号：{0}（第 {1} 次）。队伍中没有其他人。', requeued: '已重新排队：{0}', repeated: '已重复叫号：{0}',
+    keptIn: '票 {0} · {1}：原地保留（{2}）', movedTo: '票 {0} · {1}：从 {2} 移到 {3}，保留排队位置', alreadyIn: '{0}：{1}',
+    stateBooked: '已预约', outsideAt: '注意：不在本户时段内到达（{0}）'
   }, {
     title: 'Site desk', signOut: 'Sign out', signInTitle: 'Staff sign-in', token: 'Staff token',
     tokenHint: 'The committee issues tokens with natq staff add.', signIn: 'Sign in', tabSite: 'Site', tabCov: 'Coverage',
@@ -30,17 +37,33 @@
     nowTag: 'Now', nextTag: 'Next', doneTag: 'Past', badToken: 'That token is not valid. Check it and try again.',
     noSite: 'Pick a site first.', noTicket: 'Call or scan a ticket first.', emptyScan: 'Scan the QR code on the ticket.',
     checkedInOk: 'Checked in: {0}, {1} people ahead', calledOk: 'Called: {0}', sampledOk: 'Sampled: {0}', noShowOk: 'Marked no-show: {0}',
-    recalled: 'Call {1} unanswered ({2} calls make a no-show): {0}', switched: 'Switched to {0}; {1} tickets moved.', ticketLine: 'Unit {0} room {1} · {2} people · ticket {3}',
+    recalled: 'Call {1} unanswered ({2} calls make a no-show): {0}', switched: 'Switched to {0}: {1} tickets re-timed; in line, {2} kept in place and {3} moved to another site.', ticketLine: 'Unit {0} room {1} · {2} people · ticket {3}',
     stateCalled: 'Called', stateChecked: 'Checked in', stateSampled: 'Sampled', noCamera: 'The camera cannot be opened: use the scanner or type the ticket.',
     units: 'unit {0}', floors: 'floors {0}–{1}', peopleN: '{0} people', all: 'all', none: '—', marshal: ' (marshal)', coordinator: ' (coordinator)', nobodyDue: 'Nobody is due in this window.',
-    tubeCount: 'Tube {0}: {1} samples'
+    tubeCount: 'Tube {0}: {1} samples',
+    lineList: 'Who is waiting', ticketNo: 'Ticket', household: 'Household', state: 'State', waited: 'Waited', lineEmpty: 'Nobody is waiting.',
+    deskN: 'Desk {0}', openDisplay: 'Open the call screen', requeue: 'Back to line', repeatCall: 'Repeat call', movedTitle: 'Rain switch: people in line',
+    nextUp: 'Next', calledAt: 'at desk {0}', recallTag: 'missed, recall', outside: 'outside window', minutes: '{0} min',
+    hhLine: '{0} unit {1} room {2}', busyMsg: 'Desk {0} still has a called resident: {1}. First choose:', missedNext: 'Missed: {0}. Called next: {1}',
+    missedNone: 'Missed: {0} (call {1}). Nobody else is waiting.', requeued: 'Back in line: {0}', repeated: 'Called again: {0}',
+    keptIn: 'Ticket {0} · {1}: kept in place ({2})', movedTo: 'Ticket {0} · {1}: moved from {2} to {3}, place kept', alreadyIn: '{0}: {1}',
+    stateBooked: 'Booked', peopleN1: '{0} person', outsideAt: 'note: arrived outside its window ({0})'
   });
+  N.translate();
 
-  var st = { token: '', compound: '', role: '', status: null, map: null, site: '', offset: 0, current: null, es: null, tubeN: {} };
-  try { st.token = localStorage.getItem('natq.staff.token') || ''; st.site = localStorage.getItem('natq.staff.site') || ''; } catch (e) {}
+  var st = { token: '', compound: '', role: '', status: null, map: null, site: '', offset: 0, current: null, es: null, tubeN: {}, desk: 1, line: null, busy: null };
+  try {
+    st.token = localStorage.getItem('natq.staff.token') || ''; st.site = localStorage.getItem('natq.staff.site') || '';
+    st.desk = parseInt(localStorage.getItem('natq.staff.desk'), 10) || 1;
+  } catch (e) {}
 
   function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
-  function result(msg, ok) { var r = $('result'); text(r, msg); r.className = 'result' + (msg ? (ok ? ' ok' : ' bad') : ''); }
+  // result shows what the last action did: ok (green), warn (amber: a
+  // second scan) or bad (red).
+  function result(msg, ok) {
+    var r = $('result'), cls = ok === 'warn' ? ' warn' : ok ? ' ok' : ' bad';
+    text(r, msg); r.className = 'result' + (msg ? cls : '');
+  }
   function now() { return Date.now() + st.offset; }
   function enc(s) { return encodeURIComponent(s); }
   function compoundOf(tok) { var i = tok.lastIndexOf('.'); return i > 0 ? tok.slice(0, i) : ''; }
@@ -77,6 +100,7 @@
       pickSite();
       render();
       watch();
+      return loadLine();
     });
   }
   function refreshStatus() {
@@ -85,7 +109,63 @@
     });
   }
   var timer = 0;
-  function soon() { clearTimeout(timer); timer = setTimeout(refreshStatus, 120); }
+  function soon() { clearTimeout(timer); timer = setTimeout(function () { refreshStatus(); loadLine(); }, 120); }
+
+  // loadLine reads the site's line: each desk's call and who waits, in
+  // the order they will be called.
+  function loadLine() {
+    if (!st.site) return Promise.resolve();
+    var site = st.site;
+    return N.api('GET', '/api/v1/sites/' + enc(site) + '/line', undefined, st.token).then(function (res) {
+      if (res.status !== 200 || site !== st.site) return;
+      st.line = res.body;
+      var mine = st.line.called.filter(function (e) { return e.desk === st.desk; })[0];
+      if (mine) st.current = mine;
+      else if (st.current && st.current.state === 'called') st.current = null;
+      drawDesks(); drawLine(); drawCurrent();
+    });
+  }
+  function drawDesks() {
+    var sel = $('desk'), n = st.line ? st.line.desks : Math.max(1, st.desk);
+    if (sel.options.length !== n) {
+      N.clear(sel);
+      for (var i = 1; i <= n; i++) { var o = el('option', '', t('deskN', i)); o.value = String(i); sel.appendChild(o); }
+    }
+    if (st.desk > n) st.desk = 1;
+    sel.value = String(st.desk);
+    var a = $('displaylink');
+    a.href = '/display/' + enc(st.compound) + '/' + enc(st.site);
+    a.hidden = !st.site;
+  }
+  function hhText(x) {
+    var h = x.household || x;
+    var b = x.building_name || bname(h.building);
+    return h.unit ? t('hhLine', b, h.unit, h.room) : b + ' ' + h.room;
+  }
+  function drawLine() {
+    var body = N.clear($('linerows')), l = st.line;
+    if (!l) return;
+    var rows = l.called.concat(l.waiting);
+    $('lineempty').hidden = rows.length > 0;
+    var k = 0;
+    rows.forEach(function (e) {
+      var called = e.state === 'called';
+      var next = !called && k === 0;
+      if (!called) k++;
+      var tr = el('tr', called ? 'called' : next ? 'next' : '');
+      tr.appendChild(el('td', 'ord', called ? '' : next ? t('nextUp') : k));
+      tr.appendChild(el('td', 'tno', e.id));
+      tr.appendChild(el('td', '', hhText(e)));
+      tr.appendChild(el('td', 'n', e.party));
+      var sc = el('td', 'st', called ? t('stateCalled') : t('stateChecked'));
+      if (called) sc.appendChild(el('span', 'tag desk', t('deskN', e.desk)));
+      if (e.recall) sc.appendChild(el('span', 'tag recall', t('recallTag')));
+      if (e.outside_window) sc.appendChild(el('span', 'tag outside', t('outside')));
+      tr.appendChild(sc);
+      tr.appendChild(el('td', 'n', t('minutes', e.waited_min)));
+      body.appendChild(tr);
+    });
+  }
 
   function activeSites() {
     var v = st.status ? st.status.variant : 'dry';
@@ -114,7 +194,7 @@
     var url = st.site ? '/api/v1/sites/' + enc(st.site) + '/events' : '';
     if (st.es && st.es.url.indexOf(url) < 0) { st.es.close(); st.es = null; }
     if (url && !st.es) st.es = N.listen(url, function (ev) {
-      if (ev && typeof ev.in_line === 'number' && ev.site === st.site) drawOcc(ev.in_line);
+      if (ev && typeof ev.in_line === 'number' && ev.site === st.site && ev.type !== 'variant') drawOcc(ev.in_line);
       soon();
     });
   }
@@ -179,7 +259,7 @@
         var parts = [N.hm(w.start), bname(g.building)];
         if (g.unit) parts.push(t('units', g.unit));
         if (g.floors && g.floors.length === 2) parts.push(t('floors', g.floors[0], g.floors[1]));
-        parts.push(t('peopleN', g.people));
+        parts.push(N.tn('peopleN', g.people));
         due.appendChild(el('li', '', parts.join(' · ')));
       });
     });
@@ -187,14 +267,17 @@
   }
 
   function ticketLine(tk) {
-    var h = tk.household || {};
+    var h = tk.household || tk;
     return bname(h.building) + ' ' + t('ticketLine', h.unit, h.room, tk.party, tk.id);
   }
   function drawCurrent() {
     var tk = st.current;
     text('current', tk ? ({ called: t('stateCalled'), checked_in: t('stateChecked'), sampled: t('stateSampled') }[tk.state] || tk.state) + ' · ' + ticketLine(tk) : t('noTicket'));
-    $('noshow').disabled = !tk || tk.state !== 'called';
-    $('sampledBtn').disabled = !tk || tk.state !== 'called';
+    var open = !!tk && tk.state === 'called';
+    ['noshow', 'sampledBtn', 'requeueBtn', 'repeatBtn'].forEach(function (id) { $(id).disabled = !open; });
+    var b = st.busy;
+    $('busy').hidden = !b;
+    if (b) text('busymsg', t('busyMsg', st.desk, ticketLine(b)));
   }
 
   // tokenOf takes what a scanner typed: the ticket page URL in the QR, or
@@ -214,9 +297,11 @@
     N.api('POST', '/api/v1/sites/' + enc(st.site) + '/checkins', { ticket: tok }, st.token).then(function (res) {
       if (res.status >= 200 && res.status < 300) {
         var tk = res.body.ticket && typeof res.body.ticket === 'object' ? res.body.ticket : res.body;
-        result(t('checkedInOk', ticketLine(tk), tk.ahead || 0), true);
+        var at = Date.parse(tk.checked_in_at), w = tk.window || {};
+        var outside = at && (at < Date.parse(w.start) || at > Date.parse(w.end));
+        result(t('checkedInOk', ticketLine(tk), tk.ahead || 0) + (outside ? ' · ' + t('outsideAt', N.span(w)) : ''), true);
         soon();
-      } else result(N.errorText(res), false);
+      } else result(N.errorText(res), N.errorCode(res) === 'already_checked_in' ? 'warn' : false);
     });
   }
   function act(method, url, body, ok) {
@@ -227,23 +312,53 @@
       $('scan').focus();
     });
   }
+  // callNext calls the next person to this desk. While the desk's last
+  // call is open the service refuses and names that person: the desk
+  // says first what became of them.
   function callNext() {
     if (!st.site) { result(t('noSite'), false); return; }
-    act('POST', '/api/v1/sites/' + enc(st.site) + '/calls', undefined, function (b) {
-      st.current = b.ticket && typeof b.ticket === 'object' ? b.ticket : b;
-      result(t('calledOk', ticketLine(st.current)), true);
+    N.api('POST', '/api/v1/sites/' + enc(st.site) + '/calls', { desk: st.desk }, st.token).then(function (res) {
+      if (res.status === 200) {
+        st.busy = null; st.current = res.body;
+        result(t('calledOk', ticketLine(st.current)), true);
+        soon();
+      } else if (N.errorCode(res) === 'desk_busy' && res.body.ticket) {
+        st.busy = res.body.ticket; st.current = res.body.ticket;
+        result(N.errorText(res), 'warn');
+      } else result(N.errorText(res), false);
+      drawCurrent();
     });
   }
   function noShow() {
     var tk = st.current;
     if (!tk) { result(t('noTicket'), false); return; }
+    st.busy = null;
     act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/noshow', undefined, function (b) {
       var nt = b.ticket || tk;
-      if (b.no_show) { st.current = null; result(t('noShowOk', ticketLine(nt)), true); }
-      else { st.current = null; result(t('recalled', ticketLine(nt), b.calls, b.calls_before_noshow), true); }
+      st.current = b.next || null;
+      if (b.no_show) result(t('noShowOk', ticketLine(nt)) + (b.next ? ' · ' + t('calledOk', ticketLine(b.next)) : ''), true);
+      else if (b.next) result(t('missedNext', ticketLine(nt), ticketLine(b.next)), true);
+      else result(t('missedNone', ticketLine(nt), b.calls), true);
+    });
+  }
+  function requeue() {
+    var tk = st.current;
+    if (!tk) { result(t('noTicket'), false); return; }
+    st.busy = null;
+    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/requeue', undefined, function (b) {
+      st.current = null;
+      result(t('requeued', ticketLine(b.ticket || tk)), true);
+    });
+  }
+  function repeat() {
+    var tk = st.current;
+    if (!tk) { result(t('noTicket'), false); return; }
+    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/repeat', undefined, function (b) {
+      result(t('repeated', ticketLine(b)), true);
     });
   }
   function sampled() {
+    st.busy = null;
     var tk = st.current;
     if (!tk) { result(t('noTicket'), false); return; }
     var tube = $('tube').value.trim();
@@ -267,11 +382,32 @@
     clearTimeout(rainTimer); rainArmed = false;
     N.api('PUT', '/api/v1/compounds/' + enc(st.compound) + '/variant', { variant: to }, st.token).then(function (res) {
       if (res.status >= 200 && res.status < 300) {
-        var moved = res.body && res.body.moved ? res.body.moved.length : 0;
-        result(t('switched', t(to), moved), true);
+        var ms = res.body && res.body.moved ? res.body.moved : [];
+        var n = function (w) { return ms.filter(function (m) { return m.what === w; }).length; };
+        result(t('switched', t(to), ms.length, n('kept'), n('moved')), true);
+        drawMoved(ms.filter(function (m) { return m.what === 'kept' || m.what === 'moved'; }));
       } else result(N.errorText(res), false);
-      return refreshStatus();
+      return refreshStatus().then(loadLine);
     });
+  }
+
+  // drawMoved lists the people in a line whom the switch kept or moved,
+  // so the marshals can send the moved ones on.
+  var lastMoved = [];
+  function drawMoved(ms) {
+    lastMoved = ms;
+    var ul = N.clear($('movedlist'));
+    $('moved').hidden = !ms.length;
+    ms.forEach(function (m) {
+      var tk = m.ticket, from = sname(m.from_site), to = tk.site_name || sname(tk.site);
+      var li = el('li', m.what, m.what === 'moved' ? t('movedTo', tk.id, hhText(tk), from, to) : t('keptIn', tk.id, hhText(tk), to));
+      ul.appendChild(li);
+    });
+  }
+  function sname(id) {
+    var ss = st.status ? st.status.sites : [];
+    for (var i = 0; i < ss.length; i++) if (ss[i].id === id && ss[i].name) return ss[i].name;
+    return id;
   }
 
   function coverage() {
@@ -356,7 +492,7 @@
   }
 
   N.langButton('lang');
-  N.onLang.push(function () { render(); if (!$('pane-cov').hidden) coverage(); });
+  N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) coverage(); });
   $('signin').addEventListener('submit', function (ev) {
     ev.preventDefault();
     signIn($('token').value).then(function (ok) {
@@ -367,7 +503,8 @@
   $('site').addEventListener('change', function () {
     st.site = $('site').value;
     try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
-    render(); watch();
+    st.current = null; st.busy = null; st.line = null;
+    render(); watch(); loadLine();
   });
   // A keyboard-wedge scanner types the code and Enter: the form submits.
   $('scanform').addEventListener('submit', function (ev) {
@@ -377,6 +514,16 @@
   });
   $('cam').addEventListener('click', camera);
   $('call').addEventListener('click', callNext);
+  $('requeueBtn').addEventListener('click', requeue);
+  $('repeatBtn').addEventListener('click', repeat);
+  $('busySampled').addEventListener('click', sampled);
+  $('busyMissed').addEventListener('click', noShow);
+  $('busyRequeue').addEventListener('click', requeue);
+  $('desk').addEventListener('change', function () {
+    st.desk = parseInt($('desk').value, 10) || 1; st.current = null; st.busy = null;
+    try { localStorage.setItem('natq.staff.desk', String(st.desk)); } catch (e) {}
+    loadLine();
+  });
   $('noshow').addEventListener('click', noShow);
   $('sampledBtn').addEventListener('click', sampled);
   $('rain').addEventListener('click', rain);

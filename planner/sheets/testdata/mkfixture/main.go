@@ -1,6 +1,7 @@
 // Command mkfixture writes fixture.plan.geojson: a small hand-made plan
-// following planner/PLANFILE.md, laid out in local metres and converted to
-// lon/lat with the same WGS84 radii the sheets project with.
+// following the plan file contract (package planner/planfile), laid out in
+// local metres and converted to lon/lat with the same WGS84 radii the
+// sheets project with.
 //
 //	go run ./planner/sheets/testdata/mkfixture > planner/sheets/testdata/fixture.plan.geojson
 package main

@@ -5,7 +5,17 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
+
+// The one-metre rule (一米线) is enforced in this file. A site is set out
+// with its desks along one side and a serpentine queue line filling the
+// rest, its rows at least Params.Spacing apart; placeMarkers puts a floor
+// marker wherever the line is at least Spacing from every marker already
+// placed, so no two people in line ever stand closer. The line holds one
+// person per marker (at most floor(length / spacing) + 1), and windowCap
+// caps every window at that: even if everyone booked into a window comes at
+// its first minute, the line holds them all one metre apart.
 
 // Site layout constants, stated in every plan's assumptions.
 const (
@@ -173,7 +183,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64)
 			placed = true
 			break
 		}
-		if !placed || lineLength(line) > float64(want+len(line))*spacing {
+		if !placed || planar.Length(line) > float64(want+len(line))*spacing {
 			break
 		}
 	}
@@ -189,7 +199,7 @@ func layoutAt(pg orb.Polygon, a, spacing float64, maxDesks int, perDesk float64)
 	}
 	l.Markers, line = placeMarkers(line, spacing, want)
 	l.Line = line
-	l.Length = lineLength(line)
+	l.Length = planar.Length(line)
 	l.Start = line[0]
 	return l
 }
@@ -304,15 +314,10 @@ func subtract(ivs [][2]float64, lo, hi float64) [][2]float64 {
 
 // clearOf reports whether p is inside pg and at least c from its edges.
 func clearOf(pg orb.Polygon, p orb.Point, c float64) bool {
-	if !polygonContains(pg, p) {
+	if !planar.PolygonContains(pg, p) {
 		return false
 	}
-	for _, r := range pg {
-		if d, _ := distToRing(r, p); d < c-1e-9 {
-			return false
-		}
-	}
-	return true
+	return planar.DistanceFrom(pg, p) >= c-1e-9
 }
 
 func segmentClear(a, b orb.Point, ok func(orb.Point) bool) bool {
@@ -377,4 +382,12 @@ func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, 
 		}
 	}
 	return out, line
+}
+
+// windowCap is one window's capacity at a site with d desks and a line
+// with the given markers: what the desks sample in the window, but never
+// more than the line holds one metre apart.
+func (p Params) windowCap(d, markers int) int {
+	c := int(math.Floor(float64(d*p.Rate) * p.Window.Hours()))
+	return min(c, markers)
 }

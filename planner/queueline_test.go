@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 const propEps = 1e-6
@@ -33,7 +34,7 @@ func checkMarkers(t testing.TB, what string, site orb.Polygon, markers []orb.Poi
 // checkInside checks that p is inside pg and at least clear from its edges.
 func checkInside(t testing.TB, what string, pg orb.Polygon, p orb.Point, clear float64) {
 	t.Helper()
-	if !polygonContains(pg, p) {
+	if !planar.PolygonContains(pg, p) {
 		t.Errorf("%s at %.3f,%.3f is outside its site", what, p[0], p[1])
 		return
 	}
@@ -185,8 +186,8 @@ func TestLayoutIrregularSites(t *testing.T) {
 				for i, p := range l.Line {
 					checkInside(t, fmt.Sprintf("%s: line vertex %d", name, i), pg, p, EdgeClearance)
 				}
-				if math.Abs(l.Length-lineLength(l.Line)) > propEps {
-					t.Errorf("%s: Length = %.3f, the line measures %.3f", name, l.Length, lineLength(l.Line))
+				if math.Abs(l.Length-planar.Length(l.Line)) > propEps {
+					t.Errorf("%s: Length = %.3f, the line measures %.3f", name, l.Length, planar.Length(l.Line))
 				}
 				// Marks follow the line in order: consecutive ones a
 				// spacing apart along a row, so the line holds them all.
@@ -227,8 +228,8 @@ func TestPlaceMarkersAllPairs(t *testing.T) {
 				}
 			}
 		}
-		if lineLength(cut) > lineLength(line)+propEps {
-			t.Errorf("spacing %g: cut line %.3f m is longer than the line %.3f m", spacing, lineLength(cut), lineLength(line))
+		if planar.Length(cut) > planar.Length(line)+propEps {
+			t.Errorf("spacing %g: cut line %.3f m is longer than the line %.3f m", spacing, planar.Length(cut), planar.Length(line))
 		}
 	}
 }

@@ -1,0 +1,64 @@
+// Package planner turns a compound's geometry into the plan of its testing
+// day: where the sampling desks stand, who walks which way to them in dry
+// and in wet weather, and when each building comes down. It is a pure
+// library: geometry in, plan out, no clock and no I/O but what the caller
+// hands it.
+//
+// # The model
+//
+// A plan is made in this order; each step reads only what the steps before
+// it made.
+//
+//   - Compound. [Read] parses a GeoJSON or OSM file into a [Source], and
+//     [Source.Compounds] finds its compounds: buildings with their
+//     residents, entrances, walkways, candidate sites and gates, each held
+//     in lon/lat and in the compound's local metric plane ([Projection]).
+//   - Network. The walkways become one graph in that plane, with every
+//     entrance, site and gate joined to its nearest walkway.
+//   - Candidate layouts. Every site joined to the network is set out for
+//     the plan's spacing: a strip of desks, a serpentine queue line and a
+//     floor marker every metre, or every [Params].Spacing ([Layout]). The
+//     line's markers are the most people it holds.
+//   - Assignment. For each weather, every building goes to one site and
+//     every site gets desks, at most [Params].Desks in all, so that each
+//     site's desks sample its people by the day's end with the least
+//     people-weighted walking. Package planner/assign solves it on numbers
+//     alone; --end auto and "what would fit" are probes of the same solver.
+//   - Schedule. Each site's day is cut into windows; its buildings' units
+//     and floors fill them nearest first, each window within its capacity,
+//     the students' period kept apart ([Window]).
+//   - Variant. The steps above run once per weather ([Variant]): the wet
+//     one uses sheltered sites (open ones under canopies when those cannot
+//     hold the day) and weighs every uncovered metre by the rain factor.
+//   - Plan. Each [VariantPlan] adds the routes there and back, the posts of
+//     the battle map and the door-to-door round; [Make] returns them as a
+//     [Plan], which [Plan.FeatureCollection] writes as the plan file and
+//     [WriteSummary] as a table.
+//
+// [Make] leaves its compound as it was: one compound can be planned many
+// times, with other parameters, even at once.
+//
+// # Where to look
+//
+// Each question about a plan is answered in one file:
+//
+//	what natq reads from OSM tags and natq: keys   compound.go (files: read.go)
+//	how walkways, doors and sites are joined       network.go
+//	which way a resident walks, there and back     route.go
+//	what the rain changes (the rain factor, which
+//	  sites a wet day uses, canopies, shelter)     weather.go
+//	the one-metre rule: queue line, markers, and
+//	  the window capacity they cap                 queueline.go
+//	which building goes to which site, how many
+//	  desks each site gets                         assignment.go, package assign
+//	the windows and who is called to each          schedule.go
+//	the steps of one weather's plan, in order      variant.go
+//	the battle map's people                        posts.go
+//	the door-to-door round                         visit.go
+//	the parameters, Make, the assumptions stated   plan.go
+//	the plan as a plan file (types: planfile)      geojson.go
+//	the report's figures, the terminal summary     report.go, summary.go
+//	the local metric plane and plane geometry      geo.go
+//	what a bad input error is                      errors.go
+//	what natq inspect prints                       inspect.go
+package planner

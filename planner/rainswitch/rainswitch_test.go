@@ -1,0 +1,114 @@
+package rainswitch
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)
+
+func win(index int, site string, startMin, capacity int, groups ...Group) Window {
+	s := t0.Add(time.Duration(startMin) * time.Minute)
+	return Window{Index: index, Site: site, Start: s, End: s.Add(15 * time.Minute), Capacity: capacity, Groups: groups}
+}
+
+func reassign(t *testing.T, now time.Time, target []Window, all [][]Group, tickets []Ticket) []int {
+	t.Helper()
+	SortWindows(target)
+	picks, err := Reassign(now, target, BuildLists(target, all), tickets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]int, len(picks))
+	for i, p := range picks {
+		out[i] = target[p].Index
+	}
+	return out
+}
+
+func groupsOf(ws []Window) [][]Group {
+	var all [][]Group
+	for _, w := range ws {
+		all = append(all, w.Groups)
+	}
+	return all
+}
+
+func eq(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReassign(t *testing.T) {
+	a1 := Group{Building: "a", Unit: "1", People: 4}
+	a2 := Group{Building: "a", Unit: "2", People: 4}
+	b := Group{Building: "b", People: 4}
+	t.Run("unit quota first", func(t *testing.T) {
+		// Window 10 calls a|1 and a|2 four each; a|1's fifth person goes
+		// on to a|1's next window though 10 still has room.
+		target := []Window{win(10, "s", 0, 10, a1, a2), win(11, "s", 15, 10, a1)}
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target),
+			[]Ticket{{"a", "1", 2, t0}, {"a", "1", 2, t0}, {"a", "1", 1, t0}})
+		if !eq(got, []int{10, 10, 11}) {
+			t.Errorf("got %v, want [10 10 11]", got)
+		}
+	})
+	t.Run("booking order kept", func(t *testing.T) {
+		// The first ticket of b only fits the later window; the second,
+		// small enough for the earlier, must not go before it.
+		target := []Window{win(20, "s", 0, 3, b), win(21, "s", 15, 10, b)}
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target),
+			[]Ticket{{"b", "", 4, t0}, {"b", "", 1, t0}})
+		if !eq(got, []int{21, 21}) {
+			t.Errorf("got %v, want [21 21]", got)
+		}
+	})
+	t.Run("ended windows skipped", func(t *testing.T) {
+		target := []Window{win(30, "s", 0, 10, b), win(31, "s", 15, 10, b)}
+		got := reassign(t, t0.Add(20*time.Minute), target, groupsOf(target), []Ticket{{"b", "", 1, t0}})
+		if !eq(got, []int{31}) {
+			t.Errorf("got %v, want [31]", got)
+		}
+	})
+	t.Run("other building when its own are full", func(t *testing.T) {
+		c := Group{Building: "c", People: 2}
+		target := []Window{win(40, "s", 0, 2, b), win(41, "t", 0, 5, c)}
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "", 2, t0}, {"b", "", 2, t0}})
+		if !eq(got, []int{40, 41}) {
+			t.Errorf("got %v, want [40 41]", got)
+		}
+	})
+	t.Run("prefers a window not over before its old one began", func(t *testing.T) {
+		// A unit the plan does not call has no quota: among its
+		// building's windows, 07:00 (over by 07:15) and 07:45, it takes
+		// the one not over before its old window (07:30) began. With a
+		// quota in the earlier window the quota wins.
+		b1 := Group{Building: "b", Unit: "1", People: 4}
+		target := []Window{win(50, "s", 0, 10, b1), win(51, "s", 45, 10, b1)}
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "9", 1, t0.Add(30 * time.Minute)}})
+		if !eq(got, []int{51}) {
+			t.Errorf("got %v, want [51]", got)
+		}
+		got = reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "1", 1, t0.Add(30 * time.Minute)}})
+		if !eq(got, []int{50}) {
+			t.Errorf("unit with a quota: got %v, want [50]", got)
+		}
+	})
+	t.Run("no room", func(t *testing.T) {
+		target := []Window{win(60, "s", 0, 1, b)}
+		SortWindows(target)
+		_, err := Reassign(t0, target, BuildLists(target, groupsOf(target)), []Ticket{{"b", "", 1, t0}, {"b", "", 1, t0}})
+		var nr *NoRoomError
+		if !errors.As(err, &nr) || nr.Ticket != 1 {
+			t.Errorf("err %v, want no room for ticket 1", err)
+		}
+	})
+}

@@ -1,0 +1,152 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// SiteLine is a site's line as its desks and its display see it: who is
+// called to each desk, and who waits, in the order they will be called.
+type SiteLine struct {
+	Compound     string      `json:"compound"`
+	Site         string      `json:"site"`
+	SiteName     string      `json:"site_name,omitempty"`
+	Variant      string      `json:"variant"`
+	Desks        int         `json:"desks"`
+	LineCapacity int         `json:"line_capacity"`
+	InLine       int         `json:"in_line"` // people checked in or called
+	Called       []LineEntry `json:"called"`  // one per desk with an open call, by desk
+	Waiting      []LineEntry `json:"waiting"` // in the order they will be called
+	Now          time.Time   `json:"now"`
+}
+
+// LineEntry is one ticket in a site's line.
+type LineEntry struct {
+	ID           uint64     `json:"id"` // the ticket's short number
+	Ticket       string     `json:"ticket"`
+	Building     string     `json:"building"`
+	BuildingName string     `json:"building_name,omitempty"`
+	Unit         string     `json:"unit"`
+	Room         string     `json:"room"`
+	Party        int        `json:"party"`
+	State        string     `json:"state"`
+	Desk         int        `json:"desk,omitempty"`
+	Calls        int        `json:"calls"`
+	CheckedIn    time.Time  `json:"checked_in_at"`
+	CalledAt     *time.Time `json:"called_at,omitempty"`
+	Waited       int        `json:"waited_min"` // minutes since check-in
+	Window       Span       `json:"window"`
+	// Outside is true when the household checked in before its window
+	// opened or after it closed.
+	Outside bool `json:"outside_window"`
+	// Recall is true for a missed call waiting for someone else to be
+	// called before it is called again.
+	Recall bool `json:"recall,omitempty"`
+}
+
+// Line returns site's line for its desks and its display.
+func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, error) {
+	if err := may(st, "", RoleMarshal); err != nil {
+		return nil, err
+	}
+	p, site, err := s.siteOf(st, site)
+	if err != nil {
+		return nil, err
+	}
+	c := p.Compound.ID
+	k := keysOf(c)
+	pipe := s.rdb.Pipeline()
+	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+	members := pipe.ZRangeByLex(ctx, k.r(p.Date, "line"), &redis.ZRangeBy{Min: "[" + site + "|", Max: "[" + site + "|~"})
+	desks := pipe.HGetAll(ctx, k.r(p.Date, "desk"))
+	occ := pipe.HGet(ctx, k.r(p.Date, "occ"), site)
+	calln := pipe.HGet(ctx, k.r(p.Date, "calln"), site)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, storeErr(err)
+	}
+	now := s.now()
+	out := &SiteLine{Compound: c, Site: site, Variant: variant.Val(), Desks: p.desks(site), Called: []LineEntry{}, Waiting: []LineEntry{}, Now: now.In(p.TZ)}
+	if x := p.site(out.Variant, site); x != nil {
+		out.SiteName, out.LineCapacity = x.Name, x.LineCapacity
+	}
+	out.InLine, _ = strconv.Atoi(occ.Val())
+	n, _ := strconv.Atoi(calln.Val())
+	var ids []uint64
+	for _, m := range members.Val() {
+		id, _ := strconv.ParseUint(m[strings.LastIndexByte(m, '|')+1:], 10, 64)
+		ids = append(ids, id)
+	}
+	nWaiting := len(ids)
+	for dk, v := range desks.Val() {
+		if strings.HasPrefix(dk, site+"|") {
+			id, _ := strconv.ParseUint(v, 10, 64)
+			ids = append(ids, id)
+		}
+	}
+	ts, err := s.tickets(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
+	rcs := []*redis.StringCmd{}
+	pipe = s.rdb.Pipeline()
+	for _, id := range ids[:nWaiting] {
+		rcs = append(rcs, pipe.HGet(ctx, k.tk(), strconv.FormatUint(id, 10)+":rc"))
+	}
+	if nWaiting > 0 {
+		pipe.Exec(ctx)
+	}
+	entry := func(t *TicketView) LineEntry {
+		e := LineEntry{ID: t.ID, Ticket: t.Ticket, Building: t.Household.Building, Unit: t.Household.Unit, Room: t.Household.Room,
+			Party: t.Party, State: t.State, Desk: t.Desk, Calls: t.Calls, CalledAt: t.CalledAt, Window: t.Window}
+		if b := p.building(e.Building); b != nil {
+			e.BuildingName = b.Name
+		}
+		if t.CheckedIn != nil {
+			e.CheckedIn = *t.CheckedIn
+			e.Waited = int(now.Sub(*t.CheckedIn) / time.Minute)
+			e.Outside = t.CheckedIn.Before(t.Window.Start) || t.CheckedIn.After(t.Window.End)
+		}
+		return e
+	}
+	type recall struct {
+		e     LineEntry
+		after int
+	}
+	var later []recall
+	for i, t := range ts {
+		if i >= nWaiting {
+			if t.State == "called" && t.Site == site {
+				out.Called = append(out.Called, entry(t))
+			}
+			continue
+		}
+		e := entry(t)
+		if rc, err := rcs[i].Int(); err == nil && rc > n {
+			e.Recall = true
+			later = append(later, recall{e, rc - n})
+			continue
+		}
+		out.Waiting = append(out.Waiting, e)
+	}
+	// The order call.lua calls in: a missed call comes back, in its place
+	// by check-in, once that many others have been called.
+	for i := len(later) - 1; i >= 0; i-- {
+		at := min(later[i].after, len(out.Waiting))
+		out.Waiting = append(out.Waiting[:at], append([]LineEntry{later[i].e}, out.Waiting[at:]...)...)
+	}
+	sortByDesk(out.Called)
+	return out, nil
+}
+
+func sortByDesk(es []LineEntry) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].Desk < es[j-1].Desk; j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}

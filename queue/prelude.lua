@@ -1,0 +1,40 @@
+-- prelude.lua: shared by every script, prepended to each when it is
+-- loaded (see doc.go), so that the line's member format and the ticket
+-- checks are written once.
+--
+-- line_member(site, checkin ms, id): a site's line is one zset of
+-- "site|checkin ms|id", zero-padded, all scored 0, so a lexical range is
+-- one site's line in check-in order.
+local function line_member(site, ms, id)
+  return string.format('%s|%015d|%012d', site, tonumber(ms), tonumber(id))
+end
+-- line_id is the ticket id of a line member.
+local function line_id(m)
+  return tostring(tonumber(string.sub(m, -12)))
+end
+-- ticket_fields reads fields of ticket id from the tickets hash tk, keyed
+-- by field name.
+local function ticket_fields(tk, id, names)
+  local ks = {}
+  for i, n in ipairs(names) do ks[i] = id .. ':' .. n end
+  local vs = redis.call('HMGET', tk, unpack(ks))
+  local f = {}
+  for i, n in ipairs(names) do f[n] = vs[i] or nil end
+  return f
+end
+-- live_ticket reads a ticket of round and refuses what no staff action
+-- may touch: an error reply "NOTICKET", "OLDROUND <its round>" or, with
+-- finals set, "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW"; else nil, fields.
+local function live_ticket(tk, id, round, names, finals)
+  local want = {'st', 'r'}
+  for _, n in ipairs(names) do want[#want + 1] = n end
+  local f = ticket_fields(tk, id, want)
+  if not f.st then return redis.error_reply('NOTICKET'), nil end
+  if f.r ~= round then return redis.error_reply('OLDROUND ' .. f.r), nil end
+  if finals then
+    if f.st == 'sampled' then return redis.error_reply('ALREADY_SAMPLED'), nil end
+    if f.st == 'cancelled' then return redis.error_reply('CANCELLED'), nil end
+    if f.st == 'no_show' then return redis.error_reply('NO_SHOW'), nil end
+  end
+  return nil, f
+end

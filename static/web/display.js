@@ -1,0 +1,169 @@
+// Site display: /display/{compound}/{site}, a TV or a spare tablet at the
+// site. Who is called to which desk, the next few, the line against its
+// one-metre capacity; each call is spoken (speech synthesis, with a chime;
+// a chime alone where the browser has no voice for the language).
+'use strict';
+(function () {
+  var N = natq, t = N.t, $ = N.$, text = N.text, el = N.el;
+  N.words({
+    title: '叫号', soundOn: '开启声音', soundIsOn: '声音已开', signInTitle: '工作人员登录', token: '工作人员凭证', signIn: '登录',
+    badToken: '凭证无效，请检查后重试。', nowCalling: '请到采样台', noCall: '请在一米线内等候叫号', next: '下几位', line: '一米线',
+    desk: '{0} 号台', occ: '{0} / {1} 人', occFull: '队伍已满，请在楼内等候', hh: '{0} {1} 单元 {2}', hhNoUnit: '{0} {1}',
+    noSite: '找不到这个采样点。', nobody: '—', no: '{0} 号票'
+  }, {
+    title: 'Calls', soundOn: 'Turn sound on', soundIsOn: 'Sound on', signInTitle: 'Staff sign-in', token: 'Staff token', signIn: 'Sign in',
+    badToken: 'That token is not valid. Check it and try again.', nowCalling: 'Please go to the desk', noCall: 'Wait in the one-metre line for your call',
+    next: 'Next', line: 'One-metre line', desk: 'Desk {0}', occ: '{0} / {1} people', occFull: 'Line full: wait in your building',
+    hh: '{0} unit {1} room {2}', hhNoUnit: '{0} room {1}', noSite: 'No such site.', nobody: '—', no: 'No. {0}'
+  });
+  N.translate();
+
+  var parts = location.pathname.split('/').map(decodeURIComponent);
+  var st = { compound: parts[2] || '', site: parts[3] || '', token: '', line: null, audio: null, es: null };
+  var where = st.compound + '~' + st.site;
+  // What the page announced, for whoever checks it (and the tests).
+  var record = window.natqDisplay = { calls: [], chimes: 0 };
+  try { st.token = localStorage.getItem('natq.staff.token') || ''; } catch (e) {}
+
+  function enc(s) { return encodeURIComponent(s); }
+  function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
+
+  function load() {
+    return N.api('GET', '/api/v1/sites/' + enc(where) + '/line', undefined, st.token).then(function (res) {
+      if (res.status === 401 || res.status === 403) { signin(true); return false; }
+      if (res.status === 404) { notice(t('noSite')); return false; }
+      if (res.status !== 200) { notice(N.errorText(res)); return false; }
+      notice('');
+      st.line = res.body;
+      render();
+      return true;
+    });
+  }
+  function signin(bad) {
+    $('board').hidden = true; $('signin').hidden = false;
+    $('serr').hidden = !(bad && st.token); text('serr', t('badToken'));
+  }
+
+  // A building named "14号楼" is said "14 号楼"; a room digit by digit.
+  function said(e, lang) {
+    var b = e.building_name || e.building, m = /^(\d+)\s*号?楼$/.exec(b);
+    var room = String(e.room).split('').join(' ');
+    if (lang === 'en') {
+      return (m ? 'Building ' + m[1] : b) + (e.unit ? ', unit ' + e.unit : '') + ', room ' + room + ', please go to desk ' + e.desk + ' for sampling.';
+    }
+    return '请 ' + (m ? m[1] + ' 号楼' : b) + ' ' + (e.unit ? e.unit + ' 单元 ' : '') + room + ' 号到 ' + e.desk + ' 号台采样';
+  }
+  record.say = said;
+  function shown(e) {
+    var b = e.building_name || e.building;
+    return e.unit ? t('hh', b, e.unit, e.room) : t('hhNoUnit', b, e.room);
+  }
+
+  function render() {
+    var l = st.line;
+    if (!l) return;
+    $('signin').hidden = true; $('board').hidden = false;
+    text('sname', l.site_name || l.site);
+    document.title = (l.site_name || l.site) + ' · ' + t('title');
+    var ol = N.clear($('calls'));
+    var calls = l.called.slice().sort(function (a, b) { return Date.parse(b.called_at) - Date.parse(a.called_at); });
+    calls.forEach(function (e, i) {
+      var li = el('li', i === 0 ? 'latest' : '');
+      li.setAttribute('data-ticket', String(e.id));
+      li.appendChild(el('span', 'cno', t('no', e.id)));
+      li.appendChild(el('span', 'chh', shown(e)));
+      li.appendChild(el('span', 'cdesk', t('desk', e.desk)));
+      ol.appendChild(li);
+    });
+    $('nocall').hidden = calls.length > 0;
+    var nx = N.clear($('next'));
+    l.waiting.slice(0, 5).forEach(function (e) {
+      var li = el('li');
+      li.appendChild(el('span', 'cno', t('no', e.id)));
+      li.appendChild(el('span', 'chh', shown(e)));
+      nx.appendChild(li);
+    });
+    if (!l.waiting.length) nx.appendChild(el('li', 'muted', t('nobody')));
+    var cap = l.line_capacity || 0, n = l.in_line || 0, frac = cap ? Math.min(1, n / cap) : 0;
+    $('doccfill').style.width = (frac * 100).toFixed(1) + '%';
+    var full = cap > 0 && n >= cap;
+    $('docc').classList.toggle('full', full);
+    text('doccnum', t('occ', n, cap) + (full ? ' · ' + t('occFull') : ''));
+  }
+
+  // chime plays two soft tones (WebAudio), before every call.
+  function chime() {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    try {
+      if (!st.audio) st.audio = new AC();
+      var ctx = st.audio, t0 = ctx.currentTime + 0.02;
+      if (ctx.state === 'suspended' && ctx.resume) ctx.resume();
+      [[880, 0], [660, 0.25]].forEach(function (p) {
+        var o = ctx.createOscillator(), g = ctx.createGain();
+        o.type = 'sine'; o.frequency.value = p[0];
+        g.gain.setValueAtTime(0.0001, t0 + p[1]);
+        g.gain.exponentialRampToValueAtTime(0.5, t0 + p[1] + 0.03);
+        g.gain.exponentialRampToValueAtTime(0.0001, t0 + p[1] + 0.4);
+        o.connect(g); g.connect(ctx.destination);
+        o.start(t0 + p[1]); o.stop(t0 + p[1] + 0.45);
+      });
+      record.chimes++;
+    } catch (e) {}
+  }
+  // voice finds a voice for the page's language; null where there is
+  // none (no Chinese voice installed, or no speech at all: Android
+  // WebView), and then the chime is the call.
+  function voice(lang) {
+    var ss = window.speechSynthesis;
+    if (!ss || !ss.getVoices || !window.SpeechSynthesisUtterance) return null;
+    var vs = ss.getVoices() || [], want = lang === 'en' ? /^en/i : /^(zh|cmn)/i;
+    for (var i = 0; i < vs.length; i++) if (want.test(vs[i].lang || '')) return vs[i];
+    return null;
+  }
+  function announce(e) {
+    var lang = N.lang(), words = said(e, lang), v = voice(lang);
+    chime();
+    record.calls.push({ id: e.id, desk: e.desk, text: words, spoken: !!v, lang: lang });
+    text('said', words);
+    if (!v) return;
+    setTimeout(function () {
+      var u = new window.SpeechSynthesisUtterance(words);
+      u.lang = lang === 'en' ? 'en-US' : 'zh-CN';
+      try { u.voice = v; } catch (x) {}
+      u.rate = 0.9;
+      window.speechSynthesis.speak(u);
+    }, 500);
+  }
+
+  function onEvent(ev) {
+    var call = ev && (ev.type === 'called' || ev.type === 'repeat') ? ev.ticket_id : 0;
+    load().then(function (ok) {
+      if (!ok || !call) return;
+      var e = st.line.called.filter(function (x) { return x.id === call; })[0];
+      if (e) announce(e);
+    });
+  }
+  function watch() {
+    if (st.es) return;
+    st.es = N.listen('/api/v1/sites/' + enc(where) + '/events', onEvent);
+  }
+
+  $('signin').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    st.token = $('token').value.trim();
+    load().then(function (ok) {
+      if (!ok) return;
+      try { localStorage.setItem('natq.staff.token', st.token); } catch (e) {}
+      watch();
+    });
+  });
+  // Browsers let a page make sound only after a tap: one tap on the
+  // display starts its audio (and a first chime to check the speakers).
+  $('sound').addEventListener('click', function () { chime(); text('sound', t('soundIsOn')); $('sound').classList.add('on'); });
+  N.langButton('lang');
+  N.onLang.push(render);
+  if (!st.token) signin(false);
+  else load().then(function (ok) { if (ok) watch(); });
+  setInterval(function () { if (st.es) load(); }, 10000);
+})();
