@@ -197,9 +197,10 @@ func parseSentinel(s string) (storePlan, error) {
 }
 
 // MaxRedisConns bounds an instance's connections to each Redis node (its
-// pool; event streams share one more): go-redis opens connections beyond
-// its pool size under a burst unless told not to, and every instance
-// shares the node's client limit.
+// main pool; go-redis adds a pipeline pool of 10, and event streams share
+// one more): go-redis opens connections beyond its pool size under a
+// burst unless told not to, and every instance shares the node's client
+// limit.
 const MaxRedisConns = 128
 
 // client makes the client for a resolved configuration.
