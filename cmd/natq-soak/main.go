@@ -44,9 +44,12 @@ func main() {
 	churn := flag.Int("churn", 20, "event streams opened and closed per second")
 	flood := flag.Int("flood", 0, "instead of the soak: open this many event streams from one address, then close them")
 	kills := flag.Int("kill", 0, "instead of the soak: book and cancel while redis-server (appendfsync always) is SIGKILLed this many times, then check every acknowledged change")
+	procs := flag.Bool("natq", false, "with -kill: run two `natq serve` processes (built here, on the wall clock) and SIGKILL them in turn with Redis")
 	flag.Parse()
 	var err error
-	if *kills > 0 {
+	if *kills > 0 && *procs {
+		err = killBoth(*kills, *rate)
+	} else if *kills > 0 {
 		err = killRedis(*kills, *rate)
 	} else {
 		err = run(*duration, *rate, *held, *churn, *flood)
