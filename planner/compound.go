@@ -35,6 +35,7 @@ type Compound struct {
 // A Building is a dwelling to be sampled.
 type Building struct {
 	ID, Name, Ref, Type string
+	house               string           // addr:housenumber
 	Geom                orb.MultiPolygon // lon/lat
 	Plane               orb.MultiPolygon
 	Area                float64 // footprint, m²
@@ -412,6 +413,7 @@ func (s *Source) fill(c *Compound) error {
 	if len(c.Sites) == 0 && len(c.Buildings) > 0 {
 		s.fallbackSites(c, near)
 	}
+	c.nameUnnamed()
 	c.Net = buildNetwork(c)
 	return nil
 }
@@ -524,12 +526,9 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 	if b.ID == "" {
 		b.ID = "b" + strconv.Itoa(f.index)
 	}
+	b.house = t["addr:housenumber"]
 	if b.Name == "" {
-		if b.Ref != "" {
-			b.Name = b.Ref
-		} else {
-			b.Name = b.ID
-		}
+		b.Name = firstNonEmpty(b.Ref, houseName(b.house), b.ID) // an id is replaced by nameUnnamed
 	}
 	var err error
 	num := func(key string) int {

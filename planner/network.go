@@ -56,7 +56,7 @@ type Part struct {
 }
 
 func (p Part) String() string {
-	s := fmt.Sprintf("%s: %d walkways, %.0f m", p.Name, p.Walkways, p.Metres)
+	s := fmt.Sprintf("%s: %s, %.0f m", p.Name, count(p.Walkways, "walkway"), p.Metres)
 	if p.Sites == 0 {
 		s += ", no candidate site"
 	}

@@ -253,13 +253,13 @@ func (c *Compound) assumptions() []string {
 	}
 	var a []string
 	if est > 0 {
-		a = append(a, fmt.Sprintf("residents of %d buildings (%d people) estimated: natq:households x %.2f people, or else footprint x levels / %.0f m² per resident (%.0f m² in dormitories)", est, estRes, PeoplePerHousehold, FloorAreaPerResident, FloorAreaPerDormResident))
+		a = append(a, fmt.Sprintf("residents of %s (%d people) estimated: natq:households x %.2f people, or else footprint x levels / %.0f m² per resident (%.0f m² in dormitories)", count(est, "building"), estRes, PeoplePerHousehold, FloorAreaPerResident, FloorAreaPerDormResident))
 	}
 	if lev > 0 {
-		a = append(a, fmt.Sprintf("%d buildings have no building:levels: %d levels assumed", lev, DefaultLevels))
+		a = append(a, fmt.Sprintf("%s no building:levels: %d levels assumed", count(lev, "building")+have(lev), DefaultLevels))
 	}
 	if inferred > 0 {
-		a = append(a, fmt.Sprintf("%d buildings have no entrance=*: one door assumed at the point of the outline nearest a walkway (natq:inferred=true)", inferred))
+		a = append(a, fmt.Sprintf("%s no entrance=*: one door assumed at the point of the outline nearest a walkway (natq:inferred=true)", count(inferred, "building")+have(inferred)))
 	}
 	a = append(a, fmt.Sprintf("units (单元) per building: natq:units, else the entrances' distinct refs, else one per %.0f m of the footprint's long side", UnitWidth))
 	a = append(a, fmt.Sprintf("doors and sites join the nearest walkway within %.0f m; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SnapDistance))

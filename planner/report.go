@@ -115,6 +115,7 @@ func WriteSummary(w io.Writer, pl *Plan) {
 	}
 	row("居民 residents", func(r VariantReport) string { return fmt.Sprint(r.Residents) })
 	row("  at sites / 上门 door to door", func(r VariantReport) string { return fmt.Sprintf("%d / %d", r.Scheduled, r.DoorToDoor) })
+	row("  未安排 not routed (see warnings)", func(r VariantReport) string { return fmt.Sprint(r.Unrouted) })
 	row("采样点 sites / 台 desks", func(r VariantReport) string { return fmt.Sprintf("%d / %d", r.Sites, r.Desks) })
 	row("用时 makespan (lower bound)", func(r VariantReport) string {
 		return fmt.Sprintf("%s (%s)", fmtDur(r.Makespan), fmtDur(r.LowerMakespan))

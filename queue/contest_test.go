@@ -5,9 +5,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"natq/queue"
 	"natq/queue/queuetest"
 )
+
+// contestDay opens the round of the contest plan on c with the clock at
+// 06:00 there, and returns the service, its clock and a coordinator.
+func contestDay(t *testing.T, c redis.UniversalClient) (*queue.Plan, *queue.Service, *queuetest.Clock, *queue.Staff) {
+	p := contestPlan(t)
+	clk := queuetest.NewClock(time.Date(2026, 12, 1, 6, 0, 0, 0, p.TZ))
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	svc := queue.New(c, queuetest.Signer(t), o)
+	if err := svc.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	return p, svc, clk, &queue.Staff{Compound: p.Compound.ID, Role: queue.RoleCoordinator}
+}
 
 // contestPlan is the planner's golden plan of the bundled contest compound
 // (30 desks, 2026-12-01, Asia/Shanghai; go test ./planner -update rewrites
@@ -32,15 +48,7 @@ func contestPlan(t *testing.T) *queue.Plan {
 // order kept within each building and unit.
 func testRainSwitchContest(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
-	p := contestPlan(t)
-	clk := queuetest.NewClock(time.Date(2026, 12, 1, 6, 0, 0, 0, p.TZ))
-	o := queue.DefaultOptions()
-	o.Now = clk.Now
-	svc := queue.New(c, queuetest.Signer(t), o)
-	if err := svc.OpenRound(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	coord := &queue.Staff{Compound: p.Compound.ID, Role: queue.RoleCoordinator}
+	p, svc, _, coord := contestDay(t, c)
 	n, people := 0, 0
 	rooms := map[string]int{}
 	var order []string

@@ -18,29 +18,10 @@ import (
 // rule) sends it. A change to one side of the rule fails here until the
 // other follows.
 func TestRainSwitchRuleShared(t *testing.T) {
-	st := queuetest.Stores()[0]
-	c := st.Client(t)
-	p := contestPlan(t)
-	clk := queuetest.NewClock(time.Date(2026, 12, 1, 6, 0, 0, 0, p.TZ))
-	o := queue.DefaultOptions()
-	o.Now = clk.Now
-	svc := queue.New(c, queuetest.Signer(t), o)
-	if err := svc.OpenRound(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	coord := &queue.Staff{Compound: p.Compound.ID, Role: queue.RoleCoordinator}
+	p, svc, clk, coord := contestDay(t, queuetest.Stores()[0].Client(t))
 	var tickets []rainswitch.Ticket
 	n := 0
 	rooms := map[string]int{} // households booked so far per building and unit
-	room := func(building, unit string) string {
-		k := rooms[building+"|"+unit]
-		rooms[building+"|"+unit]++
-		levels := 60 // the students' groups name no building of the plan
-		if b := p.File.Building(building); b != nil && b.Levels > 0 {
-			levels = b.Levels
-		}
-		return fmt.Sprintf("%d%02d", 1+(k/99)%levels, 1+k%99) // floor, then door
-	}
 	for _, w := range p.Windows {
 		if w.Variant != "dry" {
 			continue
@@ -49,7 +30,8 @@ func TestRainSwitchRuleShared(t *testing.T) {
 			for left := g.People; left > 0; {
 				party := min(1+(n*7)%5, left)
 				n++
-				res, err := svc.PreBook(ctx, coord, p.Compound.ID, stringsReader(g.Building+","+g.Unit+","+room(g.Building, g.Unit)+","+itoa(party)+"\n"))
+				rooms[g.Building+"|"+g.Unit]++
+				res, err := svc.PreBook(ctx, coord, p.Compound.ID, stringsReader(g.Building+","+g.Unit+","+room(rooms[g.Building+"|"+g.Unit])+","+itoa(party)+"\n"))
 				if err != nil || res[0].Error != nil {
 					t.Fatalf("booking %s unit %q: %v %v", g.Building, g.Unit, err, res)
 				}

@@ -260,6 +260,7 @@ type Span struct {
 // Booking is a ticket as the resident first gets it.
 type Booking struct {
 	Ticket    string    `json:"ticket"`
+	ID        uint64    `json:"id"` // the short number staff read out (票 14)
 	Site      string    `json:"site"`
 	SiteName  string    `json:"site_name,omitempty"`
 	Window    Span      `json:"window"`
@@ -393,7 +394,7 @@ type TicketView struct {
 }
 
 func (t *TicketView) booking() *Booking {
-	return &Booking{Ticket: t.Ticket, Site: t.Site, SiteName: t.SiteName, Window: t.Window,
+	return &Booking{Ticket: t.Ticket, ID: t.ID, Site: t.Site, SiteName: t.SiteName, Window: t.Window,
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"natq/planner/ticketcsv"
 )
 
 // CompoundStatus is a compound's current round at a glance.
@@ -347,24 +349,27 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 	return out, nil
 }
 
-// WritePreBookingsCSV writes pre-booking results as CSV for printing:
-// row, name, building, unit, room, party, ticket, site, start, end, url,
-// error (the code, "full" when the row found no room).
-func WritePreBookingsCSV(w io.Writer, rows []PreBooking) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"row", "name", "building", "unit", "room", "party", "ticket", "site", "start", "end", "url", "error"})
+// WritePreBookingsCSV writes pre-booking results of a compound's current
+// round as a ticket CSV (natq/planner/ticketcsv, the format natq print
+// --tickets reads), times in the compound's zone.
+func (s *Service) WritePreBookingsCSV(w io.Writer, compound string, rows []PreBooking) error {
+	p, err := s.current(compound)
+	if err != nil {
+		return err
+	}
+	ts := make([]ticketcsv.Ticket, 0, len(rows))
 	for _, r := range rows {
 		h := r.Household
-		rec := []string{strconv.Itoa(r.Row), r.Name, h.Building, h.Unit, h.Room, strconv.Itoa(h.Party), "", "", "", "", "", ""}
+		t := ticketcsv.Ticket{Compound: compound, Date: p.Date, TZ: p.TZ.String(), Row: r.Row, Name: r.Name,
+			Building: h.Building, Unit: h.Unit, Room: h.Room, Party: h.Party}
 		if b := r.Booking; b != nil {
-			rec[5] = strconv.Itoa(b.Party)
-			rec[6], rec[7], rec[8], rec[9], rec[10] = b.Ticket, b.Site, b.Window.Start.Format(time.RFC3339), b.Window.End.Format(time.RFC3339), b.URL
+			t.Number, t.Party, t.Site, t.SiteName = b.ID, b.Party, b.Site, b.SiteName
+			t.Start, t.End, t.Token, t.URL = b.Window.Start, b.Window.End, b.Ticket, b.URL
 		}
 		if r.Error != nil {
-			rec[11] = string(r.Error.Code)
+			t.Error = string(r.Error.Code)
 		}
-		cw.Write(rec)
+		ts = append(ts, t)
 	}
-	cw.Flush()
-	return cw.Error()
+	return ticketcsv.Write(w, ts)
 }

@@ -104,7 +104,7 @@ var badInputs = []struct {
 	name:  "building no walkway reaches, strict",
 	file:  validCompound(feature("b2", "Polygon", "["+rect(-20, 120, 20, 140)+"]", `"building":"residential","natq:residents":40`)),
 	flags: []string{"--strict"},
-	want:  []string{"building b2", "no walkway reaches it", "within 60 m", "--strict"},
+	want:  []string{"楼 1 / building 1 (b2)", "no walkway reaches it", "within 60 m", "--strict"},
 }, {
 	name: "entrance 50 m from any building",
 	file: validCompound(feature("e2", "Point", at(0, -40), `"entrance":"yes"`)),
@@ -219,7 +219,7 @@ func TestPlanGoodInput(t *testing.T) {
 		{"valid compound", validCompound(), nil},
 		{"building no walkway reaches, not strict",
 			validCompound(feature("b2", "Polygon", "["+rect(-20, 120, 20, 140)+"]", `"building":"residential","natq:residents":40`)),
-			[]string{"building b2: no walkway reaches it", "its 40 residents are not routed"}},
+			[]string{"楼 1 / building 1 (b2): no walkway reaches it", "its 40 residents are not routed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

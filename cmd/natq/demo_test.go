@@ -7,29 +7,9 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // yearOn is a year after the fixtures' day: the demo tests run there, so
 // that the demo's plan is dated by the binary's clock and not the machine's.
@@ -40,7 +20,7 @@ var yearOn = time.Date(2027, 12, 1, 5, 30, 0, 0, time.FixedZone("CST", 8*3600))
 func TestDemoCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr lockedBuf
 	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, now: clockAt(yearOn)}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"demo", "--addr", "127.0.0.1:0"}) }()

@@ -116,7 +116,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "write the plan of the one compound to `FILE`")
 	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound")
 	fs.StringVar(&p.Date, "date", "", "testing `DATE` (YYYY-MM-DD; default today in the compound's zone)")
-	fs.StringVar(&p.TZ, "tz", localTZ(e), "IANA time `ZONE` of the compound")
+	fs.StringVar(&p.TZ, "tz", "", "IANA time `ZONE` of the compound (default: the zone where the compound lies)")
 	fs.IntVar(&p.Desks, "desks", p.Desks, "sampling desks (teams) on hand")
 	fs.IntVar(&p.Rate, "rate", p.Rate, "samples per desk per hour")
 	fs.StringVar(&p.Start, "start", p.Start, "day start `HH:MM`")
@@ -141,8 +141,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if (*out == "") == (*outDir == "") {
 		return usagef("say where to write the plan: -o FILE for one compound, or --out DIR")
 	}
-	if p.Date == "" {
-		if p.Date, err = today(e, p.TZ); err != nil {
+	if p.TZ != "" {
+		if _, err := loadZone(p.TZ); err != nil {
 			return err
 		}
 	}
@@ -150,7 +150,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	for _, v := range strings.Split(*variants, ",") {
 		p.Variants = append(p.Variants, planner.Variant(strings.TrimSpace(v)))
 	}
-	_, cs, err := readCompounds(pos[0], cf)
+	src, cs, err := readCompounds(pos[0], cf)
 	if err != nil {
 		return err
 	}
@@ -168,22 +168,46 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	var todo []*planner.Compound
+	var empty []*planner.Compound
 	for _, c := range cs {
-		if len(c.Buildings) == 0 && len(cs) > 1 {
-			fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
+		if len(c.Buildings) == 0 {
+			empty = append(empty, c)
 			continue
 		}
 		todo = append(todo, c)
 	}
-	results, err := planAll(ctx, e, todo, p, visits)
+	if len(todo) == 0 && len(empty) > 0 {
+		// No compound polygon holds a building: the file's buildings may
+		// lie outside them, as in a campus extract.
+		c := empty[0]
+		return errs.Invalidf("compound %s (%s) has no buildings inside it: nothing to plan%s", c.Name, c.ID, wholeFileHint(src, cf, empty))
+	}
+	for _, c := range empty {
+		fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
+	}
+	params := make([]planner.Params, len(todo))
+	zones := make([]zoneChoice, len(todo))
+	for i, c := range todo {
+		if zones[i], err = chooseZone(e, c, p); err != nil {
+			return err
+		}
+		params[i] = p
+		params[i].TZ, params[i].Date = zones[i].tz, zones[i].date
+	}
+	results, err := planAll(ctx, e, todo, params, visits)
 	if err != nil {
 		return err
 	}
-	for _, r := range results {
+	for i, r := range results {
+		r.plan.Assumptions = append(r.plan.Assumptions, zones[i].assumptions()...)
+		if r.data, err = json.Marshal(r.plan.FeatureCollection()); err != nil {
+			return err
+		}
+		results[i] = r
 		planner.WriteSummary(e.stdout, r.plan)
 		fmt.Fprintf(e.stdout, "  planned in %v\n", r.took.Round(time.Millisecond))
 		for _, w := range r.plan.Warnings {
-			fmt.Fprintf(e.stderr, "warning: %s: %s\n", r.id, w)
+			fmt.Fprintf(e.stderr, "warning: %s: %s\n", compoundLabel(r.plan.Compound), w)
 		}
 	}
 	// Write only once everything is planned, each file through a temporary
@@ -199,7 +223,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		if err := writeFileAtomic(path, r.data); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "wrote %s\n", path)
+		if c := r.plan.Compound; c.Name != "" && c.Name != c.ID {
+			fmt.Fprintf(e.stdout, "wrote %s  (%s)\n", path, c.Name)
+		} else {
+			fmt.Fprintf(e.stdout, "wrote %s\n", path)
+		}
 	}
 	return nil
 }
@@ -222,29 +250,6 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
-// today is the date in zone tz by e's clock.
-func today(e *env, tz string) (string, error) {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return "", errs.Invalidf("--tz %q is not an IANA time zone (like Asia/Shanghai)", tz)
-	}
-	return e.clock()().In(loc).Format("2006-01-02"), nil
-}
-
-// localTZ is the machine's IANA zone name, or Asia/Shanghai when the
-// machine does not say.
-func localTZ(e *env) string {
-	if tz := e.getenv("TZ"); tz != "" {
-		return strings.TrimPrefix(tz, ":")
-	}
-	if link, err := os.Readlink("/etc/localtime"); err == nil {
-		if i := strings.Index(link, "zoneinfo/"); i >= 0 {
-			return link[i+len("zoneinfo/"):]
-		}
-	}
-	return "Asia/Shanghai"
-}
-
 type planned struct {
 	id   string
 	plan *planner.Plan
@@ -254,7 +259,7 @@ type planned struct {
 
 // planAll plans the compounds in parallel, one per core, showing a
 // progress bar on stderr when there are several. The first error stops it.
-func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Params, visits []planner.HomeVisit) ([]planned, error) {
+func planAll(ctx context.Context, e *env, cs []*planner.Compound, ps []planner.Params, visits []planner.HomeVisit) ([]planned, error) {
 	results := make([]planned, len(cs))
 	errs := make([]error, len(cs))
 	jobs := make(chan int)
@@ -287,7 +292,7 @@ func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Para
 			for i := range jobs {
 				c := cs[i]
 				start := time.Now()
-				cp := p
+				cp := ps[i]
 				cp.HomeVisits = nil
 				for _, v := range visits {
 					if c.HasBuilding(v.Building) {
@@ -295,11 +300,7 @@ func planAll(ctx context.Context, e *env, cs []*planner.Compound, p planner.Para
 					}
 				}
 				pl, err := planner.Make(c, cp)
-				var data []byte
-				if err == nil {
-					data, err = json.Marshal(pl.FeatureCollection())
-				}
-				results[i], errs[i] = planned{c.ID, pl, data, time.Since(start)}, err
+				results[i], errs[i] = planned{c.ID, pl, nil, time.Since(start)}, err
 				mu.Lock()
 				done++
 				progress()

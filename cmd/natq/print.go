@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"natq/planner/errs"
@@ -28,7 +31,7 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 	font := fs.String("font", "", "a TrueType Chinese font file (default: the system's; needs Debian's "+sheets.CJKFontPackage+")")
 	ticketsPath := fs.String("tickets", "", "the queue's pre-booking CSV, for ticket cards")
 	combined := fs.Bool("combined", false, "also write buildings.pdf: every building sheet in one PDF, for one print job")
-	baseURL := fs.String("base-url", "", "where resident pages live, for building QR codes (default $NATQ_BASE_URL, else http://localhost:8080)")
+	baseURL := fs.String("base-url", "", "public `URL` of natq serve, where building QR codes lead (default $NATQ_BASE_URL; required)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: natq print PLAN --out DIR [--format pdf|svg] [--font FILE] [--tickets FILE.csv] [--base-url URL] [--combined]")
 		fs.PrintDefaults()
@@ -63,6 +66,9 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 	if *baseURL == "" {
 		*baseURL = e.getenv("NATQ_BASE_URL")
 	}
+	if err := checkBaseURL(*baseURL); err != nil {
+		return err
+	}
 	start := time.Now()
 	plan, err := loadPlanFile(pos[0])
 	if err != nil {
@@ -79,6 +85,14 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", *ticketsPath, err)
 		}
+		if err := sheets.CheckTickets(plan, tickets); err != nil {
+			return fmt.Errorf("%s and %s do not agree: %w", *ticketsPath, pos[0], err)
+		}
+		for _, t := range tickets {
+			if t.Error != "" {
+				fmt.Fprintf(e.stderr, "warning: %s row %d (%s %s-%s) got no ticket (%s): no card printed; pre-book it again when there is room\n", *ticketsPath, t.Row, t.Building, t.Unit, t.Room, t.Error)
+			}
+		}
 	}
 	opts := sheets.Options{BaseURL: *baseURL, Combined: *combined}
 	if *font != "" {
@@ -94,6 +108,25 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %d sheets to %s in %s\n", len(written), *out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// checkBaseURL refuses a base URL residents' phones cannot reach: every
+// building sheet's QR code is printed with it and cannot be changed once
+// it is taped to the door.
+func checkBaseURL(s string) error {
+	const how = "give the address residents' phones reach natq serve at, e.g. --base-url https://natq.example.org (or set NATQ_BASE_URL)"
+	if s == "" {
+		return usagef("no --base-url: the building sheets' QR codes need it; %s", how)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--base-url %q is not an http(s) address; %s", s, how)
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); h == "localhost" || strings.HasSuffix(h, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		return usagef("--base-url %q is this computer only: a resident's phone cannot open it; %s", s, how)
+	}
 	return nil
 }
 

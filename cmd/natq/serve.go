@@ -43,6 +43,7 @@ type serveConfig struct {
 	streams   int
 	origins   listFlag
 	proxy     string
+	pprof     string
 	opts      queue.Options
 }
 
@@ -72,6 +73,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.IntVar(&c.opts.TubeSize, "tube-size", c.opts.TubeSize, "samples pooled in one tube")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
 	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER` (behind a trusted proxy)")
+	fs.StringVar(&c.pprof, "pprof", "", "serve Go profiles on this loopback `HOST:PORT` (for load tests)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return nil, err
@@ -194,6 +196,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ln.Close()
+	if cfg.pprof != "" {
+		pp, err := startPprof(cfg.pprof, e.stderr)
+		if err != nil {
+			return err
+		}
+		defer pp.Close()
+	}
 	if cfg.baseURL == "" {
 		cfg.baseURL = defaultBaseURL(ln)
 	}

@@ -80,8 +80,8 @@ func (d *doc) battlePage(p *Plan, variant string) {
 
 	sites := p.UsedSites(variant)
 	colour := map[string]color.RGBA{}
-	for i, s := range sites {
-		colour[s.ID] = sitePalette[i%len(sitePalette)]
+	for i, c := range siteColours(len(sites)) {
+		colour[sites[i].ID] = c
 	}
 	// Sites in their colours.
 	for _, s := range sites {
@@ -142,10 +142,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		d.class()
 		d.arrowHead(v, vis.Path, purple, 2.2)
 	}
-	// Building names, then the door-to-door numbers beside them.
-	for _, b := range p.Buildings {
-		d.buildingLabel(v, b, 5.5, black)
-	}
+	// The door-to-door numbers; names are placed last, clear of them.
 	for i, b := range order {
 		// At the outline's top left corner, clear of the name.
 		bb := b.Outline.Bound()
@@ -154,14 +151,8 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		d.ctx.DrawPath(x, y, canvas.Circle(2))
 		d.textAt(x, y, 7, fmt.Sprint(i+1), white, 0.5, 0.5)
 	}
-	// Site names and desks.
+	// Desks.
 	for _, s := range sites {
-		if len(s.Area) == 0 {
-			continue
-		}
-		bb := s.Area.Bound()
-		x, y := v.pt(orb.Point{bb.Center()[0], bb.Max[1]})
-		d.labelOnWhite(x, y+0.8, 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], 0.5, 0)
 		for _, at := range s.DeskAt {
 			x, y := v.pt(at)
 			d.fill(orange)
@@ -172,9 +163,6 @@ func (d *doc) battlePage(p *Plan, variant string) {
 	for _, g := range p.Gates {
 		x, y := v.pt(g.At)
 		gateSymbol(d, x-4, y-2)
-		if g.Name != "" {
-			d.textAt(x+3.5, y-2.5, 6, g.Name, black, 0, 0.5)
-		}
 	}
 	// Posts on top, as large as the scale allows without hiding the
 	// buildings they stand at: 3 m across, between 1.6 and 3.2 mm.
@@ -195,6 +183,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		x, y := v.pt(post.At)
 		d.postSymbol(post.Role, x, y, postR)
 	}
+	d.battleLabels(p, v, variant, sites, colour, order, postR)
 
 	// Side panel: north arrow and scale, staff totals, per site, legend.
 	px := pw - m - panelW
@@ -228,35 +217,7 @@ func (d *doc) battlePage(p *Plan, variant string) {
 		d.textAt(px+6, y-2, 8, fmt.Sprintf("上门采样组 Door-to-door teams: %d", teams), black, 0, 0.5)
 		y -= 5.2
 	}
-	y -= 3
-	d.textAt(px, y, 11, "采样点 Sites", black, 0, 1)
-	y -= 6.5
-	for _, s := range sites {
-		c := colour[s.ID]
-		d.fill(c)
-		d.rect(px, y-3.4, 4, 3)
-		line := fmt.Sprintf("%s  %d台", s.Label(), max(s.Desks, len(s.DeskAt)))
-		d.textAt(px+6, y-2, d.fitSize(8, panelW-6, line), line, black, 0, 0.5)
-		y -= 4.6
-		ps := perSite[s.ID]
-		detail := fmt.Sprintf("协调 %d · 引导 %d · 标记 %d 个 markers", ps["coordinator"], ps["marshal"], len(s.Markers))
-		d.textAt(px+6, y-2, d.fitSize(7, panelW-6, detail), detail, grey, 0, 0.5)
-		y -= 5
-	}
-	y -= 2
-	items := []legendItem{
-		{lineSymbol(sitePalette[0], 0.55), "去采样点 To the site (颜色=采样点 colour = site)"},
-		{lineSymbol(sitePalette[0], 0.25, 1.2, 0.8), "返回 Way back"},
-		{boxSymbol(color.RGBA{0xff, 0xcd, 0xd2, 0xff}, red), "封控楼 Sealed building"},
-		{lineSymbol(purple, 0.7, 2, 1), "上门路线 Door-to-door walk"},
-		{numberSymbol, "上门顺序 Visit order"},
-		{boxSymbol(orange, orange), "采样台 Desk"},
-		{gateSymbol, "大门 Gate"},
-	}
-	if y-7-5.2*float64(len(items)) < m {
-		items = items[:max(0, int((y-7-m)/5.2))]
-	}
-	d.legend(px, y, panelW, items)
+	d.battleSites(p, sites, colour, perSite, px, y-3, panelW, m)
 }
 
 func numberSymbol(d *doc, x, y float64) {

@@ -19,7 +19,7 @@ import (
 // shape of the contest compound (103 buildings) for timing.
 func synthPlan(n int) *Plan {
 	p := &Plan{File: &planfile.File{Compound: Compound{ID: "synth", Name: "合成小区"}, Variants: []string{"dry", "wet"}}}
-	p.Params.Date, p.Params.Spacing = "2026-12-01", 1
+	p.Params.Date, p.Params.TZ, p.Params.Spacing = "2026-12-01", "Asia/Shanghai", 1
 	const perRow = 12
 	nSites := (n + 24) / 25
 	day := time.Date(2026, 12, 1, 7, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -92,7 +92,8 @@ func synthTickets(p *Plan, n int) []Ticket {
 	for i := 0; i < n; i++ {
 		b := p.Buildings[i%len(p.Buildings)]
 		tok := fmt.Sprintf("v1.%s.%d.%08x", b.ID, i, i*2654435761)
-		ts = append(ts, Ticket{Building: b.ID, Unit: "1", Room: fmt.Sprint(101 + i%6*100), Party: 1 + i%3, Ticket: tok, Site: "s0",
+		ts = append(ts, Ticket{Compound: p.Compound.ID, Date: p.Params.Date, TZ: p.Params.TZ, Number: uint64(i + 1),
+			Building: b.ID, Unit: "1", Room: fmt.Sprint(101 + i%6*100), Party: 1 + i%3, Token: tok, Site: "s0",
 			Start: day, End: day.Add(15 * time.Minute), URL: "https://natq.example/t/" + tok})
 	}
 	return ts

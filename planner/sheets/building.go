@@ -9,7 +9,6 @@ import (
 
 	"image/color"
 
-	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
 )
 
@@ -21,6 +20,9 @@ func BuildingSheet(w io.Writer, p *Plan, building string, f Format, opts Options
 	b := p.Building(building)
 	if b == nil {
 		return badInput("no building %q in the plan", building)
+	}
+	if opts.BaseURL == "" {
+		return errNoBaseURL
 	}
 	fonts, err := opts.fonts()
 	if err != nil {
@@ -36,6 +38,9 @@ func BuildingSheet(w io.Writer, p *Plan, building string, f Format, opts Options
 // BuildingSheets prints every building's sheet, one page each, into one
 // document (in SVG, the pages stacked).
 func BuildingSheets(w io.Writer, p *Plan, f Format, opts Options) error {
+	if opts.BaseURL == "" {
+		return errNoBaseURL
+	}
 	fonts, err := opts.fonts()
 	if err != nil {
 		return err
@@ -48,6 +53,10 @@ func BuildingSheets(w io.Writer, p *Plan, f Format, opts Options) error {
 	}
 	return d.close()
 }
+
+// errNoBaseURL: a building sheet's QR code must lead where the public
+// can reach, and a printed sheet cannot be corrected.
+var errNoBaseURL = badInput("no base URL for the building sheets' QR codes (Options.BaseURL)")
 
 // dateLine is the plan's date and compound, for sheet headers.
 func (p *Plan) dateLine() string {
@@ -218,33 +227,7 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 		d.fillStroke(hiFill, red, 0.6)
 		d.ctx.DrawPath(0, 0, v.multiPolygon(hb.Outline))
 	}
-	// Names: small for other buildings, sites above their area.
-	for _, b := range p.Buildings {
-		if b.ID == highlight {
-			continue
-		}
-		d.buildingLabel(v, b, 6, black)
-	}
-	if hb := p.Building(highlight); hb != nil {
-		x, y := v.pt(centroid(hb.Outline))
-		// The reader's own building is always named, on a white ground.
-		s := 9.0
-		t := d.text(s, hb.Label(), black)
-		bw, bh := t.Bounds().W(), t.Bounds().H()
-		d.fillStroke(white, red, 0.3)
-		d.rect(x-bw/2-0.8, y-bh/2-0.6, bw+1.6, bh+1.2)
-		d.textAt(x, y, s, hb.Label(), black, 0.5, 0.5)
-	}
-	drawn = map[string]bool{}
-	for _, s := range p.Sites {
-		if !used[s.ID] || drawn[s.ID] || len(s.Area) == 0 {
-			continue
-		}
-		drawn[s.ID] = true
-		bb := s.Area.Bound()
-		x, y := v.pt(orb.Point{bb.Center()[0], bb.Max[1]})
-		d.labelOnWhite(x, y+0.8, 7, s.Label(), green, 0.5, 0)
-	}
+	d.baseLabels(p, v, highlight, used)
 	entries := map[string]bool{}
 	for _, s := range p.Sites {
 		if s.Entry == nil {
@@ -262,9 +245,6 @@ func (d *doc) baseMap(p *Plan, v mapView, highlight string) {
 	for _, g := range p.Gates {
 		x, y := v.pt(g.At)
 		gateSymbol(d, x-4, y-2)
-		if g.Name != "" {
-			d.textAt(x+3, y, 6, g.Name, black, 0, 0.5)
-		}
 	}
 }
 
@@ -379,18 +359,4 @@ func firstFloor(fs []int) int {
 		return 0
 	}
 	return fs[0]
-}
-
-// buildingLabel writes a building's name inside its outline, shrunk to fit
-// down to 4 pt, and not at all where even that would spill onto the
-// neighbours: in a crowded compound a missing name beats a pile of them.
-func (d *doc) buildingLabel(v mapView, b *Building, size float64, c color.RGBA) {
-	bb := b.Outline.Bound()
-	w := (bb.Max[0] - bb.Min[0]) * v.k
-	s := d.fitSize(size, w*1.05, b.Label())
-	if s < 4 {
-		return
-	}
-	x, y := v.pt(centroid(b.Outline))
-	d.textAt(x, y, s, b.Label(), c, 0.5, 0.5)
 }

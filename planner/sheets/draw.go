@@ -31,6 +31,9 @@ type doc struct {
 	pageW  float64
 	pageH  float64
 	n      int // pages begun
+	// qrTurns turns the next QR codes a quarter turn clockwise this
+	// many times (see ticketCard).
+	qrTurns int
 }
 
 func newDoc(w io.Writer, f Format, fonts *Fonts, pw, ph float64, pages int) *doc {
@@ -218,11 +221,13 @@ func (d *doc) qr(x, y, size float64, s string) error {
 	if err != nil {
 		return fmt.Errorf("sheets: QR code of %q: %v", s, err)
 	}
+	mods = turn(mods, d.qrTurns)
 	n := len(mods)
 	const quiet = 4
-	m := size / float64(n+2*quiet)
 	d.fill(white)
 	d.rect(x, y, size, size)
+	x, y, m := d.qrGrid(x, y, size, n+2*quiet)
+	size = m * float64(n+2*quiet)
 	// Dark runs of a row, merged down the rows while they repeat: a
 	// quarter of the path commands of one square per run.
 	type span struct{ c0, c1 int }

@@ -58,7 +58,8 @@ func (f Format) ContentType() string {
 // Options are what a sheet needs beyond the plan.
 type Options struct {
 	// BaseURL is where the resident pages live; building sheets' QR codes
-	// point at BaseURL/c/{compound}/b/{building}.
+	// point at BaseURL/c/{compound}/b/{building}. Building sheets refuse
+	// to print without one.
 	BaseURL string
 	// Fonts to set the sheets in; nil means DefaultFonts.
 	Fonts *Fonts
@@ -79,9 +80,6 @@ func (o Options) fonts() (*Fonts, error) {
 // code encodes.
 func ResidentURL(base, compound, building string) string {
 	base = strings.TrimRight(base, "/")
-	if base == "" {
-		base = "http://localhost:8080"
-	}
 	return fmt.Sprintf("%s/c/%s/b/%s", base, url.PathEscape(compound), url.PathEscape(building))
 }
 

@@ -201,7 +201,7 @@ func TestTicketCards(t *testing.T) {
 	writeFile(t, path, func(w io.Writer) error { return TicketCards(w, p, tickets, PDF, testOpts) })
 	checkFonts(t, path)
 	var want [][]string
-	for i, tk := range tickets {
+	for i, tk := range cards(tickets) {
 		if i%perPage == 0 {
 			want = append(want, nil)
 		}
@@ -220,7 +220,9 @@ func TestTicketCards(t *testing.T) {
 		})
 	}
 	text := tool(t, "pdftotext", path, "-")
-	for _, name := range []string{"1号楼", "荷花苑4号楼", "篮球场"} {
+	// The household whole, with the name the pre-booking gave, and the
+	// ticket's short number as the tablet shows it.
+	for _, name := range []string{"1号楼", "荷花苑4号楼", "篮球场", "1单元 101室 王秀英", "票 1014", "07:00–07:15", "12月1日 Dec 1"} {
 		if !strings.Contains(text, name) {
 			t.Errorf("pdftotext %s: no %q", path, name)
 		}
@@ -286,19 +288,26 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestReadTicketsErrors(t *testing.T) {
-	const head = "building,unit,room,party,ticket,site,window_start,window_end,url\n"
-	for _, tc := range []struct{ name, in, want string }{
-		{"empty", "", "tickets CSV is empty"},
-		{"no url column", "building,unit,room,party,ticket,site,window_start,window_end\n", `no "url" column`},
-		{"bad party", head + "w1,1,101,x,t,s1,2026-12-01T07:00:00+08:00,2026-12-01T07:15:00+08:00,https://x/t\n", `line 2: party "x"`},
-		{"bad time", head + "w1,1,101,1,t,s1,07:00,2026-12-01T07:15:00+08:00,https://x/t\n", `line 2: window_start "07:00" is not an RFC 3339 time`},
-		{"no url", head + "w1,1,101,1,t,s1,2026-12-01T07:00:00+08:00,2026-12-01T07:15:00+08:00,\n", "line 2: no url"},
+// TestTicketsAgainstPlan: a ticket file of another compound, day or zone
+// is refused, not printed with the wrong times.
+func TestTicketsAgainstPlan(t *testing.T) {
+	p := loadFixture(t)
+	for _, tc := range []struct {
+		name string
+		edit func(*Ticket)
+		want string
+	}{
+		{"other compound", func(k *Ticket) { k.Compound = "c9" }, "is for compound c9; the plan is for fixture"},
+		{"other zone", func(k *Ticket) { k.TZ = "UTC" }, "has its times in UTC, the plan in Asia/Shanghai"},
+		{"other day", func(k *Ticket) { k.Date = "2026-12-02" }, "is for 2026-12-02, the plan for 2026-12-01"},
+		{"unknown building", func(k *Ticket) { k.Building = "w999" }, "names building w999, which is not in the plan"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadTickets(strings.NewReader(tc.in))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("ReadTickets(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+			ts := loadTickets(t)
+			tc.edit(&ts[3])
+			err := TicketCards(io.Discard, p, ts, SVG, testOpts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "request row 5") {
+				t.Fatalf("TicketCards(%s) = %v, want an error naming row 5 and containing %q", tc.name, err, tc.want)
 			}
 		})
 	}
@@ -317,15 +326,16 @@ func TestFontErrors(t *testing.T) {
 
 // TestTicketCardsManyLengths prints six pages of cards whose URLs run from
 // short to long (QR versions 3 to 10) and decodes every page whole: zbar
-// can miss one of eight level codes on a page, which the alternating code
-// sizes are there to prevent.
+// can miss one of eight level codes on a page, and every card's code is
+// the same size.
 func TestTicketCardsManyLengths(t *testing.T) {
 	p := loadFixture(t)
 	day := time.Date(2026, 12, 1, 7, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	var ts []Ticket
 	for i := 0; i < 48; i++ {
 		tok := fmt.Sprintf("v1.w101.%d.%s", i, strings.Repeat("Ab9_", 2+i*2)[:4+i*3])
-		ts = append(ts, Ticket{Building: "w101", Unit: "1", Room: fmt.Sprint(101 + i), Party: 1, Ticket: tok, Site: "s1",
+		ts = append(ts, Ticket{Compound: "fixture", Date: "2026-12-01", TZ: "Asia/Shanghai", Number: uint64(1 + i*i*37),
+			Building: "w101", Unit: "1", Room: fmt.Sprint(101 + i), Party: 1, Token: tok, Site: "s1",
 			Start: day, End: day.Add(15 * time.Minute), URL: "https://natq.example/t/" + tok})
 	}
 	path := filepath.Join(outDir(t), "tickets-lengths.pdf")

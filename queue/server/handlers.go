@@ -221,7 +221,7 @@ func (h *handlers) preBook(c *fiber.Ctx) error {
 	}
 	if c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		return queue.WritePreBookingsCSV(c, r)
+		return h.svc.WritePreBookingsCSV(c, c.Params("id"), r)
 	}
 	return c.JSON(fiber.Map{"tickets": r})
 }

@@ -35,7 +35,7 @@
 //	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
-//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or CSV with Accept: text/csv
+//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
 //	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
 //	GET    /api/v1/compounds/{id}/staff     coord.     staff tokens: id, name, role, issued, until, expired

@@ -345,7 +345,7 @@ func testDay(t *testing.T, st queuetest.Store) {
 	} else {
 		csv, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.HasPrefix(string(csv), "row,name,building") || !strings.Contains(string(csv), "1,王奶奶,b1,,201,1,c1.") {
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(csv), "compound,date,tz,row,number,name,building") || !strings.Contains(string(csv), ",王奶奶,b1,,201,1,s1,") {
 			t.Errorf("prebookings as CSV = %d %s", resp.StatusCode, csv)
 		}
 	}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench.sh: the load runs of BENCHMARKS.md, in one go, on this machine.
+#
+#   bash cmd/natqload/bench.sh [OUTDIR]        (default /tmp/natq-bench)
+#
+# Builds natq, natq-baseline, natqload and natq-synth; generates the big
+# compound (256 buildings) and plans it; then, each on a fresh
+# redis-server, runs natq and the baseline on the same requests, one after
+# the other, and writes every figure and a CPU profile of natq into OUTDIR.
+# Environment: DURATION (10s), CONCURRENCY (64), and the ports REDIS_PORT
+# (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-/tmp/natq-bench}
+dur=${DURATION:-10s}
+conc=${CONCURRENCY:-64}
+rport=${REDIS_PORT:-6399}
+nport=${NATQ_PORT:-8088}
+bport=${BASE_PORT:-8089}
+pport=${PPROF_PORT:-6069}
+mkdir -p "$out"
+bin=$out/bin
+mkdir -p "$bin"
+go build -o "$bin" ./cmd/natq ./cmd/natq-baseline ./cmd/natqload ./cmd/natq-synth
+
+# The big compound: 256 buildings, about 60,000 residents at its sites; a
+# plan for tomorrow, so that no window has ended while the run books.
+day=$(date -u -d tomorrow +%F)
+"$bin/natq-synth" -random 1 -buildings 256 -sites 16 -o "$out/big.geojson"
+"$bin/natq" plan "$out/big.geojson" -o "$out/big.plan.geojson" --desks 120 --date "$day" --tz Asia/Shanghai >"$out/plan.txt" 2>/dev/null
+compound=random-1
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# fresh_redis starts an empty redis-server (no persistence) on $rport.
+redis_pid=
+fresh_redis() {
+	if [ -n "$redis_pid" ]; then kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; fi
+	rm -rf "$out/redis" && mkdir -p "$out/redis"
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" >"$out/redis/log" 2>&1 &
+	redis_pid=$!
+	pids+=("$redis_pid")
+	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "redis-server did not start" >&2
+	exit 1
+}
+
+wait_http() {
+	for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "$1 does not answer" >&2
+	exit 1
+}
+
+export REDIS_URL=redis://127.0.0.1:$rport NATQ_SECRET=natq-bench-secret-0123456789
+natq_pid=
+start_natq() {
+	if [ -n "$natq_pid" ]; then kill "$natq_pid"; wait "$natq_pid" 2>/dev/null || true; fi
+	echo "desk,$compound,marshal" >"$out/staff.csv"
+	# --early/--grace 48h: a ticket of any window may be checked in, so the
+	# desk requests do their work whatever the time of day.
+	"$bin/natq" serve --plan "$out/big.plan.geojson" --addr "127.0.0.1:$nport" --booking-limit 0 \
+		--early 48h --grace 48h --staff-file "$out/staff.csv" --pprof "127.0.0.1:$pport" \
+		>"$out/natq.stdout" 2>"$out/natq.stderr" &
+	natq_pid=$!
+	pids+=("$natq_pid")
+	wait_http "http://127.0.0.1:$nport/healthz"
+	token=$(sed -n 's/.*(shown once): //p' "$out/natq.stdout")
+}
+base_pid=
+start_base() {
+	if [ -n "$base_pid" ]; then kill "$base_pid"; wait "$base_pid" 2>/dev/null || true; fi
+	"$bin/natq-baseline" --addr "127.0.0.1:$bport" 2>"$out/baseline.stderr" &
+	base_pid=$!
+	pids+=("$base_pid")
+	for _ in $(seq 50); do curl -s "http://127.0.0.1:$bport/" >/dev/null 2>&1 && return; sleep 0.1; done
+}
+
+load() { # load NAME natq|base MIX [extra flags]
+	local name=$1 target=$2 mix=$3
+	shift 3
+	local url=http://127.0.0.1:$nport check=true server=$natq_pid
+	if [ "$target" = base ]; then url=http://127.0.0.1:$bport check=false server=$base_pid; fi
+	echo "== $name ($target, --mix $mix)" | tee -a "$out/results.txt"
+	NATQLOAD_STAFF_TOKEN=${token:-} "$bin/natqload" --url "$url" --plan "$out/big.plan.geojson" --duration "$dur" \
+		--concurrency "$conc" --mix "$mix" --check=$check --watch "$target=$server,redis-server=$redis_pid" "$@" \
+		2>>"$out/natqload.stderr" | tee "$out/last.txt" | tee -a "$out/results.txt"
+}
+purl=http://127.0.0.1:$pport/debug/pprof/profile
+rate_of_last() { sed -n 's/.*: \([0-9]*\) requests\/s$/\1/p' "$out/last.txt" | head -1; }
+
+: >"$out/results.txt"
+{ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; } | tee -a "$out/results.txt"
+
+# Bookings: each side on a fresh Redis; natq's runs are profiled (pprof).
+fresh_redis; start_base; load booking base book=1
+half=$(($(rate_of_last) / 2))
+fresh_redis; start_natq; load booking natq book=1 --pprof-url "$purl" --pprof-out "$out/natq-book.cpu.pprof"
+# The goal's latency: natq's p99 at half the baseline's rate, and at a light 1,000 bookings/s.
+fresh_redis; start_natq; load "booking at half the baseline's rate, $half/s" natq book=1 --rate "$half"
+fresh_redis; start_natq; load "booking at 1000/s" natq book=1 --rate 1000
+# Ticket reads, then the desk (check-in, call, sampled), on one round each.
+fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
+fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-url "$purl" --pprof-out "$out/natq-ticket.cpu.pprof"
+fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
+fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
+# The realistic mix on natq, checked for overbooking at the end.
+fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"
+
+for p in book ticket desk mix; do
+	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true
+	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.cum.txt" 2>/dev/null || true
+done
+cleanup
+pids=()
+
+# The city: generate CITY compounds (a stream), then plan every one.
+city=${CITY:-500}
+echo "== city of $city compounds" | tee -a "$out/results.txt"
+/usr/bin/time -f "natq-synth city: %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
+	"$bin/natq-synth" city --compounds "$city" -o "$out/city.geojson" 2>>"$out/results.txt"
+rm -rf "$out/city-plans"
+/usr/bin/time -v "$bin/natq" plan "$out/city.geojson" --out "$out/city-plans" --desks 12 --date "$day" --tz Asia/Shanghai \
+	>/dev/null 2>"$out/city-plan.time"
+grep -E 'Elapsed|Maximum resident|User time|System time|Percent of CPU' "$out/city-plan.time" | tee -a "$out/results.txt"
+/usr/bin/time -f "natq inspect (read + find compounds only): %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
+	"$bin/natq" inspect "$out/city.geojson" >/dev/null
+tail -1 "$out/results.txt"
+
+# The Go benchmarks, summarised by benchstat (go install golang.org/x/perf/cmd/benchstat@latest).
+go test -run '^$' -bench . -benchtime 1000x -count 6 ./queue/ >"$out/bench.txt"
+go test -run '^$' -bench . -benchtime 0.3s -count 6 ./qr/ >>"$out/bench.txt"
+go test -run '^$' -bench 'BenchmarkPlan$' -benchtime 3x -count 6 ./planner/ >>"$out/bench.txt"
+if command -v benchstat >/dev/null || [ -x "$(go env GOPATH)/bin/benchstat" ]; then
+	PATH=$PATH:$(go env GOPATH)/bin benchstat "$out/bench.txt" | tee "$out/benchstat.txt"
+fi
+echo "results in $out/results.txt; profiles in $out/natq-*.top.txt; benchmarks in $out/bench.txt"

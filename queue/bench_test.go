@@ -1,0 +1,173 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+// benchDay is a service on a redis-server of the benchmark's own, with
+// the fixture plan c1 open and its windows made a thousand times larger,
+// so that a benchmark books thousands of households before the round is
+// full; and the households the plan's windows call.
+type benchDay struct {
+	svc   *queue.Service
+	rdb   *redis.Client
+	plan  *queue.Plan
+	units []queue.Household
+	n     atomic.Int64
+}
+
+func newBenchDay(b *testing.B) *benchDay {
+	b.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(b), PoolSize: 64})
+	b.Cleanup(func() { rdb.Close() })
+	p := queuetest.Plan(b, "c1.plan.geojson")
+	for i := range p.Windows {
+		p.Windows[i].Capacity *= 1000
+	}
+	for i := range p.Sites {
+		p.Sites[i].LineCapacity *= 1000
+	}
+	clk := queuetest.NewClock(queuetest.Morning)
+	o := queue.DefaultOptions()
+	o.Now, o.BaseURL = clk.Now, "https://natq.test"
+	// Any ticket of the day may be checked in: the desk benchmark does not
+	// wait for its window.
+	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
+	d := &benchDay{svc: queue.New(rdb, queuetest.Signer(b), o), rdb: rdb, plan: p}
+	named := map[string]bool{} // buildings whose groups name units: a booking must name one
+	for _, w := range p.Windows {
+		for _, g := range w.Groups {
+			named[g.Building] = named[g.Building] || g.Unit != ""
+		}
+	}
+	seen := map[queue.Household]bool{}
+	for _, w := range p.Windows {
+		for _, g := range w.Groups {
+			h := queue.Household{Building: g.Building, Unit: g.Unit, Party: 1}
+			if !seen[h] && (g.Unit != "" || !named[g.Building]) {
+				seen[h] = true
+				d.units = append(d.units, h)
+			}
+		}
+	}
+	d.open(b)
+	return d
+}
+
+// open empties the store and opens the round.
+func (d *benchDay) open(b *testing.B) {
+	ctx := context.Background()
+	if err := d.rdb.FlushAll(ctx).Err(); err != nil {
+		b.Fatal(err)
+	}
+	if err := d.svc.OpenRound(ctx, d.plan); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// household returns a household that has not booked yet.
+func (d *benchDay) household() queue.Household {
+	n := d.n.Add(1)
+	h := d.units[n%int64(len(d.units))]
+	h.Room = strconv.FormatInt(n, 10)
+	return h
+}
+
+// book books a new household, opening a fresh round (off the clock) when
+// the round is full.
+func (d *benchDay) book(b *testing.B) *queue.Booking {
+	bk, _, err := d.svc.Book(context.Background(), "c1", d.household())
+	if errors.Is(err, queue.ErrFull) {
+		b.StopTimer()
+		d.open(b)
+		b.StartTimer()
+		bk, _, err = d.svc.Book(context.Background(), "c1", d.household())
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bk
+}
+
+// BenchmarkBook books new households one after another: the booking
+// script's round trip, and everything Book does around it.
+func BenchmarkBook(b *testing.B) {
+	d := newBenchDay(b)
+	for b.Loop() {
+		d.book(b)
+	}
+}
+
+// BenchmarkBookParallel books new households from GOMAXPROCS*8
+// goroutines: throughput rather than latency.
+func BenchmarkBookParallel(b *testing.B) {
+	d := newBenchDay(b)
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, _, err := d.svc.Book(context.Background(), "c1", d.household())
+			if err != nil && !errors.Is(err, queue.ErrFull) {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkBookRepeat books a household that has its ticket already.
+func BenchmarkBookRepeat(b *testing.B) {
+	d := newBenchDay(b)
+	h := d.household()
+	if _, _, err := d.svc.Book(context.Background(), "c1", h); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, created, err := d.svc.Book(context.Background(), "c1", h); err != nil || created {
+			b.Fatalf("Book(repeat) = created %v, %v", created, err)
+		}
+	}
+}
+
+// BenchmarkTicket reads a booked ticket, as a resident's page does.
+func BenchmarkTicket(b *testing.B) {
+	d := newBenchDay(b)
+	bk := d.book(b)
+	for b.Loop() {
+		if _, err := d.svc.Ticket(context.Background(), bk.Ticket); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDesk is one resident through a desk: check-in, call, sampled
+// (the booking is made off the clock).
+func BenchmarkDesk(b *testing.B) {
+	d := newBenchDay(b)
+	ctx := context.Background()
+	st := &queue.Staff{Compound: "c1", Name: "bench", Role: queue.RoleMarshal}
+	for b.Loop() {
+		b.StopTimer()
+		bk := d.book(b)
+		b.StartTimer()
+		if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
+			b.Fatal(err)
+		}
+		t, err := d.svc.CallNext(ctx, st, bk.Site, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.svc.Sampled(ctx, st, t.Ticket, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
