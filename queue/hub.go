@@ -25,10 +25,11 @@ type hub struct {
 	n        int                               // listeners
 }
 
-// listenerBuffer is how many events a listener may fall behind by; a
-// listener further behind (a stalled client) is dropped, and its page
-// reconnects and reads the state afresh.
-const listenerBuffer = 64
+// listenerBuffer is how many events a listener may fall behind by (the
+// events are shared, so a slot costs a slice header); a listener further
+// behind (a stalled client, or a site's burst on a starved machine) is
+// dropped, and its page reconnects and reads the state afresh.
+const listenerBuffer = 256
 
 type listener struct {
 	ch       chan []byte
