@@ -16,7 +16,7 @@ import (
 func (pl *Plan) assign(vp *VariantPlan, bs []*Building, sites []*Site, end string) (assign.Solution, dayTimes, error) {
 	a, dt, prob, err := pl.assignProblem(vp, bs, sites, end, false)
 	if err == nil {
-		vp.problem = prob
+		vp.problem, vp.problemBuildings = prob, append([]*Building(nil), bs...)
 	}
 	return a, dt, err
 }
@@ -39,6 +39,12 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 	prob := &assign.Problem{Desks: p.Desks, Budget: 200000, Quick: quick}
 	for _, s := range sites {
 		prob.MaxDesks = append(prob.MaxDesks, s.Layout.MaxDesks())
+	}
+	if vp.Variant == Wet && vp.canopyCap >= 0 {
+		prob.Canopies = vp.canopyCap
+		for _, s := range sites {
+			prob.Covered = append(prob.Covered, !s.Sheltered)
+		}
 	}
 	for _, b := range bs {
 		prob.Load = append(prob.Load, vp.load[b])
@@ -74,6 +80,12 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 			}
 			most[i][d] = lo
 		}
+		if r := vp.reserve[s]; r > 0 {
+			// Room whole floors left unfilled at this site, per window.
+			for d := range most[i] {
+				most[i][d] = max(0, most[i][d]-r*len(dt.main))
+			}
+		}
 	}
 	prob.Need = func(s, load int) int {
 		m := most[s]
@@ -82,6 +94,9 @@ func (pl *Plan) assignProblem(vp *VariantPlan, bs []*Building, sites []*Site, en
 	key := end
 	for _, s := range sites {
 		key += "|" + s.ID
+		if r := vp.reserve[s]; r > 0 {
+			key += fmt.Sprintf("-%d", r)
+		}
 	}
 	if vp.relaxed == nil {
 		vp.relaxed = map[string]*assign.Relaxation{}
@@ -147,6 +162,12 @@ func (vp *VariantPlan) spareDesks(spare int) {
 	for b, s := range vp.Site {
 		loads[s] += vp.load[b]
 	}
+	covered := 0 // desks under canopies
+	for s, d := range vp.Desks {
+		if vp.Variant == Wet && !s.Sheltered {
+			covered += d
+		}
+	}
 	for ; spare > 0; spare-- {
 		var worst *Site
 		worstH := 0.0
@@ -154,6 +175,9 @@ func (vp *VariantPlan) spareDesks(spare int) {
 			d := vp.Desks[s]
 			if d == 0 || d >= s.Layout.MaxDesks() {
 				continue
+			}
+			if vp.Variant == Wet && !s.Sheltered && vp.canopyCap >= 0 && covered >= vp.canopyCap {
+				continue // no canopy left for another desk there
 			}
 			if h := float64(loads[s]) / float64(d); h > worstH {
 				worst, worstH = s, h
@@ -163,5 +187,8 @@ func (vp *VariantPlan) spareDesks(spare int) {
 			return
 		}
 		vp.Desks[worst]++
+		if vp.Variant == Wet && !worst.Sheltered {
+			covered++
+		}
 	}
 }

@@ -107,10 +107,15 @@ type Site struct {
 	Sheltered bool
 	Outside   bool      // outside the compound: it has none of its own
 	Inferred  bool      // placed by natq on a walkway: the compound has no open space mapped
-	Entry     orb.Point // plane: where the site joins the walkway network
+	Entry     orb.Point // plane: where the line's entry meets the walkways (a joint's At)
 	Layout    *Layout   // desks, queue line and markers; nil when not joined
-	node      int32
+	node      int32     // the entry joint's node
+	joints    []Joint   // every walkway's way in, nearest first
 }
+
+// Joints are where the site meets its walkways, nearest first: residents
+// enter at the one nearest their door.
+func (s *Site) Joints() []Joint { return s.joints }
 
 // A Gate is a compound gate: staff and supply entry, a guard post.
 type Gate struct {

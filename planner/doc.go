@@ -14,7 +14,9 @@
 //     residents, entrances, walkways, candidate sites and gates, each held
 //     in lon/lat and in the compound's local metric plane ([Projection]).
 //   - Network. The walkways become one graph in that plane, with every
-//     entrance, site and gate joined to its nearest walkway.
+//     entrance and gate joined to its nearest walkway, and every site to
+//     each walkway within [SiteJoin] of its edge ([Joint]): a square with
+//     paths on three sides is entered from all three.
 //   - Candidate layouts. Every site joined to the network is set out for
 //     the plan's spacing: a strip of desks, a serpentine queue line and a
 //     floor marker every metre, or every [Params].Spacing ([Layout]). The
@@ -26,10 +28,16 @@
 //     alone; --end auto and "what would fit" are probes of the same solver.
 //   - Schedule. Each site's day is cut into windows; its buildings' units
 //     and floors fill them nearest first, each window within its capacity,
-//     the students' period kept apart ([Window]).
+//     each floor in one window (one too big for any is split by rooms,
+//     [Group]), the students' period kept apart ([Window]).
 //   - Variant. The steps above run once per weather ([Variant]): the wet
-//     one uses sheltered sites (open ones under canopies when those cannot
-//     hold the day) and weighs every uncovered metre by the rain factor.
+//     one uses sheltered sites, and open ones under canopies when that
+//     holds the day by --end or, with --end auto, ends it earlier (at most
+//     [Params].Canopies, the fewest that do: [CanopyTrade]); it weighs
+//     every uncovered metre by the rain factor.
+//   - Guidance. Each variant's residents per site and per desk, longest
+//     walk and longest wait in line are set against the national
+//     guidance, and a plan outside it warns ([Guidance]).
 //   - Plan. Each [VariantPlan] adds the routes there and back, the posts of
 //     the battle map and the door-to-door round; [Make] returns them as a
 //     [Plan], which [Plan.FeatureCollection] writes as the plan file and
@@ -51,11 +59,13 @@
 //	  the window capacity they cap                 queueline.go
 //	which building goes to which site, how many
 //	  desks each site gets                         assignment.go, package assign
-//	the windows and who is called to each          schedule.go
+//	the windows and who is called to each (whole
+//	  floors)                                       schedule.go
 //	the steps of one weather's plan, in order      variant.go
 //	the battle map's people                        posts.go
 //	the door-to-door round                         visit.go
 //	the parameters, Make, the assumptions stated   plan.go
+//	the national guidance a plan is held to        guidance.go
 //	the plan as a plan file (types: planfile)      geojson.go
 //	the report's figures, the terminal summary     report.go, summary.go
 //	the local metric plane and plane geometry      geo.go

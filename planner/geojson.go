@@ -20,6 +20,7 @@ func (pl *Plan) File() *planfile.File {
 			Date: p.Date, TZ: p.TZ, Desks: p.Desks, Rate: p.Rate, Start: p.Start, End: p.End,
 			Window: p.Window, Spacing: p.Spacing, RainFactor: p.RainFactor, WalkSpeed: p.WalkSpeed,
 			Students: p.Students, StudentShare: p.StudentShare, MarshalEvery: p.MarshalEvery, Strict: p.Strict,
+			Canopies: &p.Canopies,
 		},
 		Schedule: pl.schedule(),
 		Report:   pl.Report(),
@@ -75,6 +76,14 @@ func (pl *Plan) File() *planfile.File {
 			}
 			entry, exit := ll(l.Start), ll(l.Exit)
 			fs.Entry, fs.Exit = &entry, &exit
+			if j, ok := vp.Entry[s]; ok { // where the ways in and out meet the walkways
+				at := ll(j.At)
+				fs.EntryWalkway, fs.EntrySide = &at, j.Side
+			}
+			if j, ok := vp.Exit[s]; ok {
+				at := ll(j.At)
+				fs.ExitWalkway, fs.ExitSide = &at, j.Side
+			}
 			fs.Line, fs.LineLength = c.Proj.LineLonLat(l.Line), round1(l.Length)
 			fs.Markers = make([]orb.Point, len(l.Markers))
 			for i, m := range l.Markers {
@@ -126,6 +135,9 @@ func (pl *Plan) schedule() []planfile.Window {
 				if g.Building == planfile.Students {
 					fg.Unit, fg.Floors = "", nil
 				}
+				if g.Rooms != [2]int{} {
+					fg.Rooms = []int{g.Rooms[0], g.Rooms[1]} // a floor too big for one window
+				}
 				fw.Groups = append(fw.Groups, fg)
 			}
 			out = append(out, fw)
@@ -156,6 +168,7 @@ func (pl *Plan) Report() planfile.Report {
 		if r.End.After(vp.mainEnd()) {
 			fig.StudentsEnd = r.End.Format(time.RFC3339)
 		}
+		fig.Guidance, fig.CanopyTrade = pl.guidanceReport(vp)
 		out.Figures[string(vp.Variant)] = fig
 	}
 	return out

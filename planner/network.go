@@ -16,9 +16,9 @@ const SnapDistance = 1.0
 
 // A Network is the walkway graph of a compound in its metric plane. Nodes
 // are walkway vertices (one node where walkways share a vertex), entrances,
-// site entries and gates; edges are straight pieces of walkway, or the
-// connector from an entrance or site to the nearest point of the nearest
-// walkway, which splits that walkway there.
+// site joints and gates; edges are straight pieces of walkway, or the
+// connector from an entrance (or a site no walkway comes near) to the
+// nearest point of the nearest walkway, which splits that walkway there.
 type Network struct {
 	pts   []orb.Point
 	edges []edge
@@ -118,17 +118,6 @@ func buildNetwork(c *Compound) *Network {
 		}
 	}
 
-	for _, s := range c.Sites {
-		if r := g.nearestToRing(s.Plane[0], MaxJoin); r != nil {
-			s.Entry = r.p
-			if planar.PolygonContains(s.Plane, r.q) {
-				s.Entry = r.q
-				r.p, r.d = r.q, 0
-			}
-			r.node = &s.node
-			reqs = append(reqs, r)
-		}
-	}
 	for _, b := range c.Buildings {
 		if len(b.Entrances) == 0 {
 			var ring orb.Ring
@@ -161,8 +150,151 @@ func buildNetwork(c *Compound) *Network {
 		}
 	}
 	n.join(reqs)
+
+	// Sites join the network as the doors split it: a door's point on a
+	// walkway by a site is a way in too. Every walkway that touches or
+	// nearly touches a site enters it, anywhere along the stretch within
+	// SiteJoin of its edge: the stretch's ends and every node on it are
+	// joints. A site no walkway comes near joins the nearest one.
+	g = newGrid(n, 20)
+	reqs = reqs[:0]
+	siteReqs := map[*Site][]*joinRequest{}
+	for _, s := range c.Sites {
+		rs := g.touching(s.Plane, SiteJoin)
+		if len(rs) == 0 {
+			if r := g.nearestToRing(s.Plane[0], MaxJoin); r != nil {
+				if planar.PolygonContains(s.Plane, r.q) {
+					r.p, r.d = r.q, 0
+				}
+				rs = []*joinRequest{r}
+			}
+		}
+		for _, r := range rs {
+			r.node = new(int32)
+			reqs = append(reqs, r)
+		}
+		siteReqs[s] = rs
+	}
+	n.join(reqs)
+	for _, s := range c.Sites {
+		s.joints = nil
+		seen := map[int32]bool{}
+		for _, r := range siteReqs[s] {
+			if seen[*r.node] {
+				continue
+			}
+			seen[*r.node] = true
+			at := n.pts[*r.node] // the point itself, or the node it was merged with
+			s.joints = append(s.joints, Joint{At: at, Side: ringSide(s.Plane[0], at), node: *r.node})
+		}
+		// The nearest joint first: until a plan knows who comes from
+		// where, the site is entered there.
+		sort.SliceStable(s.joints, func(i, j int) bool {
+			return planar.DistanceFrom(s.Plane, s.joints[i].At) < planar.DistanceFrom(s.Plane, s.joints[j].At)
+		})
+		s.node = -1
+		if len(s.joints) > 0 {
+			s.node, s.Entry = s.joints[0].node, s.joints[0].At
+		}
+	}
 	n.finish(c)
 	return n
+}
+
+// SiteJoin is how near a walkway must come to a site's edge to enter it
+// there: a square with paths on three sides is entered from all three.
+const SiteJoin = 1.0
+
+// A Joint is where a site meets one of its walkways: residents enter and
+// leave the site there.
+type Joint struct {
+	At   orb.Point // plane: on the site's edge, or inside it where a walkway runs in
+	Side int       // the site outline's segment it is by (ring index)
+	node int32
+}
+
+// touching finds where the walkways meet polygon pg or come within
+// maxDist of its outline. For each walkway piece and outline segment: the
+// piece's point nearest the segment (where it crosses, ends at or passes
+// the site); or, where the two run side by side (a path along a square's
+// side), the whole stretch beside it, as a resident steps in anywhere
+// along it: the stretch's two ends, and every node between them, as the
+// doors' joints split the pieces there.
+func (g *grid) touching(pg orb.Polygon, maxDist float64) []*joinRequest {
+	r := pg[0]
+	b := r.Bound()
+	box := orb.Bound{Min: orb.Point{b.Min[0] - maxDist, b.Min[1] - maxDist}, Max: orb.Point{b.Max[0] + maxDist, b.Max[1] + maxDist}}
+	var eis []int32
+	g.visit(box, func(ei int32) { eis = append(eis, ei) })
+	sort.Slice(eis, func(i, j int) bool { return eis[i] < eis[j] })
+	var out []*joinRequest
+	for _, ei := range eis {
+		e := &g.n.edges[ei]
+		c, d := g.n.pts[e.a], g.n.pts[e.b]
+		at := func(t float64) orb.Point { return orb.Point{c[0] + t*(d[0]-c[0]), c[1] + t*(d[1]-c[1])} }
+		for i := 0; i+1 < len(r); i++ {
+			var ts []float64
+			if lo, hi, ok := besideStretch(r[i], r[i+1], c, d, maxDist); ok {
+				ts = []float64{lo, hi}
+			} else if _, _, t, dd := segSegClosest(r[i], r[i+1], c, d); dd <= maxDist {
+				ts = []float64{t}
+			}
+			for _, t := range ts {
+				q := at(t)
+				out = append(out, &joinRequest{p: q, edge: ei, q: q, t: t, d: 0})
+			}
+		}
+	}
+	return out
+}
+
+// besideStretch is the stretch [lo, hi] (parameters along cd) of walkway
+// piece cd that runs beside outline segment ab, within maxDist of it, when
+// the two are all but parallel (within about a degree).
+func besideStretch(a, b, c, d orb.Point, maxDist float64) (lo, hi float64, ok bool) {
+	la, lc := dist(a, b), dist(c, d)
+	if la < 1e-9 || lc < 1e-9 {
+		return 0, 0, false
+	}
+	u := orb.Point{(b[0] - a[0]) / la, (b[1] - a[1]) / la}
+	v := orb.Point{(d[0] - c[0]) / lc, (d[1] - c[1]) / lc}
+	if math.Abs(u[0]*v[1]-u[1]*v[0]) > 0.02 {
+		return 0, 0, false
+	}
+	// Along ab (0..la) and across it: both linear in t.
+	along := func(t float64) float64 { return (c[0]+t*(d[0]-c[0])-a[0])*u[0] + (c[1]+t*(d[1]-c[1])-a[1])*u[1] }
+	across := func(t float64) float64 { return -(c[0]+t*(d[0]-c[0])-a[0])*u[1] + (c[1]+t*(d[1]-c[1])-a[1])*u[0] }
+	lo, hi = 0, 1
+	clip := func(f func(float64) float64, min, max float64) { // min <= f(t) <= max
+		f0, f1 := f(0), f(1)
+		k := f1 - f0
+		if math.Abs(k) < 1e-12 {
+			if f0 < min-1e-9 || f0 > max+1e-9 {
+				lo, hi = 1, 0
+			}
+			return
+		}
+		t1, t2 := (min-f0)/k, (max-f0)/k
+		if t1 > t2 {
+			t1, t2 = t2, t1
+		}
+		lo, hi = math.Max(lo, t1), math.Min(hi, t2)
+	}
+	clip(along, 0, la)
+	clip(across, -maxDist, maxDist)
+	return lo, hi, lo <= hi
+}
+
+// ringSide is the index of ring r's segment nearest p.
+func ringSide(r orb.Ring, p orb.Point) int {
+	best, bd := 0, math.Inf(1)
+	for i := 0; i+1 < len(r); i++ {
+		q, _ := closestOnSegment(p, r[i], r[i+1])
+		if d := dist(p, q); d < bd-1e-9 {
+			best, bd = i, d
+		}
+	}
+	return best
 }
 
 // join splits each requested edge at its requested points, and connects
@@ -384,6 +516,9 @@ func newGrid(n *Network, cell float64) *grid {
 	g.ny = int32(math.Floor((b.Max[1]-b.Min[1])/cell)) + 1
 	g.cells = make([][]int32, int(g.nx)*int(g.ny))
 	for i, e := range n.edges {
+		if e.way < 0 {
+			continue // connectors are no walkway to join
+		}
 		a, b := n.pts[e.a], n.pts[e.b]
 		x0, y0 := g.key(orb.Point{math.Min(a[0], b[0]), math.Min(a[1], b[1])})
 		x1, y1 := g.key(orb.Point{math.Max(a[0], b[0]), math.Max(a[1], b[1])})
@@ -414,7 +549,9 @@ func (g *grid) visit(b orb.Bound, f func(int32)) {
 	x1, y1 := g.key(b.Max)
 	if int(x1-x0+1)*int(y1-y0+1) > len(g.n.edges) { // a box this big: every edge
 		for k := range g.n.edges {
-			f(int32(k))
+			if g.n.edges[k].way >= 0 {
+				f(int32(k))
+			}
 		}
 		return
 	}

@@ -23,6 +23,7 @@ type Params struct {
 	Students     string        // "16:30-18:00" or "none"
 	StudentShare float64       // share of residents who are students
 	MarshalEvery float64       // metres of queue line per marshal
+	Canopies     int           // canopies on hand for desks at open sites in the wet; -1: as many as needed
 	Variants     []Variant
 	Strict       bool // warnings about single features become errors
 	HomeVisits   []HomeVisit
@@ -40,7 +41,7 @@ func DefaultParams() Params {
 		TZ:    "Asia/Shanghai",
 		Desks: 8, Rate: 120, Start: "07:00", End: "12:00", Window: 15 * time.Minute,
 		Spacing: 1.0, RainFactor: 4, WalkSpeed: 1.2, Students: "16:30-18:00", StudentShare: 0.12,
-		MarshalEvery: 20, Variants: []Variant{Dry, Wet},
+		MarshalEvery: 20, Canopies: -1, Variants: []Variant{Dry, Wet},
 	}
 }
 
@@ -59,6 +60,8 @@ func (p Params) check() error {
 		return bad("spacing", fmt.Sprintf("is %g m; people in line stand 0.5 to 5 m apart", p.Spacing))
 	case p.StudentShare < 0 || p.StudentShare >= 1:
 		return bad("student-share", "must be at least 0 and below 1")
+	case p.Canopies < -1:
+		return bad("canopies", fmt.Sprintf("is %d; give the canopies on hand (0 or more), or -1 for as many as needed", p.Canopies))
 	case p.MarshalEvery <= 0:
 		return bad("marshal-every", "must be above 0 m")
 	case len(p.Variants) == 0:
@@ -102,12 +105,17 @@ type VariantPlan struct {
 	Site     map[*Building]*Site
 	Desks    map[*Site]int
 	Canopies map[*Site]int // desks at open sites in the wet need a canopy each
-	Windows  []*Window
-	Routes   []*Route
-	Posts    []Post
-	Visit    *Visit
-	End      time.Time // the last window that calls anyone ends then
-	Shortage string    // when the day does not hold everyone by --end: what would
+	Canopy   *CanopyTrade  // what canopies bought the wet day; nil when none are used
+	// Entry and Exit are where each site in use is entered (the joint
+	// most of its residents arrive by) and left (on another side where
+	// the site has one: one-way flow).
+	Entry, Exit map[*Site]Joint
+	Windows     []*Window
+	Routes      []*Route
+	Posts       []Post
+	Visit       *Visit
+	End         time.Time // the last window that calls anyone ends then
+	Shortage    string    // when the day does not hold everyone by --end: what would
 
 	Objective, LowerBound float64 // sum of people x route metres; its lower bound
 	Exact                 bool    // Objective is proven optimal
@@ -119,7 +127,16 @@ type VariantPlan struct {
 	relaxed map[string]*assign.Relaxation
 	// problem is the last assignment problem solved: after planning, the
 	// one the plan's assignment solves (tests check it against a MIP).
-	problem *assign.Problem
+	// canopyCap is the most desks at open sites the assignment may
+	// use on a wet day, -1 for no limit.
+	canopyCap   int
+	canopyMost  int // the canopies on hand for it
+	siteWindows map[*Site][]*Window
+	// reserve is, per site, the people per window the assignment leaves
+	// free there, where whole floors could not fill its windows.
+	reserve          map[*Site]int
+	problem          *assign.Problem
+	problemBuildings []*Building // its rows' buildings; its columns are Sites
 }
 
 // Make plans compound c. It leaves c as it was, so that one compound can
@@ -132,6 +149,7 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		return nil, err
 	}
 	c = pl.Compound
+	arrivalSides(c)
 	// Layouts depend on the spacing, desks and window: set out anew for
 	// every plan, on the plan's own sites.
 	for _, st := range c.Sites {
@@ -151,6 +169,7 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		}
 		pl.Variants = append(pl.Variants, vp)
 	}
+	pl.warnGuidance()
 	return pl, nil
 }
 
@@ -262,6 +281,6 @@ func (c *Compound) assumptions() []string {
 		a = append(a, fmt.Sprintf("%s no entrance=*: one door assumed at the point of the outline nearest a walkway (natq:inferred=true)", count(inferred, "building")+have(inferred)))
 	}
 	a = append(a, fmt.Sprintf("units (单元) per building: natq:units, else the entrances' distinct refs, else one per %.0f m of the footprint's long side", UnitWidth))
-	a = append(a, fmt.Sprintf("doors and sites join the nearest walkway within %.0f m; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SnapDistance))
+	a = append(a, fmt.Sprintf("doors join the nearest walkway within %.0f m; a site is entered from every walkway within %.0f m of its edge (else from the nearest within %.0f m), each resident at the way in nearest their door; walkway ends within %.0f m of another walkway are joined to it", MaxJoin, SiteJoin, MaxJoin, SnapDistance))
 	return a
 }

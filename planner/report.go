@@ -133,6 +133,7 @@ func WriteSummary(w io.Writer, pl *Plan) {
 		}
 		return fmt.Sprintf("%.0f (%.1f%%)", r.Objective, 100*r.Gap)
 	})
+	writeGuidance(w, pl)
 	for _, r := range rs {
 		if r.Shortage != "" {
 			fmt.Fprintf(w, "  ! %s\n", r.Shortage)

@@ -50,13 +50,14 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 				continue
 			}
 			path := n.path(t, e.node)
-			for v := e.node; v != t.src; v = n.edges[t.prev[v]].other(v) {
+			for v := e.node; t.prev[v] >= 0; v = n.edges[t.prev[v]].other(v) {
 				used[s][t.prev[v]] = true
 			}
 			out = append(out, &Route{Variant: vp.Variant, Building: b, Entrance: e, Site: s, Direction: "to",
 				Path: path, Length: t.length[e.node], Uncovered: t.uncovered[e.node]})
 		}
 	}
+	vp.Entry, vp.Exit = map[*Site]Joint{}, map[*Site]Joint{}
 	back := map[*Site]*tree{}
 	for _, b := range bs {
 		s := vp.Site[b]
@@ -68,7 +69,9 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 					cost[i] *= 3 // the way there: use another way back where there is one
 				}
 			}
-			bt = n.shortest(s.node, cost)
+			var exit Joint
+			vp.Entry[s], exit, bt = vp.entryExit(n, s, bs, cost, used[s])
+			vp.Exit[s] = exit
 			back[s] = bt
 		}
 		for _, e := range b.Entrances {
@@ -87,29 +90,171 @@ func (vp *VariantPlan) routes(n *Network, rainFactor float64) []*Route {
 	return out
 }
 
+// entryExit places a site's line: its entry at the joint most of the
+// site's residents arrive by, and its exit at a joint on another side of
+// the site (where it has one) whose way back to the site's buildings
+// shares the fewest metres with the ways there, so that the sampled and
+// the unsampled do not meet (one-way flow); among equals, the shortest
+// way back. It returns the way back's tree from the exit, under cost
+// (the way there already weighed against).
+func (vp *VariantPlan) entryExit(n *Network, s *Site, bs []*Building, cost []float64, there map[int32]bool) (entry, exit Joint, back *tree) {
+	t := vp.trees[s]
+	arrive := map[int32]float64{}
+	for _, b := range bs {
+		if vp.Site[b] != s {
+			continue
+		}
+		var doors []int32
+		for _, e := range b.Entrances {
+			if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+				doors = append(doors, e.node)
+			}
+		}
+		for _, d := range doors {
+			arrive[t.root[d]] += float64(vp.load[b]) / float64(len(doors))
+		}
+	}
+	entry = s.joints[0]
+	for _, j := range s.joints {
+		if arrive[j.node] > arrive[entry.node] {
+			entry = j
+		}
+	}
+	type cand struct {
+		j            Joint
+		shared, walk float64
+		t            *tree
+	}
+	var best *cand
+	for _, j := range s.joints {
+		if j.Side == entry.Side && len(s.sides()) > 1 {
+			continue // another side there is: leave by it
+		}
+		if j.node == entry.node && len(s.joints) > 1 {
+			continue
+		}
+		bt := n.shortest(j.node, cost)
+		c := &cand{j: j, t: bt}
+		for _, b := range bs {
+			if vp.Site[b] != s {
+				continue
+			}
+			for _, e := range b.Entrances {
+				if e.node < 0 || math.IsInf(bt.cost[e.node], 1) {
+					continue
+				}
+				c.walk += float64(vp.load[b]) * bt.length[e.node]
+				for v := e.node; bt.prev[v] >= 0; v = n.edges[bt.prev[v]].other(v) {
+					if there[bt.prev[v]] {
+						c.shared += float64(vp.load[b]) * n.edges[bt.prev[v]].length
+					}
+				}
+			}
+		}
+		if best == nil || c.shared < best.shared-1e-9 || math.Abs(c.shared-best.shared) <= 1e-9 && c.walk < best.walk {
+			best = c
+		}
+	}
+	if best == nil {
+		return entry, entry, n.shortest(entry.node, cost)
+	}
+	return entry, best.j, best.t
+}
+
+// arrivalSides turns each site entered from several joints toward the one
+// most residents would arrive by, were each building to walk to its
+// nearest site in the dry, so that its line is laid out to start there:
+// the site's Entry, which its layout's line start keeps near.
+func arrivalSides(c *Compound) {
+	var multi []*Site
+	for _, s := range c.Sites {
+		if len(s.joints) > 1 {
+			multi = append(multi, s)
+		}
+	}
+	if len(multi) == 0 {
+		return
+	}
+	var joined []*Site
+	for _, s := range c.Sites {
+		if s.node >= 0 {
+			joined = append(joined, s)
+		}
+	}
+	trees := c.Net.treesFrom(joined, c.Net.edgeCosts(Dry, 1))
+	arrive := map[int32]float64{}
+	for _, b := range c.Buildings {
+		var best *Site
+		bc := math.Inf(1)
+		for _, s := range joined {
+			if l, ok := buildingCost(b, trees[s]); ok && l < bc {
+				best, bc = s, l
+			}
+		}
+		if best == nil || len(best.joints) < 2 {
+			continue
+		}
+		t := trees[best]
+		for _, e := range b.Entrances {
+			if e.node >= 0 && !math.IsInf(t.cost[e.node], 1) {
+				arrive[t.root[e.node]] += float64(b.Residents) / float64(len(b.Entrances))
+			}
+		}
+	}
+	for _, s := range multi {
+		j := s.joints[0]
+		for _, k := range s.joints {
+			if arrive[k.node] > arrive[j.node] {
+				j = k
+			}
+		}
+		s.node, s.Entry = j.node, j.At
+	}
+}
+
+// sides are the sides of the site's outline its joints are by.
+func (s *Site) sides() map[int]bool {
+	out := map[int]bool{}
+	for _, j := range s.joints {
+		out[j.Side] = true
+	}
+	return out
+}
+
 // A tree is the shortest-path tree of the network from one source (a site
 // entry) under one cost: for every node the cost to reach it, the walkway
 // metres and uncovered metres of that cheapest way, and the edge it was
 // reached by.
 type tree struct {
-	src       int32
+	src       int32 // the first source
 	cost      []float64
 	length    []float64
 	uncovered []float64
-	prev      []int32 // edge index, -1 at the source and where unreached
+	prev      []int32 // edge index, -1 at the sources and where unreached
+	root      []int32 // the source each node's cheapest way leads to
 }
 
 // shortest computes the tree from src with Dijkstra's algorithm on a binary
 // heap. The network is undirected, so the tree also gives every node's
 // cheapest way to src.
 func (n *Network) shortest(src int32, cost []float64) *tree {
+	return n.shortestFrom([]int32{src}, cost)
+}
+
+// shortestFrom computes the tree from the nearest of several sources, all
+// at cost 0: a site's joints, so that each door's way ends at the joint
+// cheapest for it.
+func (n *Network) shortestFrom(srcs []int32, cost []float64) *tree {
 	nn := len(n.pts)
-	t := &tree{src: src, cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn)}
+	t := &tree{src: srcs[0], cost: make([]float64, nn), length: make([]float64, nn), uncovered: make([]float64, nn), prev: make([]int32, nn), root: make([]int32, nn)}
 	for i := range t.cost {
-		t.cost[i], t.prev[i] = math.Inf(1), -1
+		t.cost[i], t.prev[i], t.root[i] = math.Inf(1), -1, -1
 	}
-	t.cost[src] = 0
-	h := minheap.Heap{{Cost: 0, Node: src}}
+	var h minheap.Heap
+	for _, src := range srcs {
+		t.cost[src], t.root[src] = 0, src
+		h.Push(minheap.Item{Cost: 0, Node: src})
+	}
 	done := make([]bool, nn)
 	for len(h) > 0 {
 		v := h.Pop().Node
@@ -121,7 +266,7 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 			e := &n.edges[ei]
 			w := e.other(v)
 			if nc := t.cost[v] + cost[ei]; nc < t.cost[w] {
-				t.cost[w], t.prev[w] = nc, ei
+				t.cost[w], t.prev[w], t.root[w] = nc, ei, t.root[v]
 				t.length[w] = t.length[v] + e.length
 				t.uncovered[w] = t.uncovered[v]
 				if !e.sheltered {
@@ -132,6 +277,15 @@ func (n *Network) shortest(src int32, cost []float64) *tree {
 		}
 	}
 	return t
+}
+
+// jointNodes are the network nodes of the site's joints.
+func (s *Site) jointNodes() []int32 {
+	out := make([]int32, len(s.joints))
+	for i, j := range s.joints {
+		out[i] = j.node
+	}
+	return out
 }
 
 // treesFrom grows the shortest-path tree of every site, one site per core:
@@ -145,7 +299,7 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = n.shortest(sites[i].node, cost)
+				out[i] = n.shortestFrom(sites[i].jointNodes(), cost)
 			}
 		}()
 	}
@@ -165,11 +319,11 @@ func (n *Network) treesFrom(sites []*Site, cost []float64) map[*Site]*tree {
 // tree. A door where its site joins the walkways gets the line from that
 // point to itself: a GeoJSON LineString needs two positions.
 func (n *Network) path(t *tree, v int32) orb.LineString {
-	if v == t.src || t.prev[v] < 0 {
+	if t.prev[v] < 0 {
 		return orb.LineString{n.pts[v], n.pts[v]}
 	}
 	ls := orb.LineString{n.pts[v]}
-	for v != t.src && t.prev[v] >= 0 {
+	for t.prev[v] >= 0 {
 		e := &n.edges[t.prev[v]]
 		v = e.other(v)
 		ls = append(ls, n.pts[v])

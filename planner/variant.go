@@ -2,8 +2,10 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -69,30 +71,11 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 		return nil, inputErrorf("--start %s leaves no %v window before midnight", p.Start, p.Window)
 	}
 	fits := func(sites []*Site, e string) bool { return pl.fits(vp, bs, sites, e) }
-	end := p.End
-	probe := end
-	if end == "auto" {
-		probe = ends[len(ends)-1]
-	}
-	sites = pl.wetFallback(v, sites, laidOut, func(sites []*Site) bool { return fits(sites, probe) })
-	// What would fit is said for every site the weather allows, canopies
-	// included.
-	remedy := func(by, fits string) string {
-		if canopiesCouldHelp(v, sites, laidOut) {
-			return pl.shortage(vp, bs, laidOut, by, fits) + " (open sites under canopies included)"
-		}
-		return pl.shortage(vp, bs, sites, by, fits)
-	}
-	final := end
-	if end == "auto" || !fits(sites, end) {
-		// The earliest end that fits, by bisection over the window ends
-		// (a later end never fits fewer people).
+	// earliest is the index of the earliest end by which sites hold the
+	// day (a later end never holds fewer people), or -1.
+	earliest := func(sites []*Site) int {
 		if !fits(sites, ends[len(ends)-1]) {
-			by := end
-			if by == "auto" {
-				by = ends[len(ends)-1]
-			}
-			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, remedy(by, ""))
+			return -1
 		}
 		lo, hi := -1, len(ends)-1
 		for lo+1 < hi {
@@ -103,44 +86,128 @@ func (pl *Plan) planVariant(v Variant) (*VariantPlan, error) {
 				lo = m
 			}
 		}
-		final = ends[hi]
-		if end != "auto" {
-			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, remedy(end, final))
-			pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
-		}
+		return hi
 	}
-	a, dt, err := pl.assign(vp, bs, sites, final)
+	end := p.End
+	sites, err := pl.canopySites(vp, sites, laidOut, ends, fits, earliest)
 	if err != nil {
 		return nil, err
 	}
-	vp.Sites = sites
-	vp.Objective, vp.LowerBound, vp.Exact = a.Cost, a.Lower, a.Exact
-	for i, b := range bs {
-		if a.Site[i] < 0 {
-			if err := pl.unreachable(b); err != nil {
-				return nil, err
+	// What would fit is said for every site the weather allows, canopies
+	// included.
+	remedy := func(by, fits string) string {
+		if canopiesCouldHelp(v, sites, laidOut) && p.Canopies != 0 {
+			return pl.shortage(vp, bs, laidOut, by, fits) + " (open sites under canopies included)"
+		}
+		return pl.shortage(vp, bs, sites, by, fits)
+	}
+	final := end
+	if end == "auto" || !fits(sites, end) {
+		i := earliest(sites)
+		if i < 0 {
+			by := end
+			if by == "auto" {
+				by = ends[len(ends)-1]
 			}
+			return nil, inputErrorf("%s weather: %d desks cannot sample everyone in one day, even past --end: %s", v, p.Desks, remedy(by, ""))
+		}
+		final = ends[i]
+		if end != "auto" {
+			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks: %s", end, p.Desks, remedy(end, final))
+		}
+	}
+	// Whole floors per window can need more windows than the assignment's
+	// count of people: when the schedule runs past the planned end, the
+	// day is planned again one window later.
+	reserveRounds := 0
+	for {
+		vp.Site, vp.Desks, vp.Windows, vp.End = map[*Building]*Site{}, map[*Site]int{}, nil, time.Time{}
+		a, dt, err := pl.assign(vp, bs, sites, final)
+		if err != nil {
+			return nil, err
+		}
+		vp.Sites = sites
+		vp.Objective, vp.LowerBound, vp.Exact = a.Cost, a.Lower, a.Exact
+		for i, b := range bs {
+			if a.Site[i] < 0 {
+				if err := pl.unreachable(b); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			vp.Site[b] = sites[a.Site[i]]
+		}
+		used := 0
+		for i, s := range sites {
+			vp.Desks[s] = a.Desks[i]
+			used += a.Desks[i]
+		}
+		vp.spareDesks(p.Desks - used)
+		sort.SliceStable(bs, func(i, j int) bool {
+			ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])
+			cj, _ := buildingLength(bs[j], vp.trees[vp.Site[bs[j]]])
+			return ci < cj
+		})
+		vp.schedule(p, dt, bs)
+		vp.Canopies = canopies(v, vp.Desks)
+		for _, w := range vp.Windows {
+			if w.People() > 0 && w.End.After(vp.End) {
+				vp.End = w.End
+			}
+		}
+		planned := dt.main[len(dt.main)-1][1]
+		if !vp.mainEnd().After(planned) {
+			break
+		}
+		if vp.Canopy != nil && vp.canopyCap < vp.canopyMost {
+			vp.canopyCap++ // one more canopy before a later end
 			continue
 		}
-		vp.Site[b] = sites[a.Site[i]]
-	}
-	used := 0
-	for i, s := range sites {
-		vp.Desks[s] = a.Desks[i]
-		used += a.Desks[i]
-	}
-	vp.spareDesks(p.Desks - used)
-	vp.Canopies = canopies(v, vp.Desks)
-	sort.SliceStable(bs, func(i, j int) bool {
-		ci, _ := buildingLength(bs[i], vp.trees[vp.Site[bs[i]]])
-		cj, _ := buildingLength(bs[j], vp.trees[vp.Site[bs[j]]])
-		return ci < cj
-	})
-	vp.schedule(p, dt, bs)
-	for _, w := range vp.Windows {
-		if w.People() > 0 && w.End.After(vp.End) {
-			vp.End = w.End
+		// Before a later end: leave room at the sites whole floors ran
+		// late, so that the assignment sends fewer people there.
+		if reserveRounds < 4 {
+			reserveRounds++
+			saved := maps.Clone(vp.reserve)
+			if vp.reserve == nil {
+				vp.reserve = map[*Site]int{}
+			}
+			for _, s := range vp.Sites {
+				late := 0
+				for _, w := range vp.siteWindows[s] {
+					if !w.Students && w.Start.Compare(planned) >= 0 {
+						late += w.People()
+					}
+				}
+				if late > 0 {
+					vp.reserve[s] += (late+len(dt.main)-1)/len(dt.main) + 1
+				}
+			}
+			if pl.fits(vp, bs, sites, final) {
+				continue
+			}
+			vp.reserve = saved
 		}
+		k := sort.SearchStrings(ends, final)
+		if k+1 >= len(ends) || !pl.fits(vp, bs, sites, ends[k+1]) {
+			break
+		}
+		final = ends[k+1]
+		if end != "auto" && vp.Shortage == "" {
+			vp.Shortage = fmt.Sprintf("the day cannot hold everyone by %s with %d desks, whole floors per window: ending at %s would fit", end, p.Desks, final)
+		}
+	}
+	if vp.Shortage != "" && !strings.Contains(vp.Shortage, "ending at "+final) {
+		vp.Shortage += fmt.Sprintf("; whole floors per window need until %s", final)
+	}
+	if end != "auto" && vp.Shortage != "" {
+		pl.warn("%s: %s (planned to end at %s instead)", v, vp.Shortage, final)
+	}
+	if vp.Canopy != nil {
+		vp.Canopy.End, vp.Canopy.Canopies = final, 0
+		for _, k := range vp.Canopies {
+			vp.Canopy.Canopies += k
+		}
+		pl.warn("wet: %s", vp.Canopy)
 	}
 	vp.Routes = vp.routes(n, p.RainFactor)
 	vp.Posts = vp.posts(c, p)

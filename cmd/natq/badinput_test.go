@@ -155,6 +155,11 @@ var badInputs = []struct {
 	file:  validCompound(),
 	flags: []string{"--rain-factor", "0.5"},
 	want:  []string{"--rain-factor", "is 0.5"},
+}, {
+	name:  "canopies below none",
+	file:  validCompound(),
+	flags: []string{"--canopies", "-2"},
+	want:  []string{"--canopies", "is -2", "-1 for as many as needed"},
 }}
 
 // TestPlanBadInput runs natq plan on each bad input and checks the exit

@@ -128,6 +128,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.Students, "students", p.Students, "students' period `HH:MM-HH:MM`, or none")
 	fs.Float64Var(&p.StudentShare, "student-share", p.StudentShare, "share of residents who are students")
 	fs.Float64Var(&p.MarshalEvery, "marshal-every", p.MarshalEvery, "metres of queue line per marshal")
+	fs.IntVar(&p.Canopies, "canopies", p.Canopies, "canopies on hand for desks at open sites on a wet day; -1: as many as needed (the plan says how many)")
 	variants := fs.String("variants", "dry,wet", "weather variants: dry, wet or dry,wet")
 	fs.BoolVar(&p.Strict, "strict", false, "treat warnings about single features as errors")
 	homeVisits := fs.String("homevisits", "", "CSV `FILE` of households who cannot walk (building,unit,room): sampled at home")
@@ -215,10 +216,10 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	for _, r := range results {
 		path := *out
 		if path == "" {
-			if err := os.MkdirAll(*outDir, 0o755); err != nil {
-				return err
-			}
 			path = filepath.Join(*outDir, r.id+".plan.geojson")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return errs.Invalidf("cannot make the folder for %s: %v", path, err)
 		}
 		if err := writeFileAtomic(path, r.data); err != nil {
 			return err

@@ -185,7 +185,7 @@ func TestStaffAddAndServeOnRedis(t *testing.T) {
 // serves the plan, both on a clock a year after the fixtures' day: the
 // plan is dated by the binary's clock, and the queue books into it.
 func TestPlanAndServeAYearOn(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "contest.plan.geojson")
+	out := filepath.Join(t.TempDir(), "plans", "contest.plan.geojson") // -o makes the folder
 	if status, _, stderr := natq(t, "plan", "../../testdata/contest.geojson", "-o", out, "--desks", "30", "--tz", "Asia/Shanghai"); status != 0 {
 		t.Fatalf("natq plan = %d: %s", status, stderr)
 	}

@@ -17,7 +17,12 @@ type Problem struct {
 	Need     func(site int, load int) int // desks site needs for load; > MaxDesks[site] when none can
 	MaxDesks []int                        // desks each site holds
 	Desks    int                          // desks on hand
-	Budget   int                          // branch-and-bound node budget
+	// Covered, when set, marks the sites whose desks each need a canopy
+	// (open sites on a wet day), and Canopies is how many are on hand:
+	// the desks at those sites together take at most Canopies.
+	Covered  []bool
+	Canopies int
+	Budget   int // branch-and-bound node budget
 	// Quick skips the search for the last few percent of walking
 	// (reassign, deskSearch) when only feasibility matters: the probes
 	// for --end auto and for what would fit solve many problems whose
@@ -140,7 +145,21 @@ func (p *Problem) desksFor(loads []int) ([]int, int, bool) {
 		}
 		total += d[s]
 	}
-	return d, total, ok && total <= p.Desks
+	return d, total, ok && total <= p.Desks && p.canopiesOver(d) == 0
+}
+
+// canopiesOver is how many more canopies desks d need than are on hand.
+func (p *Problem) canopiesOver(d []int) int {
+	if p.Covered == nil {
+		return 0
+	}
+	n := 0
+	for s, k := range d {
+		if p.Covered[s] {
+			n += k
+		}
+	}
+	return max(0, n-p.Canopies)
 }
 
 // Fits is the desks each site needs for the buildings at their sites

@@ -67,6 +67,47 @@ func TestSolveOptimalSmall(t *testing.T) {
 	}
 }
 
+// TestSolveOptimalCanopies checks solve() on random problems whose sites
+// are in part open (on a wet day each of their desks needs a canopy) with
+// few canopies on hand: the optimum of every assignment that keeps within
+// them, and never an answer that needs more.
+func TestSolveOptimalCanopies(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	var feasible, bound int
+	const n = 600
+	for i := 0; i < n; i++ {
+		p := randomProblem(rng)
+		p.Covered = make([]bool, len(p.MaxDesks))
+		for s := range p.Covered {
+			p.Covered[s] = rng.Intn(2) == 0
+		}
+		p.Canopies = rng.Intn(6)
+		name := fmt.Sprintf("problem %d (%d buildings, covered %v, %d canopies, max %v, loads %v)", i, len(p.Load), p.Covered, p.Canopies, p.MaxDesks, p.Load)
+		a := p.Solve()
+		if _, f := assigntest.CheckOptimal(t, name, p, a); f {
+			feasible++
+		}
+		if a.Feasible {
+			under := 0
+			for s, d := range a.Desks {
+				if p.Covered[s] {
+					under += d
+				}
+			}
+			if under > p.Canopies {
+				t.Errorf("%s: %d desks under canopies, %d on hand", name, under, p.Canopies)
+			}
+			if under == p.Canopies && under > 0 {
+				bound++
+			}
+		}
+	}
+	t.Logf("%d problems: %d feasible, %d with every canopy used", n, feasible, bound)
+	if feasible < n/4 || bound < n/20 {
+		t.Errorf("%d feasible, %d using every canopy, of %d: the test says little", feasible, bound, n)
+	}
+}
+
 // TestSolveWithoutExactSearch runs the heuristic alone (no branch and
 // bound) on enumerable problems: it must stay feasible and keep its lower
 // bound below the optimum; its cost is logged against the optimum.

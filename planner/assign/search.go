@@ -27,17 +27,28 @@ func (p *Problem) repair(a *Solution) {
 		}
 		return d, 0
 	}
+	covered := func(s int) bool { return p.Covered != nil && p.Covered[s] }
+	under := 0 // desks at sites that need canopies
 	for s, l := range loads {
 		d, o := part(s, l)
 		need[s] = d
 		total += d
 		over += o
+		if covered(s) {
+			under += d
+		}
 	}
-	ov := func(total, over int) int { return over + max(0, total-p.Desks) }
-	for cur := ov(total, over); cur > 0; cur = ov(total, over) {
+	ov := func(total, over, under int) int {
+		o := over + max(0, total-p.Desks)
+		if p.Covered != nil {
+			o += max(0, under-p.Canopies)
+		}
+		return o
+	}
+	for cur := ov(total, over, under); cur > 0; cur = ov(total, over, under) {
 		bestB, bestS := -1, -1
 		bestRatio := math.Inf(1)
-		var bestT, bestO int
+		var bestT, bestO, bestU int
 		for b, s := range a.Site {
 			if s < 0 {
 				continue
@@ -52,13 +63,20 @@ func (p *Problem) repair(a *Solution) {
 				d2N, o2N := part(s2, loads[s2]+p.Load[b])
 				t := total - ds - d2 + dsN + d2N
 				o := over - os - o2 + osN + o2N
-				gain := cur - ov(t, o)
+				u := under
+				if covered(s) {
+					u += dsN - ds
+				}
+				if covered(s2) {
+					u += d2N - d2
+				}
+				gain := cur - ov(t, o, u)
 				if gain <= 0 {
 					continue
 				}
 				r := float64(p.Load[b]) * (p.Cost[b][s2] - p.Cost[b][s]) / float64(gain)
 				if r < bestRatio {
-					bestB, bestS, bestRatio, bestT, bestO = b, s2, r, t, o
+					bestB, bestS, bestRatio, bestT, bestO, bestU = b, s2, r, t, o, u
 				}
 			}
 		}
@@ -68,7 +86,7 @@ func (p *Problem) repair(a *Solution) {
 		loads[a.Site[bestB]] -= p.Load[bestB]
 		loads[bestS] += p.Load[bestB]
 		a.Site[bestB] = bestS
-		total, over = bestT, bestO
+		total, over, under = bestT, bestO, bestU
 	}
 	a.Desks, _, a.Feasible = p.desksFor(loads)
 	a.Cost = p.CostOf(a.Site)

@@ -17,7 +17,8 @@
 //	    "desks": 8, "rate": 120, "start": "07:00", "end": "12:00", "window": "15m0s",
 //	    "spacing": 1.0, "rain_factor": 4, "walk_speed": 1.2,
 //	    "students": "16:30-18:00", "student_share": 0.12,   // "none" when no students' period
-//	    "marshal_every_m": 20, "variants": ["dry", "wet"], "strict": false
+//	    "marshal_every_m": 20, "variants": ["dry", "wet"], "strict": false,
+//	    "canopies": -1            // canopies on hand for open sites in the wet; -1: as many as needed
 //	}
 //	"natq:schedule": [            // every window of every site of every variant
 //	    {"variant": "dry", "site": "s3",
@@ -25,11 +26,18 @@
 //	     "capacity": 30,          // = min(desks x rate x window, markers): the queue never admits more
 //	     "students": false,       // the students' period
 //	     "groups": [              // who is called in this window
-//	         {"building": "b12", "unit": "1", "floors": [1, 3], "people": 24},
+//	         {"building": "b12", "unit": "1", "floors": [1, 3], "people": 24},   // whole floors: a floor is in one window
+//	         {"building": "b7", "unit": "2", "floors": [8, 8], "rooms": [801, 806], "people": 14},
+//	                              // "rooms" only on a floor too big for one window: the rooms called in
+//	                              // this one (floor x 100 + door), the rest in the next windows
 //	         {"building": "students", "people": 6}   // students' period windows only
 //	     ]}
 //	]
 //	"natq:report": {"dry": {...figures...}, "wet": {...}, "assumptions": ["..."]}
+//	    // each variant's figures (Figures) include "guidance": the national guidance's figures
+//	    // (residents per site and per desk, longest walk and wait, with their ranges and caps,
+//	    // desks_needed, sites_needed, breaches) and, when a wet day puts canopies over desks at
+//	    // open sites, "canopy_trade": {"canopies", "end", "sheltered_end", "saved_min", "on_hand", "text"}
 //	"natq:warnings": ["..."]
 //
 // A window is named by its index in natq:schedule (Window.Index): the queue
@@ -51,7 +59,10 @@
 //	site        Polygon                 natq:site (id), name, natq:sheltered, natq:variant, natq:area_m2,
 //	                                    natq:max_desks, natq:desks (0 = unused), natq:line_capacity (markers),
 //	                                    natq:canopies, natq:outside, natq:inferred
-//	entry, exit Point                   natq:site, natq:variant: where the line starts / where people leave the desks
+//	entry, exit Point                   natq:site, natq:variant: where the line starts / where people leave the desks;
+//	                                    natq:walkway_at ([lon, lat]): where that way in / out meets the walkways
+//	                                    (entry: where most of the site's residents arrive; exit: another side
+//	                                    where the site has one), natq:side (the outline segment it is by)
 //	desk        Point                   natq:site, natq:variant
 //	queue_line  LineString              natq:site, natq:variant, natq:length_m (serpentine, first point = line start)
 //	marker      MultiPoint              natq:site, natq:variant, natq:count: the 1 m floor marks in line order (marker 1 first)

@@ -43,6 +43,24 @@ func TestReadGood(t *testing.T) {
 	if err != nil || f.Site("s1", "dry").LineCapacity != 3 {
 		t.Errorf("Read(site without natq:line_capacity, 3 markers) = %v; line capacity %d, want 3", err, f.Site("s1", "dry").LineCapacity)
 	}
+	// A part of a floor too big for one window keeps its rooms through
+	// Write and Read.
+	byRoom := strings.Replace(window, `"floors":[1,6]`, `"floors":[1,1],"rooms":[101,103]`, 1)
+	f, err = planfile.Read(strings.NewReader(plan(byRoom, building, site, markers)))
+	if err != nil {
+		t.Fatalf("Read(a group with rooms) = %v", err)
+	}
+	var buf strings.Builder
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	g, err := planfile.Read(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatalf("Read(Write(a group with rooms)) = %v", err)
+	}
+	if rs := g.Schedule[0].Groups[0].Rooms; len(rs) != 2 || rs[0] != 101 || rs[1] != 103 {
+		t.Errorf("Read(Write(rooms [101, 103])) rooms = %v", rs)
+	}
 }
 
 // readErrors are plan files Read refuses, and what it says.
@@ -63,6 +81,8 @@ var readErrors = []struct{ name, in, want string }{
 	{"end before start", plan(strings.Replace(window, `T07:15`, `T06:15`, 1)), `end 2026-12-01T06:15:00+08:00 is not after start`},
 	{"no capacity", plan(strings.Replace(window, `"capacity":3,`, ``, 1)), `"natq:schedule"[0]: capacity missing`},
 	{"capacity a string", plan(strings.Replace(window, `"capacity":3`, `"capacity":"3"`, 1)), `"natq:schedule"[0]: capacity is a JSON string, want a number`},
+	{"rooms not a pair", plan(strings.Replace(window, `"floors":[1,6]`, `"floors":[1,1],"rooms":[101]`, 1)), `"natq:schedule"[0]: groups[0]: rooms [101], want [first, last]`},
+	{"rooms backwards", plan(strings.Replace(window, `"floors":[1,6]`, `"floors":[1,1],"rooms":[106,101]`, 1)), `groups[0]: rooms [106 101], want [first, last]`},
 	{"group without building", plan(strings.Replace(window, `"building":"b1",`, ``, 1)), `"natq:schedule"[0]: groups[0]: building missing`},
 	{"window at no site", plan(window, strings.Replace(building, `"natq:site":"s1",`, "", 1)), `"natq:schedule"[0]: site s1 (dry) is not a site of the plan`},
 	{"one-metre rule", plan(strings.Replace(window, `"capacity":3`, `"capacity":4`, 1), building, site, markers), `"natq:schedule"[0]: capacity 4 is more than the 3 people the line of site s1 (dry) holds at 1 m apart`},

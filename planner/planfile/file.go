@@ -53,6 +53,10 @@ type Params struct {
 	MarshalEvery float64 // metres of queue line per marshal
 	Variants     []string
 	Strict       bool
+	// Canopies are the canopies on hand for desks at open sites in the
+	// wet: -1 as many as needed; nil in a plan from before natq weighed
+	// canopies against time.
+	Canopies *int
 }
 
 // Window is one time window of one site in one variant: who is called,
@@ -100,7 +104,11 @@ type Group struct {
 	Building string // a building id, or Students
 	Unit     string // "" when the plan does not split the building by unit
 	Floors   []int  // [from, to]; nil for the students
-	People   int
+	// Rooms, only on a floor too big for one window, are the rooms this
+	// window calls, [from, to] as floor x 100 + door; the floor's other
+	// rooms are in the next windows.
+	Rooms  []int
+	People int
 }
 
 // Building is one building of the compound, with the site it goes to in
@@ -162,10 +170,17 @@ type Site struct {
 	Inferred     bool // placed by natq (a roadside site), not in the compound file
 	Area         orb.Polygon
 	DeskAt       []orb.Point
-	Entry, Exit  *orb.Point     // where the line starts; where people leave the desks
-	Line         orb.LineString // serpentine, first point = line start
-	LineLength   float64        // metres
-	Markers      []orb.Point    // the one-metre floor marks, marker 1 first
+	Entry, Exit  *orb.Point // where the line starts; where people leave the desks
+	// EntryWalkway and ExitWalkway are where the ways in and out meet the
+	// walkways (the entry: where most of the site's residents arrive; the
+	// exit: on another side where the site has one); EntrySide and
+	// ExitSide the index of the outline's segment each is by. nil in a
+	// plan from before sites were joined on every side.
+	EntryWalkway, ExitWalkway *orb.Point
+	EntrySide, ExitSide       int
+	Line                      orb.LineString // serpentine, first point = line start
+	LineLength                float64        // metres
+	Markers                   []orb.Point    // the one-metre floor marks, marker 1 first
 }
 
 // Label is the site's name, or its id when it has none.
@@ -215,11 +230,13 @@ type Report struct {
 // JSON names, as the file has always listed them.
 type Figures struct {
 	Canopies              int            `json:"canopies"`
+	CanopyTrade           *CanopyTrade   `json:"canopy_trade,omitempty"`
 	Desks                 int            `json:"desks"`
 	DoorToDoor            int            `json:"door_to_door"`
 	End                   string         `json:"end,omitempty"` // the main day's last window end, RFC 3339
 	Exact                 bool           `json:"exact"`
 	Gap                   float64        `json:"gap"`
+	Guidance              *Guidance      `json:"guidance,omitempty"`
 	LowerBoundM           float64        `json:"lower_bound_m"`
 	LowerBoundMakespanMin float64        `json:"lower_bound_makespan_min"`
 	MakespanMin           float64        `json:"makespan_min"`
@@ -324,4 +341,35 @@ func (f *File) EntrancesOf(building string) []Entrance {
 		}
 	}
 	return out
+}
+
+// Guidance is a variant's figures against the national guidance (NHC, May
+// 2022): residents per site and per desk, the longest walk and the
+// longest wait in line, with the ranges and caps they are held to, how
+// many desks and sites would meet it, and each breach in words.
+type Guidance struct {
+	Breaches              []string  `json:"breaches"`
+	DesksNeeded           int       `json:"desks_needed"`
+	LongestWaitMin        float64   `json:"longest_wait_min"`
+	LongestWalkMin        float64   `json:"longest_walk_min"`
+	ResidentsPerDesk      float64   `json:"residents_per_desk"`
+	ResidentsPerDeskRange []int     `json:"residents_per_desk_range"`
+	ResidentsPerSite      float64   `json:"residents_per_site"`
+	ResidentsPerSiteRange []int     `json:"residents_per_site_range"`
+	SitesNeeded           int       `json:"sites_needed"`
+	WaitCapMin            []float64 `json:"wait_cap_min"`
+	WalkCapMin            float64   `json:"walk_cap_min"`
+}
+
+// CanopyTrade is what canopies bought a wet day: how many, the end they
+// make, the end on sheltered sites alone ("" when those cannot hold the
+// day), the minutes saved, the canopies on hand (nil: as many as needed)
+// and all of it in words.
+type CanopyTrade struct {
+	Canopies     int     `json:"canopies"`
+	End          string  `json:"end"`
+	OnHand       *int    `json:"on_hand,omitempty"`
+	SavedMin     float64 `json:"saved_min"`
+	ShelteredEnd string  `json:"sheltered_end,omitempty"`
+	Text         string  `json:"text"`
 }

@@ -186,6 +186,7 @@ func (f *File) Projected(p Projection) *File {
 		}
 		c.DeskAt, c.Line, c.Markers = line(c.DeskAt), line(c.Line), line(c.Markers)
 		c.Entry, c.Exit = pt(c.Entry), pt(c.Exit)
+		c.EntryWalkway, c.ExitWalkway = pt(c.EntryWalkway), pt(c.ExitWalkway)
 		*s = &c
 	})
 	out.Entrances = each(f.Entrances, func(e *Entrance) { e.At = p.ToPlane(e.At) })

@@ -217,6 +217,10 @@ func (f *File) readParams(m map[string]any) error {
 		StudentShare: p.num("student_share"), MarshalEvery: p.num("marshal_every_m"),
 		Variants: p.strs("variants"), Strict: p.bool("strict"),
 	}
+	if _, ok := m["canopies"]; ok {
+		n := p.int("canopies")
+		f.Params.Canopies = &n
+	}
 	if s := p.str("window"); s != "" && p.err == nil {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -317,6 +321,9 @@ func readWindow(raw json.RawMessage) (Window, error) {
 		}
 		if g.Floors != nil && len(g.Floors) != 2 {
 			return Window{}, fmt.Errorf("groups[%d]: floors %v, want [from, to]", j, g.Floors)
+		}
+		if g.Rooms != nil && (len(g.Rooms) != 2 || g.Rooms[0] > g.Rooms[1]) {
+			return Window{}, fmt.Errorf("groups[%d]: rooms %v, want [first, last]", j, g.Rooms)
 		}
 	}
 	out.Groups = w.Groups
@@ -560,11 +567,22 @@ func (ft *feature) read(f *File, buildings map[string]*Building, site func(*feat
 		if err != nil {
 			return err
 		}
+		var walkway *orb.Point
+		if w, ok := p.m["natq:walkway_at"].([]any); ok && len(w) == 2 {
+			x, xok := w[0].(float64)
+			y, yok := w[1].(float64)
+			if !xok || !yok {
+				return ft.errorf("natq:walkway_at %v, want [lon, lat]", w)
+			}
+			walkway = &orb.Point{x, y}
+		} else if ok {
+			return ft.errorf("natq:walkway_at %v, want [lon, lat]", w)
+		}
 		switch ft.kind {
 		case "entry":
-			s.Entry = &pt
+			s.Entry, s.EntryWalkway, s.EntrySide = &pt, walkway, p.int("natq:side")
 		case "exit":
-			s.Exit = &pt
+			s.Exit, s.ExitWalkway, s.ExitSide = &pt, walkway, p.int("natq:side")
 		default:
 			s.DeskAt = append(s.DeskAt, pt)
 		}

@@ -84,12 +84,18 @@ func (f *File) FeatureCollection() *geojson.FeatureCollection {
 			for _, d := range s.DeskAt {
 				add(d, "desk", at(s.ID))
 			}
-			if s.Entry != nil {
-				add(*s.Entry, "entry", at(s.ID))
+			way := func(kind string, pt, walkway *orb.Point, side int) {
+				if pt == nil {
+					return
+				}
+				props := at(s.ID)
+				if walkway != nil {
+					props["natq:walkway_at"], props["natq:side"] = *walkway, side
+				}
+				add(*pt, kind, props)
 			}
-			if s.Exit != nil {
-				add(*s.Exit, "exit", at(s.ID))
-			}
+			way("entry", s.Entry, s.EntryWalkway, s.EntrySide)
+			way("exit", s.Exit, s.ExitWalkway, s.ExitSide)
 			if s.Line != nil {
 				props := at(s.ID)
 				props["natq:length_m"] = s.LineLength
@@ -136,14 +142,18 @@ func (f *File) FeatureCollection() *geojson.FeatureCollection {
 		}
 	}
 	p := f.Params
+	params := map[string]any{
+		"date": p.Date, "tz": p.TZ, "desks": p.Desks, "rate": p.Rate, "start": p.Start, "end": p.End,
+		"window": p.Window.String(), "spacing": p.Spacing, "rain_factor": p.RainFactor,
+		"walk_speed": p.WalkSpeed, "students": p.Students, "student_share": p.StudentShare,
+		"marshal_every_m": p.MarshalEvery, "variants": append([]string{}, p.Variants...), "strict": p.Strict,
+	}
+	if p.Canopies != nil {
+		params["canopies"] = *p.Canopies
+	}
 	fc.ExtraMembers = geojson.Properties{
 		"natq:compound": map[string]any{"id": f.Compound.ID, "name": f.Compound.Name},
-		"natq:params": map[string]any{
-			"date": p.Date, "tz": p.TZ, "desks": p.Desks, "rate": p.Rate, "start": p.Start, "end": p.End,
-			"window": p.Window.String(), "spacing": p.Spacing, "rain_factor": p.RainFactor,
-			"walk_speed": p.WalkSpeed, "students": p.Students, "student_share": p.StudentShare,
-			"marshal_every_m": p.MarshalEvery, "variants": append([]string{}, p.Variants...), "strict": p.Strict,
-		},
+		"natq:params":   params,
 		"natq:schedule": scheduleJSON(f.Schedule),
 		"natq:report":   f.Report.members(),
 		"natq:warnings": append([]string{}, f.Warnings...),
@@ -172,6 +182,9 @@ func scheduleJSON(ws []Window) []map[string]any {
 			m := map[string]any{"building": g.Building, "unit": g.Unit, "people": g.People}
 			if g.Floors != nil {
 				m["floors"] = g.Floors
+			}
+			if g.Rooms != nil {
+				m["rooms"] = g.Rooms // a floor too big for one window
 			}
 			groups = append(groups, m)
 		}

@@ -159,6 +159,14 @@ func (d *doc) battlePage(p *Plan, variant string) {
 			d.rect(x-0.8, y-0.5, 1.6, 1)
 		}
 	}
+	// Canopies over the open sites' desks, as the plan counts them.
+	canopyR := math.Max(0.9, math.Min(2, 1.5*v.k)) // a 3 m canopy
+	for _, s := range sites {
+		for _, at := range canopySpots(s) {
+			x, y := v.pt(at)
+			d.canopySymbol(x, y, canopyR, "canopy")
+		}
+	}
 	// Gates.
 	for _, g := range p.Gates {
 		x, y := v.pt(g.At)
@@ -167,13 +175,11 @@ func (d *doc) battlePage(p *Plan, variant string) {
 	// Posts on top, as large as the scale allows without hiding the
 	// buildings they stand at: 3 m across, between 1.6 and 3.2 mm.
 	postR := math.Max(0.8, math.Min(1.6, 1.5*v.k))
-	counts := map[string]int{}
 	perSite := map[string]map[string]int{}
 	for _, post := range p.Posts {
 		if post.Variant != variant {
 			continue
 		}
-		counts[post.Role]++
 		if post.Site != "" {
 			if perSite[post.Site] == nil {
 				perSite[post.Site] = map[string]int{}
@@ -193,12 +199,16 @@ func (d *doc) battlePage(p *Plan, variant string) {
 	y -= 24
 	d.textAt(px, y, 11, "人员合计 Staff totals", black, 0, 1)
 	y -= 6.5
-	total := 0
-	for _, r := range roles {
-		d.postSymbol(r, px+2, y-2, 1.6)
-		d.textAt(px+6, y-2, 8, roleName(r), black, 0, 0.5)
-		d.textAt(px+panelW, y-2, 9, fmt.Sprint(counts[r]), black, 1, 0.5)
-		total += counts[r]
+	staff, total := staffRows(p, variant)
+	for _, r := range staff {
+		if roleGlyph[r.role] != "" {
+			d.postSymbol(r.role, px+2, y-2, 1.6)
+		} else if r.role == "door-to-door" {
+			d.fillStroke(purple, white, 0.25)
+			d.ctx.DrawPath(px+2, y-2, canvas.Circle(1.6))
+		}
+		d.textAt(px+6, y-2, 8, roleName(r.role), black, 0, 0.5)
+		d.textAt(px+panelW, y-2, 9, fmt.Sprint(r.n), black, 1, 0.5)
 		y -= 5.2
 	}
 	teams := 0
@@ -219,6 +229,98 @@ func (d *doc) battlePage(p *Plan, variant string) {
 	}
 	d.battleSites(p, sites, colour, perSite, px, y-3, panelW, m)
 }
+
+// staffRow is one line of the battle map's staff totals.
+type staffRow struct {
+	role string
+	n    int
+}
+
+// staffRows are a variant's staff by role, and their total: the posts on
+// the map by role, then the staff the plan's report counts who have no
+// post on it (the door-to-door team), so that the total is the report's.
+func staffRows(p *Plan, variant string) ([]staffRow, int) {
+	counts := map[string]int{}
+	for _, post := range p.Posts {
+		if post.Variant == variant {
+			counts[post.Role]++
+		}
+	}
+	var rows []staffRow
+	total := 0
+	listed := map[string]bool{}
+	for _, r := range roles {
+		rows = append(rows, staffRow{r, counts[r]})
+		total += counts[r]
+		listed[r] = true
+	}
+	var others []string
+	for r := range counts {
+		if !listed[r] {
+			others = append(others, r)
+		}
+	}
+	if fig := p.Report.Figures[variant]; fig != nil {
+		for r := range fig.StaffByRole {
+			if !listed[r] && counts[r] == 0 {
+				others = append(others, r)
+			}
+		}
+	}
+	sort.Strings(others)
+	for _, r := range others {
+		n := counts[r]
+		if n == 0 {
+			n = p.Report.Figures[variant].StaffByRole[r] // no post on the map
+		}
+		rows = append(rows, staffRow{r, n})
+		total += n
+	}
+	return rows, total
+}
+
+// canopySpots are where a site's canopies stand: over its desks, one
+// each, and any the plan counts beyond its desks along the site's middle.
+func canopySpots(s *Site) []orb.Point {
+	if s.Canopies <= 0 || s.Sheltered {
+		return nil
+	}
+	var out []orb.Point
+	for i := 0; i < s.Canopies; i++ {
+		if i < len(s.DeskAt) {
+			out = append(out, s.DeskAt[i])
+			continue
+		}
+		if len(s.Area) == 0 {
+			break
+		}
+		b := s.Area.Bound()
+		extra := s.Canopies - len(s.DeskAt)
+		k := i - len(s.DeskAt)
+		t := (float64(k) + 0.5) / float64(extra)
+		out = append(out, orb.Point{b.Min[0] + t*(b.Max[0]-b.Min[0]), b.Center()[1]})
+	}
+	return out
+}
+
+// canopyColour is the canopies' colour: a rain blue.
+var canopyColour = color.RGBA{0x01, 0x57, 0x9b, 0xff}
+
+// canopySymbol draws a canopy seen from above, r mm from its centre to a
+// side: its square roof, dashed as overhead things are on plans, and the
+// ridges from corner to corner.
+// The roof is tagged with the classes given.
+func (d *doc) canopySymbol(x, y, r float64, class ...string) {
+	d.class(class...)
+	d.stroke(canopyColour, 0.25, 0.6, 0.35)
+	d.rect(x-r, y-r, 2*r, 2*r)
+	d.class()
+	d.stroke(canopyColour, 0.15)
+	d.line(x-r, y-r, x+r, y+r)
+	d.line(x-r, y+r, x+r, y-r)
+}
+
+func canopyLegend(d *doc, x, y float64) { d.canopySymbol(x+4, y+2, 1.6) }
 
 func numberSymbol(d *doc, x, y float64) {
 	d.fillStroke(purple, white, 0.3)

@@ -18,8 +18,15 @@ func (d *doc) battleSites(p *Plan, sites []*Site, colour map[string]color.RGBA, 
 		{lineSymbol(purple, 0.7, 2, 1), "上门路线 Door-to-door walk"},
 		{numberSymbol, "上门顺序 Visit order"},
 		{boxSymbol(orange, orange), "采样台 Desk"},
-		{gateSymbol, "大门 Gate"},
 	}
+	canopies := 0
+	for _, s := range sites {
+		canopies += len(canopySpots(s))
+	}
+	if canopies > 0 {
+		items = append(items, legendItem{canopyLegend, fmt.Sprintf("雨棚 Canopy (%d顶 in all)", canopies)})
+	}
+	items = append(items, legendItem{gateSymbol, "大门 Gate"})
 	legendH := 7 + 5.2*float64(len(items))
 	room := top - 6.5 - 2 - legendH - bottom
 	cols, rowH, detail := 1, 9.6, true
@@ -52,6 +59,9 @@ func (d *doc) battleSites(p *Plan, sites []*Site, colour map[string]color.RGBA, 
 		if detail {
 			ps := perSite[s.ID]
 			det := fmt.Sprintf("协调 %d · 引导 %d · 标记 %d 个 markers", ps["coordinator"], ps["marshal"], len(s.Markers))
+			if n := len(canopySpots(s)); n > 0 {
+				det += fmt.Sprintf(" · 雨棚 %d canopies", n)
+			}
 			d.textAt(x+6, y-6.6, d.fitSize(7, w, det), det, grey, 0, 0.5)
 		}
 	}

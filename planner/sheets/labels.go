@@ -181,10 +181,10 @@ func pointBox(x, y, r float64) canvas.Rect {
 
 // buildingLabelSize is the size a building's name is written at: inside
 // its outline when it fits there at 4 pt or more, else at 4.5 pt beside it.
-func (d *doc) buildingLabelSize(v mapView, b *Building, size float64) (float64, bool) {
-	bb := pageBox(v, b.Outline.Bound())
-	s := d.fitSize(size, bb.W()*1.05, b.Label())
-	if s >= 4 && d.text(s, b.Label(), black).Bounds().H() <= bb.H()*1.1 {
+func (d *doc) buildingLabelSize(v mapView, outline orb.MultiPolygon, name string, size float64) (float64, bool) {
+	bb := pageBox(v, outline.Bound())
+	s := d.fitSize(size, bb.W()*1.05, name)
+	if s >= 4 && d.text(s, name, black).Bounds().H() <= bb.H()*1.1 {
 		return s, true
 	}
 	return math.Min(size, 4.5), false

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tdewolff/canvas"
@@ -38,8 +39,14 @@ func TestLabelsDoNotOverlap(t *testing.T) {
 					t.Fatal(err)
 				}
 				boxes := svgPaths(buf.String(), "label-box")
-				if len(boxes) < 5 {
-					t.Fatalf("%d label boxes in the SVG, want the map's names", len(boxes))
+				// A building sheet's map shows the building's walk and
+				// what is near it: its name, its site's, a neighbour's.
+				least := 5
+				if strings.HasPrefix(name, "building") {
+					least = 3
+				}
+				if len(boxes) < least {
+					t.Fatalf("%d label boxes in the SVG, want the map's names (%d or more)", len(boxes), least)
 				}
 				rects := make([]canvas.Rect, len(boxes))
 				for i, b := range boxes {

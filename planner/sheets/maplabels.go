@@ -46,10 +46,13 @@ func (d *doc) battleLabels(p *Plan, v mapView, variant string, sites []*Site, co
 		if len(s.Area) == 0 {
 			continue
 		}
-		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, fmt.Sprintf("%s (%d台 desks)", s.Label(), max(s.Desks, len(s.DeskAt))), colour[s.ID], false, white, farRings...)
+		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, siteMapName(s), colour[s.ID], false, white, farRings...)
 	}
 	d.buildingLabels(lp, v, p, "", 5.5)
 	for _, g := range p.Gates {
+		if !v.inFrame(g.At) {
+			continue
+		}
 		x, y := v.pt(g.At)
 		d.mapLabel(lp, canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}, 6, g.Name, black, false, white)
 	}
@@ -66,8 +69,12 @@ func (d *doc) buildingLabels(lp *labelPlacer, v mapView, p *Plan, skip string, s
 	}
 	sort.SliceStable(bs, func(i, j int) bool { return bs[i].Residents > bs[j].Residents })
 	for _, b := range bs {
-		s, inside := d.buildingLabelSize(v, b, size)
-		d.mapLabel(lp, pageBox(v, b.Outline.Bound()), s, b.Label(), black, inside, lightGrey)
+		out := v.visible(b.Outline)
+		if out == nil {
+			continue // off this map
+		}
+		s, inside := d.buildingLabelSize(v, out, b.Label(), size)
+		d.mapLabel(lp, pageBox(v, out.Bound()), s, b.Label(), black, inside, lightGrey)
 	}
 }
 
@@ -75,8 +82,11 @@ func (d *doc) buildingLabels(lp *labelPlacer, v mapView, p *Plan, skip string, s
 // reader's own building on a white ground outlined red, always, then the
 // sites, the other buildings and the gates where there is room, clear of
 // the building's routes, its doors and the sites' line entries.
-func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]bool) {
+func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]bool, inset canvas.Rect) {
 	lp := newLabelPlacer(v.frame)
+	if inset.W() > 0 {
+		lp.block(inset)
+	}
 	for _, r := range p.Routes {
 		if r.Building == highlight {
 			lp.avoidLine(v, r.Path)
@@ -101,10 +111,10 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 	}
 	if hb := p.Building(highlight); hb != nil {
 		// Beside the building when the doors or a route leave no room on it.
-		a := pageBox(v, hb.Outline.Bound())
+		a := pageBox(v, v.visible(hb.Outline).Bound())
 		t := d.text(9, hb.Label(), black)
 		w, h := t.Bounds().W()+1.6, t.Bounds().H()+1.2
-		r, _, ok := lp.place(a, w, h, true)
+		r, _, ok := lp.place(a, w, h, true, farRings...)
 		if !ok { // the reader's building is named even where nothing is free
 			c := a.Center()
 			r = canvas.Rect{X0: c.X - w/2, Y0: c.Y - h/2, X1: c.X + w/2, Y1: c.Y + h/2}
@@ -122,11 +132,26 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 			continue
 		}
 		drawn[s.ID] = true
-		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, s.Label(), green, false, white, farRings...)
+		if area := v.visiblePolygon(s.Area); area != nil {
+			d.mapLabel(lp, pageBox(v, area.Bound()), 7, s.Label(), green, false, white, farRings...)
+		}
 	}
 	d.buildingLabels(lp, v, p, highlight, 6)
 	for _, g := range p.Gates {
+		if !v.inFrame(g.At) {
+			continue
+		}
 		x, y := v.pt(g.At)
 		d.mapLabel(lp, canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}, 6, g.Name, black, false, white)
 	}
+}
+
+// siteMapName is a site's name on the battle map, with its desks and the
+// canopies put up over them.
+func siteMapName(s *Site) string {
+	n := fmt.Sprintf("%s (%d台 desks", s.Label(), max(s.Desks, len(s.DeskAt)))
+	if c := len(canopySpots(s)); c > 0 {
+		n += fmt.Sprintf(", %d顶雨棚 canopies", c)
+	}
+	return n + ")"
 }

@@ -105,6 +105,8 @@ func roleName(r string) string {
 		return "楼栋喊号 Caller"
 	case "guard":
 		return "门岗 Guard"
+	case "door-to-door":
+		return "上门采样 Door-to-door"
 	}
 	return r
 }

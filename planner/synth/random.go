@@ -18,6 +18,10 @@ type RandomOptions struct {
 	Sites int
 	// Center is the compound's centre; the zero value means ContestCenter.
 	Center orb.Point
+	// Touching draws each site within a metre of the walkways round its
+	// cell (0.2 to 0.9 m inside it) instead of 2 to 4 m: a square with
+	// paths on every side, entered from any of them.
+	Touching bool
 }
 
 // Random returns a random but always valid compound for property tests,
@@ -97,7 +101,7 @@ func Random(seed int64, opts RandomOptions) *geojson.FeatureCollection {
 			}
 		case 2:
 			n := len(sFeatures) + 1
-			sFeatures = append(sFeatures, feature("s"+strconv.Itoa(n), orb.Polygon{p.ring(randomSiteShape(rng, x0, y0, cw, ch))}, randomSiteProps(rng, n)))
+			sFeatures = append(sFeatures, feature("s"+strconv.Itoa(n), orb.Polygon{p.ring(randomSiteShape(rng, x0, y0, cw, ch, opts.Touching))}, randomSiteProps(rng, n)))
 		}
 	}
 	for _, f := range bFeatures {
@@ -247,9 +251,12 @@ func randomBuilding(rng *rand.Rand, p plane, x0, y0, cw, ch float64, n int) (orb
 }
 
 // randomSiteShape is a site 2 to 4 m inside its cell, so that it lies within
-// a few metres of the walkways around it.
-func randomSiteShape(rng *rand.Rand, x0, y0, cw, ch float64) []xy {
+// a few metres of the walkways around it; touching, 0.2 to 0.9 m.
+func randomSiteShape(rng *rand.Rand, x0, y0, cw, ch float64, touching bool) []xy {
 	in := 2 + 2*rng.Float64()
+	if touching {
+		in = 0.2 + 0.7*rng.Float64()
+	}
 	l, b, r, t := x0+in, y0+in, x0+cw-in, y0+ch-in
 	w, h := r-l, t-b
 	switch rng.Intn(4) {

@@ -183,6 +183,15 @@ func WriteLP(path string, p *assign.Problem) error {
 		fmt.Fprintf(w, "  + d_%d\n", s)
 	}
 	fmt.Fprintf(w, "  <= %d\n", p.Desks)
+	if p.Covered != nil {
+		fmt.Fprintln(w, " canopies:")
+		for s, c := range p.Covered {
+			if c {
+				fmt.Fprintf(w, "  + d_%d\n", s)
+			}
+		}
+		fmt.Fprintf(w, "  <= %d\n", p.Canopies)
+	}
 	fmt.Fprintln(w, "Bounds")
 	for s := range p.MaxDesks {
 		fmt.Fprintf(w, " 0 <= d_%d <= %d\n", s, p.MaxDesks[s])
