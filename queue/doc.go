@@ -73,7 +73,7 @@
 // ticket, another round, finished) are written once there. All of a
 // compound's keys share the hash tag {compound}, so every script runs on
 // Redis Cluster. The service passes its clock into the scripts; nothing
-// depends on key expiry, and no key is given one.
+// depends on key expiry.
 //
 //	natq:{c}:rounds            zset   round id (YYYY-MM-DD) -> unix day
 //	natq:{c}:seq               string last ticket id (tickets are numbered per compound)
@@ -84,9 +84,14 @@
 //	                                  ws/we window start/end ms, ci check-in ms,
 //	                                  called ms, calls, desk (last called to), rc (a
 //	                                  missed call waits until the site's call count
-//	                                  reaches it), sa sampled ms, tube, end ms
-//	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name"
-//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint)
+//	                                  reaches it), sa sampled ms, tube, end ms,
+//	                                  ver: the ticket's version (stamp.lua, one per event)
+//	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
+//	natq:{c}:lim:<W>:<addr>    string new households booked from a client address (sha256,
+//	                                  truncated) in booking-limit window W (start / window
+//	                                  length); expires after two windows, which only tidies up
+//	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint),
+//	                                  tz (the plan's time zone), purged ms (natq round purge)
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
@@ -103,5 +108,11 @@
 //
 // A window is named by its index in the plan's schedule. Live events are
 // published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
-// (one site), so any instance can serve any listener.
+// (one site), so any instance can serve any listener; an instance holds
+// one pattern subscription per compound (natq:{c}:ev:*) for all its
+// listeners. Each ticket event carries the ticket's version and its state
+// at that version (stamp.lua), so a page can drop one that arrives after a
+// newer one. The one key with an expiry is the booking limit's counter,
+// whose window is in its name: the count is right whether or not Redis
+// has expired it yet.
 package queue

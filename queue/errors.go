@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -66,10 +67,24 @@ func storeErr(err error) error {
 		return err
 	}
 	var re redis.Error
-	if errors.As(err, &re) && !errors.Is(err, redis.ErrClosed) {
+	if errors.As(err, &re) && !errors.Is(err, redis.ErrClosed) && !notServing(err.Error()) {
 		return fmt.Errorf("queue: redis: %w", err)
 	}
 	return unavailable(err)
+}
+
+// notServing reports whether a Redis error reply says the store cannot
+// serve now but will: replaying its append-only file (LOADING), a script
+// running too long (BUSY), a replica without its master, a cluster
+// without all its slots or in a resharding (TRYAGAIN), or a replica
+// reached after a failover (READONLY). Callers get 503 and retry.
+func notServing(msg string) bool {
+	code, _, _ := strings.Cut(strings.TrimPrefix(msg, "ERR "), " ")
+	switch code {
+	case "LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "NOREPLICAS":
+		return true
+	}
+	return false
 }
 
 // unavailable is ErrUnavailable caused by err (kept for the log).

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"log/slog"
 	"strconv"
@@ -23,45 +24,107 @@ type Event struct {
 	Party    int         `json:"party,omitempty"`
 	InLine   int         `json:"in_line"` // people in the site's line
 	Variant  string      `json:"variant,omitempty"`
+	// Version is the ticket's version at this event (ticket events only):
+	// an event of a lower version than a page shows is older, whatever
+	// order it arrived in.
+	Version uint64 `json:"version,omitempty"`
 }
 
 // publish tells a ticket's listeners and its site's listeners of a change.
 // Site listeners get no token: a site's stream is not a way to collect
-// other people's tickets. A failed publish is logged, not returned: the
-// state change it reports has been made.
+// other people's tickets. The event carries the ticket as stamp.lua saw it
+// with its version, not t as this instance read it: two instances telling
+// of two changes of one ticket may publish in either order, and the
+// version lets a page keep the newer. A failed publish is logged, not
+// returned: the state change it reports has been made.
 func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
 	k := keysOf(t.Compound)
 	now := s.now()
-	inLine := t.Ahead // a booked ticket's "ahead" is its site's line
-	if t.State != "booked" {
-		inLine, _ = s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
+	st := s.stamp(ctx, t)
+	inLine := st.Ahead // a booked ticket's "ahead" is its site's line
+	if st.State != "booked" {
+		inLine, _ = s.rdb.HGet(ctx, k.r(st.Round, "occ"), st.Site).Int()
 	}
-	te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
-		State: t.State, InLine: inLine, Variant: t.Variant})
-	se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
-		State: t.State, Party: t.Party, InLine: inLine, Variant: t.Variant})
+	te, _ := json.Marshal(Event{Type: typ, Compound: st.Compound, Site: st.Site, At: now, Ticket: st,
+		State: st.State, InLine: inLine, Variant: st.Variant, Version: st.Version})
+	se, _ := json.Marshal(Event{Type: typ, Compound: st.Compound, Site: st.Site, At: now, TicketID: st.ID,
+		State: st.State, Party: st.Party, InLine: inLine, Variant: st.Variant, Version: st.Version})
 	pipe := s.rdb.Pipeline()
-	pipe.Publish(ctx, k.ticketCh(uint64String(t.ID)), te)
-	pipe.Publish(ctx, k.siteCh(t.Site), se)
+	pipe.Publish(ctx, k.ticketCh(uint64String(st.ID)), te)
+	pipe.Publish(ctx, k.siteCh(st.Site), se)
 	if _, err := pipe.Exec(ctx); err != nil {
 		slog.Warn("queue: publish", "compound", t.Compound, "ticket", t.ID, "err", err)
 	}
 }
 
+var stampScript = redis.NewScript(stampLua)
+
+//go:embed stamp.lua
+var stampLua string
+
+// stamp counts a change of t and returns the ticket as it is at that
+// version; t itself (its people ahead kept) when the store fails.
+func (s *Service) stamp(ctx context.Context, t *TicketView) *TicketView {
+	args := make([]any, 0, len(ticketFields)+1)
+	args = append(args, t.ID)
+	for _, f := range ticketFields {
+		args = append(args, f)
+	}
+	v, err := stampScript.Run(ctx, s.rdb, []string{keysOf(t.Compound).tk()}, args...).Slice()
+	if err != nil || len(v) != 2 {
+		slog.Warn("queue: event version", "compound", t.Compound, "ticket", t.ID, "err", err)
+		return t
+	}
+	return s.stamped(t, v)
+}
+
+// stamped builds the ticket view of a stamp.lua reply.
+func (s *Service) stamped(t *TicketView, v []any) *TicketView {
+	ver, _ := v[0].(int64)
+	vals, _ := v[1].([]any)
+	p, _ := s.current(t.Compound)
+	nt := s.view(p, t.Compound, t.ID, vals)
+	if nt == nil || ver == 0 {
+		return t
+	}
+	nt.Version = uint64(ver)
+	if nt.State == t.State {
+		nt.Ahead = t.Ahead
+	}
+	return nt
+}
+
 // publishAll tells the listeners of many tickets, whose lines are empty
-// (after a weather switch), in one round trip.
+// (after a weather switch), in two round trips: one to stamp them, one to
+// publish.
 func (s *Service) publishAll(ctx context.Context, ts []*TicketView, typ string) {
 	if len(ts) == 0 {
 		return
 	}
 	now := s.now()
+	stamps := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(ts))
+	for i, t := range ts {
+		args := make([]any, 0, len(ticketFields)+1)
+		args = append(args, t.ID)
+		for _, f := range ticketFields {
+			args = append(args, f)
+		}
+		cmds[i] = stamps.Eval(ctx, stampLua, []string{keysOf(t.Compound).tk()}, args...)
+	}
+	if _, err := stamps.Exec(ctx); err != nil {
+		slog.Warn("queue: event versions", "compound", ts[0].Compound, "tickets", len(ts), "err", err)
+	}
 	pipe := s.rdb.Pipeline()
-	for _, t := range ts {
+	for i, t := range ts {
+		if v, err := cmds[i].Slice(); err == nil && len(v) == 2 {
+			t = s.stamped(t, v)
+		}
 		k := keysOf(t.Compound)
 		te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
-			State: t.State, Variant: t.Variant})
+			State: t.State, Variant: t.Variant, Version: t.Version})
 		se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
-			State: t.State, Party: t.Party, Variant: t.Variant})
+			State: t.State, Party: t.Party, Variant: t.Variant, Version: t.Version})
 		pipe.Publish(ctx, k.ticketCh(uint64String(t.ID)), te)
 		pipe.Publish(ctx, k.siteCh(t.Site), se)
 	}
@@ -119,34 +182,13 @@ func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, er
 	return s.watch(ctx, chans...)
 }
 
+// Listeners is how many event listeners this instance holds (all on one
+// Redis subscription).
+func (s *Service) Listeners() int { return s.hub.listeners() }
+
+// watch registers a listener on channels with the service's hub.
 func (s *Service) watch(ctx context.Context, channels ...string) (<-chan []byte, error) {
-	ps := s.rdb.Subscribe(ctx, channels...)
-	if _, err := ps.Receive(ctx); err != nil {
-		ps.Close()
-		return nil, storeErr(err)
-	}
-	out := make(chan []byte, 16)
-	go func() {
-		defer close(out)
-		defer ps.Close()
-		ch := ps.Channel(redis.WithChannelSize(64))
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-ch:
-				if !ok {
-					return
-				}
-				select {
-				case out <- []byte(m.Payload):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
+	return s.hub.watch(ctx, channels...)
 }
 
 func uint64String(id uint64) string { return strconv.FormatUint(id, 10) }

@@ -10,6 +10,7 @@ type Metrics struct {
 	CheckIns *prometheus.CounterVec   // by compound
 	Refusals *prometheus.CounterVec   // by reason (error code)
 	Script   *prometheus.HistogramVec // script latency, by script
+	Streams  prometheus.Gauge         // event streams open on this instance
 }
 
 // NewMetrics makes the instruments and registers them with reg (none when
@@ -25,9 +26,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Script: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "natq_script_seconds",
 			Help:    "Latency of the Lua state-change scripts, by script.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}, []string{"script"}),
+		Streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "natq_streams_open",
+			Help: "Server-sent event streams open on this instance (all on one Redis subscription)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Bookings, m.CheckIns, m.Refusals, m.Script)
+		reg.MustRegister(m.Bookings, m.CheckIns, m.Refusals, m.Script, m.Streams)
 	}
 	return m
 }

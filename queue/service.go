@@ -59,6 +59,7 @@ type Options struct {
 	TubeSize          int              // samples pooled in one tube
 	BaseURL           string           // the ticket page is BaseURL + "/t/" + token
 	Metrics           *Metrics         // nil: unregistered instruments
+	BookingLimit      BookingLimit     // new households per client address (BookOnline)
 }
 
 // DefaultOptions are the rules natq serve starts with.
@@ -74,6 +75,8 @@ type Service struct {
 	signer *qr.Signer
 	opts   Options
 	m      *Metrics
+	hub    *hub
+	lim    limiter
 
 	mu        sync.RWMutex
 	compounds map[string]map[string]*Plan // compound -> round -> plan
@@ -97,7 +100,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
+	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, hub: newHub(rdb), compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}}
 }
 
@@ -137,7 +140,7 @@ func (s *Service) run(ctx context.Context, name string, keys []string, args ...a
 		var re redis.Error
 		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
 			msg := strings.TrimPrefix(err.Error(), "ERR ")
-			if code, _, _ := strings.Cut(msg, " "); code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN" {
+			if notServing(msg) {
 				return nil, unavailable(err)
 			}
 			if code, _, _ := strings.Cut(msg, " "); !isCode(code) && s.rdb.Ping(ctx).Err() != nil {
@@ -193,6 +196,13 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 			}
 		}
 		return err
+	}
+	// The round's time zone, for staff tokens issued where no plan is
+	// loaded (natq staff add), which end with the round's day.
+	if p.TZ != nil {
+		if err := s.rdb.HSet(ctx, k.r(p.Date, "state"), "tz", p.TZ.String()).Err(); err != nil {
+			return storeErr(err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -384,6 +394,9 @@ type TicketView struct {
 	// Forecast is the party's turn as the model forecasts it, for a
 	// ticket booked or checked in, on the resident's read (Ticket) only.
 	Forecast *Forecast `json:"forecast,omitempty"`
+	// Version counts the ticket's published changes (stamp.lua): a page
+	// shows the state of the highest version it has seen.
+	Version uint64 `json:"version"`
 }
 
 func (t *TicketView) booking() *Booking {
@@ -391,7 +404,7 @@ func (t *TicketView) booking() *Booking {
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk"}
+var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
 // ticket reads ticket id of compound, with the people ahead of it.
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
@@ -470,6 +483,7 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 		Party:     atoi(f["party"]), Origin: f["origin"], Variant: f["v"], Site: f["site"],
 		Window: Span{ms(f["ws"]), ms(f["we"])}, WindowIdx: atoi(f["w"]), Calls: atoi(f["calls"]),
 		Tube: f["tube"], BookedAt: ms(f["at"]), URL: s.opts.BaseURL + "/t/" + token}
+	t.Version, _ = strconv.ParseUint(f["ver"], 10, 64)
 	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name

@@ -7,13 +7,17 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Staff roles. Marshals check in, call, mark no-shows and samples;
-// coordinators also switch weather, pre-book, cancel and read coverage.
+// coordinators also switch weather, pre-book, cancel, read coverage and
+// revoke staff tokens.
 const (
 	RoleMarshal     = "marshal"
 	RoleCoordinator = "coordinator"
@@ -26,24 +30,78 @@ type Staff struct {
 	Role     string `json:"role"`
 }
 
+// StaffToken is an issued staff token as listed: never the token itself
+// (the store keeps only its SHA-256), but an ID of its first 8 hex digits.
+type StaffToken struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	Issued  time.Time `json:"issued,omitzero"`
+	Until   time.Time `json:"until,omitzero"` // zero: issued before tokens had an end
+	Expired bool      `json:"expired"`
+}
+
+// ErrExpired refuses a staff token past its end.
+var ErrExpired = newErr("unauthorized", "工作人员凭证已过期，请向协调员重新领取", "the staff token has expired; ask the coordinator for a new one")
+
 func hashToken(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
 
-// AddStaff issues a staff token for compound. The token is returned once;
-// the store keeps only its SHA-256. The compound need not be loaded here,
-// so that `natq staff add` works before any server runs.
+// staff record: "role|name|until ms|issued ms" (older ones "role|name").
+func parseStaff(v string) (role, name string, until, issued time.Time) {
+	parts := strings.Split(v, "|")
+	role = parts[0]
+	if len(parts) > 1 {
+		name = parts[1]
+	}
+	if len(parts) > 3 {
+		if ms, err := strconv.ParseInt(parts[2], 10, 64); err == nil && ms > 0 {
+			until = time.UnixMilli(ms)
+		}
+		if ms, err := strconv.ParseInt(parts[3], 10, 64); err == nil && ms > 0 {
+			issued = time.UnixMilli(ms)
+		}
+	}
+	return
+}
+
+// AddStaff issues a staff token for compound that ends with the
+// compound's current round (see AddStaffUntil).
 func (s *Service) AddStaff(ctx context.Context, compound, name, role string) (string, error) {
+	return s.AddStaffUntil(ctx, compound, name, role, time.Time{})
+}
+
+// AddStaffUntil issues a staff token for compound, valid until until; a
+// zero until is the end of the compound's latest round (midnight after its
+// date, in the compound's time zone), or 48 hours when no round is open
+// yet. The token is returned once; the store keeps only its SHA-256. The
+// compound need not be loaded here, so that `natq staff add` works before
+// any server runs.
+func (s *Service) AddStaffUntil(ctx context.Context, compound, name, role string, until time.Time) (string, error) {
 	if !idRE.MatchString(compound) {
 		return "", BadField("compound", "无效的小区编号", "not a compound id ([A-Za-z0-9_.-])")
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, "|\n") {
-		return "", BadField("name", "缺少姓名", "missing or contains | or a newline")
+	if name == "" || strings.ContainsAny(name, "|\n\r") || len(name) > 100 {
+		return "", BadField("name", "缺少姓名", "missing, too long, or contains | or a newline")
 	}
 	if role != RoleMarshal && role != RoleCoordinator {
 		return "", BadField("role", "角色应为 coordinator 或 marshal", "must be coordinator or marshal")
+	}
+	now := s.now()
+	if until.IsZero() {
+		var err error
+		if until, err = s.roundEnd(ctx, compound); err != nil {
+			return "", err
+		}
+		if until.IsZero() {
+			until = now.Add(48 * time.Hour)
+		}
+	}
+	if !until.After(now) {
+		return "", BadField("until", "有效期已过", "the token would end before it is issued")
 	}
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
@@ -51,14 +109,52 @@ func (s *Service) AddStaff(ctx context.Context, compound, name, role string) (st
 	}
 	token := compound + "." + base64.RawURLEncoding.EncodeToString(b)
 	k := keysOf(compound)
-	if err := s.rdb.HSet(ctx, k.staff(), hashToken(token), role+"|"+name).Err(); err != nil {
+	rec := role + "|" + name + "|" + strconv.FormatInt(until.UnixMilli(), 10) + "|" + strconv.FormatInt(now.UnixMilli(), 10)
+	if err := s.rdb.HSet(ctx, k.staff(), hashToken(token), rec).Err(); err != nil {
 		return "", storeErr(err)
 	}
 	return token, nil
 }
 
+// roundEnd is the end of the compound's latest round: midnight after its
+// date in the compound's time zone; zero when no round is open.
+func (s *Service) roundEnd(ctx context.Context, compound string) (time.Time, error) {
+	round, loc, err := s.latestRound(ctx, compound)
+	if err != nil || round == "" {
+		return time.Time{}, err
+	}
+	day, err := time.ParseInLocation("2006-01-02", round, loc)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return day.AddDate(0, 0, 1), nil
+}
+
+// latestRound is the compound's latest round and its time zone (the
+// loaded plan's, or the one the round was opened with; UTC when unknown).
+func (s *Service) latestRound(ctx context.Context, compound string) (string, *time.Location, error) {
+	k := keysOf(compound)
+	rs, err := s.rdb.ZRevRange(ctx, k.rounds(), 0, 0).Result()
+	if err != nil {
+		return "", nil, storeErr(err)
+	}
+	if len(rs) == 0 {
+		return "", time.UTC, nil
+	}
+	loc := time.UTC
+	if p, err := s.current(compound); err == nil && p.Date == rs[0] && p.TZ != nil {
+		loc = p.TZ
+	} else if tz, err := s.rdb.HGet(ctx, k.r(rs[0], "state"), "tz").Result(); err == nil {
+		if l, err := time.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	return rs[0], loc, nil
+}
+
 // Authenticate returns the staff member a bearer token belongs to, or
-// ErrUnauthorized.
+// ErrUnauthorized (ErrExpired past its end). The store is asked on every
+// request, so a revocation holds on every instance at once.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Staff, error) {
 	i := strings.LastIndexByte(token, '.')
 	if token == "" || i <= 0 || len(token) > 200 || !idRE.MatchString(token[:i]) {
@@ -72,8 +168,81 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Staff, error
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	role, name, _ := strings.Cut(v, "|")
+	role, name, until, _ := parseStaff(v)
+	if !until.IsZero() && !s.now().Before(until) {
+		return nil, ErrExpired
+	}
 	return &Staff{Compound: compound, Name: name, Role: role}, nil
+}
+
+// ListStaff lists a compound's staff tokens, by name, for a coordinator
+// (nil st: the command line, which holds the store itself).
+func (s *Service) ListStaff(ctx context.Context, st *Staff, compound string) ([]StaffToken, error) {
+	if st != nil {
+		if err := may(st, compound, RoleCoordinator); err != nil {
+			return nil, err
+		}
+	}
+	all, err := s.rdb.HGetAll(ctx, keysOf(compound).staff()).Result()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	_, loc, err := s.latestRound(ctx, compound)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]StaffToken, 0, len(all))
+	for h, v := range all {
+		role, name, until, issued := parseStaff(v)
+		if !until.IsZero() {
+			until = until.In(loc)
+		}
+		if !issued.IsZero() {
+			issued = issued.In(loc)
+		}
+		out = append(out, StaffToken{ID: h[:8], Name: name, Role: role, Issued: issued, Until: until,
+			Expired: !until.IsZero() && !now.Before(until)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// RevokeStaff revokes every token of a compound issued to name, or the one
+// token whose ID (from ListStaff) it is, and returns how many; it takes
+// effect on every instance with the next request. ErrNotFound when none
+// matched.
+func (s *Service) RevokeStaff(ctx context.Context, st *Staff, compound, name string) (int, error) {
+	if st != nil {
+		if err := may(st, compound, RoleCoordinator); err != nil {
+			return 0, err
+		}
+	}
+	name = strings.TrimSpace(name)
+	k := keysOf(compound)
+	all, err := s.rdb.HGetAll(ctx, k.staff()).Result()
+	if err != nil {
+		return 0, storeErr(err)
+	}
+	var fields []string
+	for h, v := range all {
+		if _, n, _, _ := parseStaff(v); n == name || (len(name) >= 8 && strings.HasPrefix(h, strings.ToLower(name))) {
+			fields = append(fields, h)
+		}
+	}
+	if len(fields) == 0 {
+		return 0, withDetail(newErr("not_found", "找不到该工作人员", "no staff token of that name or id"),
+			"："+name, ": "+name)
+	}
+	if err := s.rdb.HDel(ctx, k.staff(), fields...).Err(); err != nil {
+		return 0, storeErr(err)
+	}
+	return len(fields), nil
 }
 
 // may reports whether st may act on compound in a role at least as high

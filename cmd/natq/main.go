@@ -3,7 +3,8 @@
 //	natq inspect FILE        what natq understood of a compound file
 //	natq plan FILE -o OUT    plan sampling sites, queue lines, windows and routes
 //	natq serve --plan FILE   run the day's queue service
-//	natq staff add NAME      issue a staff token
+//	natq staff add NAME      issue a staff token (staff list, staff revoke NAME)
+//	natq round purge         delete a finished round's personal data
 //	natq print PLAN --out D  print building sheets, ticket cards, marker plans, battle maps
 //	natq simulate PLAN       play the day: lines against their markers, waits, what-ifs
 //	natq demo                plan a bundled compound and serve it on the embedded store

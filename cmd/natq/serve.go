@@ -38,8 +38,10 @@ type serveConfig struct {
 	plans     listFlag
 	addr      string
 	baseURL   string
-	rateLimit int
 	staffFile string
+	perAddr   int
+	streams   int
+	origins   listFlag
 	proxy     string
 	pprof     string
 	opts      queue.Options
@@ -47,15 +49,23 @@ type serveConfig struct {
 
 func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs := newFlagSet("serve", e, "serve --plan FILE... [--addr :8080] [flags]\n\n"+
-		"Redis: REDIS_URL (redis://, rediss://), or REDIS_ADDRS (comma list: Cluster) with REDIS_MASTER\n"+
-		"(Sentinel); neither: an embedded in-memory, single-instance store. NATQ_SECRET signs tickets\n"+
-		"(required with Redis; generated with the embedded store).")
+		"Redis: REDIS_URL=redis://host:port (one Redis, or a Cluster node: found by asking it, or say\n"+
+		"REDIS_CLUSTER=1), rediss:// (TLS; REDIS_CA_FILE for a private CA), a comma list of redis:// URLs\n"+
+		"(Cluster), or redis+sentinel://host:port[,host:port]/master; none: an embedded in-memory,\n"+
+		"single-instance store. NATQ_SECRET signs tickets (required with Redis; generated otherwise).")
 	c := &serveConfig{opts: queue.DefaultOptions()}
 	c.opts.Now = e.clock()
 	fs.Var(&c.plans, "plan", "plan `FILE` to open a round from (repeatable; also positional)")
 	fs.StringVar(&c.addr, "addr", ":8080", "listen on `HOST:PORT`")
 	fs.StringVar(&c.baseURL, "base-url", "", "public `URL` of this service, carried by ticket QR codes (default http://localhost:PORT)")
-	fs.IntVar(&c.rateLimit, "booking-rate-limit", 60, "bookings per minute per client address, across instances; 0 turns it off")
+	c.opts.BookingLimit = queue.DefaultBookingLimit
+	fs.IntVar(&c.opts.BookingLimit.Households, "booking-limit", c.opts.BookingLimit.Households,
+		"new households one client address may book per --booking-limit-window, across instances (repeats, refusals and staff do not count); 0 turns it off")
+	fs.DurationVar(&c.opts.BookingLimit.Window, "booking-limit-window", c.opts.BookingLimit.Window, "the booking limit's window")
+	fs.BoolVar(&c.opts.BookingLimit.FailClosed, "booking-limit-fail-closed", false, "refuse bookings when the limit's store fails (default: admit them, and log)")
+	fs.IntVar(&c.perAddr, "max-streams-per-address", server.DefaultMaxStreamsPerAddress, "live event streams one client address may hold open (429 beyond)")
+	fs.Var(&c.origins, "allow-origin", "an `ORIGIN` (https://host) besides --base-url whose pages may book and cancel (repeatable)")
+	fs.IntVar(&c.streams, "max-streams", 0, "live event streams this instance holds open (503 beyond); default: from the file limit")
 	fs.DurationVar(&c.opts.Grace, "grace", c.opts.Grace, "check-in allowed this long after a window ends")
 	fs.DurationVar(&c.opts.Early, "early", c.opts.Early, "check-in allowed this long before a window starts")
 	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls a missed ticket gets (each after someone else's) before it is a no-show")
@@ -72,8 +82,12 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	if len(c.plans) == 0 {
 		return nil, usagef("serve needs at least one --plan FILE")
 	}
-	if c.rateLimit < 0 {
-		return nil, usagef("--booking-rate-limit %d: want 0 or more", c.rateLimit)
+	if c.opts.BookingLimit.Households < 0 || c.opts.BookingLimit.Window <= 0 {
+		return nil, usagef("--booking-limit %d per %v: want 0 or more households per a positive window",
+			c.opts.BookingLimit.Households, c.opts.BookingLimit.Window)
+	}
+	if c.perAddr < 1 || c.streams < 0 {
+		return nil, usagef("--max-streams-per-address must be 1 or more, --max-streams 0 (from the file limit) or more")
 	}
 	if c.opts.WalkinShare < 0 || c.opts.WalkinShare >= 1 {
 		return nil, usagef("--walkin-share %v: want 0 to below 1", c.opts.WalkinShare)
@@ -207,9 +221,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := issueStaff(ctx, e, svc, cfg.staffFile, store.Embedded, plans); err != nil {
 		return err
 	}
-	opts := server.Options{BookingRateLimit: cfg.rateLimit, Registry: reg, ProxyHeader: cfg.proxy}
-	if cfg.rateLimit > 0 {
-		opts.LimiterStorage = server.RedisStorage(store.Client)
+	opts := server.Options{Registry: reg, ProxyHeader: cfg.proxy, MaxStreamsPerAddress: cfg.perAddr, MaxStreams: cfg.streams,
+		Origins: cfg.origins}
+	files, err := raiseFileLimit()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "natq serve: WARNING: raising the open-file limit: %v\n", err)
+	}
+	if files > 0 {
+		// Connections stop below the file limit, so accepting never runs
+		// out (fasthttp answers 503 beyond them); streams stop below that.
+		opts.MaxConns = max(int(files)-256, 64)
+		if opts.MaxStreams == 0 {
+			opts.MaxStreams = opts.MaxConns * 3 / 4
+		}
 	}
 	app := server.New(svc, opts)
 	static.Mount(app, static.Options{Now: cfg.opts.Now, Staff: svc.Authenticate, Plan: func(id string) (*planfile.File, bool) {
@@ -217,8 +241,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return f, ok
 	}})
 	fmt.Fprintf(e.stderr, "natq serve: listening on %s (%s), tickets link to %s; data in %s\n", ln.Addr(), cfg.addr, cfg.baseURL, store.Desc)
+	if files > 0 {
+		fmt.Fprintf(e.stderr, "natq serve: open-file limit %d: up to %d connections, %d event streams (%d per address)\n",
+			files, opts.MaxConns, opts.MaxStreams, cfg.perAddr)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listener(ln) }()
+	go func() { errc <- app.Listener(server.Listener(ln, nil)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -58,7 +58,7 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "--plan", "nope.geojson"}, nil, "nope.geojson: no such file"},
 		{[]string{"serve", "--plan", bad}, nil, `"natq:compound" missing`},
 		{[]string{"serve", "--plan", fixture, "--walkin-share", "1.5"}, nil, "--walkin-share"},
-		{[]string{"serve", "--plan", fixture, "--booking-rate-limit", "-1"}, nil, "--booking-rate-limit"},
+		{[]string{"serve", "--plan", fixture, "--booking-limit", "-1"}, nil, "--booking-limit"},
 		{[]string{"serve", "--plan", fixture, "--calls-before-noshow", "0"}, nil, "--calls-before-noshow"},
 		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "NATQ_SECRET is required"},
 		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
@@ -165,7 +165,7 @@ func TestStaffAddAndServeOnRedis(t *testing.T) {
 	staffFile := filepath.Join(t.TempDir(), "staff.csv")
 	os.WriteFile(staffFile, []byte("# name,compound,role\n李四,c1,coordinator\n"), 0o644)
 	e2, out2, errb2 := serveEnv(vars)
-	url := serve(t, e2, errb2, "--plan", fixture, "--staff-file", staffFile, "--booking-rate-limit", "0")
+	url := serve(t, e2, errb2, "--plan", fixture, "--staff-file", staffFile, "--booking-limit", "0")
 	if strings.Contains(errb2.String(), "EMBEDDED") {
 		t.Errorf("natq serve with REDIS_URL says embedded: %s", errb2.String())
 	}
@@ -198,7 +198,7 @@ func TestPlanAndServeAYearOn(t *testing.T) {
 	}
 	e, outb, errb := serveEnv(nil)
 	e.now = clockAt(yearOn)
-	url := serve(t, e, errb, "--plan", out, "--booking-rate-limit", "0")
+	url := serve(t, e, errb, "--plan", out, "--booking-limit", "0")
 	if !strings.Contains(outb.String(), "coordinator token") {
 		t.Fatalf("no coordinator token: %s", outb.String())
 	}

@@ -70,7 +70,7 @@ func TestTicketsRoundTrip(t *testing.T) {
 	morning := queuetest.Morning
 	clock.Store(&morning)
 	e.now = func() time.Time { return *clock.Load() }
-	url := serve(t, e, errb, "--plan", planPath, "--booking-rate-limit", "0", "--base-url", "https://natq.example.org")
+	url := serve(t, e, errb, "--plan", planPath, "--booking-limit", "0", "--base-url", "https://natq.example.org")
 	m := regexp.MustCompile(`coordinator token for ` + regexp.QuoteMeta(plan.Compound.ID) + ` \(shown once\): (\S+)`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no coordinator token: %s", out.String())

@@ -63,7 +63,7 @@ start_natq() {
 	echo "desk,$compound,marshal" >"$out/staff.csv"
 	# --early/--grace 48h: a ticket of any window may be checked in, so the
 	# desk requests do their work whatever the time of day.
-	"$bin/natq" serve --plan "$out/big.plan.geojson" --addr "127.0.0.1:$nport" --booking-rate-limit 0 \
+	"$bin/natq" serve --plan "$out/big.plan.geojson" --addr "127.0.0.1:$nport" --booking-limit 0 \
 		--early 48h --grace 48h --staff-file "$out/staff.csv" --pprof "127.0.0.1:$pport" \
 		>"$out/natq.stdout" 2>"$out/natq.stderr" &
 	natq_pid=$!

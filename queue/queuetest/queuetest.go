@@ -7,9 +7,11 @@ package queuetest
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -270,4 +272,50 @@ func StartRedis(t testing.TB) string {
 	}
 	t.Cleanup(s.Stop)
 	return s.Addr
+}
+
+// StartCluster starts a Redis Cluster of n masters of t's own, stopped
+// when t ends, and returns its nodes' addresses.
+func StartCluster(t testing.TB, n int) []string {
+	c, err := redistest.StartClusterOf(t.TempDir(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	return c.Addrs()
+}
+
+// StartSentinel starts a Redis Sentinel of t's own watching the master at
+// addr under name, and returns its address.
+func StartSentinel(t testing.TB, name, master string) string {
+	s, err := redistest.StartSentinel(t.TempDir(), name, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s.Addr
+}
+
+// StartRedisTLS starts a redis-server of t's own that also listens with
+// TLS, on a certificate of a CA made for the test, and returns the TLS
+// address and the CA's PEM file.
+func StartRedisTLS(t testing.TB) (addr, caFile string) {
+	dir := t.TempDir()
+	ca, cert, key, err := redistest.Certs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s, err := redistest.Start(dir, "--tls-port", strconv.Itoa(port), "--tls-cert-file", cert, "--tls-key-file", key,
+		"--tls-ca-cert-file", ca, "--tls-auth-clients", "no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return fmt.Sprintf("localhost:%d", port), ca
 }

@@ -1,14 +1,10 @@
 package server
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,27 +28,22 @@ func (h *handlers) compound(c *fiber.Ctx) error {
 	return c.JSON(cs)
 }
 
-// decode reads a JSON body into v; a bad body names the field at fault.
-func decode(c *fiber.Ctx, v any) error {
-	if len(c.Body()) == 0 {
-		return queue.BadField("body", "缺少请求内容", "missing JSON body")
-	}
-	if err := json.Unmarshal(c.Body(), v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return queue.BadField(te.Field, "类型错误", "want a "+te.Type.String())
-		}
-		return queue.BadField("body", "JSON 格式错误", err.Error())
-	}
-	return nil
-}
-
 func (h *handlers) book(c *fiber.Ctx) error {
 	var hh queue.Household
 	if err := decode(c, &hh); err != nil {
 		return h.fail(c, err)
 	}
-	b, created, err := h.svc.Book(c.UserContext(), c.Params("id"), hh)
+	// A volunteer signed in books for many households from one tablet:
+	// staff are not held to an address's budget. A token that is given
+	// must be valid.
+	var st *queue.Staff
+	if c.Get(fiber.HeaderAuthorization) != "" {
+		var err error
+		if st, err = h.staff(c); err != nil {
+			return h.fail(c, err)
+		}
+	}
+	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), hh, c.IP(), st)
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -84,11 +75,7 @@ func (h *handlers) cancel(c *fiber.Ctx) error {
 // compound a site or ticket belongs to.
 func (h *handlers) auth(role string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return h.fail(c, queue.ErrUnauthorized)
-		}
-		st, err := h.svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
+		st, err := h.staff(c)
 		if err != nil {
 			return h.fail(c, err)
 		}
@@ -98,6 +85,15 @@ func (h *handlers) auth(role string) fiber.Handler {
 		c.Locals(staffKey{}, st)
 		return c.Next()
 	}
+}
+
+// staff authenticates the request's bearer token.
+func (h *handlers) staff(c *fiber.Ctx) (*queue.Staff, error) {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, queue.ErrUnauthorized
+	}
+	return h.svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
 }
 
 type staffKey struct{}
@@ -281,50 +277,6 @@ func (h *handlers) ticketEvents(c *fiber.Ctx) error {
 func (h *handlers) siteEvents(c *fiber.Ctx) error {
 	site := c.Params("site")
 	return h.stream(c, func(ctx context.Context) (<-chan []byte, error) { return h.svc.WatchSite(ctx, site) })
-}
-
-// heartbeat keeps idle event streams open through proxies, and finds
-// listeners that went away.
-var heartbeat = 15 * time.Second
-
-// stream answers with server-sent events from a subscription opened by
-// open. The subscription outlives the handler (fasthttp writes the stream
-// after it returns), so it gets its own context, ended when the client
-// goes away.
-func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (<-chan []byte, error)) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch, err := open(ctx)
-	if err != nil {
-		cancel()
-		return h.fail(c, err)
-	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no")
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		fmt.Fprint(w, "retry: 2000\n: connected\n\n")
-		if w.Flush() != nil {
-			return
-		}
-		for {
-			select {
-			case msg, ok := <-ch:
-				if !ok {
-					return
-				}
-				fmt.Fprintf(w, "data: %s\n\n", msg)
-			case <-tick.C:
-				fmt.Fprint(w, ": ping\n\n")
-			}
-			if w.Flush() != nil {
-				return
-			}
-		}
-	})
-	return nil
 }
 
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {

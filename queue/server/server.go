@@ -8,6 +8,11 @@
 // service's error codes to HTTP statuses and answers
 // {"error": {"code", "message", "message_en"}} (and "field" for bad input).
 //
+// State-changing requests take JSON bodies only (415 otherwise), strictly
+// (400 for duplicate or unknown members, bad UTF-8, trailing data), and
+// are refused (403) from another site's page (Origin, Sec-Fetch-Site).
+// Event streams are capped per address (429) and in total (503).
+//
 // Routes (staff routes take "Authorization: Bearer <staff token>": 401
 // without a valid one, 403 for a marshal on a coordinator route or for
 // another compound's token):
@@ -15,7 +20,8 @@
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
 //	GET    /api/v1/compounds/{id}                      one compound (same shape)
-//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full, 429
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full,
+//	                                                   429 beyond the address's budget of new households (staff: none)
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
@@ -32,6 +38,8 @@
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
 //	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
+//	GET    /api/v1/compounds/{id}/staff     coord.     staff tokens: id, name, role, issued, until, expired
+//	DELETE /api/v1/compounds/{id}/staff/{name} coord.  revoke a name's tokens (or one, by id), on every instance
 //	GET    /qr/{ticket}.png?size=N, /qr/{ticket}.svg   the ticket page URL as a QR code
 package server
 
@@ -39,13 +47,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/etag"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,13 +66,6 @@ import (
 
 // Options configure the HTTP layer.
 type Options struct {
-	// BookingRateLimit is bookings per minute per client address; 0 turns
-	// the limit off (load tests behind a trusted proxy).
-	BookingRateLimit int
-	// LimiterStorage keeps the limiter's counts; a Redis storage
-	// (github.com/gofiber/storage/redis/v3) makes the limit hold across
-	// instances. nil keeps them in this process.
-	LimiterStorage fiber.Storage
 	// Registry serves /metrics; the service's queue.Metrics should be
 	// registered in it. nil: a registry with only the Go collectors.
 	Registry *prometheus.Registry
@@ -73,6 +74,19 @@ type Options struct {
 	ProxyHeader string
 	// Logger gets the detail of failures users see only in short.
 	Logger *slog.Logger
+	// MaxStreamsPerAddress caps the event streams one client address
+	// holds open (429 beyond it); 0: DefaultMaxStreamsPerAddress.
+	MaxStreamsPerAddress int
+	// MaxStreams caps the instance's open event streams (503 beyond it);
+	// 0: DefaultMaxStreams.
+	MaxStreams int
+	// MaxConns caps the instance's open connections; beyond it fasthttp
+	// answers 503 and closes. 0: Fiber's default (262144). Keep it below
+	// the process's file limit so that accepting never runs out.
+	MaxConns int
+	// Origins are origins, besides the service's own (its BaseURL and
+	// the Host a request is sent to), whose pages may change state.
+	Origins []string
 }
 
 // New returns the HTTP app serving svc.
@@ -84,7 +98,14 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		opts.Registry = prometheus.NewRegistry()
 		opts.Registry.MustRegister(collectors.NewGoCollector())
 	}
-	h := &handlers{svc: svc, log: opts.Logger}
+	if opts.MaxStreamsPerAddress <= 0 {
+		opts.MaxStreamsPerAddress = DefaultMaxStreamsPerAddress
+	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
+	}
+	h := &handlers{svc: svc, log: opts.Logger,
+		streams: &streams{maxPer: opts.MaxStreamsPerAddress, max: opts.MaxStreams, per: map[string]int{}}}
 	app := fiber.New(fiber.Config{
 		AppName: "natq",
 		// Params and bodies reach the service, which may keep them (metric
@@ -95,8 +116,12 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		ProxyHeader:           opts.ProxyHeader,
 		BodyLimit:             4 << 20,
 		IdleTimeout:           2 * time.Minute,
+		Concurrency:           opts.MaxConns,
+		// No route takes a form: a multipart body is refused by type,
+		// never parsed.
+		DisablePreParseMultipartForm: true,
 	})
-	app.Use(recover.New(), requestid.New())
+	app.Use(recover.New(), requestid.New(), h.sameOrigin(svc.Options().BaseURL, opts.Origins), h.contentType)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", h.ready)
@@ -107,17 +132,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	// KB of windows): compressed, it is a few KB on a slow connection.
 	api.Get("/compounds", compress.New(), etag.New(), h.compounds)
 	api.Get("/compounds/:id", compress.New(), etag.New(), h.compound)
-	book := []fiber.Handler{}
-	if opts.BookingRateLimit > 0 {
-		book = append(book, limiter.New(limiter.Config{
-			Max:          opts.BookingRateLimit,
-			Expiration:   time.Minute,
-			Storage:      opts.LimiterStorage,
-			KeyGenerator: func(c *fiber.Ctx) string { return "natq:limit:book:" + c.IP() },
-			LimitReached: func(c *fiber.Ctx) error { return h.fail(c, errRateLimited) },
-		}))
-	}
-	api.Post("/compounds/:id/bookings", append(book, h.book)...)
+	api.Post("/compounds/:id/bookings", h.book)
 	api.Get("/tickets/:ticket", h.ticket)
 	api.Delete("/tickets/:ticket", h.cancel)
 	api.Get("/tickets/:ticket/events", h.ticketEvents)
@@ -136,14 +151,17 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)
 	api.Post("/compounds/:id/cancellations", coord, h.cancelHousehold)
 	api.Get("/compounds/:id/coverage", coord, h.coverage)
+	api.Get("/compounds/:id/staff", coord, h.staffList)
+	api.Delete("/compounds/:id/staff/:name", coord, h.staffRevoke)
 
 	app.Get("/qr/:file", etag.New(), h.qr)
 	return app
 }
 
 type handlers struct {
-	svc *queue.Service
-	log *slog.Logger
+	svc     *queue.Service
+	log     *slog.Logger
+	streams *streams
 }
 
 func (h *handlers) ready(c *fiber.Ctx) error {
@@ -155,24 +173,36 @@ func (h *handlers) ready(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
-var errRateLimited = errs.New(errs.RateLimited, "请求过于频繁，请稍后再试", "too many requests from this address; try again in a minute")
-
 // statuses is the one table of HTTP statuses, by error code; any code not
 // here is a refusal the client can act on: 409.
 var statuses = map[errs.Code]int{
-	errs.Invalid:      fiber.StatusBadRequest,
-	errs.NotFound:     fiber.StatusNotFound,
-	errs.NoCompound:   fiber.StatusNotFound,
-	errs.NoSite:       fiber.StatusNotFound,
-	errs.NoRoute:      fiber.StatusNotFound,
-	errs.Unauthorized: fiber.StatusUnauthorized,
-	errs.Forbidden:    fiber.StatusForbidden,
-	errs.RateLimited:  fiber.StatusTooManyRequests,
-	errs.Unavailable:  fiber.StatusServiceUnavailable,
-	errs.Internal:     fiber.StatusInternalServerError,
-	errs.Method:       fiber.StatusMethodNotAllowed,
-	errs.TooLarge:     fiber.StatusRequestEntityTooLarge,
+	errs.Invalid:        fiber.StatusBadRequest,
+	errs.NotFound:       fiber.StatusNotFound,
+	errs.NoCompound:     fiber.StatusNotFound,
+	errs.NoSite:         fiber.StatusNotFound,
+	errs.NoRoute:        fiber.StatusNotFound,
+	errs.Unauthorized:   fiber.StatusUnauthorized,
+	errs.Forbidden:      fiber.StatusForbidden,
+	errs.RateLimited:    fiber.StatusTooManyRequests,
+	errs.Unavailable:    fiber.StatusServiceUnavailable,
+	errs.Internal:       fiber.StatusInternalServerError,
+	errs.Method:         fiber.StatusMethodNotAllowed,
+	errs.TooLarge:       fiber.StatusRequestEntityTooLarge,
+	codeHeadersTooLarge: fiber.StatusRequestHeaderFieldsTooLarge,
+	codeMediaType:       fiber.StatusUnsupportedMediaType,
+	codeCrossOrigin:     fiber.StatusForbidden,
+	codeTooManyStreams:  fiber.StatusTooManyRequests,
+	codeOverloaded:      fiber.StatusServiceUnavailable,
 }
+
+// The HTTP layer's own refusals.
+const (
+	codeHeadersTooLarge errs.Code = "headers_too_large"
+	codeMediaType       errs.Code = "media_type"
+	codeCrossOrigin     errs.Code = "cross_origin"
+	codeTooManyStreams  errs.Code = "too_many_streams"
+	codeOverloaded      errs.Code = "overloaded"
+)
 
 // Status is the HTTP status of an error: the one place that decides it.
 func Status(err error) int {
@@ -197,7 +227,7 @@ func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error)
 	qe := errs.As(err)
 	status := Status(qe)
 	switch qe.Code {
-	case errs.Unauthorized, errs.Forbidden, errs.RateLimited, errs.Invalid:
+	case errs.Unauthorized, errs.Forbidden, errs.Invalid, codeMediaType, codeCrossOrigin, codeTooManyStreams, codeOverloaded:
 		// The service counts its own refusals; these are the HTTP layer's
 		// or the request's.
 		if refusals != nil {
@@ -205,11 +235,19 @@ func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error)
 		}
 	}
 	if status >= 500 {
-		log.Error("natq http", "status", status, "method", c.Method(), "path", c.Path(),
-			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
+		// The path names tickets (a ticket token is enough to cancel a
+		// booking): the log gets it redacted, and errors carry no tokens.
+		log.Error("natq http", "status", status, "method", c.Method(), "path", redactPath(c.Path()),
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", redact(err.Error()))
 	}
-	if status == fiber.StatusServiceUnavailable {
+	var ra interface{ RetryAfter() int }
+	switch {
+	case errors.As(err, &ra):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ra.RetryAfter()))
+	case status == fiber.StatusServiceUnavailable:
 		c.Set(fiber.HeaderRetryAfter, "5")
+	case qe.Code == codeTooManyStreams:
+		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	if status == fiber.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="natq"`)
@@ -236,8 +274,12 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			err = errs.New(errs.Method, "不支持该请求方法", "method not allowed")
 		case fiber.StatusRequestEntityTooLarge:
 			err = errs.New(errs.TooLarge, "请求内容过大", "request body too large")
-		case fiber.StatusBadRequest:
-			err = queue.BadField("request", "请求格式错误", fe.Message)
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			err = errs.New(codeHeadersTooLarge, "请求头过大", "request headers too large")
+		default:
+			if fe.Code < 500 {
+				err = queue.BadField("request", "请求格式错误", fe.Message)
+			}
 		}
 	}
 	return h.fail(c, err)

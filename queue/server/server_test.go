@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	fiberredis "github.com/gofiber/storage/redis/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -420,29 +419,72 @@ func testConcurrentHTTP(t *testing.T, st queuetest.Store) {
 
 func testRateLimit(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
-	storage := fiberredis.NewFromConnection(c)
-	a := start(t, c, nil, server.Options{BookingRateLimit: 5, LimiterStorage: storage})
-	b := start(t, c, nil, server.Options{BookingRateLimit: 5, LimiterStorage: storage})
+	limit := func(o *queue.Options) { o.BookingLimit = queue.BookingLimit{Households: 5, Window: 10 * time.Minute} }
+	a := start(t, c, limit, server.Options{})
+	b := start(t, c, limit, server.Options{})
+	book := func(i int, url, token, room string) (int, map[string]any) {
+		return do(t, "POST", url+"/api/v1/compounds/c1/bookings", token, `{"building":"b1","room":"`+room+`","party":1}`)
+	}
+	// Refusals spend nothing: bad input and unknown compounds.
+	for i := 0; i < 10; i++ {
+		do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"1","party":99}`)
+		do(t, "POST", b.url+"/api/v1/compounds/zz/bookings", "", `{"building":"b1","room":"1","party":1}`)
+	}
 	var codes []int
 	for i := 0; i < 7; i++ {
 		url := a.url
 		if i%2 == 1 {
 			url = b.url
 		}
-		code, _ := do(t, "POST", url+"/api/v1/compounds/c1/bookings", "", fmt.Sprintf(`{"building":"b1","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
+		code, _ := book(i, url, "", fmt.Sprintf("1%02d", 1+i))
 		codes = append(codes, code)
+		// A household asking again for its ticket costs nothing.
+		if code == 201 {
+			if code, _ := book(i, url, "", fmt.Sprintf("1%02d", 1+i)); code != 200 {
+				t.Errorf("repeat of household %d = %d, want 200", i, code)
+			}
+		}
 	}
 	want := []int{201, 201, 201, 201, 201, 429, 429}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
-		t.Errorf("7 bookings from one address over two instances limited to 5/min = %v, want %v", codes, want)
+		t.Errorf("7 new households from one address over two instances, budget 5 = %v, want %v", codes, want)
 	}
-	code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"601","party":1}`)
-	if code != 429 || errCode(e) != "rate_limited" {
-		t.Errorf("limited = %d %v", code, e)
+	req, _ := http.NewRequest("POST", a.url+"/api/v1/compounds/c1/bookings", strings.NewReader(`{"building":"b1","room":"601","party":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Reading a ticket is not limited.
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("limited = %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// A repeat while limited still gets its ticket.
+	if code, e := book(0, b.url, "", "101"); code != 200 {
+		t.Errorf("repeat while limited = %d %v, want 200", code, e)
+	}
+	// A volunteer signed in books for many households.
+	marshal, _ := a.svc.AddStaff(ctx, "c1", "volunteer", queue.RoleMarshal)
+	for i := 0; i < 8; i++ {
+		if code, e := book(i, b.url, marshal, fmt.Sprintf("2%02d", 1+i)); code != 201 {
+			t.Errorf("volunteer's booking %d = %d %v, want 201", i, code, e)
+		}
+	}
+	if code, _ := book(0, a.url, marshal+"x", "301"); code != 401 {
+		t.Errorf("booking with a bad staff token = %d, want 401", code)
+	}
+	other, _ := a.svc.AddStaff(ctx, "c2", "elsewhere", queue.RoleMarshal)
+	if code, _ := book(0, a.url, other, "301"); code != 403 {
+		t.Errorf("booking with another compound's token = %d, want 403", code)
+	}
+	// Reading is not limited.
 	if code, _ := do(t, "GET", a.url+"/api/v1/compounds/c1", "", ""); code != 200 {
 		t.Errorf("GET compound while limited = %d", code)
+	}
+	// The next window has a budget of its own.
+	a.clk.Set(queuetest.Morning.Add(10 * time.Minute))
+	if code, e := book(0, a.url, "", "401"); code != 201 {
+		t.Errorf("booking in the next window = %d %v, want 201", code, e)
 	}
 }
 

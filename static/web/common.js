@@ -66,6 +66,7 @@ var natq = (function () {
       return r.text().then(function (s) {
         var b = null;
         try { b = s ? JSON.parse(s) : null; } catch (e) { b = null; }
+        shown(b);
         return { status: r.status, body: b };
       });
     }, function () { return { status: 0, body: null }; });
@@ -97,6 +98,29 @@ var natq = (function () {
   // listen opens a server-sent event stream and calls f with each event's
   // parsed data, whatever the event's name.
   var names = ['message', 'booked', 'checked_in', 'called', 'recalled', 'requeued', 'repeat', 'party', 'sampled', 'no_show', 'cancelled', 'moved', 'variant', 'update', 'ticket', 'site', 'status'];
+  // Every ticket change has a version; events may arrive out of order
+  // (two instances telling of two changes), so a page keeps, per ticket,
+  // the highest version it has shown, from the API's answers (shown) and
+  // from each stream, and drops an event older than that.
+  var versions = {};
+  function shown(b) {
+    if (!b || typeof b !== 'object') return;
+    (b.tickets || [b]).forEach(function (x) {
+      var tk = x && (x.ticket && typeof x.ticket === 'object' ? x.ticket : x);
+      if (tk && tk.id && tk.version && !(versions[tk.id] >= tk.version)) versions[tk.id] = tk.version;
+    });
+  }
+  function stale(d, seen) {
+    if (!d || !d.version) return false;
+    var id = d.ticket ? d.ticket.id : d.ticket_id;
+    if (!id) return false;
+    if (seen[id] >= d.version) return true;
+    seen[id] = d.version;
+    // A whole ticket older than one the page fetched is older state.
+    if (d.ticket && versions[id] > d.version) return true;
+    if (d.ticket) versions[id] = d.version;
+    return false;
+  }
   function listen(url, f) {
     var es = new EventSource(url);
     var seen = {};
@@ -105,6 +129,7 @@ var natq = (function () {
         var d = null;
         try { d = JSON.parse(ev.data); } catch (e) { d = null; }
         if (d && typeof d === 'object' && !d.type && n !== 'message') d.type = n;
+        if (stale(d, seen)) return;
         f(d || { type: n });
       });
     });

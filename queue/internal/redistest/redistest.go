@@ -219,3 +219,98 @@ func bulk(addr string, args ...string) (string, error) {
 	_, err = io.ReadFull(r, body)
 	return string(body), err
 }
+
+// Cluster is a Redis Cluster of several masters run by a test.
+type Cluster struct {
+	Nodes []*Server
+}
+
+// Addrs returns the nodes' addresses.
+func (c *Cluster) Addrs() []string {
+	a := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		a[i] = n.Addr
+	}
+	return a
+}
+
+// Stop stops every node.
+func (c *Cluster) Stop() {
+	for _, n := range c.Nodes {
+		n.Stop()
+	}
+}
+
+// StartClusterOf runs a Redis Cluster of n masters (no replicas), each in
+// a directory of its own under dir, joined with `redis-cli --cluster
+// create`, and waits until every node says the cluster is ok.
+func StartClusterOf(dir string, n int, extra ...string) (*Cluster, error) {
+	c := &Cluster{}
+	for i := range n {
+		d := fmt.Sprintf("%s/node%d", dir, i)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+		s, err := Start(d, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", d + "/nodes.conf",
+			"--cluster-node-timeout", "2000"}, extra...)...)
+		if err != nil {
+			c.Stop()
+			return nil, err
+		}
+		c.Nodes = append(c.Nodes, s)
+	}
+	args := append([]string{"--cluster", "create"}, c.Addrs()...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	cmd := exec.Command("redis-cli", args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("redistest: redis-cli --cluster create: %v: %s", err, out)
+	}
+	for _, s := range c.Nodes {
+		if err := s.WaitCluster(); err != nil {
+			c.Stop()
+			return nil, err
+		}
+	}
+	// Every node must know every other before a client's first MOVED.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, s := range c.Nodes {
+		for {
+			nodes, err := bulk(s.Addr, "CLUSTER", "NODES")
+			if err == nil && strings.Count(strings.TrimSpace(nodes), "\n")+1 == n && !strings.Contains(nodes, "handshake") {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Stop()
+				return nil, fmt.Errorf("redistest: cluster nodes did not meet: %s", nodes)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c, nil
+}
+
+// StartSentinel runs a Redis Sentinel in dir watching the master at addr
+// under name, and waits until it knows the master.
+func StartSentinel(dir, name, master string) (*Server, error) {
+	host, port, _ := strings.Cut(master, ":")
+	conf := dir + "/sentinel.conf"
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 2000\n", name, host, port, name)), 0o644); err != nil {
+		return nil, err
+	}
+	var err error
+	for range 5 {
+		var l net.Listener
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", p), port: p, dir: dir,
+			args: []string{conf, "--sentinel", "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--dir", dir, "--daemonize", "no", "--protected-mode", "no"}}
+		if err = s.Restart(); err == nil {
+			return s, nil
+		}
+	}
+	return nil, err
+}

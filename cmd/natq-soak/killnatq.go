@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+)
+
+// killBoth is killRedis with real `natq serve` processes: it builds natq,
+// plans the contest compound for today with windows starting within the
+// hour (the processes run on the wall clock), serves it from two
+// processes on one redis-server (appendfsync always), and under bookings
+// and cancellations SIGKILLs Redis and one natq process in turn, restarting
+// each; then it checks every acknowledged change in Redis.
+func killBoth(kills, rate int) error {
+	ctx := context.Background()
+	redis.SetLogger(quiet{})
+	dir, err := os.MkdirTemp("", "natq-kill-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "natq")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/natq").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/natq: %v: %s", err, out)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Now().In(loc)
+	start := now.Add(20 * time.Minute).Truncate(15 * time.Minute)
+	if start.Day() != now.Day() || start.Hour() > 20 {
+		return fmt.Errorf("too late in the day in Shanghai (%s) for a plan of today: run it before 20:00 there", now.Format("15:04"))
+	}
+	plan := filepath.Join(dir, "contest.plan.geojson")
+	if out, err := exec.Command(bin, "plan", "testdata/contest.geojson", "-o", plan, "--desks", "30", "--tz", "Asia/Shanghai",
+		"--date", now.Format("2006-01-02"), "--start", start.Format("15:04")).CombinedOutput(); err != nil {
+		return fmt.Errorf("natq plan: %v: %s", err, out)
+	}
+	compound, buildings, err := planBuildings(plan)
+	if err != nil {
+		return err
+	}
+	free := func() int {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	rport := free()
+	aof := []string{"--appendonly", "yes", "--appendfsync", "always"}
+	raddr, stopRedis, err := redisOn(dir, rport, aof...)
+	if err != nil {
+		return err
+	}
+	defer func() { stopRedis() }()
+	const secret = "natq-soak-secret-0123456789"
+	ports := []int{free(), free()}
+	procs := make([]*exec.Cmd, 2)
+	startNatq := func(i int) error {
+		cmd := exec.Command(bin, "serve", "--plan", plan, "--addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "--booking-limit", "0")
+		cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+raddr, "NATQ_SECRET="+secret)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		procs[i] = cmd
+		for j := 0; j < 200; j++ {
+			if r, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[i])); err == nil {
+				r.Body.Close()
+				if r.StatusCode == 200 {
+					return nil
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return fmt.Errorf("natq serve on %d did not become ready", ports[i])
+	}
+	kill := func(i int) { procs[i].Process.Kill(); procs[i].Wait() }
+	for i := range procs {
+		if err := startNatq(i); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		for i := range procs {
+			kill(i)
+		}
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	call := func(port int, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		return resp.StatusCode, m
+	}
+	type result struct {
+		ticket    string
+		cancelled bool
+	}
+	var mu sync.Mutex
+	acked := map[string]*result{}
+	attempted, ackBook, ackCancel, failed := 0, 0, 0, 0
+	lctx, endLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	workers := max(rate/20, 4)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; lctx.Err() == nil; n++ {
+				b := buildings[(w*31+n)%len(buildings)]
+				room := fmt.Sprintf("%d%02d", 1+n%b.levels, 1+(w*7+n/b.levels)%99)
+				hh := b.id + "|" + b.unit + "|" + room
+				body := fmt.Sprintf(`{"building":%q,"unit":%q,"room":%q,"party":1}`, b.id, b.unit, room)
+				code, m := call(ports[(w+n)%2], "POST", "/api/v1/compounds/"+compound+"/bookings", body)
+				mu.Lock()
+				attempted++
+				if code == 201 || code == 200 {
+					ackBook++
+					acked[hh] = &result{ticket: m["ticket"].(string)}
+				} else if code >= 500 || code == 0 {
+					failed++
+				}
+				r := acked[hh]
+				mu.Unlock()
+				if r != nil && !r.cancelled && n%4 == 0 && (code == 201 || code == 200) {
+					code, _ := call(ports[(w+n+1)%2], "DELETE", "/api/v1/tickets/"+r.ticket, "")
+					mu.Lock()
+					if code == 200 {
+						ackCancel++
+						r.cancelled = true
+					}
+					mu.Unlock()
+				}
+				time.Sleep(time.Second * time.Duration(workers) / time.Duration(max(rate, 1)))
+			}
+		}()
+	}
+	natqKills := 0
+	for k := 0; k < kills; k++ {
+		time.Sleep(2 * time.Second)
+		if k%2 == 0 {
+			stopRedis()
+			time.Sleep(time.Duration(1+k%3) * time.Second)
+			if _, stopRedis, err = redisOn(dir, rport, aof...); err != nil {
+				break
+			}
+		} else {
+			i := (k / 2) % 2
+			kill(i)
+			natqKills++
+			time.Sleep(time.Second)
+			if err = startNatq(i); err != nil {
+				break
+			}
+		}
+	}
+	time.Sleep(2 * time.Second)
+	endLoad()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: raddr})
+	defer rdb.Close()
+	signer, _ := qr.NewSigner([]byte(secret))
+	tk := "natq:{" + compound + "}:tk"
+	lost, wrong := 0, 0
+	for _, r := range acked {
+		_, id, err := signer.Verify(r.ticket)
+		if err != nil {
+			return err
+		}
+		st, err := rdb.HGet(ctx, tk, strconv.FormatUint(id, 10)+":st").Result()
+		switch {
+		case err == redis.Nil:
+			lost++
+		case err != nil:
+			return err
+		case r.cancelled && st != "cancelled":
+			wrong++
+		}
+	}
+	all, err := rdb.HGetAll(ctx, tk).Result()
+	if err != nil {
+		return err
+	}
+	live := map[string]int{}
+	for f, v := range all {
+		if id, ok := strings.CutSuffix(f, ":st"); ok && v != "cancelled" && v != "no_show" {
+			live[all[id+":hh"]]++
+		}
+	}
+	dup := 0
+	for _, n := range live {
+		if n > 1 {
+			dup++
+		}
+	}
+	_, cs := call(ports[0], "GET", "/api/v1/compounds/"+compound, "")
+	over := 0
+	if sites, ok := cs["sites"].([]any); ok {
+		for _, s := range sites {
+			for _, w := range s.(map[string]any)["windows"].([]any) {
+				wm := w.(map[string]any)
+				if wm["booked"].(float64) > wm["capacity"].(float64) {
+					over++
+				}
+			}
+		}
+	}
+	fmt.Printf("natq-soak: %d SIGKILLs of redis-server (appendfsync always) and %d of a natq serve process, under bookings and cancellations over two processes\n",
+		kills-natqKills, natqKills)
+	fmt.Printf("bookings attempted %d, acknowledged %d (households %d), cancellations acknowledged %d, failed during outages %d\n",
+		attempted, ackBook, len(acked), ackCancel, failed)
+	fmt.Printf("lost %d, wrong state %d, households with two live tickets %d, windows over capacity %d\n", lost, wrong, dup, over)
+	if lost+wrong+dup+over > 0 {
+		return fmt.Errorf("acknowledged changes lost or doubled")
+	}
+	return nil
+}
+
+type building struct {
+	id, unit string
+	levels   int
+}
+
+// planBuildings reads a plan's compound id and its dry buildings (with a
+// first unit when it has units).
+func planBuildings(path string) (string, []building, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	var f struct {
+		Compound struct {
+			ID string `json:"id"`
+		} `json:"natq:compound"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return "", nil, err
+	}
+	var out []building
+	for _, x := range f.Features {
+		p := x.Properties
+		if p["natq:kind"] != "building" || p["natq:variant"] != "dry" || p["natq:doortodoor"] == true || p["natq:sealed"] == true {
+			continue
+		}
+		id, _ := p["natq:building"].(string)
+		levels, _ := p["natq:levels"].(float64)
+		units, _ := p["natq:units"].(float64)
+		unit := ""
+		if units > 1 {
+			unit = "1"
+		}
+		if id != "" {
+			out = append(out, building{id, unit, max(int(levels), 1)})
+		}
+	}
+	if len(out) == 0 {
+		return "", nil, fmt.Errorf("%s: no buildings", path)
+	}
+	return f.Compound.ID, out, nil
+}

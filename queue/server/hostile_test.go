@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	jsonpkg "encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+	"natq/queue/server"
+)
+
+// TestHostile is what a hostile client of the whole city can send: each
+// request is refused with the status, code and field a client can act on,
+// and nothing is booked.
+func TestHostile(t *testing.T) {
+	c := queuetest.Stores()[0].Client(t)
+	in := start(t, c, nil, server.Options{})
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
+	tk := b["ticket"].(string)
+	marshal, _ := in.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	const json = "application/json"
+	book := "/api/v1/compounds/c1/bookings"
+	ok := `{"building":"b1","room":"201","party":1}`
+	host := strings.TrimPrefix(in.url, "http://")
+	cases := []struct {
+		name, method, path string
+		headers            map[string]string
+		body               string
+		status             int
+		code, field        string
+	}{
+		{"duplicate key", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1,"party":8}`, 400, "bad_input", "party"},
+		{"duplicate key in another case", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1,"PARTY":8}`, 400, "bad_input", "PARTY"},
+		{"unknown field", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1,"origin":"paper"}`, 400, "bad_input", "origin"},
+		{"invalid UTF-8", "POST", book, map[string]string{"Content-Type": json}, "{\"building\":\"b1\",\"room\":\"20\xff\",\"party\":1}", 400, "bad_input", "body"},
+		{"overlong UTF-8", "POST", book, map[string]string{"Content-Type": json}, "{\"building\":\"b1\",\"room\":\"\xc0\xaf\",\"party\":1}", 400, "bad_input", "body"},
+		{"two values", "POST", book, map[string]string{"Content-Type": json}, ok + ok, 400, "bad_input", "body"},
+		{"trailing garbage", "POST", book, map[string]string{"Content-Type": json}, ok + " x", 400, "bad_input", "body"},
+		{"array", "POST", book, map[string]string{"Content-Type": json}, `[` + ok + `]`, 400, "bad_input", "body"},
+		{"null", "POST", book, map[string]string{"Content-Type": json}, `null`, 400, "bad_input", "building"},
+		{"deep nesting", "POST", book, map[string]string{"Content-Type": json}, `{"building":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, 400, "bad_input", ""},
+		{"party as string", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":"8"}`, 400, "bad_input", "party"},
+		{"party overflow", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1e400}`, 400, "bad_input", "party"},
+		{"party negative", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":-3}`, 400, "bad_input", "party"},
+		{"party too big", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":500}`, 400, "bad_input", "party"},
+		{"room too long", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"` + strings.Repeat("9", 200) + `","party":1}`, 400, "bad_input", "room"},
+		{"no such building", "POST", book, map[string]string{"Content-Type": json}, `{"building":"../b1","room":"202","party":1}`, 400, "bad_input", "building"},
+		{"no such compound", "POST", "/api/v1/compounds/x/bookings", map[string]string{"Content-Type": json}, ok, 404, "no_compound", ""},
+		{"text/plain (cross-site form)", "POST", book, map[string]string{"Content-Type": "text/plain"}, ok, 415, "media_type", ""},
+		{"form", "POST", book, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, ok, 415, "media_type", ""},
+		{"multipart", "POST", book, map[string]string{"Content-Type": "multipart/form-data; boundary=x"}, ok, 415, "media_type", ""},
+		{"no content type", "POST", book, nil, ok, 415, "media_type", ""},
+		{"JSON in latin-1", "POST", book, map[string]string{"Content-Type": "application/json; charset=latin1"}, ok, 415, "media_type", ""},
+		{"other site's Origin", "POST", book, map[string]string{"Content-Type": json, "Origin": "https://evil.example"}, ok, 403, "cross_origin", ""},
+		{"Origin null", "POST", book, map[string]string{"Content-Type": json, "Origin": "null"}, ok, 403, "cross_origin", ""},
+		{"cross-site fetch", "POST", book, map[string]string{"Content-Type": json, "Sec-Fetch-Site": "cross-site"}, ok, 403, "cross_origin", ""},
+		{"same-site fetch", "POST", book, map[string]string{"Content-Type": json, "Sec-Fetch-Site": "same-site", "Origin": "https://other.natq.test"}, ok, 403, "cross_origin", ""},
+		{"cross-site cancel", "DELETE", "/api/v1/tickets/" + tk, map[string]string{"Origin": "https://evil.example"}, "", 403, "cross_origin", ""},
+		{"cross-site check-in", "POST", "/api/v1/sites/s1/checkins", map[string]string{"Content-Type": json, "Origin": "https://evil.example", "Authorization": "Bearer " + marshal}, `{"ticket":"` + tk + `"}`, 403, "cross_origin", ""},
+		{"check-in as text/plain", "POST", "/api/v1/sites/s1/checkins", map[string]string{"Content-Type": "text/plain", "Authorization": "Bearer " + marshal}, `{"ticket":"` + tk + `"}`, 415, "media_type", ""},
+		{"check-in unknown field", "POST", "/api/v1/sites/s1/checkins", map[string]string{"Content-Type": json, "Authorization": "Bearer " + marshal}, `{"ticket":"` + tk + `","site":"s2"}`, 400, "bad_input", "site"},
+		{"body too large", "POST", book, map[string]string{"Content-Type": json}, `{"building":"` + strings.Repeat("b", 5<<20) + `"}`, 413, "too_large", ""},
+		{"staff route, no token", "POST", "/api/v1/sites/s1/calls", nil, "", 401, "unauthorized", ""},
+		{"staff route, huge token", "POST", "/api/v1/sites/s1/calls", map[string]string{"Authorization": "Bearer c1." + strings.Repeat("A", 8000)}, "", 431, "headers_too_large", ""},
+		{"staff route, long token", "POST", "/api/v1/sites/s1/calls", map[string]string{"Authorization": "Bearer c1." + strings.Repeat("A", 1000)}, "", 401, "unauthorized", ""},
+		{"staff route, basic auth", "POST", "/api/v1/sites/s1/calls", map[string]string{"Authorization": "Basic bTpt"}, "", 401, "unauthorized", ""},
+		{"forged ticket", "GET", "/api/v1/tickets/c1.1.AAAAAAAAAAAAAAAAAAAAAA", nil, "", 404, "not_found", ""},
+		{"ticket of a made-up compound", "GET", "/api/v1/tickets/zz.1.AAAAAAAAAAAAAAAAAAAAAA", nil, "", 404, "not_found", ""},
+		{"forged ticket's stream", "GET", "/api/v1/tickets/c1.1.AAAA/events", nil, "", 404, "not_found", ""},
+		{"traversal", "GET", "/api/v1/tickets/..%2f..%2fetc%2fpasswd", nil, "", 404, "", ""},
+		{"no such site's stream", "GET", "/api/v1/sites/%00/events", nil, "", 404, "no_site", ""},
+		{"QR too big", "GET", "/qr/" + tk + ".png?size=100000", nil, "", 400, "bad_input", "size"},
+		{"QR of a forged ticket", "GET", "/qr/c1.1.AAAA.png", nil, "", 404, "not_found", ""},
+		{"wrong method", "PATCH", book, map[string]string{"Content-Type": json}, ok, 405, "method", ""},
+		{"no route", "POST", "/api/v1/admin", nil, "", 404, "no_route", ""},
+		// And what must pass: the service's own pages and non-browser clients.
+		{"own Origin (base URL)", "POST", book, map[string]string{"Content-Type": json, "Origin": "https://natq.test"}, `{"building":"b1","room":"301","party":1}`, 201, "", ""},
+		{"own Origin (Host)", "POST", book, map[string]string{"Content-Type": json, "Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}, `{"building":"b1","room":"302","party":1}`, 201, "", ""},
+		{"JSON with charset", "POST", book, map[string]string{"Content-Type": "application/json; charset=utf-8"}, `{"building":"b1","room":"303","party":1}`, 201, "", ""},
+		{"room with a newline: room 202 (queue/room.go drops invisible characters)", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"2\n02","party":1}`, 201, "", ""},
+		{"room 202 again, plainly: the same household", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1}`, 200, "", ""},
+		{"repeat", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1}`, 200, "", ""},
+	}
+	refused := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, in.url+tc.path, strings.NewReader(tc.body))
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := client.Do(req)
+			if err != nil && tc.status == 413 {
+				// fasthttp answers 413 from the headers and closes the
+				// connection while the client still writes the body.
+				refused++
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var e map[string]any
+			jsonUnmarshal(body, &e)
+			ee, _ := e["error"].(map[string]any)
+			if resp.StatusCode != tc.status || (tc.code != "" && errCode(e) != tc.code) || (tc.field != "" && ee["field"] != tc.field) {
+				t.Errorf("%s %s = %d %s, want %d %s field %q", tc.method, tc.path, resp.StatusCode, trim(body), tc.status, tc.code, tc.field)
+			}
+			if resp.StatusCode >= 400 {
+				if ee["message"] == "" || ee["message_en"] == "" {
+					t.Errorf("%s %s: refusal without a message in both languages: %s", tc.method, tc.path, trim(body))
+				}
+				refused++
+			}
+		})
+	}
+	// Nothing refused was booked: the four accepted households are all
+	// there are, besides the first.
+	n, _ := c.HLen(ctx, "natq:{c1}:r:2026-12-01:hh").Result()
+	if n != 5 {
+		t.Errorf("%d households booked after the hostile requests, want 5", n)
+	}
+	t.Logf("hostile requests: %d tried, %d refused, %d admitted as they should be", len(cases), refused, len(cases)-refused)
+}
+
+func trim(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "..."
+	}
+	return string(b)
+}
+
+func jsonUnmarshal(b []byte, v any) { _ = jsonpkg.Unmarshal(b, v) }

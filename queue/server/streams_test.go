@@ -1,0 +1,248 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+	"natq/queue/server"
+)
+
+// openStream opens an event stream on a connection of its own and waits
+// for its first line; it returns the status and, for 200, a closer.
+func openStream(t *testing.T, tr *http.Transport, url string) (int, http.Header, func()) {
+	t.Helper()
+	rctx, cancel := context.WithCancel(ctx)
+	req, _ := http.NewRequestWithContext(rctx, "GET", url, nil)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		cancel()
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	if resp.StatusCode != 200 {
+		resp.Body.Close()
+		cancel()
+		return resp.StatusCode, resp.Header, nil
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "retry:") {
+		t.Fatalf("GET %s: first line %q, %v", url, line, err)
+	}
+	return 200, resp.Header, func() { cancel(); resp.Body.Close() }
+}
+
+func clients(t *testing.T, c redis.UniversalClient) int {
+	t.Helper()
+	s, err := c.ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(s, "\n")
+}
+
+// ours counts the goroutines running natq's code but this one: a stream's
+// writer and connection watcher, the hub. (fasthttp keeps idle workers
+// for 10 s; they are not the streams'.)
+func ours() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "natq/queue") && !strings.Contains(g, "[running]") {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor polls cond for up to 10 s (a bound, not a timing claim).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestStreamFlood is one address opening more event streams than its
+// cap: the extra ones are refused with 429, natq keeps serving, Redis
+// sees no more clients than before, and closed streams are freed at once
+// (listeners and goroutines back down) so that they can be opened again.
+func TestStreamFlood(t *testing.T) {
+	st := queuetest.Stores()[0] // a real redis-server, for CLIENT LIST
+	c := st.Client(t)
+	const perAddr = 40
+	in := start(t, c, nil, server.Options{MaxStreamsPerAddress: perAddr, MaxStreams: 1000})
+	tr := &http.Transport{MaxConnsPerHost: 0, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	url := in.url + "/api/v1/sites/s1/events"
+	// One stream first: the instance's one subscription is then in place.
+	_, _, first := openStream(t, tr, url)
+	first()
+	waitFor(t, "first stream freed", func() bool { return in.svc.Listeners() == 0 })
+	baseClients, baseG := clients(t, c), ours()
+	for round := 0; round < 2; round++ {
+		var closers []func()
+		refused := 0
+		for i := 0; i < perAddr+25; i++ {
+			code, h, closer := openStream(t, tr, url)
+			switch {
+			case code == 200:
+				closers = append(closers, closer)
+			case code == 429 && h.Get("Retry-After") != "":
+				refused++
+			default:
+				t.Fatalf("stream %d = %d, want 200 or 429 with Retry-After", i, code)
+			}
+		}
+		if len(closers) != perAddr || refused != 25 {
+			t.Errorf("round %d: %d streams held, %d refused; want %d and 25", round, len(closers), refused, perAddr)
+		}
+		if n := clients(t, c); n > baseClients+1 {
+			t.Errorf("round %d: Redis has %d clients with %d streams open, %d before: want one subscription for all", round, n, len(closers), baseClients)
+		}
+		if n := ours(); n < baseG+perAddr {
+			t.Errorf("round %d: %d goroutines of natq with %d streams open, %d before: the count does not see streams", round, n, perAddr, baseG)
+		}
+		if in.svc.Listeners() != perAddr {
+			t.Errorf("round %d: %d listeners, want %d", round, in.svc.Listeners(), perAddr)
+		}
+		if code, _ := do(t, "GET", in.url+"/healthz", "", ""); code != 200 {
+			t.Fatalf("/healthz during the flood = %d", code)
+		}
+		if code, _ := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`); code != 201 && code != 200 {
+			t.Errorf("booking during the flood = %d", code)
+		}
+		for _, cl := range closers {
+			cl()
+		}
+		waitFor(t, "streams freed", func() bool { return in.svc.Listeners() == 0 })
+		waitFor(t, "goroutines back down", func() bool { return ours() <= baseG })
+	}
+}
+
+// TestStreamTotalCap: beyond the instance's total, a stream is answered
+// 503 with Retry-After, and the server stays up.
+func TestStreamTotalCap(t *testing.T) {
+	in := start(t, queuetest.Stores()[2].Client(t), nil, server.Options{MaxStreams: 5})
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	var closers []func()
+	for i := 0; i < 5; i++ {
+		code, _, cl := openStream(t, tr, in.url+"/api/v1/sites/s1/events")
+		if code != 200 {
+			t.Fatalf("stream %d = %d, want 200", i, code)
+		}
+		closers = append(closers, cl)
+	}
+	code, h, _ := openStream(t, tr, in.url+"/api/v1/sites/s2/events")
+	if code != 503 || h.Get("Retry-After") == "" {
+		t.Errorf("stream beyond the total = %d Retry-After %q, want 503 with Retry-After", code, h.Get("Retry-After"))
+	}
+	if code, _ := do(t, "GET", in.url+"/healthz", "", ""); code != 200 {
+		t.Errorf("/healthz at the cap = %d", code)
+	}
+	for _, cl := range closers {
+		cl()
+	}
+}
+
+// notServing makes every command answer as Redis does while it replays
+// its append-only file.
+type notServing struct{ on bool }
+
+type loadingErr string
+
+func (e loadingErr) Error() string { return string(e) }
+func (loadingErr) RedisError()     {}
+
+const loading = loadingErr("LOADING Redis is loading the dataset in memory")
+
+func (h *notServing) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *notServing) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.on {
+			cmd.SetErr(loading)
+			return loading
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *notServing) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.on {
+			for _, c := range cmds {
+				c.SetErr(loading)
+			}
+			return loading
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestLoadingIs503 is Redis replaying its AOF after a restart: every
+// answer is 503 with Retry-After (ticket reads answered 500), and the 5xx
+// log lines name no ticket.
+func TestLoadingIs503(t *testing.T) {
+	c := queuetest.Stores()[0].Client(t)
+	var logs bytes.Buffer
+	in := start(t, c, nil, server.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	_, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
+	tk := b["ticket"].(string)
+	marshal, _ := in.svc.AddStaff(ctx, "c1", "m", queue.RoleMarshal)
+	hook := &notServing{}
+	c.AddHook(hook)
+	hook.on = true
+	for _, r := range []struct{ method, path, token, body string }{
+		{"GET", "/api/v1/tickets/" + tk, "", ""},
+		{"DELETE", "/api/v1/tickets/" + tk, "", ""},
+		{"GET", "/api/v1/tickets/" + tk + "/events", "", ""},
+		{"POST", "/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"102","party":1}`},
+		{"GET", "/api/v1/compounds/c1", "", ""},
+		{"GET", "/api/v1/compounds", "", ""},
+		{"POST", "/api/v1/sites/s1/calls", marshal, ""},
+		{"GET", "/readyz", "", ""},
+	} {
+		req, _ := http.NewRequest(r.method, in.url+r.path, strings.NewReader(r.body))
+		if r.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if r.token != "" {
+			req.Header.Set("Authorization", "Bearer "+r.token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s while Redis loads = %d Retry-After %q, want 503 with Retry-After", r.method, r.path, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	hook.on = false
+	if code, e := do(t, "GET", in.url+"/api/v1/tickets/"+tk, "", ""); code != 200 {
+		t.Errorf("ticket after loading = %d %v", code, e)
+	}
+	if !strings.Contains(logs.String(), "status=503") {
+		t.Errorf("no 503 logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), tk) || strings.Contains(logs.String(), tk[strings.LastIndexByte(tk, '.'):]) {
+		t.Errorf("the log holds the ticket token %s:\n%s", tk, logs.String())
+	}
+	if strings.Contains(logs.String(), marshal[strings.LastIndexByte(marshal, '.')+1:]) {
+		t.Errorf("the log holds the staff token:\n%s", logs.String())
+	}
+}
