@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -53,12 +49,10 @@ func killBoth(kills, rate int) error {
 	if err != nil {
 		return err
 	}
-	free := func() int {
-		l, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
+	rport, err := freePort()
+	if err != nil {
+		return err
 	}
-	rport := free()
 	aof := []string{"--appendonly", "yes", "--appendfsync", "always"}
 	raddr, stopRedis, err := redisOn(dir, rport, aof...)
 	if err != nil {
@@ -66,7 +60,12 @@ func killBoth(kills, rate int) error {
 	}
 	defer func() { stopRedis() }()
 	const secret = "natq-soak-secret-0123456789"
-	ports := []int{free(), free()}
+	ports := make([]int, 2)
+	for i := range ports {
+		if ports[i], err = freePort(); err != nil {
+			return err
+		}
+	}
 	procs := make([]*exec.Cmd, 2)
 	startNatq := func(i int) error {
 		cmd := exec.Command(bin, "serve", "--plan", plan, "--addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "--booking-limit", "0")
@@ -100,63 +99,21 @@ func killBoth(kills, rate int) error {
 	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	call := func(port int, method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, nil
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var m map[string]any
-		json.Unmarshal(b, &m)
-		return resp.StatusCode, m
+		return callJSON(client, method, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), body)
 	}
-	type result struct {
-		ticket    string
-		cancelled bool
+	book := func(w, n int) (string, int, string) {
+		b := buildings[(w*31+n)%len(buildings)]
+		room := fmt.Sprintf("%d%02d", 1+n%b.levels, 1+(w*7+n/b.levels)%99)
+		body := fmt.Sprintf(`{"building":%q,"unit":%q,"room":%q,"party":1}`, b.id, b.unit, room)
+		code, m := call(ports[(w+n)%2], "POST", "/api/v1/compounds/"+compound+"/bookings", body)
+		ticket, _ := m["ticket"].(string)
+		return b.id + "|" + b.unit + "|" + room, code, ticket
 	}
-	var mu sync.Mutex
-	acked := map[string]*result{}
-	attempted, ackBook, ackCancel, failed := 0, 0, 0, 0
-	lctx, endLoad := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	workers := max(rate/20, 4)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; lctx.Err() == nil; n++ {
-				b := buildings[(w*31+n)%len(buildings)]
-				room := fmt.Sprintf("%d%02d", 1+n%b.levels, 1+(w*7+n/b.levels)%99)
-				hh := b.id + "|" + b.unit + "|" + room
-				body := fmt.Sprintf(`{"building":%q,"unit":%q,"room":%q,"party":1}`, b.id, b.unit, room)
-				code, m := call(ports[(w+n)%2], "POST", "/api/v1/compounds/"+compound+"/bookings", body)
-				mu.Lock()
-				attempted++
-				if code == 201 || code == 200 {
-					ackBook++
-					acked[hh] = &result{ticket: m["ticket"].(string)}
-				} else if code >= 500 || code == 0 {
-					failed++
-				}
-				r := acked[hh]
-				mu.Unlock()
-				if r != nil && !r.cancelled && n%4 == 0 && (code == 201 || code == 200) {
-					code, _ := call(ports[(w+n+1)%2], "DELETE", "/api/v1/tickets/"+r.ticket, "")
-					mu.Lock()
-					if code == 200 {
-						ackCancel++
-						r.cancelled = true
-					}
-					mu.Unlock()
-				}
-				time.Sleep(time.Second * time.Duration(workers) / time.Duration(max(rate, 1)))
-			}
-		}()
+	cancel := func(w, n int, ticket string) int {
+		code, _ := call(ports[(w+n+1)%2], "DELETE", "/api/v1/tickets/"+ticket, "")
+		return code
 	}
+	l := startLoad(ctx, rate, 4, book, cancel)
 	natqKills := 0
 	for k := 0; k < kills; k++ {
 		time.Sleep(2 * time.Second)
@@ -177,63 +134,23 @@ func killBoth(kills, rate int) error {
 		}
 	}
 	time.Sleep(2 * time.Second)
-	endLoad()
-	wg.Wait()
+	l.stop()
 	if err != nil {
 		return err
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: raddr})
 	defer rdb.Close()
 	signer, _ := qr.NewSigner([]byte(secret))
-	tk := "natq:{" + compound + "}:tk"
-	lost, wrong := 0, 0
-	for _, r := range acked {
-		_, id, err := signer.Verify(r.ticket)
-		if err != nil {
-			return err
-		}
-		st, err := rdb.HGet(ctx, tk, strconv.FormatUint(id, 10)+":st").Result()
-		switch {
-		case err == redis.Nil:
-			lost++
-		case err != nil:
-			return err
-		case r.cancelled && st != "cancelled":
-			wrong++
-		}
-	}
-	all, err := rdb.HGetAll(ctx, tk).Result()
+	lost, wrong, dup, err := l.check(ctx, rdb, signer, "natq:{"+compound+"}:tk")
 	if err != nil {
 		return err
 	}
-	live := map[string]int{}
-	for f, v := range all {
-		if id, ok := strings.CutSuffix(f, ":st"); ok && v != "cancelled" && v != "no_show" {
-			live[all[id+":hh"]]++
-		}
-	}
-	dup := 0
-	for _, n := range live {
-		if n > 1 {
-			dup++
-		}
-	}
 	_, cs := call(ports[0], "GET", "/api/v1/compounds/"+compound, "")
-	over := 0
-	if sites, ok := cs["sites"].([]any); ok {
-		for _, s := range sites {
-			for _, w := range s.(map[string]any)["windows"].([]any) {
-				wm := w.(map[string]any)
-				if wm["booked"].(float64) > wm["capacity"].(float64) {
-					over++
-				}
-			}
-		}
-	}
+	over := overCapacity(cs)
 	fmt.Printf("natq-soak: %d SIGKILLs of redis-server (appendfsync always) and %d of a natq serve process, under bookings and cancellations over two processes\n",
 		kills-natqKills, natqKills)
 	fmt.Printf("bookings attempted %d, acknowledged %d (households %d), cancellations acknowledged %d, failed during outages %d\n",
-		attempted, ackBook, len(acked), ackCancel, failed)
+		l.attempted, l.ackBook, len(l.acked), l.ackCancel, l.failed)
 	fmt.Printf("lost %d, wrong state %d, households with two live tickets %d, windows over capacity %d\n", lost, wrong, dup, over)
 	if lost+wrong+dup+over > 0 {
 		return fmt.Errorf("acknowledged changes lost or doubled")

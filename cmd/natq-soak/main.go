@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -91,12 +90,10 @@ func startRedis(dir string, extra ...string) (string, func(), error) {
 		}
 		return o.Addr, func() {}, nil
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freePort()
 	if err != nil {
 		return "", nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	return redisOn(dir, port, extra...)
 }
 
@@ -146,19 +143,8 @@ func run(duration time.Duration, rate, held, churn, flood int) error {
 	o := queue.DefaultOptions()
 	o.Now = func() time.Time { return morning }
 	svc := queue.New(rdb, signer, o)
-	for _, name := range []string{"c1.plan.geojson", "c2.plan.geojson"} {
-		f, err := os.Open(filepath.Join("queue", "testdata", name))
-		if err != nil {
-			return fmt.Errorf("%w (run from the repository's root)", err)
-		}
-		p, err := queue.LoadPlan(f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		if err := svc.OpenRound(ctx, p); err != nil {
-			return err
-		}
+	if err := openFixtures(ctx, svc); err != nil {
+		return err
 	}
 	opts := server.Options{MaxStreamsPerAddress: held + churn*4}
 	if flood > 0 {
