@@ -183,3 +183,43 @@ func overCapacity(cs map[string]any) int {
 	}
 	return over
 }
+
+// durableRedis is a redis-server in dir with appendonly yes and
+// appendfsync always, which the kill runs SIGKILL and start again on the
+// same port and files.
+type durableRedis struct {
+	dir, addr string
+	port      int
+	stop      func()
+}
+
+func startDurable(dir string) (*durableRedis, error) {
+	redis.SetLogger(quiet{}) // the clients' complaints while it is down
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	d := &durableRedis{dir: dir, port: port}
+	return d, d.start()
+}
+
+func (d *durableRedis) start() error {
+	addr, stop, err := redisOn(d.dir, d.port, "--appendonly", "yes", "--appendfsync", "always")
+	if err != nil {
+		return err
+	}
+	d.addr, d.stop = addr, stop
+	return nil
+}
+
+// kill SIGKILLs it, waits and starts it again.
+func (d *durableRedis) kill(down time.Duration) error {
+	d.stop()
+	d.stop = func() {}
+	time.Sleep(down)
+	return d.start()
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}

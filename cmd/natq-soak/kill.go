@@ -24,28 +24,22 @@ import (
 // live tickets, and that no window holds more than its seats.
 func killRedis(kills, rate int) error {
 	ctx := context.Background()
-	redis.SetLogger(quiet{})
 	dir, err := os.MkdirTemp("", "natq-kill-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	rs, err := startDurable(dir)
 	if err != nil {
 		return err
 	}
-	aof := []string{"--appendonly", "yes", "--appendfsync", "always"}
-	addr, stop, err := redisOn(dir, port, aof...)
-	if err != nil {
-		return err
-	}
-	defer func() { stop() }()
+	defer func() { rs.stop() }()
 	morning := time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	signer, _ := qr.NewSigner([]byte("natq-soak-secret-0123456789"))
 	var bases []string
 	var clients []*redis.Client
 	for i := 0; i < 2; i++ {
-		rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 300 * time.Millisecond, ReadTimeout: time.Second,
+		rdb := redis.NewClient(&redis.Options{Addr: rs.addr, DialTimeout: 300 * time.Millisecond, ReadTimeout: time.Second,
 			WriteTimeout: time.Second, MaxRetries: 1, PoolSize: 32})
 		defer rdb.Close()
 		clients = append(clients, rdb)
@@ -79,9 +73,7 @@ func killRedis(kills, rate int) error {
 	l := startLoad(ctx, rate, 2, book, cancel)
 	for k := 0; k < kills; k++ {
 		time.Sleep(2 * time.Second)
-		stop()
-		time.Sleep(time.Duration(1+k%3) * time.Second)
-		if _, stop, err = redisOn(dir, port, aof...); err != nil {
+		if err := rs.kill(time.Duration(1+k%3) * time.Second); err != nil {
 			l.stop()
 			return err
 		}
@@ -105,7 +97,3 @@ func killRedis(kills, rate int) error {
 	}
 	return nil
 }
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}

@@ -24,7 +24,6 @@ import (
 // each; then it checks every acknowledged change in Redis.
 func killBoth(kills, rate int) error {
 	ctx := context.Background()
-	redis.SetLogger(quiet{})
 	dir, err := os.MkdirTemp("", "natq-kill-")
 	if err != nil {
 		return err
@@ -49,16 +48,11 @@ func killBoth(kills, rate int) error {
 	if err != nil {
 		return err
 	}
-	rport, err := freePort()
+	rs, err := startDurable(dir)
 	if err != nil {
 		return err
 	}
-	aof := []string{"--appendonly", "yes", "--appendfsync", "always"}
-	raddr, stopRedis, err := redisOn(dir, rport, aof...)
-	if err != nil {
-		return err
-	}
-	defer func() { stopRedis() }()
+	defer func() { rs.stop() }()
 	const secret = "natq-soak-secret-0123456789"
 	ports := make([]int, 2)
 	for i := range ports {
@@ -69,7 +63,7 @@ func killBoth(kills, rate int) error {
 	procs := make([]*exec.Cmd, 2)
 	startNatq := func(i int) error {
 		cmd := exec.Command(bin, "serve", "--plan", plan, "--addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "--booking-limit", "0")
-		cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+raddr, "NATQ_SECRET="+secret)
+		cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+rs.addr, "NATQ_SECRET="+secret)
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			return err
@@ -118,9 +112,7 @@ func killBoth(kills, rate int) error {
 	for k := 0; k < kills; k++ {
 		time.Sleep(2 * time.Second)
 		if k%2 == 0 {
-			stopRedis()
-			time.Sleep(time.Duration(1+k%3) * time.Second)
-			if _, stopRedis, err = redisOn(dir, rport, aof...); err != nil {
+			if err = rs.kill(time.Duration(1+k%3) * time.Second); err != nil {
 				break
 			}
 		} else {
@@ -138,7 +130,7 @@ func killBoth(kills, rate int) error {
 	if err != nil {
 		return err
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: raddr})
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr})
 	defer rdb.Close()
 	signer, _ := qr.NewSigner([]byte(secret))
 	lost, wrong, dup, err := l.check(ctx, rdb, signer, "natq:{"+compound+"}:tk")

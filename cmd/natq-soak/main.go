@@ -221,60 +221,30 @@ func run(duration time.Duration, rate, held, churn, flood int) error {
 		}()
 	}
 	// Streams opened and closed.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Second / time.Duration(max(churn, 1)))
-		defer tick.Stop()
-		for {
-			select {
-			case <-loadCtx.Done():
-				return
-			case <-tick.C:
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					sctx, cancel := context.WithTimeout(loadCtx, 2*time.Second)
-					defer cancel()
-					openStream(sctx)
-				}()
-			}
-		}
-	}()
+	every(loadCtx, &wg, churn, func() {
+		sctx, cancel := context.WithTimeout(loadCtx, 2*time.Second)
+		defer cancel()
+		openStream(sctx)
+	})
 	// Households: book, ask again, read, cancel.
 	var seq atomic.Int64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Second / time.Duration(max(rate, 1)))
-		defer tick.Stop()
-		for {
-			select {
-			case <-loadCtx.Done():
-				return
-			case <-tick.C:
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					n := seq.Add(1)
-					body := fmt.Sprintf(`{"building":"b1","room":"%d%02d","party":1}`, 1+n%6, 1+n%97)
-					code, resp := call("POST", base+"/api/v1/compounds/c1/bookings", body)
-					if code != 201 && code != 200 {
-						return
-					}
-					call("POST", base+"/api/v1/compounds/c1/bookings", body)
-					i := strings.Index(resp, `"ticket":"`)
-					if i < 0 {
-						return
-					}
-					tok := resp[i+len(`"ticket":"`):]
-					tok = tok[:strings.IndexByte(tok, '"')]
-					call("GET", base+"/api/v1/tickets/"+tok, "")
-					call("DELETE", base+"/api/v1/tickets/"+tok, "")
-				}()
-			}
+	every(loadCtx, &wg, rate, func() {
+		n := seq.Add(1)
+		body := fmt.Sprintf(`{"building":"b1","room":"%d%02d","party":1}`, 1+n%6, 1+n%97)
+		code, resp := call("POST", base+"/api/v1/compounds/c1/bookings", body)
+		if code != 201 && code != 200 {
+			return
 		}
-	}()
+		call("POST", base+"/api/v1/compounds/c1/bookings", body)
+		i := strings.Index(resp, `"ticket":"`)
+		if i < 0 {
+			return
+		}
+		tok := resp[i+len(`"ticket":"`):]
+		tok = tok[:strings.IndexByte(tok, '"')]
+		call("GET", base+"/api/v1/tickets/"+tok, "")
+		call("DELETE", base+"/api/v1/tickets/"+tok, "")
+	})
 
 	warm := min(duration/6, 30*time.Second)
 	time.Sleep(warm)
@@ -333,6 +303,29 @@ func run(duration time.Duration, rate, held, churn, flood int) error {
 // floodStreams opens n event streams from one address, as the attack that
 // made natq exit did, and reports what was held and refused, what Redis
 // and the process saw, and how soon closed streams were freed.
+// every runs f, each in its own goroutine counted in wg, perSecond times a
+// second until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, perSecond int, f func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(max(perSecond, 1)))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					f()
+				}()
+			}
+		}
+	}()
+}
+
 func floodStreams(ctx context.Context, base string, rdb redis.UniversalClient, svc *queue.Service, n int) error {
 	before := measure(ctx, rdb, svc)
 	tr := &http.Transport{DisableKeepAlives: true, MaxConnsPerHost: 0}
