@@ -6,9 +6,13 @@ var natq = (function () {
   var lang = 'zh';
   try { lang = localStorage.getItem('natq.lang') === 'en' ? 'en' : 'zh'; } catch (e) {}
 
-  function words(zh, en) {
-    Object.keys(zh).forEach(function (k) { dict.zh[k] = zh[k]; });
-    Object.keys(en).forEach(function (k) { dict.en[k] = en[k]; });
+  // words adds a page's words, each key with its [Chinese, English]; null
+  // where one language has no such word (English "1 person", say).
+  function words(table) {
+    Object.keys(table).forEach(function (k) {
+      if (table[k][0] != null) dict.zh[k] = table[k][0];
+      if (table[k][1] != null) dict.en[k] = table[k][1];
+    });
   }
   // t looks a word up and fills {0}, {1}, ... with the arguments.
   function t(key) {
@@ -139,15 +143,10 @@ var natq = (function () {
   // Pages translate once their words are in (a page translated before
   // would show its keys).
   words({
-    errNetwork: '网络连接失败，请检查网络后重试。',
-    errRate: '操作太频繁，请等一分钟再试。',
-    errServer: '服务器暂时出错，请稍后再试。',
-    errUnknown: '出错了（{0}），请稍后再试。'
-  }, {
-    errNetwork: 'No connection. Check the network and try again.',
-    errRate: 'Too many tries. Wait a minute and try again.',
-    errServer: 'The server had a problem. Try again shortly.',
-    errUnknown: 'Something went wrong ({0}). Try again shortly.'
+    errNetwork: ['网络连接失败，请检查网络后重试。', 'No connection. Check the network and try again.'],
+    errRate: ['操作太频繁，请等一分钟再试。', 'Too many tries. Wait a minute and try again.'],
+    errServer: ['服务器暂时出错，请稍后再试。', 'The server had a problem. Try again shortly.'],
+    errUnknown: ['出错了（{0}），请稍后再试。', 'Something went wrong ({0}). Try again shortly.']
   });
   return {
     words: words, t: t, tn: tn, $: $, text: text, el: el, clear: clear, translate: translate,

@@ -6,15 +6,10 @@
 (function () {
   var N = natq, t = N.t, $ = N.$, text = N.text, el = N.el;
   N.words({
-    title: '叫号', soundOn: '开启声音', soundIsOn: '声音已开', signInTitle: '工作人员登录', token: '工作人员凭证', signIn: '登录',
-    badToken: '凭证无效，请检查后重试。', nowCalling: '请到采样台', noCall: '请在一米线内等候叫号', next: '下几位', line: '一米线',
-    desk: '{0} 号台', occ: '{0} / {1} 人', occFull: '队伍已满，请在楼内等候', hh: '{0} {1} 单元 {2}', hhNoUnit: '{0} {1}',
-    noSite: '找不到这个采样点。', nobody: '—', no: '{0} 号票'
-  }, {
-    title: 'Calls', soundOn: 'Turn sound on', soundIsOn: 'Sound on', signInTitle: 'Staff sign-in', token: 'Staff token', signIn: 'Sign in',
-    badToken: 'That token is not valid. Check it and try again.', nowCalling: 'Please go to the desk', noCall: 'Wait in the one-metre line for your call',
-    next: 'Next', line: 'One-metre line', desk: 'Desk {0}', occ: '{0} / {1} people', occFull: 'Line full: wait in your building',
-    hh: '{0} unit {1} room {2}', hhNoUnit: '{0} room {1}', noSite: 'No such site.', nobody: '—', no: 'No. {0}'
+    title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], signIn: ['登录', 'Sign in'],
+    badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], nowCalling: ['请到采样台', 'Please go to the desk'], noCall: ['请在一米线内等候叫号', 'Wait in the one-metre line for your call'], next: ['下几位', 'Next'], line: ['一米线', 'One-metre line'],
+    desk: ['{0} 号台', 'Desk {0}'], occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满，请在楼内等候', 'Line full: wait in your building'], hh: ['{0} {1} 单元 {2}', '{0} unit {1} room {2}'], hhNoUnit: ['{0} {1}', '{0} room {1}'],
+    noSite: ['找不到这个采样点。', 'No such site.'], nobody: ['—', '—'], no: ['{0} 号票', 'No. {0}']
   });
   N.translate();
 
