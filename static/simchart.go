@@ -39,20 +39,8 @@ type simRun struct {
 
 func (sc *simCache) get(f *planfile.File) *simRun {
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.plans == nil {
-		sc.plans = map[*planfile.File]*simRun{}
-	}
-	r := sc.plans[f]
-	if r == nil {
-		for old := range sc.plans { // a compound's new round replaces its old one
-			if old.Compound.ID == f.Compound.ID {
-				delete(sc.plans, old)
-			}
-		}
-		r = &simRun{}
-		sc.plans[f] = r
-	}
+	defer sc.mu.Unlock() // one simulation at a time
+	r := forPlan(&sc.plans, f, func() *simRun { return &simRun{} })
 	r.once.Do(func() {
 		d, err := sim.FromFile(f)
 		if err != nil {

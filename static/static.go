@@ -188,22 +188,32 @@ func (mc *mapCache) json(f *planfile.File, building string) ([]byte, error) {
 	return b, nil
 }
 
+// forPlan is what plans keeps for f, made by fresh the first time; a
+// compound's new round replaces what was kept for its old one. The caller
+// holds the lock that guards plans.
+func forPlan[T any](plans *map[*planfile.File]T, f *planfile.File, fresh func() T) T {
+	if *plans == nil {
+		*plans = map[*planfile.File]T{}
+	}
+	v, ok := (*plans)[f]
+	if !ok {
+		for old := range *plans {
+			if old.Compound.ID == f.Compound.ID {
+				delete(*plans, old)
+			}
+		}
+		v = fresh()
+		(*plans)[f] = v
+	}
+	return v
+}
+
 func (mc *mapCache) get(f *planfile.File, building string) *Map {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
-	if mc.plans == nil {
-		mc.plans = map[*planfile.File]*planMaps{}
-	}
-	pm := mc.plans[f]
-	if pm == nil {
-		for old := range mc.plans { // a compound's new round replaces its old one
-			if old.Compound.ID == f.Compound.ID {
-				delete(mc.plans, old)
-			}
-		}
-		pm = &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}, bodies: map[*Map][]byte{}}
-		mc.plans[f] = pm
-	}
+	pm := forPlan(&mc.plans, f, func() *planMaps {
+		return &planMaps{base: baseMap(f), byBuilding: map[string]*Map{}, bodies: map[*Map][]byte{}}
+	})
 	if building == "" {
 		return pm.base
 	}
