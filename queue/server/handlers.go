@@ -21,11 +21,7 @@ func (h *handlers) compounds(c *fiber.Ctx) error {
 }
 
 func (h *handlers) compound(c *fiber.Ctx) error {
-	cs, err := h.svc.Compound(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(cs)
+	return h.reply(c).json(h.svc.Compound(c.UserContext(), c.Params("id")))
 }
 
 func (h *handlers) book(c *fiber.Ctx) error {
@@ -55,19 +51,11 @@ func (h *handlers) book(c *fiber.Ctx) error {
 }
 
 func (h *handlers) ticket(c *fiber.Ctx) error {
-	t, err := h.svc.Ticket(c.UserContext(), c.Params("ticket"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.Ticket(c.UserContext(), c.Params("ticket")))
 }
 
 func (h *handlers) cancel(c *fiber.Ctx) error {
-	t, err := h.svc.Cancel(c.UserContext(), c.Params("ticket"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.Cancel(c.UserContext(), c.Params("ticket")))
 }
 
 // auth admits staff of at least role: 401 without a valid token, 403 for
@@ -98,6 +86,31 @@ func (h *handlers) staff(c *fiber.Ctx) (*queue.Staff, error) {
 
 type staffKey struct{}
 
+// reply answers a request with what a service call returned: its result
+// as JSON, or its refusal through fail.
+type reply struct {
+	h *handlers
+	c *fiber.Ctx
+}
+
+func (h *handlers) reply(c *fiber.Ctx) reply { return reply{h, c} }
+
+func (r reply) json(v any, err error) error {
+	if err != nil {
+		return r.h.fail(r.c, err)
+	}
+	return r.c.JSON(v)
+}
+
+// decodeOptional is decode for a body that may be left out (its fields'
+// zero values then).
+func decodeOptional(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	return decode(c, v)
+}
+
 func staffOf(c *fiber.Ctx) *queue.Staff {
 	st, _ := c.Locals(staffKey{}).(*queue.Staff)
 	return st
@@ -113,21 +126,15 @@ func (h *handlers) checkIn(c *fiber.Ctx) error {
 	if body.Ticket == "" {
 		return h.fail(c, queue.BadField("ticket", "缺少票号", "missing"))
 	}
-	t, err := h.svc.CheckIn(c.UserContext(), staffOf(c), c.Params("site"), strings.TrimSpace(body.Ticket))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.CheckIn(c.UserContext(), staffOf(c), c.Params("site"), strings.TrimSpace(body.Ticket)))
 }
 
 func (h *handlers) call(c *fiber.Ctx) error {
 	var body struct {
 		Desk int `json:"desk"`
 	}
-	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
-			return h.fail(c, err)
-		}
+	if err := decodeOptional(c, &body); err != nil {
+		return h.fail(c, err)
 	}
 	t, err := h.svc.CallNext(c.UserContext(), staffOf(c), c.Params("site"), body.Desk)
 	var busy *queue.DeskBusyError
@@ -145,51 +152,29 @@ func (h *handlers) call(c *fiber.Ctx) error {
 }
 
 func (h *handlers) noShow(c *fiber.Ctx) error {
-	r, err := h.svc.NoShow(c.UserContext(), staffOf(c), c.Params("ticket"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(r)
+	return h.reply(c).json(h.svc.NoShow(c.UserContext(), staffOf(c), c.Params("ticket")))
 }
 
 func (h *handlers) requeue(c *fiber.Ctx) error {
-	r, err := h.svc.Requeue(c.UserContext(), staffOf(c), c.Params("ticket"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(r)
+	return h.reply(c).json(h.svc.Requeue(c.UserContext(), staffOf(c), c.Params("ticket")))
 }
 
 func (h *handlers) repeat(c *fiber.Ctx) error {
-	t, err := h.svc.RepeatCall(c.UserContext(), staffOf(c), c.Params("ticket"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.RepeatCall(c.UserContext(), staffOf(c), c.Params("ticket")))
 }
 
 func (h *handlers) line(c *fiber.Ctx) error {
-	l, err := h.svc.Line(c.UserContext(), staffOf(c), c.Params("site"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(l)
+	return h.reply(c).json(h.svc.Line(c.UserContext(), staffOf(c), c.Params("site")))
 }
 
 func (h *handlers) sampled(c *fiber.Ctx) error {
 	var body struct {
 		Tube string `json:"tube"`
 	}
-	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
-			return h.fail(c, err)
-		}
-	}
-	t, err := h.svc.Sampled(c.UserContext(), staffOf(c), c.Params("ticket"), body.Tube)
-	if err != nil {
+	if err := decodeOptional(c, &body); err != nil {
 		return h.fail(c, err)
 	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.Sampled(c.UserContext(), staffOf(c), c.Params("ticket"), body.Tube))
 }
 
 func (h *handlers) tube(c *fiber.Ctx) error {
@@ -207,11 +192,7 @@ func (h *handlers) variant(c *fiber.Ctx) error {
 	if err := decode(c, &body); err != nil {
 		return h.fail(c, err)
 	}
-	r, err := h.svc.SwitchVariant(c.UserContext(), staffOf(c), c.Params("id"), body.Variant)
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(r)
+	return h.reply(c).json(h.svc.SwitchVariant(c.UserContext(), staffOf(c), c.Params("id"), body.Variant))
 }
 
 func (h *handlers) preBook(c *fiber.Ctx) error {
@@ -227,11 +208,7 @@ func (h *handlers) preBook(c *fiber.Ctx) error {
 }
 
 func (h *handlers) coverage(c *fiber.Ctx) error {
-	r, err := h.svc.Coverage(c.UserContext(), staffOf(c), c.Params("id"))
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(r)
+	return h.reply(c).json(h.svc.Coverage(c.UserContext(), staffOf(c), c.Params("id")))
 }
 
 // qr draws a ticket's QR code (its page URL) as PNG or SVG. The token's
@@ -284,9 +261,5 @@ func (h *handlers) cancelHousehold(c *fiber.Ctx) error {
 	if err := decode(c, &hh); err != nil {
 		return h.fail(c, err)
 	}
-	t, err := h.svc.CancelHousehold(c.UserContext(), staffOf(c), c.Params("id"), hh)
-	if err != nil {
-		return h.fail(c, err)
-	}
-	return c.JSON(t)
+	return h.reply(c).json(h.svc.CancelHousehold(c.UserContext(), staffOf(c), c.Params("id"), hh))
 }
