@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand"
-	"sort"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -192,30 +191,17 @@ func CityCompound(seed int64, k int, center orb.Point) *geojson.FeatureCollectio
 	if spine {
 		xs = append(xs, -corridorDX, corridorDX)
 	}
-	for c := 0; c <= cols; c++ {
-		xs = append(xs, x0+float64(c)*cellW)
-	}
-	sort.Float64s(xs)
-	ys := []float64{yTop}
+	var ys []float64
 	for _, r := range rows {
 		ys = append(ys, r.y)
 	}
-	sort.Float64s(ys)
+	g := newWalkGrid(fc, p, pre, xs, x0, cols, ys, yTop)
 	coveredFootways := rng.Float64() < 0.3
 	gateX := x0 // the south gate: on the avenue, or the west edge's line
 	if spine {
 		gateX = 0
 	}
-	walk := 0
-	addWalk := func(pts []xy, props geojson.Properties) {
-		walk++
-		fc.Append(feature(pre+"walk"+strconv.Itoa(walk), p.line(pts), props))
-	}
-	for _, yy := range ys {
-		pts := make([]xy, 0, len(xs))
-		for _, xx := range xs {
-			pts = append(pts, xy{xx, yy})
-		}
+	for _, yy := range g.ys {
 		props := geojson.Properties{"highway": "footway"}
 		switch {
 		case mainRoad[yy]:
@@ -223,28 +209,14 @@ func CityCompound(seed int64, k int, center orb.Point) *geojson.FeatureCollectio
 		case coveredFootways && rng.Float64() < 0.5:
 			props = geojson.Properties{"highway": "footway", "covered": "yes"}
 		}
-		addWalk(pts, props)
+		g.add(g.across(math.NaN(), yy), props)
 	}
-	for _, xx := range xs {
-		var pts []xy
+	for _, xx := range g.xs {
+		from := math.NaN()
 		if xx == gateX {
-			pts = append(pts, xy{xx, yMin})
+			from = yMin
 		}
-		for _, yy := range ys {
-			pts = append(pts, xy{xx, yy})
-		}
-		var props geojson.Properties
-		switch {
-		case spine && xx == 0:
-			props = geojson.Properties{"highway": "service", "name": "中央大道 (central avenue)"}
-		case spine && math.Abs(xx) == corridorDX:
-			props = geojson.Properties{"highway": "footway", "covered": "yes", "name": "风雨连廊 (covered corridor)"}
-		case xx == x0 || xx == -x0:
-			props = geojson.Properties{"highway": "service"}
-		default:
-			props = geojson.Properties{"highway": "footway"}
-		}
-		addWalk(pts, props)
+		g.add(g.along(xx, from, math.NaN()), columnTags(xx, x0, spine))
 	}
 
 	// The square by the south gate, beside the gate's walkway.

@@ -183,60 +183,29 @@ func Contest() *geojson.FeatureCollection {
 
 	// Walkways. Every east-west line has a vertex at every north-south line
 	// it crosses and the other way round, as OSM ways share nodes.
-	xs := []float64{-corridorDX, corridorDX}
-	for k := 0; k <= columns; k++ {
-		xs = append(xs, gridX0+float64(k)*cellW)
-	}
-	sort.Float64s(xs)
-	ys := []float64{yTop}
+	var ys []float64
 	for _, r := range rows {
 		ys = append(ys, r.y)
 	}
-	sort.Float64s(ys)
+	g := newWalkGrid(fc, p, "", []float64{-corridorDX, corridorDX}, gridX0, columns, ys, yTop)
 	westGateY := rows[contestTypes[0].rows].y // the road between the towers and the eleven-storey band
-	walk := 0
-	addWalk := func(pts []xy, props geojson.Properties) {
-		walk++
-		fc.Append(feature("walk"+strconv.Itoa(walk), p.line(pts), props))
-	}
-	for _, yy := range ys {
-		var pts []xy
+	for _, yy := range g.ys {
+		from := math.NaN()
 		if yy == westGateY {
-			pts = append(pts, xy{xMin, yy})
-		}
-		for _, xx := range xs {
-			pts = append(pts, xy{xx, yy})
+			from = xMin
 		}
 		props := geojson.Properties{"highway": "footway"}
 		if mainRoad[yy] {
 			props = geojson.Properties{"highway": "service"}
 		}
-		addWalk(pts, props)
+		g.add(g.across(from, yy), props)
 	}
-	for _, xx := range xs {
-		var pts []xy
-		spine := xx == 0
-		if spine {
-			pts = append(pts, xy{xx, yMin})
+	for _, xx := range g.xs {
+		y0, y1 := math.NaN(), math.NaN()
+		if xx == 0 { // the central avenue runs from the south gate to the north gate
+			y0, y1 = yMin, yMax
 		}
-		for _, yy := range ys {
-			pts = append(pts, xy{xx, yy})
-		}
-		if spine {
-			pts = append(pts, xy{xx, yMax})
-		}
-		var props geojson.Properties
-		switch {
-		case spine:
-			props = geojson.Properties{"highway": "service", "name": "中央大道 (central avenue)"}
-		case math.Abs(xx) == corridorDX:
-			props = geojson.Properties{"highway": "footway", "covered": "yes", "name": "风雨连廊 (covered corridor)"}
-		case xx == gridX0 || xx == -gridX0:
-			props = geojson.Properties{"highway": "service"}
-		default:
-			props = geojson.Properties{"highway": "footway"}
-		}
-		addWalk(pts, props)
+		g.add(g.along(xx, y0, y1), columnTags(xx, gridX0, true))
 	}
 
 	for i, s := range sites {
