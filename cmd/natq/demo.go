@@ -75,12 +75,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	file := fs.String("file", "", "plan this compound `FILE` (GeoJSON or OSM XML) instead of the bundled contest compound")
 	cfg := demoConfig{desks: 30, tz: "Asia/Shanghai", now: e.clock()}
 	fs.IntVar(&cfg.desks, "desks", cfg.desks, "sampling desks (teams) on hand")
-	pos, err := parseArgs(fs, args)
+	_, err := parseN(fs, args, 0, "demo takes no arguments; name a compound file with --file")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 0 {
-		return usagef("demo takes no arguments; name a compound file with --file")
 	}
 	if *file != "" {
 		if cfg.compound, err = os.ReadFile(*file); err != nil {

@@ -86,12 +86,9 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("inspect", e, "inspect FILE [--compound NAME|ID] [--whole-file]")
 	var cf compoundFlags
 	cf.register(fs)
-	pos, err := parseArgs(fs, args)
+	pos, err := parseN(fs, args, 1, "inspect takes one compound file (GeoJSON or OSM XML)")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 1 {
-		return usagef("inspect takes one compound file (GeoJSON or OSM XML)")
 	}
 	src, cs, err := readCompounds(pos[0], cf)
 	if err != nil {
@@ -99,6 +96,16 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 	}
 	planner.WriteInspect(e.stdout, src, cs)
 	return nil
+}
+
+// parseN is parseArgs for a command that takes n positional arguments;
+// usage is its refusal of any other number.
+func parseN(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parseArgs(fs, args)
+	if err == nil && len(pos) != n {
+		err = usagef("%s", usage)
+	}
+	return pos, err
 }
 
 func helpOK(err error) error {
@@ -132,12 +139,9 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	variants := fs.String("variants", "dry,wet", "weather variants: dry, wet or dry,wet")
 	fs.BoolVar(&p.Strict, "strict", false, "treat warnings about single features as errors")
 	homeVisits := fs.String("homevisits", "", "CSV `FILE` of households who cannot walk (building,unit,room): sampled at home")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseN(fs, args, 1, "plan takes one compound file (GeoJSON or OSM XML)")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 1 {
-		return usagef("plan takes one compound file (GeoJSON or OSM XML)")
 	}
 	if (*out == "") == (*outDir == "") {
 		return usagef("say where to write the plan: -o FILE for one compound, or --out DIR")

@@ -45,12 +45,9 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	svgDir := fs.String("svg", "", "write a line-over-the-day chart per scenario and site into `DIR`")
 	replay := fs.String("replay", "", "compare a finished round's event log (`FILE`, CSV or JSON) with the model, and measure its parameters")
 	logOut := fs.String("log-out", "", "write one simulated round (seed --seed, first variant) as an event log to `FILE` (CSV), the format --replay reads")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseN(fs, args, 1, "simulate takes one plan file (from natq plan)")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 1 {
-		return usagef("simulate takes one plan file (from natq plan)")
 	}
 	p.EarlyMean = sim.Minutes(earlyMean.Minutes())
 	p.LateMean = sim.Minutes(lateMean.Minutes())

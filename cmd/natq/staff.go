@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -49,6 +50,21 @@ func runStaff(ctx context.Context, e *env, args []string) error {
 	return usagef("%s", staffUsage)
 }
 
+// staffService parses a staff command's args (n positional ones and
+// --compound, both wanted; usage is the refusal) and opens the service;
+// done closes it.
+func staffService(ctx context.Context, e *env, fs *flag.FlagSet, args []string, n int, compound *string, usage string) ([]string, *queue.Service, func(), error) {
+	pos, err := parseN(fs, args, n, usage)
+	if err == nil && *compound == "" {
+		err = usagef("%s", usage)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, done, err := openService(ctx, e)
+	return pos, svc, done, err
+}
+
 func staffAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("staff add", e, "staff add NAME --compound ID --role coordinator|marshal [--for DURATION | --until TIME]\n\n"+
 		"Prints the token once; Redis (REDIS_URL) keeps only its hash. The token ends with the compound's\n"+
@@ -57,12 +73,9 @@ func staffAdd(ctx context.Context, e *env, args []string) error {
 	role := fs.String("role", "", "coordinator or marshal")
 	valid := fs.Duration("for", 0, "the token ends this `DURATION` after now (e.g. 72h)")
 	until := fs.String("until", "", "the token ends at `TIME` (RFC 3339, e.g. 2026-12-03T20:00:00+08:00)")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseN(fs, args, 1, "staff add takes one NAME (quote a name with spaces)")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 1 {
-		return usagef("staff add takes one NAME (quote a name with spaces)")
 	}
 	if *compound == "" || *role == "" {
 		return usagef("staff add needs --compound ID and --role coordinator|marshal")
@@ -97,16 +110,9 @@ func staffAdd(ctx context.Context, e *env, args []string) error {
 func staffList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("staff list", e, "staff list --compound ID\n\nLists the compound's staff tokens: id, name, role, when each ends.")
 	compound := fs.String("compound", "", "the compound `ID`")
-	pos, err := parseArgs(fs, args)
+	_, svc, done, err := staffService(ctx, e, fs, args, 0, compound, "usage: natq staff list --compound ID")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 0 || *compound == "" {
-		return usagef("usage: natq staff list --compound ID")
-	}
-	svc, done, err := openService(ctx, e)
-	if err != nil {
-		return err
 	}
 	defer done()
 	ts, err := svc.ListStaff(ctx, nil, *compound)
@@ -133,16 +139,9 @@ func staffRevoke(ctx context.Context, e *env, args []string) error {
 		"Revokes every token issued to NAME (or the one token of ID, from staff list), on every\n"+
 		"instance at once: each request asks Redis.")
 	compound := fs.String("compound", "", "the compound `ID`")
-	pos, err := parseArgs(fs, args)
+	pos, svc, done, err := staffService(ctx, e, fs, args, 1, compound, "usage: natq staff revoke NAME|ID --compound ID")
 	if err != nil {
 		return helpOK(err)
-	}
-	if len(pos) != 1 || *compound == "" {
-		return usagef("usage: natq staff revoke NAME|ID --compound ID")
-	}
-	svc, done, err := openService(ctx, e)
-	if err != nil {
-		return err
 	}
 	defer done()
 	n, err := svc.RevokeStaff(ctx, nil, *compound, pos[0])
