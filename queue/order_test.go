@@ -44,68 +44,66 @@ func (h *holdPublish) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 // later-arriving event is older, and carries the state of its own version
 // (checked_in), never a newer one under an older number.
 func TestEventsOutOfOrder(t *testing.T) {
-	for _, st := range queuetest.Stores() {
-		t.Run(st.Name, func(t *testing.T) {
-			c := st.Client(t)
-			a, clk := queuetest.Service(t, c, nil)
-			// b on a connection of its own (a one-node cluster holds every
-			// slot, so a plain client reaches it too).
-			cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
-			defer cb.Close()
-			b, clkB := queuetest.Service(t, cb, nil)
-			m := staff(t, a, "c1", queue.RoleMarshal)
-			tok := bookAt(t, a, hh("b1", "", "101", 2))
-			wctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			evs, err := b.WatchTicket(wctx, tok)
-			if err != nil {
-				t.Fatal(err)
+	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
+		c := st.Client(t)
+		a, clk := queuetest.Service(t, c, nil)
+		// b on a connection of its own (a one-node cluster holds every
+		// slot, so a plain client reaches it too).
+		cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
+		defer cb.Close()
+		b, clkB := queuetest.Service(t, cb, nil)
+		m := staff(t, a, "c1", queue.RoleMarshal)
+		tok := bookAt(t, a, hh("b1", "", "101", 2))
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		evs, err := b.WatchTicket(wctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(queuetest.At(7, 0))
+		clkB.Set(queuetest.At(7, 0))
+		hold := &holdPublish{on: true, release: make(chan struct{})}
+		c.AddHook(hold)
+		done := make(chan error)
+		go func() { _, err := a.CheckIn(ctx, m, "s1", tok); done <- err }()
+		// b calls once a's check-in is in the store.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			tk, err := b.Ticket(ctx, tok)
+			if err == nil && tk.State == "checked_in" {
+				break
 			}
-			clk.Set(queuetest.At(7, 0))
-			clkB.Set(queuetest.At(7, 0))
-			hold := &holdPublish{on: true, release: make(chan struct{})}
-			c.AddHook(hold)
-			done := make(chan error)
-			go func() { _, err := a.CheckIn(ctx, m, "s1", tok); done <- err }()
-			// b calls once a's check-in is in the store.
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				tk, err := b.Ticket(ctx, tok)
-				if err == nil && tk.State == "checked_in" {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("check-in not in the store: %+v %v", tk, err)
-				}
-				time.Sleep(5 * time.Millisecond)
+			if time.Now().After(deadline) {
+				t.Fatalf("check-in not in the store: %+v %v", tk, err)
 			}
-			if _, err := b.CallNext(ctx, m, "s1", 1); err != nil {
-				t.Fatal(err)
-			}
-			first := next(t, evs)
-			hold.mu.Lock()
-			hold.on = false
-			hold.mu.Unlock()
-			close(hold.release)
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			second := next(t, evs)
-			if first.Type != "called" || second.Type != "checked_in" {
-				t.Fatalf("events arrived %s, %s; the test wants them out of order (called, checked_in)", first.Type, second.Type)
-			}
-			if first.Version <= second.Version || first.Ticket.Version != first.Version {
-				t.Errorf("versions: called %d, checked_in %d (ticket %d): want the later change's higher", first.Version, second.Version, first.Ticket.Version)
-			}
-			if second.Ticket.State != "checked_in" || first.Ticket.State != "called" {
-				t.Errorf("states at their versions: %s at %d, %s at %d", first.Ticket.State, first.Version, second.Ticket.State, second.Version)
-			}
-			// What a page fetches carries its version too.
-			if tk, err := a.Ticket(ctx, tok); err != nil || tk.Version != first.Version || tk.State != "called" {
-				t.Errorf("Ticket = %+v, %v; want version %d, called", tk, err, first.Version)
-			}
-		})
-	}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if _, err := b.CallNext(ctx, m, "s1", 1); err != nil {
+			t.Fatal(err)
+		}
+		first := next(t, evs)
+		hold.mu.Lock()
+		hold.on = false
+		hold.mu.Unlock()
+		close(hold.release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		second := next(t, evs)
+		if first.Type != "called" || second.Type != "checked_in" {
+			t.Fatalf("events arrived %s, %s; the test wants them out of order (called, checked_in)", first.Type, second.Type)
+		}
+		if first.Version <= second.Version || first.Ticket.Version != first.Version {
+			t.Errorf("versions: called %d, checked_in %d (ticket %d): want the later change's higher", first.Version, second.Version, first.Ticket.Version)
+		}
+		if second.Ticket.State != "checked_in" || first.Ticket.State != "called" {
+			t.Errorf("states at their versions: %s at %d, %s at %d", first.Ticket.State, first.Version, second.Ticket.State, second.Version)
+		}
+		// What a page fetches carries its version too.
+		if tk, err := a.Ticket(ctx, tok); err != nil || tk.Version != first.Version || tk.State != "called" {
+			t.Errorf("Ticket = %+v, %v; want version %d, called", tk, err, first.Version)
+		}
+	})
 }
 
 func next(t *testing.T, ch <-chan []byte) queue.Event {

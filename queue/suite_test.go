@@ -23,19 +23,10 @@ import (
 // TestService runs the whole suite against a real redis-server and the
 // embedded store.
 func TestService(t *testing.T) {
-	for _, st := range queuetest.Stores() {
-		t.Run(st.Name, func(t *testing.T) {
-			for _, c := range suite {
-				t.Run(c.name, func(t *testing.T) { c.run(t, st) })
-			}
-		})
-	}
+	queuetest.Suite(t, suite)
 }
 
-var suite = []struct {
-	name string
-	run  func(t *testing.T, st queuetest.Store)
-}{
+var suite = []queuetest.Case{
 	{"BookAndRepeat", testBookAndRepeat},
 	{"BookBadInput", testBookBadInput},
 	{"WalkinShare", testWalkinShare},

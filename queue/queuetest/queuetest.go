@@ -176,6 +176,29 @@ func Stores() []Store {
 	}
 }
 
+// EachStore runs fn as a subtest of t for every store, named for it.
+func EachStore(t *testing.T, fn func(t *testing.T, st Store)) {
+	for _, st := range Stores() {
+		t.Run(st.Name, func(t *testing.T) { fn(t, st) })
+	}
+}
+
+// Case is one test of a suite that runs against every store: {name, run}
+// (an alias, so that a suite's table may list its cases unkeyed).
+type Case = struct {
+	Name string
+	Run  func(t *testing.T, st Store)
+}
+
+// Suite runs every case against every store, as subtests store/case.
+func Suite(t *testing.T, cases []Case) {
+	EachStore(t, func(t *testing.T, st Store) {
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) { c.Run(t, st) })
+		}
+	})
+}
+
 // fastFail is a client that gives up quickly when the store is down.
 func fastFail(addr string) redis.UniversalClient {
 	return redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 300 * time.Millisecond,
