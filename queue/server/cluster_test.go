@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,40 +37,7 @@ func TestCluster3(t *testing.T) {
 
 	// 500 bookings into building b4 (37 seats) at once, half on each
 	// instance, as a volunteer (the limit is tested below).
-	var wg sync.WaitGroup
-	codes := make([]int, 500)
-	tickets := make([]string, 500)
-	startc := make(chan struct{})
-	for i := range 500 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-startc
-			url := a.url
-			if i%2 == 1 {
-				url = b.url
-			}
-			code, m := do(t, "POST", url+"/api/v1/compounds/c1/bookings", marshal, fmt.Sprintf(`{"building":"b4","room":"%d%02d","party":1}`, 1+i/99, 1+i%99))
-			codes[i] = code
-			if code == 201 {
-				tickets[i], _ = m["ticket"].(string)
-			} else if code != 409 || errCode(m) != "full" {
-				t.Errorf("booking %d = %d %v", i, code, m)
-			}
-		}()
-	}
-	close(startc)
-	wg.Wait()
-	n201, seen := 0, map[string]bool{}
-	for i, code := range codes {
-		if code == 201 {
-			n201++
-			if seen[tickets[i]] {
-				t.Errorf("ticket %s twice", tickets[i])
-			}
-			seen[tickets[i]] = true
-		}
-	}
+	n201, _ := book500(t, a.url, b.url, marshal)
 	if n201 != 37 {
 		t.Errorf("500 concurrent bookings over two instances on a 3-master cluster: %d created, want 37 (the window's seats)", n201)
 	}
