@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -72,7 +73,7 @@ func Mount(app *fiber.App, o Options) {
 		o.Plan = readOnce(o.PlanFile)
 	}
 	page := func(name string) fiber.Handler {
-		body, err := fs.ReadFile(Web, name)
+		body, err := readPage(name)
 		if err != nil {
 			panic("static: " + err.Error())
 		}
@@ -119,6 +120,27 @@ func Mount(app *fiber.App, o Options) {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(out)
 	})
+}
+
+// headMark stands in each page's head for web/head.html, what every page
+// has there (the character set, the viewport, the icon, the style sheet
+// and common.js before the page's own script).
+const headMark = "<!-- natq:head -->"
+
+// readPage is a page of Web with its head filled in.
+func readPage(name string) ([]byte, error) {
+	body, err := fs.ReadFile(Web, name)
+	if err != nil {
+		return nil, err
+	}
+	head, err := fs.ReadFile(Web, "head.html")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Contains(body, []byte(headMark+"\n")) {
+		return nil, fmt.Errorf("%s has no %s", name, headMark)
+	}
+	return bytes.Replace(body, []byte(headMark+"\n"), head, 1), nil
 }
 
 // readOnce turns a source of plan file bytes into a source of plans, each

@@ -166,7 +166,11 @@ func TestMount(t *testing.T) {
 		status     int
 		body       string
 	}{
+		{"/c/c1/b/x", "text/html; charset=utf-8", 200, "<head>\n<meta charset=\"utf-8\">\n"},
+		{"/c/c1/b/x", "text/html; charset=utf-8", 200, "<script src=\"/static/common.js\" defer></script>\n<meta name=\"theme-color\""},
 		{"/c/c1/b/x", "text/html; charset=utf-8", 200, `<script src="/static/resident.js" defer>`},
+		{"/staff", "text/html; charset=utf-8", 200, "<script src=\"/static/common.js\" defer></script>\n<title>"},
+		{"/display/c1/s1", "text/html; charset=utf-8", 200, "<script src=\"/static/common.js\" defer></script>\n<title>"},
 		{"/t/c1.1.abc", "text/html; charset=utf-8", 200, `resident.js`},
 		{"/staff", "text/html; charset=utf-8", 200, `staff.js`},
 		{"/display/c1/s1", "text/html; charset=utf-8", 200, `display.js`},
@@ -176,6 +180,7 @@ func TestMount(t *testing.T) {
 		{"/static/vendor/jsqr/jsQR.js", "text/javascript; charset=utf-8", 200, `jsQR`},
 		{"/static/vendor/jsqr/LICENSE", "application/octet-stream", 200, `Apache License`},
 		{"/static/resident.html", "", 404, ""},
+		{"/static/head.html", "", 404, ""},
 		{"/static/../static.go", "", 404, ""},
 		{"/static/nope.js", "", 404, ""},
 		{"/api/v1/compounds/c1/map.json", "application/json; charset=utf-8", 200, `"now":"2026-12-01T07:00:00Z"`},
@@ -225,7 +230,7 @@ func TestPagesWriteNoHTML(t *testing.T) {
 // measures that), and these are sent on every first visit.
 func TestPageWeight(t *testing.T) {
 	total := 0
-	for _, name := range []string{"resident.html", "common.js", "resident.js", "natq.css"} {
+	for _, name := range []string{"resident.html", "head.html", "common.js", "resident.js", "natq.css"} {
 		b, err := fs.ReadFile(Web, name)
 		if err != nil {
 			t.Fatal(err)
