@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,6 +15,8 @@ import (
 	"github.com/paulmach/osm"
 	"github.com/paulmach/osm/osmgeojson"
 	"github.com/paulmach/osm/osmxml"
+
+	"natq/planner/internal/hull"
 )
 
 // A feature is one input feature as natq reads it, whatever the file's
@@ -257,11 +258,11 @@ func readOSM(name string, data []byte) (*Source, error) {
 				}
 			}
 		}
-		hull := convexHull(pts)
-		if len(hull) < 4 {
+		ring := hull.Convex(pts)
+		if ring == nil {
 			continue
 		}
-		f := feature{id: fmt.Sprintf("r%d", r.ID), index: len(fc.Features) + len(src.features), tags: r.Tags.Map(), geom: orb.Polygon{hull}, tainted: true}
+		f := feature{id: fmt.Sprintf("r%d", r.ID), index: len(fc.Features) + len(src.features), tags: r.Tags.Map(), geom: orb.Polygon{ring}, tainted: true}
 		src.features = append(src.features, f)
 		src.warnings = append(src.warnings, fmt.Sprintf("building %s: only %d of the %d ways of its outline are in the file; its footprint is approximated by their hull", f.label(), have, outers))
 	}
@@ -380,30 +381,4 @@ func firstBadCoord(g orb.Geometry) (orb.Point, bool) {
 		}
 	}
 	return bad, found
-}
-
-// convexHull returns the counter-clockwise closed hull ring of pts
-// (Andrew's monotone chain), or nil for fewer than three distinct points.
-func convexHull(pts orb.MultiPoint) orb.Ring {
-	p := append(orb.MultiPoint(nil), pts...)
-	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] || p[i][0] == p[j][0] && p[i][1] < p[j][1] })
-	cross := func(o, a, b orb.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []orb.Point
-	for _, q := range p {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lower := len(h) + 1
-	for i := len(p) - 2; i >= 0; i-- {
-		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p[i]) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p[i])
-	}
-	if len(h) < 4 {
-		return nil
-	}
-	return orb.Ring(h)
 }

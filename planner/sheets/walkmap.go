@@ -2,11 +2,12 @@ package sheets
 
 import (
 	"math"
-	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/tdewolff/canvas"
+
+	"natq/planner/internal/hull"
 )
 
 // A building sheet's map shows this building's walk, to its site and
@@ -250,8 +251,7 @@ func (d *doc) compoundInset(p *Plan, b *Building, big mapView, r canvas.Rect) {
 	}
 }
 
-// convexHull is the convex hull of a geometry's points (Andrew's
-// monotone chain), as a closed ring, counter-clockwise.
+// convexHull is the convex hull of a geometry's points (hull.Convex).
 func convexHull(g orb.Geometry) orb.Ring {
 	var pts []orb.Point
 	var walk func(g orb.Geometry)
@@ -284,32 +284,5 @@ func convexHull(g orb.Geometry) orb.Ring {
 		}
 	}
 	walk(g)
-	if len(pts) < 3 {
-		return nil
-	}
-	sort.Slice(pts, func(i, j int) bool {
-		if pts[i][0] != pts[j][0] {
-			return pts[i][0] < pts[j][0]
-		}
-		return pts[i][1] < pts[j][1]
-	})
-	cross := func(o, a, b orb.Point) float64 {
-		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
-	}
-	h := make([]orb.Point, 0, 2*len(pts))
-	for _, q := range pts {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	lower := len(h) + 1
-	for i := len(pts) - 2; i >= 0; i-- {
-		q := pts[i]
-		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, q)
-	}
-	return orb.Ring(h)
+	return hull.Convex(pts)
 }
