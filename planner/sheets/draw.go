@@ -512,6 +512,28 @@ func (d *doc) labelOnWhite(x, y, size float64, s string, c color.RGBA, ax, ay fl
 	d.textAt(x, y, size, s, c, ax, ay)
 }
 
+// liangBarsky is the part t0..t1 (of 0..1) of the segment from (x0, y0)
+// by (dx, dy) that lies in r (Liang-Barsky); ok is false when none does.
+func liangBarsky(x0, y0, dx, dy float64, r canvas.Rect) (t0, t1 float64, ok bool) {
+	t0, t1 = 0, 1
+	for _, e := range [][2]float64{{-dx, x0 - r.X0}, {dx, r.X1 - x0}, {-dy, y0 - r.Y0}, {dy, r.Y1 - y0}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, false
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 {
+			t0 = math.Max(t0, t)
+		} else {
+			t1 = math.Min(t1, t)
+		}
+	}
+	return t0, t1, t0 <= t1
+}
+
 // clipLine is the part of a line (metres) inside v's frame, as page
 // paths: Liang-Barsky on each segment.
 func clipLine(v mapView, ls orb.LineString) *canvas.Path {
@@ -523,24 +545,8 @@ func clipLine(v mapView, ls orb.LineString) *canvas.Path {
 		x0, y0 := v.pt(ls[i-1])
 		x1, y1 := v.pt(ls[i])
 		dx, dy := x1-x0, y1-y0
-		t0, t1 := 0.0, 1.0
-		ok := true
-		for _, e := range [][2]float64{{-dx, x0 - f.X0}, {dx, f.X1 - x0}, {-dy, y0 - f.Y0}, {dy, f.Y1 - y0}} {
-			pp, q := e[0], e[1]
-			if pp == 0 {
-				if q < 0 {
-					ok = false
-				}
-				continue
-			}
-			t := q / pp
-			if pp < 0 {
-				t0 = math.Max(t0, t)
-			} else {
-				t1 = math.Min(t1, t)
-			}
-		}
-		if !ok || t0 > t1 {
+		t0, t1, ok := liangBarsky(x0, y0, dx, dy, f)
+		if !ok {
 			open = false
 			continue
 		}

@@ -33,6 +33,13 @@ func (lp *labelPlacer) avoidLine(v mapView, ls orb.LineString) {
 	}
 }
 
+// avoidWalk keeps labels off a walk drawn with an arrow head of size at
+// its end.
+func (lp *labelPlacer) avoidWalk(v mapView, ls orb.LineString, arrow float64) {
+	lp.avoidLine(v, ls)
+	lp.avoidArrow(v, ls, arrow)
+}
+
 // avoidArrow keeps labels off the arrow head drawn at a line's end.
 func (lp *labelPlacer) avoidArrow(v mapView, ls orb.LineString, size float64) {
 	if len(ls) > 0 {
@@ -114,25 +121,9 @@ func segmentHitsRect(s [4]float64, r canvas.Rect) bool {
 	if math.Max(x0, x1) < r.X0 || math.Min(x0, x1) > r.X1 || math.Max(y0, y1) < r.Y0 || math.Min(y0, y1) > r.Y1 {
 		return false
 	}
-	// Liang-Barsky: some part of the segment lies within r.
-	dx, dy := x1-x0, y1-y0
-	t0, t1 := 0.0, 1.0
-	for _, e := range [][2]float64{{-dx, x0 - r.X0}, {dx, r.X1 - x0}, {-dy, y0 - r.Y0}, {dy, r.Y1 - y0}} {
-		p, q := e[0], e[1]
-		if p == 0 {
-			if q < 0 {
-				return false
-			}
-			continue
-		}
-		t := q / p
-		if p < 0 {
-			t0 = math.Max(t0, t)
-		} else {
-			t1 = math.Min(t1, t)
-		}
-	}
-	return t0 <= t1
+	// Some part of the segment lies within r.
+	_, _, ok := liangBarsky(x0, y0, x1-x0, y1-y0, r)
+	return ok
 }
 
 // mapLabel writes s for the anchor box a where the placer finds room, on

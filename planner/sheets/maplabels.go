@@ -17,14 +17,12 @@ func (d *doc) battleLabels(p *Plan, v mapView, variant string, sites []*Site, co
 	lp := newLabelPlacer(v.frame)
 	for _, r := range p.Routes {
 		if r.Variant == variant {
-			lp.avoidLine(v, r.Path)
-			lp.avoidArrow(v, r.Path, 1.8)
+			lp.avoidWalk(v, r.Path, 1.8)
 		}
 	}
 	for _, vis := range p.Visits {
 		if vis.Variant == variant {
-			lp.avoidLine(v, vis.Path)
-			lp.avoidArrow(v, vis.Path, 2.2)
+			lp.avoidWalk(v, vis.Path, 2.2)
 		}
 	}
 	for _, b := range order { // the visit numbers, at the outlines' top left
@@ -39,8 +37,7 @@ func (d *doc) battleLabels(p *Plan, v mapView, variant string, sites []*Site, co
 		}
 	}
 	for _, g := range p.Gates {
-		x, y := v.pt(g.At)
-		lp.block(canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8})
+		lp.block(gateBox(v, g))
 	}
 	for _, s := range sites {
 		if len(s.Area) == 0 {
@@ -49,13 +46,7 @@ func (d *doc) battleLabels(p *Plan, v mapView, variant string, sites []*Site, co
 		d.mapLabel(lp, pageBox(v, s.Area.Bound()), 7, siteMapName(s), colour[s.ID], false, white, farRings...)
 	}
 	d.buildingLabels(lp, v, p, "", 5.5)
-	for _, g := range p.Gates {
-		if !v.inFrame(g.At) {
-			continue
-		}
-		x, y := v.pt(g.At)
-		d.mapLabel(lp, canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}, 6, g.Name, black, false, white)
-	}
+	d.gateLabels(lp, v, p)
 }
 
 // buildingLabels names the buildings but skip, the biggest first: inside
@@ -89,8 +80,7 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 	}
 	for _, r := range p.Routes {
 		if r.Building == highlight {
-			lp.avoidLine(v, r.Path)
-			lp.avoidArrow(v, r.Path, 2.5)
+			lp.avoidWalk(v, r.Path, 2.5)
 		}
 	}
 	for _, e := range p.Entrances {
@@ -106,8 +96,7 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 		}
 	}
 	for _, g := range p.Gates {
-		x, y := v.pt(g.At)
-		lp.block(canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8})
+		lp.block(gateBox(v, g))
 	}
 	if hb := p.Building(highlight); hb != nil {
 		// Beside the building when the doors or a route leave no room on it.
@@ -137,12 +126,21 @@ func (d *doc) baseLabels(p *Plan, v mapView, highlight string, used map[string]b
 		}
 	}
 	d.buildingLabels(lp, v, p, highlight, 6)
+	d.gateLabels(lp, v, p)
+}
+
+// gateBox is a gate's name's box on the page.
+func gateBox(v mapView, g Gate) canvas.Rect {
+	x, y := v.pt(g.At)
+	return canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}
+}
+
+// gateLabels names the gates on the map where there is room.
+func (d *doc) gateLabels(lp *labelPlacer, v mapView, p *Plan) {
 	for _, g := range p.Gates {
-		if !v.inFrame(g.At) {
-			continue
+		if v.inFrame(g.At) {
+			d.mapLabel(lp, gateBox(v, g), 6, g.Name, black, false, white)
 		}
-		x, y := v.pt(g.At)
-		d.mapLabel(lp, canvas.Rect{X0: x - 2.5, Y0: y - 0.8, X1: x + 2.5, Y1: y + 0.8}, 6, g.Name, black, false, white)
 	}
 }
 
