@@ -114,3 +114,20 @@ func pointAlong(ls orb.LineString, d float64) orb.Point {
 	}
 	return ls[len(ls)-1]
 }
+
+// clipLinear narrows [lo, hi] to the t where min <= k*t + m <= max. A k
+// of 0 (or within flat of it) puts no bound on t: the interval stays when
+// m is within slack of [min, max], and is emptied (1, 0) when it is not.
+func clipLinear(lo, hi, k, m, min, max, flat, slack float64) (float64, float64) {
+	if k == 0 || math.Abs(k) < flat {
+		if m < min-slack || m > max+slack {
+			return 1, 0
+		}
+		return lo, hi
+	}
+	t1, t2 := (min-m)/k, (max-m)/k
+	if t1 > t2 {
+		t1, t2 = t2, t1
+	}
+	return math.Max(lo, t1), math.Min(hi, t2)
+}

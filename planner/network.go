@@ -266,19 +266,8 @@ func besideStretch(a, b, c, d orb.Point, maxDist float64) (lo, hi float64, ok bo
 	across := func(t float64) float64 { return -(c[0]+t*(d[0]-c[0])-a[0])*u[1] + (c[1]+t*(d[1]-c[1])-a[1])*u[0] }
 	lo, hi = 0, 1
 	clip := func(f func(float64) float64, min, max float64) { // min <= f(t) <= max
-		f0, f1 := f(0), f(1)
-		k := f1 - f0
-		if math.Abs(k) < 1e-12 {
-			if f0 < min-1e-9 || f0 > max+1e-9 {
-				lo, hi = 1, 0
-			}
-			return
-		}
-		t1, t2 := (min-f0)/k, (max-f0)/k
-		if t1 > t2 {
-			t1, t2 = t2, t1
-		}
-		lo, hi = math.Max(lo, t1), math.Min(hi, t2)
+		f0 := f(0)
+		lo, hi = clipLinear(lo, hi, f(1)-f0, f0, min, max, 1e-12, 1e-9)
 	}
 	clip(along, 0, la)
 	clip(across, -maxDist, maxDist)

@@ -273,21 +273,8 @@ func capsuleRow(a, b orb.Point, y, c float64) (lo, hi float64, hit bool) {
 		ux, uy := dx/l, dy/l
 		// t*l = (x-a0)*ux + (y-a1)*uy ; n = -(x-a0)*uy + (y-a1)*ux
 		tlo, thi := math.Inf(-1), math.Inf(1)
-		clip := func(k, m, min, max float64) { // min <= k*x + m <= max
-			if k == 0 {
-				if m < min || m > max {
-					tlo, thi = 1, 0
-				}
-				return
-			}
-			x1, x2 := (min-m)/k, (max-m)/k
-			if x1 > x2 {
-				x1, x2 = x2, x1
-			}
-			tlo, thi = math.Max(tlo, x1), math.Min(thi, x2)
-		}
-		clip(ux, -a[0]*ux+(y-a[1])*uy, 0, l)
-		clip(-uy, a[0]*uy+(y-a[1])*ux, -c, c)
+		tlo, thi = clipLinear(tlo, thi, ux, -a[0]*ux+(y-a[1])*uy, 0, l, 0, 0)
+		tlo, thi = clipLinear(tlo, thi, -uy, a[0]*uy+(y-a[1])*ux, -c, c, 0, 0)
 		if tlo < thi {
 			lo, hi = math.Min(lo, tlo), math.Max(hi, thi)
 		}
