@@ -14,12 +14,7 @@ if st ~= 'booked' and st ~= 'checked_in' and st ~= 'called' then
 end
 local party = tonumber(f.party)
 redis.call('HINCRBY', KEYS[3], f.w .. ':booked', -party)
-if st == 'checked_in' then
-  redis.call('ZREM', KEYS[4], line_member(f.site, f.ci, id))
-end
-if st == 'checked_in' or st == 'called' then
-  redis.call('HINCRBY', KEYS[5], f.site, -party)
-end
+leave_line(KEYS[4], KEYS[5], id, f, party)
 if redis.call('HGET', KEYS[2], f.hh) == id then redis.call('HDEL', KEYS[2], f.hh) end
 redis.call('HSET', KEYS[1], id .. ':st', 'cancelled', id .. ':end', ARGV[3])
 return 'cancelled'

@@ -38,3 +38,14 @@ local function live_ticket(tk, id, round, names, finals)
   end
   return nil, f
 end
+-- leave_line takes ticket id (fields f: st, site, ci) out of its site's
+-- line: a checked-in ticket's member from the lines zset, and a checked-in
+-- or called party from the line occupancy hash occ.
+local function leave_line(lines, occ, id, f, party)
+  if f.st == 'checked_in' then
+    redis.call('ZREM', lines, line_member(f.site, f.ci, id))
+  end
+  if f.st == 'checked_in' or f.st == 'called' then
+    redis.call('HINCRBY', occ, f.site, -party)
+  end
+end

@@ -21,12 +21,7 @@ if ARGV[4] ~= '' then
   redis.call('SADD', KEYS[6], id)
   redis.call('HSET', KEYS[1], id .. ':tube', ARGV[4])
 end
-if st == 'checked_in' then
-  redis.call('ZREM', KEYS[3], line_member(f.site, f.ci, id))
-end
-if st == 'checked_in' or st == 'called' then
-  redis.call('HINCRBY', KEYS[4], f.site, -party)
-end
+leave_line(KEYS[3], KEYS[4], id, f, party)
 if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
   redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':n', party)
   redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':ms', tonumber(ARGV[3]) - tonumber(f.called))
