@@ -26,16 +26,22 @@ var keep = flag.Bool("keep", false, "keep rendered sheets in testdata/out")
 
 func loadFixture(t testing.TB) *Plan {
 	t.Helper()
-	f, err := os.Open("testdata/fixture.plan.geojson")
+	return readFixture(t, "testdata/fixture.plan.geojson", Load)
+}
+
+// readFixture reads the file at path with read, failing t if it cannot.
+func readFixture[T any](t testing.TB, path string, read func(io.Reader) (T, error)) T {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := Load(f)
+	v, err := read(f)
 	if err != nil {
-		t.Fatalf("Load(fixture) = %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	return p
+	return v
 }
 
 // outDir is where a test's sheets are written: a temp dir, or with -keep
@@ -181,16 +187,7 @@ func TestBuildingSheets(t *testing.T) {
 
 func loadTickets(t testing.TB) []Ticket {
 	t.Helper()
-	f, err := os.Open("testdata/fixture.tickets.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ts, err := ReadTickets(f)
-	if err != nil {
-		t.Fatalf("ReadTickets(fixture) = %v", err)
-	}
-	return ts
+	return readFixture(t, "testdata/fixture.tickets.csv", ReadTickets)
 }
 
 func TestTicketCards(t *testing.T) {
