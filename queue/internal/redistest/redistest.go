@@ -28,6 +28,16 @@ type Server struct {
 // its data across Stop and Restart). Another process may take the free
 // port first; then Start tries another.
 func Start(dir string, extra ...string) (*Server, error) {
+	return onFreePort(dir, func(port int) []string {
+		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--daemonize", "no", "--protected-mode", "no"}
+		return append(args, extra...)
+	})
+}
+
+// onFreePort starts a server in dir with args(port) on a free port.
+// Another process may take the free port first; then it tries another.
+func onFreePort(dir string, args func(port int) []string) (*Server, error) {
 	var err error
 	for range 5 {
 		var l net.Listener
@@ -36,9 +46,7 @@ func Start(dir string, extra ...string) (*Server, error) {
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", dir, "--daemonize", "no", "--protected-mode", "no"}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, args: append(args, extra...)}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), port: port, dir: dir, args: args(port)}
 		if err = s.Restart(); err == nil {
 			return s, nil
 		}
@@ -298,19 +306,7 @@ func StartSentinel(dir, name, master string) (*Server, error) {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 2000\n", name, host, port, name)), 0o644); err != nil {
 		return nil, err
 	}
-	var err error
-	for range 5 {
-		var l net.Listener
-		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, err
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", p), port: p, dir: dir,
-			args: []string{conf, "--sentinel", "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--dir", dir, "--daemonize", "no", "--protected-mode", "no"}}
-		if err = s.Restart(); err == nil {
-			return s, nil
-		}
-	}
-	return nil, err
+	return onFreePort(dir, func(p int) []string {
+		return []string{conf, "--sentinel", "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--dir", dir, "--daemonize", "no", "--protected-mode", "no"}
+	})
 }
