@@ -69,8 +69,9 @@
 // one Lua script (the *.lua files, each with its contract), so it is atomic
 // and an interrupted request leaves nothing half-written. prelude.lua is
 // prepended to every script when it is loaded: the line member format
-// (line_member, line_id) and the ticket checks (live_ticket: no such
-// ticket, another round, finished) are written once there. All of a
+// (line_member, line_id), the ticket checks (live_ticket: no such
+// ticket, another round, finished) and leaving the line (leave_line) are
+// written once there. All of a
 // compound's keys share the hash tag {compound}, so every script runs on
 // Redis Cluster. The service passes its clock into the scripts; nothing
 // depends on key expiry.
