@@ -73,15 +73,8 @@ func TestDemoCommand(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(string(body), `no building \"nosuch\" in the plan`) || !strings.Contains(string(body), `"code":"bad_input"`) {
 		t.Errorf("GET /print/b/nosuch.pdf = %d %s, want 400 bad_input naming the building", resp.StatusCode, body)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("natq demo exited %d after Ctrl-C, want 0; stderr:\n%s", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("natq demo did not stop within 10s of Ctrl-C")
-	}
+	cancel() // Ctrl-C
+	stopped(t, "demo", done, &stderr)
 }
 
 func TestDemoUsage(t *testing.T) {

@@ -75,6 +75,20 @@ func TestServeBadInput(t *testing.T) {
 
 var listening = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
+// stopped waits for a natq command run in the background to end once its
+// context is cancelled: with 0, within 10 s.
+func stopped(t *testing.T, what string, done <-chan int, stderr *lockedBuf) {
+	t.Helper()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("natq %s exited %d, want 0; stderr:\n%s", what, code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("natq %s did not stop within 10s", what)
+	}
+}
+
 // serve runs natq serve until the test ends and returns its base URL.
 func serve(t *testing.T, e *env, errb *lockedBuf, args ...string) string {
 	t.Helper()
@@ -83,14 +97,7 @@ func serve(t *testing.T, e *env, errb *lockedBuf, args ...string) string {
 	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("natq serve exited %d: %s", code, errb.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("natq serve did not stop")
-		}
+		stopped(t, "serve", done, errb)
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
