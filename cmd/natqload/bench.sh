@@ -7,7 +7,8 @@
 # compound (256 buildings) and plans it; then, each on a fresh
 # redis-server, runs natq and the baseline on the same requests, one after
 # the other, and writes every figure and a CPU profile of natq into OUTDIR.
-# Environment: DURATION (10s), CONCURRENCY (64), and the ports REDIS_PORT
+# Environment: DURATION (10s), CONCURRENCY (64), QUICK (1: only the two
+# booking runs, natq's profiled, for a quick look at a change), and the ports REDIS_PORT
 # (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -100,6 +101,12 @@ rate_of_last() { sed -n 's/.*: \([0-9]*\) requests\/s$/\1/p' "$out/last.txt" | h
 fresh_redis; start_base; load booking base book=1
 half=$(($(rate_of_last) / 2))
 fresh_redis; start_natq; load booking natq book=1 --pprof-url "$purl" --pprof-out "$out/natq-book.cpu.pprof"
+if [ "${QUICK:-}" = 1 ]; then
+	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-book.cpu.pprof" >"$out/natq-book.top.txt" 2>/dev/null || true
+	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-book.cpu.pprof" >"$out/natq-book.cum.txt" 2>/dev/null || true
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/results.txt"
+	exit 0
+fi
 # The goal's latency: natq's p99 at half the baseline's rate, and at a light 1,000 bookings/s.
 fresh_redis; start_natq; load "booking at half the baseline's rate, $half/s" natq book=1 --rate "$half"
 fresh_redis; start_natq; load "booking at 1000/s" natq book=1 --rate 1000
