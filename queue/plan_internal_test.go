@@ -3,6 +3,7 @@ package queue
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +84,20 @@ func TestPlanIndexMatchesScan(t *testing.T) {
 				t.Errorf("%s: site(%s, %s) = %v", name, s.Variant, s.ID, got)
 			}
 		}
+	}
+}
+
+// The fields a script's event carries (ticket_names in prelude.lua) are
+// ticketFields, in its order: the hub reads them by position.
+func TestTicketNamesMatchTicketFields(t *testing.T) {
+	var quoted []string
+	for _, f := range ticketFields {
+		quoted = append(quoted, "'"+f+"'")
+	}
+	want := strings.Join(quoted, ", ")
+	got := preludeLua[strings.Index(preludeLua, "local ticket_names = {")+len("local ticket_names = {"):]
+	got = strings.Join(strings.Fields(got[:strings.Index(got, "}")]), " ")
+	if got != want {
+		t.Errorf("prelude.lua ticket_names = {%s}, want {%s}", got, want)
 	}
 }
