@@ -31,7 +31,7 @@ type Plan struct {
 	// The lookups of every booking, built once by NewPlan so that a
 	// request does not scan the schedule (598 windows in the load test's
 	// compound) or the buildings.
-	cands     map[candKey][]Window          // by start; unit "" is any unit no group names
+	cands     map[candKey][]int             // positions in Windows, by start; unit "" is any unit no group names
 	units     map[string]map[string]bool    // building -> the units its groups name
 	buildings map[string]*planfile.Building // by id
 	sites     map[siteKey]*planfile.Site
@@ -104,7 +104,7 @@ func (p *Plan) index() {
 			}
 		}
 	}
-	p.cands = map[candKey][]Window{}
+	p.cands = map[candKey][]int{}
 	for i, w := range p.Windows {
 		// A window joins the list of each (building, unit) it calls once,
 		// however many of its groups name them.
@@ -120,7 +120,7 @@ func (p *Plan) index() {
 			for _, k := range keys {
 				if !seen[k] {
 					seen[k] = true
-					p.cands[k] = append(p.cands[k], p.Windows[i])
+					p.cands[k] = append(p.cands[k], i)
 				}
 			}
 		}
@@ -150,9 +150,10 @@ func (p *Plan) hasSite(id string) bool {
 }
 
 // candidates returns the windows of variant that call building's unit, by
-// start: groups naming the building and, when they name a unit, that unit.
-// The slice is the plan's own: callers must not change it.
-func (p *Plan) candidates(variant, building, unit string) []Window {
+// start, as positions in p.Windows: groups naming the building and, when
+// they name a unit, that unit. The slice is the plan's own: callers must
+// not change it.
+func (p *Plan) candidates(variant, building, unit string) []int {
 	if !p.units[building][unit] {
 		unit = "" // no group names it: only the whole building's windows
 	}

@@ -46,8 +46,8 @@ func TestPlanIndexMatchesScan(t *testing.T) {
 					}
 				}
 				var got []int
-				for _, w := range p.candidates(v, b, u) {
-					got = append(got, w.Index)
+				for _, i := range p.candidates(v, b, u) {
+					got = append(got, p.Windows[i].Index)
 				}
 				if !slices.Equal(got, want) {
 					t.Errorf("%s: candidates(%s, %s, %q) = %v, want %v", name, v, b, u, got, want)

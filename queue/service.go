@@ -325,7 +325,8 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		compound, k.p + ":ev:", 0}
 	n := 0
 	for _, v := range p.Variants {
-		for _, w := range p.candidates(v, h.Building, h.Unit) {
+		for _, i := range p.candidates(v, h.Building, h.Unit) {
+			w := &p.Windows[i]
 			seats := w.Capacity
 			if origin == "online" {
 				seats = s.online(w.Capacity)
