@@ -20,18 +20,20 @@
 -- has room), "PARTY_FULL <party the window can take>" or "PARTY_LOCKED
 -- <state>" (the party of a ticket in line or finished changes at the site
 -- only).
--- A new ticket ("booked") and a changed party ("party") are published on
--- <prefix>t:<id> and <prefix>s:<site> as one compact event (see
--- raw_event in prelude.lua), which each instance's hub expands into the
--- Event its listeners get (events.go).
+-- A new ticket ("booked") is published on <prefix>s:<site>, a changed
+-- party ("party") on <prefix>t:<id> and <prefix>s:<site>, as one compact
+-- event (raw_event in prelude.lua), which each instance's hub expands
+-- into the Event its listeners get (events.go).
 local variant = redis.call('HGET', KEYS[1], 'variant')
 if not variant then return redis.error_reply('NOROUND') end
 local old = redis.call('HGET', KEYS[2], ARGV[2])
 local now, party, n = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[11])
-local function tell(typ, id, site, vals)
+-- tell publishes an event on the site's channel and, for a ticket that
+-- was there before this script (one that someone may watch), on its own.
+local function tell(typ, id, site, vals, watched)
   local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
   local ev = raw_event(ARGV[9], typ, id, inline, ARGV[1], vals)
-  redis.call('PUBLISH', ARGV[10] .. 't:' .. id, ev)
+  if watched then redis.call('PUBLISH', ARGV[10] .. 't:' .. id, ev) end
   redis.call('PUBLISH', ARGV[10] .. 's:' .. site, ev)
 end
 if old then
@@ -53,7 +55,7 @@ if old then
   redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
   redis.call('HSET', KEYS[5], old .. ':party', ARGV[7])
   redis.call('HINCRBY', KEYS[5], old .. ':ver', 1)
-  tell('party', old, f.site, ticket_values(KEYS[5], old))
+  tell('party', old, f.site, ticket_values(KEYS[5], old), true)
   return {old, 0, 1, f.v, f.site, f.ws, f.we}
 end
 for i = 0, n - 1 do
@@ -72,9 +74,11 @@ for i = 0, n - 1 do
         id .. ':st', 'booked', id .. ':v', v, id .. ':w', w, id .. ':site', site,
         id .. ':ws', ws, id .. ':we', we, id .. ':calls', '0', id .. ':ver', '1')
       redis.call('ZADD', KEYS[6], id, id)
-      -- The values in ticket_names order, as an HMGET would read them.
+      -- The values in ticket_names order, as an HMGET would read them; on
+      -- the site's channel only: no one can watch a ticket that did not
+      -- exist before this script (watching reads the ticket first).
       tell('booked', id, site, {'booked', ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
-        v, w, site, ws, we, false, false, '0', false, ARGV[1], false, false, '1'})
+        v, w, site, ws, we, false, false, '0', false, ARGV[1], false, false, '1'}, false)
       return {id, 1, 0, v, site, ws, we}
     end
   end

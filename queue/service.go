@@ -82,6 +82,8 @@ type Service struct {
 	compounds map[string]map[string]*Plan // compound -> round -> plan
 
 	fc forecastCache
+
+	bookArgs sync.Map // bookKey -> []any: book.lua's window tuples
 }
 
 // New returns a Service on rdb that signs tickets with signer.
@@ -321,21 +323,11 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		return nil, false, err
 	}
 	k := keysOf(compound)
-	args := []any{s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin,
-		compound, k.p + ":ev:", 0}
-	n := 0
-	for _, v := range p.Variants {
-		for _, i := range p.candidates(v, h.Building, h.Unit) {
-			w := &p.Windows[i]
-			seats := w.Capacity
-			if origin == "online" {
-				seats = s.online(w.Capacity)
-			}
-			args = append(args, v, w.Index, w.Site, seats, w.Start.UnixMilli(), w.End.UnixMilli())
-			n++
-		}
-	}
-	args[10] = n
+	tail := s.bookWindows(p, h.Building, h.Unit, origin)
+	args := make([]any, 0, 11+len(tail))
+	args = append(args, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin,
+		compound, k.p+":ev:", len(tail)/6)
+	args = append(args, tail...)
 	v, err := s.run(ctx, "book", []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
 		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ")}, args...)
 	if err != nil {
@@ -374,6 +366,36 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		b.SiteName = site.Name
 	}
 	return b, created, nil
+}
+
+// bookWindows returns book.lua's window tuples for a building's unit, in
+// every variant (see book.lua), formatted once per plan and kept: the
+// building and unit are the plan's (validate ran), so the cache is as
+// small as the plan.
+func (s *Service) bookWindows(p *Plan, building, unit, origin string) []any {
+	key := bookKey{p, building, unit, origin}
+	if v, ok := s.bookArgs.Load(key); ok {
+		return v.([]any)
+	}
+	var tail []any
+	for _, v := range p.Variants {
+		for _, i := range p.candidates(v, building, unit) {
+			w := &p.Windows[i]
+			seats := w.Capacity
+			if origin == "online" {
+				seats = s.online(w.Capacity)
+			}
+			tail = append(tail, v, strconv.Itoa(w.Index), w.Site, strconv.Itoa(seats),
+				strconv.FormatInt(w.Start.UnixMilli(), 10), strconv.FormatInt(w.End.UnixMilli(), 10))
+		}
+	}
+	s.bookArgs.Store(key, tail)
+	return tail
+}
+
+type bookKey struct {
+	p                      *Plan
+	building, unit, origin string
 }
 
 // TicketView is a ticket as residents and staff see it.
