@@ -19,11 +19,12 @@ import (
 // so that a benchmark books thousands of households before the round is
 // full; and the households the plan's windows call.
 type benchDay struct {
-	svc   *queue.Service
-	rdb   *redis.Client
-	plan  *queue.Plan
-	units []queue.Household
-	n     atomic.Int64
+	svc    *queue.Service
+	rdb    *redis.Client
+	plan   *queue.Plan
+	units  []queue.Household
+	floors []int // of each unit's building
+	n      atomic.Int64
 }
 
 func newBenchDay(b *testing.B) *benchDay {
@@ -57,6 +58,11 @@ func newBenchDay(b *testing.B) *benchDay {
 			if !seen[h] && (g.Unit != "" || !named[g.Building]) {
 				seen[h] = true
 				d.units = append(d.units, h)
+				floors := 60 // the queue's bound when the plan does not say
+				if b := p.File.Building(g.Building); b != nil && b.Levels > 0 {
+					floors = b.Levels
+				}
+				d.floors = append(d.floors, floors)
 			}
 		}
 	}
@@ -75,23 +81,39 @@ func (d *benchDay) open(b *testing.B) {
 	}
 }
 
-// household returns a household that has not booked yet.
-func (d *benchDay) household() queue.Household {
-	n := d.n.Add(1)
-	h := d.units[n%int64(len(d.units))]
-	h.Room = strconv.FormatInt(n, 10)
-	return h
+// household returns the next household, and whether it has not booked in
+// this round yet. Rooms are numbered as residents write them, floor and
+// two-digit door (101 ... 199, 201 ...), up to the building's floors: a
+// unit has floors*99 households, and the numbering starts over after.
+func (d *benchDay) household() (queue.Household, bool) {
+	n := d.n.Add(1) - 1
+	i := n % int64(len(d.units))
+	h := d.units[i]
+	k := n / int64(len(d.units))
+	rooms := int64(d.floors[i]) * 99
+	h.Room = strconv.FormatInt((1+k%rooms/99)*100+1+k%rooms%99, 10)
+	return h, k < rooms
 }
 
 // book books a new household, opening a fresh round (off the clock) when
-// the round is full.
+// the round is full or its households have all booked.
 func (d *benchDay) book(b *testing.B) *queue.Booking {
-	bk, _, err := d.svc.Book(context.Background(), "c1", d.household())
+	h, fresh := d.household()
+	if !fresh {
+		b.StopTimer()
+		d.open(b)
+		d.n.Store(0)
+		h, _ = d.household()
+		b.StartTimer()
+	}
+	bk, _, err := d.svc.Book(context.Background(), "c1", h)
 	if errors.Is(err, queue.ErrFull) {
 		b.StopTimer()
 		d.open(b)
 		b.StartTimer()
-		bk, _, err = d.svc.Book(context.Background(), "c1", d.household())
+		d.n.Store(0)
+		h, _ = d.household()
+		bk, _, err = d.svc.Book(context.Background(), "c1", h)
 	}
 	if err != nil {
 		b.Fatal(err)
@@ -115,7 +137,8 @@ func BenchmarkBookParallel(b *testing.B) {
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			_, _, err := d.svc.Book(context.Background(), "c1", d.household())
+			h, _ := d.household() // after floors*99 per unit, repeats
+			_, _, err := d.svc.Book(context.Background(), "c1", h)
 			if err != nil && !errors.Is(err, queue.ErrFull) {
 				b.Error(err)
 				return
@@ -127,7 +150,7 @@ func BenchmarkBookParallel(b *testing.B) {
 // BenchmarkBookRepeat books a household that has its ticket already.
 func BenchmarkBookRepeat(b *testing.B) {
 	d := newBenchDay(b)
-	h := d.household()
+	h, _ := d.household()
 	if _, _, err := d.svc.Book(context.Background(), "c1", h); err != nil {
 		b.Fatal(err)
 	}

@@ -113,7 +113,12 @@
 // one pattern subscription per compound (natq:{c}:ev:*) for all its
 // listeners. Each ticket event carries the ticket's version and its state
 // at that version (stamp.lua), so a page can drop one that arrives after a
-// newer one. The one key with an expiry is the booking limit's counter,
+// newer one. A booking is one script (book.lua) that counts the version
+// and publishes its event itself, in a compact form (a JSON array,
+// raw_event in prelude.lua) that each instance's hub expands into the
+// Event, with the ticket's signed token, for the listeners it holds; the
+// other changes are published by the service after stamp.lua, as Event
+// JSON (an object). The one key with an expiry is the booking limit's counter,
 // whose window is in its name: the count is right whether or not Redis
 // has expired it yet.
 package queue

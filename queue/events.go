@@ -57,6 +57,55 @@ func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
 	}
 }
 
+// expand turns a script's compact event (raw_event in prelude.lua,
+// published on channel) into the Event JSON publish would have sent on it:
+// the whole ticket, token and all, on a ticket's channel, and no token on
+// a site's. nil for a payload it cannot read.
+func (s *Service) expand(channel string, raw []byte) []byte {
+	var ev []json.RawMessage
+	if json.Unmarshal(raw, &ev) != nil || len(ev) != 7 || string(ev[0]) != `"natq1"` {
+		slog.Warn("queue: an event the hub cannot read", "channel", channel)
+		return nil
+	}
+	var compound, typ, idS, atS string
+	var inLine int
+	var vals []any
+	for i, x := range []any{&compound, &typ, &idS, &inLine, &atS, &vals} {
+		if json.Unmarshal(ev[i+1], x) != nil {
+			slog.Warn("queue: an event the hub cannot read", "channel", channel)
+			return nil
+		}
+	}
+	for i, v := range vals {
+		if _, ok := v.(string); !ok {
+			vals[i] = nil // false: a field not set
+		}
+	}
+	if len(vals) != len(ticketFields) {
+		slog.Warn("queue: an event the hub cannot read", "channel", channel)
+		return nil
+	}
+	id, _ := strconv.ParseUint(idS, 10, 64)
+	at, _ := strconv.ParseInt(atS, 10, 64)
+	p, _ := s.current(compound)
+	t := s.view(p, compound, id, vals)
+	if t == nil {
+		return nil
+	}
+	if t.State == "booked" {
+		t.Ahead = inLine // a booked ticket's "ahead" is its site's line
+	}
+	e := Event{Type: typ, Compound: compound, Site: t.Site, At: time.UnixMilli(at), State: t.State,
+		InLine: inLine, Variant: t.Variant, Version: t.Version}
+	if strings.Contains(channel, "}:ev:t:") {
+		e.Ticket = t
+	} else {
+		e.TicketID, e.Party = t.ID, t.Party
+	}
+	b, _ := json.Marshal(e)
+	return b
+}
+
 var stampScript = redis.NewScript(stampLua)
 
 //go:embed stamp.lua

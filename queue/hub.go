@@ -17,6 +17,9 @@ import (
 // reconnection.
 type hub struct {
 	rdb redis.UniversalClient
+	// expand turns a script's compact event (a JSON array, see raw_event
+	// in prelude.lua) into the Event JSON listeners get; nil drops it.
+	expand func(channel string, raw []byte) []byte
 
 	mu       sync.Mutex
 	ps       *redis.PubSub
@@ -37,8 +40,8 @@ type listener struct {
 	once     sync.Once
 }
 
-func newHub(rdb redis.UniversalClient) *hub {
-	return &hub{rdb: rdb, patterns: map[string]bool{}, subs: map[string]map[*listener]struct{}{}}
+func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte) *hub {
+	return &hub{rdb: rdb, expand: expand, patterns: map[string]bool{}, subs: map[string]map[*listener]struct{}{}}
 }
 
 // pattern is the subscription pattern that covers an event channel: its
@@ -102,6 +105,19 @@ func (h *hub) subscribe(ctx context.Context, patterns []string) error {
 func (h *hub) run(ps *redis.PubSub) {
 	for m := range ps.Channel(redis.WithChannelSize(1024)) {
 		payload := []byte(m.Payload)
+		if len(payload) > 0 && payload[0] == '[' {
+			// A script's compact event: expanded once, for all its
+			// listeners, and only when there are any.
+			h.mu.Lock()
+			n := len(h.subs[m.Channel])
+			h.mu.Unlock()
+			if n == 0 || h.expand == nil {
+				continue
+			}
+			if payload = h.expand(m.Channel, payload); payload == nil {
+				continue
+			}
+		}
 		var slow []*listener
 		h.mu.Lock()
 		for l := range h.subs[m.Channel] {

@@ -350,7 +350,8 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 				seen[key] = true
 				b, u, _ := strings.Cut(key, "|")
 				var list []string
-				for _, c := range p.candidates(variant, b, u) {
+				for _, i := range p.candidates(variant, b, u) {
+					c := &p.Windows[i]
 					people := 0
 					for _, g := range c.Groups {
 						if g.Building == b && (g.Unit == "" || g.Unit == u) {

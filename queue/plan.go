@@ -27,7 +27,20 @@ type Plan struct {
 	Sites     []*planfile.Site     // every site of every variant
 	Buildings []*planfile.Building // one per building id
 	Variants  []string             // variants that have windows, dry first
+
+	// The lookups of every booking, built once by NewPlan so that a
+	// request does not scan the schedule (598 windows in the load test's
+	// compound) or the buildings.
+	cands     map[candKey][]int             // positions in Windows, by start; unit "" is any unit no group names
+	units     map[string]map[string]bool    // building -> the units its groups name
+	buildings map[string]*planfile.Building // by id
+	sites     map[siteKey]*planfile.Site
+	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
+	byIndex   map[int]int    // window index -> position in Windows
 }
+
+type candKey struct{ variant, building, unit string }
+type siteKey struct{ id, variant string }
 
 // Window is one time window of one site in one variant. Its Index is its
 // position in the plan's schedule, and names it in Redis.
@@ -72,63 +85,93 @@ func NewPlan(f *planfile.File) (*Plan, error) {
 		}
 		return a.Index < b.Index
 	})
+	p.index()
 	return p, nil
 }
 
-func (p *Plan) site(variant, id string) *planfile.Site { return p.File.Site(id, variant) }
-
-// hasSite reports whether id is a site of any variant.
-func (p *Plan) hasSite(id string) bool {
-	for _, s := range p.Sites {
-		if s.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-// candidates returns the windows of variant that call building's unit, by
-// start: groups naming the building and, when they name a unit, that unit.
-func (p *Plan) candidates(variant, building, unit string) []Window {
-	var out []Window
-	for _, w := range p.Windows {
-		if w.Variant != variant {
-			continue
-		}
+// index builds the plan's lookups.
+func (p *Plan) index() {
+	p.units = map[string]map[string]bool{}
+	p.byIndex = make(map[int]int, len(p.Windows))
+	for i, w := range p.Windows {
+		p.byIndex[w.Index] = i
 		for _, g := range w.Groups {
-			if g.Building == building && (g.Unit == "" || g.Unit == unit) {
-				out = append(out, w)
-				break
+			if p.units[g.Building] == nil {
+				p.units[g.Building] = map[string]bool{}
+			}
+			if g.Unit != "" {
+				p.units[g.Building][g.Unit] = true
 			}
 		}
 	}
-	return out
+	p.cands = map[candKey][]int{}
+	for i, w := range p.Windows {
+		// A window joins the list of each (building, unit) it calls once,
+		// however many of its groups name them.
+		seen := map[candKey]bool{}
+		for _, g := range w.Groups {
+			keys := []candKey{{w.Variant, g.Building, g.Unit}}
+			if g.Unit == "" {
+				// The whole building: every unit named elsewhere too.
+				for u := range p.units[g.Building] {
+					keys = append(keys, candKey{w.Variant, g.Building, u})
+				}
+			}
+			for _, k := range keys {
+				if !seen[k] {
+					seen[k] = true
+					p.cands[k] = append(p.cands[k], i)
+				}
+			}
+		}
+	}
+	p.buildings = make(map[string]*planfile.Building, len(p.Buildings))
+	for _, b := range p.Buildings {
+		if _, ok := p.buildings[b.ID]; !ok {
+			p.buildings[b.ID] = b
+		}
+	}
+	p.sites = map[siteKey]*planfile.Site{}
+	p.siteIDs = map[string]int{}
+	for _, st := range p.Sites {
+		if _, ok := p.sites[siteKey{st.ID, st.Variant}]; !ok {
+			p.sites[siteKey{st.ID, st.Variant}] = st
+		}
+		p.siteIDs[st.ID] = max(p.siteIDs[st.ID], st.Desks, 1)
+	}
+}
+
+func (p *Plan) site(variant, id string) *planfile.Site { return p.sites[siteKey{id, variant}] }
+
+// hasSite reports whether id is a site of any variant.
+func (p *Plan) hasSite(id string) bool {
+	_, ok := p.siteIDs[id]
+	return ok
+}
+
+// candidates returns the windows of variant that call building's unit, by
+// start, as positions in p.Windows: groups naming the building and, when
+// they name a unit, that unit. The slice is the plan's own: callers must
+// not change it.
+func (p *Plan) candidates(variant, building, unit string) []int {
+	if !p.units[building][unit] {
+		unit = "" // no group names it: only the whole building's windows
+	}
+	return p.cands[candKey{variant, building, unit}]
 }
 
 // knows reports whether any window of any variant calls building, and
 // whether unit is one of its units: any unit when no group of the building
 // names one, else one of those named.
 func (p *Plan) knows(building, unit string) (b, u bool) {
-	units := map[string]bool{}
-	for _, w := range p.Windows {
-		for _, g := range w.Groups {
-			if g.Building == building {
-				b = true
-				if g.Unit != "" {
-					units[g.Unit] = true
-				}
-			}
-		}
-	}
+	units, b := p.units[building]
 	return b, len(units) == 0 || units[unit]
 }
 
 // window returns the window with schedule index i.
 func (p *Plan) window(i int) (Window, bool) {
-	for _, w := range p.Windows {
-		if w.Index == i {
-			return w, true
-		}
+	if j, ok := p.byIndex[i]; ok {
+		return p.Windows[j], true
 	}
 	return Window{}, false
 }

@@ -49,3 +49,22 @@ local function leave_line(lines, occ, id, f, party)
     redis.call('HINCRBY', occ, f.site, -party)
   end
 end
+-- ticket_names are the ticket's fields an event carries, in the order of
+-- ticketFields (service.go; a test holds the two equal).
+local ticket_names = {'st', 'r', 'b', 'u', 'room', 'party', 'origin', 'v', 'w', 'site', 'ws', 'we',
+  'ci', 'sa', 'calls', 'tube', 'at', 'called', 'desk', 'ver'}
+-- ticket_values reads ticket id's ticket_names fields, in that order
+-- (false for a field not set).
+local function ticket_values(tk, id)
+  local ks = {}
+  for i, n in ipairs(ticket_names) do ks[i] = id .. ':' .. n end
+  return redis.call('HMGET', tk, unpack(ks))
+end
+-- raw_event is the compact event a script publishes, a JSON array:
+-- ["natq1", compound, type, ticket id, people in the site's line, at (unix ms, a string),
+-- [the ticket's ticket_names values]]; the ticket's version is its "ver"
+-- value. Each instance's hub expands it into the Event its listeners get
+-- (events.go), signing the ticket's token there.
+local function raw_event(compound, typ, id, inline, at, vals)
+  return cjson.encode({'natq1', compound, typ, id, inline, at, vals})
+end

@@ -114,7 +114,7 @@ func checkRoom(b *planfile.Building, room string) (string, error) {
 // units the schedule names for it, else the building's unit count.
 func checkUnit(p *Plan, b *planfile.Building, unit string) (string, error) {
 	u := NormalizeUnit(unit)
-	named := p.units(b.ID)
+	named := p.unitsOf(b.ID)
 	bad := func() error {
 		return BadField("unit", "这栋楼没有这个单元", fmt.Sprintf("building %q has no unit %q", b.ID, u))
 	}
@@ -139,19 +139,11 @@ func checkUnit(p *Plan, b *planfile.Building, unit string) (string, error) {
 }
 
 // building returns the plan's building id, or nil.
-func (p *Plan) building(id string) *planfile.Building { return p.File.Building(id) }
+func (p *Plan) building(id string) *planfile.Building { return p.buildings[id] }
 
-// units returns the units the schedule's groups name for a building.
-func (p *Plan) units(building string) map[string]bool {
-	units := map[string]bool{}
-	for _, w := range p.Windows {
-		for _, g := range w.Groups {
-			if g.Building == building && g.Unit != "" {
-				units[g.Unit] = true
-			}
-		}
-	}
-	return units
+// unitsOf returns the units the schedule's groups name for a building.
+func (p *Plan) unitsOf(building string) map[string]bool {
+	return p.units[building]
 }
 
 // maxParty is the largest party of one household of building b.
@@ -164,11 +156,5 @@ func maxParty(b *planfile.Building) int {
 
 // desks is the most desks site has in any variant (at least 1).
 func (p *Plan) desks(site string) int {
-	n := 1
-	for _, s := range p.Sites {
-		if s.ID == site && s.Desks > n {
-			n = s.Desks
-		}
-	}
-	return n
+	return max(p.siteIDs[site], 1)
 }

@@ -82,6 +82,8 @@ type Service struct {
 	compounds map[string]map[string]*Plan // compound -> round -> plan
 
 	fc forecastCache
+
+	bookArgs sync.Map // bookKey -> []any: book.lua's window tuples
 }
 
 // New returns a Service on rdb that signs tickets with signer.
@@ -100,8 +102,10 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Service{rdb: rdb, signer: signer, opts: opts, m: m, hub: newHub(rdb), compounds: map[string]map[string]*Plan{},
+	s := &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}}
+	s.hub = newHub(rdb, s.expand)
+	return s
 }
 
 // Metrics returns the service's instruments, for the HTTP layer's own
@@ -318,22 +322,14 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	if err := s.validate(p, &h); err != nil {
 		return nil, false, err
 	}
-	args := []any{s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, 0}
-	n := 0
-	for _, v := range p.Variants {
-		for _, w := range p.candidates(v, h.Building, h.Unit) {
-			seats := w.Capacity
-			if origin == "online" {
-				seats = s.online(w.Capacity)
-			}
-			args = append(args, v, w.Index, w.Site, seats, w.Start.UnixMilli(), w.End.UnixMilli())
-			n++
-		}
-	}
-	args[8] = n
 	k := keysOf(compound)
+	tail := s.bookWindows(p, h.Building, h.Unit, origin)
+	args := make([]any, 0, 11+len(tail))
+	args = append(args, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin,
+		compound, k.p+":ev:", len(tail)/6)
+	args = append(args, tail...)
 	v, err := s.run(ctx, "book", []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
-		k.seq(), k.tk(), k.r(p.Date, "order")}, args...)
+		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ")}, args...)
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -344,27 +340,62 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		}
 		return nil, false, s.refusal(err)
 	}
-	res := v.([]any)
-	id, _ := strconv.ParseUint(res[0].(string), 10, 64)
-	created := res[1].(int64) == 1
-	changed := len(res) > 2 && res[2].(int64) == 1
-	t, err := s.ticket(ctx, compound, id)
-	if err != nil {
-		return nil, false, err
+	// The script's reply is the whole answer (book.lua): nothing is read
+	// back, and the script published the event.
+	res, _ := v.([]any)
+	if len(res) != 7 {
+		return nil, false, storeErr(fmt.Errorf("queue: book: a reply of %d values, want 7", len(res)))
 	}
+	str := func(x any) string { s, _ := x.(string); return s }
+	ms := func(x any) time.Time { n, _ := strconv.ParseInt(str(x), 10, 64); return time.UnixMilli(n).In(p.TZ) }
+	id, _ := strconv.ParseUint(str(res[0]), 10, 64)
+	created := res[1] == int64(1)
+	changed := res[2] == int64(1)
 	switch {
 	case created:
 		s.m.Bookings.WithLabelValues(compound, "new").Inc()
-		s.publish(ctx, t, "booked")
 	case changed:
 		s.m.Bookings.WithLabelValues(compound, "party").Inc()
-		s.publish(ctx, t, "party")
 	default:
 		s.m.Bookings.WithLabelValues(compound, "repeat").Inc()
 	}
-	b := t.booking()
-	b.PartyChanged = changed
+	token := s.signer.Sign(compound, id)
+	b := &Booking{Ticket: token, ID: id, Site: str(res[4]), Window: Span{ms(res[5]), ms(res[6])},
+		Party: h.Party, URL: s.opts.BaseURL + "/t/" + token, Household: h, PartyChanged: changed}
+	if site := p.site(str(res[3]), b.Site); site != nil {
+		b.SiteName = site.Name
+	}
 	return b, created, nil
+}
+
+// bookWindows returns book.lua's window tuples for a building's unit, in
+// every variant (see book.lua), formatted once per plan and kept: the
+// building and unit are the plan's (validate ran), so the cache is as
+// small as the plan.
+func (s *Service) bookWindows(p *Plan, building, unit, origin string) []any {
+	key := bookKey{p, building, unit, origin}
+	if v, ok := s.bookArgs.Load(key); ok {
+		return v.([]any)
+	}
+	var tail []any
+	for _, v := range p.Variants {
+		for _, i := range p.candidates(v, building, unit) {
+			w := &p.Windows[i]
+			seats := w.Capacity
+			if origin == "online" {
+				seats = s.online(w.Capacity)
+			}
+			tail = append(tail, v, strconv.Itoa(w.Index), w.Site, strconv.Itoa(seats),
+				strconv.FormatInt(w.Start.UnixMilli(), 10), strconv.FormatInt(w.End.UnixMilli(), 10))
+		}
+	}
+	s.bookArgs.Store(key, tail)
+	return tail
+}
+
+type bookKey struct {
+	p                      *Plan
+	building, unit, origin string
 }
 
 // TicketView is a ticket as residents and staff see it.
@@ -404,6 +435,8 @@ func (t *TicketView) booking() *Booking {
 		Party: t.Party, URL: t.URL, Household: t.Household}
 }
 
+// ticketFields are the fields a ticket view is read from; book.lua's
+// events carry them in this order (ticket_names in prelude.lua).
 var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
 // ticket reads ticket id of compound, with the people ahead of it.

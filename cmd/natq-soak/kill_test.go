@@ -14,7 +14,7 @@ func TestKillRedis(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server is needed (the README's test command installs it)")
 	}
-	t.Chdir("../..") // killRedis reads queue/testdata from the repository's root
+	t.Chdir("../..") // natq-soak runs from the repository's root, where its fixtures are
 	if err := killRedis(2, 100); err != nil {
 		t.Fatal(err)
 	}

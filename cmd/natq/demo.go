@@ -318,7 +318,7 @@ func (d *demo) printIntro(e *env) {
 	fmt.Fprintf(w, "  site display (a TV):       %s/display/%s/%s\n", base, id, d.firstSite())
 	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
 	for _, v := range d.plan.Variants {
-		fmt.Fprintf(w, "  battle map, %s (print):    %s/print/battle/%s.pdf\n", v, base, v)
+		fmt.Fprintf(w, "  %-27s%s/print/battle/%s.pdf\n", "battle map, "+v+" (print):", base, v)
 	}
 	fmt.Fprintf(w, "  API:                       %s/api/v1/compounds/%s\n", base, id)
 	fmt.Fprintln(w)

@@ -180,6 +180,25 @@ func households(path string, seed int64) ([]household, string, error) {
 	return slots, p.Compound.ID, nil
 }
 
+// siteDesks reads how many desks each site of the plan has (the most in
+// any variant, at least 1), as the queue counts them.
+func siteDesks(path string) (map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := queue.LoadPlan(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	desks := map[string]int{}
+	for _, s := range p.Sites {
+		desks[s.ID] = max(desks[s.ID], s.Desks, 1)
+	}
+	return desks, nil
+}
+
 // ticket is a booking natqload got: what later requests need of it.
 type ticket struct {
 	token, site string
@@ -205,12 +224,23 @@ type runner struct {
 	tickets []ticket // every ticket booked, for repeat and ticket
 	seats   int      // seats of the new tickets natqload got
 	fresh   chan ticket
+
+	// desks holds each site's free desk numbers: a desk worker calls at a
+	// desk of its own, as a marshal does, since a desk with an open call
+	// is refused another (desk_busy).
+	desks map[string]chan int
 }
 
-func newRunner(c *config, hs []household) *runner {
-	r := &runner{c: c, hs: hs, base: strings.TrimRight(c.url, "/"), fresh: make(chan ticket, 1<<16),
+func newRunner(c *config, hs []household, desks map[string]int) *runner {
+	r := &runner{c: c, hs: hs, base: strings.TrimRight(c.url, "/"), fresh: make(chan ticket, 1<<16), desks: map[string]chan int{},
 		client: &fasthttp.HostClient{Addr: c.host, MaxConns: c.concurrency + 4, ReadTimeout: c.timeout,
 			WriteTimeout: c.timeout, MaxIdleConnDuration: time.Minute, Name: "natqload"}}
+	for site, n := range desks {
+		r.desks[site] = make(chan int, n)
+		for d := 1; d <= n; d++ {
+			r.desks[site] <- d
+		}
+	}
 	r.next.Store(int64(c.firstRoom - 1))
 	r.rank, r.copies = make([]int, len(hs)), map[household]int{}
 	for i, h := range hs {
@@ -400,7 +430,8 @@ func (w *worker) readTicket() {
 // desk checks a booked ticket in at its site, calls the site's next and
 // marks the called ticket sampled, as a desk does all day. Each worker
 // calls only after its own check-in, so a site's line is never called
-// empty by natqload itself.
+// empty by natqload itself, and calls at a desk no other worker holds
+// meanwhile (waiting for one off the clock when all the site's are taken).
 func (w *worker) desk() {
 	var t ticket
 	select {
@@ -415,7 +446,18 @@ func (w *worker) desk() {
 	if status, _ := w.do(kindCheckIn, "POST", "/api/v1/sites/"+t.site+"/checkins", body, true); status != 200 {
 		return
 	}
-	status, b := w.do(kindCall, "POST", "/api/v1/sites/"+t.site+"/calls", nil, true)
+	var callBody []byte
+	if pool := w.r.desks[t.site]; pool != nil {
+		d := <-pool
+		defer func() { pool <- d }()
+		callBody, _ = json.Marshal(map[string]int{"desk": d})
+	}
+	status, b := w.do(kindCall, "POST", "/api/v1/sites/"+t.site+"/calls", callBody, true)
+	if status == 409 && field(b, "code") == "desk_busy" {
+		// The desk's open call (another run's, or a sampled request
+		// that failed): finish it, as the marshal would.
+		status = 200
+	}
 	if status != 200 {
 		return
 	}

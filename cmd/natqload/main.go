@@ -170,7 +170,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if c.compound == "" {
 		c.compound = compound
 	}
-	r := newRunner(c, hs)
+	desks, err := siteDesks(c.planFile)
+	if err != nil {
+		return err
+	}
+	r := newRunner(c, hs, desks)
 	// The whole run is bounded: the prebookings, the timed part and the
 	// check, whatever the server does.
 	ctx, cancel := context.WithTimeout(ctx, c.duration+2*time.Minute)

@@ -127,29 +127,9 @@ func TestQuantile(t *testing.T) {
 // booked out, and checks the report against the store.
 func TestRunNatq(t *testing.T) {
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(t)})
-	defer rdb.Close()
-	o := queue.DefaultOptions()
-	o.Now = queuetest.NewClock(queuetest.Morning).Now
-	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
-	svc := queue.New(rdb, queuetest.Signer(t), o)
-	if err := svc.OpenRound(ctx, queuetest.Plan(t, "c1.plan.geojson")); err != nil {
-		t.Fatal(err)
-	}
-	token, err := svc.AddStaff(ctx, "c1", "desk", queue.RoleMarshal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := server.New(svc, server.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(ln)
-	defer app.Shutdown()
-
+	svc, url, token := startNatq(t)
 	var out bytes.Buffer
-	err = run(ctx, []string{"--url", "http://" + ln.Addr().String(), "--plan", fixture, "--duration", "1m",
+	err := run(ctx, []string{"--url", url, "--plan", fixture, "--duration", "1m",
 		"--requests", "400", "--concurrency", "4", "--mix", "book=10,repeat=3,ticket=3,desk=2", "--staff-token", token, "--prebook", "20",
 		"--max-party", "3", "--watch", "self=" + itoa(os.Getpid())}, noenv, &out, &bytes.Buffer{})
 	report := out.String()
@@ -177,6 +157,56 @@ func TestRunNatq(t *testing.T) {
 	want := "check: " + itoa(len(queuetest.Plan(t, "c1.plan.geojson").Windows)) + " windows, " + itoa(booked) + " people booked in them (" + itoa(booked) + " seats"
 	if !strings.Contains(report, want) {
 		t.Errorf("report lacks %q:\n%s", want, report)
+	}
+}
+
+// startNatq serves the queue (its HTTP layer on a redis-server) with the
+// fixture's round open, and returns it, its URL and a marshal's token.
+func startNatq(t *testing.T) (*queue.Service, string, string) {
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(t)})
+	t.Cleanup(func() { rdb.Close() })
+	o := queue.DefaultOptions()
+	o.Now = queuetest.NewClock(queuetest.Morning).Now
+	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
+	svc := queue.New(rdb, queuetest.Signer(t), o)
+	if err := svc.OpenRound(ctx, queuetest.Plan(t, "c1.plan.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.AddStaff(ctx, "c1", "desk", queue.RoleMarshal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := server.New(svc, server.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+	return svc, "http://" + ln.Addr().String(), token
+}
+
+// TestRunDesksOwnDesk: more desk workers than a site has desks, on a
+// compound of few sites; each calls at a desk of its own, so no call is
+// refused desk_busy and every call finds someone.
+func TestRunDesksOwnDesk(t *testing.T) {
+	_, url, token := startNatq(t)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"--url", url, "--plan", fixture, "--duration", "1m",
+		"--requests", "200", "--concurrency", "12", "--mix", "desk=1", "--staff-token", token}, noenv, &out, &bytes.Buffer{})
+	report := out.String()
+	if err != nil {
+		t.Fatalf("run = %v\n%s", err, report)
+	}
+	var call string
+	for _, l := range strings.Split(report, "\n") {
+		if strings.HasPrefix(l, "call ") {
+			call = l
+		}
+	}
+	if call == "" || !strings.Contains(call, "200: ") || strings.Contains(call, "409") {
+		t.Errorf("the calls were answered %q; want every one 200:\n%s", call, report)
 	}
 }
 

@@ -73,6 +73,21 @@ func TestCluster3(t *testing.T) {
 	_, bk := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
 	tk, _ := bk["ticket"].(string)
 	ev := sse(t, b.url+"/api/v1/tickets/"+tk+"/events")
+	// One published from inside book.lua, on whichever master holds c1.
+	if code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`); code != 200 {
+		t.Fatalf("booking again with party 2 = %d %v", code, e)
+	}
+	select {
+	case d := <-ev:
+		var m map[string]any
+		json.Unmarshal([]byte(d), &m)
+		tm, _ := m["ticket"].(map[string]any)
+		if m["type"] != "party" || m["version"] != 2.0 || tm["ticket"] != tk || tm["party"] != 2.0 {
+			t.Errorf("event on the other instance = %s, want party 2 at version 2 with the ticket", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no party event on the other instance")
+	}
 	a.clk.Set(queuetest.At(7, 0))
 	if code, e := do(t, "POST", a.url+"/api/v1/sites/s1/checkins", marshal, `{"ticket":"`+tk+`"}`); code != 200 {
 		t.Fatalf("check-in = %d %v", code, e)

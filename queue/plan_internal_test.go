@@ -1,0 +1,103 @@
+package queue
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The plan's lookups (index) answer what a scan of the whole schedule
+// answers, for every building and unit the groups name, a unit they do not
+// name, and a building that is not there.
+func TestPlanIndexMatchesScan(t *testing.T) {
+	for _, name := range []string{"c1.plan.geojson", "c2.plan.geojson"} {
+		f, err := os.Open("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadPlan(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs := map[[2]string]bool{{"nowhere", ""}: true, {"nowhere", "1"}: true}
+		for _, w := range p.Windows {
+			for _, g := range w.Groups {
+				pairs[[2]string{g.Building, g.Unit}] = true
+				pairs[[2]string{g.Building, ""}] = true
+				pairs[[2]string{g.Building, "99"}] = true
+			}
+		}
+		n := 0
+		for bu := range pairs {
+			b, u := bu[0], bu[1]
+			for _, v := range []string{"dry", "wet"} {
+				var want []int
+				for _, w := range p.Windows {
+					if w.Variant != v {
+						continue
+					}
+					for _, g := range w.Groups {
+						if g.Building == b && (g.Unit == "" || g.Unit == u) {
+							want = append(want, w.Index)
+							break
+						}
+					}
+				}
+				var got []int
+				for _, i := range p.candidates(v, b, u) {
+					got = append(got, p.Windows[i].Index)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: candidates(%s, %s, %q) = %v, want %v", name, v, b, u, got, want)
+				}
+				n += len(got)
+			}
+			knownB, knownU := false, false
+			units := map[string]bool{}
+			for _, w := range p.Windows {
+				for _, g := range w.Groups {
+					if g.Building == b {
+						knownB = true
+						if g.Unit != "" {
+							units[g.Unit] = true
+						}
+					}
+				}
+			}
+			knownU = len(units) == 0 || units[u]
+			if gb, gu := p.knows(b, u); gb != knownB || gu != knownU {
+				t.Errorf("%s: knows(%s, %q) = %v %v, want %v %v", name, b, u, gb, gu, knownB, knownU)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no candidates at all", name)
+		}
+		for _, w := range p.Windows {
+			if got, ok := p.window(w.Index); !ok || got.Index != w.Index || got.Site != w.Site {
+				t.Errorf("%s: window(%d) = %v %v", name, w.Index, got.Index, ok)
+			}
+		}
+		for _, s := range p.Sites {
+			if got := p.site(s.Variant, s.ID); got == nil || got.ID != s.ID || got.Variant != s.Variant {
+				t.Errorf("%s: site(%s, %s) = %v", name, s.Variant, s.ID, got)
+			}
+		}
+	}
+}
+
+// The fields a script's event carries (ticket_names in prelude.lua) are
+// ticketFields, in its order: the hub reads them by position.
+func TestTicketNamesMatchTicketFields(t *testing.T) {
+	var quoted []string
+	for _, f := range ticketFields {
+		quoted = append(quoted, "'"+f+"'")
+	}
+	want := strings.Join(quoted, ", ")
+	got := preludeLua[strings.Index(preludeLua, "local ticket_names = {")+len("local ticket_names = {"):]
+	got = strings.Join(strings.Fields(got[:strings.Index(got, "}")]), " ")
+	if got != want {
+		t.Errorf("prelude.lua ticket_names = {%s}, want {%s}", got, want)
+	}
+}
