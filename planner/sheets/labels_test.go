@@ -20,10 +20,7 @@ import (
 // from the SVG's own coordinates, that no two label boxes intersect and
 // that no label box sits on a route.
 func TestLabelsDoNotOverlap(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		plan *Plan
-	}{{"contest", loadContest(t)}, {"shanghai", planShanghai(t)}} {
+	for _, c := range realPlans(t) {
 		p := c.plan
 		sheets := map[string]func(*bytes.Buffer) error{}
 		for _, v := range p.Variants {

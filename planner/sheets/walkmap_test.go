@@ -10,16 +10,25 @@ import (
 
 var doorPath = regexp.MustCompile(`<path d="M([-0-9.e]+) ([-0-9.e]+)A([0-9.e]+) [^"]*"[^>]*class="door"`)
 
+// namedPlan is a plan a test runs on, by name.
+type namedPlan struct {
+	name string
+	plan *Plan
+}
+
+// realPlans are the contest compound's plan and the real Shanghai file's,
+// for the tests that check the sheets' geometry on real maps.
+func realPlans(t *testing.T) []namedPlan {
+	return []namedPlan{{"contest", loadContest(t)}, {"shanghai", planShanghai(t)}}
+}
+
 // TestBuildingMapZoom checks a building sheet's map from the SVG's own
 // coordinates: the building's walk (every route, to and back, both
 // variants) is on the map and fills a good part of it, the stated scale
 // is true to the routes' metres, no door dot is on a label, and the
 // compound inset is there, clear of the routes.
 func TestBuildingMapZoom(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		plan *Plan
-	}{{"contest", loadContest(t)}, {"shanghai", planShanghai(t)}} {
+	for _, c := range realPlans(t) {
 		p := c.plan
 		tested := 0
 		for _, b := range p.Buildings {
