@@ -18,6 +18,10 @@
     stateCalled: ['已叫号', 'Called'], stateChecked: ['已签到', 'Checked in'], stateSampled: ['已采样', 'Sampled'], noCamera: ['无法打开摄像头：请用扫码枪或手动输入。', 'The camera cannot be opened: use the scanner or type the ticket.'],
     units: ['{0} 单元', 'unit {0}'], floors: ['{0}–{1} 层', 'floors {0}–{1}'], peopleN: ['{0} 人', '{0} people'], peopleN1: [null, '{0} person'], all: ['全部', 'all'], none: ['—', '—'], marshal: ['（采样员）', ' (marshal)'], coordinator: ['（协调员）', ' (coordinator)'], nobodyDue: ['此时段无人应到。', 'Nobody is due in this window.'],
     tubeCount: ['混管 {0}：已有 {1} 份', 'Tube {0}: {1} samples'],
+    staffTitle: ['工作人员凭证', 'Staff tokens'], staffHint: ['平板丢失时，撤销该人员的凭证：所有服务实例立即拒绝它。', 'A tablet lost? Revoke that person\'s token: every instance refuses it at once.'],
+    staffName: ['姓名', 'Name'], staffRole: ['角色', 'Role'], staffUntil: ['有效至', 'Valid until'], revoke: ['撤销', 'Revoke'],
+    revokeConfirm: ['撤销 {0} 的全部凭证？', 'Revoke every token of {0}?'], revokedOk: ['已撤销 {0} 的 {1} 个凭证', 'Revoked {1} token(s) of {0}'], expired: ['已过期', 'expired'],
+    role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
     deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
@@ -454,12 +458,42 @@
       });
     });
   }
+  // staffTokens lists the compound's staff tokens, each name with a
+  // revoke button (a lost tablet): the service refuses a revoked token on
+  // every instance from its next request.
+  function staffTokens() {
+    N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/staff', undefined, st.token).then(function (res) {
+      if (res.status !== 200) { notice(N.errorText(res)); return; }
+      var rows = N.clear($('staffrows')), seen = {};
+      res.body.staff.forEach(function (s) {
+        if (seen[s.name]) return;
+        seen[s.name] = true;
+        var tr = el('tr');
+        tr.appendChild(el('td', '', s.name));
+        tr.appendChild(el('td', '', t('role_' + s.role)));
+        tr.appendChild(el('td', '', s.expired ? t('expired') : (s.until ? s.until.slice(5, 16).replace('T', ' ') : t('none'))));
+        var td = el('td'), b = el('button', 'noshow', t('revoke'));
+        b.type = 'button';
+        b.addEventListener('click', function () {
+          if (!window.confirm(t('revokeConfirm', s.name))) return;
+          N.api('DELETE', '/api/v1/compounds/' + enc(st.compound) + '/staff/' + enc(s.name), undefined, st.token).then(function (r) {
+            if (r.status !== 200) { notice(N.errorText(r)); return; }
+            notice(t('revokedOk', s.name, r.body.revoked));
+            staffTokens();
+          });
+        });
+        td.appendChild(b);
+        tr.appendChild(td);
+        rows.appendChild(tr);
+      });
+    });
+  }
   function tab(which) {
     $('tab-site').setAttribute('aria-selected', which === 'site' ? 'true' : 'false');
     $('tab-cov').setAttribute('aria-selected', which === 'cov' ? 'true' : 'false');
     $('pane-site').hidden = which !== 'site';
     $('pane-cov').hidden = which !== 'cov';
-    if (which === 'cov') coverage(); else $('scan').focus();
+    if (which === 'cov') { coverage(); staffTokens(); } else $('scan').focus();
   }
 
   // The camera: the browser's own BarcodeDetector where there is one,
