@@ -66,11 +66,14 @@ func TestEventsOutOfOrder(t *testing.T) {
 		c.AddHook(hold)
 		done := make(chan error)
 		go func() { _, err := a.CheckIn(ctx, m, "s1", tok); done <- err }()
-		// b calls once a's check-in is in the store.
+		// b calls once a's check-in is in the store and stamped with its
+		// version (stamp.lua runs just after the change: a call between the
+		// two would be stamped first, and a's event would rightly carry the
+		// called state at the later version).
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			tk, err := b.Ticket(ctx, tok)
-			if err == nil && tk.State == "checked_in" {
+			if err == nil && tk.State == "checked_in" && tk.Version >= 2 {
 				break
 			}
 			if time.Now().After(deadline) {
