@@ -1,17 +1,23 @@
 -- book.lua: give a household the earliest window of its building, in the
 -- round's active variant, that has room for its whole party; asking again
 -- returns the same ticket. The whole booking is this one script: it
--- counts the change in the ticket's version (as stamp.lua does for the
--- other scripts) and publishes the event itself, so that the service
--- neither reads the ticket back nor publishes.
+-- counts the change in the ticket's version and publishes the event
+-- itself, as every change script does, so that the service neither reads
+-- the ticket back nor publishes; the windows it may take are the round's,
+-- in Redis since the round opened (open.lua), not in its arguments.
 -- KEYS[1] round state hash, KEYS[2] household index hash, KEYS[3] window
--- counters hash, KEYS[4] ticket sequence, KEYS[5] tickets hash, KEYS[6]
--- round's booking order zset, KEYS[7] round's line occupancy hash
+-- counters hash, KEYS[4] ticket sequence, KEYS[5] ticket key prefix
+-- "natq:{c}:t:", KEYS[6] round's booking order zset, KEYS[7] round's line
+-- occupancy hash, KEYS[8] round's booking windows hash (open.lua)
 -- ARGV[1] now (unix ms), ARGV[2] household key "building|unit|room",
 -- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7] party,
--- ARGV[8] origin (online|paper), ARGV[9] compound, ARGV[10] the compound's
--- event channel prefix "natq:{c}:ev:", ARGV[11] n, then n tuples of 6:
--- variant, window index, site, seats bookable, start ms, end ms; by start.
+-- ARGV[8] origin (online|paper), ARGV[9] the share of each window kept
+-- from this origin (the walk-in share online, 0 on paper), ARGV[10] the
+-- household's candidate key "building|unit" (unit "" when no group names
+-- it): the booking windows hash holds "<variant>|<candidate key>" -> the
+-- windows that call it, by start, each "index\tsite\tcapacity\tstart
+-- ms\tend ms\n". A window's seats for this origin are
+-- floor(capacity * (1 - share) + 1e-9), as the service's online().
 -- Asking again with another party changes the ticket's party when it is
 -- still only booked and its window has room for the change.
 -- returns {ticket id, 1 if new else 0, 1 if its party changed else 0,
@@ -20,31 +26,26 @@
 -- has room), "PARTY_FULL <party the window can take>" or "PARTY_LOCKED
 -- <state>" (the party of a ticket in line or finished changes at the site
 -- only).
--- A new ticket ("booked") is published on <prefix>s:<site>, a changed
--- party ("party") on <prefix>t:<id> and <prefix>s:<site>, as one compact
--- event (raw_event in prelude.lua), which each instance's hub expands
--- into the Event its listeners get (events.go).
+-- A new ticket ("booked") is published on the compound's s:<site>
+-- channel, a changed party ("party") on t:<id> and s:<site>, as one
+-- compact event (raw_event in prelude.lua), which each instance's hub
+-- expands into the Event its listeners get (events.go).
 local variant = redis.call('HGET', KEYS[1], 'variant')
 if not variant then return redis.error_reply('NOROUND') end
 local old = redis.call('HGET', KEYS[2], ARGV[2])
-local now, party, n = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[11])
--- tell publishes an event on the site's channel and, for a ticket that
--- was there before this script (one that someone may watch), on its own.
-local function tell(typ, id, site, vals, watched)
-  local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
-  local ev = raw_event(ARGV[9], typ, id, inline, ARGV[1], vals)
-  if watched then redis.call('PUBLISH', ARGV[10] .. 't:' .. id, ev) end
-  redis.call('PUBLISH', ARGV[10] .. 's:' .. site, ev)
-end
+local now, party, share = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[9])
+local tuple = '([^\t\n]*)\t([^\t\n]*)\t(%d+)\t(%d+)\t(%d+)\n'
+local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
 if old then
   local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
   local was = tonumber(f.party)
   if was == party then return {old, 0, 0, f.v, f.site, f.ws, f.we} end
   if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
+  -- The ticket's window's seats, when it is one of the household's
+  -- windows (a rain switch may have put it in another).
   local cap = nil
-  for i = 0, n - 1 do
-    local b = 12 + i * 6
-    if ARGV[b] == f.v and ARGV[b + 1] == f.w then cap = tonumber(ARGV[b + 3]) end
+  for w, _, c in string.gmatch(redis.call('HGET', KEYS[8], f.v .. '|' .. ARGV[10]) or '', tuple) do
+    if w == f.w then cap = seats(c) end
   end
   local booked = tonumber(redis.call('HGET', KEYS[3], f.w .. ':booked') or '0')
   if not cap or booked - was + party > cap then
@@ -53,33 +54,29 @@ if old then
     return redis.error_reply('PARTY_FULL ' .. can)
   end
   redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
-  redis.call('HSET', KEYS[5], old .. ':party', ARGV[7])
-  redis.call('HINCRBY', KEYS[5], old .. ':ver', 1)
-  tell('party', old, f.site, ticket_values(KEYS[5], old), true)
+  redis.call('HSET', ticket_key(KEYS[5], old), 'party', ARGV[7])
+  tell(KEYS[5], KEYS[7], nil, 'party', old, ARGV[1], true)
   return {old, 0, 1, f.v, f.site, f.ws, f.we}
 end
-for i = 0, n - 1 do
-  local b = 12 + i * 6
-  local v, w, site = ARGV[b], ARGV[b + 1], ARGV[b + 2]
-  local cap, ws, we = tonumber(ARGV[b + 3]), ARGV[b + 4], ARGV[b + 5]
-  if v == variant and tonumber(we) > now then
+for w, site, cap, ws, we in string.gmatch(redis.call('HGET', KEYS[8], variant .. '|' .. ARGV[10]) or '', tuple) do
+  if tonumber(we) > now then
     local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
-    if booked + party <= cap then
+    if booked + party <= seats(cap) then
       local id = tostring(redis.call('INCR', KEYS[4]))
       redis.call('HINCRBY', KEYS[3], w .. ':booked', party)
       redis.call('HSET', KEYS[2], ARGV[2], id)
-      redis.call('HSET', KEYS[5], id .. ':r', ARGV[3], id .. ':hh', ARGV[2],
-        id .. ':b', ARGV[4], id .. ':u', ARGV[5], id .. ':room', ARGV[6],
-        id .. ':party', ARGV[7], id .. ':origin', ARGV[8], id .. ':at', ARGV[1],
-        id .. ':st', 'booked', id .. ':v', v, id .. ':w', w, id .. ':site', site,
-        id .. ':ws', ws, id .. ':we', we, id .. ':calls', '0', id .. ':ver', '1')
+      redis.call('HSET', ticket_key(KEYS[5], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],
+        'room', ARGV[6], 'party', ARGV[7], 'origin', ARGV[8], 'at', ARGV[1], 'st', 'booked', 'v', variant,
+        'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1')
       redis.call('ZADD', KEYS[6], id, id)
       -- The values in ticket_names order, as an HMGET would read them; on
       -- the site's channel only: no one can watch a ticket that did not
       -- exist before this script (watching reads the ticket first).
-      tell('booked', id, site, {'booked', ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
-        v, w, site, ws, we, false, false, '0', false, ARGV[1], false, false, '1'}, false)
-      return {id, 1, 0, v, site, ws, we}
+      local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
+      redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, raw_event(string.match(KEYS[5], '{(.-)}'),
+        'booked', id, inline, ARGV[1], {'booked', ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
+        variant, w, site, ws, we, false, false, '0', false, ARGV[1], false, false, '1'}, inline))
+      return {id, 1, 0, variant, site, ws, we}
     end
   end
 end

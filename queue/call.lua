@@ -4,11 +4,13 @@
 -- A ticket whose call was missed waits in its place until another has
 -- been called at the site since (its "rc", the site's call count it
 -- waits for); when nobody else is waiting it is called again.
--- KEYS[1] tickets hash, KEYS[2] lines zset, KEYS[3] desks hash
--- ("site|desk" -> ticket id), KEYS[4] call counts hash (site -> calls)
+-- KEYS[1] ticket key prefix, KEYS[2] lines zset, KEYS[3] desks hash
+-- ("site|desk" -> ticket id), KEYS[4] call counts hash (site -> calls),
+-- KEYS[5] line occupancy hash, KEYS[6] site change counters hash
 -- ARGV[1] site, ARGV[2] now (unix ms), ARGV[3] desk, ARGV[4] "1" to call
 -- only someone not waiting for a recall (the call that follows a miss)
--- returns the called ticket id, or an error reply "EMPTY" (nobody
+-- returns the called ticket's event reply (tell in prelude.lua), its
+-- "called" event published, or an error reply "EMPTY" (nobody
 -- waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
 local site, desk = ARGV[1], ARGV[3]
 local dk = site .. '|' .. desk
@@ -23,7 +25,7 @@ local n = tonumber(redis.call('HGET', KEYS[4], site) or '0')
 local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', 0, 500)
 local pick, first = nil, nil
 for _, m in ipairs(ms) do
-  local rc = redis.call('HGET', KEYS[1], line_id(m) .. ':rc')
+  local rc = redis.call('HGET', ticket_key(KEYS[1], line_id(m)), 'rc')
   if not rc or tonumber(rc) <= n then pick = m break end
   first = first or m
 end
@@ -31,9 +33,11 @@ if not pick and ARGV[4] ~= '1' then pick = first end
 if not pick then return redis.error_reply('EMPTY') end
 redis.call('ZREM', KEYS[2], pick)
 local id = line_id(pick)
-redis.call('HSET', KEYS[1], id .. ':st', 'called', id .. ':called', ARGV[2], id .. ':desk', desk)
-redis.call('HDEL', KEYS[1], id .. ':rc')
-redis.call('HINCRBY', KEYS[1], id .. ':calls', 1)
+local tk = ticket_key(KEYS[1], id)
+redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk)
+redis.call('HDEL', tk, 'rc')
+redis.call('HINCRBY', tk, 'calls', 1)
 redis.call('HINCRBY', KEYS[4], site, 1)
 redis.call('HSET', KEYS[3], dk, id)
-return id
+site_changed(KEYS[6], site)
+return tell(KEYS[1], KEYS[5], KEYS[2], 'called', id, ARGV[2])

@@ -1,12 +1,14 @@
 -- checkin.lua: admit a ticket's party into its site's one-metre line.
--- KEYS[1] tickets hash, KEYS[2] window counters hash, KEYS[3] lines zset,
--- KEYS[4] line occupancy hash
+-- KEYS[1] ticket key prefix, KEYS[2] window counters hash, KEYS[3] lines
+-- zset, KEYS[4] line occupancy hash, KEYS[5] site change counters hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] site scanned at,
 -- ARGV[4] now (unix ms), ARGV[5] grace after window end (ms), ARGV[6]
 -- allowance before window start (ms), ARGV[7] and ARGV[8] the site's line
 -- capacity (markers: people at 1 m apart) in the dry and the wet variant;
 -- the ticket's variant picks one
--- returns "checked_in", or an error reply: "NOTICKET", "OLDROUND <round>",
+-- returns the ticket's event reply (tell in prelude.lua: its values, the
+-- people in line and ahead of it), its "checked_in" event published, or
+-- an error reply: "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_IN <checkin ms> <state> <desk>" (checked in or called before:
 -- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY",
 -- "TOO_LATE", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
@@ -29,5 +31,6 @@ if occ + party > cap then return redis.error_reply('LINE_FULL ' .. occ) end
 redis.call('HINCRBY', KEYS[4], ARGV[3], party)
 redis.call('HINCRBY', KEYS[2], f.w .. ':in', party)
 redis.call('ZADD', KEYS[3], 0, line_member(ARGV[3], now, id))
-redis.call('HSET', KEYS[1], id .. ':st', 'checked_in', id .. ':ci', ARGV[4])
-return 'checked_in'
+redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4])
+site_changed(KEYS[5], ARGV[3])
+return tell(KEYS[1], KEYS[4], KEYS[3], 'checked_in', id, ARGV[4])

@@ -67,18 +67,22 @@
 //
 // Instances hold no state but the plans they loaded. Every state change is
 // one Lua script (the *.lua files, each with its contract), so it is atomic
-// and an interrupted request leaves nothing half-written. prelude.lua is
-// prepended to every script when it is loaded: the line member format
+// and an interrupted request leaves nothing half-written; each change is
+// one round trip, its version and its event included. prelude.lua is
+// prepended to every script when it is loaded: the ticket's key layout
+// (ticket_key, ticket_fields, ticket_values), the line member format
 // (line_member, line_id), the ticket checks (live_ticket: no such
-// ticket, another round, finished) and leaving the line (leave_line) are
-// written once there. All of a
-// compound's keys share the hash tag {compound}, so every script runs on
-// Redis Cluster. The service passes its clock into the scripts; nothing
-// depends on key expiry.
+// ticket, another round, finished), leaving the line (leave_line) and
+// telling of a change (tell) are written once there. All of a compound's
+// keys share the hash tag {compound}, so every script runs on Redis
+// Cluster; a script reaches a ticket from the key prefix natq:{c}:t: it is
+// given (which routes it to the compound's slot) and the ticket's id. The
+// service passes its clock into the scripts; nothing depends on key
+// expiry.
 //
 //	natq:{c}:rounds            zset   round id (YYYY-MM-DD) -> unix day
 //	natq:{c}:seq               string last ticket id (tickets are numbered per compound)
-//	natq:{c}:tk                hash   "<id>:<field>" -> ticket field:
+//	natq:{c}:t:<id>            hash   one ticket, field -> value:
 //	                                  r round, hh household key, b building, u unit,
 //	                                  room, party, origin (online|paper), at booked ms,
 //	                                  st state, v variant, w window index, site,
@@ -86,13 +90,20 @@
 //	                                  called ms, calls, desk (last called to), rc (a
 //	                                  missed call waits until the site's call count
 //	                                  reaches it), sa sampled ms, tube, end ms,
-//	                                  ver: the ticket's version (stamp.lua, one per event)
+//	                                  ver: the ticket's version (one per event; tell in
+//	                                  prelude.lua)
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
 //	natq:{c}:lim:<W>:<addr>    string new households booked from a client address (sha256,
 //	                                  truncated) in booking-limit window W (start / window
 //	                                  length); expires after two windows, which only tidies up
 //	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint),
-//	                                  tz (the plan's time zone), purged ms (natq round purge)
+//	                                  tz (the plan's time zone), purged ms (natq round purge),
+//	                                  layout "2" (tickets a hash each; open.lua refuses a round
+//	                                  without it, opened by a natq that kept them in one hash)
+//	natq:{c}:r:<R>:bw          hash   "<variant>|<building>|<unit>" -> the windows a booking of
+//	                                  that unit may take, by start, "index\tsite\tcapacity\t
+//	                                  start ms\tend ms\n" each (unit "" for the units no group
+//	                                  names); written by open.lua with the round, read by book.lua
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
@@ -104,6 +115,9 @@
 //	natq:{c}:r:<R>:desk        hash   "site|desk" -> ticket id last called there (open
 //	                                  while that ticket is "called" at that desk)
 //	natq:{c}:r:<R>:calln       hash   site -> calls made there (recall delays count in it)
+//	natq:{c}:r:<R>:fv          hash   site -> changes of what its forecast reads (line, calls,
+//	                                  check-ins, pace); "*" -> rain switches: the forecast
+//	                                  cache's key (forecast.go)
 //	natq:{c}:r:<R>:tubes       hash   tube code -> samples in it
 //	natq:{c}:r:<R>:tube:<code> set    ticket ids pooled in the tube
 //
@@ -112,13 +126,17 @@
 // (one site), so any instance can serve any listener; an instance holds
 // one pattern subscription per compound (natq:{c}:ev:*) for all its
 // listeners. Each ticket event carries the ticket's version and its state
-// at that version (stamp.lua), so a page can drop one that arrives after a
-// newer one. A booking is one script (book.lua) that counts the version
-// and publishes its event itself, in a compact form (a JSON array,
-// raw_event in prelude.lua) that each instance's hub expands into the
-// Event, with the ticket's signed token, for the listeners it holds; the
-// other changes are published by the service after stamp.lua, as Event
-// JSON (an object). The one key with an expiry is the booking limit's counter,
+// at that version, so a page can drop one that arrives after a newer one.
+// Every change script counts the version and publishes its event itself,
+// in the same step as the change (tell in prelude.lua), so that an event's
+// version always shows its own change's state, and one ticket's events are
+// published in version order. An event is published in a compact form (a
+// JSON array, raw_event in prelude.lua) that each instance's hub expands
+// into the Event, with the ticket's signed token, for the listeners it
+// holds; only the rain switch's "variant" site events are published by
+// the service, as Event JSON (an object). A ticket read is one script too
+// (read.lua): the ticket, the people ahead of it and its site's forecast
+// key. The one key with an expiry is the booking limit's counter,
 // whose window is in its name: the count is right whether or not Redis
 // has expired it yet.
 package queue

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Event is one live update, as sent to listeners.
@@ -30,47 +28,22 @@ type Event struct {
 	Version uint64 `json:"version,omitempty"`
 }
 
-// publish tells a ticket's listeners and its site's listeners of a change.
-// Site listeners get no token: a site's stream is not a way to collect
-// other people's tickets. The event carries the ticket as stamp.lua saw it
-// with its version, not t as this instance read it: two instances telling
-// of two changes of one ticket may publish in either order, and the
-// version lets a page keep the newer. A failed publish is logged, not
-// returned: the state change it reports has been made.
-func (s *Service) publish(ctx context.Context, t *TicketView, typ string) {
-	k := keysOf(t.Compound)
-	now := s.now()
-	st := s.stamp(ctx, t)
-	inLine := st.Ahead // a booked ticket's "ahead" is its site's line
-	if st.State != "booked" {
-		inLine, _ = s.rdb.HGet(ctx, k.r(st.Round, "occ"), st.Site).Int()
-	}
-	te, _ := json.Marshal(Event{Type: typ, Compound: st.Compound, Site: st.Site, At: now, Ticket: st,
-		State: st.State, InLine: inLine, Variant: st.Variant, Version: st.Version})
-	se, _ := json.Marshal(Event{Type: typ, Compound: st.Compound, Site: st.Site, At: now, TicketID: st.ID,
-		State: st.State, Party: st.Party, InLine: inLine, Variant: st.Variant, Version: st.Version})
-	pipe := s.rdb.Pipeline()
-	pipe.Publish(ctx, k.ticketCh(uint64String(st.ID)), te)
-	pipe.Publish(ctx, k.siteCh(st.Site), se)
-	if _, err := pipe.Exec(ctx); err != nil {
-		slog.Warn("queue: publish", "compound", t.Compound, "ticket", t.ID, "err", err)
-	}
-}
-
 // expand turns a script's compact event (raw_event in prelude.lua,
-// published on channel) into the Event JSON publish would have sent on it:
-// the whole ticket, token and all, on a ticket's channel, and no token on
-// a site's. nil for a payload it cannot read.
+// published on channel) into the Event JSON its listeners get: the whole
+// ticket, token and all, on a ticket's channel, and no token on a site's.
+// Every ticket event is a script's, published in the same step as the
+// change it tells of, so its version always shows the state of that
+// version. nil for a payload it cannot read.
 func (s *Service) expand(channel string, raw []byte) []byte {
 	var ev []json.RawMessage
-	if json.Unmarshal(raw, &ev) != nil || len(ev) != 7 || string(ev[0]) != `"natq1"` {
+	if json.Unmarshal(raw, &ev) != nil || len(ev) < 7 || len(ev) > 8 || string(ev[0]) != `"natq1"` {
 		slog.Warn("queue: an event the hub cannot read", "channel", channel)
 		return nil
 	}
 	var compound, typ, idS, atS string
-	var inLine int
+	var inLine, ahead int
 	var vals []any
-	for i, x := range []any{&compound, &typ, &idS, &inLine, &atS, &vals} {
+	for i, x := range []any{&compound, &typ, &idS, &inLine, &atS, &vals, &ahead}[:len(ev)-1] {
 		if json.Unmarshal(ev[i+1], x) != nil {
 			slog.Warn("queue: an event the hub cannot read", "channel", channel)
 			return nil
@@ -92,6 +65,7 @@ func (s *Service) expand(channel string, raw []byte) []byte {
 	if t == nil {
 		return nil
 	}
+	t.Ahead = ahead
 	if t.State == "booked" {
 		t.Ahead = inLine // a booked ticket's "ahead" is its site's line
 	}
@@ -104,82 +78,6 @@ func (s *Service) expand(channel string, raw []byte) []byte {
 	}
 	b, _ := json.Marshal(e)
 	return b
-}
-
-var stampScript = redis.NewScript(stampLua)
-
-//go:embed stamp.lua
-var stampLua string
-
-// stamp counts a change of t and returns the ticket as it is at that
-// version; t itself (its people ahead kept) when the store fails.
-func (s *Service) stamp(ctx context.Context, t *TicketView) *TicketView {
-	args := make([]any, 0, len(ticketFields)+1)
-	args = append(args, t.ID)
-	for _, f := range ticketFields {
-		args = append(args, f)
-	}
-	v, err := stampScript.Run(ctx, s.rdb, []string{keysOf(t.Compound).tk()}, args...).Slice()
-	if err != nil || len(v) != 2 {
-		slog.Warn("queue: event version", "compound", t.Compound, "ticket", t.ID, "err", err)
-		return t
-	}
-	return s.stamped(t, v)
-}
-
-// stamped builds the ticket view of a stamp.lua reply.
-func (s *Service) stamped(t *TicketView, v []any) *TicketView {
-	ver, _ := v[0].(int64)
-	vals, _ := v[1].([]any)
-	p, _ := s.current(t.Compound)
-	nt := s.view(p, t.Compound, t.ID, vals)
-	if nt == nil || ver == 0 {
-		return t
-	}
-	nt.Version = uint64(ver)
-	if nt.State == t.State {
-		nt.Ahead = t.Ahead
-	}
-	return nt
-}
-
-// publishAll tells the listeners of many tickets, whose lines are empty
-// (after a weather switch), in two round trips: one to stamp them, one to
-// publish.
-func (s *Service) publishAll(ctx context.Context, ts []*TicketView, typ string) {
-	if len(ts) == 0 {
-		return
-	}
-	now := s.now()
-	stamps := s.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(ts))
-	for i, t := range ts {
-		args := make([]any, 0, len(ticketFields)+1)
-		args = append(args, t.ID)
-		for _, f := range ticketFields {
-			args = append(args, f)
-		}
-		cmds[i] = stamps.Eval(ctx, stampLua, []string{keysOf(t.Compound).tk()}, args...)
-	}
-	if _, err := stamps.Exec(ctx); err != nil {
-		slog.Warn("queue: event versions", "compound", ts[0].Compound, "tickets", len(ts), "err", err)
-	}
-	pipe := s.rdb.Pipeline()
-	for i, t := range ts {
-		if v, err := cmds[i].Slice(); err == nil && len(v) == 2 {
-			t = s.stamped(t, v)
-		}
-		k := keysOf(t.Compound)
-		te, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, Ticket: t,
-			State: t.State, Variant: t.Variant, Version: t.Version})
-		se, _ := json.Marshal(Event{Type: typ, Compound: t.Compound, Site: t.Site, At: now, TicketID: t.ID,
-			State: t.State, Party: t.Party, Variant: t.Variant, Version: t.Version})
-		pipe.Publish(ctx, k.ticketCh(uint64String(t.ID)), te)
-		pipe.Publish(ctx, k.siteCh(t.Site), se)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		slog.Warn("queue: publish", "compound", ts[0].Compound, "tickets", len(ts), "err", err)
-	}
 }
 
 // publishSites tells every site of p that the variant changed.

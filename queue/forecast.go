@@ -2,9 +2,7 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +29,11 @@ import (
 // A forecast is cached per site and kept while the site's counters (line
 // occupancy, calls, check-ins, the pace, the variant; not bookings) are
 // as they were and it is younger than ForecastTTL: every tablet and
-// resident page of a site shares one run of the model per change.
+// resident page of a site shares one run of the model per change. Every
+// script that changes them counts the change in the round's site change
+// counters (natq:{c}:r:<R>:fv, site -> changes, "*" -> rain switches), so
+// the cache's key is three values, which a ticket's read (read.lua)
+// returns with the ticket.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).
@@ -139,7 +141,7 @@ func (s *Service) ForecastParams() sim.Params {
 // pipeline the caller runs.
 type forecastReads struct {
 	variant, occ, calln *redis.StringCmd
-	win                 *redis.SliceCmd
+	win, changes        *redis.SliceCmd
 	fields              []string
 }
 
@@ -170,6 +172,7 @@ func (s *Service) queueForecastReads(ctx context.Context, pipe redis.Pipeliner, 
 		}
 	}
 	r.win = pipe.HMGet(ctx, k.r(p.Date, "win"), r.fields...)
+	r.changes = pipe.HMGet(ctx, k.r(p.Date, "fv"), site, "*")
 	return r
 }
 
@@ -184,24 +187,25 @@ func (r *forecastReads) counters() map[string]int {
 	return m
 }
 
-// fingerprint is what the cached forecast must match: the line, the
-// calls, the check-ins and the pace. Bookings are left out (anyone may
-// book, and a rush of them must not rerun the model on every read): the
-// people to come are as old as the forecast, at most ForecastTTL.
+// fingerprint is what the cached forecast must match: the variant and
+// the site's and the round's change counts (see above). Bookings are left
+// out (anyone may book, and a rush of them must not rerun the model on
+// every read): the people to come are as old as the forecast, at most
+// ForecastTTL.
 func (r *forecastReads) fingerprint() string {
-	var b strings.Builder
-	b.WriteString(r.variant.Val() + "|" + r.occ.Val() + "|" + r.calln.Val())
-	for i, v := range r.win.Val() {
-		if strings.HasSuffix(r.fields[i], ":booked") {
-			continue
+	ch := r.changes.Val()
+	str := func(i int) string {
+		if i < len(ch) && ch[i] != nil {
+			return ch[i].(string)
 		}
-		b.WriteByte('|')
-		if v != nil {
-			b.WriteString(v.(string))
-		}
+		return "0"
 	}
-	return b.String()
+	return forecastKey(r.variant.Val(), str(0), str(1))
 }
+
+// forecastKey is a site's forecast's fingerprint: the round's variant,
+// the site's change count and the round's.
+func forecastKey(variant, site, round string) string { return variant + "|" + site + "|" + round }
 
 func (s *Service) cachedForecast(key, fp string, now time.Time) *siteForecast {
 	s.fc.mu.Lock()
@@ -319,10 +323,10 @@ func (s *Service) siteNow(p *Plan, l *SiteLine, c map[string]int, now time.Time)
 	return in
 }
 
-// ticketForecast adds its forecast to a ticket checked in or booked:
-// one read of its site's counters, and the site's line when the cached
-// forecast is out of date.
-func (s *Service) ticketForecast(ctx context.Context, t *TicketView) {
+// ticketForecast adds its forecast to a ticket checked in or booked: its
+// site's forecast keys come with the ticket's read (sk), and the site's
+// line is read only when the cached forecast is out of date.
+func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys) {
 	if t.State != "checked_in" && t.State != "booked" {
 		return
 	}
@@ -330,15 +334,10 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView) {
 	if err != nil || p.Date != t.Round || p.File.Params.Rate <= 0 {
 		return
 	}
-	pipe := s.rdb.Pipeline()
-	r := s.queueForecastReads(ctx, pipe, p, t.Site, nil)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return // the ticket is shown without it
-	}
-	if r.variant.Val() != t.Variant {
+	if sk.variant != t.Variant {
 		return
 	}
-	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, r.fingerprint()
+	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, sk.fp
 	f := s.cachedForecast(key, fp, s.now())
 	if f == nil {
 		f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {

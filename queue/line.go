@@ -108,7 +108,7 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	rcs := []*redis.StringCmd{}
 	pipe = s.rdb.Pipeline()
 	for _, id := range ids[:nWaiting] {
-		rcs = append(rcs, pipe.HGet(ctx, k.tk(), strconv.FormatUint(id, 10)+":rc"))
+		rcs = append(rcs, pipe.HGet(ctx, k.ticket(strconv.FormatUint(id, 10)), "rc"))
 	}
 	if nWaiting > 0 {
 		pipe.Exec(ctx)

@@ -1,16 +1,29 @@
 -- open.lua: open (or re-open) a testing round for a compound; idempotent,
 -- so every instance loading the same plan may run it. A round stays bound
 -- to the schedule it was opened with: tickets name windows by their index
--- in it, so another plan for the same compound and day is refused.
--- KEYS[1] rounds zset, KEYS[2] round state hash
+-- in it, so another plan for the same compound and day is refused. A new
+-- round gets the windows a booking may take (book.lua) from the moment it
+-- opens, and is marked with the ticket layout it keeps (a hash per
+-- ticket); a round opened by an older natq, which kept every ticket in
+-- one hash, is refused.
+-- KEYS[1] rounds zset, KEYS[2] round state hash, KEYS[3] round's booking
+-- windows hash
 -- ARGV[1] round id (plan date), ARGV[2] round score (unix day), ARGV[3] first
 -- variant ("dry" unless the plan has only "wet"), ARGV[4] now (unix ms),
--- ARGV[5] the schedule's fingerprint
+-- ARGV[5] the schedule's fingerprint, then pairs of the booking windows
+-- hash's field and value (see book.lua)
 -- returns the round's active variant, or an error reply "OTHERPLAN <the
--- fingerprint the round was opened with>".
-redis.call('HSETNX', KEYS[2], 'plan', ARGV[5])
+-- fingerprint the round was opened with>" or "OLDLAYOUT".
+if redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1 then
+  redis.call('HSET', KEYS[2], 'layout', '2')
+  redis.call('DEL', KEYS[3])
+  for i = 6, #ARGV, 2 do
+    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  end
+end
 local fp = redis.call('HGET', KEYS[2], 'plan')
 if fp ~= ARGV[5] then return redis.error_reply('OTHERPLAN ' .. fp) end
+if redis.call('HGET', KEYS[2], 'layout') ~= '2' then return redis.error_reply('OLDLAYOUT') end
 redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 redis.call('HSETNX', KEYS[2], 'variant', ARGV[3])
 redis.call('HSETNX', KEYS[2], 'opened', ARGV[4])

@@ -73,13 +73,13 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		}
 	}
 	k := keysOf(c)
-	_, err = s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
+	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv")},
 		id, p.Date, site, s.now().UnixMilli(), s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1])
 	if err != nil {
 		return nil, s.alreadyIn(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
-	return s.changed(ctx, c, id, "checked_in")
+	return s.toldReply(p, c, id, v)
 }
 
 // alreadyIn words an ALREADY_IN refusal ("<checkin ms> <state> <desk>")
@@ -149,8 +149,8 @@ func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, 
 	if afterMiss {
 		strict = "1"
 	}
-	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln")},
-		site, s.now().UnixMilli(), desk, strict)
+	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln"),
+		k.r(p.Date, "occ"), k.r(p.Date, "fv")}, site, s.now().UnixMilli(), desk, strict)
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -165,8 +165,13 @@ func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, 
 		}
 		return nil, s.refusal(err)
 	}
-	id, _ := strconv.ParseUint(v.(string), 10, 64)
-	return s.changed(ctx, c, id, "called")
+	// The event reply's fourth value is the called ticket's id.
+	res, _ := v.([]any)
+	var id uint64
+	if len(res) > 3 {
+		id, _ = strconv.ParseUint(fmt.Sprint(res[3]), 10, 64)
+	}
+	return s.toldReply(p, c, id, v)
 }
 
 // NoShowResult is what marking a called ticket unanswered did.
@@ -201,16 +206,19 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 		return nil, err
 	}
 	k := keysOf(p.Compound.ID)
-	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "calln")},
-		id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
+	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"),
+		k.r(p.Date, "calln"), k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	res := v.([]any)
-	r := &NoShowResult{NoShow: res[0] == "no_show", Calls: int(res[1].(int64)), Needed: s.opts.CallsBeforeNoShow}
+	res, _ := v.([]any)
+	if len(res) != 4 {
+		return nil, storeErr(fmt.Errorf("queue: noshow: a reply of %d values, want 4", len(res)))
+	}
+	calls, _ := res[1].(int64)
+	r := &NoShowResult{NoShow: res[0] == "no_show", Calls: int(calls), Needed: s.opts.CallsBeforeNoShow}
 	desk, _ := strconv.Atoi(fmt.Sprint(res[2]))
-	ev := res[0].(string)
-	if r.Ticket, err = s.changed(ctx, p.Compound.ID, id, ev); err != nil {
+	if r.Ticket, err = s.toldReply(p, p.Compound.ID, id, res[3]); err != nil {
 		return r, err
 	}
 	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
@@ -230,15 +238,12 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.ticket(ctx, p.Compound.ID, id)
+	k := keysOf(p.Compound.ID)
+	v, err := s.run(ctx, "repeat", []string{k.tk(), k.r(p.Date, "occ"), k.r(p.Date, "line")}, id, s.now().UnixMilli())
 	if err != nil {
-		return nil, err
+		return nil, s.refusal(err)
 	}
-	if t.State != "called" {
-		return nil, ErrNotCalled
-	}
-	s.publish(ctx, t, "repeat")
-	return t, nil
+	return s.toldReply(p, p.Compound.ID, id, v)
 }
 
 // Sampled records that a ticket's party was sampled, into tube when it is
@@ -254,12 +259,12 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	}
 	k := keysOf(p.Compound.ID)
 	tubeSet := k.r(p.Date, "tube:"+tube)
-	_, err = s.run(ctx, "sampled", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"), tubeSet},
-		id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize)
+	v, err := s.run(ctx, "sampled", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"), tubeSet,
+		k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.changed(ctx, p.Compound.ID, id, "sampled")
+	return s.toldReply(p, p.Compound.ID, id, v)
 }
 
 // Tube lists the tickets (households) pooled in a tube this round.
@@ -406,7 +411,7 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	}
 	k := keysOf(compound)
 	v, err := s.run(ctx, "switch", []string{k.r(p.Date, "state"), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "win"),
-		k.r(p.Date, "line"), k.r(p.Date, "occ")}, args...)
+		k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv")}, args...)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
@@ -430,7 +435,8 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 		res.Moved = append(res.Moved, Move{Ticket: t, FromWindow: from[i], FromSite: sites[i], What: whats[i],
 			Retimed: !old.Start.Equal(t.Window.Start)})
 	}
-	s.publishAll(ctx, ts, "moved")
+	// switch.lua told every moved ticket's listeners; the sites hear of
+	// the variant.
 	s.publishSites(ctx, p, "variant")
 	return res, nil
 }

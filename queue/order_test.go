@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,37 +15,14 @@ import (
 	"natq/queue/queuetest"
 )
 
-// holdPublish delays the publishing of events on one instance's client
-// until released: the instance that changed a ticket first tells of it
-// last, as happens across instances on a cluster.
-type holdPublish struct {
-	mu      sync.Mutex
-	on      bool
-	release chan struct{}
-}
-
-func (h *holdPublish) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *holdPublish) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return next
-}
-func (h *holdPublish) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.mu.Lock()
-		on := h.on
-		h.mu.Unlock()
-		if on && len(cmds) > 0 && cmds[0].Name() == "publish" {
-			<-h.release
-		}
-		return next(ctx, cmds)
-	}
-}
-
-// TestEventsOutOfOrder: instance a checks a ticket in and is slow to tell;
-// instance b calls it meanwhile and tells at once. The listener hears
-// "called" before "checked_in", and the versions say which is newer: the
-// later-arriving event is older, and carries the state of its own version
-// (checked_in), never a newer one under an older number.
-func TestEventsOutOfOrder(t *testing.T) {
+// TestEventsInVersionOrder: two instances change the same tickets at
+// once (one checks a ticket in and cancels it, the other calls and
+// samples). Every change counts its version and publishes its event in
+// the same step (tell in prelude.lua), so a listener hears each ticket's
+// events in version order, one version apart, each carrying the state of
+// its own change: never an event whose version shows another change's
+// state, as when the version was stamped after the change.
+func TestEventsInVersionOrder(t *testing.T) {
 	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
 		c := st.Client(t)
 		a, clk := queuetest.Service(t, c, nil)
@@ -53,58 +32,83 @@ func TestEventsOutOfOrder(t *testing.T) {
 		defer cb.Close()
 		b, clkB := queuetest.Service(t, cb, nil)
 		m := staff(t, a, "c1", queue.RoleMarshal)
-		tok := bookAt(t, a, hh("b1", "", "101", 2))
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		evs, err := b.WatchTicket(wctx, tok)
-		if err != nil {
-			t.Fatal(err)
-		}
 		clk.Set(queuetest.At(7, 0))
 		clkB.Set(queuetest.At(7, 0))
-		hold := &holdPublish{on: true, release: make(chan struct{})}
-		c.AddHook(hold)
-		done := make(chan error)
-		go func() { _, err := a.CheckIn(ctx, m, "s1", tok); done <- err }()
-		// b calls once a's check-in is in the store and stamped with its
-		// version (stamp.lua runs just after the change: a call between the
-		// two would be stamped first, and a's event would rightly carry the
-		// called state at the later version).
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			tk, err := b.Ticket(ctx, tok)
-			if err == nil && tk.State == "checked_in" && tk.Version >= 2 {
-				break
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		const n = 12
+		toks := make([]string, n)
+		evs := make([]<-chan []byte, n)
+		for i := range toks {
+			toks[i] = bookAt(t, a, hh("b1", "", strconv.Itoa(101+i), 1))
+			var err error
+			if evs[i], err = b.WatchTicket(wctx, toks[i]); err != nil {
+				t.Fatal(err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("check-in not in the store: %+v %v", tk, err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		checkedIn := make(chan struct{})
+		go func() {
+			defer wg.Done()
+			defer close(checkedIn)
+			for i, tok := range toks {
+				if _, err := a.CheckIn(ctx, m, "s1", tok); err != nil {
+					t.Errorf("CheckIn %d: %v", i, err)
+				}
+				if i%3 == 0 {
+					a.Cancel(ctx, tok) // may come before or after b's call
+				}
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		if _, err := b.CallNext(ctx, m, "s1", 1); err != nil {
-			t.Fatal(err)
-		}
-		first := next(t, evs)
-		hold.mu.Lock()
-		hold.on = false
-		hold.mu.Unlock()
-		close(hold.release)
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-		second := next(t, evs)
-		if first.Type != "called" || second.Type != "checked_in" {
-			t.Fatalf("events arrived %s, %s; the test wants them out of order (called, checked_in)", first.Type, second.Type)
-		}
-		if first.Version <= second.Version || first.Ticket.Version != first.Version {
-			t.Errorf("versions: called %d, checked_in %d (ticket %d): want the later change's higher", first.Version, second.Version, first.Ticket.Version)
-		}
-		if second.Ticket.State != "checked_in" || first.Ticket.State != "called" {
-			t.Errorf("states at their versions: %s at %d, %s at %d", first.Ticket.State, first.Version, second.Ticket.State, second.Version)
-		}
-		// What a page fetches carries its version too.
-		if tk, err := a.Ticket(ctx, tok); err != nil || tk.Version != first.Version || tk.State != "called" {
-			t.Errorf("Ticket = %+v, %v; want version %d, called", tk, err, first.Version)
+		}()
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-checkedIn:
+					// Every check-in is made: an empty line now stays empty.
+					if _, err := b.CallNext(ctx, m, "s1", 1); errors.Is(err, queue.ErrLineEmpty) {
+						return
+					}
+				default:
+				}
+				tk, err := b.CallNext(ctx, m, "s1", 1)
+				if errors.Is(err, queue.ErrLineEmpty) {
+					continue
+				}
+				var busy *queue.DeskBusyError
+				if errors.As(err, &busy) {
+					tk = busy.Ticket // called by the check above
+				} else if err != nil {
+					t.Errorf("CallNext: %v", err)
+					return
+				}
+				b.Sampled(ctx, m, tk.Ticket, "") // may find it cancelled
+			}
+		}()
+		wg.Wait()
+		stateOf := map[string]string{"booked": "booked", "checked_in": "checked_in", "called": "called",
+			"sampled": "sampled", "cancelled": "cancelled"}
+		for i, tok := range toks {
+			final, err := a.Ticket(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ver := uint64(1) // booked
+			for ver < final.Version {
+				e := next(t, evs[i])
+				if e.Version != ver+1 || e.Ticket == nil || e.Ticket.Version != e.Version {
+					t.Fatalf("ticket %d: event %s at version %d (ticket %+v) after version %d: want version %d",
+						i, e.Type, e.Version, e.Ticket, ver, ver+1)
+				}
+				if e.Ticket.State != stateOf[e.Type] || e.State != e.Ticket.State {
+					t.Errorf("ticket %d: a %s event at version %d shows state %s", i, e.Type, e.Version, e.Ticket.State)
+				}
+				ver = e.Version
+			}
+			if final.State != "sampled" && final.State != "cancelled" {
+				t.Errorf("ticket %d ends %s; want sampled or cancelled", i, final.State)
+			}
 		}
 	})
 }

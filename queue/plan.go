@@ -160,6 +160,47 @@ func (p *Plan) candidates(variant, building, unit string) []int {
 	return p.cands[candKey{variant, building, unit}]
 }
 
+// candKey is the household's key into the round's booking windows
+// (book.lua): "building|unit", unit "" when no group names it.
+func (p *Plan) candKey(building, unit string) string {
+	if !p.units[building][unit] {
+		unit = ""
+	}
+	return building + "|" + unit
+}
+
+// bookingWindows are open.lua's field and value pairs of the round's
+// booking windows hash: "<variant>|<building>|<unit>" -> its candidate
+// windows by start, "index\tsite\tcapacity\tstart ms\tend ms\n" each
+// (see book.lua).
+func (p *Plan) bookingWindows() []any {
+	keys := make([]candKey, 0, len(p.cands))
+	for k := range p.cands {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.variant != b.variant {
+			return a.variant < b.variant
+		}
+		if a.building != b.building {
+			return a.building < b.building
+		}
+		return a.unit < b.unit
+	})
+	out := make([]any, 0, 2*len(keys))
+	var b strings.Builder
+	for _, k := range keys {
+		b.Reset()
+		for _, i := range p.cands[k] {
+			w := &p.Windows[i]
+			fmt.Fprintf(&b, "%d\t%s\t%d\t%d\t%d\n", w.Index, w.Site, w.Capacity, w.Start.UnixMilli(), w.End.UnixMilli())
+		}
+		out = append(out, k.variant+"|"+k.building+"|"+k.unit, b.String())
+	}
+	return out
+}
+
 // knows reports whether any window of any variant calls building, and
 // whether unit is one of its units: any unit when no group of the building
 // names one, else one of those named.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"natq/planner/errs"
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -71,5 +73,35 @@ func TestOpenRoundOtherPlan(t *testing.T) {
 	err := s.OpenRound(ctx, p)
 	if err == nil || !strings.Contains(err.Error(), "open with another plan") {
 		t.Errorf("OpenRound(changed plan, same day) = %v, want refused", err)
+	}
+}
+
+// TestOpenRoundOldLayout: a round opened by an older natq, which kept
+// every ticket's fields in one hash (natq:{c}:tk), is refused with what
+// to do, and its tickets can still be purged.
+func TestOpenRoundOldLayout(t *testing.T) {
+	c := queuetest.Stores()[0].Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	p := queuetest.Plan(t, "c1.plan.geojson")
+	state := "natq:{c1}:r:" + p.Date + ":state"
+	if err := c.HDel(ctx, state, "layout").Err(); err != nil {
+		t.Fatal(err)
+	}
+	err := s.OpenRound(ctx, p)
+	if err == nil || !strings.Contains(err.Error(), "opened by an older natq") || !strings.Contains(err.Error(), "natq round purge") {
+		t.Errorf("OpenRound(a round of the old layout) = %v, want refused, naming the purge", err)
+	}
+	// An old round of the day before, its tickets 7 and 8 in the one hash
+	// beside ticket 9 of another round.
+	old := "2026-11-30"
+	c.ZAdd(ctx, "natq:{c1}:rounds", redis.Z{Score: 1, Member: old})
+	c.ZAdd(ctx, "natq:{c1}:r:"+old+":order", redis.Z{Score: 7, Member: "7"}, redis.Z{Score: 8, Member: "8"})
+	c.HSet(ctx, "natq:{c1}:tk", "7:st", "booked", "7:b", "b1", "8:st", "sampled", "9:st", "booked")
+	if _, err := s.PurgeRound(ctx, "c1", old); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := c.HKeys(ctx, "natq:{c1}:tk").Result()
+	if len(left) != 1 || left[0] != "9:st" {
+		t.Errorf("the old hash after purging round %s holds %v; want only 9:st", old, left)
 	}
 }

@@ -1,7 +1,15 @@
 -- prelude.lua: shared by every script, prepended to each when it is
--- loaded (see doc.go), so that the line's member format and the ticket
--- checks are written once.
+-- loaded (see doc.go), so that the ticket's key layout, the line's member
+-- format, the ticket checks and the events are written once.
 --
+-- A ticket is a hash of its own, "<prefix><id>" (prefix "natq:{c}:t:",
+-- which the scripts get as a key so that a cluster routes them to the
+-- compound's slot), with its fields by name. Every script reads and
+-- writes tickets through ticket_key, ticket_fields, ticket_values and
+-- tell, and nowhere else.
+local function ticket_key(tkp, id)
+  return tkp .. id
+end
 -- line_member(site, checkin ms, id): a site's line is one zset of
 -- "site|checkin ms|id", zero-padded, all scored 0, so a lexical range is
 -- one site's line in check-in order.
@@ -12,12 +20,9 @@ end
 local function line_id(m)
   return tostring(tonumber(string.sub(m, -12)))
 end
--- ticket_fields reads fields of ticket id from the tickets hash tk, keyed
--- by field name.
-local function ticket_fields(tk, id, names)
-  local ks = {}
-  for i, n in ipairs(names) do ks[i] = id .. ':' .. n end
-  local vs = redis.call('HMGET', tk, unpack(ks))
+-- ticket_fields reads fields of ticket id, keyed by field name.
+local function ticket_fields(tkp, id, names)
+  local vs = redis.call('HMGET', ticket_key(tkp, id), unpack(names))
   local f = {}
   for i, n in ipairs(names) do f[n] = vs[i] or nil end
   return f
@@ -25,10 +30,10 @@ end
 -- live_ticket reads a ticket of round and refuses what no staff action
 -- may touch: an error reply "NOTICKET", "OLDROUND <its round>" or, with
 -- finals set, "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW"; else nil, fields.
-local function live_ticket(tk, id, round, names, finals)
+local function live_ticket(tkp, id, round, names, finals)
   local want = {'st', 'r'}
   for _, n in ipairs(names) do want[#want + 1] = n end
-  local f = ticket_fields(tk, id, want)
+  local f = ticket_fields(tkp, id, want)
   if not f.st then return redis.error_reply('NOTICKET'), nil end
   if f.r ~= round then return redis.error_reply('OLDROUND ' .. f.r), nil end
   if finals then
@@ -37,6 +42,12 @@ local function live_ticket(tk, id, round, names, finals)
     if f.st == 'no_show' then return redis.error_reply('NO_SHOW'), nil end
   end
   return nil, f
+end
+-- site_changed counts a change of what a site's forecast reads (its line,
+-- calls, check-ins, pace) in the round's site change counter hash fv, so
+-- that a reader knows its cached forecast is out of date from one field.
+local function site_changed(fv, site)
+  redis.call('HINCRBY', fv, site, 1)
 end
 -- leave_line takes ticket id (fields f: st, site, ci) out of its site's
 -- line: a checked-in ticket's member from the lines zset, and a checked-in
@@ -55,16 +66,46 @@ local ticket_names = {'st', 'r', 'b', 'u', 'room', 'party', 'origin', 'v', 'w', 
   'ci', 'sa', 'calls', 'tube', 'at', 'called', 'desk', 'ver'}
 -- ticket_values reads ticket id's ticket_names fields, in that order
 -- (false for a field not set).
-local function ticket_values(tk, id)
-  local ks = {}
-  for i, n in ipairs(ticket_names) do ks[i] = id .. ':' .. n end
-  return redis.call('HMGET', tk, unpack(ks))
+local function ticket_values(tkp, id)
+  return redis.call('HMGET', ticket_key(tkp, id), unpack(ticket_names))
 end
 -- raw_event is the compact event a script publishes, a JSON array:
 -- ["natq1", compound, type, ticket id, people in the site's line, at (unix ms, a string),
--- [the ticket's ticket_names values]]; the ticket's version is its "ver"
--- value. Each instance's hub expands it into the Event its listeners get
--- (events.go), signing the ticket's token there.
-local function raw_event(compound, typ, id, inline, at, vals)
-  return cjson.encode({'natq1', compound, typ, id, inline, at, vals})
+-- [the ticket's ticket_names values], people ahead of it in line]; the
+-- ticket's version is its "ver" value. Each instance's hub expands it
+-- into the Event its listeners get (events.go), signing the ticket's token
+-- there.
+local function raw_event(compound, typ, id, inline, at, vals, ahead)
+  return cjson.encode({'natq1', compound, typ, id, inline, at, vals, ahead})
+end
+-- ahead_of is the people waiting before line member m in its site's line.
+local function ahead_of(tkp, lines, site, m)
+  local n = 0
+  for _, x in ipairs(redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', '(' .. m)) do
+    n = n + tonumber(redis.call('HGET', ticket_key(tkp, line_id(x)), 'party') or '0')
+  end
+  return n
+end
+-- tell counts a change of ticket id in its version and publishes its
+-- event (type typ, at now ms, a string) on the ticket's channel and its
+-- site's: in the same step as the change, so that an event's version
+-- always shows the state of that version and events of one ticket are
+-- published in version order. The channels are the ticket prefix's
+-- compound's ("natq:{c}:t:" -> "natq:{c}:ev:"). lines is the lines zset,
+-- for the people ahead of a checked-in ticket. Returns the values
+-- (ticket_names order), the people in the site's line and ahead of the
+-- ticket, and its id: what the service answers with.
+local function tell(tkp, occ, lines, typ, id, now, watched)
+  redis.call('HINCRBY', ticket_key(tkp, id), 'ver', 1)
+  local vals = ticket_values(tkp, id)
+  local st, site = vals[1], vals[10]
+  local inline = tonumber(redis.call('HGET', occ, site) or '0')
+  local ahead = 0
+  if st == 'booked' then ahead = inline end
+  if st == 'checked_in' then ahead = ahead_of(tkp, lines, site, line_member(site, vals[13], id)) end
+  local base = string.sub(tkp, 1, -3)
+  local ev = raw_event(string.match(tkp, '{(.-)}'), typ, id, inline, now, vals, ahead)
+  if watched ~= false then redis.call('PUBLISH', base .. 'ev:t:' .. id, ev) end
+  redis.call('PUBLISH', base .. 'ev:s:' .. site, ev)
+  return {vals, inline, ahead, id}
 end

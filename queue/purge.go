@@ -48,43 +48,17 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	mine := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		mine[id] = true
-	}
-	// Ticket fields are "<id>:<field>" in one hash for every round: walk it
-	// and delete this round's, in batches.
-	var batch []string
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	// Each ticket is a hash of its own: delete the round's, in batches.
+	for i := 0; i < len(ids); i += 1000 {
+		batch := make([]string, 0, 1000)
+		for _, id := range ids[i:min(i+1000, len(ids))] {
+			batch = append(batch, k.ticket(id))
 		}
-		err := s.rdb.HDel(ctx, k.tk(), batch...).Err()
-		batch = batch[:0]
-		return storeErr(err)
-	}
-	var cursor uint64
-	for {
-		fields, next, err := s.rdb.HScan(ctx, k.tk(), cursor, "", 1000).Result()
-		if err != nil {
+		if err := s.rdb.Del(ctx, batch...).Err(); err != nil {
 			return nil, storeErr(err)
 		}
-		for i := 0; i < len(fields); i += 2 {
-			id, _, _ := strings.Cut(fields[i], ":")
-			if mine[id] {
-				batch = append(batch, fields[i])
-			}
-		}
-		if len(batch) >= 1000 {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
-		if cursor = next; cursor == 0 {
-			break
-		}
 	}
-	if err := flush(); err != nil {
+	if err := s.purgeLegacy(ctx, k, ids); err != nil {
 		return nil, err
 	}
 	tubes, err := s.rdb.HKeys(ctx, k.r(round, "tubes")).Result()
@@ -103,4 +77,49 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 		return nil, storeErr(err)
 	}
 	return &Purged{Compound: compound, Round: round, Tickets: len(ids), Keys: int(n)}, nil
+}
+
+// purgeLegacy deletes a round's tickets from the one hash an older natq
+// kept every ticket's fields in ("<id>:<field>", natq:{c}:tk), so that a
+// round of that layout, which this natq refuses to serve, can still be
+// purged.
+func (s *Service) purgeLegacy(ctx context.Context, k ckeys, ids []string) error {
+	if n, err := s.rdb.Exists(ctx, k.legacyTk()).Result(); err != nil || n == 0 {
+		return storeErr(err)
+	}
+	mine := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		mine[id] = true
+	}
+	var batch []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.rdb.HDel(ctx, k.legacyTk(), batch...).Err()
+		batch = batch[:0]
+		return storeErr(err)
+	}
+	var cursor uint64
+	for {
+		fields, next, err := s.rdb.HScan(ctx, k.legacyTk(), cursor, "", 1000).Result()
+		if err != nil {
+			return storeErr(err)
+		}
+		for i := 0; i < len(fields); i += 2 {
+			id, _, _ := strings.Cut(fields[i], ":")
+			if mine[id] {
+				batch = append(batch, fields[i])
+			}
+		}
+		if len(batch) >= 1000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	return flush()
 }

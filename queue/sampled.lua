@@ -1,14 +1,16 @@
 -- sampled.lua: record that a ticket's party has been sampled, optionally
 -- into a pooled tube, and take it out of the line.
--- KEYS[1] tickets hash, KEYS[2] window counters hash, KEYS[3] lines zset,
--- KEYS[4] line occupancy hash, KEYS[5] tube fill hash, KEYS[6] the tube's
--- ticket set (any key of the tag when there is no tube)
+-- KEYS[1] ticket key prefix, KEYS[2] window counters hash, KEYS[3] lines
+-- zset, KEYS[4] line occupancy hash, KEYS[5] tube fill hash, KEYS[6] the
+-- tube's ticket set (any key of the tag when there is no tube), KEYS[7]
+-- site change counters hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
--- returns "sampled", or an error reply "NOTICKET", "OLDROUND <round>",
+-- returns the ticket's event reply (tell in prelude.lua), its "sampled"
+-- event published, or an error reply "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
 local id = ARGV[1]
 local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci', 'called'}, true)
@@ -19,7 +21,7 @@ if ARGV[4] ~= '' then
   if n + party > tonumber(ARGV[5]) then return redis.error_reply('TUBE_FULL ' .. n) end
   redis.call('HINCRBY', KEYS[5], ARGV[4], party)
   redis.call('SADD', KEYS[6], id)
-  redis.call('HSET', KEYS[1], id .. ':tube', ARGV[4])
+  redis.call('HSET', ticket_key(KEYS[1], id), 'tube', ARGV[4])
 end
 leave_line(KEYS[3], KEYS[4], id, f, party)
 if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
@@ -27,5 +29,6 @@ if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
   redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':ms', tonumber(ARGV[3]) - tonumber(f.called))
 end
 redis.call('HINCRBY', KEYS[2], f.w .. ':sampled', party)
-redis.call('HSET', KEYS[1], id .. ':st', 'sampled', id .. ':sa', ARGV[3])
-return 'sampled'
+redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'sampled', 'sa', ARGV[3])
+site_changed(KEYS[7], f.site)
+return tell(KEYS[1], KEYS[4], KEYS[3], 'sampled', id, ARGV[3])

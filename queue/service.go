@@ -35,6 +35,10 @@ var (
 	sampledLua string
 	//go:embed switch.lua
 	switchLua string
+	//go:embed repeat.lua
+	repeatLua string
+	//go:embed read.lua
+	readLua string
 	//go:embed prelude.lua
 	preludeLua string
 
@@ -43,6 +47,7 @@ var (
 		"cancel": script(cancelLua), "checkin": script(checkinLua),
 		"call": script(callLua), "noshow": script(noshowLua),
 		"sampled": script(sampledLua), "switch": script(switchLua),
+		"repeat": script(repeatLua), "read": script(readLua),
 	}
 )
 
@@ -77,13 +82,12 @@ type Service struct {
 	m      *Metrics
 	hub    *hub
 	lim    limiter
+	share  string // Options.WalkinShare, as book.lua reads it
 
 	mu        sync.RWMutex
 	compounds map[string]map[string]*Plan // compound -> round -> plan
 
 	fc forecastCache
-
-	bookArgs sync.Map // bookKey -> []any: book.lua's window tuples
 }
 
 // New returns a Service on rdb that signs tickets with signer.
@@ -103,7 +107,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 		m = NewMetrics(nil)
 	}
 	s := &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
-		fc: forecastCache{m: map[string]*siteForecast{}}}
+		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand)
 	return s
 }
@@ -125,7 +129,9 @@ func keysOf(compound string) ckeys { return ckeys{"natq:{" + compound + "}"} }
 
 func (k ckeys) rounds() string           { return k.p + ":rounds" }
 func (k ckeys) seq() string              { return k.p + ":seq" }
-func (k ckeys) tk() string               { return k.p + ":tk" }
+func (k ckeys) tk() string               { return k.p + ":t:" } // a ticket's key is tk() + id
+func (k ckeys) ticket(id string) string  { return k.p + ":t:" + id }
+func (k ckeys) legacyTk() string         { return k.p + ":tk" } // every ticket's fields, before the hash per ticket
 func (k ckeys) staff() string            { return k.p + ":staff" }
 func (k ckeys) r(round, s string) string { return k.p + ":r:" + round + ":" + s }
 func (k ckeys) ticketCh(id string) string {
@@ -190,13 +196,18 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	}
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
-	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state")},
-		p.Date, day.Unix()/86400, first, s.now().UnixMilli(), p.Fingerprint()); err != nil {
+	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint()}, p.bookingWindows()...)
+	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw")}, args...); err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
-			if code, fp := sr.code(); code == "OTHERPLAN" {
+			switch code, fp := sr.code(); code {
+			case "OTHERPLAN":
 				return planErrorf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
 					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())
+			case "OLDLAYOUT":
+				return planErrorf("the round %s of %s was opened by an older natq, which kept its tickets in another layout "+
+					"(one hash, %s): this natq cannot serve it. Plan the day under another date, or purge the round "+
+					"(natq round purge --compound %s --date %s) once it is over", p.Date, p.Compound.ID, k.legacyTk(), p.Compound.ID, p.Date)
 			}
 		}
 		return err
@@ -303,9 +314,12 @@ func (s *Service) validate(p *Plan, h *Household) error {
 	return nil
 }
 
-// online is how many seats of a window online booking may fill.
+// online is how many seats of a window online booking may fill; book.lua
+// computes the same, floor(capacity * (1 - share) + 1e-9), with the
+// product rounded before the sum (the conversion keeps Go from fusing
+// them).
 func (s *Service) online(capacity int) int {
-	return int(math.Floor(float64(capacity)*(1-s.opts.WalkinShare) + 1e-9))
+	return int(math.Floor(float64(float64(capacity)*(1-s.opts.WalkinShare)) + 1e-9))
 }
 
 // Book gives household h a ticket in the earliest window of its building
@@ -323,13 +337,13 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		return nil, false, err
 	}
 	k := keysOf(compound)
-	tail := s.bookWindows(p, h.Building, h.Unit, origin)
-	args := make([]any, 0, 11+len(tail))
-	args = append(args, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin,
-		compound, k.p+":ev:", len(tail)/6)
-	args = append(args, tail...)
+	share := "0" // paper tickets may use the whole capacity
+	if origin == "online" {
+		share = s.share
+	}
 	v, err := s.run(ctx, "book", []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
-		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ")}, args...)
+		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw")},
+		s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit))
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -368,36 +382,6 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	return b, created, nil
 }
 
-// bookWindows returns book.lua's window tuples for a building's unit, in
-// every variant (see book.lua), formatted once per plan and kept: the
-// building and unit are the plan's (validate ran), so the cache is as
-// small as the plan.
-func (s *Service) bookWindows(p *Plan, building, unit, origin string) []any {
-	key := bookKey{p, building, unit, origin}
-	if v, ok := s.bookArgs.Load(key); ok {
-		return v.([]any)
-	}
-	var tail []any
-	for _, v := range p.Variants {
-		for _, i := range p.candidates(v, building, unit) {
-			w := &p.Windows[i]
-			seats := w.Capacity
-			if origin == "online" {
-				seats = s.online(w.Capacity)
-			}
-			tail = append(tail, v, strconv.Itoa(w.Index), w.Site, strconv.Itoa(seats),
-				strconv.FormatInt(w.Start.UnixMilli(), 10), strconv.FormatInt(w.End.UnixMilli(), 10))
-		}
-	}
-	s.bookArgs.Store(key, tail)
-	return tail
-}
-
-type bookKey struct {
-	p                      *Plan
-	building, unit, origin string
-}
-
 // TicketView is a ticket as residents and staff see it.
 type TicketView struct {
 	Ticket    string     `json:"ticket"`
@@ -425,7 +409,7 @@ type TicketView struct {
 	// Forecast is the party's turn as the model forecasts it, for a
 	// ticket booked or checked in, on the resident's read (Ticket) only.
 	Forecast *Forecast `json:"forecast,omitempty"`
-	// Version counts the ticket's published changes (stamp.lua): a page
+	// Version counts the ticket's published changes (tell in prelude.lua): a page
 	// shows the state of the highest version it has seen.
 	Version uint64 `json:"version"`
 }
@@ -439,30 +423,99 @@ func (t *TicketView) booking() *Booking {
 // events carry them in this order (ticket_names in prelude.lua).
 var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
-// ticket reads ticket id of compound, with the people ahead of it.
+// ticket reads ticket id of compound, with the people ahead of it: one
+// round trip (read.lua).
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
-	ts, err := s.tickets(ctx, compound, []uint64{id})
+	t, _, err := s.readTicket(ctx, compound, id)
+	return t, err
+}
+
+// siteKeys is what a ticket's read tells of its site's forecast (read.lua):
+// the round's variant and the forecast's key (forecastKey); variant is ""
+// for a ticket of another round than the current one.
+type siteKeys struct{ variant, fp string }
+
+// readTicket reads a ticket with the people ahead of it, and its site's
+// forecast keys, in one round trip; ErrNotFound when it does not exist.
+func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*TicketView, siteKeys, error) {
+	p, err := s.current(compound)
 	if err != nil {
-		return nil, err
+		return nil, siteKeys{}, err
 	}
-	t := ts[0]
 	k := keysOf(compound)
+	v, err := s.run(ctx, "read", []string{k.tk(), k.r(p.Date, "state"), k.r(p.Date, "occ"), k.r(p.Date, "line"),
+		k.r(p.Date, "fv")}, id, p.Date)
+	if err != nil {
+		return nil, siteKeys{}, err
+	}
+	res, _ := v.([]any)
+	if len(res) == 0 {
+		return nil, siteKeys{}, ErrNotFound
+	}
+	t := s.told(p, compound, id, res)
+	if t == nil {
+		return nil, siteKeys{}, ErrNotFound
+	}
+	if len(res) < 6 {
+		return t, siteKeys{}, nil
+	}
+	if res[3] == nil {
+		// Another round's ticket: its own round's line.
+		return t, siteKeys{}, s.aheadIn(ctx, k, t)
+	}
+	str := func(x any) string { s, _ := x.(string); return s }
+	return t, siteKeys{variant: str(res[3]), fp: forecastKey(str(res[3]), str(res[4]), str(res[5]))}, nil
+}
+
+// aheadIn counts the people ahead of a ticket of an earlier round, in its
+// own round's line.
+func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 	switch t.State {
 	case "checked_in":
-		member := fmt.Sprintf("%s|%015d|%012d", t.Site, t.CheckedIn.UnixMilli(), id)
+		member := fmt.Sprintf("%s|%015d|%012d", t.Site, t.CheckedIn.UnixMilli(), t.ID)
 		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: "(" + member}).Result()
 		if err != nil {
-			return nil, storeErr(err)
+			return storeErr(err)
 		}
-		if t.Ahead, err = s.people(ctx, k, ahead); err != nil {
-			return nil, err
-		}
+		t.Ahead, err = s.people(ctx, k, ahead)
+		return err
 	case "booked":
 		n, err := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, storeErr(err)
+			return storeErr(err)
 		}
 		t.Ahead = n
+	}
+	return nil
+}
+
+// told builds the ticket view of a script's event reply (tell in
+// prelude.lua, read.lua): {values in ticketFields order, people in the
+// site's line, people ahead}; nil when it holds no ticket.
+func (s *Service) told(p *Plan, compound string, id uint64, res []any) *TicketView {
+	if len(res) < 3 {
+		return nil
+	}
+	vals, _ := res[0].([]any)
+	if len(vals) != len(ticketFields) {
+		return nil
+	}
+	t := s.view(p, compound, id, vals)
+	if t == nil {
+		return nil
+	}
+	ahead, _ := res[2].(int64)
+	t.Ahead = int(ahead)
+	return t
+}
+
+// toldReply is the ticket view of a change script's event reply; the
+// script published the change's event.
+func (s *Service) toldReply(p *Plan, compound string, id uint64, v any) (*TicketView, error) {
+	res, _ := v.([]any)
+	t := s.told(p, compound, id, res)
+	if t == nil {
+		return nil, storeErr(fmt.Errorf("queue: a change's reply of %d values, want the ticket's", len(res)))
 	}
 	return t, nil
 }
@@ -474,12 +527,7 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		x := strconv.FormatUint(id, 10)
-		fs := make([]string, len(ticketFields))
-		for j, f := range ticketFields {
-			fs[j] = x + ":" + f
-		}
-		cmds[i] = pipe.HMGet(ctx, k.tk(), fs...)
+		cmds[i] = pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
 	}
 	if len(ids) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -552,21 +600,19 @@ func (s *Service) people(ctx context.Context, k ckeys, members []string) (int, e
 	if len(members) == 0 {
 		return 0, nil
 	}
-	fs := make([]string, len(members))
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(members))
 	for i, m := range members {
 		n, _ := strconv.ParseUint(m[strings.LastIndexByte(m, '|')+1:], 10, 64)
-		fs[i] = strconv.FormatUint(n, 10) + ":party"
+		cmds[i] = pipe.HGet(ctx, k.ticket(strconv.FormatUint(n, 10)), "party")
 	}
-	vals, err := s.rdb.HMGet(ctx, k.tk(), fs...).Result()
-	if err != nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, storeErr(err)
 	}
 	sum := 0
-	for _, v := range vals {
-		if v != nil {
-			n, _ := strconv.Atoi(v.(string))
-			sum += n
-		}
+	for _, c := range cmds {
+		n, _ := strconv.Atoi(c.Val())
+		sum += n
 	}
 	return sum, nil
 }
@@ -591,11 +637,11 @@ func (s *Service) Ticket(ctx context.Context, token string) (*TicketView, error)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.ticket(ctx, c, id)
+	t, sk, err := s.readTicket(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
-	s.ticketForecast(ctx, t)
+	s.ticketForecast(ctx, t, sk)
 	return t, nil
 }
 
@@ -610,12 +656,12 @@ func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error)
 		return nil, err
 	}
 	k := keysOf(c)
-	_, err = s.run(ctx, "cancel", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ")},
-		id, p.Date, s.now().UnixMilli())
+	v, err := s.run(ctx, "cancel", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"),
+		k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli())
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.changed(ctx, c, id, "cancelled")
+	return s.toldReply(p, c, id, v)
 }
 
 // CancelHousehold cancels a household's ticket of the current round for a
@@ -642,16 +688,6 @@ func (s *Service) CancelHousehold(ctx context.Context, st *Staff, compound strin
 	}
 	id, _ := strconv.ParseUint(v, 10, 64)
 	return s.Cancel(ctx, s.signer.Sign(compound, id))
-}
-
-// changed reads a ticket after a state change and tells its listeners.
-func (s *Service) changed(ctx context.Context, compound string, id uint64, event string) (*TicketView, error) {
-	t, err := s.ticket(ctx, compound, id)
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, t, event)
-	return t, nil
 }
 
 // refusal maps a script's error reply to the service's errors, counting it.

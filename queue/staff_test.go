@@ -140,11 +140,13 @@ func TestPurgeRound(t *testing.T) {
 		if tk, err := s.Ticket(ctx, next.Ticket); err != nil || tk.Round != "2026-12-03" {
 			t.Errorf("the next round's ticket after the purge = %+v, %v", tk, err)
 		}
-		fields, _ := c.HKeys(ctx, "natq:{c1}:tk").Result()
-		for _, f := range fields {
-			if id, _, _ := strings.Cut(f, ":"); id != "4" {
-				t.Errorf("ticket field %s of the purged round is left", f)
+		for _, id := range []string{"1", "2", "3"} {
+			if n, _ := c.Exists(ctx, "natq:{c1}:t:"+id).Result(); n != 0 {
+				t.Errorf("ticket %s of the purged round is left", id)
 			}
+		}
+		if n, _ := c.Exists(ctx, "natq:{c1}:t:4").Result(); n != 1 {
+			t.Errorf("ticket 4 of the next round is gone after the purge")
 		}
 		for _, k := range []string{"hh", "order", "line", "occ", "tubes", "tube:T1"} {
 			if n, _ := c.Exists(ctx, "natq:{c1}:r:2026-12-01:"+k).Result(); n != 0 {

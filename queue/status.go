@@ -202,7 +202,7 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, k.tk(), id+":st", id+":b", id+":u", id+":room", id+":party")
+		cmds[i] = pipe.HMGet(ctx, k.ticket(id), "st", "b", "u", "room", "party")
 	}
 	if len(ids) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {

@@ -80,7 +80,7 @@ func checkInvariants(t *testing.T, c redis.UniversalClient, p *queue.Plan) {
 	sum := map[string]int{}
 	live := map[string]string{}
 	for _, id := range ids {
-		v, _ := c.HMGet(ctx, k+":tk", id+":st", id+":w", id+":party", id+":hh").Result()
+		v, _ := c.HMGet(ctx, k+":t:"+id, "st", "w", "party", "hh").Result()
 		st, w, party := v[0].(string), v[1].(string), v[2].(string)
 		n, _ := strconv.Atoi(party)
 		if st != "cancelled" && st != "no_show" {

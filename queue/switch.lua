@@ -21,9 +21,12 @@
 -- check-in and call times are kept. Booked tickets keep only their
 -- booking. All is computed before anything is written: when a ticket has
 -- no room anywhere nothing changes.
--- KEYS[1] round state hash, KEYS[2] tickets hash, KEYS[3] booking order
+-- Every ticket moved is told of ("moved", tell in prelude.lua) once all
+-- is written.
+-- KEYS[1] round state hash, KEYS[2] ticket key prefix, KEYS[3] booking order
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
--- occupancy hash
+-- occupancy hash, KEYS[7] site change counters hash (its "*" counts the
+-- round's switches: every site's forecast is out of date)
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
@@ -74,7 +77,7 @@ local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
 local used = {} -- window#group -> people placed there for that group
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', KEYS[2], id .. ':st', id .. ':b', id .. ':u', id .. ':party', id .. ':w', id .. ':ws', id .. ':site', id .. ':ci')
+  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci')
   local st = f[1]
   if st == 'booked' or st == 'checked_in' or st == 'called' then
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
@@ -141,8 +144,8 @@ for _, m in ipairs(moves) do
   local x = win[new]
   delta[old] = (delta[old] or 0) - party
   delta[new] = (delta[new] or 0) + party
-  redis.call('HSET', KEYS[2], id .. ':v', ARGV[2], id .. ':w', new,
-    id .. ':site', x.site, id .. ':ws', x.ws, id .. ':we', x.we)
+  local tk = ticket_key(KEYS[2], id)
+  redis.call('HSET', tk, 'v', ARGV[2], 'w', new, 'site', x.site, 'ws', x.ws, 'we', x.we)
   if what ~= 'booked' then
     din[old] = (din[old] or 0) - party
     din[new] = (din[new] or 0) + party
@@ -151,8 +154,8 @@ for _, m in ipairs(moves) do
   if what == 'moved' then
     if st == 'checked_in' then redis.call('ZREM', KEYS[5], line_member(osite, ci, id)) end
     redis.call('ZADD', KEYS[5], 0, line_member(x.site, ci, id))
-    redis.call('HSET', KEYS[2], id .. ':st', 'checked_in')
-    redis.call('HDEL', KEYS[2], id .. ':rc')
+    redis.call('HSET', tk, 'st', 'checked_in')
+    redis.call('HDEL', tk, 'rc')
   end
   out[#out + 1] = id
   out[#out + 1] = old
@@ -167,4 +170,6 @@ for w, d in pairs(din) do
   if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':in', d) end
 end
 redis.call('HSET', KEYS[1], 'variant', ARGV[2], 'switched', ARGV[1])
+redis.call('HINCRBY', KEYS[7], '*', 1)
+for _, m in ipairs(moves) do tell(KEYS[2], KEYS[6], KEYS[5], 'moved', m[1], ARGV[1]) end
 return out

@@ -131,16 +131,17 @@ func (l *load) stop() {
 	l.wg.Wait()
 }
 
-// check looks in Redis, in the compound's ticket hash tk, for every
+// check looks in Redis, in the compound's tickets (a hash each, key
+// prefix+"t:"+id, numbered up to prefix+"seq"; queue/doc.go), for every
 // acknowledged change: bookings lost, cancellations in the wrong state, and
 // households holding two live tickets.
-func (l *load) check(ctx context.Context, rdb *redis.Client, signer *qr.Signer, tk string) (lost, wrong, dup int, err error) {
+func (l *load) check(ctx context.Context, rdb *redis.Client, signer *qr.Signer, prefix string) (lost, wrong, dup int, err error) {
 	for _, r := range l.acked {
 		_, id, err := signer.Verify(r.ticket)
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		st, err := rdb.HGet(ctx, tk, strconv.FormatUint(id, 10)+":st").Result()
+		st, err := rdb.HGet(ctx, prefix+"t:"+strconv.FormatUint(id, 10), "st").Result()
 		switch {
 		case err == redis.Nil:
 			lost++
@@ -150,14 +151,26 @@ func (l *load) check(ctx context.Context, rdb *redis.Client, signer *qr.Signer, 
 			wrong++
 		}
 	}
-	all, err := rdb.HGetAll(ctx, tk).Result()
-	if err != nil {
+	n, err := rdb.Get(ctx, prefix+"seq").Int()
+	if err != nil && err != redis.Nil {
 		return 0, 0, 0, err
 	}
+	pipe := rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, n)
+	for i := range cmds {
+		cmds[i] = pipe.HMGet(ctx, prefix+"t:"+strconv.Itoa(i+1), "st", "hh")
+	}
+	if n > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return 0, 0, 0, err
+		}
+	}
 	live := map[string]int{}
-	for f, v := range all {
-		if id, ok := strings.CutSuffix(f, ":st"); ok && v != "cancelled" && v != "no_show" {
-			live[all[id+":hh"]]++
+	for _, c := range cmds {
+		v := c.Val()
+		if st, ok := v[0].(string); ok && st != "cancelled" && st != "no_show" {
+			hh, _ := v[1].(string)
+			live[hh]++
 		}
 	}
 	for _, n := range live {

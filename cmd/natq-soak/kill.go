@@ -82,7 +82,7 @@ func killRedis(kills, rate int) error {
 	l.stop()
 
 	// Check, in Redis.
-	lost, wrong, dup, err := l.check(ctx, clients[0], signer, "natq:{c1}:tk")
+	lost, wrong, dup, err := l.check(ctx, clients[0], signer, "natq:{c1}:")
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func killBoth(kills, rate int) error {
 	rdb := redis.NewClient(&redis.Options{Addr: rs.addr})
 	defer rdb.Close()
 	signer, _ := qr.NewSigner([]byte(secret))
-	lost, wrong, dup, err := l.check(ctx, rdb, signer, "natq:{"+compound+"}:tk")
+	lost, wrong, dup, err := l.check(ctx, rdb, signer, "natq:{"+compound+"}:")
 	if err != nil {
 		return err
 	}
