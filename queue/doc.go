@@ -134,9 +134,10 @@
 // JSON array, raw_event in prelude.lua) that each instance's hub expands
 // into the Event, with the ticket's signed token, for the listeners it
 // holds; only the rain switch's "variant" site events are published by
-// the service, as Event JSON (an object). A ticket read is one script too
-// (read.lua): the ticket, the people ahead of it and its site's forecast
-// key. The one key with an expiry is the booking limit's counter,
+// the service, as Event JSON (an object). A ticket read is one pipeline,
+// not a script (Lua costs Redis more than the four plain reads): the
+// ticket, and the round's line occupancy, variant and site change counts.
+// The one key with an expiry is the booking limit's counter,
 // whose window is in its name: the count is right whether or not Redis
 // has expired it yet.
 package queue

@@ -32,8 +32,8 @@ import (
 // resident page of a site shares one run of the model per change. Every
 // script that changes them counts the change in the round's site change
 // counters (natq:{c}:r:<R>:fv, site -> changes, "*" -> rain switches), so
-// the cache's key is three values, which a ticket's read (read.lua)
-// returns with the ticket.
+// the cache's key is three values, which a ticket's read fetches with the
+// ticket, in the same round trip.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).

@@ -37,8 +37,6 @@ var (
 	switchLua string
 	//go:embed repeat.lua
 	repeatLua string
-	//go:embed read.lua
-	readLua string
 	//go:embed prelude.lua
 	preludeLua string
 
@@ -47,7 +45,7 @@ var (
 		"cancel": script(cancelLua), "checkin": script(checkinLua),
 		"call": script(callLua), "noshow": script(noshowLua),
 		"sampled": script(sampledLua), "switch": script(switchLua),
-		"repeat": script(repeatLua), "read": script(readLua),
+		"repeat": script(repeatLua),
 	}
 )
 
@@ -436,39 +434,53 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 type siteKeys struct{ variant, fp string }
 
 // readTicket reads a ticket with the people ahead of it, and its site's
-// forecast keys, in one round trip; ErrNotFound when it does not exist.
+// forecast keys, in one round trip (a pipeline: the ticket, and the
+// current round's line occupancy, variant and site change counts, every
+// site's, so that nothing waits for the ticket's site); a checked-in
+// ticket's people ahead take a second. ErrNotFound when it does not
+// exist.
 func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*TicketView, siteKeys, error) {
 	p, err := s.current(compound)
 	if err != nil {
 		return nil, siteKeys{}, err
 	}
 	k := keysOf(compound)
-	v, err := s.run(ctx, "read", []string{k.tk(), k.r(p.Date, "state"), k.r(p.Date, "occ"), k.r(p.Date, "line"),
-		k.r(p.Date, "fv")}, id, p.Date)
-	if err != nil {
-		return nil, siteKeys{}, err
+	pipe := s.rdb.Pipeline()
+	vals := pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
+	occ := pipe.HGetAll(ctx, k.r(p.Date, "occ"))
+	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+	changes := pipe.HGetAll(ctx, k.r(p.Date, "fv"))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, siteKeys{}, storeErr(err)
 	}
-	res, _ := v.([]any)
-	if len(res) == 0 {
-		return nil, siteKeys{}, ErrNotFound
-	}
-	t := s.told(p, compound, id, res)
+	t := s.view(p, compound, id, vals.Val())
 	if t == nil {
 		return nil, siteKeys{}, ErrNotFound
 	}
-	if len(res) < 6 {
-		return t, siteKeys{}, nil
-	}
-	if res[3] == nil {
+	if t.Round != p.Date {
 		// Another round's ticket: its own round's line.
 		return t, siteKeys{}, s.aheadIn(ctx, k, t)
 	}
-	str := func(x any) string { s, _ := x.(string); return s }
-	return t, siteKeys{variant: str(res[3]), fp: forecastKey(str(res[3]), str(res[4]), str(res[5]))}, nil
+	ch := changes.Val()
+	count := func(f string) string {
+		if v, ok := ch[f]; ok {
+			return v
+		}
+		return "0"
+	}
+	sk := siteKeys{variant: variant.Val(), fp: forecastKey(variant.Val(), count(t.Site), count("*"))}
+	switch t.State {
+	case "booked":
+		t.Ahead, _ = strconv.Atoi(occ.Val()[t.Site])
+	case "checked_in":
+		if err := s.aheadIn(ctx, k, t); err != nil {
+			return nil, siteKeys{}, err
+		}
+	}
+	return t, sk, nil
 }
 
-// aheadIn counts the people ahead of a ticket of an earlier round, in its
-// own round's line.
+// aheadIn counts the people ahead of a ticket in its round's line.
 func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 	switch t.State {
 	case "checked_in":
