@@ -22,12 +22,17 @@ if cur then
   end
 end
 local n = tonumber(redis.call('HGET', KEYS[4], site) or '0')
-local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', 0, 500)
+-- The line is read a page at a time (most calls take the first), up to
+-- 500 people.
 local pick, first = nil, nil
-for _, m in ipairs(ms) do
-  local rc = redis.call('HGET', ticket_key(KEYS[1], line_id(m)), 'rc')
-  if not rc or tonumber(rc) <= n then pick = m break end
-  first = first or m
+for from = 0, 499, 25 do
+  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', from, 25)
+  for _, m in ipairs(ms) do
+    local rc = redis.call('HGET', ticket_key(KEYS[1], line_id(m)), 'rc')
+    if not rc or tonumber(rc) <= n then pick = m break end
+    first = first or m
+  end
+  if pick or #ms < 25 then break end
 end
 if not pick and ARGV[4] ~= '1' then pick = first end
 if not pick then return redis.error_reply('EMPTY') end

@@ -16,8 +16,8 @@ if st ~= 'booked' and st ~= 'checked_in' and st ~= 'called' then
 end
 local party = tonumber(f.party)
 redis.call('HINCRBY', KEYS[3], f.w .. ':booked', -party)
-leave_line(KEYS[4], KEYS[5], id, f, party)
+local inline = leave_line(KEYS[4], KEYS[5], id, f, party)
 if redis.call('HGET', KEYS[2], f.hh) == id then redis.call('HDEL', KEYS[2], f.hh) end
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3])
 if st ~= 'booked' then site_changed(KEYS[6], f.site) end
-return tell(KEYS[1], KEYS[5], KEYS[4], 'cancelled', id, ARGV[3])
+return tell(KEYS[1], KEYS[5], KEYS[4], 'cancelled', id, ARGV[3], true, inline)

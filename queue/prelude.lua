@@ -51,14 +51,16 @@ local function site_changed(fv, site)
 end
 -- leave_line takes ticket id (fields f: st, site, ci) out of its site's
 -- line: a checked-in ticket's member from the lines zset, and a checked-in
--- or called party from the line occupancy hash occ.
+-- or called party from the line occupancy hash occ. Returns the people
+-- left in the site's line, or nil when the ticket was not in it.
 local function leave_line(lines, occ, id, f, party)
   if f.st == 'checked_in' then
     redis.call('ZREM', lines, line_member(f.site, f.ci, id))
   end
   if f.st == 'checked_in' or f.st == 'called' then
-    redis.call('HINCRBY', occ, f.site, -party)
+    return redis.call('HINCRBY', occ, f.site, -party)
   end
+  return nil
 end
 -- ticket_names are the ticket's fields an event carries, in the order of
 -- ticketFields (service.go; a test holds the two equal).
@@ -91,15 +93,17 @@ end
 -- site's: in the same step as the change, so that an event's version
 -- always shows the state of that version and events of one ticket are
 -- published in version order. The channels are the ticket prefix's
--- compound's ("natq:{c}:t:" -> "natq:{c}:ev:"). lines is the lines zset,
--- for the people ahead of a checked-in ticket. Returns the values
+-- compound's ("natq:{c}:t:" -> "natq:{c}:ev:"). occ is the line
+-- occupancy hash, read for the people in the site's line unless the
+-- script knows them (inline); lines is the lines zset, for the people
+-- ahead of a checked-in ticket. Returns the values
 -- (ticket_names order), the people in the site's line and ahead of the
 -- ticket, and its id: what the service answers with.
-local function tell(tkp, occ, lines, typ, id, now, watched)
+local function tell(tkp, occ, lines, typ, id, now, watched, inline)
   redis.call('HINCRBY', ticket_key(tkp, id), 'ver', 1)
   local vals = ticket_values(tkp, id)
   local st, site = vals[1], vals[10]
-  local inline = tonumber(redis.call('HGET', occ, site) or '0')
+  inline = inline or tonumber(redis.call('HGET', occ, site) or '0')
   local ahead = 0
   if st == 'booked' then ahead = inline end
   if st == 'checked_in' then ahead = ahead_of(tkp, lines, site, line_member(site, vals[13], id)) end

@@ -23,7 +23,7 @@ if ARGV[4] ~= '' then
   redis.call('SADD', KEYS[6], id)
   redis.call('HSET', ticket_key(KEYS[1], id), 'tube', ARGV[4])
 end
-leave_line(KEYS[3], KEYS[4], id, f, party)
+local inline = leave_line(KEYS[3], KEYS[4], id, f, party)
 if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
   redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':n', party)
   redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':ms', tonumber(ARGV[3]) - tonumber(f.called))
@@ -31,4 +31,4 @@ end
 redis.call('HINCRBY', KEYS[2], f.w .. ':sampled', party)
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'sampled', 'sa', ARGV[3])
 site_changed(KEYS[7], f.site)
-return tell(KEYS[1], KEYS[4], KEYS[3], 'sampled', id, ARGV[3])
+return tell(KEYS[1], KEYS[4], KEYS[3], 'sampled', id, ARGV[3], true, inline)

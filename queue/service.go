@@ -422,13 +422,13 @@ func (t *TicketView) booking() *Booking {
 var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
 // ticket reads ticket id of compound, with the people ahead of it: one
-// round trip (read.lua).
+// round trip (readTicket).
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
 	t, _, err := s.readTicket(ctx, compound, id)
 	return t, err
 }
 
-// siteKeys is what a ticket's read tells of its site's forecast (read.lua):
+// siteKeys is what a ticket's read tells of its site's forecast:
 // the round's variant and the forecast's key (forecastKey); variant is ""
 // for a ticket of another round than the current one.
 type siteKeys struct{ variant, fp string }
@@ -502,7 +502,7 @@ func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 }
 
 // told builds the ticket view of a script's event reply (tell in
-// prelude.lua, read.lua): {values in ticketFields order, people in the
+// prelude.lua): {values in ticketFields order, people in the
 // site's line, people ahead}; nil when it holds no ticket.
 func (s *Service) told(p *Plan, compound string, id uint64, res []any) *TicketView {
 	if len(res) < 3 {
