@@ -30,7 +30,7 @@ if f.v == 'wet' then cap = tonumber(ARGV[8]) end
 if occ + party > cap then return redis.error_reply('LINE_FULL ' .. occ) end
 local inline = redis.call('HINCRBY', KEYS[4], ARGV[3], party)
 redis.call('HINCRBY', KEYS[2], f.w .. ':in', party)
-redis.call('ZADD', KEYS[3], 0, line_member(ARGV[3], now, id))
+redis.call('ZADD', KEYS[3], 0, line_member(ARGV[3], now, id, party))
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4])
 site_changed(KEYS[5], ARGV[3])
 return tell(KEYS[1], KEYS[4], KEYS[3], 'checked_in', id, ARGV[4], true, inline)

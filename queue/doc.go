@@ -109,8 +109,9 @@
 //	                                  "pace:<site>:n|ms" -> people sampled after a
 //	                                  call there, and their call-to-sample ms in all
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
-//	natq:{c}:r:<R>:line        zset   "site|checkin ms|id" (zero-padded), score 0:
-//	                                  every site's waiting line in check-in order
+//	natq:{c}:r:<R>:line        zset   "site|checkin ms|id|party" (zero-padded), score 0:
+//	                                  every site's waiting line in check-in order; the
+//	                                  people ahead of a ticket are read from the members
 //	natq:{c}:r:<R>:occ         hash   site -> people in its line (checked in or called)
 //	natq:{c}:r:<R>:desk        hash   "site|desk" -> ticket id last called there (open
 //	                                  while that ticket is "called" at that desk)

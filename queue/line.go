@@ -91,7 +91,7 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	n, _ := strconv.Atoi(calln.Val())
 	var ids []uint64
 	for _, m := range members.Val() {
-		id, _ := strconv.ParseUint(m[strings.LastIndexByte(m, '|')+1:], 10, 64)
+		id, _ := lineMember(m)
 		ids = append(ids, id)
 	}
 	nWaiting := len(ids)
@@ -175,4 +175,15 @@ func sortByDesk(es []LineEntry) {
 			es[j], es[j-1] = es[j-1], es[j]
 		}
 	}
+}
+
+// lineMember is the ticket id and party of a line member
+// ("site|checkin ms|id|party", line_member in prelude.lua).
+func lineMember(m string) (id uint64, party int) {
+	if len(m) < 16 {
+		return 0, 0
+	}
+	id, _ = strconv.ParseUint(m[len(m)-15:len(m)-3], 10, 64)
+	party, _ = strconv.Atoi(m[len(m)-2:])
+	return id, party
 }

@@ -23,7 +23,7 @@ local st = f.st
 local party, calls, desk = tonumber(f.party), tonumber(f.calls), f.desk or '0'
 if st == 'called' then
   if ARGV[6] == 'requeue' or calls < tonumber(ARGV[4]) then
-    redis.call('ZADD', KEYS[4], 0, line_member(f.site, f.ci, id))
+    redis.call('ZADD', KEYS[4], 0, line_member(f.site, f.ci, id, party))
     redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in')
     site_changed(KEYS[7], f.site)
     if ARGV[6] == 'requeue' then

@@ -10,15 +10,16 @@
 local function ticket_key(tkp, id)
   return tkp .. id
 end
--- line_member(site, checkin ms, id): a site's line is one zset of
--- "site|checkin ms|id", zero-padded, all scored 0, so a lexical range is
--- one site's line in check-in order.
-local function line_member(site, ms, id)
-  return string.format('%s|%015d|%012d', site, tonumber(ms), tonumber(id))
+-- line_member(site, checkin ms, id, party): a site's line is one zset of
+-- "site|checkin ms|id|party", zero-padded, all scored 0, so a lexical
+-- range is one site's line in check-in order, and the people in a range
+-- are read from the members alone (a party in line does not change).
+local function line_member(site, ms, id, party)
+  return string.format('%s|%015d|%012d|%02d', site, tonumber(ms), tonumber(id), tonumber(party))
 end
 -- line_id is the ticket id of a line member.
 local function line_id(m)
-  return tostring(tonumber(string.sub(m, -12)))
+  return tostring(tonumber(string.sub(m, -15, -4)))
 end
 -- ticket_fields reads fields of ticket id, keyed by field name.
 local function ticket_fields(tkp, id, names)
@@ -55,7 +56,7 @@ end
 -- left in the site's line, or nil when the ticket was not in it.
 local function leave_line(lines, occ, id, f, party)
   if f.st == 'checked_in' then
-    redis.call('ZREM', lines, line_member(f.site, f.ci, id))
+    redis.call('ZREM', lines, line_member(f.site, f.ci, id, party))
   end
   if f.st == 'checked_in' or f.st == 'called' then
     return redis.call('HINCRBY', occ, f.site, -party)
@@ -80,11 +81,13 @@ end
 local function raw_event(compound, typ, id, inline, at, vals, ahead)
   return cjson.encode({'natq1', compound, typ, id, inline, at, vals, ahead})
 end
--- ahead_of is the people waiting before line member m in its site's line.
-local function ahead_of(tkp, lines, site, m)
+-- ahead_of is the people waiting before ticket id (checked in at ci) in
+-- its site's line.
+local function ahead_of(lines, site, ci, id)
   local n = 0
-  for _, x in ipairs(redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', '(' .. m)) do
-    n = n + tonumber(redis.call('HGET', ticket_key(tkp, line_id(x)), 'party') or '0')
+  local before = string.format('(%s|%015d|%012d|', site, tonumber(ci), tonumber(id))
+  for _, x in ipairs(redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', before)) do
+    n = n + tonumber(string.sub(x, -2))
   end
   return n
 end
@@ -106,7 +109,7 @@ local function tell(tkp, occ, lines, typ, id, now, watched, inline)
   inline = inline or tonumber(redis.call('HGET', occ, site) or '0')
   local ahead = 0
   if st == 'booked' then ahead = inline end
-  if st == 'checked_in' then ahead = ahead_of(tkp, lines, site, line_member(site, vals[13], id)) end
+  if st == 'checked_in' then ahead = ahead_of(lines, site, vals[13], id) end
   local base = string.sub(tkp, 1, -3)
   local ev = raw_event(string.match(tkp, '{(.-)}'), typ, id, inline, now, vals, ahead)
   if watched ~= false then redis.call('PUBLISH', base .. 'ev:t:' .. id, ev) end

@@ -20,16 +20,17 @@ func TestOneRoundTrip(t *testing.T) {
 		clk.Set(queuetest.At(7, 0))
 		hook := &tripCounter{}
 		c.AddHook(hook)
-		trips := func(what string, fn func() error) {
+		tripsN := func(want int64, what string, fn func() error) {
 			t.Helper()
 			before := hook.n.Load()
 			if err := fn(); err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
-			if n := hook.n.Load() - before; n != 1 {
-				t.Errorf("%s took %d round trips, want 1", what, n)
+			if n := hook.n.Load() - before; n != want {
+				t.Errorf("%s took %d round trips, want %d", what, n, want)
 			}
 		}
+		trips := func(what string, fn func() error) { t.Helper(); tripsN(1, what, fn) }
 		desk := func(tok string, count bool) {
 			run := func(what string, fn func() error) {
 				if count {
@@ -61,5 +62,22 @@ func TestOneRoundTrip(t *testing.T) {
 		desk(tok, true)
 		other := bookAt(t, s, hh("b1", "", "104", 1))
 		trips("Cancel", func() error { _, err := s.Cancel(ctx, other); return err })
+		// A ticket in line: its people ahead are the line before it, whose
+		// members carry their parties: a second round trip, no more.
+		var last string
+		for i, room := range []string{"105", "106", "107"} {
+			last = bookAt(t, s, hh("b1", "", room, 2-i/2))
+			if _, err := s.CheckIn(ctx, m, "s1", last); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Ticket(ctx, last) // the forecast, made again after the check-ins
+		tripsN(2, "Ticket (checked in)", func() error {
+			tk, err := s.Ticket(ctx, last)
+			if err == nil && tk.Ahead != 4 {
+				t.Errorf("the third in line has %d people ahead, want 4", tk.Ahead)
+			}
+			return err
+		})
 	})
 }

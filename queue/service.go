@@ -480,17 +480,22 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 	return t, sk, nil
 }
 
-// aheadIn counts the people ahead of a ticket in its round's line.
+// aheadIn counts the people ahead of a ticket in its round's line: the
+// line's members before it carry their parties (line_member in
+// prelude.lua).
 func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 	switch t.State {
 	case "checked_in":
-		member := fmt.Sprintf("%s|%015d|%012d", t.Site, t.CheckedIn.UnixMilli(), t.ID)
-		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: "(" + member}).Result()
+		before := fmt.Sprintf("(%s|%015d|%012d|", t.Site, t.CheckedIn.UnixMilli(), t.ID)
+		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: before}).Result()
 		if err != nil {
 			return storeErr(err)
 		}
-		t.Ahead, err = s.people(ctx, k, ahead)
-		return err
+		t.Ahead = 0
+		for _, m := range ahead {
+			_, party := lineMember(m)
+			t.Ahead += party
+		}
 	case "booked":
 		n, err := s.rdb.HGet(ctx, k.r(t.Round, "occ"), t.Site).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
@@ -605,28 +610,6 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 		}
 	}
 	return t
-}
-
-// people sums the parties of line members.
-func (s *Service) people(ctx context.Context, k ckeys, members []string) (int, error) {
-	if len(members) == 0 {
-		return 0, nil
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(members))
-	for i, m := range members {
-		n, _ := strconv.ParseUint(m[strings.LastIndexByte(m, '|')+1:], 10, 64)
-		cmds[i] = pipe.HGet(ctx, k.ticket(strconv.FormatUint(n, 10)), "party")
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return 0, storeErr(err)
-	}
-	sum := 0
-	for _, c := range cmds {
-		n, _ := strconv.Atoi(c.Val())
-		sum += n
-	}
-	return sum, nil
 }
 
 // verify checks a ticket token's signature: no store is asked before it

@@ -152,8 +152,8 @@ for _, m in ipairs(moves) do
     redis.call('HINCRBY', KEYS[6], x.site, party)
   end
   if what == 'moved' then
-    if st == 'checked_in' then redis.call('ZREM', KEYS[5], line_member(osite, ci, id)) end
-    redis.call('ZADD', KEYS[5], 0, line_member(x.site, ci, id))
+    if st == 'checked_in' then redis.call('ZREM', KEYS[5], line_member(osite, ci, id, party)) end
+    redis.call('ZADD', KEYS[5], 0, line_member(x.site, ci, id, party))
     redis.call('HSET', tk, 'st', 'checked_in')
     redis.call('HDEL', tk, 'rc')
   end
