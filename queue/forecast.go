@@ -32,10 +32,23 @@ import (
 // occupancy, calls, check-ins, the pace, the variant; not bookings) are
 // as they were and it is younger than ForecastTTL: every tablet and
 // resident page of a site shares one run of the model per change.
+//
+// A resident's ticket read does not ask Redis whether the counters
+// changed when it was asked less than ForecastRecheck ago: every phone of
+// a site reads its ticket at once after the site's event, and one read of
+// the counters a ForecastRecheck serves them all. That is the forecast's
+// staleness on a ticket: it reflects the site as it was at most
+// ForecastRecheck before the read. A page reads its ticket 150 ms after a
+// site event (resident.js), later than ForecastRecheck after the change,
+// so the read an event sends always sees the change, on any instance.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).
 const ForecastTTL = 30 * time.Second
+
+// ForecastRecheck is how long a ticket read trusts that a site's counters
+// are as they were at the last read of them (see above).
+const ForecastRecheck = 100 * time.Millisecond
 
 // Forecast is a party's or a window's forecast turn.
 type Forecast struct {
@@ -77,10 +90,12 @@ type Turn struct {
 
 // siteForecast is a cached forecast with the turns by ticket id.
 type siteForecast struct {
-	fp   string
-	f    *SiteForecast
-	line map[uint64]sim.Turn
-	win  map[int]sim.Turn
+	fp      string
+	variant string // the site's active variant when it was made
+	f       *SiteForecast
+	line    map[uint64]sim.Turn
+	win     map[int]sim.Turn
+	checked time.Time // when its counters were last read and found as they were; forecastCache.mu
 }
 
 type forecastCache struct {
@@ -203,17 +218,35 @@ func (r *forecastReads) fingerprint() string {
 	return b.String()
 }
 
-func (s *Service) cachedForecast(key, fp string, now time.Time) *siteForecast {
-	s.fc.mu.Lock()
-	defer s.fc.mu.Unlock()
-	return s.fc.cached(key, fp, now)
-}
-
 // cached is the forecast kept for key if it is fp's and fresh; c.mu held.
 func (c *forecastCache) cached(key, fp string, now time.Time) *siteForecast {
 	f := c.m[key]
 	if f == nil || f.fp != fp || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) {
 		return nil
+	}
+	return f
+}
+
+// recent is the forecast kept for key if it is fresh and its counters
+// were found unchanged less than ForecastRecheck ago.
+func (c *forecastCache) recent(key string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.m[key]
+	if f == nil || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) ||
+		now.Sub(f.checked) >= ForecastRecheck || now.Before(f.checked) {
+		return nil
+	}
+	return f
+}
+
+// confirmed is cached, noting that the counters were read at now.
+func (c *forecastCache) confirmed(key, fp string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.cached(key, fp, now)
+	if f != nil && now.After(f.checked) {
+		f.checked = now
 	}
 	return f
 }
@@ -228,7 +261,7 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	key := p.Compound.ID + "|" + p.Date + "|" + l.Site
 	fp := r.fingerprint()
 	now := s.now()
-	if f := s.cachedForecast(key, fp, now); f != nil {
+	if f := s.fc.confirmed(key, fp, now); f != nil {
 		return f
 	}
 	in := s.siteNow(p, l, r.counters(), now)
@@ -236,7 +269,7 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	if err != nil {
 		return nil
 	}
-	f := &siteForecast{fp: fp, line: map[uint64]sim.Turn{}, win: map[int]sim.Turn{},
+	f := &siteForecast{fp: fp, variant: r.variant.Val(), checked: now, line: map[uint64]sim.Turn{}, win: map[int]sim.Turn{},
 		f: &SiteForecast{At: now.In(p.TZ), Rate: round1(sf.Rate), PlanRate: rate, Measured: sf.Measured, Method: sf.Method, Windows: []WindowForecast{}}}
 	for _, t := range sf.Line {
 		id, _ := strconv.ParseUint(t.Ticket, 10, 64)
@@ -330,24 +363,30 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView) {
 	if err != nil || p.Date != t.Round || p.File.Params.Rate <= 0 {
 		return
 	}
-	pipe := s.rdb.Pipeline()
-	r := s.queueForecastReads(ctx, pipe, p, t.Site, nil)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return // the ticket is shown without it
-	}
-	if r.variant.Val() != t.Variant {
-		return
-	}
-	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, r.fingerprint()
-	f := s.cachedForecast(key, fp, s.now())
+	key := p.Compound.ID + "|" + p.Date + "|" + t.Site
+	f := s.fc.recent(key, s.now())
 	if f == nil {
-		f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {
-			_, f, err := s.line(ctx, p, t.Site)
-			return f, err
-		})
-		if err != nil || f == nil {
+		pipe := s.rdb.Pipeline()
+		r := s.queueForecastReads(ctx, pipe, p, t.Site, nil)
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return // the ticket is shown without it
+		}
+		if r.variant.Val() != t.Variant {
 			return
 		}
+		fp := r.fingerprint()
+		if f = s.fc.confirmed(key, fp, s.now()); f == nil {
+			f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {
+				_, f, err := s.line(ctx, p, t.Site)
+				return f, err
+			})
+			if err != nil || f == nil {
+				return
+			}
+		}
+	}
+	if f.variant != t.Variant {
+		return
 	}
 	var x sim.Turn
 	var ok bool

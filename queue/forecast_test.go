@@ -215,6 +215,29 @@ func testForecast(t *testing.T, st queuetest.Store) {
 	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was+2 {
 		t.Errorf("%v later the forecast counts %d to come, want %d", queue.ForecastTTL, l.Forecast.Windows[0].Coming, was+2)
 	}
+
+	// Within ForecastRecheck of a read of the site's counters, a ticket
+	// read trusts them and asks Redis only for the ticket: a party that
+	// checks in then has no forecast yet (the one kept is from before it
+	// came), and has one when read ForecastRecheck later.
+	s.Ticket(ctx, toks[5]) // the counters read now
+	if _, err := s.CheckIn(ctx, m, "s1", coming[0]); err != nil {
+		t.Fatal(err)
+	}
+	before = hook.n.Load()
+	if tv, _ := s.Ticket(ctx, toks[5]); tv.Forecast == nil {
+		t.Error("F's ticket read right after a check-in has no forecast, want the one kept")
+	}
+	if n := hook.n.Load() - before; n > 3 {
+		t.Errorf("a ticket read within %v of the last took %d round trips, want at most 3 (the ticket's own)", queue.ForecastRecheck, n)
+	}
+	if tv, _ := s.Ticket(ctx, coming[0]); tv.Forecast != nil {
+		t.Errorf("a ticket checked in right after the counters were read has a forecast %+v, want none until they are read again", tv.Forecast)
+	}
+	clk.Set(clk.Now().Add(queue.ForecastRecheck))
+	if tv, _ := s.Ticket(ctx, coming[0]); tv.Forecast == nil {
+		t.Errorf("a ticket checked in %v ago has no forecast", queue.ForecastRecheck)
+	}
 }
 
 // tripCounter counts round trips: a command, or a pipeline.
