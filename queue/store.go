@@ -203,9 +203,19 @@ func parseSentinel(s string) (storePlan, error) {
 // limit.
 const MaxRedisConns = 128
 
+// RedisPoolSize is an instance's pool of connections to each Redis node
+// unless REDIS_URL's pool_size says otherwise. go-redis's default, ten a
+// core, is 20 here: 64 requests in flight then wait their turn for a
+// connection, and the goroutines parked and woken cost natq a fifth of
+// its CPU per booking (52 -> 41 µs with 64).
+const RedisPoolSize = 64
+
 // client makes the client for a resolved configuration.
 func (p storePlan) client() (redis.UniversalClient, string) {
 	o := p.opts
+	if o.PoolSize == 0 {
+		o.PoolSize = RedisPoolSize
+	}
 	if o.MaxActiveConns == 0 {
 		o.MaxActiveConns = MaxRedisConns
 		if o.PoolSize > MaxRedisConns {
