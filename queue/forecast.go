@@ -41,6 +41,11 @@ import (
 // ForecastRecheck before the read. A page reads its ticket 150 ms after a
 // site event (resident.js), later than ForecastRecheck after the change,
 // so the read an event sends always sees the change, on any instance.
+// The model itself runs at most once a ForecastRecheck per site, and once
+// for all the reads that find the counters changed at the same time (a
+// site's tablets and display reread the line 120 ms after its events,
+// staff.js): a line read within ForecastRecheck of the last run gets that
+// run's turns.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).
@@ -264,6 +269,35 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	if f := s.fc.confirmed(key, fp, now); f != nil {
 		return f
 	}
+	if f := s.fc.ran(key, r.variant.Val(), now); f != nil {
+		return f // at most one run of the model a site each ForecastRecheck
+	}
+	// The site's tablets and display read the line at once after a
+	// change: one of them runs the model for all.
+	f, _ := s.fc.once("model|"+key, fp, now, func() (*siteForecast, error) {
+		if f := s.fc.confirmed(key, fp, now); f != nil {
+			return f, nil // the run that ended a moment ago
+		}
+		return s.runForecast(p, l, r, key, fp, rate, now), nil
+	})
+	return f
+}
+
+// ran is the forecast kept for key if the model made it less than
+// ForecastRecheck ago, for the variant; c.mu not held.
+func (c *forecastCache) ran(key, variant string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.m[key]
+	if f == nil || f.variant != variant || now.Sub(f.f.At) >= ForecastRecheck || now.Before(f.f.At) {
+		return nil
+	}
+	return f
+}
+
+// runForecast runs the model for a site's line and counters and keeps
+// the result as key's, for fingerprint fp; nil when the model fails.
+func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp string, rate float64, now time.Time) *siteForecast {
 	in := s.siteNow(p, l, r.counters(), now)
 	sf, err := sim.Forecast(in.now, rate, s.ForecastParams())
 	if err != nil {
