@@ -164,6 +164,8 @@ want gobench || exit 0
 
 # The Go benchmarks, summarised by benchstat (go install golang.org/x/perf/cmd/benchstat@latest).
 go test -run '^$' -bench . -benchtime 1000x -count 6 ./queue/ >"$out/bench.txt"
+go test -run '^$' -bench HTTP -benchtime 2000x -count 6 ./queue/server/ >>"$out/bench.txt"
+go test -run '^$' -bench 'DecodeJSON|EncodeTicket' -count 6 ./queue/server/ >>"$out/bench.txt"
 go test -run '^$' -bench . -benchtime 0.3s -count 6 ./qr/ >>"$out/bench.txt"
 go test -run '^$' -bench 'BenchmarkPlan$' -benchtime 3x -count 6 ./planner/ >>"$out/bench.txt"
 if command -v benchstat >/dev/null || [ -x "$(go env GOPATH)/bin/benchstat" ]; then
