@@ -27,7 +27,8 @@
 // --rate paces the run, for latency below saturation; --watch NAME=PID
 // reports the CPU local processes (natq, redis-server) used in the timed
 // part, per request too; --pprof-url takes natq's CPU profile over it
-// (natq serve --pprof). BENCHMARKS.md has the runs and what they found.
+// (natq serve --pprof), --cpuprofile natqload's own. BENCHMARKS.md has the
+// runs and what they found.
 package main
 
 import (
