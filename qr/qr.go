@@ -14,8 +14,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
+	"sync"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -29,14 +31,22 @@ var ErrBadToken = errors.New("qr: bad ticket token")
 const macLen = 12
 
 // Signer signs and verifies ticket tokens with one secret.
-type Signer struct{ secret []byte }
+type Signer struct {
+	secret []byte
+	// macs are HMAC states keyed with the secret, reset after each use:
+	// keying one hashes two blocks and allocates, and every ticket read
+	// verifies a token and signs one.
+	macs sync.Pool
+}
 
 // NewSigner returns a Signer for secret, which must be at least 16 bytes.
 func NewSigner(secret []byte) (*Signer, error) {
 	if len(secret) < 16 {
 		return nil, errors.New("qr: secret shorter than 16 bytes")
 	}
-	return &Signer{secret: bytes.Clone(secret)}, nil
+	s := &Signer{secret: bytes.Clone(secret)}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.secret) }
+	return s, nil
 }
 
 // Sign returns the token for ticket id of compound: "compound.id.mac",
@@ -72,9 +82,15 @@ func (s *Signer) Verify(token string) (compound string, id uint64, err error) {
 }
 
 func (s *Signer) mac(compound, ids string) string {
-	h := hmac.New(sha256.New, s.secret)
-	fmt.Fprintf(h, "natq-ticket\x00%s\x00%s", compound, ids)
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:macLen])
+	h := s.macs.Get().(hash.Hash)
+	var msg [128]byte
+	m := append(append(append(append(msg[:0], "natq-ticket\x00"...), compound...), 0), ids...)
+	h.Write(m)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	h.Reset()
+	s.macs.Put(h)
+	return base64.RawURLEncoding.EncodeToString(sum[:macLen])
 }
 
 // EncodePNG returns a PNG QR code of s, size pixels square.

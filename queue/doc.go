@@ -58,7 +58,10 @@
 //
 // Line and Ticket carry a forecast (forecast.go): planner/sim's Forecast
 // run from the site's line, its desks' measured pace and the people still
-// to come, cached per site until its counters change.
+// to come, cached per site until its counters change (their change counts
+// come with a ticket's read), and the model runs at most once a
+// ForecastRecheck (100 ms) a site: the forecast shown is at most that
+// stale.
 //
 // In-process callers (the demo, the pages, tests) act as staff with a
 // Staff value; over HTTP a Staff comes only from a token (Authenticate).

@@ -34,10 +34,20 @@ import (
 // counters (natq:{c}:r:<R>:fv, site -> changes, "*" -> rain switches), so
 // the cache's key is three values, which a ticket's read fetches with the
 // ticket, in the same round trip.
+//
+// The model itself runs at most once a ForecastRecheck per site, and once
+// for all the reads that find the counters changed at the same time (a
+// site's tablets and display reread the line 120 ms after its events,
+// staff.js): a line read within ForecastRecheck of the last run gets that
+// run's turns.
 
 // ForecastTTL is how long a site's forecast is kept while nothing at the
 // site changes: time passing alone moves it (a slow desk shifts turns).
 const ForecastTTL = 30 * time.Second
+
+// ForecastRecheck is how often, at most, the model runs for a site (see
+// above).
+const ForecastRecheck = 100 * time.Millisecond
 
 // Forecast is a party's or a window's forecast turn.
 type Forecast struct {
@@ -79,10 +89,11 @@ type Turn struct {
 
 // siteForecast is a cached forecast with the turns by ticket id.
 type siteForecast struct {
-	fp   string
-	f    *SiteForecast
-	line map[uint64]sim.Turn
-	win  map[int]sim.Turn
+	fp      string
+	variant string // the site's active variant when it was made
+	f       *SiteForecast
+	line    map[uint64]sim.Turn
+	win     map[int]sim.Turn
 }
 
 type forecastCache struct {
@@ -207,12 +218,6 @@ func (r *forecastReads) fingerprint() string {
 // the site's change count and the round's.
 func forecastKey(variant, site, round string) string { return variant + "|" + site + "|" + round }
 
-func (s *Service) cachedForecast(key, fp string, now time.Time) *siteForecast {
-	s.fc.mu.Lock()
-	defer s.fc.mu.Unlock()
-	return s.fc.cached(key, fp, now)
-}
-
 // cached is the forecast kept for key if it is fp's and fresh; c.mu held.
 func (c *forecastCache) cached(key, fp string, now time.Time) *siteForecast {
 	f := c.m[key]
@@ -220,6 +225,13 @@ func (c *forecastCache) cached(key, fp string, now time.Time) *siteForecast {
 		return nil
 	}
 	return f
+}
+
+// confirmed is cached, with c.mu taken.
+func (c *forecastCache) confirmed(key, fp string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cached(key, fp, now)
 }
 
 // forecastLine returns the forecast for a site's line as Line read it
@@ -232,15 +244,44 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	key := p.Compound.ID + "|" + p.Date + "|" + l.Site
 	fp := r.fingerprint()
 	now := s.now()
-	if f := s.cachedForecast(key, fp, now); f != nil {
+	if f := s.fc.confirmed(key, fp, now); f != nil {
 		return f
 	}
+	if f := s.fc.ran(key, r.variant.Val(), now); f != nil {
+		return f // at most one run of the model a site each ForecastRecheck
+	}
+	// The site's tablets and display read the line at once after a
+	// change: one of them runs the model for all.
+	f, _ := s.fc.once("model|"+key, fp, now, func() (*siteForecast, error) {
+		if f := s.fc.confirmed(key, fp, now); f != nil {
+			return f, nil // the run that ended a moment ago
+		}
+		return s.runForecast(p, l, r, key, fp, rate, now), nil
+	})
+	return f
+}
+
+// ran is the forecast kept for key if the model made it less than
+// ForecastRecheck ago, for the variant; c.mu not held.
+func (c *forecastCache) ran(key, variant string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.m[key]
+	if f == nil || f.variant != variant || now.Sub(f.f.At) >= ForecastRecheck || now.Before(f.f.At) {
+		return nil
+	}
+	return f
+}
+
+// runForecast runs the model for a site's line and counters and keeps
+// the result as key's, for fingerprint fp; nil when the model fails.
+func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp string, rate float64, now time.Time) *siteForecast {
 	in := s.siteNow(p, l, r.counters(), now)
 	sf, err := sim.Forecast(in.now, rate, s.ForecastParams())
 	if err != nil {
 		return nil
 	}
-	f := &siteForecast{fp: fp, line: map[uint64]sim.Turn{}, win: map[int]sim.Turn{},
+	f := &siteForecast{fp: fp, variant: r.variant.Val(), line: map[uint64]sim.Turn{}, win: map[int]sim.Turn{},
 		f: &SiteForecast{At: now.In(p.TZ), Rate: round1(sf.Rate), PlanRate: rate, Measured: sf.Measured, Method: sf.Method, Windows: []WindowForecast{}}}
 	for _, t := range sf.Line {
 		id, _ := strconv.ParseUint(t.Ticket, 10, 64)
@@ -338,15 +379,24 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 		return
 	}
 	key, fp := p.Compound.ID+"|"+p.Date+"|"+t.Site, sk.fp
-	f := s.cachedForecast(key, fp, s.now())
+	now := s.now()
+	f := s.fc.confirmed(key, fp, now)
 	if f == nil {
-		f, err = s.fc.once(key, fp, s.now(), func() (*siteForecast, error) {
+		// The site changed: the model's run of less than ForecastRecheck
+		// ago stands, without reading the line again.
+		f = s.fc.ran(key, sk.variant, now)
+	}
+	if f == nil {
+		f, err = s.fc.once(key, fp, now, func() (*siteForecast, error) {
 			_, f, err := s.line(ctx, p, t.Site)
 			return f, err
 		})
 		if err != nil || f == nil {
 			return
 		}
+	}
+	if f.variant != t.Variant {
+		return
 	}
 	var x sim.Turn
 	var ok bool

@@ -215,6 +215,74 @@ func testForecast(t *testing.T, st queuetest.Store) {
 	if l, _ := s.Line(ctx, m, "s1"); l.Forecast.Windows[0].Coming != was+2 {
 		t.Errorf("%v later the forecast counts %d to come, want %d", queue.ForecastTTL, l.Forecast.Windows[0].Coming, was+2)
 	}
+
+	// Within ForecastRecheck of the model's last run for the site, a
+	// ticket read after a change keeps that run and asks Redis only for
+	// the ticket (its site's change counts come with it): a party that
+	// checks in then has no forecast yet (the run is from before it came),
+	// and has one when read ForecastRecheck later.
+	s.Ticket(ctx, toks[5]) // the counters read now
+	if _, err := s.CheckIn(ctx, m, "s1", coming[0]); err != nil {
+		t.Fatal(err)
+	}
+	before = hook.n.Load()
+	if tv, _ := s.Ticket(ctx, toks[5]); tv.Forecast == nil {
+		t.Error("F's ticket read right after a check-in has no forecast, want the one kept")
+	}
+	if n := hook.n.Load() - before; n > 3 {
+		t.Errorf("a ticket read within %v of the last took %d round trips, want at most 3 (the ticket's own)", queue.ForecastRecheck, n)
+	}
+	if tv, _ := s.Ticket(ctx, coming[0]); tv.Forecast != nil {
+		t.Errorf("a ticket checked in right after the counters were read has a forecast %+v, want none until they are read again", tv.Forecast)
+	}
+	clk.Set(clk.Now().Add(queue.ForecastRecheck))
+	if tv, _ := s.Ticket(ctx, coming[0]); tv.Forecast == nil {
+		t.Errorf("a ticket checked in %v ago has no forecast", queue.ForecastRecheck)
+	}
+
+	// The model runs at most once a ForecastRecheck per site: a line read
+	// at the moment of a check-in shows the newcomer without a turn, and
+	// ForecastRecheck later the site's tablets, reading at once, share one
+	// new run that gives it one.
+	ran := clk.Now()
+	if _, err := s.CheckIn(ctx, m, "s1", coming[1]); err != nil {
+		t.Fatal(err)
+	}
+	turnOf := func(l *queue.SiteLine, tok string) (*queue.Turn, bool) {
+		for _, e := range append(append([]queue.LineEntry{}, l.Called...), l.Waiting...) {
+			if e.Ticket == tok {
+				return e.Turn, true
+			}
+		}
+		return nil, false
+	}
+	l, err = s.Line(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn, in := turnOf(l, coming[1]); !in || tn != nil || !l.Forecast.At.Equal(ran) {
+		t.Errorf("line read with a check-in's = in line %v, turn %+v, forecast of %s; want in line, no turn, the forecast of %s",
+			in, tn, l.Forecast.At.Format("15:04:05.000"), ran.Format("15:04:05.000"))
+	}
+	clk.Set(ran.Add(queue.ForecastRecheck))
+	var wg sync.WaitGroup
+	lines := make([]*queue.SiteLine, 8)
+	for i := range lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lines[i], _ = s.Line(ctx, m, "s1")
+		}()
+	}
+	wg.Wait()
+	for i, l := range lines {
+		if l == nil || l.Forecast == nil || l.Forecast != lines[0].Forecast {
+			t.Fatalf("tablet %d's line forecast %p, tablet 0's %p: want one run of the model for all", i, l.Forecast, lines[0].Forecast)
+		}
+	}
+	if tn, _ := turnOf(lines[0], coming[1]); tn == nil || !lines[0].Forecast.At.Equal(clk.Now()) {
+		t.Errorf("%v after the check-in the newcomer's turn is %+v in the forecast of %s, want one, of now", queue.ForecastRecheck, tn, lines[0].Forecast.At.Format("15:04:05.000"))
+	}
 }
 
 // tripCounter counts round trips: a command, or a pipeline.

@@ -25,6 +25,9 @@ const maxFloors = 60
 // control and space characters dropped, and the written suffixes (302室,
 // 302号, 2单元) taken off.
 func cleanNumber(s string, suffixes ...string) string {
+	if digits(s) {
+		return s // what nearly everyone sends, and what all the rest does nothing to
+	}
 	s = norm.NFKC.String(s)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) {
@@ -91,11 +94,12 @@ func roomRule(b *planfile.Building) (zh, en string) {
 // levels, the door (the last two) 01 to 99.
 func checkRoom(b *planfile.Building, room string) (string, error) {
 	r := NormalizeRoom(room)
-	zh, en := roomRule(b)
 	if r == "" {
+		zh, en := roomRule(b)
 		return "", BadField("room", "缺少房号："+zh, "missing: "+en)
 	}
 	if !digits(r) || len(r) < 3 || len(r) > 4 {
+		zh, en := roomRule(b)
 		return "", BadField("room", "不是房号："+zh, "not a room number: "+en)
 	}
 	n, _ := strconv.Atoi(r)
@@ -105,6 +109,7 @@ func checkRoom(b *planfile.Building, room string) (string, error) {
 		floors = b.Levels
 	}
 	if floor < 1 || floor > floors || door < 1 {
+		zh, en := roomRule(b)
 		return "", BadField("room", fmt.Sprintf("本楼没有 %s：%s", r, zh), fmt.Sprintf("this building has no room %s: %s", r, en))
 	}
 	return r, nil

@@ -421,6 +421,15 @@ func (t *TicketView) booking() *Booking {
 // events carry them in this order (ticket_names in prelude.lua).
 var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
 
+// ticketField is each of ticketFields' place in it.
+var ticketField = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range ticketFields {
+		m[f] = i
+	}
+	return m
+}()
+
 // ticket reads ticket id of compound, with the people ahead of it: one
 // round trip (readTicket).
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
@@ -564,24 +573,27 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 // view builds a ticket's view from its fields, in ticketFields order; nil
 // when there is no such ticket.
 func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketView {
-	f := map[string]string{}
-	for i, v := range vals {
-		if v != nil {
-			f[ticketFields[i]] = v.(string)
+	// The fields by name, read in place: a map of them was most of what
+	// a view cost, and every ticket read and state change makes one.
+	f := func(name string) string {
+		if i, ok := ticketField[name]; ok && i < len(vals) {
+			x, _ := vals[i].(string)
+			return x
 		}
+		return ""
 	}
-	if f["st"] == "" {
+	if f("st") == "" {
 		return nil
 	}
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	ms := func(s string) time.Time { n, _ := strconv.ParseInt(s, 10, 64); return time.UnixMilli(n) }
 	token := s.signer.Sign(compound, id)
-	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: f["r"], State: f["st"],
-		Household: Household{Building: f["b"], Unit: f["u"], Room: f["room"], Party: atoi(f["party"])},
-		Party:     atoi(f["party"]), Origin: f["origin"], Variant: f["v"], Site: f["site"],
-		Window: Span{ms(f["ws"]), ms(f["we"])}, WindowIdx: atoi(f["w"]), Calls: atoi(f["calls"]),
-		Tube: f["tube"], BookedAt: ms(f["at"]), URL: s.opts.BaseURL + "/t/" + token}
-	t.Version, _ = strconv.ParseUint(f["ver"], 10, 64)
+	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: f("r"), State: f("st"),
+		Household: Household{Building: f("b"), Unit: f("u"), Room: f("room"), Party: atoi(f("party"))},
+		Party:     atoi(f("party")), Origin: f("origin"), Variant: f("v"), Site: f("site"),
+		Window: Span{ms(f("ws")), ms(f("we"))}, WindowIdx: atoi(f("w")), Calls: atoi(f("calls")),
+		Tube: f("tube"), BookedAt: ms(f("at")), URL: s.opts.BaseURL + "/t/" + token}
+	t.Version, _ = strconv.ParseUint(f("ver"), 10, 64)
 	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name
@@ -589,18 +601,18 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 		loc := p.TZ
 		t.Window.Start, t.Window.End, t.BookedAt = t.Window.Start.In(loc), t.Window.End.In(loc), t.BookedAt.In(loc)
 	}
-	if f["ci"] != "" && t.State != "booked" {
-		x := ms(f["ci"])
+	if f("ci") != "" && t.State != "booked" {
+		x := ms(f("ci"))
 		t.CheckedIn = &x
 	}
-	if f["sa"] != "" {
-		x := ms(f["sa"])
+	if f("sa") != "" {
+		x := ms(f("sa"))
 		t.SampledAt = &x
 	}
-	if f["called"] != "" && t.State != "booked" {
-		x := ms(f["called"])
+	if f("called") != "" && t.State != "booked" {
+		x := ms(f("called"))
 		t.CalledAt = &x
-		t.Desk = atoi(f["desk"])
+		t.Desk = atoi(f("desk"))
 	}
 	if p != nil {
 		for _, x := range []*time.Time{t.CheckedIn, t.CalledAt, t.SampledAt} {

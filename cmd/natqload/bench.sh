@@ -11,7 +11,9 @@
 # big compound's ~55,000 online seats are gone after about 4 s at 15,000
 # bookings/s, and the goal is measured on the success path), CONCURRENCY (64), QUICK (1: only the two
 # booking runs, natq's profiled, for a quick look at a change), and the ports REDIS_PORT
-# (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069).
+# (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069). RUNS picks the parts to run
+# (default "book half light ticket desk mix city gobench"; e.g. RUNS="book ticket desk" for
+# natq's CPU per request against the baseline on each kind, every natq run profiled).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-/tmp/natq-bench}
@@ -101,10 +103,17 @@ rate_of_last() { sed -n 's/.*: \([0-9]*\) requests\/s$/\1/p' "$out/last.txt" | h
 : >"$out/results.txt"
 { echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; } | tee -a "$out/results.txt"
 
+runs=" ${RUNS:-book half light ticket desk mix city gobench} "
+want() { case $runs in *" $1 "*) return 0 ;; esac; return 1; }
+if [ "${QUICK:-}" = 1 ]; then runs=" book "; fi
+
 # Bookings: each side on a fresh Redis; natq's runs are profiled (pprof).
-fresh_redis; start_base; load booking base book=1
-half=$(($(rate_of_last) / 2))
-fresh_redis; start_natq; load booking natq book=1 --pprof-url "$purl" --pprof-out "$out/natq-book.cpu.pprof"
+half=
+if want book || want half; then
+	fresh_redis; start_base; load booking base book=1
+	half=$(($(rate_of_last) / 2))
+fi
+want book && { fresh_redis; start_natq; load booking natq book=1 --pprof-url "$purl" --pprof-out "$out/natq-book.cpu.pprof"; }
 if [ "${QUICK:-}" = 1 ]; then
 	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-book.cpu.pprof" >"$out/natq-book.top.txt" 2>/dev/null || true
 	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-book.cpu.pprof" >"$out/natq-book.cum.txt" 2>/dev/null || true
@@ -112,24 +121,33 @@ if [ "${QUICK:-}" = 1 ]; then
 	exit 0
 fi
 # The goal's latency: natq's p99 at half the baseline's rate, and at a light 1,000 bookings/s.
-fresh_redis; start_natq; load "booking at half the baseline's rate, $half/s" natq book=1 --rate "$half"
-fresh_redis; start_natq; load "booking at 1000/s" natq book=1 --rate 1000
+want half && { fresh_redis; start_natq; load "booking at half the baseline's rate, $half/s" natq book=1 --rate "$half"; }
+want light && { fresh_redis; start_natq; load "booking at 1000/s" natq book=1 --rate 1000; }
 # Ticket reads, then the desk (check-in, call, sampled), on one round each.
-fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
-fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-url "$purl" --pprof-out "$out/natq-ticket.cpu.pprof"
-fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
-fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
+if want ticket; then
+	fresh_redis; start_base; load tickets base ticket=1 --prebook 5000
+	fresh_redis; start_natq; load tickets natq ticket=1 --prebook 5000 --pprof-url "$purl" --pprof-out "$out/natq-ticket.cpu.pprof"
+fi
+if want desk; then
+	fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
+	fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
+fi
 # The realistic mix on natq, checked for overbooking at the end.
-fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"
+want mix && { fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"; }
 
 for p in book ticket desk mix; do
+	[ -f "$out/natq-$p.cpu.pprof" ] || continue
 	go tool pprof -top -nodecount=25 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.top.txt" 2>/dev/null || true
 	go tool pprof -top -cum -nodecount=40 "$bin/natq" "$out/natq-$p.cpu.pprof" >"$out/natq-$p.cum.txt" 2>/dev/null || true
 done
 cleanup
 pids=()
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/results.txt"
+want city || want gobench || exit 0
+
 # The city: generate CITY compounds (a stream), then plan every one.
+if want city; then
 city=${CITY:-500}
 echo "== city of $city compounds" | tee -a "$out/results.txt"
 /usr/bin/time -f "natq-synth city: %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
@@ -141,9 +159,13 @@ grep -E 'Elapsed|Maximum resident|User time|System time|Percent of CPU' "$out/ci
 /usr/bin/time -f "natq inspect (read + find compounds only): %e s wall, %U s user, %M KB peak RSS" -a -o "$out/results.txt" \
 	"$bin/natq" inspect "$out/city.geojson" >/dev/null
 tail -1 "$out/results.txt"
+fi
+want gobench || exit 0
 
 # The Go benchmarks, summarised by benchstat (go install golang.org/x/perf/cmd/benchstat@latest).
 go test -run '^$' -bench . -benchtime 1000x -count 6 ./queue/ >"$out/bench.txt"
+go test -run '^$' -bench HTTP -benchtime 2000x -count 6 ./queue/server/ >>"$out/bench.txt"
+go test -run '^$' -bench 'DecodeJSON|EncodeTicket' -count 6 ./queue/server/ >>"$out/bench.txt"
 go test -run '^$' -bench . -benchtime 0.3s -count 6 ./qr/ >>"$out/bench.txt"
 go test -run '^$' -bench 'BenchmarkPlan$' -benchtime 3x -count 6 ./planner/ >>"$out/bench.txt"
 if command -v benchstat >/dev/null || [ -x "$(go env GOPATH)/bin/benchstat" ]; then

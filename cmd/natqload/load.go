@@ -26,7 +26,7 @@ import (
 // config is natqload's flags, parsed.
 type config struct {
 	url, host, planFile, compound, staffToken string
-	pprofURL, pprofOut                        string
+	pprofURL, pprofOut, cpuProfile            string
 	duration, timeout                         time.Duration
 	concurrency, prebook, maxParty, firstRoom int
 	rate                                      int

@@ -27,7 +27,8 @@
 // --rate paces the run, for latency below saturation; --watch NAME=PID
 // reports the CPU local processes (natq, redis-server) used in the timed
 // part, per request too; --pprof-url takes natq's CPU profile over it
-// (natq serve --pprof). BENCHMARKS.md has the runs and what they found.
+// (natq serve --pprof), --cpuprofile natqload's own. BENCHMARKS.md has the
+// runs and what they found.
 package main
 
 import (
@@ -39,6 +40,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -90,6 +92,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	fs.Int64Var(&c.seed, "seed", 1, "random seed of the mix")
 	fs.StringVar(&c.pprofURL, "pprof-url", "", "take a CPU profile of the timed part from this `URL` (natq serve --pprof: http://127.0.0.1:PORT/debug/pprof/profile)")
 	fs.StringVar(&c.pprofOut, "pprof-out", "", "write the --pprof-url profile to this `FILE`")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write natqload's own CPU profile of the timed part to `FILE` (is the load generator cheap?)")
 	watch := fs.String("watch", "", "report the CPU the local processes `NAME=PID,...` (natq, redis-server) used during the run")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -191,7 +194,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if c.pprofURL != "" {
 		profiled = profile(ctx, c.pprofURL, c.pprofOut, c.duration, stderr)
 	}
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	res := r.run(ctx)
+	if c.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if profiled != nil {
 		<-profiled
 	}

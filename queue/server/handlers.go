@@ -105,7 +105,7 @@ func (r reply) json(v any, err error) error {
 // decodeOptional is decode for a body that may be left out (its fields'
 // zero values then).
 func decodeOptional(c *fiber.Ctx, v any) error {
-	if len(c.Body()) == 0 {
+	if len(body(c)) == 0 {
 		return nil
 	}
 	return decode(c, v)

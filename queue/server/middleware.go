@@ -2,16 +2,18 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
 
 	"natq/queue"
@@ -75,8 +77,11 @@ func (h *handlers) sameOrigin(baseURL string, extra []string) fiber.Handler {
 // too (text/csv, text/plain or no type, as curl sends a file): it needs a
 // coordinator's bearer token, which no other site's page can send.
 func (h *handlers) contentType(c *fiber.Ctx) error {
-	if !stateChanging(c.Method()) || len(c.Body()) == 0 {
+	if !stateChanging(c.Method()) || len(body(c)) == 0 {
 		return c.Next()
+	}
+	if bytes.EqualFold(c.Request().Header.ContentType(), jsonType) {
+		return c.Next() // what every page and client sends
 	}
 	ct := c.Get(fiber.HeaderContentType)
 	csv := c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/prebookings")
@@ -99,12 +104,33 @@ func (h *handlers) contentType(c *fiber.Ctx) error {
 
 // decode reads a JSON body into v, strictly: the body must be UTF-8, one
 // JSON value and nothing after it, with no member twice (in any case:
-// encoding/json matches names without regard to case, so "party" and
-// "PARTY" are one field) and no member v does not have. A bad body is
-// refused with the member or the place at fault.
+// members match v's fields without regard to case, as encoding/json
+// matches them, so "party" and "PARTY" are one field) and no member v does
+// not have. A bad body is refused with the member or the place at fault.
 func decode(c *fiber.Ctx, v any) error {
-	return decodeJSON(c.Body(), v)
+	return decodeJSON(body(c), v)
 }
+
+var jsonType = []byte(fiber.MIMEApplicationJSON)
+
+// body is the request's body as Fiber's c.Body gives it (decoded when it
+// has a Content-Encoding), without the copy and the walk of every header
+// c.Body makes when it has none: natq only decodes it, keeping nothing of
+// the bytes themselves.
+func body(c *fiber.Ctx) []byte {
+	if len(c.Request().Header.Peek(fiber.HeaderContentEncoding)) == 0 {
+		return c.Request().Body()
+	}
+	return c.Body()
+}
+
+// strict are decodeJSON's rules, in one pass of the JSON v2 decoder
+// (github.com/go-json-experiment/json, the proposed encoding/json/v2):
+// duplicate names and invalid UTF-8 are refused by default, unknown members
+// by RejectUnknownMembers; names match fields in any case, but "_" and
+// "-" are not ignored in them (encoding/json's matching).
+var strict = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true))
 
 func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -121,78 +147,60 @@ func decodeJSON(body []byte, v any) error {
 		}
 		return queue.BadField("body", fmt.Sprintf("第 %d 字节不是有效的 UTF-8 文本", i), fmt.Sprintf("not valid UTF-8 at byte %d", i))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := duplicates(dec, ""); err != nil {
-		return err
+	err := jsonv2.Unmarshal(body, v, strict)
+	if err == nil {
+		return nil
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return queue.BadField("body", fmt.Sprintf("JSON 之后有多余内容（第 %d 字节）", dec.InputOffset()),
-			fmt.Sprintf("data after the JSON value (byte %d)", dec.InputOffset()))
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
+	switch {
+	case errors.Is(err, jsontext.ErrDuplicateName) && errors.As(err, &syn):
+		return queue.BadField(member(syn.JSONPointer, duplicateName(syn.Err)), "字段重复", "appears twice")
+	case errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "after top-level value"):
+		return queue.BadField("body", fmt.Sprintf("JSON 之后有多余内容（第 %d 字节）", syn.ByteOffset),
+			fmt.Sprintf("data after the JSON value (byte %d)", syn.ByteOffset))
+	case errors.As(err, &syn):
+		return queue.BadField("body", fmt.Sprintf("JSON 格式错误（第 %d 字节）", syn.ByteOffset),
+			fmt.Sprintf("not JSON at byte %d: %v", syn.ByteOffset, syn.Err))
+	case errors.As(err, &sem) && errors.Is(err, jsonv2.ErrUnknownName):
+		return queue.BadField(member(sem.JSONPointer, ""), "未知字段", "unknown field")
+	case errors.As(err, &sem) && sem.JSONPointer != "" && sem.GoType != nil:
+		return queue.BadField(member(sem.JSONPointer, ""), "类型错误", "want a "+sem.GoType.String())
 	}
-	dec = json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return queue.BadField(te.Field, "类型错误", "want a "+te.Type.String())
-		}
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			return queue.BadField(m[1], "未知字段", "unknown field")
-		}
-		return queue.BadField("body", "JSON 格式错误", err.Error())
-	}
-	return nil
+	return queue.BadField("body", "JSON 格式错误", err.Error())
 }
 
-var unknownField = regexp.MustCompile(`^json: unknown field "(.{0,64})"`)
-
-// duplicates reads one JSON value from dec and refuses a member named
-// twice in an object; path is where the value is.
-func duplicates(dec *json.Decoder, path string) error {
-	t, err := dec.Token()
-	if err != nil {
-		return syntaxErr(dec, err)
+// member names the member a JSON pointer points at, with its parents'
+// names before it and dots between ("a.b"); name, when given, is a
+// member of the object the pointer points at.
+func member(p jsontext.Pointer, name string) string {
+	var path []string
+	for tok := range p.Tokens() {
+		path = append(path, tok)
 	}
-	switch t {
-	case json.Delim('{'):
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return syntaxErr(dec, err)
-			}
-			k, _ := kt.(string)
-			if seen[strings.ToLower(k)] {
-				return queue.BadField(path+k, "字段重复", "appears twice")
-			}
-			seen[strings.ToLower(k)] = true
-			if err := duplicates(dec, path+k+"."); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return syntaxErr(dec, err)
-		}
-	case json.Delim('['):
-		for dec.More() {
-			if err := duplicates(dec, path); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return syntaxErr(dec, err)
-		}
+	if name != "" {
+		path = append(path, name)
 	}
-	return nil
+	m := strings.Join(path, ".")
+	if len(m) > 64 {
+		m = m[:64]
+	}
+	return m
 }
 
-func syntaxErr(dec *json.Decoder, err error) error {
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+// duplicateName is the name a duplicate-name error quotes, "" when it
+// quotes none.
+func duplicateName(err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, `"`)
+	if i < 0 {
+		return ""
 	}
-	return queue.BadField("body", fmt.Sprintf("JSON 格式错误（第 %d 字节）", dec.InputOffset()),
-		fmt.Sprintf("not JSON at byte %d: %v", dec.InputOffset(), err))
+	name, uerr := strconv.Unquote(msg[i:])
+	if uerr != nil {
+		return ""
+	}
+	return name
 }
 
 // redactPath hides the ticket token in a path: /api/v1/tickets/<token>...

@@ -50,6 +50,7 @@ import (
 	"strconv"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/compress"
@@ -120,6 +121,11 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		// No route takes a form: a multipart body is refused by type,
 		// never parsed.
 		DisablePreParseMultipartForm: true,
+		// encoding/json's output exactly (go-json-experiment's v1 Marshal
+		// is documented to be semantically identical), on the JSON v2
+		// engine: a ticket's answer in 2.3 µs and one allocation, not 3.2 µs
+		// and eight (its times are not encoded, then scanned again).
+		JSONEncoder: jsonv1.Marshal,
 	})
 	app.Use(recover.New(), requestid.New(), h.sameOrigin(svc.Options().BaseURL, opts.Origins), h.contentType)
 

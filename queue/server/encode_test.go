@@ -1,0 +1,57 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+	"github.com/gofiber/fiber/v2"
+
+	"natq/queue"
+)
+
+func sampleTicket() *queue.TicketView {
+	loc := time.FixedZone("CST", 8*3600)
+	at := time.UnixMilli(1764540000123).In(loc)
+	ci := at.Add(time.Minute)
+	return &queue.TicketView{Ticket: "c1.123.a6kNcH_XaTMQ3iwe", ID: 123, Compound: "c1", Round: "2026-12-01", State: "checked_in",
+		Household: queue.Household{Building: "b1", Unit: "2", Room: "301", Party: 2}, Party: 2, Origin: "online", Variant: "dry",
+		Site: "s1", SiteName: "北广场 <东> & \u2028", Window: queue.Span{Start: at, End: at.Add(15 * time.Minute)}, WindowIdx: 3, Ahead: 4,
+		BookedAt: at, CheckedIn: &ci, URL: "https://natq.test/t/c1.123.a6kNcH_XaTMQ3iwe", Version: 3,
+		Forecast: &queue.Forecast{At: at, Early: at, Late: at, WaitMin: 3, Method: "按前面的人数 / from the people ahead"}}
+}
+
+// TestJSONEncoder: the answers' encoder writes what encoding/json writes,
+// byte for byte (HTML escaping, omitempty, nil slices and maps, sorted
+// map keys, times).
+func TestJSONEncoder(t *testing.T) {
+	tk := sampleTicket()
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.MessageEn, b.Error.Field = "bad_input", "类型错误", "want a <int>", "party"
+	line := &queue.SiteLine{Compound: "c1", Site: "s1", Called: []queue.LineEntry{{ID: 1, Ticket: "x", CheckedIn: tk.BookedAt}}, Now: tk.BookedAt}
+	for _, v := range []any{tk, &queue.TicketView{}, &queue.Booking{Ticket: tk.Ticket, Window: tk.Window, Household: tk.Household, PartyChanged: true}, &queue.Booking{}, b, line, &queue.SiteLine{},
+		fiber.Map{"z": 1, "a": []string(nil), "m": map[string]int(nil), "t": tk.Window, "f": 0.1, "e": []int{}},
+		fiber.Map{"error": b.Error, "ticket": (*queue.TicketView)(nil)}} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := jsonv1.Marshal(v)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("jsonv1.Marshal(%T) = %s, %v\nencoding/json: %s", v, got, err, want)
+		}
+	}
+}
+
+// BenchmarkEncodeTicket is encoding a resident's ticket, forecast and all.
+func BenchmarkEncodeTicket(b *testing.B) {
+	v := sampleTicket()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jsonv1.Marshal(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
