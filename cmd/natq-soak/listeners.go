@@ -579,8 +579,24 @@ func listenersRun(cfg listenersConfig) error {
 	if cycleErr != nil {
 		return cycleErr
 	}
-	// Late events: a few seconds for the last ones.
-	time.Sleep(3 * time.Second)
+	// The last events: until every listener has each one, or 30 s (a
+	// bound; what is still missing then is counted as missed).
+	missing := func() int {
+		n := 0
+		for _, ch := range changes {
+			for _, s := range append(slices.Clone(listenersByChannel["t:"+strconv.FormatUint(ch.key.id, 10)]), listenersByChannel["s:"+ch.site]...) {
+				s.mu.Lock()
+				if _, ok := s.got[ch.key]; !ok {
+					n++
+				}
+				s.mu.Unlock()
+			}
+		}
+		return n
+	}
+	for t := time.Now(); missing() > 0 && time.Since(t) < 30*time.Second; {
+		time.Sleep(100 * time.Millisecond)
+	}
 	var ruUpd syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ruUpd)
 	during, err := stats()
@@ -626,35 +642,51 @@ func listenersRun(cfg listenersConfig) error {
 	}
 	within := sort.Search(len(lat), func(i int) bool { return lat[i] > time.Second })
 
-	// Dropped clients: half close abruptly (RST), half stop reading.
-	var dropFreed, stallFreed time.Duration
+	// Dropped clients: half reset their connections (RST), half vanish:
+	// their sockets are closed in repair mode (TCP_REPAIR, as CRIU does),
+	// so that nothing is sent, neither FIN nor RST, as when a phone is
+	// switched off; the instance hears of it only when it next writes.
+	var resetFreed, vanishFreed time.Duration
+	var vanished int
 	dropped := min(cfg.drop, len(streams)/2)
+	waitListeners := func(want int, what string) (time.Duration, error) {
+		t := time.Now()
+		for {
+			st, err := stats()
+			if err != nil {
+				return 0, err
+			}
+			if st.Listeners <= want {
+				return time.Since(t), nil
+			}
+			if time.Since(t) > 2*time.Minute {
+				return 0, fmt.Errorf("%s: after %v the instance still holds %d of them", what, time.Since(t).Round(time.Second), st.Listeners-want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	if dropped > 0 {
-		base := open.Listeners
-		for _, s := range streams[len(streams)-dropped:] {
+		reset := streams[len(streams)-dropped : len(streams)-dropped/2]
+		gone := streams[len(streams)-dropped/2:]
+		for _, s := range reset {
 			if tc, ok := s.conn.(*net.TCPConn); ok {
 				tc.SetLinger(0)
 			}
 			s.conn.Close()
 		}
-		t := time.Now()
-		for {
-			st, err := stats()
-			if err != nil {
-				return err
-			}
-			if st.Listeners <= base-dropped {
-				break
-			}
-			if time.Since(t) > 60*time.Second {
-				return fmt.Errorf("%d clients reset their connections; after %v the instance still holds %d of them", dropped, time.Since(t).Round(time.Second), st.Listeners-(base-dropped))
-			}
-			time.Sleep(20 * time.Millisecond)
+		if resetFreed, err = waitListeners(len(streams)-len(reset), fmt.Sprintf("%d clients reset their connections", len(reset))); err != nil {
+			return err
 		}
-		dropFreed = time.Since(t)
+		for _, s := range gone {
+			if silentClose(s.conn) {
+				vanished++
+			}
+		}
+		if vanishFreed, err = waitListeners(len(streams)-dropped, fmt.Sprintf("%d clients vanished", len(gone))); err != nil {
+			return err
+		}
 		streams = streams[:len(streams)-dropped]
 	}
-	_ = stallFreed
 
 	// Close every stream (FIN, as a page that is left) and wait for the
 	// instance to free them.
@@ -709,7 +741,8 @@ func listenersRun(cfg listenersConfig) error {
 	fmt.Printf("CPU: the instance %.2f s while the streams opened, %.2f s during the updates; this client %.2f s and %.2f s\n",
 		open.CPU-before.CPU, during.CPU-open.CPU, cpuOf(ruOpen)-cpuOf(ruBefore), cpuOf(ruUpd)-cpuOf(ruOpen))
 	if dropped > 0 {
-		fmt.Printf("dropped clients: %d reset their connections: freed in %v\n", dropped, dropFreed.Round(time.Millisecond))
+		fmt.Printf("dropped clients: %d reset their connections: freed in %v; %d vanished (closed silently: %d): freed in %v (the heartbeat is every 15 s)\n",
+			dropped-dropped/2, resetFreed.Round(time.Millisecond), dropped/2, vanished, vanishFreed.Round(time.Millisecond))
 	}
 	fmt.Printf("closing the other %d: listeners freed in %v, goroutines back in %v; load average %s", len(streams), freed.Round(time.Millisecond), idle.Round(time.Millisecond), la)
 	var bad []string
@@ -748,6 +781,24 @@ func listenersRun(cfg listenersConfig) error {
 // core, and 10 for pipelines) on a machine of up to 4 cores, and the
 // subscription.
 const redisPoolBound = 51
+
+// silentClose closes conn without a FIN or a RST (TCP_REPAIR needs
+// CAP_NET_ADMIN); false when it could only close it plainly.
+func silentClose(conn net.Conn) bool {
+	ok := false
+	if sc, is := conn.(syscall.Conn); is {
+		if rc, err := sc.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) {
+				ok = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, tcpRepair, 1) == nil
+			})
+		}
+	}
+	conn.Close()
+	return ok
+}
+
+// tcpRepair is TCP_REPAIR (linux/tcp.h).
+const tcpRepair = 19
 
 func redisClients(ctx context.Context, rdb *redis.Client) int {
 	info, _ := rdb.Info(ctx, "clients").Result()
