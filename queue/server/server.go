@@ -120,6 +120,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		// No route takes a form: a multipart body is refused by type,
 		// never parsed.
 		DisablePreParseMultipartForm: true,
+		ReduceMemoryUsage:            true,
 	})
 	app.Use(recover.New(), requestid.New(), h.sameOrigin(svc.Options().BaseURL, opts.Origins), h.contentType)
 
