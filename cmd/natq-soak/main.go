@@ -10,6 +10,14 @@
 // streams opened and closed while others stay open. It exits 1 when a
 // figure grew beyond its allowance. It is not part of go test: it takes
 // minutes by design.
+//
+//	go run ./cmd/natq-soak -listeners 10000
+//
+// is the live-updates run instead (listeners.go): 10,000 event streams on
+// one instance in a process of its own, from 100 client addresses, real
+// changes through the API, and each delivery's time, misses, memory per
+// stream and the freeing of dropped and closed streams (BENCHMARKS.md,
+// "Live updates").
 package main
 
 import (
