@@ -72,10 +72,11 @@ func (l *listener) signal() {
 }
 
 // take appends the waiting events to dst; ended is true once l has ended
-// (the events queued before its end are taken first).
+// and nothing waits (the events queued before its end are taken first).
 func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	n := len(l.q)
 	dst = append(dst, l.q...)
 	if cap(l.q) > 16 {
 		l.q = nil // a burst's queue is not kept
@@ -83,10 +84,10 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 		clear(l.q)
 		l.q = l.q[:0]
 	}
-	if l.ended && len(dst) > 0 {
+	if l.ended && n > 0 {
 		l.signal() // to come back for the end
 	}
-	return dst, l.ended && len(dst) == 0
+	return dst, l.ended && n == 0
 }
 
 func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte) *hub {
