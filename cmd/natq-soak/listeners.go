@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,9 +126,14 @@ func runChild(planPath, addr, statsAddr string) error {
 	if err != nil {
 		return err
 	}
-	go http.Serve(sl, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(selfStats(svc.Listeners()))
-	}))
+	})
+	// Profiles of the instance: go tool pprof http://STATSADDR/debug/pprof/profile
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go http.Serve(sl, mux)
 	return app.Listener(server.Listener(ln, nil))
 }
 
@@ -342,6 +348,7 @@ func listenersRun(cfg listenersConfig) error {
 	child.Env = append(os.Environ(), "REDIS_URL=redis://"+redisAddr,
 		childEnv+"="+plan+"|"+natqAddr+"|"+fmt.Sprintf("127.0.0.1:%d", sport))
 	child.Stdout, child.Stderr = io.Discard, os.Stderr
+	fmt.Printf("natq-soak: the instance serves on %s; its figures and profiles on %s (debug/pprof/)\n", natqAddr, statsURL)
 	if err := child.Start(); err != nil {
 		return err
 	}
