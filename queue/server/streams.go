@@ -189,25 +189,27 @@ func writeStream(conn net.Conn, head []byte, st *queue.Stream) {
 	}
 	var events [][]byte
 	for {
-		bp := batches.Get().(*net.Buffers)
-		bufs := (*bp)[:0]
-		ended := false
+		ended, beat := false, false
 		select {
 		case <-st.Ready():
 			events, ended = st.Take(events[:0])
 		case <-tick.C:
 			deadline()
-			bufs = append(bufs, ping)
+			beat = true
 		}
+		// The write vector comes from the pool only for the write: a
+		// stream waiting holds none.
+		bp := batches.Get().(*net.Buffers)
+		bufs := (*bp)[:0]
 		var err error
+		if beat {
+			err = write(append(bufs, ping))
+		}
 		for i := 0; i < len(events) && err == nil; i += maxBatch {
+			bufs = (*bp)[:0]
 			for _, e := range events[i:min(i+maxBatch, len(events))] {
 				bufs = append(bufs, dataPrefix, e, frameEnd)
 			}
-			err = write(bufs)
-			bufs = (*bp)[:0]
-		}
-		if len(bufs) > 0 {
 			err = write(bufs)
 		}
 		clear((*bp)[:cap(*bp)])
@@ -215,6 +217,7 @@ func writeStream(conn net.Conn, head []byte, st *queue.Stream) {
 		if clear(events); cap(events) > maxBatch {
 			events = nil // a burst's slice is not kept
 		}
+		events = events[:0]
 		if ended || err != nil {
 			return
 		}
