@@ -80,9 +80,12 @@ type Options struct {
 	// MaxStreams caps the instance's open event streams (503 beyond it);
 	// 0: DefaultMaxStreams.
 	MaxStreams int
-	// MaxConns caps the instance's open connections; beyond it fasthttp
-	// answers 503 and closes. 0: Fiber's default (262144). Keep it below
-	// the process's file limit so that accepting never runs out.
+	// MaxConns caps the instance's open connections, event streams
+	// included; beyond it fasthttp answers 503 and closes. A stream leaves
+	// fasthttp's count once it has taken its connection over, so fasthttp
+	// serves MaxConns - MaxStreams others (at least 64). 0: Fiber's
+	// default (262144). Keep it below the process's file limit so that
+	// accepting never runs out.
 	MaxConns int
 	// Origins are origins, besides the service's own (its BaseURL and
 	// the Host a request is sent to), whose pages may change state.
@@ -104,6 +107,10 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
+	conns := opts.MaxConns
+	if conns > 0 {
+		conns = max(conns-opts.MaxStreams, 64)
+	}
 	h := &handlers{svc: svc, log: opts.Logger,
 		streams: &streams{maxPer: opts.MaxStreamsPerAddress, max: opts.MaxStreams, per: map[string]int{}}}
 	app := fiber.New(fiber.Config{
@@ -116,7 +123,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 		ProxyHeader:           opts.ProxyHeader,
 		BodyLimit:             4 << 20,
 		IdleTimeout:           2 * time.Minute,
-		Concurrency:           opts.MaxConns,
+		Concurrency:           conns,
 		// No route takes a form: a multipart body is refused by type,
 		// never parsed.
 		DisablePreParseMultipartForm: true,
