@@ -206,6 +206,19 @@ type Stream struct{ l *listener }
 // the stream has ended.
 func (st *Stream) Ready() <-chan struct{} { return st.l.ready }
 
+// OnReady makes the stream call wake too whenever Ready is signalled, and
+// at once if events wait or it has ended. wake runs on the hub's
+// goroutine, which fans events out to every listener: it must not block.
+func (st *Stream) OnReady(wake func()) {
+	st.l.mu.Lock()
+	st.l.wake = wake
+	now := len(st.l.q) > 0 || st.l.ended
+	st.l.mu.Unlock()
+	if now {
+		wake()
+	}
+}
+
 // Take appends the events waiting, each its JSON, to dst, oldest first;
 // ended is true once the stream has ended and nothing waits.
 func (st *Stream) Take(dst [][]byte) (events [][]byte, ended bool) { return st.l.take(dst) }

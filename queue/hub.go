@@ -45,6 +45,7 @@ type listener struct {
 	mu    sync.Mutex
 	q     [][]byte
 	ended bool
+	wake  func() // besides ready, when set (Stream.OnReady)
 }
 
 // push queues an event for l; false when l is too far behind.
@@ -59,15 +60,19 @@ func (l *listener) push(b []byte) bool {
 		return false
 	}
 	l.q = append(l.q, b)
+	w := l.wake
 	l.mu.Unlock()
-	l.signal()
+	l.signal(w)
 	return true
 }
 
-func (l *listener) signal() {
+func (l *listener) signal(wake func()) {
 	select {
 	case l.ready <- struct{}{}:
 	default:
+	}
+	if wake != nil {
+		wake()
 	}
 }
 
@@ -85,7 +90,7 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 		l.q = l.q[:0]
 	}
 	if l.ended && n > 0 {
-		l.signal() // to come back for the end
+		l.signal(l.wake) // to come back for the end
 	}
 	return dst, l.ended && n == 0
 }
@@ -211,8 +216,9 @@ func (h *hub) drop(l *listener) {
 		h.mu.Unlock()
 		l.mu.Lock()
 		l.ended = true
+		w := l.wake
 		l.mu.Unlock()
-		l.signal()
+		l.signal(w)
 	})
 }
 

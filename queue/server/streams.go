@@ -104,13 +104,9 @@ var batches = sync.Pool{New: func() any { b := make(net.Buffers, 0, 3*maxBatch);
 
 // stream answers with server-sent events from a subscription opened by
 // open. It takes the connection over from fasthttp (Hijack) once the
-// request is read, so that an open stream costs its socket, a listener,
-// and two small goroutines: one writes the events, each framed as it is
-// written without copying, and the heartbeats, the other reads the
-// connection, where a stream's client never sends anything, and ends the
-// stream as soon as the client closes it, instead of at the next failed
-// heartbeat. fasthttp's worker, its buffers and its body-stream pipe are
-// not held for the stream's life.
+// request is read, so that an open stream costs its socket, a listener
+// and one goroutine (serveStream); fasthttp's worker, its buffers and its
+// body-stream pipe are not held for the stream's life.
 func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (*queue.Stream, error)) error {
 	addr := c.IP()
 	if err := h.streams.acquire(addr); err != nil {
@@ -142,8 +138,7 @@ func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (*queue.Strea
 		orphan.Stop()
 		defer end()
 		keepAliveFor(raw, userTimeout)
-		go watchClosed(conn, cancel)
-		writeStream(raw, head, st)
+		serveStream(conn, raw, head, st)
 	})
 	return nil
 }
@@ -166,39 +161,57 @@ func streamHead(c *fiber.Ctx) []byte {
 	return append(b, "retry: 2000\n: connected\n\n"...)
 }
 
-// writeStream writes head, then the stream's events and a heartbeat when
-// idle, until the stream ends (its context ended: the client left) or a
-// write fails. The events waiting when a write starts go out in that one
-// write, up to maxBatch.
-func writeStream(conn net.Conn, head []byte, st *queue.Stream) {
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
+// aLongTimeAgo is a read deadline that has passed: setting it wakes the
+// stream's goroutine from its read.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// serveStream writes head, then the stream's events and a heartbeat when
+// idle, until the stream ends, the client closes the connection or a
+// write fails. Its one goroutine waits in a read of the connection, where
+// a stream's client never sends anything: the client closing it ends the
+// read at once, the read's deadline is the next heartbeat, and an event
+// for the stream moves the deadline to the past (OnReady) so that the
+// read returns and the events go out. The events waiting then go out in
+// one write, up to maxBatch.
+func serveStream(conn, raw net.Conn, head []byte, st *queue.Stream) {
 	// A client that stops reading (its buffers full) would hold the
 	// stream for ever: each write must get through within a while. The
 	// deadline moves at each heartbeat, not at each write (moving it cost
 	// 7% of the instance's CPU at 10,000 streams): a write that blocks
 	// fails within stalled to stalled + heartbeat.
-	deadline := func() { conn.SetWriteDeadline(time.Now().Add(stalled + heartbeat)) }
+	deadline := func() { raw.SetWriteDeadline(time.Now().Add(stalled + heartbeat)) }
 	write := func(bufs net.Buffers) error {
-		_, err := bufs.WriteTo(conn)
+		_, err := bufs.WriteTo(raw)
 		return err
 	}
 	deadline()
 	if write(net.Buffers{head}) != nil {
 		return
 	}
+	st.OnReady(func() { raw.SetReadDeadline(aLongTimeAgo) })
+	next := time.Now().Add(heartbeat)
+	var b [1]byte
 	var events [][]byte
 	for {
-		ended, beat := false, false
-		select {
-		case <-st.Ready():
+		// The deadline first, then the events: one pushed after this
+		// Take moves the deadline to the past, and the read returns.
+		raw.SetReadDeadline(next)
+		var ended bool
+		events, ended = st.Take(events[:0])
+		if len(events) == 0 && !ended {
+			_, err := conn.Read(b[:])
+			var ne net.Error
+			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+				return // the client closed the connection, or it failed
+			}
+			// Bytes a client sends are ignored.
 			events, ended = st.Take(events[:0])
-		case <-tick.C:
-			deadline()
-			beat = true
 		}
-		// The write vector comes from the pool only for the write: a
-		// stream waiting holds none.
+		beat := !time.Now().Before(next)
+		if beat {
+			next = time.Now().Add(heartbeat)
+			deadline()
+		}
 		bp := batches.Get().(*net.Buffers)
 		bufs := (*bp)[:0]
 		var err error
@@ -221,28 +234,6 @@ func writeStream(conn net.Conn, head []byte, st *queue.Stream) {
 		if ended || err != nil {
 			return
 		}
-	}
-}
-
-// watchClosed calls gone when the client closes conn (or it fails). A
-// read deadline set by the server for the request is lifted, not taken
-// as the client leaving; bytes a client sends are ignored.
-func watchClosed(conn net.Conn, gone func()) {
-	defer gone()
-	b := make([]byte, 64)
-	for {
-		_, err := conn.Read(b)
-		if err == nil {
-			continue
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			if conn.SetReadDeadline(time.Time{}) != nil {
-				return
-			}
-			continue
-		}
-		return
 	}
 }
 
