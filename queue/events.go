@@ -98,10 +98,82 @@ func (s *Service) publishSites(ctx context.Context, p *Plan, typ string) {
 	}
 }
 
+// A Stream is one listener's events, for a writer that takes whatever
+// waits at once: Ready is signalled when events wait or the stream has
+// ended, and Take hands them over. A stream ends when its context ends,
+// when it falls listenerBuffer events behind, or when the store goes away.
+type Stream struct{ l *listener }
+
+// Ready is signalled (one token, not one per event) when events wait or
+// the stream has ended.
+func (st *Stream) Ready() <-chan struct{} { return st.l.ready }
+
+// OnReady makes the stream call wake too whenever Ready is signalled, and
+// at once if events wait or it has ended. wake runs on the hub's
+// goroutine, which fans events out to every listener: it must not block.
+func (st *Stream) OnReady(wake func()) {
+	st.l.mu.Lock()
+	st.l.wake = wake
+	now := len(st.l.q) > 0 || st.l.ended
+	st.l.mu.Unlock()
+	if now {
+		wake()
+	}
+}
+
+// Take appends the events waiting, each its JSON, to dst, oldest first;
+// ended is true once the stream has ended and nothing waits.
+func (st *Stream) Take(dst [][]byte) (events [][]byte, ended bool) { return st.l.take(dst) }
+
+// channel pumps the stream's events into a channel, closed when it ends
+// (or, for a reader gone, when ctx ends).
+func (st *Stream) channel(ctx context.Context) <-chan []byte {
+	ch := make(chan []byte)
+	go func() {
+		defer close(ch)
+		var buf [][]byte
+		for range st.l.ready {
+			var ended bool
+			buf, ended = st.l.take(buf[:0])
+			for _, b := range buf {
+				select {
+				case ch <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if ended {
+				return
+			}
+		}
+	}()
+	return ch
+}
+
 // WatchTicket subscribes to a ticket's events. The channel carries each
 // event's JSON and closes when ctx ends or the store goes away; the
 // subscription is in place when WatchTicket returns.
 func (s *Service) WatchTicket(ctx context.Context, token string) (<-chan []byte, error) {
+	st, err := s.StreamTicket(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return st.channel(ctx), nil
+}
+
+// WatchSite subscribes to a site's events, in every loaded compound that
+// has a site of that id, or in one compound for "compound~site".
+func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, error) {
+	st, err := s.StreamSite(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	return st.channel(ctx), nil
+}
+
+// StreamTicket is WatchTicket as a Stream: no goroutine and no buffer
+// while nothing waits.
+func (s *Service) StreamTicket(ctx context.Context, token string) (*Stream, error) {
 	c, id, err := s.verify(token)
 	if err != nil {
 		return nil, err
@@ -112,9 +184,8 @@ func (s *Service) WatchTicket(ctx context.Context, token string) (<-chan []byte,
 	return s.watch(ctx, keysOf(c).ticketCh(uint64String(id)))
 }
 
-// WatchSite subscribes to a site's events, in every loaded compound that
-// has a site of that id, or in one compound for "compound~site".
-func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, error) {
+// StreamSite is WatchSite as a Stream.
+func (s *Service) StreamSite(ctx context.Context, site string) (*Stream, error) {
 	var chans []string
 	if c, x, ok := strings.Cut(site, "~"); ok {
 		if p, err := s.current(c); err == nil && p.hasSite(x) {
@@ -138,8 +209,12 @@ func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, er
 func (s *Service) Listeners() int { return s.hub.listeners() }
 
 // watch registers a listener on channels with the service's hub.
-func (s *Service) watch(ctx context.Context, channels ...string) (<-chan []byte, error) {
-	return s.hub.watch(ctx, channels...)
+func (s *Service) watch(ctx context.Context, channels ...string) (*Stream, error) {
+	l, err := s.hub.watch(ctx, channels...)
+	if err != nil {
+		return nil, err
+	}
+	return &Stream{l}, nil
 }
 
 func uint64String(id uint64) string { return strconv.FormatUint(id, 10) }

@@ -29,15 +29,70 @@ type hub struct {
 }
 
 // listenerBuffer is how many events a listener may fall behind by (the
-// events are shared, so a slot costs a slice header); a listener further
-// behind (a stalled client, or a site's burst on a starved machine) is
-// dropped, and its page reconnects and reads the state afresh.
+// events are shared, so a waiting one costs a slice header); a listener
+// further behind (a stalled client, or a site's burst on a starved
+// machine) is dropped, and its page reconnects and reads the state afresh.
 const listenerBuffer = 256
 
+// A listener's events wait in a queue that grows only while it is
+// behind: an idle listener (most of them, most of the time) holds no
+// buffer, where a channel of listenerBuffer would hold 6 KB each.
 type listener struct {
-	ch       chan []byte
 	channels []string
+	ready    chan struct{} // one token: events wait, or it has ended
 	once     sync.Once
+
+	mu    sync.Mutex
+	q     [][]byte
+	ended bool
+	wake  func() // besides ready, when set (Stream.OnReady)
+}
+
+// push queues an event for l; false when l is too far behind.
+func (l *listener) push(b []byte) bool {
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return true
+	}
+	if len(l.q) >= listenerBuffer {
+		l.mu.Unlock()
+		return false
+	}
+	l.q = append(l.q, b)
+	w := l.wake
+	l.mu.Unlock()
+	l.signal(w)
+	return true
+}
+
+func (l *listener) signal(wake func()) {
+	select {
+	case l.ready <- struct{}{}:
+	default:
+	}
+	if wake != nil {
+		wake()
+	}
+}
+
+// take appends the waiting events to dst; ended is true once l has ended
+// and nothing waits (the events queued before its end are taken first).
+func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.q)
+	dst = append(dst, l.q...)
+	if cap(l.q) > 16 {
+		l.q = nil // a burst's queue is not kept
+	} else {
+		clear(l.q)
+		l.q = l.q[:0]
+	}
+	if l.ended && n > 0 {
+		l.signal(l.wake) // to come back for the end
+	}
+	return dst, l.ended && n == 0
 }
 
 func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte) *hub {
@@ -51,10 +106,10 @@ func pattern(channel string) string {
 	return channel[:i+len("}:ev:")] + "*"
 }
 
-// watch registers a listener on channels; the channel it returns closes
-// when ctx ends, when the listener falls too far behind, or when the
-// store's client is closed. The subscription is in place when it returns.
-func (h *hub) watch(ctx context.Context, channels ...string) (<-chan []byte, error) {
+// watch registers a listener on channels; it ends when ctx ends, when it
+// falls too far behind, or when the store's client is closed. The
+// subscription is in place when it returns.
+func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var add []string
@@ -68,7 +123,7 @@ func (h *hub) watch(ctx context.Context, channels ...string) (<-chan []byte, err
 			return nil, err
 		}
 	}
-	l := &listener{ch: make(chan []byte, listenerBuffer), channels: channels}
+	l := &listener{ready: make(chan struct{}, 1), channels: channels}
 	for _, c := range channels {
 		if h.subs[c] == nil {
 			h.subs[c] = map[*listener]struct{}{}
@@ -77,7 +132,7 @@ func (h *hub) watch(ctx context.Context, channels ...string) (<-chan []byte, err
 	}
 	h.n++
 	context.AfterFunc(ctx, func() { h.drop(l) })
-	return l.ch, nil
+	return l, nil
 }
 
 // subscribe adds patterns to the hub's subscription, opening it the first
@@ -121,9 +176,7 @@ func (h *hub) run(ps *redis.PubSub) {
 		var slow []*listener
 		h.mu.Lock()
 		for l := range h.subs[m.Channel] {
-			select {
-			case l.ch <- payload:
-			default:
+			if !l.push(payload) {
 				slow = append(slow, l)
 			}
 		}
@@ -149,7 +202,7 @@ func (h *hub) run(ps *redis.PubSub) {
 	}
 }
 
-// drop unregisters a listener and closes its channel, once.
+// drop unregisters a listener and ends it, once.
 func (h *hub) drop(l *listener) {
 	l.once.Do(func() {
 		h.mu.Lock()
@@ -160,8 +213,12 @@ func (h *hub) drop(l *listener) {
 			}
 		}
 		h.n--
-		close(l.ch)
 		h.mu.Unlock()
+		l.mu.Lock()
+		l.ended = true
+		w := l.wake
+		l.mu.Unlock()
+		l.signal(w)
 	})
 }
 

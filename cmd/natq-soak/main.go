@@ -10,6 +10,14 @@
 // streams opened and closed while others stay open. It exits 1 when a
 // figure grew beyond its allowance. It is not part of go test: it takes
 // minutes by design.
+//
+//	go run ./cmd/natq-soak -listeners 10000
+//
+// is the live-updates run instead (listeners.go): 10,000 event streams on
+// one instance in a process of its own, from 100 client addresses, real
+// changes through the API, and each delivery's time, misses, memory per
+// stream and the freeing of dropped and closed streams (BENCHMARKS.md,
+// "Live updates").
 package main
 
 import (
@@ -37,6 +45,9 @@ import (
 )
 
 func main() {
+	if spec := os.Getenv(childEnv); spec != "" {
+		serveChild(spec)
+	}
 	duration := flag.Duration("duration", 3*time.Minute, "how long to run the load")
 	rate := flag.Int("rate", 100, "booking requests per second (each followed by a repeat, a read and a cancel)")
 	held := flag.Int("streams", 200, "event streams held open throughout")
@@ -44,9 +55,16 @@ func main() {
 	flood := flag.Int("flood", 0, "instead of the soak: open this many event streams from one address, then close them")
 	kills := flag.Int("kill", 0, "instead of the soak: book and cancel while redis-server (appendfsync always) is SIGKILLed this many times, then check every acknowledged change")
 	procs := flag.Bool("natq", false, "with -kill: run two `natq serve` processes (built here, on the wall clock) and SIGKILL them in turn with Redis")
+	listeners := flag.Int("listeners", 0, "instead of the soak: hold this many event streams open on one instance, publish changes and measure their delivery (see listeners.go)")
+	addrs := flag.Int("addrs", 0, "with -listeners: client addresses, 127.0.0.2 on (default: 100 streams each)")
+	updates := flag.Int("updates", 40, "with -listeners: changes per second")
+	updFor := flag.Duration("for", 20*time.Second, "with -listeners: how long to publish changes")
+	drop := flag.Int("drop", 100, "with -listeners: streams whose clients then reset their connections")
 	flag.Parse()
 	var err error
-	if *kills > 0 && *procs {
+	if *listeners > 0 {
+		err = listenersRun(listenersConfig{n: *listeners, addrs: max(*addrs, (*listeners+99)/100), rate: *updates, dur: *updFor, drop: *drop})
+	} else if *kills > 0 && *procs {
 		err = killBoth(*kills, *rate)
 	} else if *kills > 0 {
 		err = killRedis(*kills, *rate)

@@ -248,12 +248,12 @@ func (h *handlers) qr(c *fiber.Ctx) error {
 
 func (h *handlers) ticketEvents(c *fiber.Ctx) error {
 	token := c.Params("ticket")
-	return h.stream(c, func(ctx context.Context) (<-chan []byte, error) { return h.svc.WatchTicket(ctx, token) })
+	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamTicket(ctx, token) })
 }
 
 func (h *handlers) siteEvents(c *fiber.Ctx) error {
 	site := c.Params("site")
-	return h.stream(c, func(ctx context.Context) (<-chan []byte, error) { return h.svc.WatchSite(ctx, site) })
+	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamSite(ctx, site) })
 }
 
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {

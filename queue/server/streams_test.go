@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -244,5 +246,74 @@ func TestLoadingIs503(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), marshal[strings.LastIndexByte(marshal, '.')+1:]) {
 		t.Errorf("the log holds the staff token:\n%s", logs.String())
+	}
+}
+
+// TestStreamHeartbeats: an idle stream gets heartbeats (comments, which
+// EventSource ignores) and nothing else; an event between them is sent
+// once, and the heartbeats after it carry no data.
+func TestStreamHeartbeats(t *testing.T) {
+	defer server.SetHeartbeat(5 * time.Millisecond)()
+	in := start(t, queuetest.Stores()[2].Client(t), nil, server.Options{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET /api/v1/sites/s1/events HTTP/1.1\r\nHost: natq\r\n\r\n")
+	r := bufio.NewReader(conn)
+	line := func() string {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, not a timing claim
+		l, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the stream: %v", err)
+		}
+		return strings.TrimRight(l, "\r\n")
+	}
+	if l := line(); l != "HTTP/1.1 200 OK" {
+		t.Fatalf("status line %q", l)
+	}
+	head := map[string]string{}
+	for l := line(); l != ""; l = line() {
+		k, v, _ := strings.Cut(l, ": ")
+		head[strings.ToLower(k)] = v
+	}
+	if head["content-type"] != "text/event-stream" || head["cache-control"] != "no-cache" || head["connection"] != "close" ||
+		head["content-length"] != "" || head["transfer-encoding"] != "" {
+		t.Errorf("head %v: want an event stream to the connection's end, uncached", head)
+	}
+	// Frames: lines up to a blank one.
+	frame := func() []string {
+		var f []string
+		for l := line(); l != ""; l = line() {
+			f = append(f, l)
+		}
+		return f
+	}
+	if f := frame(); len(f) != 2 || f[0] != "retry: 2000" || f[1] != ": connected" {
+		t.Fatalf("first frame %q", f)
+	}
+	for i := 0; i < 3; i++ {
+		if f := frame(); len(f) != 1 || f[0] != ": ping" {
+			t.Fatalf("idle frame %d = %q, want a heartbeat", i, f)
+		}
+	}
+	if code, _ := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`); code != 201 {
+		t.Fatalf("booking = %d", code)
+	}
+	events, pings := 0, 0
+	for pings < 5 {
+		f := frame()
+		switch {
+		case len(f) == 1 && f[0] == ": ping":
+			pings++
+		case len(f) == 1 && strings.HasPrefix(f[0], `data: {"type":"booked"`):
+			events++
+		default:
+			t.Fatalf("frame %q, want a heartbeat or the booking's event", f)
+		}
+	}
+	if events != 1 {
+		t.Errorf("the booking's event came %d times, want once", events)
 	}
 }
