@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -239,7 +238,7 @@ func (r *cityRun) plan(i int, c *planner.Compound) outcome {
 	}
 	took := time.Since(start)
 	pl.Assumptions = append(pl.Assumptions, z.assumptions()...)
-	data, err := json.Marshal(pl.FeatureCollection())
+	data, err := pl.FeatureCollection().MarshalJSON() // json.Marshal would compact it again, the same bytes
 	if err != nil {
 		return fail(err)
 	}

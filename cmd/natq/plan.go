@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -221,6 +222,12 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	for _, v := range strings.Split(*variants, ",") {
 		p.Variants = append(p.Variants, planner.Variant(strings.TrimSpace(v)))
 	}
+	if *outDir != "" && e.getenv("GOMEMLIMIT") == "" {
+		// A city's features are held while its compounds are planned:
+		// a soft limit makes the collector work harder rather than let
+		// the heap grow to twice what is live.
+		debug.SetMemoryLimit(cityMemoryLimit)
+	}
 	src, cs, err := readOutlines(e, pos[0], cf)
 	if err != nil {
 		return err
@@ -258,6 +265,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	r := &cityRun{e: e, src: src, cf: cf, p: p, visits: visits, out: *out, outDir: *outDir, filled: filled}
 	return r.run(ctx, cs)
 }
+
+// cityMemoryLimit is the Go heap's soft limit for natq plan --out, unless
+// GOMEMLIMIT sets another: a city of 15,000 compounds holds about 200 MB
+// of features, and the goal is under 1 GB in all.
+const cityMemoryLimit = 768 << 20
 
 // writeFileAtomic writes data to path through a temporary file in the same
 // directory, so that path is either the old file or the whole new one.
