@@ -445,7 +445,7 @@ func (s *Source) fill(c *Compound) error {
 // nearby returns the features that may lie within d metres of c, in file
 // order: every feature of the file for a whole-file compound.
 func (s *Source) nearby(c *Compound, d float64) []*feature {
-	if c.Whole {
+	if c.Whole || s.scanAll {
 		out := make([]*feature, len(s.features))
 		for i := range s.features {
 			out[i] = &s.features[i]

@@ -96,6 +96,7 @@ type Source struct {
 
 	indexOnce sync.Once
 	idx       *featureIndex
+	scanAll   bool // fill tests every feature, as before the index: for tests
 }
 
 // Read reads a compound file, GeoJSON (RFC 7946, OSM tags as properties)
