@@ -253,7 +253,7 @@ func readGeoJSON(name string, r io.Reader, lineAt func(off int64) int) (*Source,
 					continue
 				}
 				tags := rd.tags(f.Properties)
-				src.features = append(src.features, feature{id: rd.intern(featureID(f.ID, tags)), index: i, tags: tags, geom: f.Geometry})
+				src.features = append(src.features, feature{id: featureID(f.ID, tags), index: i, tags: tags, geom: f.Geometry})
 			}
 			if _, err := dec.Token(); err != nil {
 				return nil, invalid(err)

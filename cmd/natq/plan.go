@@ -188,7 +188,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	cf.register(fs)
 	p := planner.DefaultParams()
 	out := fs.String("o", "", "write the plan of the one compound to `FILE`")
-	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound")
+	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound, on every core, and DIR/summary.csv")
 	fs.StringVar(&p.Date, "date", "", "testing `DATE` (YYYY-MM-DD; default today in the compound's zone)")
 	fs.StringVar(&p.TZ, "tz", "", "IANA time `ZONE` of the compound (default: the zone where the compound lies)")
 	fs.IntVar(&p.Desks, "desks", p.Desks, "sampling desks (teams) on hand")
