@@ -189,27 +189,27 @@ func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
 func yes(v string) bool { return v == "yes" || v == "true" || v == "1" }
 
 func isCompound(f *feature) bool {
-	return isPolygonal(f.geom) && (f.tags["landuse"] == "residential" || yes(f.tags["natq:compound"]))
+	return isPolygonal(f.geom) && (f.tags.get("landuse") == "residential" || yes(f.tags.get("natq:compound")))
 }
 
 func isBuilding(f *feature) bool {
-	b := f.tags["building"]
-	return isPolygonal(f.geom) && b != "" && b != "no" && b != "roof" && f.tags["natq:site"] != "candidate"
+	b := f.tags.get("building")
+	return isPolygonal(f.geom) && b != "" && b != "no" && b != "roof" && f.tags.get("natq:site") != "candidate"
 }
 
 func isEntrance(f *feature) bool {
 	_, pt := f.geom.(orb.Point)
-	e := f.tags["entrance"]
+	e := f.tags.get("entrance")
 	return pt && e != "" && e != "no"
 }
 
 func isGate(f *feature) bool {
 	_, pt := f.geom.(orb.Point)
-	return pt && f.tags["barrier"] == "gate"
+	return pt && f.tags.get("barrier") == "gate"
 }
 
 func isHighway(f *feature) bool {
-	if f.tags["highway"] == "" {
+	if f.tags.get("highway") == "" {
 		return false
 	}
 	switch f.geom.(type) {
@@ -221,11 +221,11 @@ func isHighway(f *feature) bool {
 
 func isWalkable(f *feature) bool {
 	t := f.tags
-	foot := t["foot"]
+	foot := t.get("foot")
 	switch {
-	case !walkable[t["highway"]], foot == "no":
+	case !walkable[t.get("highway")], foot == "no":
 		return false
-	case t["access"] == "no" && foot != "yes" && foot != "designated":
+	case t.get("access") == "no" && foot != "yes" && foot != "designated":
 		return false // access=no closes a way; private compound roads stay open to residents
 	}
 	return true
@@ -236,23 +236,23 @@ func isSite(f *feature) bool {
 		return false
 	}
 	t := f.tags
-	switch t["natq:site"] {
+	switch t.get("natq:site") {
 	case "no":
 		return false
 	case "candidate", "yes":
 		return true
 	}
-	if t["building"] != "" && t["building"] != "roof" {
+	if t.get("building") != "" && t.get("building") != "roof" {
 		return false
 	}
-	if t["amenity"] == "parking" && (t["parking"] == "underground" || t["parking"] == "multi-storey") {
+	if t.get("amenity") == "parking" && (t.get("parking") == "underground" || t.get("parking") == "multi-storey") {
 		return false
 	}
-	if t["building"] == "roof" || t["amenity"] == "shelter" {
+	if t.get("building") == "roof" || t.get("amenity") == "shelter" {
 		return true // a shed or canopy: the best site in the rain
 	}
-	l := t["leisure"]
-	return l == "pitch" || l == "playground" || l == "park" || t["amenity"] == "parking" || t["place"] == "square"
+	l := t.get("leisure")
+	return l == "pitch" || l == "playground" || l == "park" || t.get("amenity") == "parking" || t.get("place") == "square"
 }
 
 // Selection says which compounds of a file to plan.
@@ -265,6 +265,23 @@ type Selection struct {
 // Compounds finds the compounds of a source and reads each one's features.
 // A file with no compound polygon, or sel.WholeFile, gives one compound.
 func (s *Source) Compounds(sel Selection) ([]*Compound, error) {
+	cs, err := s.Outlines(sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := s.Fill(c); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// Outlines finds the compounds of a source, as Compounds does, without
+// reading their features: each is only its id, name and boundary until
+// Fill. A city's compounds are filled one at a time, as they are planned,
+// so that only the compounds being planned are held in full.
+func (s *Source) Outlines(sel Selection) ([]*Compound, error) {
 	var outlines []*feature
 	if !sel.WholeFile {
 		for i := range s.features {
@@ -290,12 +307,14 @@ func (s *Source) Compounds(sel Selection) ([]*Compound, error) {
 			if id == "" {
 				id = "c" + strconv.Itoa(f.index)
 			}
-			name := f.tags["name"]
+			name := f.tags.get("name")
 			if name == "" {
 				name = id
 			}
-			known = append(known, fmt.Sprintf("%s (%s)", name, id))
-			if sel.Compound != "" && sel.Compound != id && sel.Compound != f.tags["name"] {
+			if sel.Compound != "" { // only a refusal lists them
+				known = append(known, fmt.Sprintf("%s (%s)", name, id))
+			}
+			if sel.Compound != "" && sel.Compound != id && sel.Compound != f.tags.get("name") {
 				continue
 			}
 			pg := asMultiPolygon(f.geom)[0] // outer ring of the first part bounds the compound
@@ -310,13 +329,13 @@ func (s *Source) Compounds(sel Selection) ([]*Compound, error) {
 			return nil, inputErrorf("%s has no compound %q; its compounds are: %s", s.Name, sel.Compound, strings.Join(known, ", "))
 		}
 	}
-	for _, c := range cs {
-		if err := s.fill(c); err != nil {
-			return nil, err
-		}
-	}
 	return cs, nil
 }
+
+// Fill reads the features of a compound from Outlines: its buildings,
+// walkways, sites, entrances and gates, in its own metric plane. Several
+// compounds of one source may be filled at once.
+func (s *Source) Fill(c *Compound) error { return s.fill(c) }
 
 // fill gives c the features that belong to it, in its own metric plane.
 func (s *Source) fill(c *Compound) error {
@@ -344,8 +363,8 @@ func (s *Source) fill(c *Compound) error {
 		return c.Whole || distToMultiPolygon(boundary, p) <= d
 	}
 	var entrances []*feature
-	for i := range s.features {
-		f := &s.features[i]
+	feats := s.nearby(c, fillReach)
+	for _, f := range feats {
 		switch {
 		case isBuilding(f):
 			mp := asMultiPolygon(f.geom)
@@ -380,7 +399,7 @@ func (s *Source) fill(c *Compound) error {
 				continue
 			}
 			for _, l := range lines {
-				c.Walkways = append(c.Walkways, &Walkway{ID: f.id, Name: f.tags["name"], Highway: f.tags["highway"], Line: l, Plane: c.Proj.Line(l), Sheltered: sh})
+				c.Walkways = append(c.Walkways, &Walkway{ID: f.id, Name: f.tags.get("name"), Highway: f.tags.get("highway"), Line: l, Plane: c.Proj.Line(l), Sheltered: sh})
 			}
 		case isSite(f):
 			for k, pg := range asMultiPolygon(f.geom) {
@@ -395,7 +414,7 @@ func (s *Source) fill(c *Compound) error {
 				if k > 0 {
 					id += "-" + strconv.Itoa(k)
 				}
-				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), node: -1})
+				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags.get("name"), Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), node: -1})
 			}
 		case isEntrance(f):
 			if near(c.Proj.ToPlane(f.geom.(orb.Point)), 5) {
@@ -408,11 +427,11 @@ func (s *Source) fill(c *Compound) error {
 				if id == "" {
 					id = "g" + strconv.Itoa(f.index)
 				}
-				c.Gates = append(c.Gates, &Gate{ID: id, Name: f.tags["name"], At: p, Plane: c.Proj.ToPlane(p), node: -1})
+				c.Gates = append(c.Gates, &Gate{ID: id, Name: f.tags.get("name"), At: p, Plane: c.Proj.ToPlane(p), node: -1})
 			}
 		}
 	}
-	if err := s.attachEntrances(c, entrances); err != nil {
+	if err := s.attachEntrances(c, entrances, feats); err != nil {
 		return err
 	}
 	if len(c.Sites) == 0 && len(c.Buildings) > 0 {
@@ -423,6 +442,24 @@ func (s *Source) fill(c *Compound) error {
 	return nil
 }
 
+// nearby returns the features that may lie within d metres of c, in file
+// order: every feature of the file for a whole-file compound.
+func (s *Source) nearby(c *Compound, d float64) []*feature {
+	if c.Whole || s.scanAll {
+		out := make([]*feature, len(s.features))
+		for i := range s.features {
+			out[i] = &s.features[i]
+		}
+		return out
+	}
+	ids := s.index().near(c.reach(d))
+	out := make([]*feature, len(ids))
+	for i, k := range ids {
+		out[i] = &s.features[k]
+	}
+	return out
+}
+
 // SiteReach is how far outside a compound with no site of its own natq
 // looks for one: in 2022 many compounds sampled at a square by their gate.
 const SiteReach = 300.0
@@ -431,8 +468,7 @@ const SiteReach = 300.0
 // SiteReach of it, or else one on its main walkway near its residents: a
 // plan needs somewhere to sample, and the coordinator is told to check it.
 func (s *Source) fallbackSites(c *Compound, near func(orb.Point, float64) bool) {
-	for i := range s.features {
-		f := &s.features[i]
+	for _, f := range s.nearby(c, SiteReach+fillReach) {
 		if !isSite(f) {
 			continue
 		}
@@ -443,7 +479,7 @@ func (s *Source) fallbackSites(c *Compound, near func(orb.Point, float64) bool) 
 				if k > 0 {
 					id += "-" + strconv.Itoa(k)
 				}
-				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags["name"], Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), Outside: true, node: -1})
+				c.Sites = append(c.Sites, &Site{ID: id, Name: f.tags.get("name"), Geom: pg, Plane: plane, Area: planar.Area(plane), Sheltered: siteSheltered(f.tags), Outside: true, node: -1})
 			}
 		}
 	}
@@ -523,21 +559,21 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 	}
 	t := f.tags
 	b := &Building{
-		ID: f.id, Name: t["name"], Ref: t["ref"], Type: t["building"],
+		ID: f.id, Name: t.get("name"), Ref: t.get("ref"), Type: t.get("building"),
 		Geom: mp, Plane: plane, Area: area,
-		Sealed:   yes(t["natq:sealed"]),
-		Dwelling: !nonDwelling[t["building"]],
+		Sealed:   yes(t.get("natq:sealed")),
+		Dwelling: !nonDwelling[t.get("building")],
 	}
 	if b.ID == "" {
 		b.ID = "b" + strconv.Itoa(f.index)
 	}
-	b.house = t["addr:housenumber"]
+	b.house = t.get("addr:housenumber")
 	if b.Name == "" {
 		b.Name = firstNonEmpty(b.Ref, houseName(b.house), b.ID) // an id is replaced by nameUnnamed
 	}
 	var err error
 	num := func(key string) int {
-		v := strings.TrimSpace(t[key])
+		v := strings.TrimSpace(t.get(key))
 		if v == "" || err != nil {
 			return 0
 		}
@@ -561,7 +597,7 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 		return nil, err
 	}
 	switch {
-	case t["natq:residents"] != "":
+	case t.get("natq:residents") != "":
 	case b.Households > 0:
 		b.Residents = int(math.Round(float64(b.Households) * PeoplePerHousehold))
 		b.ResidentsEstimated = true
@@ -584,7 +620,7 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 // attachEntrances gives each entrance to the nearest building outline. An
 // entrance far from every building is an error: it is misplaced or belongs
 // to nothing natq can sample.
-func (s *Source) attachEntrances(c *Compound, entrances []*feature) error {
+func (s *Source) attachEntrances(c *Compound, entrances, feats []*feature) error {
 	for _, f := range entrances {
 		p := f.geom.(orb.Point)
 		pp := c.Proj.ToPlane(p)
@@ -600,10 +636,10 @@ func (s *Source) attachEntrances(c *Compound, entrances []*feature) error {
 			}
 		}
 		if best == nil || bd > EntranceMaxOffset {
-			if f.tags["barrier"] != "" {
+			if f.tags.get("barrier") != "" {
 				continue // an opening in a wall or fence, not a door
 			}
-			if s.nearOtherBuilding(c, pp) {
+			if nearOtherBuilding(c, pp, feats) {
 				continue // the door of a building outside this compound
 			}
 			far := "there is no building"
@@ -616,7 +652,7 @@ func (s *Source) attachEntrances(c *Compound, entrances []*feature) error {
 		if id == "" {
 			id = "e" + strconv.Itoa(f.index)
 		}
-		e := &Entrance{ID: id, Building: best, At: p, Plane: pp, Ref: f.tags["ref"], node: -1}
+		e := &Entrance{ID: id, Building: best, At: p, Plane: pp, Ref: f.tags.get("ref"), node: -1}
 		best.Entrances = append(best.Entrances, e)
 	}
 	for _, b := range c.Buildings {
@@ -638,10 +674,10 @@ func (s *Source) attachEntrances(c *Compound, entrances []*feature) error {
 }
 
 // nearOtherBuilding reports whether a plane point lies within
-// EntranceMaxOffset of a building of the file that is not in c.
-func (s *Source) nearOtherBuilding(c *Compound, p orb.Point) bool {
-	for i := range s.features {
-		f := &s.features[i]
+// EntranceMaxOffset of a building of the file that is not in c; feats are
+// the features near c.
+func nearOtherBuilding(c *Compound, p orb.Point, feats []*feature) bool {
+	for _, f := range feats {
 		if !isBuilding(f) {
 			continue
 		}

@@ -9,10 +9,14 @@
 // A plan is made in this order; each step reads only what the steps before
 // it made.
 //
-//   - Compound. [Read] parses a GeoJSON or OSM file into a [Source], and
+//   - Compound. [Read] parses a GeoJSON or OSM file into a [Source]
+//     ([ReadFrom] reads GeoJSON as a stream, a feature at a time), and
 //     [Source.Compounds] finds its compounds: buildings with their
 //     residents, entrances, walkways, candidate sites and gates, each held
 //     in lon/lat and in the compound's local metric plane ([Projection]).
+//     A city's compounds are found by [Source.Outlines] and read one at a
+//     time by [Source.Fill], each from the features a grid over their
+//     bounds puts near it, so that finding them is linear in the file.
 //   - Network. The walkways become one graph in that plane, with every
 //     entrance and gate joined to its nearest walkway, and every site to
 //     each walkway within [SiteJoin] of its edge ([Joint]): a square with

@@ -33,10 +33,10 @@ func (s *Source) Totals() Counts {
 		switch {
 		case isBuilding(f):
 			t.Buildings++
-			if !nonDwelling[f.tags["building"]] {
+			if !nonDwelling[f.tags.get("building")] {
 				t.Dwellings++
 			}
-			if yes(f.tags["natq:sealed"]) {
+			if yes(f.tags.get("natq:sealed")) {
 				t.Sealed++
 			}
 		case isHighway(f):

@@ -159,11 +159,11 @@ func TestWalkableAndSheltered(t *testing.T) {
 		{map[string]string{"highway": "steps"}, true, false},
 	}
 	for _, tt := range tests {
-		f := &feature{tags: tt.tags, geom: orb.LineString{{0, 0}, {1, 1}}}
+		f := &feature{tags: tagsOf(tt.tags), geom: orb.LineString{{0, 0}, {1, 1}}}
 		if got := isWalkable(f); got != tt.walkable {
 			t.Errorf("isWalkable(%v) = %v, want %v", tt.tags, got, tt.walkable)
 		}
-		if got := isSheltered(tt.tags); got != tt.sheltered {
+		if got := isSheltered(tagsOf(tt.tags)); got != tt.sheltered {
 			t.Errorf("isSheltered(%v) = %v, want %v", tt.tags, got, tt.sheltered)
 		}
 	}

@@ -324,27 +324,43 @@ func segmentClear(a, b orb.Point, ok func(orb.Point) bool) bool {
 // across rows) come closer. It stops at want marks and returns the line cut
 // at the last one.
 func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, orb.LineString) {
-	cell := spacing
-	cells := map[[2]int][]orb.Point{}
-	key := func(p orb.Point) [2]int { return [2]int{int(math.Floor(p[0] / cell)), int(math.Floor(p[1] / cell))} }
-	free := func(p orb.Point) bool {
-		k := key(p)
-		for dx := -1; dx <= 1; dx++ {
-			for dy := -1; dy <= 1; dy++ {
-				for _, q := range cells[[2]int{k[0] + dx, k[1] + dy}] {
-					if dist(p, q) < spacing {
-						return false
+	// The marks so far, in a grid of cells at least spacing wide over the
+	// line's bounds: a mark closer than spacing to p is in p's cell or
+	// one of the eight around it. Each cell holds its last mark, and each
+	// mark the one before it in its cell.
+	b := line.Bound()
+	cell := math.Max(spacing, math.Sqrt((b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1])/(1<<20)))
+	nx := int((b.Max[0]-b.Min[0])/cell) + 1
+	ny := int((b.Max[1]-b.Min[1])/cell) + 1
+	head := make([]int32, nx*ny)
+	var prev []int32
+	key := func(p orb.Point) (int, int) {
+		x := min(max(int((p[0]-b.Min[0])/cell), 0), nx-1)
+		y := min(max(int((p[1]-b.Min[1])/cell), 0), ny-1)
+		return x, y
+	}
+	var out []orb.Point
+	// free reports whether p is at least spacing from every mark; when it
+	// is not, near is the distance to the nearest mark closer than that.
+	free := func(p orb.Point) (ok bool, near float64) {
+		kx, ky := key(p)
+		near = math.Inf(1)
+		for x := max(kx-1, 0); x <= min(kx+1, nx-1); x++ {
+			for y := max(ky-1, 0); y <= min(ky+1, ny-1); y++ {
+				for m := head[x*ny+y]; m > 0; m = prev[m-1] {
+					if d := dist(p, out[m-1]); d < spacing {
+						near = math.Min(near, d)
 					}
 				}
 			}
 		}
-		return true
+		return math.IsInf(near, 1), near
 	}
-	var out []orb.Point
 	put := func(p orb.Point) {
 		out = append(out, p)
-		k := key(p)
-		cells[k] = append(cells[k], p)
+		kx, ky := key(p)
+		prev = append(prev, head[kx*ny+ky])
+		head[kx*ny+ky] = int32(len(out)) // marks count from 1: 0 ends a cell's list
 	}
 	put(line[0])
 	const step = 0.05
@@ -353,7 +369,8 @@ func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, 
 		l := dist(a, b)
 		for s := 0.0; s <= l; {
 			p := orb.Point{a[0] + (b[0]-a[0])*s/l, a[1] + (b[1]-a[1])*s/l}
-			if free(p) {
+			ok, near := free(p)
+			if ok {
 				put(p)
 				if len(out) >= want {
 					cut := append(append(orb.LineString(nil), line[:i]...), p)
@@ -365,7 +382,14 @@ func placeMarkers(line orb.LineString, spacing float64, want int) ([]orb.Point, 
 				s += spacing + 1e-6 // the next mark along a straight, never closer than spacing
 				continue
 			}
+			// A step of the walk moves it step metres: the points it
+			// would try while it is still closer than spacing to that
+			// mark cannot be free. Skip them, taking the same steps, so
+			// that the walk stops where it always did.
 			s += step
+			for j := 1; float64(j)*step < spacing-near-1e-9; j++ {
+				s += step
+			}
 		}
 	}
 	return out, line

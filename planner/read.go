@@ -1,14 +1,19 @@
 package planner
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -20,22 +25,63 @@ import (
 )
 
 // A feature is one input feature as natq reads it, whatever the file's
-// format: OSM-style tags, a short id, and a lon/lat geometry.
+// format: OSM-style tags, a short id, and a lon/lat geometry. A city holds
+// a million of them, so they are kept small: tags as a list, not a map.
 type feature struct {
 	id      string // URL-safe, unique within the file ("w123", "b4", ...)
 	index   int    // position in the file, for messages
-	tags    map[string]string
+	tags    tagList
 	geom    orb.Geometry
 	tainted bool // OSM: some of its nodes or members are not in the file
+}
+
+// A tagList is a feature's tags as key, value, key, value: a map for each
+// of a city's million features took twice the memory, and a feature has
+// a handful of tags, which a scan finds as fast as a map.
+type tagList []string
+
+// get is the value of tag k, "" when the feature has none.
+func (t tagList) get(k string) string {
+	for i := 0; i+1 < len(t); i += 2 {
+		if t[i] == k {
+			return t[i+1]
+		}
+	}
+	return ""
+}
+
+// set sets tag k to v, replacing its value if it has one.
+func (t tagList) set(k, v string) tagList {
+	for i := 0; i+1 < len(t); i += 2 {
+		if t[i] == k {
+			t[i+1] = v
+			return t
+		}
+	}
+	return append(t, k, v)
+}
+
+// tagsOf is the list of a map's tags, in key order.
+func tagsOf(m map[string]string) tagList {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := make(tagList, 0, 2*len(keys))
+	for _, k := range keys {
+		t = append(t, k, m[k])
+	}
+	return t
 }
 
 // label names a feature for a coordinator: its name when it has one, and
 // always its id.
 func (f *feature) label() string {
-	if n := f.tags["name"]; n != "" {
+	if n := f.tags.get("name"); n != "" {
 		return fmt.Sprintf("%s (%s)", n, f.id)
 	}
-	if r := f.tags["ref"]; r != "" {
+	if r := f.tags.get("ref"); r != "" {
 		return fmt.Sprintf("%s (ref %s)", f.id, r)
 	}
 	return f.id
@@ -47,24 +93,74 @@ type Source struct {
 	Format   string // "geojson" or "osm"
 	features []feature
 	warnings []string
+
+	indexOnce sync.Once
+	idx       *featureIndex
+	scanAll   bool // fill tests every feature, as before the index: for tests
 }
 
 // Read reads a compound file, GeoJSON (RFC 7946, OSM tags as properties)
 // or OSM XML, telling them apart by their first character. name is used in
 // messages only.
 func Read(name string, data []byte) (*Source, error) {
+	return ReadFrom(name, bytes.NewReader(data))
+}
+
+// ReadFrom reads a compound file as Read does, from r. A GeoJSON file is
+// read as a stream, feature by feature, so that only its features are
+// held, never its text: a city's file is ten times the size of what natq
+// keeps of it. An OSM file is read whole (osmgeojson needs it all).
+func ReadFrom(name string, r io.ReadSeeker) (*Source, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
 	// Windows editors start UTF-8 files with a byte order mark, which
 	// neither JSON nor the first-character test expects.
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
-	if len(trimmed) == 0 {
-		return nil, inputErrorf("%s is empty: natq needs a GeoJSON FeatureCollection or an OSM XML file", name)
+	skipped := int64(0)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+		skipped = 3
+	}
+	for {
+		b, err := br.Peek(1)
+		if err == io.EOF {
+			return nil, inputErrorf("%s is empty: natq needs a GeoJSON FeatureCollection or an OSM XML file", name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if c := b[0]; c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' {
+			break
+		}
+		br.Discard(1)
+		skipped++
 	}
 	var src *Source
 	var err error
-	if trimmed[0] == '<' {
-		src, err = readOSM(name, trimmed)
+	if b, _ := br.Peek(1); b[0] == '<' {
+		var data []byte
+		if data, err = io.ReadAll(br); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		src, err = readOSM(name, bytes.TrimSpace(data))
 	} else {
-		src, err = readGeoJSON(name, trimmed)
+		// lineAt finds the line of an offset into what the decoder read,
+		// for a syntax error's message, by reading the file again.
+		lineAt := func(off int64) int {
+			if _, err := r.Seek(0, io.SeekStart); err != nil {
+				return 0
+			}
+			n, line := skipped+off, 1
+			lr := bufio.NewReader(io.LimitReader(r, n))
+			for {
+				c, err := lr.ReadByte()
+				if err != nil {
+					return line
+				}
+				if c == '\n' {
+					line++
+				}
+			}
+		}
+		src, err = readGeoJSON(name, br, lineAt)
 	}
 	if err != nil {
 		return nil, err
@@ -75,52 +171,208 @@ func Read(name string, data []byte) (*Source, error) {
 	return src, nil
 }
 
-func readGeoJSON(name string, data []byte) (*Source, error) {
-	var head struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
+// readGeoJSON reads a FeatureCollection token by token, decoding one
+// feature at a time. Its errors are those of reading the whole file at
+// once: bad JSON first, then a file that is not a FeatureCollection, then
+// the first bad feature.
+func readGeoJSON(name string, r io.Reader, lineAt func(off int64) int) (*Source, error) {
+	dec := json.NewDecoder(r)
+	invalid := func(err error) error {
+		off := dec.InputOffset()
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
-			return nil, inputErrorf("%s is not valid JSON (line %d: %v); natq needs a GeoJSON FeatureCollection or an OSM XML file", name, line, err)
+			// The offset counts from the value being decoded, which
+			// starts at the decoder's offset; it points past the bad byte.
+			off += max(se.Offset-1, 0)
 		}
-		return nil, inputErrorf("%s is not a GeoJSON FeatureCollection: %v", name, err)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = errors.New("unexpected end of JSON input")
+		}
+		return inputErrorf("%s is not valid JSON (line %d: %v); natq needs a GeoJSON FeatureCollection or an OSM XML file", name, lineAt(off), err)
 	}
-	if head.Type != "FeatureCollection" {
-		what := head.Type
+	notFC := func(format string, a ...any) error {
+		return inputErrorf("%s is not a GeoJSON FeatureCollection: %s", name, fmt.Sprintf(format, a...))
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, notFC("it holds a JSON %s, not an object", jsonKind(tok))
+	}
+	src := &Source{Name: name, Format: "geojson"}
+	rd := newTagReader()
+	typ := ""
+	var typErr, featErr error
+	var raw json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, invalid(err)
+		}
+		key, _ := tok.(string)
+		switch {
+		case strings.EqualFold(key, "type"):
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return nil, invalid(err)
+			}
+			switch v := v.(type) {
+			case string:
+				typ, typErr = v, nil
+			case nil:
+				typ, typErr = "", nil
+			default:
+				typErr = notFC("its \"type\" is a JSON %s, not a string", jsonKind(v))
+			}
+		case strings.EqualFold(key, "features"):
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, invalid(err)
+			}
+			if tok == nil {
+				continue
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return nil, notFC("its \"features\" is a JSON %s, not an array", jsonKind(tok))
+			}
+			for i := 0; dec.More(); i++ {
+				if err := dec.Decode(&raw); err != nil {
+					return nil, invalid(err)
+				}
+				if featErr != nil {
+					continue
+				}
+				f, err := geojson.UnmarshalFeature(raw)
+				if err != nil {
+					featErr = inputErrorf("%s: feature %d (counting from 0) is not a valid GeoJSON feature: %v", name, i, err)
+					continue
+				}
+				if f.Geometry == nil {
+					src.warnings = append(src.warnings, fmt.Sprintf("feature %d (counting from 0) has no geometry: ignored", i))
+					continue
+				}
+				tags := rd.tags(f.Properties)
+				src.features = append(src.features, feature{id: featureID(f.ID, tags), index: i, tags: tags, geom: f.Geometry})
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, invalid(err)
+			}
+		default:
+			if err := dec.Decode(&raw); err != nil {
+				return nil, invalid(err)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, invalid(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("invalid character after top-level value")
+		}
+		return nil, invalid(err)
+	}
+	if typErr != nil {
+		return nil, typErr
+	}
+	if typ != "FeatureCollection" {
+		what := typ
 		if what == "" {
 			what = "JSON without a GeoJSON \"type\""
 		}
 		return nil, inputErrorf("%s is a %s, not a GeoJSON FeatureCollection: put the compound's features in a FeatureCollection", name, what)
 	}
-	src := &Source{Name: name, Format: "geojson"}
-	for i, raw := range head.Features {
-		f, err := geojson.UnmarshalFeature(raw)
-		if err != nil {
-			return nil, inputErrorf("%s: feature %d (counting from 0) is not a valid GeoJSON feature: %v", name, i, err)
-		}
-		if f.Geometry == nil {
-			src.warnings = append(src.warnings, fmt.Sprintf("feature %d (counting from 0) has no geometry: ignored", i))
-			continue
-		}
-		tags := make(map[string]string, len(f.Properties))
-		for k, v := range f.Properties {
-			if k == "tags" { // Overpass / osmgeojson style: tags nested
-				if m, ok := v.(map[string]any); ok {
-					for tk, tv := range m {
-						tags[tk] = propString(tv)
-					}
-					continue
-				}
-			}
-			tags[k] = propString(v)
-		}
-		id := featureID(f.ID, tags)
-		src.features = append(src.features, feature{id: id, index: i, tags: tags, geom: f.Geometry})
+	if featErr != nil {
+		return nil, featErr
 	}
+	src.features = slices.Clip(src.features)
 	return src, nil
+}
+
+// jsonKind names the kind of a JSON token or value for a message.
+func jsonKind(v any) string {
+	switch v := v.(type) {
+	case json.Delim:
+		if v == '[' {
+			return "array"
+		}
+		return "object"
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "value"
+}
+
+// A tagReader turns GeoJSON properties into tags, keeping one copy of
+// each string and of each list of tags: a city repeats its keys and most
+// of its values (building types, levels, house numbers) a hundred
+// thousand times, and most of its doors and paths have the same tags as
+// others. Tags are never changed once read, so features share them.
+type tagReader struct {
+	strs  map[string]string
+	lists map[string]tagList
+	key   []byte
+}
+
+func newTagReader() *tagReader {
+	return &tagReader{strs: map[string]string{}, lists: map[string]tagList{}}
+}
+
+func (r *tagReader) intern(s string) string {
+	if t, ok := r.strs[s]; ok {
+		return t
+	}
+	r.strs[s] = s
+	return s
+}
+
+func (r *tagReader) tags(props geojson.Properties) tagList {
+	var t tagList
+	for k, v := range props {
+		if k == "tags" { // Overpass / osmgeojson style: tags nested
+			if m, ok := v.(map[string]any); ok {
+				for tk, tv := range m {
+					t = t.set(r.intern(tk), r.intern(propString(tv)))
+				}
+				continue
+			}
+		}
+		t = t.set(r.intern(k), r.intern(propString(v)))
+	}
+	sortTags(t)
+	r.key = r.key[:0]
+	for _, x := range t {
+		r.key = append(r.key, x...)
+		r.key = append(r.key, 0)
+	}
+	if l, ok := r.lists[string(r.key)]; ok {
+		return l
+	}
+	t = slices.Clip(t)
+	r.lists[string(r.key)] = t
+	return t
+}
+
+// sortTags puts a list's pairs in key order, so that two features with
+// the same tags have the same list.
+func sortTags(t tagList) {
+	for i := 2; i < len(t); i += 2 {
+		for j := i; j >= 2 && t[j] < t[j-2]; j -= 2 {
+			t[j], t[j-2] = t[j-2], t[j]
+			t[j+1], t[j-1] = t[j-1], t[j+1]
+		}
+	}
 }
 
 func propString(v any) string {
@@ -145,14 +397,14 @@ func propString(v any) string {
 // featureID finds a feature's id (GeoJSON id, then @id, then id) and makes
 // it short and URL-safe: "way/123" becomes "w123". It returns "" when the
 // feature has none.
-func featureID(gid any, tags map[string]string) string {
+func featureID(gid any, tags tagList) string {
 	s := propString(gid)
 	if s == "" {
-		s = tags["@id"]
+		s = tags.get("@id")
 	}
 	if s == "" {
-		s = tags["id"]
-		if t := tags["type"]; s != "" && (t == "node" || t == "way" || t == "relation") {
+		s = tags.get("id")
+		if t := tags.get("type"); s != "" && (t == "node" || t == "way" || t == "relation") {
 			s = t + "/" + s
 		}
 	}
@@ -219,7 +471,7 @@ func readOSM(name string, data []byte) (*Source, error) {
 		if t {
 			tainted++
 		}
-		src.features = append(src.features, feature{id: featureID(f.ID, nil), index: i, tags: tags, geom: f.Geometry, tainted: t})
+		src.features = append(src.features, feature{id: featureID(f.ID, nil), index: i, tags: tagsOf(tags), geom: f.Geometry, tainted: t})
 	}
 	// A multipolygon whose outline is cut by the export's edge cannot be
 	// assembled; a building so cut still needs a footprint, so it gets the
@@ -262,7 +514,7 @@ func readOSM(name string, data []byte) (*Source, error) {
 		if ring == nil {
 			continue
 		}
-		f := feature{id: fmt.Sprintf("r%d", r.ID), index: len(fc.Features) + len(src.features), tags: r.Tags.Map(), geom: orb.Polygon{ring}, tainted: true}
+		f := feature{id: fmt.Sprintf("r%d", r.ID), index: len(fc.Features) + len(src.features), tags: tagsOf(r.Tags.Map()), geom: orb.Polygon{ring}, tainted: true}
 		src.features = append(src.features, f)
 		src.warnings = append(src.warnings, fmt.Sprintf("building %s: only %d of the %d ways of its outline are in the file; its footprint is approximated by their hull", f.label(), have, outers))
 	}

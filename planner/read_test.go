@@ -30,7 +30,7 @@ func TestFeatureID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := featureID(tt.gid, tt.tags); got != tt.want {
+			if got := featureID(tt.gid, tagsOf(tt.tags)); got != tt.want {
 				t.Errorf("featureID(%v, %v) = %q, want %q", tt.gid, tt.tags, got, tt.want)
 			}
 		})

@@ -21,16 +21,16 @@ const (
 
 // isSheltered reports whether a walkway's tags keep the rain off it:
 // covered=yes/arcade/colonnade, tunnel=building_passage, indoor=yes.
-func isSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || c == "arcade" || c == "colonnade" || t["tunnel"] == "building_passage" || yes(t["indoor"])
+func isSheltered(t tagList) bool {
+	c := t.get("covered")
+	return c == "yes" || c == "arcade" || c == "colonnade" || t.get("tunnel") == "building_passage" || yes(t.get("indoor"))
 }
 
 // siteSheltered reports whether a candidate site's tags make it usable in
 // the rain: covered=yes, building=roof, amenity=shelter.
-func siteSheltered(t map[string]string) bool {
-	c := t["covered"]
-	return c == "yes" || t["building"] == "roof" || t["amenity"] == "shelter"
+func siteSheltered(t tagList) bool {
+	c := t.get("covered")
+	return c == "yes" || t.get("building") == "roof" || t.get("amenity") == "shelter"
 }
 
 // edgeCosts gives every edge its cost for a weather variant: its length in

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -249,11 +251,13 @@ func TestPlanGoodInput(t *testing.T) {
 	}
 }
 
-// TestPlanOutDirNothingOnError plans a file of two compounds with --out
-// DIR where the second cannot be planned (a building and nothing to walk
-// on or to): natq must fail with status 2 naming it, and write neither
-// plan, not even the first compound's.
-func TestPlanOutDirNothingOnError(t *testing.T) {
+// TestPlanOutDirKeepsOthers plans a file of two compounds with --out DIR
+// where the second cannot be planned (a building and nothing to walk on or
+// to): natq must fail with status 2 naming it and why, and keep the first
+// compound's plan, whole, with a summary that says how each went. A plan
+// the failed compound had from an earlier run is removed, and no
+// temporary file is left behind.
+func TestPlanOutDirKeepsOthers(t *testing.T) {
 	far := func(x, y float64) string { return at(x+2000, y) }
 	farRect := func(x0, y0, x1, y1 float64) string {
 		return "[" + far(x0, y0) + "," + far(x1, y0) + "," + far(x1, y1) + "," + far(x0, y1) + "," + far(x0, y0) + "]"
@@ -267,16 +271,61 @@ func TestPlanOutDirNothingOnError(t *testing.T) {
 	if err := os.WriteFile(in, []byte(file), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(out, "c2.plan.geojson")
+	if err := os.WriteFile(stale, []byte("an earlier run's plan"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	status, _, stderr := natq(t, "plan", in, "--out", out)
 	t.Logf("natq plan --out: %s", stderr)
 	if status != 2 {
 		t.Errorf("natq plan --out: exit status %d, want 2; stderr:\n%s", status, stderr)
 	}
-	if !strings.Contains(stderr, "孤楼小区 (c2)") {
-		t.Errorf("natq plan message = %q, want it to name compound 孤楼小区 (c2)", stderr)
+	for _, w := range []string{"1 of 2 compounds could not be planned", "孤楼小区 (c2)", "summary.csv"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("natq plan message = %q, want it to contain %q", stderr, w)
+		}
+	}
+	checkPlanFile(t, filepath.Join(out, "c1.plan.geojson"))
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("natq plan --out left the failed compound's old plan %s", stale)
 	}
 	left, _ := os.ReadDir(out)
+	var names []string
 	for _, f := range left {
-		t.Errorf("natq plan --out left %s behind after an error", f.Name())
+		names = append(names, f.Name())
 	}
+	if want := []string{"c1.plan.geojson", "summary.csv"}; !slices.Equal(names, want) {
+		t.Errorf("natq plan --out left %q, want %q", names, want)
+	}
+	rows := readSummary(t, filepath.Join(out, "summary.csv"))
+	if len(rows) != 2 || rows[0]["compound"] != "c1" || rows[0]["status"] != "planned" || rows[1]["compound"] != "c2" ||
+		rows[1]["status"] != "failed" || !strings.Contains(stderr, rows[1]["error"]) {
+		t.Errorf("summary.csv = %v, want c1 planned and c2 failed with the error natq gave", rows)
+	}
+}
+
+// readSummary reads a city's summary.csv as one map per line.
+func readSummary(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v (%d lines)", path, err, len(recs))
+	}
+	var rows []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = rec[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
 }

@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"natq/planner"
@@ -35,20 +35,87 @@ func (cf *compoundFlags) register(fs *flag.FlagSet) {
 
 // readCompounds reads a compound file and picks its compounds.
 func readCompounds(path string, cf compoundFlags) (*planner.Source, []*planner.Compound, error) {
-	data, err := os.ReadFile(path)
+	src, cs, err := readOutlines(nil, path, cf)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range cs {
+		if err := src.Fill(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	return src, cs, nil
+}
+
+// readOutlines reads a compound file as a stream and finds its compounds,
+// not yet filled. With e given, a terminal is shown how far the reading
+// has come.
+func readOutlines(e *env, path string, cf compoundFlags) (*planner.Source, []*planner.Compound, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil, errs.Invalidf("%s: no such file", path)
 		}
 		return nil, nil, err
 	}
-	src, err := planner.Read(filepath.Base(path), data)
+	defer f.Close()
+	var r io.ReadSeeker = f
+	if e != nil && isTerminal(e.stderr) {
+		if st, err := f.Stat(); err == nil && st.Size() > 16<<20 {
+			cr := &countingReader{r: f}
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				t := time.NewTicker(200 * time.Millisecond)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						fmt.Fprint(e.stderr, "\r\x1b[K")
+						return
+					case <-t.C:
+						n := cr.n.Load()
+						fmt.Fprintf(e.stderr, "\rreading 读取中 %s: %d%% of %d MB", filepath.Base(path), n*100/st.Size(), st.Size()>>20)
+					}
+				}
+			}()
+			defer func() { close(stop); <-done }()
+			r = cr
+		}
+	}
+	src, err := planner.ReadFrom(filepath.Base(path), r)
 	if err != nil {
 		return nil, nil, err
 	}
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	cs, err := src.Compounds(planner.Selection{Compound: cf.compound, WholeFile: cf.wholeFile, WholeID: stem})
+	cs, err := src.Outlines(planner.Selection{Compound: cf.compound, WholeFile: cf.wholeFile, WholeID: stem})
 	return src, cs, err
+}
+
+// countingReader counts the bytes read through it, for a progress line.
+type countingReader struct {
+	r io.ReadSeeker
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReader) Seek(off int64, whence int) (int64, error) { return c.r.Seek(off, whence) }
+
+// isTerminal reports whether w is a terminal: progress is drawn there, and
+// a log gets a final line only.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func newFlagSet(name string, e *env, usage string) *flag.FlagSet {
@@ -121,7 +188,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	cf.register(fs)
 	p := planner.DefaultParams()
 	out := fs.String("o", "", "write the plan of the one compound to `FILE`")
-	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound")
+	outDir := fs.String("out", "", "write DIR/<compound-id>.plan.geojson for each compound, on every core, and DIR/summary.csv")
 	fs.StringVar(&p.Date, "date", "", "testing `DATE` (YYYY-MM-DD; default today in the compound's zone)")
 	fs.StringVar(&p.TZ, "tz", "", "IANA time `ZONE` of the compound (default: the zone where the compound lies)")
 	fs.IntVar(&p.Desks, "desks", p.Desks, "sampling desks (teams) on hand")
@@ -155,7 +222,13 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	for _, v := range strings.Split(*variants, ",") {
 		p.Variants = append(p.Variants, planner.Variant(strings.TrimSpace(v)))
 	}
-	src, cs, err := readCompounds(pos[0], cf)
+	if *outDir != "" && e.getenv("GOMEMLIMIT") == "" {
+		// A city's features are held while its compounds are planned:
+		// a soft limit makes the collector work harder rather than let
+		// the heap grow to twice what is live.
+		debug.SetMemoryLimit(cityMemoryLimit)
+	}
+	src, cs, err := readOutlines(e, pos[0], cf)
 	if err != nil {
 		return err
 	}
@@ -166,76 +239,37 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 		return usagef("%s holds %d compounds (%s): pick one with --compound, or write them all with --out DIR", pos[0], len(cs), strings.Join(ids, ", "))
 	}
+	// One compound (-o), or home visits, which name buildings of the
+	// compounds chosen: every compound is filled first, and a bad one
+	// stops natq before anything is planned. A city (--out DIR) is filled
+	// compound by compound as it is planned.
+	filled := *out != "" || *homeVisits != ""
+	if filled {
+		for _, c := range cs {
+			if err := src.Fill(c); err != nil {
+				return err
+			}
+		}
+	}
 	var visits []planner.HomeVisit
 	if *homeVisits != "" {
 		if visits, err = readHomeVisits(*homeVisits, cs); err != nil {
 			return err
 		}
 	}
-	var todo []*planner.Compound
-	var empty []*planner.Compound
-	for _, c := range cs {
-		if len(c.Buildings) == 0 {
-			empty = append(empty, c)
-			continue
-		}
-		todo = append(todo, c)
-	}
-	if len(todo) == 0 && len(empty) > 0 {
-		// No compound polygon holds a building: the file's buildings may
-		// lie outside them, as in a campus extract.
-		c := empty[0]
-		return errs.Invalidf("compound %s (%s) has no buildings inside it: nothing to plan%s", c.Name, c.ID, wholeFileHint(src, cf, empty))
-	}
-	for _, c := range empty {
-		fmt.Fprintf(e.stderr, "warning: compound %s (%s) has no buildings inside it: not planned\n", c.Name, c.ID)
-	}
-	params := make([]planner.Params, len(todo))
-	zones := make([]zoneChoice, len(todo))
-	for i, c := range todo {
-		if zones[i], err = chooseZone(e, c, p); err != nil {
-			return err
-		}
-		params[i] = p
-		params[i].TZ, params[i].Date = zones[i].tz, zones[i].date
-	}
-	results, err := planAll(ctx, e, todo, params, visits)
-	if err != nil {
-		return err
-	}
-	for i, r := range results {
-		r.plan.Assumptions = append(r.plan.Assumptions, zones[i].assumptions()...)
-		if r.data, err = json.Marshal(r.plan.FeatureCollection()); err != nil {
-			return err
-		}
-		results[i] = r
-		planner.WriteSummary(e.stdout, r.plan)
-		fmt.Fprintf(e.stdout, "  planned in %v\n", r.took.Round(time.Millisecond))
-		for _, w := range r.plan.Warnings {
-			fmt.Fprintf(e.stderr, "warning: %s: %s\n", compoundLabel(r.plan.Compound), w)
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return errs.Invalidf("cannot make the folder %s: %v", *outDir, err)
 		}
 	}
-	// Write only once everything is planned, each file through a temporary
-	// file and a rename: an error leaves nothing half-written behind.
-	for _, r := range results {
-		path := *out
-		if path == "" {
-			path = filepath.Join(*outDir, r.id+".plan.geojson")
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return errs.Invalidf("cannot make the folder for %s: %v", path, err)
-		}
-		if err := writeFileAtomic(path, r.data); err != nil {
-			return err
-		}
-		if c := r.plan.Compound; c.Name != "" && c.Name != c.ID {
-			fmt.Fprintf(e.stdout, "wrote %s  (%s)\n", path, c.Name)
-		} else {
-			fmt.Fprintf(e.stdout, "wrote %s\n", path)
-		}
-	}
-	return nil
+	r := &cityRun{e: e, src: src, cf: cf, p: p, visits: visits, out: *out, outDir: *outDir, filled: filled}
+	return r.run(ctx, cs)
 }
+
+// cityMemoryLimit is the Go heap's soft limit for natq plan --out, unless
+// GOMEMLIMIT sets another: a city of 15,000 compounds holds about 200 MB
+// of features, and the goal is under 1 GB in all.
+const cityMemoryLimit = 768 << 20
 
 // writeFileAtomic writes data to path through a temporary file in the same
 // directory, so that path is either the old file or the whole new one.
@@ -253,93 +287,6 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-type planned struct {
-	id   string
-	plan *planner.Plan
-	data []byte
-	took time.Duration
-}
-
-// planAll plans the compounds in parallel, one per core, showing a
-// progress bar on stderr when there are several. The first error stops it.
-func planAll(ctx context.Context, e *env, cs []*planner.Compound, ps []planner.Params, visits []planner.HomeVisit) ([]planned, error) {
-	results := make([]planned, len(cs))
-	errs := make([]error, len(cs))
-	jobs := make(chan int)
-	allDone := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	tty := false
-	if f, ok := e.stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	progress := func() {
-		if len(cs) < 2 || !tty && done < len(cs) { // a log gets the last line only
-			return
-		}
-		const width = 30
-		n := done * width / len(cs)
-		fmt.Fprintf(e.stderr, "\rplanning 规划中 [%s%s] %d/%d compounds", strings.Repeat("#", n), strings.Repeat(".", width-n), done, len(cs))
-		if done == len(cs) {
-			fmt.Fprintln(e.stderr)
-		}
-	}
-	progress()
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c := cs[i]
-				start := time.Now()
-				cp := ps[i]
-				cp.HomeVisits = nil
-				for _, v := range visits {
-					if c.HasBuilding(v.Building) {
-						cp.HomeVisits = append(cp.HomeVisits, v)
-					}
-				}
-				pl, err := planner.Make(c, cp)
-				results[i], errs[i] = planned{c.ID, pl, nil, time.Since(start)}, err
-				mu.Lock()
-				done++
-				progress()
-				mu.Unlock()
-			}
-		}()
-	}
-	// Ctrl-C or SIGTERM stops natq at once: a plan is written only when
-	// every compound is planned, so nothing is left half-done.
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for i := range cs {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				close(jobs)
-				return
-			}
-		}
-		close(jobs)
-	}()
-	go func() { <-finished; wg.Wait(); close(allDone) }()
-	select {
-	case <-allDone:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("stopped before the plan was done; nothing was written: %w", ctx.Err())
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return results, nil
 }
 
 // readHomeVisits reads the CSV of households to be sampled at home:

@@ -144,6 +144,7 @@ func TestPlanBeijingCompounds(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
+	want = append(want, "summary.csv") // a line for each compound, 西院 too
 	sort.Strings(got)
 	sort.Strings(want)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
