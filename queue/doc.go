@@ -110,7 +110,8 @@
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
-//	                                  call there, and their call-to-sample ms in all
+//	                                  call there, and their call-to-sample ms in all;
+//	                                  "~" (open.lua), a long value that keeps it a hash table
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id|party" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order; the
