@@ -75,6 +75,7 @@ func DefaultOptions() Options {
 // the plans it loaded, so several Services may share one Redis.
 type Service struct {
 	rdb    redis.UniversalClient
+	b      *batcher // the scripts' round trips (batch.go)
 	signer *qr.Signer
 	opts   Options
 	m      *Metrics
@@ -104,7 +105,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	s := &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
+	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand)
 	return s
@@ -142,7 +143,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // run runs one script, timing it and mapping store failures.
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
-	v, err := scripts[name].Run(ctx, s.rdb, keys, args...).Result()
+	v, err := s.b.run(ctx, scripts[name], keys, args)
 	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
