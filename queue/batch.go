@@ -7,8 +7,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// batcher runs scripts on the store, those that come while it is busy in
-// one pipeline: at most maxBatches round trips are in flight, and a script
+// batcher runs scripts and reads on the store, those that come while it
+// is busy in one pipeline: at most maxBatches round trips are in flight, and a script
 // that finds them all taken waits for the next, which takes every script
 // waiting then. Each script is still one atomic EVALSHA with its own
 // reply; what is shared is the system calls of a round trip, a write and a
@@ -27,11 +27,14 @@ type batcher struct {
 // written or read while another runs.
 const maxBatches = 4
 
-// call is one script run.
+// call is one script run, or one set of reads (add).
 type call struct {
 	sc   *redis.Script
 	keys []string
 	args []any
+	cmd  *redis.Cmd // sc's EVALSHA, in a pipeline
+
+	add func(redis.Pipeliner) // queues the reads, when sc is nil
 
 	v   any
 	err error
@@ -43,12 +46,23 @@ type call struct {
 // run runs script sc on keys and args.
 func (b *batcher) run(ctx context.Context, sc *redis.Script, keys []string, args []any) (any, error) {
 	c := &call{sc: sc, keys: keys, args: args}
+	b.do(ctx, c)
+	return c.v, c.err
+}
+
+// pipelined runs the commands add queues, in one round trip with others
+// waiting for one; each command keeps its own reply and error.
+func (b *batcher) pipelined(ctx context.Context, add func(redis.Pipeliner)) {
+	b.do(ctx, &call{add: add})
+}
+
+func (b *batcher) do(ctx context.Context, c *call) {
 	b.mu.Lock()
 	if b.busy < maxBatches {
 		b.busy++
 		b.mu.Unlock()
 		b.lead(ctx, []*call{c})
-		return c.v, c.err
+		return
 	}
 	c.done = make(chan struct{}, 1)
 	b.queue = append(b.queue, c)
@@ -57,7 +71,6 @@ func (b *batcher) run(ctx context.Context, sc *redis.Script, keys []string, args
 	if c.batch != nil {
 		b.lead(ctx, c.batch)
 	}
-	return c.v, c.err
 }
 
 // lead sends batch (whose first call is the caller's), gives each other
@@ -81,25 +94,33 @@ func (b *batcher) lead(ctx context.Context, batch []*call) {
 	}
 }
 
-// send runs batch's scripts: one EVALSHA (EVAL when the store does not
-// have the script yet), or a pipeline of them.
+// send runs batch: a script alone as one EVALSHA (EVAL when the store
+// does not have the script yet), else one pipeline of every call's
+// commands.
 func (b *batcher) send(ctx context.Context, batch []*call) {
-	if len(batch) == 1 {
-		c := batch[0]
+	if c := batch[0]; len(batch) == 1 && c.sc != nil {
 		c.v, c.err = c.sc.Run(ctx, b.rdb, c.keys, c.args...).Result()
 		return
 	}
-	// The pipeline serves other requests than the leader's: its end must
-	// not end theirs.
-	ctx = context.WithoutCancel(ctx)
+	if len(batch) > 1 {
+		// The pipeline serves other requests than the leader's: its end
+		// must not end theirs.
+		ctx = context.WithoutCancel(ctx)
+	}
 	pipe := b.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(batch))
-	for i, c := range batch {
-		cmds[i] = pipe.EvalSha(ctx, c.sc.Hash(), c.keys, c.args...)
+	for _, c := range batch {
+		if c.sc != nil {
+			c.cmd = pipe.EvalSha(ctx, c.sc.Hash(), c.keys, c.args...)
+		} else {
+			c.add(pipe)
+		}
 	}
 	pipe.Exec(ctx) // each command has its own error
-	for i, c := range batch {
-		c.v, c.err = cmds[i].Result()
+	for _, c := range batch {
+		if c.sc == nil {
+			continue
+		}
+		c.v, c.err = c.cmd.Result()
 		if c.err != nil && redis.HasErrorPrefix(c.err, "NOSCRIPT") {
 			c.v, c.err = c.sc.Run(ctx, b.rdb, c.keys, c.args...).Result()
 		}

@@ -444,7 +444,8 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 type siteKeys struct{ variant, fp string }
 
 // readTicket reads a ticket with the people ahead of it, and its site's
-// forecast keys, in one round trip (a pipeline: the ticket, and the
+// forecast keys, in one round trip (a pipeline, shared with other reads
+// and scripts waiting for one (batch.go): the ticket, and the
 // current round's line occupancy, variant and site change counts, every
 // site's, so that nothing waits for the ticket's site); a checked-in
 // ticket's people ahead take a second. ErrNotFound when it does not
@@ -455,13 +456,19 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 		return nil, siteKeys{}, err
 	}
 	k := keysOf(compound)
-	pipe := s.rdb.Pipeline()
-	vals := pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
-	occ := pipe.HGetAll(ctx, k.r(p.Date, "occ"))
-	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
-	changes := pipe.HGetAll(ctx, k.r(p.Date, "fv"))
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, siteKeys{}, storeErr(err)
+	var vals *redis.SliceCmd
+	var occ, changes *redis.MapStringStringCmd
+	var variant *redis.StringCmd
+	s.b.pipelined(ctx, func(pipe redis.Pipeliner) {
+		vals = pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
+		occ = pipe.HGetAll(ctx, k.r(p.Date, "occ"))
+		variant = pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+		changes = pipe.HGetAll(ctx, k.r(p.Date, "fv"))
+	})
+	for _, c := range []redis.Cmder{vals, occ, variant, changes} {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, siteKeys{}, storeErr(err)
+		}
 	}
 	t := s.view(p, compound, id, vals.Val())
 	if t == nil {
