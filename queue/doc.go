@@ -71,7 +71,9 @@
 // Instances hold no state but the plans they loaded. Every state change is
 // one Lua script (the *.lua files, each with its contract), so it is atomic
 // and an interrupted request leaves nothing half-written; each change is
-// one round trip, its version and its event included. prelude.lua is
+// one round trip, its version and its event included; under load the
+// scripts and ticket reads that wait for one share it, a pipeline of
+// them, each its own atomic script with its own reply (batch.go). prelude.lua is
 // prepended to every script when it is loaded: the ticket's key layout
 // (ticket_key, ticket_fields, ticket_values), the line member format
 // (line_member, line_id), the ticket checks (live_ticket: no such
