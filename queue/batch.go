@@ -77,7 +77,13 @@ func (b *batcher) do(ctx context.Context, c *call) {
 // call its reply, and hands the round trip to the scripts that queued
 // meanwhile, if any.
 func (b *batcher) lead(ctx context.Context, batch []*call) {
+	// Deferred, so that a panic in the client does not leave the other
+	// calls waiting, nor the round trip taken for good.
+	defer b.handOff(batch)
 	b.send(ctx, batch)
+}
+
+func (b *batcher) handOff(batch []*call) {
 	for _, c := range batch[1:] {
 		c.done <- struct{}{}
 	}
