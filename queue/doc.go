@@ -71,7 +71,9 @@
 // Instances hold no state but the plans they loaded. Every state change is
 // one Lua script (the *.lua files, each with its contract), so it is atomic
 // and an interrupted request leaves nothing half-written; each change is
-// one round trip, its version and its event included. prelude.lua is
+// one round trip, its version and its event included; under load the
+// scripts and ticket reads that wait for one share it, a pipeline of
+// them, each its own atomic script with its own reply (batch.go). prelude.lua is
 // prepended to every script when it is loaded: the ticket's key layout
 // (ticket_key, ticket_fields, ticket_values), the line member format
 // (line_member, line_id), the ticket checks (live_ticket: no such
@@ -110,7 +112,8 @@
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
-//	                                  call there, and their call-to-sample ms in all
+//	                                  call there, and their call-to-sample ms in all;
+//	                                  "~" (open.lua), a long value that keeps it a hash table
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id|party" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order; the

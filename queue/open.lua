@@ -6,8 +6,13 @@
 -- opens, and is marked with the ticket layout it keeps (a hash per
 -- ticket); a round opened by an older natq, which kept every ticket in
 -- one hash, is refused.
+-- A new round's window counters hash gets a field "~" whose value is
+-- longer than hash-max-listpack-value (64 bytes by default), so that Redis
+-- keeps it a hash table from the start: as a listpack (every round's, with
+-- a few hundred counters) each booking's HGET and HINCRBY of its window
+-- scanned it field by field (HINCRBY 1.9 µs, 0.2 as a table).
 -- KEYS[1] rounds zset, KEYS[2] round state hash, KEYS[3] round's booking
--- windows hash
+-- windows hash, KEYS[4] round's window counters hash
 -- ARGV[1] round id (plan date), ARGV[2] round score (unix day), ARGV[3] first
 -- variant ("dry" unless the plan has only "wet"), ARGV[4] now (unix ms),
 -- ARGV[5] the schedule's fingerprint, then pairs of the booking windows
@@ -17,6 +22,7 @@
 if redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1 then
   redis.call('HSET', KEYS[2], 'layout', '2')
   redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[4], '~', 'a field longer than hash-max-listpack-value: this hash is a hash table (open.lua)')
   for i = 6, #ARGV, 2 do
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   end

@@ -75,6 +75,7 @@ func DefaultOptions() Options {
 // the plans it loaded, so several Services may share one Redis.
 type Service struct {
 	rdb    redis.UniversalClient
+	b      *batcher // the scripts' round trips (batch.go)
 	signer *qr.Signer
 	opts   Options
 	m      *Metrics
@@ -104,7 +105,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	s := &Service{rdb: rdb, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
+	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand)
 	return s
@@ -142,7 +143,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // run runs one script, timing it and mapping store failures.
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
-	v, err := scripts[name].Run(ctx, s.rdb, keys, args...).Result()
+	v, err := s.b.run(ctx, scripts[name], keys, args)
 	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
@@ -195,7 +196,7 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
 	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint()}, p.bookingWindows()...)
-	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw")}, args...); err != nil {
+	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win")}, args...); err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
 			switch code, fp := sr.code(); code {
@@ -443,7 +444,8 @@ func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*Tick
 type siteKeys struct{ variant, fp string }
 
 // readTicket reads a ticket with the people ahead of it, and its site's
-// forecast keys, in one round trip (a pipeline: the ticket, and the
+// forecast keys, in one round trip (a pipeline, shared with other reads
+// and scripts waiting for one (batch.go): the ticket, and the
 // current round's line occupancy, variant and site change counts, every
 // site's, so that nothing waits for the ticket's site); a checked-in
 // ticket's people ahead take a second. ErrNotFound when it does not
@@ -454,13 +456,19 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 		return nil, siteKeys{}, err
 	}
 	k := keysOf(compound)
-	pipe := s.rdb.Pipeline()
-	vals := pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
-	occ := pipe.HGetAll(ctx, k.r(p.Date, "occ"))
-	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
-	changes := pipe.HGetAll(ctx, k.r(p.Date, "fv"))
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, siteKeys{}, storeErr(err)
+	var vals *redis.SliceCmd
+	var occ, changes *redis.MapStringStringCmd
+	var variant *redis.StringCmd
+	s.b.pipelined(ctx, func(pipe redis.Pipeliner) {
+		vals = pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), ticketFields...)
+		occ = pipe.HGetAll(ctx, k.r(p.Date, "occ"))
+		variant = pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+		changes = pipe.HGetAll(ctx, k.r(p.Date, "fv"))
+	})
+	for _, c := range []redis.Cmder{vals, occ, variant, changes} {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, siteKeys{}, storeErr(err)
+		}
 	}
 	t := s.view(p, compound, id, vals.Val())
 	if t == nil {
