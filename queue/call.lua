@@ -9,9 +9,13 @@
 -- KEYS[5] line occupancy hash, KEYS[6] site change counters hash
 -- ARGV[1] site, ARGV[2] now (unix ms), ARGV[3] desk, ARGV[4] "1" to call
 -- only someone not waiting for a recall (the call that follows a miss)
+-- KEYS[7] the compound's staff hash, ARGV[5] the staff token's hash
+-- (staff_check in prelude.lua, first: "" when checked before)
 -- returns the called ticket's event reply (tell in prelude.lua), its
--- "called" event published, or an error reply "EMPTY" (nobody
--- waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
+-- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
+-- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
+local serr = staff_check(KEYS[7], ARGV[5], ARGV[2])
+if serr then return serr end
 local site, desk = ARGV[1], ARGV[3]
 local dk = site .. '|' .. desk
 local cur = redis.call('HGET', KEYS[3], dk)

@@ -6,13 +6,18 @@
 -- allowance before window start (ms), ARGV[7] and ARGV[8] the site's line
 -- capacity (markers: people at 1 m apart) in the dry and the wet variant;
 -- the ticket's variant picks one
+-- KEYS[6] the compound's staff hash, ARGV[9] the staff token's hash
+-- (staff_check in prelude.lua, first: "" when checked before)
 -- returns the ticket's event reply (tell in prelude.lua: its values, the
 -- people in line and ahead of it), its "checked_in" event published, or
--- an error reply: "NOTICKET", "OLDROUND <round>",
+-- an error reply: "UNAUTHORIZED", "EXPIRED", "FORBIDDEN", "NOTICKET",
+-- "OLDROUND <round>",
 -- "ALREADY_IN <checkin ms> <state> <desk>" (checked in or called before:
 -- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY",
 -- "TOO_LATE", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
 -- "LINE_FULL <people in line>".
+local serr = staff_check(KEYS[6], ARGV[9], ARGV[4])
+if serr then return serr end
 local id = ARGV[1]
 local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'ws', 'we', 'party', 'w', 'v', 'ci', 'desk'}, true)
 if err then return err end

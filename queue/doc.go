@@ -65,6 +65,10 @@
 //
 // In-process callers (the demo, the pages, tests) act as staff with a
 // Staff value; over HTTP a Staff comes only from a token (Authenticate).
+// The desk's changes (CheckIn, CallNext, Sampled) take one unchecked
+// (StaffOf) and check it first in their own script, the token's hash
+// against the compound's staff hash: one round trip, and a revoked or
+// expired token is still refused on every instance at once.
 //
 // # State in Redis
 //

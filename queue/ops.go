@@ -52,19 +52,20 @@ func (s *Service) staffTicket(st *Staff, role, token string) (*Plan, uint64, err
 // why and what to do, a ticket for another site, too early or too late, a
 // finished one, and any party the one-metre line cannot hold.
 func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*TicketView, error) {
-	if err := may(st, "", RoleMarshal); err != nil {
+	sk, sh, err := s.deskStaff(st)
+	if err != nil {
 		return nil, err
 	}
 	p, site, err := s.siteOf(st, site)
 	if err != nil {
-		return nil, err
+		return nil, s.staffFirst(ctx, st, err)
 	}
 	c, id, err := s.verify(token)
 	if err != nil {
-		return nil, err
+		return nil, s.staffFirst(ctx, st, err)
 	}
 	if c != st.Compound {
-		return nil, ErrForbidden
+		return nil, s.staffFirst(ctx, st, ErrForbidden)
 	}
 	caps := [2]int{}
 	for i, v := range []string{"dry", "wet"} {
@@ -73,8 +74,9 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		}
 	}
 	k := keysOf(c)
-	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv")},
-		id, p.Date, site, s.now().UnixMilli(), s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1])
+	now := s.now().UnixMilli()
+	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), sk},
+		id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1], sh)
 	if err != nil {
 		return nil, s.alreadyIn(p, err)
 	}
@@ -117,20 +119,21 @@ func (s *Service) alreadyIn(p *Plan, err error) error {
 // missed or is queued back. A missed ticket is called again only after
 // someone else has been called at the site, unless nobody else waits.
 func (s *Service) CallNext(ctx context.Context, st *Staff, site string, desk int) (*TicketView, error) {
-	if err := may(st, "", RoleMarshal); err != nil {
+	sk, sh, err := s.deskStaff(st)
+	if err != nil {
 		return nil, err
 	}
 	p, site, err := s.siteOf(st, site)
 	if err != nil {
-		return nil, err
+		return nil, s.staffFirst(ctx, st, err)
 	}
 	if desk == 0 {
 		desk = 1
 	}
 	if desk < 1 || desk > p.desks(site) {
-		return nil, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site)))
+		return nil, s.staffFirst(ctx, st, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site))))
 	}
-	return s.callNext(ctx, p, site, desk, false)
+	return s.callNext(ctx, p, site, desk, false, sk, sh)
 }
 
 // DeskBusyError is ErrDeskBusy with the desk's called ticket.
@@ -142,7 +145,9 @@ type DeskBusyError struct {
 func (e *DeskBusyError) Error() string { return e.Err.Error() }
 func (e *DeskBusyError) Unwrap() error { return e.Err }
 
-func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, afterMiss bool) (*TicketView, error) {
+// callNext calls at desk; sk and sh are the staff hash and the token's
+// hash the script checks first (deskStaff; sh "" when checked before).
+func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, afterMiss bool, sk, sh string) (*TicketView, error) {
 	c := p.Compound.ID
 	k := keysOf(c)
 	strict := "0"
@@ -150,7 +155,7 @@ func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, 
 		strict = "1"
 	}
 	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln"),
-		k.r(p.Date, "occ"), k.r(p.Date, "fv")}, site, s.now().UnixMilli(), desk, strict)
+		k.r(p.Date, "occ"), k.r(p.Date, "fv"), sk}, site, s.now().UnixMilli(), desk, strict, sh)
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -222,7 +227,7 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 		return r, err
 	}
 	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
-		next, err := s.callNext(ctx, p, r.Ticket.Site, desk, true)
+		next, err := s.callNext(ctx, p, r.Ticket.Site, desk, true, keysOf(p.Compound.ID).staff(), "")
 		if err != nil && !errors.Is(err, ErrLineEmpty) && !errors.Is(err, ErrDeskBusy) {
 			return r, err
 		}
@@ -249,18 +254,29 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 // Sampled records that a ticket's party was sampled, into tube when it is
 // not "" (at most Options.TubeSize samples to a tube).
 func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*TicketView, error) {
-	p, id, err := s.staffTicket(st, RoleMarshal, token)
+	sk, sh, err := s.deskStaff(st)
 	if err != nil {
 		return nil, err
 	}
+	c, id, err := s.verify(token)
+	if err != nil {
+		return nil, s.staffFirst(ctx, st, err)
+	}
+	if c != st.Compound {
+		return nil, s.staffFirst(ctx, st, ErrForbidden)
+	}
+	p, err := s.current(c)
+	if err != nil {
+		return nil, s.staffFirst(ctx, st, err)
+	}
 	tube = strings.TrimSpace(tube)
 	if len(tube) > 32 || strings.ContainsAny(tube, "|{}\n") {
-		return nil, BadField("tube", "无效的管号", "not a tube code")
+		return nil, s.staffFirst(ctx, st, BadField("tube", "无效的管号", "not a tube code"))
 	}
 	k := keysOf(p.Compound.ID)
 	tubeSet := k.r(p.Date, "tube:"+tube)
 	v, err := s.run(ctx, "sampled", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"), tubeSet,
-		k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize)
+		k.r(p.Date, "fv"), sk}, id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh)
 	if err != nil {
 		return nil, s.refusal(err)
 	}

@@ -28,6 +28,25 @@ local function ticket_fields(tkp, id, names)
   for i, n in ipairs(names) do f[n] = vs[i] or nil end
   return f
 end
+-- staff_check refuses a desk change's staff token unless the compound's
+-- staff hash holds it (hash, its SHA-256 in hex) for a marshal or a
+-- coordinator, unexpired at now (ms): an error reply "UNAUTHORIZED",
+-- "EXPIRED" or "FORBIDDEN", else nil; hash "" is a token its caller
+-- checked. It runs first, in the change's own step, so that a revoked or
+-- expired token is refused on every instance at once (staff.go's
+-- Authenticate does the same in Go: record "role|name|until ms|issued
+-- ms", older ones "role|name" without an end).
+local function staff_check(staff, hash, now)
+  if hash == '' then return nil end
+  local v = redis.call('HGET', staff, hash)
+  if not v then return redis.error_reply('UNAUTHORIZED') end
+  local p = {}
+  for x in string.gmatch(v .. '|', '([^|]*)|') do p[#p + 1] = x end
+  local till = tonumber(p[3] or '')
+  if #p > 3 and till and till > 0 and tonumber(now) >= till then return redis.error_reply('EXPIRED') end
+  if p[1] ~= 'marshal' and p[1] ~= 'coordinator' then return redis.error_reply('FORBIDDEN') end
+  return nil
+end
 -- live_ticket reads a ticket of round and refuses what no staff action
 -- may touch: an error reply "NOTICKET", "OLDROUND <its round>" or, with
 -- finals set, "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW"; else nil, fields.

@@ -6,12 +6,17 @@
 -- site change counters hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
+-- KEYS[8] the compound's staff hash, ARGV[6] the staff token's hash
+-- (staff_check in prelude.lua, first: "" when checked before)
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
 -- returns the ticket's event reply (tell in prelude.lua), its "sampled"
--- event published, or an error reply "NOTICKET", "OLDROUND <round>",
+-- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
+-- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
+local serr = staff_check(KEYS[8], ARGV[6], ARGV[3])
+if serr then return serr end
 local id = ARGV[1]
 local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci', 'called'}, true)
 if err then return err end

@@ -714,6 +714,12 @@ func (s *Service) refusal(err error) error {
 	code, detail := sr.code()
 	var e *Error
 	switch code {
+	case "UNAUTHORIZED": // a desk script's staff check (staff_check in prelude.lua)
+		return ErrUnauthorized
+	case "EXPIRED":
+		return ErrExpired
+	case "FORBIDDEN":
+		return ErrForbidden
 	case "NOTICKET":
 		e = ErrNotFound
 	case "OLDROUND":

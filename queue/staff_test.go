@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,102 @@ func TestStaffTokens(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestDeskChecksToken: a desk change (check-in, call, sampled) with its
+// token unchecked (StaffOf) checks it in its own script, one round trip
+// each: a token revoked on one instance is refused on the other at once,
+// an expired or unknown one too, before anything else the request would
+// be refused for and with nothing changed; any other use of an unchecked
+// token is refused until Confirm checks it.
+func TestDeskChecksToken(t *testing.T) {
+	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
+		c := st.Client(t)
+		a, clkA := queuetest.Service(t, c, nil)
+		b, clkB := queuetest.Service(t, c, nil)
+		clkA.Set(queuetest.At(7, 0))
+		clkB.Set(queuetest.At(7, 0))
+		tablet, _ := a.AddStaff(ctx, "c1", "王志愿", queue.RoleMarshal)
+		coTok, _ := a.AddStaff(ctx, "c1", "李主任", queue.RoleCoordinator)
+		m, err := b.StaffOf(tablet)
+		if err != nil || m.Compound != "c1" || m.Role != "" {
+			t.Fatalf("StaffOf = %+v, %v; want c1's, its role unknown", m, err)
+		}
+		desk := func(s *queue.Service, m *queue.Staff, tok string) error {
+			if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+				return err
+			}
+			if _, err := s.CallNext(ctx, m, "s1", 1); err != nil {
+				return err
+			}
+			_, err := s.Sampled(ctx, m, tok, "")
+			return err
+		}
+		// Once uncounted: the store loads each script on its first call.
+		if err := desk(b, m, bookAt(t, a, hh("b1", "", "101", 1))); err != nil {
+			t.Fatal(err)
+		}
+		hook := &tripCounter{}
+		c.AddHook(hook)
+		before := hook.n.Load()
+		if err := desk(b, m, bookAt(t, a, hh("b1", "", "102", 1))); err != nil {
+			t.Fatal(err)
+		}
+		if n := hook.n.Load() - before; n != 3+1 { // and the booking
+			t.Errorf("a desk's check-in, call and sampled took %d round trips, want 3", n-1)
+		}
+		co, _ := b.StaffOf(coTok)
+		if err := desk(b, co, bookAt(t, a, hh("b1", "", "103", 1))); err != nil {
+			t.Errorf("a coordinator at the desk: %v", err)
+		}
+		tok := bookAt(t, a, hh("b1", "", "104", 1))
+		_, err = b.NoShow(ctx, m, tok)
+		wantCode(t, "NoShow(unchecked)", err, "unauthorized")
+		if cm, err := b.Confirm(ctx, m); err != nil || cm.Name != "王志愿" || cm.Role != queue.RoleMarshal {
+			t.Errorf("Confirm = %+v, %v", cm, err)
+		}
+		if _, err := b.StaffOf("c1"); err == nil {
+			t.Error("StaffOf(no secret) = nil error")
+		}
+		forged, _ := b.StaffOf("c1.forged")
+		_, err = b.CheckIn(ctx, forged, "s1", tok)
+		wantCode(t, "CheckIn(unknown token)", err, "unauthorized")
+		// The tablet is lost: revoked on instance a, refused on b at once,
+		// whatever else is wrong with the request.
+		coA, _ := a.Authenticate(ctx, coTok)
+		if n, err := a.RevokeStaff(ctx, coA, "c1", "王志愿"); n != 1 || err != nil {
+			t.Fatalf("RevokeStaff = %d, %v", n, err)
+		}
+		refused := func(who string, m *queue.Staff, want *queue.Error) {
+			t.Helper()
+			for what, err := range map[string]error{
+				"CheckIn":                func() error { _, err := b.CheckIn(ctx, m, "s1", tok); return err }(),
+				"CheckIn(no such site)":  func() error { _, err := b.CheckIn(ctx, m, "nosuch", tok); return err }(),
+				"CheckIn(forged ticket)": func() error { _, err := b.CheckIn(ctx, m, "s1", "x.y"); return err }(),
+				"CallNext":               func() error { _, err := b.CallNext(ctx, m, "s1", 1); return err }(),
+				"CallNext(no such desk)": func() error { _, err := b.CallNext(ctx, m, "s1", 99); return err }(),
+				"Sampled":                func() error { _, err := b.Sampled(ctx, m, tok, ""); return err }(),
+				"Sampled(bad tube)":      func() error { _, err := b.Sampled(ctx, m, tok, "a|b"); return err }(),
+				"Sampled(forged ticket)": func() error { _, err := b.Sampled(ctx, m, "x.y", ""); return err }(),
+			} {
+				if !errors.Is(err, want) {
+					t.Errorf("%s with %s = %v, want %v", what, who, err, want)
+				}
+			}
+		}
+		refused("a revoked token", m, queue.ErrUnauthorized)
+		if tk, err := a.Ticket(ctx, tok); err != nil || tk.State != "booked" {
+			t.Errorf("the ticket after refused desk changes = %+v, %v; want booked", tk, err)
+		}
+		// A token issued until 08:00 is refused as expired from then on.
+		short, _ := a.AddStaffUntil(ctx, "c1", "赵", queue.RoleMarshal, queuetest.At(8, 0))
+		ms, _ := b.StaffOf(short)
+		if _, err := b.CheckIn(ctx, ms, "s1", tok); err != nil {
+			t.Fatalf("CheckIn before the token's end: %v", err)
+		}
+		clkB.Set(queuetest.At(8, 0))
+		refused("an expired token", ms, queue.ErrExpired)
 	})
 }
 

@@ -75,13 +75,50 @@ func (h *handlers) auth(role string) fiber.Handler {
 	}
 }
 
+// deskAuth admits a desk change's request (check-in, call, sampled) with
+// its bearer token unchecked (queue.StaffOf): the change's own script
+// checks it first, so that a revoked or expired token is refused on
+// every instance at once, in the change's one round trip. A refusal the
+// handler finds itself asks the store about the token first (deskFail).
+func (h *handlers) deskAuth(c *fiber.Ctx) error {
+	token, ok := bearer(c)
+	if !ok {
+		return h.fail(c, queue.ErrUnauthorized)
+	}
+	st, err := h.svc.StaffOf(token)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	c.Locals(staffKey{}, st)
+	return c.Next()
+}
+
+// deskFail answers a desk request's own refusal err (a bad body), unless
+// its token is refused: then that, as if the token had been checked
+// before the body was read.
+func (h *handlers) deskFail(c *fiber.Ctx, err error) error {
+	if _, aerr := h.svc.Confirm(c.UserContext(), staffOf(c)); aerr != nil {
+		err = aerr
+	}
+	return h.fail(c, err)
+}
+
 // staff authenticates the request's bearer token.
 func (h *handlers) staff(c *fiber.Ctx) (*queue.Staff, error) {
-	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	token, ok := bearer(c)
+	if !ok {
 		return nil, queue.ErrUnauthorized
 	}
-	return h.svc.Authenticate(c.UserContext(), strings.TrimSpace(token))
+	return h.svc.Authenticate(c.UserContext(), token)
+}
+
+// bearer is the request's bearer token.
+func bearer(c *fiber.Ctx) (string, bool) {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 type staffKey struct{}
@@ -121,10 +158,10 @@ func (h *handlers) checkIn(c *fiber.Ctx) error {
 		Ticket string `json:"ticket"`
 	}
 	if err := decode(c, &body); err != nil {
-		return h.fail(c, err)
+		return h.deskFail(c, err)
 	}
 	if body.Ticket == "" {
-		return h.fail(c, queue.BadField("ticket", "缺少票号", "missing"))
+		return h.deskFail(c, queue.BadField("ticket", "缺少票号", "missing"))
 	}
 	return h.reply(c).json(h.svc.CheckIn(c.UserContext(), staffOf(c), c.Params("site"), strings.TrimSpace(body.Ticket)))
 }
@@ -134,7 +171,7 @@ func (h *handlers) call(c *fiber.Ctx) error {
 		Desk int `json:"desk"`
 	}
 	if err := decodeOptional(c, &body); err != nil {
-		return h.fail(c, err)
+		return h.deskFail(c, err)
 	}
 	t, err := h.svc.CallNext(c.UserContext(), staffOf(c), c.Params("site"), body.Desk)
 	var busy *queue.DeskBusyError
@@ -172,7 +209,7 @@ func (h *handlers) sampled(c *fiber.Ctx) error {
 		Tube string `json:"tube"`
 	}
 	if err := decodeOptional(c, &body); err != nil {
-		return h.fail(c, err)
+		return h.deskFail(c, err)
 	}
 	return h.reply(c).json(h.svc.Sampled(c.UserContext(), staffOf(c), c.Params("ticket"), body.Tube))
 }
