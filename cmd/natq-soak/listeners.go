@@ -784,10 +784,11 @@ func listenersRun(cfg listenersConfig) error {
 	return nil
 }
 
-// redisPoolBound is the most connections go-redis's pools open (10 per
-// core, and 10 for pipelines) on a machine of up to 4 cores, and the
-// subscription.
-const redisPoolBound = 51
+// redisPoolBound is the most connections an instance opens to a Redis
+// node: its main pool's bound (queue.MaxRedisConns), go-redis's pipeline
+// pool of 10, and the subscription. A connection a stream would be
+// thousands.
+const redisPoolBound = queue.MaxRedisConns + 10 + 1
 
 // silentClose closes conn without a FIN or a RST (TCP_REPAIR needs
 // CAP_NET_ADMIN); false when it could only close it plainly.
