@@ -104,7 +104,8 @@ func (p *Problem) repair(a *Solution) {
 // least gain of a building at s moving to t. A swap of i (at si) with j
 // (at sj) adds gain[i][sj] + gain[j][si] >= gain[i][sj] + least[sj][si],
 // so a building whose every such bound is no better than the best found
-// has no swap worth pricing. The desks a step needs are kept per site,
+// has no swap worth pricing; nor has one whose least gain plus the least
+// gain of any building moving to its site is. The desks a step needs are kept per site,
 // and a move or swap changes only its two sites', so checking that it
 // fits costs two Need calls, not one a site. The steps taken are the
 // ones the plain scan takes (TestImproveAsPlainScan).
@@ -183,12 +184,17 @@ func (p *Problem) improve(a *Solution) {
 	}
 	inf := math.Inf(1)
 	gain := make([]float64, nb*ns)
+	rowMin := make([]float64, nb) // least of gain[b]
 	setGain := func(b int) {
 		s, g := a.Site[b], gain[b*ns:(b+1)*ns]
+		rowMin[b] = inf
 		for t := range g {
 			g[t] = inf
 			if t != s && s >= 0 && !math.IsInf(p.Cost[b][t], 1) {
 				g[t] = float64(p.Load[b]) * (p.Cost[b][t] - p.Cost[b][s])
+				if g[t] < rowMin[b] {
+					rowMin[b] = g[t]
+				}
 			}
 		}
 	}
@@ -214,10 +220,24 @@ func (p *Problem) improve(a *Solution) {
 	for s := 0; s < ns; s++ {
 		setLeast(s)
 	}
+	colMin := make([]float64, ns) // least of least[t][s] over t
 	for iter := 0; iter < 10000; iter++ {
+		for s := range colMin {
+			colMin[s] = inf
+		}
+		for t := 0; t < ns; t++ {
+			for s, v := range least[t*ns : (t+1)*ns] {
+				if v < colMin[s] {
+					colMin[s] = v
+				}
+			}
+		}
 		bestD := -1e-9
 		kind, b1, b2, s2 := 0, -1, -1, -1
 		for b, s := range a.Site {
+			if rowMin[b] >= bestD {
+				continue
+			}
 			g := gain[b*ns : (b+1)*ns]
 			for t, d := range g {
 				if d >= bestD {
@@ -231,6 +251,9 @@ func (p *Problem) improve(a *Solution) {
 		for i, si := range a.Site {
 			if si < 0 {
 				continue
+			}
+			if rowMin[i]+colMin[si] >= bestD {
+				continue // a weaker bound than the one below, in constant time
 			}
 			gi := gain[i*ns : (i+1)*ns]
 			bound := inf
