@@ -383,19 +383,26 @@ func fillWholeFloors(pending []Group, window func(i int) *Window) {
 		for !reach[best] {
 			best--
 		}
-		take := map[int]bool{}
+		take := make([]bool, n)
 		for sum := best; sum > 0; sum = prev[sum] {
 			take[int(from[sum])-1] = true
 		}
-		var keep []Group
-		for i, g := range pending {
-			if i < n && take[i] {
+		for i, g := range pending[:n] {
+			if take[i] {
 				w.add(g)
-			} else {
-				keep = append(keep, g)
 			}
 		}
-		pending = keep
+		// Only the first n can be taken: close their gaps in place
+		// rather than copy every floor left (a copy per window made a
+		// site's schedule quadratic in its floors).
+		k := n
+		for i := n - 1; i >= 0; i-- {
+			if !take[i] {
+				k--
+				pending[k] = pending[i]
+			}
+		}
+		pending = pending[k:]
 	}
 }
 

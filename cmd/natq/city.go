@@ -43,7 +43,14 @@ type cityRun struct {
 	tty                   bool
 	start, drawn          time.Time
 	done, failed, planned int
+	notices               chan string // said at once, before a compound's plan is done
 }
+
+// bigCompound is the number of buildings from which natq says, before it
+// plans a compound, that the plan will take a while: 256 buildings plan in
+// a third of a second, 512 in about 7 s of CPU, and the assignment's local
+// search grows with the square of the buildings (BENCHMARKS.md, "The city").
+const bigCompound = 300
 
 // summaryFile is the name of the summary written beside a city's plans.
 const summaryFile = "summary.csv"
@@ -73,6 +80,7 @@ func (r *cityRun) run(ctx context.Context, cs []*planner.Compound) error {
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan compoundJob)
 	results := make(chan outcome, workers)
+	r.notices = make(chan string, 4*workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -132,6 +140,10 @@ func (r *cityRun) run(ctx context.Context, cs []*planner.Compound) error {
 		var o outcome
 		var ok bool
 		select {
+		case msg := <-r.notices:
+			r.clearBar(n)
+			fmt.Fprint(r.e.stderr, msg)
+			continue
 		case o, ok = <-results:
 		case <-ctx.Done():
 			if r.out != "" {
@@ -194,6 +206,15 @@ func (r *cityRun) run(ctx context.Context, cs []*planner.Compound) error {
 	return nil
 }
 
+// notify has msg said on stderr now, not with the compound's summary when
+// it is done; a notice is dropped rather than wait for the main loop.
+func (r *cityRun) notify(msg string) {
+	select {
+	case r.notices <- msg:
+	default:
+	}
+}
+
 // plan fills, plans and writes one compound.
 func (r *cityRun) plan(i int, c *planner.Compound) outcome {
 	o := outcome{i: i, id: c.ID, name: c.Name, label: compoundLabel(c)}
@@ -230,6 +251,9 @@ func (r *cityRun) plan(i int, c *planner.Compound) outcome {
 		if c.HasBuilding(v.Building) {
 			cp.HomeVisits = append(cp.HomeVisits, v)
 		}
+	}
+	if len(c.Buildings) >= bigCompound {
+		r.notify(fmt.Sprintf("note: %s: %d buildings and %d sites, a big compound (大型小区): its plan takes seconds to minutes\n", o.label, len(c.Buildings), len(c.Sites)))
 	}
 	start := time.Now()
 	pl, err := planner.Make(c, cp)

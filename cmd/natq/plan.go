@@ -206,9 +206,17 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	variants := fs.String("variants", "dry,wet", "weather variants: dry, wet or dry,wet")
 	fs.BoolVar(&p.Strict, "strict", false, "treat warnings about single features as errors")
 	homeVisits := fs.String("homevisits", "", "CSV `FILE` of households who cannot walk (building,unit,room): sampled at home")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to `FILE` (for go tool pprof)")
 	pos, err := parseN(fs, args, 1, "plan takes one compound file (GeoJSON or OSM XML)")
 	if err != nil {
 		return helpOK(err)
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if (*out == "") == (*outDir == "") {
 		return usagef("say where to write the plan: -o FILE for one compound, or --out DIR")

@@ -6,8 +6,26 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	rpprof "runtime/pprof"
 	"time"
+
+	"natq/planner/errs"
 )
+
+// startCPUProfile writes a CPU profile of the run to path until stop is
+// called (natq plan --cpuprofile): where a big compound's time goes.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, errs.Invalidf("--cpuprofile %s: %v", path, err)
+	}
+	if err := rpprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, errs.Invalidf("--cpuprofile %s: %v", path, err)
+	}
+	return func() { rpprof.StopCPUProfile(); f.Close() }, nil
+}
 
 // startPprof serves Go's profiles (/debug/pprof/) on addr, apart from the
 // public port: a CPU profile taken during a load run says where a request's

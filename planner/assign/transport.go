@@ -112,6 +112,14 @@ func (p *Problem) transport(caps []int) (float64, [][]int, bool) {
 			}
 			done[v] = true
 			relax := func(w int, c float64) {
+				// A settled node keeps its path: the reduced costs are
+				// non-negative but for rounding (1e-12 of a metre on
+				// sums of thousands), and re-parenting a settled node
+				// can close a loop in prev, which the path walk below
+				// would follow forever.
+				if done[w] {
+					return
+				}
 				if nd := dist[v] + c + pot[v] - pot[w]; nd < dist[w]-1e-12 {
 					dist[w], prev[w] = nd, v
 					h.Push(minheap.Item{Cost: nd, Node: int32(w)})
