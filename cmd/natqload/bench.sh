@@ -7,8 +7,8 @@
 # compound (256 buildings) and plans it; then, each on a fresh
 # redis-server, runs natq and the baseline on the same requests, one after
 # the other, and writes every figure and a CPU profile of natq into OUTDIR.
-# Environment: DURATION (10s), BOOK_DURATION (3s: the booking runs; the
-# big compound's ~55,000 online seats are gone after about 4 s at 15,000
+# Environment: DURATION (10s), BOOK_DURATION (2s: the booking runs; the
+# big compound's ~56,000 online seats are gone after about 2.4 s at 23,000
 # bookings/s, and the goal is measured on the success path), CONCURRENCY (64), QUICK (1: only the two
 # booking runs, natq's profiled, for a quick look at a change), and the ports REDIS_PORT
 # (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069). RUNS picks the parts to run
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-/tmp/natq-bench}
 dur=${DURATION:-10s}
-bookdur=${BOOK_DURATION:-3s}
+bookdur=${BOOK_DURATION:-2s}
 conc=${CONCURRENCY:-64}
 rport=${REDIS_PORT:-6399}
 nport=${NATQ_PORT:-8088}
