@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -29,22 +28,8 @@ type benchDay struct {
 
 func newBenchDay(b *testing.B) *benchDay {
 	b.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(b), PoolSize: 64})
-	b.Cleanup(func() { rdb.Close() })
-	p := queuetest.Plan(b, "c1.plan.geojson")
-	for i := range p.Windows {
-		p.Windows[i].Capacity *= 1000
-	}
-	for i := range p.Sites {
-		p.Sites[i].LineCapacity *= 1000
-	}
-	clk := queuetest.NewClock(queuetest.Morning)
-	o := queue.DefaultOptions()
-	o.Now, o.BaseURL = clk.Now, "https://natq.test"
-	// Any ticket of the day may be checked in: the desk benchmark does not
-	// wait for its window.
-	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
-	d := &benchDay{svc: queue.New(rdb, queuetest.Signer(b), o), rdb: rdb, plan: p}
+	rdb, p, svc := queuetest.BenchService(b)
+	d := &benchDay{svc: svc, rdb: rdb, plan: p}
 	named := map[string]bool{} // buildings whose groups name units: a booking must name one
 	for _, w := range p.Windows {
 		for _, g := range w.Groups {

@@ -282,6 +282,29 @@ func Service(t testing.TB, c redis.UniversalClient, edit func(*queue.Options)) (
 	return s, clk
 }
 
+// BenchService is a benchmark's service on a redis-server of its own:
+// the c1 fixture's plan with every window and line a thousand times
+// bigger (a benchmark never runs out of seats), not yet opened; a clock
+// at Morning, and any ticket may be checked in at any hour (Early and
+// Grace a day), so that desk benchmarks do not wait for windows.
+func BenchService(b *testing.B) (*redis.Client, *queue.Plan, *queue.Service) {
+	b.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: StartRedis(b), PoolSize: 64})
+	b.Cleanup(func() { rdb.Close() })
+	p := Plan(b, "c1.plan.geojson")
+	for i := range p.Windows {
+		p.Windows[i].Capacity *= 1000
+	}
+	for i := range p.Sites {
+		p.Sites[i].LineCapacity *= 1000
+	}
+	clk := NewClock(Morning)
+	o := queue.DefaultOptions()
+	o.Now, o.BaseURL = clk.Now, "https://natq.test"
+	o.Early, o.Grace = 24*time.Hour, 24*time.Hour
+	return rdb, p, queue.New(rdb, Signer(b), o)
+}
+
 type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}

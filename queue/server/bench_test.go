@@ -60,20 +60,8 @@ type httpDay struct {
 
 func newHTTPDay(b *testing.B) *httpDay {
 	b.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(b), PoolSize: 64})
-	b.Cleanup(func() { rdb.Close() })
-	p := queuetest.Plan(b, "c1.plan.geojson")
-	for i := range p.Windows {
-		p.Windows[i].Capacity *= 1000
-	}
-	for i := range p.Sites {
-		p.Sites[i].LineCapacity *= 1000
-	}
-	clk := queuetest.NewClock(queuetest.Morning)
-	o := queue.DefaultOptions()
-	o.Now, o.BaseURL = clk.Now, "https://natq.test"
-	o.Early, o.Grace = 24*time.Hour, 24*time.Hour // any ticket may be checked in
-	d := &httpDay{rdb: rdb, svc: queue.New(rdb, queuetest.Signer(b), o), plan: p}
+	rdb, p, svc := queuetest.BenchService(b)
+	d := &httpDay{rdb: rdb, svc: svc, plan: p}
 	d.handler = server.New(d.svc, server.Options{}).Handler()
 	// The fixture's bookable households: b1, b3 and b4 whole, b2 by unit.
 	for _, h := range []queue.Household{{Building: "b1"}, {Building: "b2", Unit: "1"}, {Building: "b2", Unit: "2"}, {Building: "b3"}, {Building: "b4"}} {
