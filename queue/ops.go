@@ -58,14 +58,14 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 	}
 	p, site, err := s.siteOf(st, site)
 	if err != nil {
-		return nil, s.staffFirst(ctx, st, err)
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	c, id, err := s.verify(token)
 	if err != nil {
-		return nil, s.staffFirst(ctx, st, err)
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	if c != st.Compound {
-		return nil, s.staffFirst(ctx, st, ErrForbidden)
+		return nil, s.StaffFirst(ctx, st, ErrForbidden)
 	}
 	caps := [2]int{}
 	for i, v := range []string{"dry", "wet"} {
@@ -125,13 +125,13 @@ func (s *Service) CallNext(ctx context.Context, st *Staff, site string, desk int
 	}
 	p, site, err := s.siteOf(st, site)
 	if err != nil {
-		return nil, s.staffFirst(ctx, st, err)
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	if desk == 0 {
 		desk = 1
 	}
 	if desk < 1 || desk > p.desks(site) {
-		return nil, s.staffFirst(ctx, st, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site))))
+		return nil, s.StaffFirst(ctx, st, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site))))
 	}
 	return s.callNext(ctx, p, site, desk, false, sk, sh)
 }
@@ -260,18 +260,18 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	}
 	c, id, err := s.verify(token)
 	if err != nil {
-		return nil, s.staffFirst(ctx, st, err)
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	if c != st.Compound {
-		return nil, s.staffFirst(ctx, st, ErrForbidden)
+		return nil, s.StaffFirst(ctx, st, ErrForbidden)
 	}
 	p, err := s.current(c)
 	if err != nil {
-		return nil, s.staffFirst(ctx, st, err)
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	tube = strings.TrimSpace(tube)
 	if len(tube) > 32 || strings.ContainsAny(tube, "|{}\n") {
-		return nil, s.staffFirst(ctx, st, BadField("tube", "无效的管号", "not a tube code"))
+		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号", "not a tube code"))
 	}
 	k := keysOf(p.Compound.ID)
 	tubeSet := k.r(p.Date, "tube:"+tube)

@@ -174,7 +174,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Staff, error
 // the change, so that a revoked or expired token is refused there on
 // every instance at once, as Authenticate would, in one round trip
 // instead of two; a refusal found before the script asks the store
-// first (staffFirst), so that such a token is told only that. Any other
+// first (StaffFirst), so that such a token is told only that. Any other
 // use of it is refused unless Confirm checks it first. ErrUnauthorized
 // for what cannot be a token.
 func (s *Service) StaffOf(token string) (*Staff, error) {
@@ -220,11 +220,11 @@ func (s *Service) deskStaff(st *Staff) (key, hash string, err error) {
 	return keysOf(st.Compound).staff(), "", nil
 }
 
-// staffFirst is err, a refusal found before a desk change's script,
-// unless st is unchecked (StaffOf) and the store refuses its token or its
-// role: then that refusal, as when the token was checked before anything
-// else.
-func (s *Service) staffFirst(ctx context.Context, st *Staff, err error) error {
+// StaffFirst is err, a refusal found before a desk change's script (by
+// the service, or by the HTTP layer reading its body), unless st is
+// unchecked (StaffOf) and the store refuses its token or its role: then
+// that refusal, as when the token was checked before anything else.
+func (s *Service) StaffFirst(ctx context.Context, st *Staff, err error) error {
 	if st == nil || st.hash == "" {
 		return err
 	}

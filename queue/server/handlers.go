@@ -95,12 +95,9 @@ func (h *handlers) deskAuth(c *fiber.Ctx) error {
 
 // deskFail answers a desk request's own refusal err (a bad body), unless
 // its token is refused: then that, as if the token had been checked
-// before the body was read.
+// before the body was read (queue.Service.StaffFirst).
 func (h *handlers) deskFail(c *fiber.Ctx, err error) error {
-	if _, aerr := h.svc.Confirm(c.UserContext(), staffOf(c)); aerr != nil {
-		err = aerr
-	}
-	return h.fail(c, err)
+	return h.fail(c, h.svc.StaffFirst(c.UserContext(), staffOf(c), err))
 }
 
 // staff authenticates the request's bearer token.
