@@ -269,12 +269,7 @@ func (s *Source) Compounds(sel Selection) ([]*Compound, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cs {
-		if err := s.Fill(c); err != nil {
-			return nil, err
-		}
-	}
-	return cs, nil
+	return cs, s.FillAll(cs)
 }
 
 // Outlines finds the compounds of a source, as Compounds does, without
@@ -336,6 +331,16 @@ func (s *Source) Outlines(sel Selection) ([]*Compound, error) {
 // walkways, sites, entrances and gates, in its own metric plane. Several
 // compounds of one source may be filled at once.
 func (s *Source) Fill(c *Compound) error { return s.fill(c) }
+
+// FillAll fills each of cs, stopping at the first that cannot be.
+func (s *Source) FillAll(cs []*Compound) error {
+	for _, c := range cs {
+		if err := s.fill(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // fill gives c the features that belong to it, in its own metric plane.
 func (s *Source) fill(c *Compound) error {

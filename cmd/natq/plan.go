@@ -39,10 +39,8 @@ func readCompounds(path string, cf compoundFlags) (*planner.Source, []*planner.C
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, c := range cs {
-		if err := src.Fill(c); err != nil {
-			return nil, nil, err
-		}
+	if err := src.FillAll(cs); err != nil {
+		return nil, nil, err
 	}
 	return src, cs, nil
 }
@@ -253,10 +251,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	// compound by compound as it is planned.
 	filled := *out != "" || *homeVisits != ""
 	if filled {
-		for _, c := range cs {
-			if err := src.Fill(c); err != nil {
-				return err
-			}
+		if err := src.FillAll(cs); err != nil {
+			return err
 		}
 	}
 	var visits []planner.HomeVisit
