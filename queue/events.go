@@ -99,16 +99,13 @@ func (s *Service) publishSites(ctx context.Context, p *Plan, typ string) {
 }
 
 // A Stream is one listener's events, for a writer that takes whatever
-// waits at once: Ready is signalled when events wait or the stream has
-// ended, and Take hands them over. A stream ends when its context ends,
+// waits at once: OnReady's wake is called when events wait or the stream
+// has ended, and Take hands them over. A stream ends when its context ends,
 // when it falls listenerBuffer events behind, or when the store goes away.
 type Stream struct{ l *listener }
 
-// Ready is signalled (one token, not one per event) when events wait or
-// the stream has ended.
-func (st *Stream) Ready() <-chan struct{} { return st.l.ready }
-
-// OnReady makes the stream call wake too whenever Ready is signalled, and
+// OnReady makes the stream call wake whenever events wait or it has
+// ended (once for many events), and
 // at once if events wait or it has ended. wake runs on the hub's
 // goroutine, which fans events out to every listener: it must not block.
 func (st *Stream) OnReady(wake func()) {

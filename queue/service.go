@@ -413,11 +413,6 @@ type TicketView struct {
 	Version uint64 `json:"version"`
 }
 
-func (t *TicketView) booking() *Booking {
-	return &Booking{Ticket: t.Ticket, ID: t.ID, Site: t.Site, SiteName: t.SiteName, Window: t.Window,
-		Party: t.Party, URL: t.URL, Household: t.Household}
-}
-
 // ticketFields are the fields a ticket view is read from; book.lua's
 // events carry them in this order (ticket_names in prelude.lua).
 var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}

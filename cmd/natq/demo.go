@@ -55,19 +55,9 @@ type demo struct {
 	plan    *queue.Plan
 	staff   string // coordinator token
 	marshal string // marshal token
-	baseURL *baseURL
+	baseURL string // the address the server is reached at; ticket QR codes carry it
 	clock   func() time.Time
 }
-
-// baseURL is the address the server is reached at, known only once it
-// listens; ticket QR codes carry it.
-type baseURL struct {
-	mu  sync.RWMutex
-	url string
-}
-
-func (b *baseURL) get() string  { b.mu.RLock(); defer b.mu.RUnlock(); return b.url }
-func (b *baseURL) set(u string) { b.mu.Lock(); b.url = u; b.mu.Unlock() }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("demo", e, "demo [--addr HOST:PORT] [--file COMPOUND] [--desks N]")
@@ -195,7 +185,7 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{store: store, file: pf, plan: qp, baseURL: &baseURL{url: base}, clock: clock}
+	d := &demo{store: store, file: pf, plan: qp, baseURL: base, clock: clock}
 	fail := func(err error) (*demo, error) { d.close(); return nil, err }
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -306,7 +296,7 @@ func (d *demo) residentPath(building string) string {
 }
 
 func (d *demo) printIntro(e *env) {
-	w, base, id := e.stdout, d.baseURL.get(), d.plan.Compound.ID
+	w, base, id := e.stdout, d.baseURL, d.plan.Compound.ID
 	fmt.Fprintln(e.stderr, "natq demo: the store is EMBEDDED and IN MEMORY (miniredis): one instance only, everything is lost when it stops.")
 	fmt.Fprintf(w, "natq demo: %s (%s), %d buildings, %d windows, round %s\n", d.plan.Compound.Name, id, len(d.plan.Buildings), len(d.plan.Windows), d.plan.Date)
 	fmt.Fprintf(w, "  demo clock: the day starts now at %s (it runs at the wall clock's pace)\n", d.clock().In(d.plan.TZ).Format("2006-01-02 15:04 MST"))
@@ -347,7 +337,7 @@ func (d *demo) mountPrint() {
 			return err
 		}
 		var b bytes.Buffer
-		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL.get()}, &b); err != nil {
+		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL}, &b); err != nil {
 			return err // the server's one error path says what is wrong
 		}
 		if f == sheets.SVG {

@@ -14,7 +14,6 @@ import (
 // north) around the middle of the compound.
 type Plan struct {
 	*planfile.File
-	proj planfile.Projection
 }
 
 // The plan file's types, by the names the sheets have always used.
@@ -41,7 +40,7 @@ func FromFile(f *planfile.File) (*Plan, error) {
 		return nil, badInput("the plan has no buildings (features with natq:kind building): nothing to print")
 	}
 	pr := f.Projection()
-	p := &Plan{File: f.Projected(pr), proj: pr}
+	p := &Plan{File: f.Projected(pr)}
 	if p.Compound.Name == "" {
 		p.Compound.Name = p.Compound.ID
 	}
@@ -62,6 +61,3 @@ func (p *Plan) Local(t time.Time) time.Time {
 func (p *Plan) Bound() orb.Bound {
 	return p.Geometries("building", "site", "route", "gate", "visit").Bound()
 }
-
-// Locate returns the local-metre point of a lon/lat point.
-func (p *Plan) Locate(lonlat orb.Point) orb.Point { return p.proj.ToPlane(lonlat) }

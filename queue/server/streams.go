@@ -66,12 +66,6 @@ func (s *streams) release(addr string) {
 	s.total--
 }
 
-func (s *streams) open() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
-
 // heartbeat keeps idle event streams open through proxies, and finds
 // listeners that vanished without closing their connection: a heartbeat
 // that no one acknowledges fails the connection after userTimeout (where
