@@ -7,7 +7,8 @@
 -- in Redis since the round opened (open.lua), not in its arguments.
 -- KEYS[1] round state hash, KEYS[2] household index hash, KEYS[3] window
 -- counters hash, KEYS[4] ticket sequence, KEYS[5] ticket key prefix
--- "natq:{c}:t:", KEYS[6] round's booking order zset, KEYS[7] round's line
+-- "natq:{c}:t:", KEYS[6] round's booking order zset (written only for a
+-- round opened without a "first" id, see open.lua), KEYS[7] round's line
 -- occupancy hash, KEYS[8] round's booking windows hash (open.lua)
 -- ARGV[1] now (unix ms), ARGV[2] household key "building|unit|room",
 -- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7] party,
@@ -30,7 +31,8 @@
 -- channel, a changed party ("party") on t:<id> and s:<site>, as one
 -- compact event (raw_event in prelude.lua), which each instance's hub
 -- expands into the Event its listeners get (events.go).
-local variant = redis.call('HGET', KEYS[1], 'variant')
+local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
+local variant = state[1]
 if not variant then return redis.error_reply('NOROUND') end
 local old = redis.call('HGET', KEYS[2], ARGV[2])
 local now, party, share = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[9])
@@ -68,7 +70,9 @@ for w, site, cap, ws, we in string.gmatch(redis.call('HGET', KEYS[8], variant ..
       redis.call('HSET', ticket_key(KEYS[5], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],
         'room', ARGV[6], 'party', ARGV[7], 'origin', ARGV[8], 'at', ARGV[1], 'st', 'booked', 'v', variant,
         'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1')
-      redis.call('ZADD', KEYS[6], id, id)
+      -- A round that records its first id (open.lua) needs no list of
+      -- its tickets; one opened before that keeps its booking order.
+      if not state[2] then redis.call('ZADD', KEYS[6], id, id) end
       -- The values in ticket_names order, as an HMGET would read them; on
       -- the site's channel only: no one can watch a ticket that did not
       -- exist before this script (watching reads the ticket first).

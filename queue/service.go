@@ -196,7 +196,7 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
 	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint()}, p.bookingWindows()...)
-	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win")}, args...); err != nil {
+	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win"), k.seq()}, args...); err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
 			switch code, fp := sr.code(); code {
