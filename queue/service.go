@@ -49,6 +49,11 @@ var (
 	}
 )
 
+// records are the scripts that take their arguments as one record per
+// call and answer a list of one reply per record (book.lua), so that the
+// batcher may join calls waiting for one round trip into one run.
+var records = map[string]bool{"book": true}
+
 // script wraps a script with the shared prelude (prelude.lua) before it.
 func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
 
@@ -143,7 +148,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // run runs one script, timing it and mapping store failures.
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
-	v, err := s.b.run(ctx, scripts[name], keys, args)
+	v, err := s.b.run(ctx, scripts[name], keys, args, records[name])
 	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
