@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -14,12 +15,10 @@ import (
 // when a value has it, and the general encoder for the rest.
 
 // AppendJSON appends b as encoding/json encodes it; ok is false, and dst
-// unchanged, when encoding/json would fail (a time outside years
-// 0-9999), so that the caller's encoder gives that error.
+// unchanged, when encoding/json would fail (a time it refuses), so that
+// the caller's encoder gives that error.
 func (b *Booking) AppendJSON(dst []byte) (_ []byte, ok bool) {
-	if !jsonTime(b.Window.Start) || !jsonTime(b.Window.End) {
-		return dst, false
-	}
+	n0 := len(dst)
 	dst = append(dst, `{"ticket":`...)
 	dst = appendJSONString(dst, b.Ticket)
 	dst = append(dst, `,"id":`...)
@@ -41,17 +40,16 @@ func (b *Booking) AppendJSON(dst []byte) (_ []byte, ok bool) {
 	if b.PartyChanged {
 		dst = append(dst, `,"party_changed":true`...)
 	}
+	if badTimes(dst[n0:]) {
+		return dst[:n0], false
+	}
 	return append(dst, '}'), true
 }
 
 // AppendJSON appends t as encoding/json encodes it; ok as for
 // Booking.AppendJSON.
 func (t *TicketView) AppendJSON(dst []byte) (_ []byte, ok bool) {
-	if !jsonTime(t.Window.Start) || !jsonTime(t.Window.End) || !jsonTime(t.BookedAt) ||
-		!jsonTimeP(t.CheckedIn) || !jsonTimeP(t.CalledAt) || !jsonTimeP(t.SampledAt) ||
-		t.Forecast != nil && (!jsonTime(t.Forecast.At) || !jsonTime(t.Forecast.Early) || !jsonTime(t.Forecast.Late)) {
-		return dst, false
-	}
+	n0 := len(dst)
 	dst = append(dst, `{"ticket":`...)
 	dst = appendJSONString(dst, t.Ticket)
 	dst = append(dst, `,"id":`...)
@@ -125,6 +123,9 @@ func (t *TicketView) AppendJSON(dst []byte) (_ []byte, ok bool) {
 	}
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendUint(dst, t.Version, 10)
+	if badTimes(dst[n0:]) {
+		return dst[:n0], false
+	}
 	return append(dst, '}'), true
 }
 
@@ -148,24 +149,33 @@ func (h Household) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// jsonTime reports whether encoding/json can encode t: time.Time's
-// MarshalJSON refuses years outside 0-9999 and zone offsets of 24 hours
-// or more.
-func jsonTime(t time.Time) bool {
-	y := t.Year()
-	_, off := t.Zone()
-	return y >= 0 && y <= 9999 && off > -24*3600 && off < 24*3600
-}
-
-func jsonTimeP(t *time.Time) bool { return t == nil || jsonTime(*t) }
-
-// appendJSONTime appends t as time.Time's MarshalJSON writes it, for a t
-// jsonTime admits: RFC 3339 with the nanoseconds it has, quoted.
+// appendJSONTime appends t as time.Time's MarshalJSON writes it, RFC
+// 3339 with the nanoseconds it has, quoted; when MarshalJSON would refuse
+// it (a year outside 0-9999, a zone 24 hours or more off UTC) it appends
+// the byte 0 after it instead, which badTimes finds: no string can hold a
+// raw 0 (appendJSONString escapes it).
 func appendJSONTime(dst []byte, t time.Time) []byte {
+	n0 := len(dst)
 	dst = append(dst, '"')
 	dst = t.AppendFormat(dst, time.RFC3339Nano)
-	return append(dst, '"')
+	dst = append(dst, '"')
+	// The checks of time's appendStrictRFC3339, on the bytes written.
+	b := dst[n0+1 : len(dst)-1]
+	bad := len(b) < len("2006-01-02T15:04:05Z") || b[4] != '-'
+	if !bad && b[len(b)-1] != 'Z' {
+		c := b[len(b)-len("Z07:00")]
+		h := b[len(b)-len("07:00"):]
+		bad = '0' <= c && c <= '9' || 10*(h[0]-'0')+(h[1]-'0') >= 24
+	}
+	if bad {
+		dst = append(dst, 0)
+	}
+	return dst
 }
+
+// badTimes reports whether an answer holds a time encoding/json refuses
+// (appendJSONTime).
+func badTimes(b []byte) bool { return bytes.IndexByte(b, 0) >= 0 }
 
 const hexDigits = "0123456789abcdef"
 
