@@ -141,7 +141,9 @@
 // published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
 // (one site), so any instance can serve any listener; an instance holds
 // one pattern subscription per compound (natq:{c}:ev:*) for all its
-// listeners. Each ticket event carries the ticket's version and its state
+// listeners, or, on a Redis 7 cluster, where the scripts SPUBLISH so that
+// an event stays on its compound's shard, one sharded subscription
+// (SSUBSCRIBE) per channel its listeners watch (pubsub.go, hub.go). Each ticket event carries the ticket's version and its state
 // at that version, so a page can drop one that arrives after a newer one.
 // Every change script counts the version and publishes its event itself,
 // in the same step as the change (tell in prelude.lua), so that an event's

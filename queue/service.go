@@ -54,8 +54,14 @@ var (
 // batcher may join calls waiting for one round trip into one run.
 var records = map[string]bool{"book": true}
 
-// script wraps a script with the shared prelude (prelude.lua) before it.
-func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
+// script wraps a script with the shared prelude (prelude.lua) before it,
+// and registers its variant for a sharded store (pubsub.go).
+func script(body string) *redis.Script {
+	src := preludeLua + "\n" + body
+	sc := redis.NewScript(src)
+	shardedOf[sc] = redis.NewScript(shardedSource(src))
+	return sc
+}
 
 // Options are the service's rules for the day.
 type Options struct {
@@ -85,6 +91,7 @@ type Service struct {
 	opts   Options
 	m      *Metrics
 	hub    *hub
+	shard  shardState // whether the store has sharded pub/sub (pubsub.go)
 	lim    limiter
 	share  string // Options.WalkinShare, as book.lua reads it
 
@@ -112,7 +119,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	}
 	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
-	s.hub = newHub(rdb, s.expand)
+	s.hub = newHub(rdb, s.expand, s.sharded)
 	return s
 }
 
@@ -148,7 +155,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // run runs one script, timing it and mapping store failures.
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
-	v, err := s.b.run(ctx, scripts[name], keys, args, records[name])
+	v, err := s.b.run(ctx, s.scriptOn(name), keys, args, records[name])
 	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
