@@ -3,12 +3,18 @@ package queue
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+	"natq/queue/internal/redistest"
 )
 
 // pipeCounter counts pipelines of scripts and the scripts in them (not
@@ -201,4 +207,97 @@ return out`)
 	if r, ok := v.([]any); err != nil || !ok || len(r) != 3 || r[1] != "alone" {
 		t.Errorf("a records call alone = %v, %v; want its own reply", v, err)
 	}
+}
+
+// TestBookRunKeepsEachRecord: bookings joined into one run of book.lua
+// answer each for itself: when one fails inside the script (here its
+// window's counter is not a number), the others are booked and told so,
+// as if each had run alone, on every store.
+func TestBookRunKeepsEachRecord(t *testing.T) {
+	for _, store := range []string{"embedded", "redis-server"} {
+		t.Run(store, func(t *testing.T) {
+			var rdb redis.UniversalClient
+			if store == "embedded" {
+				rdb = redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+			} else {
+				rdb = redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
+			}
+			defer rdb.Close()
+			s, p := serviceOn(t, rdb)
+			// b1's first window of the day (its booking goes there) made
+			// unreadable; b2's is another window.
+			ctx := context.Background()
+			w1, w2 := p.Windows[p.candidates("dry", "b1", "")[0]].Index, p.Windows[p.candidates("dry", "b2", "1")[0]].Index
+			if w1 == w2 {
+				t.Fatalf("b1 and b2 share window %d: the test needs two", w1)
+			}
+			if err := rdb.HSet(ctx, keysOf("c1").r(p.Date, "win"), strconv.Itoa(w1)+":booked", "not a number").Err(); err != nil {
+				t.Fatal(err)
+			}
+			s.b.busy = maxBatches // the bookings below wait for one round trip, together
+			type answer struct {
+				b   *Booking
+				err error
+			}
+			got := make([]answer, 2)
+			var wg sync.WaitGroup
+			for i, h := range []Household{{Building: "b1", Room: "101", Party: 1}, {Building: "b2", Unit: "1", Room: "101", Party: 1}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b, _, err := s.Book(ctx, "c1", h)
+					got[i] = answer{b, err}
+				}()
+			}
+			for {
+				s.b.mu.Lock()
+				q := len(s.b.queue)
+				s.b.mu.Unlock()
+				if q == 2 {
+					break
+				}
+			}
+			s.b.lead(ctx, []*call{{sc: redis.NewScript(`return 1`)}})
+			wg.Wait()
+			if got[0].err == nil {
+				t.Errorf("b1's booking into its broken window = %+v, want an error", got[0].b)
+			}
+			if got[1].err != nil || got[1].b == nil || got[1].b.Household.Building != "b2" {
+				t.Errorf("b2's booking in the same run = %+v, %v; want its ticket", got[1].b, got[1].err)
+			}
+		})
+	}
+}
+
+// redistestAddr starts a redis-server of the test's own.
+func redistestAddr(t *testing.T) string {
+	srv, err := redistest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv.Addr
+}
+
+// serviceOn is a service on rdb with the fixture plan c1 open, on the
+// fixtures' morning.
+func serviceOn(t *testing.T, rdb redis.UniversalClient) (*Service, *Plan) {
+	t.Helper()
+	signer, _ := qr.NewSigner([]byte("batch-test-secret-0123456789"))
+	o := DefaultOptions()
+	o.Now = func() time.Time { return time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
+	s := New(rdb, signer, o)
+	f, err := os.Open("testdata/c1.plan.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := LoadPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OpenRound(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return s, p
 }

@@ -72,7 +72,7 @@ local function book(o)
       local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
       if booked + party <= seats(cap) then
         local id = tostring(redis.call('INCR', KEYS[4]))
-        redis.call('HINCRBY', KEYS[3], w .. ':booked', party)
+        redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
         redis.call('HSET', KEYS[2], hh, id)
         redis.call('HSET', ticket_key(KEYS[5], id), 'r', round, 'hh', hh, 'b', b, 'u', u,
           'room', room, 'party', partyv, 'origin', origin, 'at', at, 'st', 'booked', 'v', variant,
@@ -93,6 +93,15 @@ local function book(o)
   end
   return redis.error_reply('FULL')
 end
+-- Each record in its own protected call, so that one that fails (a
+-- store refusing a write) answers with its own error and the others
+-- with theirs, as if each had run alone.
 local out = {}
-for o = 1, #ARGV, 10 do out[#out + 1] = book(o) end
+for o = 1, #ARGV, 10 do
+  local ok, r = pcall(book, o)
+  if not ok then
+    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+  end
+  out[#out + 1] = r
+end
 return out
