@@ -3,12 +3,18 @@ package queue
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"natq/qr"
+	"natq/queue/internal/redistest"
 )
 
 // pipeCounter counts pipelines of scripts and the scripts in them (not
@@ -58,7 +64,7 @@ return {KEYS[1], ARGV[1], redis.call('INCR', 'n')}`)
 			if i%5 == 0 {
 				arg = "no"
 			}
-			got[i], errs[i] = b.run(ctx, echo, []string{fmt.Sprint("k", i)}, []any{arg})
+			got[i], errs[i] = b.run(ctx, echo, []string{fmt.Sprint("k", i)}, []any{arg}, false)
 		}()
 	}
 	for {
@@ -108,11 +114,190 @@ func TestBatcherAlone(t *testing.T) {
 	count := &pipeCounter{}
 	rdb.AddHook(count)
 	b := &batcher{rdb: rdb}
-	v, err := b.run(context.Background(), redis.NewScript(`return ARGV[1]`), nil, []any{"x"})
+	v, err := b.run(context.Background(), redis.NewScript(`return ARGV[1]`), nil, []any{"x"}, false)
 	if err != nil || v != "x" {
 		t.Fatalf("run = %v, %v", v, err)
 	}
 	if count.pipes.Load() != 0 || b.busy != 0 {
 		t.Errorf("%d pipelines, %d in flight after; want 0, 0", count.pipes.Load(), b.busy)
 	}
+}
+
+// TestBatcherJoinsRecords: calls of a records script (one record of
+// arguments each, a list of replies) that wait for the same round trip
+// with the same keys go as one script run, up to maxRecords a run, calls
+// with other keys as another; each call gets its own record's reply or
+// error, in a pipeline with other scripts, the store not having the
+// script yet; a call alone gets its record's reply unwrapped.
+func TestBatcherJoinsRecords(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	count := &pipeCounter{}
+	rdb.AddHook(count)
+	ctx := context.Background()
+	each := redis.NewScript(`local out = {}
+for o = 1, #ARGV, 2 do
+  if ARGV[o] == 'no' then out[#out + 1] = redis.error_reply('REFUSED ' .. ARGV[o + 1])
+  else out[#out + 1] = {KEYS[1], ARGV[o + 1], redis.call('INCR', KEYS[1])} end
+end
+return out`)
+	plain := redis.NewScript(`return ARGV[1]`)
+	b := &batcher{rdb: rdb}
+	b.busy = maxBatches
+	const n = 80 // 70 on {a}: three runs (32, 32, 6); 10 on {b}: one
+	var wg sync.WaitGroup
+	got := make([]any, n+1)
+	errs := make([]error, n+1)
+	for i := range n + 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == n {
+				got[i], errs[i] = b.run(ctx, plain, nil, []any{"plain"}, false)
+				return
+			}
+			key, arg := "{a}", "yes"
+			if i%8 == 0 {
+				key = "{b}"
+			}
+			if i%7 == 0 {
+				arg = "no"
+			}
+			got[i], errs[i] = b.run(ctx, each, []string{key}, []any{arg, fmt.Sprint("r", i)}, true)
+		}()
+	}
+	for {
+		b.mu.Lock()
+		q := len(b.queue)
+		b.mu.Unlock()
+		if q == n+1 {
+			break
+		}
+	}
+	b.lead(ctx, []*call{{sc: plain, args: []any{"first"}}})
+	wg.Wait()
+	seen := map[string]map[int64]bool{"{a}": {}, "{b}": {}}
+	for i := range n {
+		if i%7 == 0 {
+			if want := fmt.Sprint("REFUSED r", i); errs[i] == nil || errs[i].Error() != want {
+				t.Errorf("call %d: error %v, want %s", i, errs[i], want)
+			}
+			continue
+		}
+		v, ok := got[i].([]any)
+		if errs[i] != nil || !ok || len(v) != 3 || v[1] != fmt.Sprint("r", i) {
+			t.Errorf("call %d: %v, %v", i, got[i], errs[i])
+			continue
+		}
+		k, _ := v[0].(string)
+		if m := seen[k]; m == nil || m[v[2].(int64)] {
+			t.Errorf("call %d: key %v count %v again or unknown", i, v[0], v[2])
+		} else {
+			m[v[2].(int64)] = true
+		}
+	}
+	if got[n] != "plain" || errs[n] != nil {
+		t.Errorf("the plain script in the pipeline: %v, %v", got[n], errs[n])
+	}
+	if p, c := count.pipes.Load(), count.cmds.Load(); p != 1 || c != 5 {
+		t.Errorf("%d pipelines of %d commands in all, want one of 5 (three runs on {a}, one on {b}, the plain one)", p, c)
+	}
+	v, err := b.run(ctx, each, []string{"{b}"}, []any{"yes", "alone"}, true)
+	if r, ok := v.([]any); err != nil || !ok || len(r) != 3 || r[1] != "alone" {
+		t.Errorf("a records call alone = %v, %v; want its own reply", v, err)
+	}
+}
+
+// TestBookRunKeepsEachRecord: bookings joined into one run of book.lua
+// answer each for itself: when one fails inside the script (here its
+// window's counter is not a number), the others are booked and told so,
+// as if each had run alone, on every store.
+func TestBookRunKeepsEachRecord(t *testing.T) {
+	for _, store := range []string{"embedded", "redis-server"} {
+		t.Run(store, func(t *testing.T) {
+			var rdb redis.UniversalClient
+			if store == "embedded" {
+				rdb = redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+			} else {
+				rdb = redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
+			}
+			defer rdb.Close()
+			s, p := serviceOn(t, rdb)
+			// b1's first window of the day (its booking goes there) made
+			// unreadable; b2's is another window.
+			ctx := context.Background()
+			w1, w2 := p.Windows[p.candidates("dry", "b1", "")[0]].Index, p.Windows[p.candidates("dry", "b2", "1")[0]].Index
+			if w1 == w2 {
+				t.Fatalf("b1 and b2 share window %d: the test needs two", w1)
+			}
+			if err := rdb.HSet(ctx, keysOf("c1").r(p.Date, "win"), strconv.Itoa(w1)+":booked", "not a number").Err(); err != nil {
+				t.Fatal(err)
+			}
+			s.b.busy = maxBatches // the bookings below wait for one round trip, together
+			type answer struct {
+				b   *Booking
+				err error
+			}
+			got := make([]answer, 2)
+			var wg sync.WaitGroup
+			for i, h := range []Household{{Building: "b1", Room: "101", Party: 1}, {Building: "b2", Unit: "1", Room: "101", Party: 1}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b, _, err := s.Book(ctx, "c1", h)
+					got[i] = answer{b, err}
+				}()
+			}
+			for {
+				s.b.mu.Lock()
+				q := len(s.b.queue)
+				s.b.mu.Unlock()
+				if q == 2 {
+					break
+				}
+			}
+			s.b.lead(ctx, []*call{{sc: redis.NewScript(`return 1`)}})
+			wg.Wait()
+			if got[0].err == nil {
+				t.Errorf("b1's booking into its broken window = %+v, want an error", got[0].b)
+			}
+			if got[1].err != nil || got[1].b == nil || got[1].b.Household.Building != "b2" {
+				t.Errorf("b2's booking in the same run = %+v, %v; want its ticket", got[1].b, got[1].err)
+			}
+		})
+	}
+}
+
+// redistestAddr starts a redis-server of the test's own.
+func redistestAddr(t *testing.T) string {
+	srv, err := redistest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv.Addr
+}
+
+// serviceOn is a service on rdb with the fixture plan c1 open, on the
+// fixtures' morning.
+func serviceOn(t *testing.T, rdb redis.UniversalClient) (*Service, *Plan) {
+	t.Helper()
+	signer, _ := qr.NewSigner([]byte("batch-test-secret-0123456789"))
+	o := DefaultOptions()
+	o.Now = func() time.Time { return time.Date(2026, 12, 1, 6, 0, 0, 0, time.FixedZone("CST", 8*3600)) }
+	s := New(rdb, signer, o)
+	f, err := os.Open("testdata/c1.plan.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := LoadPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OpenRound(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return s, p
 }

@@ -7,21 +7,25 @@
 -- in Redis since the round opened (open.lua), not in its arguments.
 -- KEYS[1] round state hash, KEYS[2] household index hash, KEYS[3] window
 -- counters hash, KEYS[4] ticket sequence, KEYS[5] ticket key prefix
--- "natq:{c}:t:", KEYS[6] round's booking order zset, KEYS[7] round's line
+-- "natq:{c}:t:", KEYS[6] round's booking order zset (written only for a
+-- round opened without a "first" id, see open.lua), KEYS[7] round's line
 -- occupancy hash, KEYS[8] round's booking windows hash (open.lua)
--- ARGV[1] now (unix ms), ARGV[2] household key "building|unit|room",
--- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7] party,
--- ARGV[8] origin (online|paper), ARGV[9] the share of each window kept
--- from this origin (the walk-in share online, 0 on paper), ARGV[10] the
--- household's candidate key "building|unit" (unit "" when no group names
--- it): the booking windows hash holds "<variant>|<candidate key>" -> the
--- windows that call it, by start, each "index\tsite\tcapacity\tstart
--- ms\tend ms\n". A window's seats for this origin are
--- floor(capacity * (1 - share) + 1e-9), as the service's online().
+-- ARGV is one record of 10 values per household, booked in turn, each as
+-- if alone (the batcher sends the bookings of one compound that wait
+-- for a round trip as one call, batch.go): now (unix ms), household key
+-- "building|unit|room", round, building, unit, room, party, origin
+-- (online|paper), the share of each window kept from this origin (the
+-- walk-in share online, 0 on paper), and the household's candidate key
+-- "building|unit" (unit "" when no group names it): the booking windows
+-- hash holds "<variant>|<candidate key>" -> the windows that call it, by
+-- start, each "index\tsite\tcapacity\tstart ms\tend ms\n". A window's
+-- seats for this origin are floor(capacity * (1 - share) + 1e-9), as the
+-- service's online().
 -- Asking again with another party changes the ticket's party when it is
 -- still only booked and its window has room for the change.
--- returns {ticket id, 1 if new else 0, 1 if its party changed else 0,
--- variant, site, window start ms, window end ms}, or an error reply
+-- returns a list of one reply per record, in order: {ticket id, 1 if new
+-- else 0, 1 if its party changed else 0, variant, site, window start ms,
+-- window end ms}, or an error reply
 -- "NOROUND", "FULL" (no window of the active variant that has not ended
 -- has room), "PARTY_FULL <party the window can take>" or "PARTY_LOCKED
 -- <state>" (the party of a ticket in line or finished changes at the site
@@ -30,54 +34,74 @@
 -- channel, a changed party ("party") on t:<id> and s:<site>, as one
 -- compact event (raw_event in prelude.lua), which each instance's hub
 -- expands into the Event its listeners get (events.go).
-local variant = redis.call('HGET', KEYS[1], 'variant')
-if not variant then return redis.error_reply('NOROUND') end
-local old = redis.call('HGET', KEYS[2], ARGV[2])
-local now, party, share = tonumber(ARGV[1]), tonumber(ARGV[7]), tonumber(ARGV[9])
+local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
+local variant, first = state[1], state[2]
 local tuple = '([^\t\n]*)\t([^\t\n]*)\t(%d+)\t(%d+)\t(%d+)\n'
-local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
-if old then
-  local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
-  local was = tonumber(f.party)
-  if was == party then return {old, 0, 0, f.v, f.site, f.ws, f.we} end
-  if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
-  -- The ticket's window's seats, when it is one of the household's
-  -- windows (a rain switch may have put it in another).
-  local cap = nil
-  for w, _, c in string.gmatch(redis.call('HGET', KEYS[8], f.v .. '|' .. ARGV[10]) or '', tuple) do
-    if w == f.w then cap = seats(c) end
+-- book books the household of the record at ARGV[o] .. ARGV[o + 9].
+local function book(o)
+  if not variant then return redis.error_reply('NOROUND') end
+  local at, hh, round, b, u, room, partyv, origin, sharev, cand =
+    ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9]
+  local old = redis.call('HGET', KEYS[2], hh)
+  local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
+  local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
+  if old then
+    local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
+    local was = tonumber(f.party)
+    if was == party then return {old, 0, 0, f.v, f.site, f.ws, f.we} end
+    if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
+    -- The ticket's window's seats, when it is one of the household's
+    -- windows (a rain switch may have put it in another).
+    local cap = nil
+    for w, _, c in string.gmatch(redis.call('HGET', KEYS[8], f.v .. '|' .. cand) or '', tuple) do
+      if w == f.w then cap = seats(c) end
+    end
+    local booked = tonumber(redis.call('HGET', KEYS[3], f.w .. ':booked') or '0')
+    if not cap or booked - was + party > cap then
+      local can = was
+      if cap and cap - booked + was > can then can = cap - booked + was end
+      return redis.error_reply('PARTY_FULL ' .. can)
+    end
+    redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
+    redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
+    tell(KEYS[5], KEYS[7], nil, 'party', old, at, true)
+    return {old, 0, 1, f.v, f.site, f.ws, f.we}
   end
-  local booked = tonumber(redis.call('HGET', KEYS[3], f.w .. ':booked') or '0')
-  if not cap or booked - was + party > cap then
-    local can = was
-    if cap and cap - booked + was > can then can = cap - booked + was end
-    return redis.error_reply('PARTY_FULL ' .. can)
-  end
-  redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
-  redis.call('HSET', ticket_key(KEYS[5], old), 'party', ARGV[7])
-  tell(KEYS[5], KEYS[7], nil, 'party', old, ARGV[1], true)
-  return {old, 0, 1, f.v, f.site, f.ws, f.we}
-end
-for w, site, cap, ws, we in string.gmatch(redis.call('HGET', KEYS[8], variant .. '|' .. ARGV[10]) or '', tuple) do
-  if tonumber(we) > now then
-    local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
-    if booked + party <= seats(cap) then
-      local id = tostring(redis.call('INCR', KEYS[4]))
-      redis.call('HINCRBY', KEYS[3], w .. ':booked', party)
-      redis.call('HSET', KEYS[2], ARGV[2], id)
-      redis.call('HSET', ticket_key(KEYS[5], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],
-        'room', ARGV[6], 'party', ARGV[7], 'origin', ARGV[8], 'at', ARGV[1], 'st', 'booked', 'v', variant,
-        'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1')
-      redis.call('ZADD', KEYS[6], id, id)
-      -- The values in ticket_names order, as an HMGET would read them; on
-      -- the site's channel only: no one can watch a ticket that did not
-      -- exist before this script (watching reads the ticket first).
-      local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
-      redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, raw_event(string.match(KEYS[5], '{(.-)}'),
-        'booked', id, inline, ARGV[1], {'booked', ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
-        variant, w, site, ws, we, false, false, '0', false, ARGV[1], false, false, '1'}, inline))
-      return {id, 1, 0, variant, site, ws, we}
+  for w, site, cap, ws, we in string.gmatch(redis.call('HGET', KEYS[8], variant .. '|' .. cand) or '', tuple) do
+    if tonumber(we) > now then
+      local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
+      if booked + party <= seats(cap) then
+        local id = tostring(redis.call('INCR', KEYS[4]))
+        redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
+        redis.call('HSET', KEYS[2], hh, id)
+        redis.call('HSET', ticket_key(KEYS[5], id), 'r', round, 'hh', hh, 'b', b, 'u', u,
+          'room', room, 'party', partyv, 'origin', origin, 'at', at, 'st', 'booked', 'v', variant,
+          'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1')
+        -- A round that records its first id (open.lua) needs no list of
+        -- its tickets; one opened before that keeps its booking order.
+        if not first then redis.call('ZADD', KEYS[6], id, id) end
+        -- The values in ticket_names order, as an HMGET would read them; on
+        -- the site's channel only: no one can watch a ticket that did not
+        -- exist before this script (watching reads the ticket first).
+        local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
+        redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, raw_event(string.match(KEYS[5], '{(.-)}'),
+          'booked', id, inline, at, {'booked', round, b, u, room, partyv, origin,
+          variant, w, site, ws, we, false, false, '0', false, at, false, false, '1'}, inline))
+        return {id, 1, 0, variant, site, ws, we}
+      end
     end
   end
+  return redis.error_reply('FULL')
 end
-return redis.error_reply('FULL')
+-- Each record in its own protected call, so that one that fails (a
+-- store refusing a write) answers with its own error and the others
+-- with theirs, as if each had run alone.
+local out = {}
+for o = 1, #ARGV, 10 do
+  local ok, r = pcall(book, o)
+  if not ok then
+    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+  end
+  out[#out + 1] = r
+end
+return out

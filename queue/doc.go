@@ -108,7 +108,10 @@
 //	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint),
 //	                                  tz (the plan's time zone), purged ms (natq round purge),
 //	                                  layout "2" (tickets a hash each; open.lua refuses a round
-//	                                  without it, opened by a natq that kept them in one hash)
+//	                                  without it, opened by a natq that kept them in one hash),
+//	                                  first: the first ticket id the round could give (the
+//	                                  sequence + 1 when it opened); its tickets are the ids
+//	                                  from first to the sequence whose round field r names it
 //	natq:{c}:r:<R>:bw          hash   "<variant>|<building>|<unit>" -> the windows a booking of
 //	                                  that unit may take, by start, "index\tsite\tcapacity\t
 //	                                  start ms\tend ms\n" each (unit "" for the units no group
@@ -118,7 +121,9 @@
 //	                                  "pace:<site>:n|ms" -> people sampled after a
 //	                                  call there, and their call-to-sample ms in all;
 //	                                  "~" (open.lua), a long value that keeps it a hash table
-//	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order
+//	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order, only in a round opened
+//	                                  without a first id (by an older natq); none is written
+//	                                  on each booking otherwise
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id|party" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order; the
 //	                                  people ahead of a ticket are read from the members
@@ -136,7 +141,9 @@
 // published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
 // (one site), so any instance can serve any listener; an instance holds
 // one pattern subscription per compound (natq:{c}:ev:*) for all its
-// listeners. Each ticket event carries the ticket's version and its state
+// listeners, or, on a Redis 7 cluster, where the scripts SPUBLISH so that
+// an event stays on its compound's shard, one sharded subscription
+// (SSUBSCRIBE) per channel its listeners watch (pubsub.go, hub.go). Each ticket event carries the ticket's version and its state
 // at that version, so a page can drop one that arrives after a newer one.
 // Every change script counts the version and publishes its event itself,
 // in the same step as the change (tell in prelude.lua), so that an event's

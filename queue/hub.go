@@ -8,24 +8,40 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// hub is the service's one Redis subscription, fanned out in process to
+// hub is the service's Redis subscription, fanned out in process to
 // every listener (an event stream): however many residents watch, an
-// instance holds one pub/sub connection, and a listener costs a channel
-// and a map entry, not a socket to Redis. The subscription is a pattern
-// per compound (natq:{c}:ev:*), added the first time one of the
-// compound's channels is watched; go-redis re-subscribes after a
-// reconnection.
+// instance holds one pub/sub connection (one per compound on a sharded
+// cluster), and a listener costs a channel and a map entry, not a socket
+// to Redis. On one Redis, or a cluster without sharded pub/sub, the
+// subscription is a pattern per compound (natq:{c}:ev:*), added the first
+// time one of the compound's channels is watched, and the scripts
+// PUBLISH. On a Redis 7 cluster the scripts SPUBLISH, which only the
+// compound's shard carries (a PUBLISH goes to every node of the cluster),
+// and the hub SSUBSCRIBEs to each channel a listener watches, on the
+// compound's shard, until its last listener goes. go-redis re-subscribes
+// after a reconnection.
 type hub struct {
 	rdb redis.UniversalClient
 	// expand turns a script's compact event (a JSON array, see raw_event
 	// in prelude.lua) into the Event JSON listeners get; nil drops it.
 	expand func(channel string, raw []byte) []byte
+	// sharded: SSUBSCRIBE per channel (pubsub.go's sharded decides it
+	// with the scripts' SPUBLISH), else a pattern per compound.
+	sharded func() bool
 
 	mu       sync.Mutex
 	ps       *redis.PubSub
 	patterns map[string]bool
+	shards   map[string]*shard                 // sharded: by compound prefix "natq:{c}:"
 	subs     map[string]map[*listener]struct{} // channel -> listeners
 	n        int                               // listeners
+}
+
+// shard is a compound's sharded subscription: the channels asked for,
+// each with a channel closed once Redis confirmed it.
+type shard struct {
+	ps    *redis.PubSub
+	ready map[string]chan struct{}
 }
 
 // listenerBuffer is how many events a listener may fall behind by (the
@@ -95,8 +111,9 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 	return dst, l.ended && n == 0
 }
 
-func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte) *hub {
-	return &hub{rdb: rdb, expand: expand, patterns: map[string]bool{}, subs: map[string]map[*listener]struct{}{}}
+func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte, sharded func() bool) *hub {
+	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]bool{}, shards: map[string]*shard{},
+		subs: map[string]map[*listener]struct{}{}}
 }
 
 // pattern is the subscription pattern that covers an event channel: its
@@ -110,6 +127,9 @@ func pattern(channel string) string {
 // falls too far behind, or when the store's client is closed. The
 // subscription is in place when it returns.
 func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) {
+	if h.sharded != nil && h.sharded() {
+		return h.watchSharded(ctx, channels)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var add []string
@@ -123,6 +143,11 @@ func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) 
 			return nil, err
 		}
 	}
+	return h.add(ctx, channels), nil
+}
+
+// add registers a listener on channels; h.mu is held.
+func (h *hub) add(ctx context.Context, channels []string) *listener {
 	l := &listener{ready: make(chan struct{}, 1), channels: channels}
 	for _, c := range channels {
 		if h.subs[c] == nil {
@@ -132,7 +157,58 @@ func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) 
 	}
 	h.n++
 	context.AfterFunc(ctx, func() { h.drop(l) })
+	return l
+}
+
+// watchSharded is watch on a sharded cluster: each channel no listener
+// watches yet is SSUBSCRIBEd on its compound's shard, and watch returns
+// once Redis confirmed every channel of the listener.
+func (h *hub) watchSharded(ctx context.Context, channels []string) (*listener, error) {
+	h.mu.Lock()
+	var wait []chan struct{}
+	for _, c := range channels {
+		tag := compoundPrefix(c)
+		sh := h.shards[tag]
+		if sh != nil && sh.ready[c] != nil {
+			wait = append(wait, sh.ready[c])
+			continue
+		}
+		if sh == nil {
+			sh = &shard{ps: h.rdb.SSubscribe(ctx), ready: map[string]chan struct{}{}}
+			h.shards[tag] = sh
+			go h.runShard(tag, sh)
+		}
+		ready := make(chan struct{})
+		sh.ready[c] = ready
+		// Under h.mu, so that a drop's SUNSUBSCRIBE of the same channel
+		// is written before or after it, as the state says.
+		if err := sh.ps.SSubscribe(ctx, c); err != nil {
+			delete(sh.ready, c)
+			h.mu.Unlock()
+			return nil, storeErr(err)
+		}
+		wait = append(wait, ready)
+	}
+	l := h.add(ctx, channels)
+	h.mu.Unlock()
+	for _, ready := range wait {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			h.drop(l)
+			return nil, storeErr(ctx.Err())
+		}
+	}
 	return l, nil
+}
+
+// compoundPrefix is the compound part of an event channel, "natq:{c}:".
+func compoundPrefix(channel string) string {
+	i := strings.Index(channel, "}:")
+	if i < 0 {
+		return channel
+	}
+	return channel[:i+2]
 }
 
 // subscribe adds patterns to the hub's subscription, opening it the first
@@ -155,35 +231,11 @@ func (h *hub) subscribe(ctx context.Context, patterns []string) error {
 	return nil
 }
 
-// run hands each message to the listeners of its channel, never waiting
-// for one: a full listener is dropped.
+// run hands each message of the pattern subscription to the listeners of
+// its channel.
 func (h *hub) run(ps *redis.PubSub) {
 	for m := range ps.Channel(redis.WithChannelSize(1024)) {
-		payload := []byte(m.Payload)
-		if len(payload) > 0 && payload[0] == '[' {
-			// A script's compact event: expanded once, for all its
-			// listeners, and only when there are any.
-			h.mu.Lock()
-			n := len(h.subs[m.Channel])
-			h.mu.Unlock()
-			if n == 0 || h.expand == nil {
-				continue
-			}
-			if payload = h.expand(m.Channel, payload); payload == nil {
-				continue
-			}
-		}
-		var slow []*listener
-		h.mu.Lock()
-		for l := range h.subs[m.Channel] {
-			if !l.push(payload) {
-				slow = append(slow, l)
-			}
-		}
-		h.mu.Unlock()
-		for _, l := range slow {
-			h.drop(l)
-		}
+		h.deliver(m.Channel, m.Payload)
 	}
 	// The client was closed: no listener will hear anything again.
 	h.mu.Lock()
@@ -202,6 +254,76 @@ func (h *hub) run(ps *redis.PubSub) {
 	}
 }
 
+// runShard hands each message of a compound's sharded subscription to
+// the listeners of its channel, and each confirmation to the watches
+// waiting for it.
+func (h *hub) runShard(tag string, sh *shard) {
+	for v := range sh.ps.ChannelWithSubscriptions(redis.WithChannelSize(1024)) {
+		switch m := v.(type) {
+		case *redis.Message:
+			h.deliver(m.Channel, m.Payload)
+		case *redis.Subscription:
+			if m.Kind != "ssubscribe" {
+				continue
+			}
+			h.mu.Lock()
+			if ready := sh.ready[m.Channel]; ready != nil {
+				select {
+				case <-ready:
+				default:
+					close(ready)
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+	// The client was closed: the compound's listeners hear nothing again.
+	h.mu.Lock()
+	if h.shards[tag] == sh {
+		delete(h.shards, tag)
+	}
+	var all []*listener
+	for c := range sh.ready {
+		for l := range h.subs[c] {
+			all = append(all, l)
+		}
+	}
+	h.mu.Unlock()
+	for _, l := range all {
+		h.drop(l)
+	}
+}
+
+// deliver hands a message to the listeners of its channel, never waiting
+// for one: a full listener is dropped.
+func (h *hub) deliver(channel, msg string) {
+	payload := []byte(msg)
+	if len(payload) > 0 && payload[0] == '[' {
+		// A script's compact event: expanded once, for all its
+		// listeners, and only when there are any.
+		h.mu.Lock()
+		n := len(h.subs[channel])
+		h.mu.Unlock()
+		if n == 0 || h.expand == nil {
+			return
+		}
+		if payload = h.expand(channel, payload); payload == nil {
+			return
+		}
+	}
+	var slow []*listener
+	h.mu.Lock()
+	for l := range h.subs[channel] {
+		if !l.push(payload) {
+			slow = append(slow, l)
+		}
+	}
+	h.mu.Unlock()
+	for _, l := range slow {
+		h.drop(l)
+	}
+}
+
 // drop unregisters a listener and ends it, once.
 func (h *hub) drop(l *listener) {
 	l.once.Do(func() {
@@ -210,6 +332,7 @@ func (h *hub) drop(l *listener) {
 			delete(h.subs[c], l)
 			if len(h.subs[c]) == 0 {
 				delete(h.subs, c)
+				h.unsubscribe(c)
 			}
 		}
 		h.n--
@@ -220,6 +343,19 @@ func (h *hub) drop(l *listener) {
 		l.mu.Unlock()
 		l.signal(w)
 	})
+}
+
+// unsubscribe ends the sharded subscription of a channel no listener
+// watches any more; h.mu is held (see watchSharded).
+func (h *hub) unsubscribe(c string) {
+	sh := h.shards[compoundPrefix(c)]
+	if sh == nil || sh.ready[c] == nil {
+		return
+	}
+	delete(sh.ready, c)
+	// A failed write is the connection's, which go-redis re-establishes
+	// with the channels it still holds: this one is gone from them.
+	_ = sh.ps.SUnsubscribe(context.Background(), c)
 }
 
 // listeners is how many listeners are registered.

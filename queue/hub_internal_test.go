@@ -22,7 +22,7 @@ func TestHubDropsListenerBehind(t *testing.T) {
 	defer rs.Stop()
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	defer rdb.Close()
-	h := newHub(rdb, nil)
+	h := newHub(rdb, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ch = "natq:{c1}:ev:s:s1"

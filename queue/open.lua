@@ -11,8 +11,14 @@
 -- keeps it a hash table from the start: as a listpack (every round's, with
 -- a few hundred counters) each booking's HGET and HINCRBY of its window
 -- scanned it field by field (HINCRBY 1.9 µs, 0.2 as a table).
+-- A new round also records in its state the first ticket id it can give,
+-- "first" (the compound's ticket sequence + 1): its tickets are then the
+-- ids from first to the sequence whose round field names it, in booking
+-- order, with no list of them kept on each booking (book.lua). A round
+-- opened before "first" was recorded keeps its booking order zset.
 -- KEYS[1] rounds zset, KEYS[2] round state hash, KEYS[3] round's booking
--- windows hash, KEYS[4] round's window counters hash
+-- windows hash, KEYS[4] round's window counters hash, KEYS[5] the
+-- compound's ticket sequence
 -- ARGV[1] round id (plan date), ARGV[2] round score (unix day), ARGV[3] first
 -- variant ("dry" unless the plan has only "wet"), ARGV[4] now (unix ms),
 -- ARGV[5] the schedule's fingerprint, then pairs of the booking windows
@@ -20,7 +26,7 @@
 -- returns the round's active variant, or an error reply "OTHERPLAN <the
 -- fingerprint the round was opened with>" or "OLDLAYOUT".
 if redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1 then
-  redis.call('HSET', KEYS[2], 'layout', '2')
+  redis.call('HSET', KEYS[2], 'layout', '2', 'first', tonumber(redis.call('GET', KEYS[5]) or '0') + 1)
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[4], '~', 'a field longer than hash-max-listpack-value: this hash is a hash table (open.lua)')
   for i = 6, #ARGV, 2 do

@@ -425,9 +425,10 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	for _, key := range order {
 		args = append(args, key, strings.Join(groups[key], ","))
 	}
+	args = append(args, p.Date)
 	k := keysOf(compound)
 	v, err := s.run(ctx, "switch", []string{k.r(p.Date, "state"), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "win"),
-		k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv")}, args...)
+		k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.seq()}, args...)
 	if err != nil {
 		return nil, s.refusal(err)
 	}

@@ -44,9 +44,9 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 			return nil, BadField("date", "该轮检测尚未结束，不能删除", fmt.Sprintf("the round %s is still running (it ends %s)", round, end.Format("2006-01-02 15:04 MST")))
 		}
 	}
-	ids, err := s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result()
+	ids, err := s.roundTickets(ctx, k, round)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, err
 	}
 	// Each ticket is a hash of its own: delete the round's, in batches.
 	for i := 0; i < len(ids); i += 1000 {

@@ -49,8 +49,19 @@ var (
 	}
 )
 
-// script wraps a script with the shared prelude (prelude.lua) before it.
-func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
+// records are the scripts that take their arguments as one record per
+// call and answer a list of one reply per record (book.lua), so that the
+// batcher may join calls waiting for one round trip into one run.
+var records = map[string]bool{"book": true}
+
+// script wraps a script with the shared prelude (prelude.lua) before it,
+// and registers its variant for a sharded store (pubsub.go).
+func script(body string) *redis.Script {
+	src := preludeLua + "\n" + body
+	sc := redis.NewScript(src)
+	shardedOf[sc] = redis.NewScript(shardedSource(src))
+	return sc
+}
 
 // Options are the service's rules for the day.
 type Options struct {
@@ -80,6 +91,7 @@ type Service struct {
 	opts   Options
 	m      *Metrics
 	hub    *hub
+	shard  shardState // whether the store has sharded pub/sub (pubsub.go)
 	lim    limiter
 	share  string // Options.WalkinShare, as book.lua reads it
 
@@ -107,7 +119,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	}
 	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
-	s.hub = newHub(rdb, s.expand)
+	s.hub = newHub(rdb, s.expand, s.sharded)
 	return s
 }
 
@@ -143,7 +155,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // run runs one script, timing it and mapping store failures.
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
-	v, err := s.b.run(ctx, scripts[name], keys, args)
+	v, err := s.b.run(ctx, s.scriptOn(name), keys, args, records[name])
 	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
@@ -196,7 +208,7 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
 	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint()}, p.bookingWindows()...)
-	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win")}, args...); err != nil {
+	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win"), k.seq()}, args...); err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
 			switch code, fp := sr.code(); code {

@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +253,106 @@ func TestPurgeRound(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRoundTickets: a round's tickets are the ids from its first id to the
+// compound's sequence whose round is this one (open.lua), with no list
+// written on each booking. Two instances book at once into two rounds of
+// one compound, so their ids interleave: the rain switch moves only its
+// round's tickets, in booking order; coverage counts them; a purge deletes
+// them and leaves the other round's. A round opened by a natq that wrote no
+// first id keeps its booking order zset and is served the same way.
+func TestRoundTickets(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		name := "first id"
+		if old {
+			name = "booking order zset"
+		}
+		t.Run(name, func(t *testing.T) {
+			queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
+				c := st.Client(t)
+				state := "natq:{c1}:r:2026-12-01:state"
+				if old {
+					// As an older natq left it: the round opened, nothing
+					// booked, no first id. Reopening it writes none.
+					queuetest.Service(t, c, nil)
+					if err := c.HDel(ctx, state, "first").Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				a, _ := queuetest.Service(t, c, nil)
+				if n, _ := c.HExists(ctx, state, "first").Result(); n == old {
+					t.Fatalf("round state has a first id: %v, want %v", n, !old)
+				}
+				b, clkB := queuetest.Service(t, c, nil)
+				clkB.Set(time.Date(2026, 12, 2, 0, 0, 1, 0, time.FixedZone("CST", 8*3600)))
+				if err := b.OpenRound(ctx, queuetest.Plan(t, "c1-next.plan.geojson")); err != nil {
+					t.Fatal(err)
+				}
+				book := func(s *queue.Service, room string) *queue.Booking {
+					t.Helper()
+					bk, _, err := s.Book(ctx, "c1", hh("b1", "", room, 1))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return bk
+				}
+				var mine, theirs []uint64
+				var theirTokens []string
+				for i, room := range []string{"101", "102", "103", "104", "105"} {
+					mine = append(mine, book(a, room).ID)
+					if i%2 == 0 {
+						bk := book(b, room)
+						theirs, theirTokens = append(theirs, bk.ID), append(theirTokens, bk.Ticket)
+					}
+				}
+				if mine[1] != theirs[0]+1 {
+					t.Fatalf("ids do not interleave: round 1 %v, round 2 %v", mine, theirs)
+				}
+				coord := staff(t, a, "c1", queue.RoleCoordinator)
+				sw, err := a.SwitchVariant(ctx, coord, "c1", "wet")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var moved []uint64
+				for _, m := range sw.Moved {
+					moved = append(moved, m.Ticket.ID)
+				}
+				if fmt.Sprint(moved) != fmt.Sprint(mine) {
+					t.Errorf("the switch moved %v, want round 1's tickets in booking order %v", moved, mine)
+				}
+				for _, tok := range theirTokens {
+					tk, err := b.Ticket(ctx, tok)
+					if err != nil || tk.Variant != "dry" || tk.Round != "2026-12-03" {
+						t.Errorf("round 2's ticket after round 1's switch: %+v, %v", tk, err)
+					}
+				}
+				cov, err := a.Coverage(ctx, coord, "c1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				booked := 0
+				for _, bc := range cov.Buildings {
+					booked += bc.Booked
+				}
+				if booked != len(mine) || len(cov.NotSampled) != len(mine) {
+					t.Errorf("coverage of round 1: %d booked, %d not sampled, want %d", booked, len(cov.NotSampled), len(mine))
+				}
+				p, err := a.PurgeRound(ctx, "c1", "2026-12-01")
+				if err != nil || p.Tickets != len(mine) {
+					t.Fatalf("PurgeRound = %+v, %v; want %d tickets", p, err, len(mine))
+				}
+				for _, id := range mine {
+					if n, _ := c.Exists(ctx, "natq:{c1}:t:"+strconv.FormatUint(id, 10)).Result(); n != 0 {
+						t.Errorf("round 1's ticket %d is left after the purge", id)
+					}
+				}
+				for _, id := range theirs {
+					if n, _ := c.Exists(ctx, "natq:{c1}:t:"+strconv.FormatUint(id, 10)).Result(); n != 1 {
+						t.Errorf("round 2's ticket %d is gone after round 1's purge", id)
+					}
+				}
+			})
+		})
+	}
 }

@@ -195,9 +195,9 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 // figures counts a round's tickets per building, and lists the households
 // with a ticket none of whose tickets is sampled.
 func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, error) {
-	ids, err := s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result()
+	ids, err := s.roundTickets(ctx, k, round)
 	if err != nil {
-		return nil, nil, storeErr(err)
+		return nil, nil, err
 	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
@@ -372,4 +372,43 @@ func (s *Service) WritePreBookingsCSV(w io.Writer, compound string, rows []PreBo
 		ts = append(ts, t)
 	}
 	return ticketcsv.Write(w, ts)
+}
+
+// roundTickets lists a round's ticket ids in booking order: the ids from
+// the round's first id (recorded when it opened, open.lua) to the
+// compound's ticket sequence whose round is this one (the sequence is the
+// compound's, so another round's tickets may fall in between), or, for a
+// round opened before first ids were recorded, its booking order zset.
+func (s *Service) roundTickets(ctx context.Context, k ckeys, round string) ([]string, error) {
+	first, err := s.rdb.HGet(ctx, k.r(round, "state"), "first").Int64()
+	if errors.Is(err, redis.Nil) {
+		ids, err := s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result()
+		return ids, storeErr(err)
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	last, err := s.rdb.Get(ctx, k.seq()).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, storeErr(err)
+	}
+	var ids []string
+	const batch = 1000
+	for lo := first; lo <= last; lo += batch {
+		hi := min(lo+batch-1, last)
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.StringCmd, 0, hi-lo+1)
+		for id := lo; id <= hi; id++ {
+			cmds = append(cmds, pipe.HGet(ctx, k.ticket(strconv.FormatInt(id, 10)), "r"))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, storeErr(err)
+		}
+		for i, c := range cmds {
+			if c.Val() == round {
+				ids = append(ids, strconv.FormatInt(lo+int64(i), 10))
+			}
+		}
+	}
+	return ids, nil
 }

@@ -26,20 +26,25 @@
 -- KEYS[1] round state hash, KEYS[2] ticket key prefix, KEYS[3] booking order
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
 -- occupancy hash, KEYS[7] site change counters hash (its "*" counts the
--- round's switches: every site's forecast is out of date)
+-- round's switches: every site's forecast is out of date), KEYS[8] the
+-- compound's ticket sequence
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
 -- building, "*" for every window naming the building; the key "*" alone
 -- lists every window of the variant) and that group's windows by start,
 -- comma-separated, each "index:people" (the people the window calls for
--- the group) or "index".
+-- the group) or "index"; last, the round id.
+-- The round's tickets, in booking order, are the ids from its first id to
+-- the sequence whose round is this one (open.lua), or, for a round opened
+-- before first ids were recorded, its booking order zset.
 -- returns {} when already on the variant, else a flat list of id, old
 -- window, new window, old site, what happened ("booked": a booked ticket
 -- re-windowed; "kept": in line, same site; "moved": in line, sent to
 -- another site) for every ticket; or an error reply
 -- "NOROUND" or "NO_ROOM <ticket id>".
-local cur = redis.call('HGET', KEYS[1], 'variant')
+local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
+local cur, first = state[1], tonumber(state[2] or '')
 if not cur then return redis.error_reply('NOROUND') end
 if cur == ARGV[2] then return {} end
 local now = tonumber(ARGV[1])
@@ -72,13 +77,20 @@ for i = 0, tonumber(ARGV[gb]) - 1 do
   end
   groups[key] = list
 end
-local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+local round = ARGV[#ARGV]
+local ids = {}
+if first then
+  for id = first, tonumber(redis.call('GET', KEYS[8]) or '0') do ids[#ids + 1] = tostring(id) end
+else
+  ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+end
 local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
 local used = {} -- window#group -> people placed there for that group
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci')
+  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r')
   local st = f[1]
+  if f[9] ~= round then st = nil end -- another round's ticket, in the range
   if st == 'booked' or st == 'checked_in' or st == 'called' then
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
     local ck = f[2] .. '|' .. f[3]

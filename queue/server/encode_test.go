@@ -42,16 +42,30 @@ func TestJSONEncoder(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("jsonv1.Marshal(%T) = %s, %v\nencoding/json: %s", v, got, err, want)
 		}
+		got, err = encodeJSON(v)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("encodeJSON(%T) = %s, %v\nencoding/json: %s", v, got, err, want)
+		}
 	}
 }
 
-// BenchmarkEncodeTicket is encoding a resident's ticket, forecast and all.
+// BenchmarkEncodeTicket is encoding a resident's ticket, forecast and all,
+// and a booking's answer, by the answers' encoder and by the general one.
 func BenchmarkEncodeTicket(b *testing.B) {
-	v := sampleTicket()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := jsonv1.Marshal(v); err != nil {
-			b.Fatal(err)
-		}
+	tk := sampleTicket()
+	bk := &queue.Booking{Ticket: tk.Ticket, ID: tk.ID, Site: tk.Site, SiteName: tk.SiteName, Window: tk.Window, Party: 2, URL: tk.URL, Household: tk.Household}
+	for _, c := range []struct {
+		name string
+		v    any
+		enc  func(any) ([]byte, error)
+	}{{"ticket", tk, encodeJSON}, {"ticket/jsonv1", tk, jsonv1.Marshal}, {"booking", bk, encodeJSON}, {"booking/jsonv1", bk, jsonv1.Marshal}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.enc(c.v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
