@@ -37,6 +37,7 @@ type Plan struct {
 	sites     map[siteKey]*planfile.Site
 	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int    // window index -> position in Windows
+	bookKeys  []string       // book.lua's keys for this round (read only: shared by every booking)
 }
 
 type candKey struct{ variant, building, unit string }
@@ -60,6 +61,9 @@ func LoadPlan(r io.Reader) (*Plan, error) { return planfile.ReadFor(r, NewPlan) 
 func NewPlan(f *planfile.File) (*Plan, error) {
 	p := &Plan{File: f, Compound: f.Compound, Date: f.Params.Date, TZ: f.Location(),
 		Windows: slices.Clone(f.Schedule), Sites: f.Sites, Buildings: f.Buildings}
+	k := keysOf(p.Compound.ID)
+	p.bookKeys = []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
+		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw")}
 	if len(p.Windows) == 0 {
 		return nil, planErrorf(`"natq:schedule" has no windows: nothing to book`)
 	}

@@ -44,7 +44,7 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 			return nil, BadField("date", "该轮检测尚未结束，不能删除", fmt.Sprintf("the round %s is still running (it ends %s)", round, end.Format("2006-01-02 15:04 MST")))
 		}
 	}
-	ids, err := s.roundTickets(ctx, k, round)
+	ids, _, err := s.roundTickets(ctx, k, round)
 	if err != nil {
 		return nil, err
 	}

@@ -347,13 +347,11 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	if err := s.validate(p, &h); err != nil {
 		return nil, false, err
 	}
-	k := keysOf(compound)
 	share := "0" // paper tickets may use the whole capacity
 	if origin == "online" {
 		share = s.share
 	}
-	v, err := s.run(ctx, "book", []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
-		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw")},
+	v, err := s.run(ctx, "book", p.bookKeys,
 		s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit))
 	if err != nil {
 		var sr *scriptReply

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -195,19 +196,9 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 // figures counts a round's tickets per building, and lists the households
 // with a ticket none of whose tickets is sampled.
 func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, error) {
-	ids, err := s.roundTickets(ctx, k, round)
+	_, tickets, err := s.roundTickets(ctx, k, round, "st", "b", "u", "room", "party")
 	if err != nil {
 		return nil, nil, err
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, k.ticket(id), "st", "b", "u", "room", "party")
-	}
-	if len(ids) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, nil, storeErr(err)
-		}
 	}
 	type hh struct {
 		h       Household
@@ -216,8 +207,7 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 	}
 	hhs := map[string]*hh{}
 	var order []string
-	for _, c := range cmds {
-		v := c.Val()
+	for _, v := range tickets {
 		st, _ := v[0].(string)
 		b, _ := v[1].(string)
 		u, _ := v[2].(string)
@@ -374,41 +364,52 @@ func (s *Service) WritePreBookingsCSV(w io.Writer, compound string, rows []PreBo
 	return ticketcsv.Write(w, ts)
 }
 
-// roundTickets lists a round's ticket ids in booking order: the ids from
-// the round's first id (recorded when it opened, open.lua) to the
-// compound's ticket sequence whose round is this one (the sequence is the
+// roundTickets lists a round's tickets in booking order, their ids and
+// the fields asked for (as HMGET gives them), in one pass: the ids from the
+// round's first id (recorded when it opened, open.lua) to the compound's
+// ticket sequence whose round is this one (the sequence is the
 // compound's, so another round's tickets may fall in between), or, for a
 // round opened before first ids were recorded, its booking order zset.
-func (s *Service) roundTickets(ctx context.Context, k ckeys, round string) ([]string, error) {
-	first, err := s.rdb.HGet(ctx, k.r(round, "state"), "first").Int64()
-	if errors.Is(err, redis.Nil) {
-		ids, err := s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result()
-		return ids, storeErr(err)
-	}
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	last, err := s.rdb.Get(ctx, k.seq()).Int64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, storeErr(err)
-	}
+func (s *Service) roundTickets(ctx context.Context, k ckeys, round string, fields ...string) ([]string, [][]any, error) {
 	var ids []string
+	first, err := s.rdb.HGet(ctx, k.r(round, "state"), "first").Int64()
+	ranged := err == nil // else every id is the round's, in whichever layout it keeps tickets
+	switch {
+	case errors.Is(err, redis.Nil):
+		if ids, err = s.rdb.ZRange(ctx, k.r(round, "order"), 0, -1).Result(); err != nil {
+			return nil, nil, storeErr(err)
+		}
+	case err != nil:
+		return nil, nil, storeErr(err)
+	default:
+		last, err := s.rdb.Get(ctx, k.seq()).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, nil, storeErr(err)
+		}
+		for id := first; id <= last; id++ {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+	}
+	want := append(slices.Clip(fields), "r")
+	var mine []string
+	var vals [][]any
 	const batch = 1000
-	for lo := first; lo <= last; lo += batch {
-		hi := min(lo+batch-1, last)
+	for lo := 0; lo < len(ids); lo += batch {
+		part := ids[lo:min(lo+batch, len(ids))]
 		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.StringCmd, 0, hi-lo+1)
-		for id := lo; id <= hi; id++ {
-			cmds = append(cmds, pipe.HGet(ctx, k.ticket(strconv.FormatInt(id, 10)), "r"))
+		cmds := make([]*redis.SliceCmd, len(part))
+		for i, id := range part {
+			cmds[i] = pipe.HMGet(ctx, k.ticket(id), want...)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, storeErr(err)
+			return nil, nil, storeErr(err)
 		}
 		for i, c := range cmds {
-			if c.Val() == round {
-				ids = append(ids, strconv.FormatInt(lo+int64(i), 10))
+			v := c.Val()
+			if r, _ := v[len(v)-1].(string); r == round || !ranged {
+				mine, vals = append(mine, part[i]), append(vals, v[:len(v)-1])
 			}
 		}
 	}
-	return ids, nil
+	return mine, vals, nil
 }
