@@ -49,8 +49,11 @@ var (
 	}
 )
 
-// script wraps a script with the shared prelude (prelude.lua) before it.
-func script(body string) *redis.Script { return redis.NewScript(preludeLua + "\n" + body) }
+// script wraps a script with the shared prelude (prelude.lua) before it:
+// the definitions it uses (preludeFor).
+func script(body string) *redis.Script {
+	return redis.NewScript(preludeFor(preludeLua, body) + "\n" + body)
+}
 
 // Options are the service's rules for the day.
 type Options struct {
