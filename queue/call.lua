@@ -20,22 +20,23 @@ local site, desk = ARGV[1], ARGV[3]
 local dk = site .. '|' .. desk
 local cur = redis.call('HGET', KEYS[3], dk)
 if cur then
-  local f = ticket_fields(KEYS[1], cur, {'st', 'site', 'desk'})
-  if f.st == 'called' and f.site == site and f.desk == desk then
+  local v = redis.call('HMGET', ticket_key(KEYS[1], cur), 'st', 'site', 'desk')
+  if v[1] == 'called' and v[2] == site and v[3] == desk then
     return redis.error_reply('DESK_BUSY ' .. cur)
   end
 end
-local n = tonumber(redis.call('HGET', KEYS[4], site) or '0')
 -- The line is read a page at a time, up to 500 people: a first page of
--- 4 (most calls take the first), then pages of 25. Each member's ticket
+-- one (most calls take the first), then pages of 25. Each member's ticket
 -- is read whole with its "rc" (ticket_read): the one called is read once,
--- for its change and its event.
-local pick, t, first = nil, nil, nil
-local from, size = 0, 4
+-- for its change and its event. The site's call count is read only for
+-- a member waiting for a recall.
+local pick, t, first, n = nil, nil, nil, nil
+local from, size = 0, 1
 while from < 500 do
   local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', from, size)
   for _, m in ipairs(ms) do
     local v = ticket_read(KEYS[1], line_id(m), 'rc')
+    if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
     if not v[21] or tonumber(v[21]) <= n then pick, t = m, v break end
     first = first or m
   end

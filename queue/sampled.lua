@@ -30,11 +30,17 @@ if ARGV[4] ~= '' then
   t[T_TUBE] = ARGV[4]
 end
 local inline = leave_line(KEYS[3], KEYS[4], id, st, site, t[T_CI], party)
+local done = t[T_W] .. ':sampled'
 if st == 'called' and t[T_CALLED] and tonumber(ARGV[3]) > tonumber(t[T_CALLED]) then
-  redis.call('HINCRBY', KEYS[2], 'pace:' .. site .. ':n', party)
-  redis.call('HINCRBY', KEYS[2], 'pace:' .. site .. ':ms', tonumber(ARGV[3]) - tonumber(t[T_CALLED]))
+  -- The three counters in one read and one write.
+  local pn, pms = 'pace:' .. site .. ':n', 'pace:' .. site .. ':ms'
+  local c = redis.call('HMGET', KEYS[2], pn, pms, done)
+  local f = string.format
+  redis.call('HSET', KEYS[2], pn, f('%d', (tonumber(c[1]) or 0) + party),
+    pms, f('%d', (tonumber(c[2]) or 0) + tonumber(ARGV[3]) - tonumber(t[T_CALLED])), done, f('%d', (tonumber(c[3]) or 0) + party))
+else
+  redis.call('HINCRBY', KEYS[2], done, party)
 end
-redis.call('HINCRBY', KEYS[2], t[T_W] .. ':sampled', party)
 t[T_ST], t[T_SA] = 'sampled', ARGV[3]
 if ARGV[4] ~= '' then
   redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[3], 'tube', ARGV[4], 'ver', next_version(t))
