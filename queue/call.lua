@@ -57,7 +57,7 @@ t[T_ST], t[T_CALLED], t[T_DESK] = 'called', ARGV[2], desk
 t[T_CALLS] = tostring((tonumber(t[T_CALLS]) or 0) + 1)
 redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk, 'calls', t[T_CALLS], 'ver', next_version(t))
 if rc then redis.call('HDEL', tk, 'rc') end
-redis.call('HINCRBY', KEYS[4], site, 1)
+redis.call('HINCRBY', KEYS[4], site, '1')
 redis.call('HSET', KEYS[3], dk, id)
 site_changed(KEYS[6], site)
 return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[2], nil, t)

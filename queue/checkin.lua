@@ -29,18 +29,18 @@ end
 local now = tonumber(ARGV[4])
 if now < tonumber(t[T_WS]) - tonumber(ARGV[6]) then return redis.error_reply('TOO_EARLY') end
 if now > tonumber(t[T_WE]) + tonumber(ARGV[5]) then return redis.error_reply('TOO_LATE') end
-local party = tonumber(t[T_PARTY])
+local party = t[T_PARTY]
 local cap = tonumber(ARGV[7])
 if t[T_V] == 'wet' then cap = tonumber(ARGV[8]) end
 -- The party joins the line's count first and is taken off again when
 -- the line cannot hold it: one command on the way that admits.
 local inline = redis.call('HINCRBY', KEYS[4], site, party)
 if inline > cap then
-  if inline == party then redis.call('HDEL', KEYS[4], site) else redis.call('HINCRBY', KEYS[4], site, -party) end
-  return redis.error_reply('LINE_FULL ' .. (inline - party))
+  if inline == tonumber(party) then redis.call('HDEL', KEYS[4], site) else redis.call('HINCRBY', KEYS[4], site, '-' .. party) end
+  return redis.error_reply('LINE_FULL ' .. string.format('%d', inline - party))
 end
 redis.call('HINCRBY', KEYS[2], t[T_W] .. ':in', party)
-redis.call('ZADD', KEYS[3], 0, line_member(site, now, id, party))
+redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[4], id, party))
 t[T_ST], t[T_CI] = 'checked_in', ARGV[4]
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4], 'ver', next_version(t))
 site_changed(KEYS[5], site)

@@ -14,12 +14,17 @@ end
 -- "site|checkin ms|id|party", zero-padded, all scored 0, so a lexical
 -- range is one site's line in check-in order, and the people in a range
 -- are read from the members alone (a party in line does not change).
+-- The numbers are padded as strings (numbers are taken as their digits):
+-- a number read from a string and formatted again costs Redis several
+-- times as much.
 local function line_member(site, ms, id, party)
-  return string.format('%s|%015d|%012d|%02d', site, tonumber(ms), tonumber(id), tonumber(party))
+  local rep = string.rep
+  ms, id, party = ms .. '', id .. '', party .. ''
+  return site .. '|' .. rep('0', 15 - #ms) .. ms .. '|' .. rep('0', 12 - #id) .. id .. '|' .. rep('0', 2 - #party) .. party
 end
 -- line_id is the ticket id of a line member.
 local function line_id(m)
-  return tostring(tonumber(string.sub(m, -15, -4)))
+  return string.match(string.sub(m, -15, -4), '^0*(%d+)$')
 end
 -- ticket_fields reads fields of ticket id, keyed by field name.
 local function ticket_fields(tkp, id, names)
@@ -66,10 +71,10 @@ end
 -- calls, check-ins, pace) in the round's site change counter hash fv, so
 -- that a reader knows its cached forecast is out of date from one field.
 local function site_changed(fv, site)
-  redis.call('HINCRBY', fv, site, 1)
+  redis.call('HINCRBY', fv, site, '1')
 end
 -- leave_line takes ticket id (state st at site, checked in at ci, of
--- party people) out of its site's line: a checked-in ticket's member from
+-- party people, a string) out of its site's line: a checked-in ticket's member from
 -- the lines zset, and a checked-in or called party from the line
 -- occupancy hash occ. Returns the people left in the site's line, or nil
 -- when the ticket was not in it.
@@ -78,7 +83,7 @@ local function leave_line(lines, occ, id, st, site, ci, party)
     redis.call('ZREM', lines, line_member(site, ci, id, party))
   end
   if st == 'checked_in' or st == 'called' then
-    return redis.call('HINCRBY', occ, site, -party)
+    return redis.call('HINCRBY', occ, site, '-' .. party)
   end
   return nil
 end
@@ -109,7 +114,7 @@ end
 -- next_version counts a change in a ticket's values (ticket_read) and
 -- returns the new version, for the change's HSET.
 local function next_version(t)
-  t[T_VER] = tostring((tonumber(t[T_VER]) or 0) + 1)
+  t[T_VER] = string.format('%d', (tonumber(t[T_VER]) or 0) + 1)
   return t[T_VER]
 end
 -- live_read is live_ticket on a ticket read whole (ticket_read, with
@@ -140,8 +145,8 @@ end
 -- from their bytes (a substring and a number for each cost twice as much).
 local function ahead_of(lines, site, ci, id)
   local n = 0
-  local before = string.format('(%s|%015d|%012d|', site, tonumber(ci), tonumber(id))
-  local ms = redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', before)
+  local m = line_member(site, ci, id, '')
+  local ms = redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', '(' .. string.sub(m, 1, -3))
   local byte = string.byte
   for i = 1, #ms do
     local a, b = byte(ms[i], -2, -1)

@@ -20,7 +20,7 @@ if serr then return serr end
 local id = ARGV[1]
 local err, t = live_read(KEYS[1], id, ARGV[2], true)
 if err then return err end
-local st, site, party = t[T_ST], t[T_SITE], tonumber(t[T_PARTY])
+local st, site, party = t[T_ST], t[T_SITE], t[T_PARTY]
 local tk = ticket_key(KEYS[1], id)
 if ARGV[4] ~= '' then
   local n = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
