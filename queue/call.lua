@@ -11,7 +11,7 @@
 -- only someone not waiting for a recall (the call that follows a miss)
 -- KEYS[7] the compound's staff hash, ARGV[5] the staff token's hash
 -- (staff_check in prelude.lua, first: "" when checked before)
--- returns the called ticket's event reply (tell in prelude.lua), its
+-- returns the called ticket's event (tell_values in prelude.lua), its
 -- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
 local serr = staff_check(KEYS[7], ARGV[5], ARGV[2])

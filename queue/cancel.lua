@@ -4,7 +4,7 @@
 -- counters hash, KEYS[4] lines zset, KEYS[5] line occupancy hash, KEYS[6]
 -- site change counters hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms)
--- returns the ticket's event reply (tell in prelude.lua), its "cancelled"
+-- returns the ticket's event (tell_values in prelude.lua), its "cancelled"
 -- event published, or an error reply "NOTICKET", "OLDROUND <round>" or
 -- "FINAL <state>" (sampled, no_show or cancelled already).
 local id = ARGV[1]

@@ -8,7 +8,7 @@
 -- the ticket's variant picks one
 -- KEYS[6] the compound's staff hash, ARGV[9] the staff token's hash
 -- (staff_check in prelude.lua, first: "" when checked before)
--- returns the ticket's event reply (tell in prelude.lua: its values, the
+-- returns the ticket's event (tell_values in prelude.lua: its values, the
 -- people in line and ahead of it), its "checked_in" event published, or
 -- an error reply: "UNAUTHORIZED", "EXPIRED", "FORBIDDEN", "NOTICKET",
 -- "OLDROUND <round>",
@@ -44,4 +44,7 @@ redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[4], id, party))
 t[T_ST], t[T_CI] = 'checked_in', ARGV[4]
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4], 'ver', next_version(t))
 site_changed(KEYS[5], site)
-return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[4], true, t, inline, ahead_of(KEYS[3], site, ARGV[4], id))
+-- Nobody ahead when nobody else is in the line (checked in or called).
+local ahead = 0
+if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[4], id) end
+return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[4], true, t, inline, ahead)

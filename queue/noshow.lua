@@ -12,8 +12,8 @@
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] calls before no-show, ARGV[5] grace after window end (ms),
 -- ARGV[6] "miss" or "requeue"
--- returns {"recalled", calls, desk, event reply}, {"requeued", calls,
--- desk, event reply} or {"no_show", calls, desk, event reply} (tell in
+-- returns {"recalled", calls, desk, event}, {"requeued", calls,
+-- desk, event} or {"no_show", calls, desk, event} (tell_values in
 -- prelude.lua; the event's type is the first value), or an error reply "NOTICKET", "OLDROUND
 -- <round>", "NOT_CALLED" or "FINAL <state>".
 local id = ARGV[1]

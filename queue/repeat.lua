@@ -3,7 +3,7 @@
 -- ("repeat"), with the ticket's next version.
 -- KEYS[1] ticket key prefix, KEYS[2] line occupancy hash, KEYS[3] lines zset
 -- ARGV[1] ticket id, ARGV[2] now (unix ms)
--- returns the ticket's event reply (tell in prelude.lua), or an error
+-- returns the ticket's event (tell_values in prelude.lua), or an error
 -- reply "NOTICKET" or "NOT_CALLED".
 local t = ticket_read(KEYS[1], ARGV[1])
 if not t[T_ST] then return redis.error_reply('NOTICKET') end

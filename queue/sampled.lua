@@ -11,7 +11,7 @@
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
--- returns the ticket's event reply (tell in prelude.lua), its "sampled"
+-- returns the ticket's event (tell_values in prelude.lua), its "sampled"
 -- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
