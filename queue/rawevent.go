@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // rawEvent is a script's compact event (raw_event in prelude.lua): a
@@ -27,15 +28,15 @@ func parseRawEvent(raw string) (rawEvent, bool) {
 		return e, false
 	}
 	e.compound = p.str()
-	p.lit(",")
+	p.need(",")
 	e.typ = p.str()
-	p.lit(",")
+	p.need(",")
 	e.id = p.str()
-	p.lit(",")
+	p.need(",")
 	e.inLine = int(p.num())
-	p.lit(",")
+	p.need(",")
 	e.at, _ = strconv.ParseInt(p.str(), 10, 64)
-	p.lit(",")
+	p.need(",")
 	if !p.lit("[") {
 		return e, false
 	}
@@ -50,9 +51,8 @@ func parseRawEvent(raw string) (rawEvent, bool) {
 		}
 		e.vals = append(e.vals, p.str())
 	}
-	if p.lit(",") {
-		e.ahead = int(p.num())
-	}
+	p.need(",")
+	e.ahead = int(p.num())
 	if !p.lit("]") || p.bad || p.i != len(p.s) || len(e.vals) != len(ticketFields) {
 		return e, false
 	}
@@ -76,8 +76,15 @@ func (p *eventParser) lit(x string) bool {
 	return true
 }
 
-// str takes a JSON string; one with escapes (cjson writes "/" as "\/") is
-// read by encoding/json.
+// need takes x, which must come next.
+func (p *eventParser) need(x string) {
+	if !p.lit(x) {
+		p.bad = true
+	}
+}
+
+// str takes a JSON string; one with escapes (cjson writes "/" as "\/") or
+// bytes that are not UTF-8 is read by encoding/json.
 func (p *eventParser) str() string {
 	if p.bad || p.i >= len(p.s) || p.s[p.i] != '"' {
 		p.bad = true
@@ -85,14 +92,17 @@ func (p *eventParser) str() string {
 	}
 	esc := false
 	for j := p.i + 1; j < len(p.s); j++ {
-		switch p.s[j] {
-		case '\\':
+		switch c := p.s[j]; {
+		case c == '\\':
 			esc = true
 			j++
-		case '"':
+		case c < 0x20:
+			p.bad = true // JSON has no raw control characters
+			return ""
+		case c == '"':
 			tok := p.s[p.i : j+1]
 			p.i = j + 1
-			if !esc {
+			if !esc && utf8.ValidString(tok) {
 				return tok[1 : len(tok)-1]
 			}
 			var v string
@@ -115,8 +125,9 @@ func (p *eventParser) num() int64 {
 	for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
 		j++
 	}
-	n, err := strconv.ParseInt(p.s[p.i:j], 10, 64)
-	if p.bad || err != nil {
+	d := p.s[p.i:j]
+	n, err := strconv.ParseInt(d, 10, 64)
+	if p.bad || err != nil || strings.HasPrefix(strings.TrimPrefix(d, "-"), "0") && len(strings.TrimPrefix(d, "-")) > 1 {
 		p.bad = true
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -62,4 +63,39 @@ return raw_event(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], t, tonum
 			t.Errorf("parseRawEvent(%q) = %+v, want refused", bad, e)
 		}
 	}
+}
+
+// What parseRawEvent reads, encoding/json reads the same from (the
+// hub's expand reads events so).
+func FuzzParseRawEvent(f *testing.F) {
+	f.Add(`["natq1","c1","called","7",5,"1796175200000",["called","2026-12-01","b\/1","1","101","2","online","dry","3","s1","1796175000000","1796175900000","1796175100000",false,"1",false,"1796170000000","1796175200000","3","5"],0]`)
+	f.Add(`["natq1","c\u00e9","x","1",-1,"2",["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t"],3]`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		e, ok := parseRawEvent(raw)
+		if !ok {
+			return
+		}
+		var std []json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &std); err != nil || len(std) != 8 {
+			t.Fatalf("parseRawEvent(%q) = %+v, but encoding/json reads %v, %v", raw, e, len(std), err)
+		}
+		var got rawEvent
+		var vals []any
+		var at string
+		for i, x := range []any{&got.compound, &got.typ, &got.id, &got.inLine, &at, &vals, &got.ahead} {
+			if err := json.Unmarshal(std[i+1], x); err != nil {
+				t.Fatalf("parseRawEvent(%q) = %+v, but encoding/json reads value %d: %v", raw, e, i+1, err)
+			}
+		}
+		got.at, _ = strconv.ParseInt(at, 10, 64)
+		for _, v := range vals {
+			if v == false {
+				v = nil
+			}
+			got.vals = append(got.vals, v)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Fatalf("parseRawEvent(%q) = %+v, encoding/json reads %+v", raw, e, got)
+		}
+	})
 }
