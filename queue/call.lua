@@ -31,9 +31,9 @@ end
 -- for its change and its event. The site's call count is read only for
 -- a member waiting for a recall.
 local pick, t, first, n = nil, nil, nil, nil
-local from, size = 0, 1
+local from, size, lim = 0, 1, {'0', '1'} -- the page's LIMIT, as strings
 while from < 500 do
-  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', from, size)
+  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', lim[1], lim[2])
   for _, m in ipairs(ms) do
     local v = ticket_read(KEYS[1], line_id(m), 'rc')
     if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
@@ -43,6 +43,7 @@ while from < 500 do
   if pick or #ms < size then break end
   from = from + size
   size = math.min(25, 500 - from)
+  lim = {string.format('%d', from), string.format('%d', size)}
 end
 if not pick and ARGV[4] ~= '1' and first then
   pick, t = first, ticket_read(KEYS[1], line_id(first), 'rc')
@@ -54,7 +55,7 @@ local tk = ticket_key(KEYS[1], id)
 local rc = t[21]
 t[21] = nil
 t[T_ST], t[T_CALLED], t[T_DESK] = 'called', ARGV[2], desk
-t[T_CALLS] = tostring((tonumber(t[T_CALLS]) or 0) + 1)
+t[T_CALLS] = string.format('%d', (tonumber(t[T_CALLS]) or 0) + 1)
 redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk, 'calls', t[T_CALLS], 'ver', next_version(t))
 if rc then redis.call('HDEL', tk, 'rc') end
 redis.call('HINCRBY', KEYS[4], site, '1')

@@ -31,12 +31,12 @@ if st == 'called' then
     local typ
     if ARGV[6] == 'requeue' then
       calls = calls - 1
-      t[T_CALLS] = tostring(calls)
+      t[T_CALLS] = string.format('%d', calls)
       redis.call('HSET', tk, 'st', 'checked_in', 'calls', t[T_CALLS], 'ver', next_version(t))
       typ = 'requeued'
     else
       local n = tonumber(redis.call('HGET', KEYS[6], site) or '0')
-      redis.call('HSET', tk, 'st', 'checked_in', 'rc', n + 1, 'ver', next_version(t))
+      redis.call('HSET', tk, 'st', 'checked_in', 'rc', string.format('%d', n + 1), 'ver', next_version(t))
       typ = 'recalled'
     end
     return {typ, calls, desk, tell_values(KEYS[1], KEYS[5], typ, id, ARGV[3], nil, t, nil,
