@@ -81,8 +81,8 @@
 // prepended to every script when it is loaded, the definitions the script
 // uses (preludeFor: the prelude runs on every call): the ticket's key
 // layout (ticket_key, ticket_fields, ticket_values, ticket_read), the line
-// member format (line_member, line_id), the ticket checks (live_ticket,
-// live_read: no such ticket, another round, finished), leaving the line
+// member format (line_member, line_id), the ticket checks (live_read: no
+// such ticket, another round, finished), leaving the line
 // (leave_line) and telling of a change (tell, tell_values) are written
 // once there. A desk change reads its ticket whole once (ticket_read),
 // writes its change and the new version in one HSET, and answers with the

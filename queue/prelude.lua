@@ -51,22 +51,6 @@ local function staff_check(staff, hash, now)
   if role ~= 'marshal' and role ~= 'coordinator' then return redis.error_reply('FORBIDDEN') end
   return nil
 end
--- live_ticket reads a ticket of round and refuses what no staff action
--- may touch: an error reply "NOTICKET", "OLDROUND <its round>" or, with
--- finals set, "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW"; else nil, fields.
-local function live_ticket(tkp, id, round, names, finals)
-  local want = {'st', 'r'}
-  for _, n in ipairs(names) do want[#want + 1] = n end
-  local f = ticket_fields(tkp, id, want)
-  if not f.st then return redis.error_reply('NOTICKET'), nil end
-  if f.r ~= round then return redis.error_reply('OLDROUND ' .. f.r), nil end
-  if finals then
-    if f.st == 'sampled' then return redis.error_reply('ALREADY_SAMPLED'), nil end
-    if f.st == 'cancelled' then return redis.error_reply('CANCELLED'), nil end
-    if f.st == 'no_show' then return redis.error_reply('NO_SHOW'), nil end
-  end
-  return nil, f
-end
 -- site_changed counts a change of what a site's forecast reads (its line,
 -- calls, check-ins, pace) in the round's site change counter hash fv, so
 -- that a reader knows its cached forecast is out of date from one field.
@@ -117,8 +101,10 @@ local function next_version(t)
   t[T_VER] = string.format('%d', (tonumber(t[T_VER]) or 0) + 1)
   return t[T_VER]
 end
--- live_read is live_ticket on a ticket read whole (ticket_read, with
--- the further fields named): nil, values; or the error reply, nil.
+-- live_read reads a ticket of round whole (ticket_read, with the further
+-- fields named) and refuses what no staff action may touch: an error
+-- reply "NOTICKET", "OLDROUND <its round>" or, with finals set,
+-- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", and nil; else nil, values.
 local function live_read(tkp, id, round, finals, ...)
   local t = ticket_read(tkp, id, ...)
   local st = t[1]
