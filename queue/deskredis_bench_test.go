@@ -65,27 +65,40 @@ func BenchmarkDeskRedis(b *testing.B) {
 		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
 			d := newBenchDay(b)
 			ctx := context.Background()
-			tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
-			if err != nil {
-				b.Fatal(err)
+			var st *queue.Staff
+			waiting := map[string]int{} // site -> tickets standing in its line
+			// fresh gives a new round its staff token and empty lines: at
+			// the start, and when d.book had to open a fresh round (its
+			// households all booked).
+			fresh := func() {
+				tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
+				if err == nil {
+					st, err = d.svc.StaffOf(tok)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				waiting = map[string]int{}
 			}
-			st, err := d.svc.StaffOf(tok)
-			if err != nil {
-				b.Fatal(err)
-			}
-			waiting := map[string]int{} // site -> tickets checked in before
-			var next []*queue.Booking   // booked, for a site whose line is full
-			for len(next) < 2*b.N+64 {
-				bk := d.book(b)
-				if waiting[bk.Site] < line {
+			// next is a booked ticket to check in, with line tickets
+			// checked in before it at its site.
+			next := func() *queue.Booking {
+				for {
+					n := d.n.Load()
+					bk := d.book(b)
+					if d.n.Load() <= n {
+						fresh()
+					}
+					if waiting[bk.Site] >= line {
+						return bk
+					}
 					if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
 						b.Fatal(err)
 					}
 					waiting[bk.Site]++
-					continue
 				}
-				next = append(next, bk)
 			}
+			fresh()
 			var ci, ca, sa redisCost
 			add := func(to *redisCost, from, till redisCost) {
 				to.usec += till.usec - from.usec
@@ -94,7 +107,9 @@ func BenchmarkDeskRedis(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				bk := next[i]
+				b.StopTimer()
+				bk := next()
+				b.StartTimer()
 				c0 := readCost(b, d.rdb)
 				if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
 					b.Fatal(err)
