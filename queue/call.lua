@@ -11,7 +11,7 @@
 -- only someone not waiting for a recall (the call that follows a miss)
 -- KEYS[7] the compound's staff hash, ARGV[5] the staff token's hash
 -- (staff_check in prelude.lua, first: "" when checked before)
--- returns the called ticket's event reply (tell in prelude.lua), its
+-- returns the called ticket's event (tell_values in prelude.lua), its
 -- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
 local serr = staff_check(KEYS[7], ARGV[5], ARGV[2])
@@ -20,33 +20,45 @@ local site, desk = ARGV[1], ARGV[3]
 local dk = site .. '|' .. desk
 local cur = redis.call('HGET', KEYS[3], dk)
 if cur then
-  local f = ticket_fields(KEYS[1], cur, {'st', 'site', 'desk'})
-  if f.st == 'called' and f.site == site and f.desk == desk then
+  local v = redis.call('HMGET', ticket_key(KEYS[1], cur), 'st', 'site', 'desk')
+  if v[1] == 'called' and v[2] == site and v[3] == desk then
     return redis.error_reply('DESK_BUSY ' .. cur)
   end
 end
-local n = tonumber(redis.call('HGET', KEYS[4], site) or '0')
--- The line is read a page at a time (most calls take the first), up to
--- 500 people.
-local pick, first = nil, nil
-for from = 0, 499, 25 do
-  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', from, 25)
+-- The line is read a page at a time, up to 500 people: a first page of
+-- one (most calls take the first), then pages of 25. Each member's ticket
+-- is read whole with its "rc" (ticket_read): the one called is read once,
+-- for its change and its event. The site's call count is read only for
+-- a member waiting for a recall.
+local pick, t, first, n = nil, nil, nil, nil
+local from, size, lim = 0, 1, {'0', '1'} -- the page's LIMIT, as strings
+while from < 500 do
+  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', lim[1], lim[2])
   for _, m in ipairs(ms) do
-    local rc = redis.call('HGET', ticket_key(KEYS[1], line_id(m)), 'rc')
-    if not rc or tonumber(rc) <= n then pick = m break end
+    local v = ticket_read(KEYS[1], line_id(m), 'rc')
+    if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
+    if not v[21] or tonumber(v[21]) <= n then pick, t = m, v break end
     first = first or m
   end
-  if pick or #ms < 25 then break end
+  if pick or #ms < size then break end
+  from = from + size
+  size = math.min(25, 500 - from)
+  lim = {string.format('%d', from), string.format('%d', size)}
 end
-if not pick and ARGV[4] ~= '1' then pick = first end
+if not pick and ARGV[4] ~= '1' and first then
+  pick, t = first, ticket_read(KEYS[1], line_id(first), 'rc')
+end
 if not pick then return redis.error_reply('EMPTY') end
 redis.call('ZREM', KEYS[2], pick)
 local id = line_id(pick)
 local tk = ticket_key(KEYS[1], id)
-redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk)
-redis.call('HDEL', tk, 'rc')
-redis.call('HINCRBY', tk, 'calls', 1)
-redis.call('HINCRBY', KEYS[4], site, 1)
+local rc = t[21]
+t[21] = nil
+t[T_ST], t[T_CALLED], t[T_DESK] = 'called', ARGV[2], desk
+t[T_CALLS] = string.format('%d', (tonumber(t[T_CALLS]) or 0) + 1)
+redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk, 'calls', t[T_CALLS], 'ver', next_version(t))
+if rc then redis.call('HDEL', tk, 'rc') end
+redis.call('HINCRBY', KEYS[4], site, '1')
 redis.call('HSET', KEYS[3], dk, id)
 site_changed(KEYS[6], site)
-return tell(KEYS[1], KEYS[5], KEYS[2], 'called', id, ARGV[2])
+return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[2], nil, t)

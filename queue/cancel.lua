@@ -4,20 +4,22 @@
 -- counters hash, KEYS[4] lines zset, KEYS[5] line occupancy hash, KEYS[6]
 -- site change counters hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms)
--- returns the ticket's event reply (tell in prelude.lua), its "cancelled"
+-- returns the ticket's event (tell_values in prelude.lua), its "cancelled"
 -- event published, or an error reply "NOTICKET", "OLDROUND <round>" or
 -- "FINAL <state>" (sampled, no_show or cancelled already).
 local id = ARGV[1]
-local err, f = live_ticket(KEYS[1], id, ARGV[2], {'party', 'w', 'site', 'ci', 'hh'}, false)
+local err, t = live_read(KEYS[1], id, ARGV[2], false, 'hh')
 if err then return err end
-local st = f.st
+local st, site, hh = t[T_ST], t[T_SITE], t[21]
+t[21] = nil
 if st ~= 'booked' and st ~= 'checked_in' and st ~= 'called' then
   return redis.error_reply('FINAL ' .. st)
 end
-local party = tonumber(f.party)
-redis.call('HINCRBY', KEYS[3], f.w .. ':booked', -party)
-local inline = leave_line(KEYS[4], KEYS[5], id, f, party)
-if redis.call('HGET', KEYS[2], f.hh) == id then redis.call('HDEL', KEYS[2], f.hh) end
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3])
-if st ~= 'booked' then site_changed(KEYS[6], f.site) end
-return tell(KEYS[1], KEYS[5], KEYS[4], 'cancelled', id, ARGV[3], true, inline)
+local party = tonumber(t[T_PARTY])
+redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
+local inline = leave_line(KEYS[4], KEYS[5], id, st, site, t[T_CI], party)
+if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
+t[T_ST] = 'cancelled'
+redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3], 'ver', next_version(t))
+if st ~= 'booked' then site_changed(KEYS[6], site) end
+return tell_values(KEYS[1], KEYS[5], 'cancelled', id, ARGV[3], true, t, inline)

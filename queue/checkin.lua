@@ -8,7 +8,7 @@
 -- the ticket's variant picks one
 -- KEYS[6] the compound's staff hash, ARGV[9] the staff token's hash
 -- (staff_check in prelude.lua, first: "" when checked before)
--- returns the ticket's event reply (tell in prelude.lua: its values, the
+-- returns the ticket's event (tell_values in prelude.lua: its values, the
 -- people in line and ahead of it), its "checked_in" event published, or
 -- an error reply: "UNAUTHORIZED", "EXPIRED", "FORBIDDEN", "NOTICKET",
 -- "OLDROUND <round>",
@@ -18,24 +18,33 @@
 -- "LINE_FULL <people in line>".
 local serr = staff_check(KEYS[6], ARGV[9], ARGV[4])
 if serr then return serr end
-local id = ARGV[1]
-local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'ws', 'we', 'party', 'w', 'v', 'ci', 'desk'}, true)
+local id, site = ARGV[1], ARGV[3]
+local err, t = live_read(KEYS[1], id, ARGV[2], true)
 if err then return err end
-if f.site ~= ARGV[3] then return redis.error_reply('WRONG_SITE ' .. f.site) end
-if f.st == 'checked_in' or f.st == 'called' then
-  return redis.error_reply('ALREADY_IN ' .. (f.ci or '0') .. ' ' .. f.st .. ' ' .. (f.desk or '0'))
+local st = t[T_ST]
+if t[T_SITE] ~= site then return redis.error_reply('WRONG_SITE ' .. t[T_SITE]) end
+if st == 'checked_in' or st == 'called' then
+  return redis.error_reply('ALREADY_IN ' .. (t[T_CI] or '0') .. ' ' .. st .. ' ' .. (t[T_DESK] or '0'))
 end
 local now = tonumber(ARGV[4])
-if now < tonumber(f.ws) - tonumber(ARGV[6]) then return redis.error_reply('TOO_EARLY') end
-if now > tonumber(f.we) + tonumber(ARGV[5]) then return redis.error_reply('TOO_LATE') end
-local party = tonumber(f.party)
-local occ = tonumber(redis.call('HGET', KEYS[4], ARGV[3]) or '0')
+if now < tonumber(t[T_WS]) - tonumber(ARGV[6]) then return redis.error_reply('TOO_EARLY') end
+if now > tonumber(t[T_WE]) + tonumber(ARGV[5]) then return redis.error_reply('TOO_LATE') end
+local party = t[T_PARTY]
 local cap = tonumber(ARGV[7])
-if f.v == 'wet' then cap = tonumber(ARGV[8]) end
-if occ + party > cap then return redis.error_reply('LINE_FULL ' .. occ) end
-local inline = redis.call('HINCRBY', KEYS[4], ARGV[3], party)
-redis.call('HINCRBY', KEYS[2], f.w .. ':in', party)
-redis.call('ZADD', KEYS[3], 0, line_member(ARGV[3], now, id, party))
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4])
-site_changed(KEYS[5], ARGV[3])
-return tell(KEYS[1], KEYS[4], KEYS[3], 'checked_in', id, ARGV[4], true, inline)
+if t[T_V] == 'wet' then cap = tonumber(ARGV[8]) end
+-- The party joins the line's count first and is taken off again when
+-- the line cannot hold it: one command on the way that admits.
+local inline = redis.call('HINCRBY', KEYS[4], site, party)
+if inline > cap then
+  if inline == tonumber(party) then redis.call('HDEL', KEYS[4], site) else redis.call('HINCRBY', KEYS[4], site, '-' .. party) end
+  return redis.error_reply('LINE_FULL ' .. string.format('%d', inline - party))
+end
+redis.call('HINCRBY', KEYS[2], t[T_W] .. ':in', party)
+redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[4], id, party))
+t[T_ST], t[T_CI] = 'checked_in', ARGV[4]
+redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4], 'ver', next_version(t))
+site_changed(KEYS[5], site)
+-- Nobody ahead when nobody else is in the line (checked in or called).
+local ahead = 0
+if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[4], id) end
+return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[4], true, t, inline, ahead)

@@ -78,11 +78,15 @@
 // one round trip, its version and its event included; under load the
 // scripts and ticket reads that wait for one share it, a pipeline of
 // them, each its own atomic script with its own reply (batch.go). prelude.lua is
-// prepended to every script when it is loaded: the ticket's key layout
-// (ticket_key, ticket_fields, ticket_values), the line member format
-// (line_member, line_id), the ticket checks (live_ticket: no such
-// ticket, another round, finished), leaving the line (leave_line) and
-// telling of a change (tell) are written once there. All of a compound's
+// prepended to every script when it is loaded, the definitions the script
+// uses (preludeFor: the prelude runs on every call): the ticket's key
+// layout (ticket_key, ticket_fields, ticket_values, ticket_read), the line
+// member format (line_member, line_id), the ticket checks (live_read: no
+// such ticket, another round, finished), leaving the line
+// (leave_line) and telling of a change (tell, tell_values) are written
+// once there. A desk change reads its ticket whole once (ticket_read),
+// writes its change and the new version in one HSET, and answers with the
+// event it published (tell_values), one string. All of a compound's
 // keys share the hash tag {compound}, so every script runs on Redis
 // Cluster; a script reaches a ticket from the key prefix natq:{c}:t: it is
 // given (which routes it to the compound's slot) and the ticket's id. The

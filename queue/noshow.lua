@@ -12,38 +12,47 @@
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] calls before no-show, ARGV[5] grace after window end (ms),
 -- ARGV[6] "miss" or "requeue"
--- returns {"recalled", calls, desk, event reply}, {"requeued", calls,
--- desk, event reply} or {"no_show", calls, desk, event reply} (tell in
+-- returns {"recalled", calls, desk, event}, {"requeued", calls,
+-- desk, event} or {"no_show", calls, desk, event} (tell_values in
 -- prelude.lua; the event's type is the first value), or an error reply "NOTICKET", "OLDROUND
 -- <round>", "NOT_CALLED" or "FINAL <state>".
 local id = ARGV[1]
-local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'we', 'party', 'w', 'ci', 'calls', 'hh', 'desk'}, false)
+local err, t = live_read(KEYS[1], id, ARGV[2], false, 'hh')
 if err then return err end
-local st = f.st
-local party, calls, desk = tonumber(f.party), tonumber(f.calls), f.desk or '0'
+local st, site, hh = t[T_ST], t[T_SITE], t[21]
+t[21] = nil
+local party, calls, desk = tonumber(t[T_PARTY]), tonumber(t[T_CALLS]), t[T_DESK] or '0'
+local tk = ticket_key(KEYS[1], id)
 if st == 'called' then
   if ARGV[6] == 'requeue' or calls < tonumber(ARGV[4]) then
-    redis.call('ZADD', KEYS[4], 0, line_member(f.site, f.ci, id, party))
-    redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in')
-    site_changed(KEYS[7], f.site)
+    redis.call('ZADD', KEYS[4], 0, line_member(site, t[T_CI], id, party))
+    site_changed(KEYS[7], site)
+    t[T_ST] = 'checked_in'
+    local typ
     if ARGV[6] == 'requeue' then
-      redis.call('HINCRBY', ticket_key(KEYS[1], id), 'calls', -1)
-      return {'requeued', calls - 1, desk, tell(KEYS[1], KEYS[5], KEYS[4], 'requeued', id, ARGV[3])}
+      calls = calls - 1
+      t[T_CALLS] = string.format('%d', calls)
+      redis.call('HSET', tk, 'st', 'checked_in', 'calls', t[T_CALLS], 'ver', next_version(t))
+      typ = 'requeued'
+    else
+      local n = tonumber(redis.call('HGET', KEYS[6], site) or '0')
+      redis.call('HSET', tk, 'st', 'checked_in', 'rc', string.format('%d', n + 1), 'ver', next_version(t))
+      typ = 'recalled'
     end
-    local n = tonumber(redis.call('HGET', KEYS[6], f.site) or '0')
-    redis.call('HSET', ticket_key(KEYS[1], id), 'rc', n + 1)
-    return {'recalled', calls, desk, tell(KEYS[1], KEYS[5], KEYS[4], 'recalled', id, ARGV[3])}
+    return {typ, calls, desk, tell_values(KEYS[1], KEYS[5], typ, id, ARGV[3], nil, t, nil,
+      ahead_of(KEYS[4], site, t[T_CI], id))}
   end
-  redis.call('HINCRBY', KEYS[5], f.site, -party)
+  redis.call('HINCRBY', KEYS[5], site, -party)
 elseif st == 'booked' then
-  if ARGV[6] == 'requeue' or tonumber(ARGV[3]) <= tonumber(f.we) + tonumber(ARGV[5]) then return redis.error_reply('NOT_CALLED') end
+  if ARGV[6] == 'requeue' or tonumber(ARGV[3]) <= tonumber(t[T_WE]) + tonumber(ARGV[5]) then return redis.error_reply('NOT_CALLED') end
 elseif st == 'checked_in' then
   return redis.error_reply('NOT_CALLED')
 else
   return redis.error_reply('FINAL ' .. st)
 end
-redis.call('HINCRBY', KEYS[3], f.w .. ':booked', -party)
-if redis.call('HGET', KEYS[2], f.hh) == id then redis.call('HDEL', KEYS[2], f.hh) end
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'no_show', 'end', ARGV[3])
-site_changed(KEYS[7], f.site)
-return {'no_show', calls, desk, tell(KEYS[1], KEYS[5], KEYS[4], 'no_show', id, ARGV[3])}
+redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
+if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
+t[T_ST] = 'no_show'
+redis.call('HSET', tk, 'st', 'no_show', 'end', ARGV[3], 'ver', next_version(t))
+site_changed(KEYS[7], site)
+return {'no_show', calls, desk, tell_values(KEYS[1], KEYS[5], 'no_show', id, ARGV[3], nil, t)}

@@ -81,7 +81,7 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		return nil, s.alreadyIn(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
-	return s.toldReply(p, c, id, v)
+	return s.toldReply(p, c, v)
 }
 
 // alreadyIn words an ALREADY_IN refusal ("<checkin ms> <state> <desk>")
@@ -170,13 +170,7 @@ func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, 
 		}
 		return nil, s.refusal(err)
 	}
-	// The event reply's fourth value is the called ticket's id.
-	res, _ := v.([]any)
-	var id uint64
-	if len(res) > 3 {
-		id, _ = strconv.ParseUint(fmt.Sprint(res[3]), 10, 64)
-	}
-	return s.toldReply(p, c, id, v)
+	return s.toldReply(p, c, v)
 }
 
 // NoShowResult is what marking a called ticket unanswered did.
@@ -223,7 +217,7 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 	calls, _ := res[1].(int64)
 	r := &NoShowResult{NoShow: res[0] == "no_show", Calls: int(calls), Needed: s.opts.CallsBeforeNoShow}
 	desk, _ := strconv.Atoi(fmt.Sprint(res[2]))
-	if r.Ticket, err = s.toldReply(p, p.Compound.ID, id, res[3]); err != nil {
+	if r.Ticket, err = s.toldReply(p, p.Compound.ID, res[3]); err != nil {
 		return r, err
 	}
 	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
@@ -248,7 +242,7 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, p.Compound.ID, id, v)
+	return s.toldReply(p, p.Compound.ID, v)
 }
 
 // Sampled records that a ticket's party was sampled, into tube when it is
@@ -280,7 +274,7 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, p.Compound.ID, id, v)
+	return s.toldReply(p, p.Compound.ID, v)
 }
 
 // Tube lists the tickets (households) pooled in a tube this round.

@@ -3,6 +3,7 @@ package queue
 import (
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,32 @@ func TestTicketNamesMatchTicketFields(t *testing.T) {
 	got = strings.Join(strings.Fields(got[:strings.Index(got, "}")]), " ")
 	if got != want {
 		t.Errorf("prelude.lua ticket_names = {%s}, want {%s}", got, want)
+	}
+	// ticket_read names them in its HMGET, and T_ST ... T_VER are their places.
+	read := "redis.call('HMGET', tkp .. id, "
+	got = preludeLua[strings.Index(preludeLua, read)+len(read):]
+	got = strings.Join(strings.Fields(got[:strings.Index(got, ", ...)")]), " ")
+	if got != want {
+		t.Errorf("prelude.lua ticket_read's HMGET names %s, want %s", got, want)
+	}
+	var places []string
+	for _, f := range ticketFields {
+		places = append(places, "T_"+strings.ToUpper(f))
+	}
+	want = "local " + strings.Join(places, ", ") + " ="
+	got = preludeLua[strings.Index(preludeLua, "local T_ST, "):]
+	got = strings.Join(strings.Fields(got[:strings.Index(got, "=")+1]), " ")
+	if got != want {
+		t.Errorf("prelude.lua's field places are %q, want %q", got, want)
+	}
+	nums := preludeLua[strings.Index(preludeLua, "local T_ST, "):]
+	nums = nums[strings.Index(nums, "=")+1:]
+	nums = strings.Join(strings.Fields(nums[:strings.Index(nums, "\n--")]), " ")
+	var seq []string
+	for i := range ticketFields {
+		seq = append(seq, strconv.Itoa(i+1))
+	}
+	if want := strings.Join(seq, ", "); nums != want {
+		t.Errorf("prelude.lua's field places are %s, want %s", nums, want)
 	}
 }

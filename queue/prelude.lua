@@ -14,12 +14,17 @@ end
 -- "site|checkin ms|id|party", zero-padded, all scored 0, so a lexical
 -- range is one site's line in check-in order, and the people in a range
 -- are read from the members alone (a party in line does not change).
+-- The numbers are padded as strings (numbers are taken as their digits):
+-- a number read from a string and formatted again costs Redis several
+-- times as much.
 local function line_member(site, ms, id, party)
-  return string.format('%s|%015d|%012d|%02d', site, tonumber(ms), tonumber(id), tonumber(party))
+  local rep = string.rep
+  ms, id, party = ms .. '', id .. '', party .. ''
+  return site .. '|' .. rep('0', 15 - #ms) .. ms .. '|' .. rep('0', 12 - #id) .. id .. '|' .. rep('0', 2 - #party) .. party
 end
 -- line_id is the ticket id of a line member.
 local function line_id(m)
-  return tostring(tonumber(string.sub(m, -15, -4)))
+  return string.match(string.sub(m, -15, -4), '^0*(%d+)$')
 end
 -- ticket_fields reads fields of ticket id, keyed by field name.
 local function ticket_fields(tkp, id, names)
@@ -40,45 +45,29 @@ local function staff_check(staff, hash, now)
   if hash == '' then return nil end
   local v = redis.call('HGET', staff, hash)
   if not v then return redis.error_reply('UNAUTHORIZED') end
-  local p = {}
-  for x in string.gmatch(v .. '|', '([^|]*)|') do p[#p + 1] = x end
-  local till = tonumber(p[3] or '')
-  if #p > 3 and till and till > 0 and tonumber(now) >= till then return redis.error_reply('EXPIRED') end
-  if p[1] ~= 'marshal' and p[1] ~= 'coordinator' then return redis.error_reply('FORBIDDEN') end
+  -- The role, and the end when the record has four fields.
+  local role, till = string.match(v, '^[^|]*'), tonumber(string.match(v, '^[^|]*|[^|]*|([^|]*)|') or '')
+  if till and till > 0 and tonumber(now) >= till then return redis.error_reply('EXPIRED') end
+  if role ~= 'marshal' and role ~= 'coordinator' then return redis.error_reply('FORBIDDEN') end
   return nil
-end
--- live_ticket reads a ticket of round and refuses what no staff action
--- may touch: an error reply "NOTICKET", "OLDROUND <its round>" or, with
--- finals set, "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW"; else nil, fields.
-local function live_ticket(tkp, id, round, names, finals)
-  local want = {'st', 'r'}
-  for _, n in ipairs(names) do want[#want + 1] = n end
-  local f = ticket_fields(tkp, id, want)
-  if not f.st then return redis.error_reply('NOTICKET'), nil end
-  if f.r ~= round then return redis.error_reply('OLDROUND ' .. f.r), nil end
-  if finals then
-    if f.st == 'sampled' then return redis.error_reply('ALREADY_SAMPLED'), nil end
-    if f.st == 'cancelled' then return redis.error_reply('CANCELLED'), nil end
-    if f.st == 'no_show' then return redis.error_reply('NO_SHOW'), nil end
-  end
-  return nil, f
 end
 -- site_changed counts a change of what a site's forecast reads (its line,
 -- calls, check-ins, pace) in the round's site change counter hash fv, so
 -- that a reader knows its cached forecast is out of date from one field.
 local function site_changed(fv, site)
-  redis.call('HINCRBY', fv, site, 1)
+  redis.call('HINCRBY', fv, site, '1')
 end
--- leave_line takes ticket id (fields f: st, site, ci) out of its site's
--- line: a checked-in ticket's member from the lines zset, and a checked-in
--- or called party from the line occupancy hash occ. Returns the people
--- left in the site's line, or nil when the ticket was not in it.
-local function leave_line(lines, occ, id, f, party)
-  if f.st == 'checked_in' then
-    redis.call('ZREM', lines, line_member(f.site, f.ci, id, party))
+-- leave_line takes ticket id (state st at site, checked in at ci, of
+-- party people, a string) out of its site's line: a checked-in ticket's member from
+-- the lines zset, and a checked-in or called party from the line
+-- occupancy hash occ. Returns the people left in the site's line, or nil
+-- when the ticket was not in it.
+local function leave_line(lines, occ, id, st, site, ci, party)
+  if st == 'checked_in' then
+    redis.call('ZREM', lines, line_member(site, ci, id, party))
   end
-  if f.st == 'checked_in' or f.st == 'called' then
-    return redis.call('HINCRBY', occ, f.site, -party)
+  if st == 'checked_in' or st == 'called' then
+    return redis.call('HINCRBY', occ, site, '-' .. party)
   end
   return nil
 end
@@ -91,6 +80,43 @@ local ticket_names = {'st', 'r', 'b', 'u', 'room', 'party', 'origin', 'v', 'w', 
 local function ticket_values(tkp, id)
   return redis.call('HMGET', ticket_key(tkp, id), unpack(ticket_names))
 end
+-- T_ST ... T_VER are the places of the ticket_names fields in a ticket's
+-- values (ticket_values, ticket_read).
+local T_ST, T_R, T_B, T_U, T_ROOM, T_PARTY, T_ORIGIN, T_V, T_W, T_SITE, T_WS, T_WE,
+  T_CI, T_SA, T_CALLS, T_TUBE, T_AT, T_CALLED, T_DESK, T_VER =
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+-- ticket_read reads ticket id whole, in one command: its ticket_names
+-- values in that order (false for a field not set), then the further
+-- fields named (at 21, 22, ...; the caller takes them off before the
+-- values are told). A change script reads its ticket once with it, makes
+-- its change in the values and in one HSET (the new version included,
+-- next_version) and hands the values to tell_values.
+local function ticket_read(tkp, id, ...)
+  return redis.call('HMGET', tkp .. id, 'st', 'r', 'b', 'u', 'room', 'party', 'origin', 'v', 'w', 'site',
+    'ws', 'we', 'ci', 'sa', 'calls', 'tube', 'at', 'called', 'desk', 'ver', ...)
+end
+-- next_version counts a change in a ticket's values (ticket_read) and
+-- returns the new version, for the change's HSET.
+local function next_version(t)
+  t[T_VER] = string.format('%d', (tonumber(t[T_VER]) or 0) + 1)
+  return t[T_VER]
+end
+-- live_read reads a ticket of round whole (ticket_read, with the further
+-- fields named) and refuses what no staff action may touch: an error
+-- reply "NOTICKET", "OLDROUND <its round>" or, with finals set,
+-- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", and nil; else nil, values.
+local function live_read(tkp, id, round, finals, ...)
+  local t = ticket_read(tkp, id, ...)
+  local st = t[1]
+  if not st then return redis.error_reply('NOTICKET'), nil end
+  if t[2] ~= round then return redis.error_reply('OLDROUND ' .. t[2]), nil end
+  if finals then
+    if st == 'sampled' then return redis.error_reply('ALREADY_SAMPLED'), nil end
+    if st == 'cancelled' then return redis.error_reply('CANCELLED'), nil end
+    if st == 'no_show' then return redis.error_reply('NO_SHOW'), nil end
+  end
+  return nil, t
+end
 -- raw_event is the compact event a script publishes, a JSON array:
 -- ["natq1", compound, type, ticket id, people in the site's line, at (unix ms, a string),
 -- [the ticket's ticket_names values], people ahead of it in line]; the
@@ -101,37 +127,55 @@ local function raw_event(compound, typ, id, inline, at, vals, ahead)
   return cjson.encode({'natq1', compound, typ, id, inline, at, vals, ahead})
 end
 -- ahead_of is the people waiting before ticket id (checked in at ci) in
--- its site's line.
+-- its site's line: the parties at the members' ends (two digits), summed
+-- from their bytes (a substring and a number for each cost twice as much).
 local function ahead_of(lines, site, ci, id)
   local n = 0
-  local before = string.format('(%s|%015d|%012d|', site, tonumber(ci), tonumber(id))
-  for _, x in ipairs(redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', before)) do
-    n = n + tonumber(string.sub(x, -2))
+  local m = line_member(site, ci, id, '')
+  local ms = redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', '(' .. string.sub(m, 1, -3))
+  local byte = string.byte
+  for i = 1, #ms do
+    local a, b = byte(ms[i], -2, -1)
+    n = n + a * 10 + b - 528 -- 528 = '0' * 11
   end
   return n
 end
--- tell counts a change of ticket id in its version and publishes its
--- event (type typ, at now ms, a string) on the ticket's channel and its
--- site's: in the same step as the change, so that an event's version
--- always shows the state of that version and events of one ticket are
--- published in version order. The channels are the ticket prefix's
--- compound's ("natq:{c}:t:" -> "natq:{c}:ev:"). occ is the line
--- occupancy hash, read for the people in the site's line unless the
--- script knows them (inline); lines is the lines zset, for the people
--- ahead of a checked-in ticket. Returns the values
--- (ticket_names order), the people in the site's line and ahead of the
--- ticket, and its id: what the service answers with.
+-- tell_values publishes the event of a change of ticket id (type typ,
+-- at now ms, a string), whose values t (ticket_names order, its new
+-- version in them) the change's script has written: in the same step as
+-- the change, so that an event's version always shows the state of that
+-- version and events of one ticket are published in version order; on
+-- the ticket's channel (unless watched is false) and its site's. The
+-- channels are the ticket prefix's compound's ("natq:{c}:t:" ->
+-- "natq:{c}:ev:"). inline is the people in the site's line, read from
+-- the line occupancy hash occ when nil; ahead the people ahead of the
+-- ticket (a checked-in ticket's from ahead_of), the line's for a booked
+-- one when nil. Returns the event, what the service answers with (one
+-- string, which Redis returns for a fraction of what the values cost
+-- one by one).
+local function tell_values(tkp, occ, typ, id, now, watched, t, inline, ahead)
+  local site = t[T_SITE]
+  inline = inline or tonumber(redis.call('HGET', occ, site) or '0')
+  if not ahead then
+    ahead = 0
+    if t[T_ST] == 'booked' then ahead = inline end
+  end
+  local base = string.sub(tkp, 1, -3)
+  local ev = raw_event(string.match(tkp, '{(.-)}'), typ, id, inline, now, t, ahead)
+  if watched ~= false then redis.call('PUBLISH', base .. 'ev:t:' .. id, ev) end
+  redis.call('PUBLISH', base .. 'ev:s:' .. site, ev)
+  return ev
+end
+-- tell counts a change of ticket id in its version, reads the ticket and
+-- publishes its event (tell_values), for a script that changed the
+-- ticket without reading it whole. occ is the line occupancy hash, read
+-- for the people in the site's line unless the script knows them
+-- (inline); lines is the lines zset, for the people ahead of a
+-- checked-in ticket.
 local function tell(tkp, occ, lines, typ, id, now, watched, inline)
   redis.call('HINCRBY', ticket_key(tkp, id), 'ver', 1)
   local vals = ticket_values(tkp, id)
-  local st, site = vals[1], vals[10]
-  inline = inline or tonumber(redis.call('HGET', occ, site) or '0')
-  local ahead = 0
-  if st == 'booked' then ahead = inline end
-  if st == 'checked_in' then ahead = ahead_of(lines, site, vals[13], id) end
-  local base = string.sub(tkp, 1, -3)
-  local ev = raw_event(string.match(tkp, '{(.-)}'), typ, id, inline, now, vals, ahead)
-  if watched ~= false then redis.call('PUBLISH', base .. 'ev:t:' .. id, ev) end
-  redis.call('PUBLISH', base .. 'ev:s:' .. site, ev)
-  return {vals, inline, ahead, id}
+  local ahead
+  if vals[T_ST] == 'checked_in' then ahead = ahead_of(lines, vals[T_SITE], vals[T_CI], id) end
+  return tell_values(tkp, occ, typ, id, now, watched, vals, inline, ahead)
 end

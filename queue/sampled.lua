@@ -11,29 +11,41 @@
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
--- returns the ticket's event reply (tell in prelude.lua), its "sampled"
+-- returns the ticket's event (tell_values in prelude.lua), its "sampled"
 -- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
 local serr = staff_check(KEYS[8], ARGV[6], ARGV[3])
 if serr then return serr end
 local id = ARGV[1]
-local err, f = live_ticket(KEYS[1], id, ARGV[2], {'site', 'party', 'w', 'ci', 'called'}, true)
+local err, t = live_read(KEYS[1], id, ARGV[2], true)
 if err then return err end
-local st, party = f.st, tonumber(f.party)
+local st, site, party = t[T_ST], t[T_SITE], t[T_PARTY]
+local tk = ticket_key(KEYS[1], id)
 if ARGV[4] ~= '' then
   local n = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
   if n + party > tonumber(ARGV[5]) then return redis.error_reply('TUBE_FULL ' .. n) end
   redis.call('HINCRBY', KEYS[5], ARGV[4], party)
   redis.call('SADD', KEYS[6], id)
-  redis.call('HSET', ticket_key(KEYS[1], id), 'tube', ARGV[4])
+  t[T_TUBE] = ARGV[4]
 end
-local inline = leave_line(KEYS[3], KEYS[4], id, f, party)
-if st == 'called' and f.called and tonumber(ARGV[3]) > tonumber(f.called) then
-  redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':n', party)
-  redis.call('HINCRBY', KEYS[2], 'pace:' .. f.site .. ':ms', tonumber(ARGV[3]) - tonumber(f.called))
+local inline = leave_line(KEYS[3], KEYS[4], id, st, site, t[T_CI], party)
+local done = t[T_W] .. ':sampled'
+if st == 'called' and t[T_CALLED] and tonumber(ARGV[3]) > tonumber(t[T_CALLED]) then
+  -- The three counters in one read and one write.
+  local pn, pms = 'pace:' .. site .. ':n', 'pace:' .. site .. ':ms'
+  local c = redis.call('HMGET', KEYS[2], pn, pms, done)
+  local f = string.format
+  redis.call('HSET', KEYS[2], pn, f('%d', (tonumber(c[1]) or 0) + party),
+    pms, f('%d', (tonumber(c[2]) or 0) + tonumber(ARGV[3]) - tonumber(t[T_CALLED])), done, f('%d', (tonumber(c[3]) or 0) + party))
+else
+  redis.call('HINCRBY', KEYS[2], done, party)
 end
-redis.call('HINCRBY', KEYS[2], f.w .. ':sampled', party)
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'sampled', 'sa', ARGV[3])
-site_changed(KEYS[7], f.site)
-return tell(KEYS[1], KEYS[4], KEYS[3], 'sampled', id, ARGV[3], true, inline)
+t[T_ST], t[T_SA] = 'sampled', ARGV[3]
+if ARGV[4] ~= '' then
+  redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[3], 'tube', ARGV[4], 'ver', next_version(t))
+else
+  redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[3], 'ver', next_version(t))
+end
+site_changed(KEYS[7], site)
+return tell_values(KEYS[1], KEYS[4], 'sampled', id, ARGV[3], true, t, inline)

@@ -55,9 +55,10 @@ var (
 var records = map[string]bool{"book": true}
 
 // script wraps a script with the shared prelude (prelude.lua) before it,
-// and registers its variant for a sharded store (pubsub.go).
+// the definitions it uses (preludeFor), and registers its variant for a
+// sharded store (pubsub.go).
 func script(body string) *redis.Script {
-	src := preludeLua + "\n" + body
+	src := preludeFor(preludeLua, body) + "\n" + body
 	sc := redis.NewScript(src)
 	shardedOf[sc] = redis.NewScript(shardedSource(src))
 	return sc
@@ -528,34 +529,21 @@ func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 	return nil
 }
 
-// told builds the ticket view of a script's event reply (tell in
-// prelude.lua): {values in ticketFields order, people in the
-// site's line, people ahead}; nil when it holds no ticket.
-func (s *Service) told(p *Plan, compound string, id uint64, res []any) *TicketView {
-	if len(res) < 3 {
-		return nil
+// toldReply is the ticket view of a change script's reply: the compact
+// event it published (tell_values in prelude.lua), which holds the
+// ticket's values, the people in its site's line and ahead of it.
+func (s *Service) toldReply(p *Plan, compound string, v any) (*TicketView, error) {
+	raw, _ := v.(string)
+	e, ok := parseRawEvent(raw)
+	id, err := strconv.ParseUint(e.id, 10, 64)
+	if !ok || err != nil {
+		return nil, storeErr(fmt.Errorf("queue: a change's reply is not its event: %.80q", raw))
 	}
-	vals, _ := res[0].([]any)
-	if len(vals) != len(ticketFields) {
-		return nil
-	}
-	t := s.view(p, compound, id, vals)
+	t := s.view(p, compound, id, e.vals)
 	if t == nil {
-		return nil
+		return nil, storeErr(fmt.Errorf("queue: a change's event holds no ticket: %.80q", raw))
 	}
-	ahead, _ := res[2].(int64)
-	t.Ahead = int(ahead)
-	return t
-}
-
-// toldReply is the ticket view of a change script's event reply; the
-// script published the change's event.
-func (s *Service) toldReply(p *Plan, compound string, id uint64, v any) (*TicketView, error) {
-	res, _ := v.([]any)
-	t := s.told(p, compound, id, res)
-	if t == nil {
-		return nil, storeErr(fmt.Errorf("queue: a change's reply of %d values, want the ticket's", len(res)))
-	}
+	t.Ahead = e.ahead
 	return t, nil
 }
 
@@ -681,7 +669,7 @@ func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, c, id, v)
+	return s.toldReply(p, c, v)
 }
 
 // CancelHousehold cancels a household's ticket of the current round for a
