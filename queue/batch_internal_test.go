@@ -301,3 +301,75 @@ func serviceOn(t *testing.T, rdb redis.UniversalClient) (*Service, *Plan) {
 	}
 	return s, p
 }
+
+// TestDeskRunKeepsEachRecord: check-ins joined into one run of checkin.lua
+// answer each for itself, a refused one (the wrong site) beside one that
+// is let in, and the call joined after them takes the one let in.
+func TestDeskRunKeepsEachRecord(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
+	defer rdb.Close()
+	s, _ := serviceOn(t, rdb)
+	ctx := context.Background()
+	tok, err := s.AddStaff(ctx, "c1", "marshal", RoleMarshal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Authenticate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tickets []*Booking
+	for _, room := range []string{"101", "102"} {
+		b, _, err := s.Book(ctx, "c1", Household{Building: "b1", Room: room, Party: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tickets = append(tickets, b)
+	}
+	s.opts.Now = func() time.Time { return tickets[0].Window.Start }
+	joined := func(fns ...func() error) []error {
+		t.Helper()
+		s.b.busy = maxBatches
+		errs := make([]error, len(fns))
+		var wg sync.WaitGroup
+		for i, fn := range fns {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = fn() }()
+		}
+		for end := time.Now().Add(5 * time.Second); ; {
+			s.b.mu.Lock()
+			q := len(s.b.queue)
+			s.b.mu.Unlock()
+			if q == len(fns) {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("%d of %d changes waiting for a round trip after 5 s", q, len(fns))
+			}
+		}
+		s.b.lead(ctx, []*call{{sc: redis.NewScript(`return 1`)}})
+		wg.Wait()
+		s.b.busy = 0
+		return errs
+	}
+	other := "s1" // a site of the plan, not the first ticket's: refused in the script
+	if tickets[0].Site == "s1" {
+		other = "s2"
+	}
+	var in *TicketView
+	errs := joined(
+		func() error { _, err := s.CheckIn(ctx, st, other, tickets[0].Ticket); return err },
+		func() (err error) { in, err = s.CheckIn(ctx, st, tickets[1].Site, tickets[1].Ticket); return err })
+	if errs[0] == nil || errs[1] != nil || in == nil || in.State != "checked_in" || in.ID != tickets[1].ID {
+		t.Fatalf("joined check-ins: %v / %v, %+v; want the first refused, the second in line", errs[0], errs[1], in)
+	}
+	var called *TicketView
+	errs = joined(func() (err error) { called, err = s.CallNext(ctx, st, tickets[1].Site, 1); return err },
+		func() error { _, err := s.CallNext(ctx, st, tickets[1].Site, 2); return err })
+	if errs[0] != nil && errs[1] != nil || called != nil && called.ID != tickets[1].ID {
+		t.Errorf("joined calls: %v / %v, %+v; want one of them to call ticket %d", errs[0], errs[1], called, tickets[1].ID)
+	}
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Errorf("joined calls to two desks with one in line: %v / %v; want one called, one told the line is empty", errs[0], errs[1])
+	}
+}

@@ -14,51 +14,66 @@
 -- returns the called ticket's event (tell_values in prelude.lua), its
 -- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
-local serr = staff_check(KEYS[7], ARGV[5], ARGV[2])
-if serr then return serr end
-local site, desk = ARGV[1], ARGV[3]
-local dk = site .. '|' .. desk
-local cur = redis.call('HGET', KEYS[3], dk)
-if cur then
-  local v = redis.call('HMGET', ticket_key(KEYS[1], cur), 'st', 'site', 'desk')
-  if v[1] == 'called' and v[2] == site and v[3] == desk then
-    return redis.error_reply('DESK_BUSY ' .. cur)
+-- ARGV is one record of 5 values per change (below, ARGV[o] is the
+-- record's first): the batcher sends the changes with the same keys that
+-- wait for one round trip as one run (batch.go), each made in turn as if
+-- alone, in its own protected call, and answered for on its own.
+local function change(o)
+  local serr = staff_check(KEYS[7], ARGV[o + 4], ARGV[o + 1])
+  if serr then return serr end
+  local site, desk = ARGV[o], ARGV[o + 2]
+  local dk = site .. '|' .. desk
+  local cur = redis.call('HGET', KEYS[3], dk)
+  if cur then
+    local v = redis.call('HMGET', ticket_key(KEYS[1], cur), 'st', 'site', 'desk')
+    if v[1] == 'called' and v[2] == site and v[3] == desk then
+      return redis.error_reply('DESK_BUSY ' .. cur)
+    end
   end
-end
--- The line is read a page at a time, up to 500 people: a first page of
--- one (most calls take the first), then pages of 25. Each member's ticket
--- is read whole with its "rc" (ticket_read): the one called is read once,
--- for its change and its event. The site's call count is read only for
--- a member waiting for a recall.
-local pick, t, first, n = nil, nil, nil, nil
-local from, size, lim = 0, 1, {'0', '1'} -- the page's LIMIT, as strings
-while from < 500 do
-  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', lim[1], lim[2])
-  for _, m in ipairs(ms) do
-    local v = ticket_read(KEYS[1], line_id(m), 'rc')
-    if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
-    if not v[21] or tonumber(v[21]) <= n then pick, t = m, v break end
-    first = first or m
+  -- The line is read a page at a time, up to 500 people: a first page of
+  -- one (most calls take the first), then pages of 25. Each member's ticket
+  -- is read whole with its "rc" (ticket_read): the one called is read once,
+  -- for its change and its event. The site's call count is read only for
+  -- a member waiting for a recall.
+  local pick, t, first, n = nil, nil, nil, nil
+  local from, size, lim = 0, 1, {'0', '1'} -- the page's LIMIT, as strings
+  while from < 500 do
+    local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', lim[1], lim[2])
+    for _, m in ipairs(ms) do
+      local v = ticket_read(KEYS[1], line_id(m), 'rc')
+      if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
+      if not v[21] or tonumber(v[21]) <= n then pick, t = m, v break end
+      first = first or m
+    end
+    if pick or #ms < size then break end
+    from = from + size
+    size = math.min(25, 500 - from)
+    lim = {string.format('%d', from), string.format('%d', size)}
   end
-  if pick or #ms < size then break end
-  from = from + size
-  size = math.min(25, 500 - from)
-  lim = {string.format('%d', from), string.format('%d', size)}
+  if not pick and ARGV[o + 3] ~= '1' and first then
+    pick, t = first, ticket_read(KEYS[1], line_id(first), 'rc')
+  end
+  if not pick then return redis.error_reply('EMPTY') end
+  redis.call('ZREM', KEYS[2], pick)
+  local id = line_id(pick)
+  local tk = ticket_key(KEYS[1], id)
+  local rc = t[21]
+  t[21] = nil
+  t[T_ST], t[T_CALLED], t[T_DESK] = 'called', ARGV[o + 1], desk
+  t[T_CALLS] = string.format('%d', (tonumber(t[T_CALLS]) or 0) + 1)
+  redis.call('HSET', tk, 'st', 'called', 'called', ARGV[o + 1], 'desk', desk, 'calls', t[T_CALLS], 'ver', next_version(t))
+  if rc then redis.call('HDEL', tk, 'rc') end
+  redis.call('HINCRBY', KEYS[4], site, '1')
+  redis.call('HSET', KEYS[3], dk, id)
+  site_changed(KEYS[6], site)
+  return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[o + 1], nil, t)
 end
-if not pick and ARGV[4] ~= '1' and first then
-  pick, t = first, ticket_read(KEYS[1], line_id(first), 'rc')
+local out = {}
+for o = 1, #ARGV, 5 do
+  local ok, r = pcall(change, o)
+  if not ok then
+    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+  end
+  out[#out + 1] = r
 end
-if not pick then return redis.error_reply('EMPTY') end
-redis.call('ZREM', KEYS[2], pick)
-local id = line_id(pick)
-local tk = ticket_key(KEYS[1], id)
-local rc = t[21]
-t[21] = nil
-t[T_ST], t[T_CALLED], t[T_DESK] = 'called', ARGV[2], desk
-t[T_CALLS] = string.format('%d', (tonumber(t[T_CALLS]) or 0) + 1)
-redis.call('HSET', tk, 'st', 'called', 'called', ARGV[2], 'desk', desk, 'calls', t[T_CALLS], 'ver', next_version(t))
-if rc then redis.call('HDEL', tk, 'rc') end
-redis.call('HINCRBY', KEYS[4], site, '1')
-redis.call('HSET', KEYS[3], dk, id)
-site_changed(KEYS[6], site)
-return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[2], nil, t)
+return out

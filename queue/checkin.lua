@@ -16,35 +16,50 @@
 -- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY",
 -- "TOO_LATE", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
 -- "LINE_FULL <people in line>".
-local serr = staff_check(KEYS[6], ARGV[9], ARGV[4])
-if serr then return serr end
-local id, site = ARGV[1], ARGV[3]
-local err, t = live_read(KEYS[1], id, ARGV[2], true)
-if err then return err end
-local st = t[T_ST]
-if t[T_SITE] ~= site then return redis.error_reply('WRONG_SITE ' .. t[T_SITE]) end
-if st == 'checked_in' or st == 'called' then
-  return redis.error_reply('ALREADY_IN ' .. (t[T_CI] or '0') .. ' ' .. st .. ' ' .. (t[T_DESK] or '0'))
+-- ARGV is one record of 9 values per change (below, ARGV[o] is the
+-- record's first): the batcher sends the changes with the same keys that
+-- wait for one round trip as one run (batch.go), each made in turn as if
+-- alone, in its own protected call, and answered for on its own.
+local function change(o)
+  local serr = staff_check(KEYS[6], ARGV[o + 8], ARGV[o + 3])
+  if serr then return serr end
+  local id, site = ARGV[o], ARGV[o + 2]
+  local err, t = live_read(KEYS[1], id, ARGV[o + 1], true)
+  if err then return err end
+  local st = t[T_ST]
+  if t[T_SITE] ~= site then return redis.error_reply('WRONG_SITE ' .. t[T_SITE]) end
+  if st == 'checked_in' or st == 'called' then
+    return redis.error_reply('ALREADY_IN ' .. (t[T_CI] or '0') .. ' ' .. st .. ' ' .. (t[T_DESK] or '0'))
+  end
+  local now = tonumber(ARGV[o + 3])
+  if now < tonumber(t[T_WS]) - tonumber(ARGV[o + 5]) then return redis.error_reply('TOO_EARLY') end
+  if now > tonumber(t[T_WE]) + tonumber(ARGV[o + 4]) then return redis.error_reply('TOO_LATE') end
+  local party = t[T_PARTY]
+  local cap = tonumber(ARGV[o + 6])
+  if t[T_V] == 'wet' then cap = tonumber(ARGV[o + 7]) end
+  -- The party joins the line's count first and is taken off again when
+  -- the line cannot hold it: one command on the way that admits.
+  local inline = redis.call('HINCRBY', KEYS[4], site, party)
+  if inline > cap then
+    if inline == tonumber(party) then redis.call('HDEL', KEYS[4], site) else redis.call('HINCRBY', KEYS[4], site, '-' .. party) end
+    return redis.error_reply('LINE_FULL ' .. string.format('%d', inline - party))
+  end
+  redis.call('HINCRBY', KEYS[2], t[T_W] .. ':in', party)
+  redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[o + 3], id, party))
+  t[T_ST], t[T_CI] = 'checked_in', ARGV[o + 3]
+  redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[o + 3], 'ver', next_version(t))
+  site_changed(KEYS[5], site)
+  -- Nobody ahead when nobody else is in the line (checked in or called).
+  local ahead = 0
+  if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[o + 3], id) end
+  return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[o + 3], true, t, inline, ahead)
 end
-local now = tonumber(ARGV[4])
-if now < tonumber(t[T_WS]) - tonumber(ARGV[6]) then return redis.error_reply('TOO_EARLY') end
-if now > tonumber(t[T_WE]) + tonumber(ARGV[5]) then return redis.error_reply('TOO_LATE') end
-local party = t[T_PARTY]
-local cap = tonumber(ARGV[7])
-if t[T_V] == 'wet' then cap = tonumber(ARGV[8]) end
--- The party joins the line's count first and is taken off again when
--- the line cannot hold it: one command on the way that admits.
-local inline = redis.call('HINCRBY', KEYS[4], site, party)
-if inline > cap then
-  if inline == tonumber(party) then redis.call('HDEL', KEYS[4], site) else redis.call('HINCRBY', KEYS[4], site, '-' .. party) end
-  return redis.error_reply('LINE_FULL ' .. string.format('%d', inline - party))
+local out = {}
+for o = 1, #ARGV, 9 do
+  local ok, r = pcall(change, o)
+  if not ok then
+    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+  end
+  out[#out + 1] = r
 end
-redis.call('HINCRBY', KEYS[2], t[T_W] .. ':in', party)
-redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[4], id, party))
-t[T_ST], t[T_CI] = 'checked_in', ARGV[4]
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[4], 'ver', next_version(t))
-site_changed(KEYS[5], site)
--- Nobody ahead when nobody else is in the line (checked in or called).
-local ahead = 0
-if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[4], id) end
-return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[4], true, t, inline, ahead)
+return out

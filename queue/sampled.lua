@@ -15,37 +15,52 @@
 -- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
-local serr = staff_check(KEYS[8], ARGV[6], ARGV[3])
-if serr then return serr end
-local id = ARGV[1]
-local err, t = live_read(KEYS[1], id, ARGV[2], true)
-if err then return err end
-local st, site, party = t[T_ST], t[T_SITE], t[T_PARTY]
-local tk = ticket_key(KEYS[1], id)
-if ARGV[4] ~= '' then
-  local n = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
-  if n + party > tonumber(ARGV[5]) then return redis.error_reply('TUBE_FULL ' .. n) end
-  redis.call('HINCRBY', KEYS[5], ARGV[4], party)
-  redis.call('SADD', KEYS[6], id)
-  t[T_TUBE] = ARGV[4]
+-- ARGV is one record of 6 values per change (below, ARGV[o] is the
+-- record's first): the batcher sends the changes with the same keys that
+-- wait for one round trip as one run (batch.go), each made in turn as if
+-- alone, in its own protected call, and answered for on its own.
+local function change(o)
+  local serr = staff_check(KEYS[8], ARGV[o + 5], ARGV[o + 2])
+  if serr then return serr end
+  local id = ARGV[o]
+  local err, t = live_read(KEYS[1], id, ARGV[o + 1], true)
+  if err then return err end
+  local st, site, party = t[T_ST], t[T_SITE], t[T_PARTY]
+  local tk = ticket_key(KEYS[1], id)
+  if ARGV[o + 3] ~= '' then
+    local n = tonumber(redis.call('HGET', KEYS[5], ARGV[o + 3]) or '0')
+    if n + party > tonumber(ARGV[o + 4]) then return redis.error_reply('TUBE_FULL ' .. n) end
+    redis.call('HINCRBY', KEYS[5], ARGV[o + 3], party)
+    redis.call('SADD', KEYS[6], id)
+    t[T_TUBE] = ARGV[o + 3]
+  end
+  local inline = leave_line(KEYS[3], KEYS[4], id, st, site, t[T_CI], party)
+  local done = t[T_W] .. ':sampled'
+  if st == 'called' and t[T_CALLED] and tonumber(ARGV[o + 2]) > tonumber(t[T_CALLED]) then
+    -- The three counters in one read and one write.
+    local pn, pms = 'pace:' .. site .. ':n', 'pace:' .. site .. ':ms'
+    local c = redis.call('HMGET', KEYS[2], pn, pms, done)
+    local f = string.format
+    redis.call('HSET', KEYS[2], pn, f('%d', (tonumber(c[1]) or 0) + party),
+      pms, f('%d', (tonumber(c[2]) or 0) + tonumber(ARGV[o + 2]) - tonumber(t[T_CALLED])), done, f('%d', (tonumber(c[3]) or 0) + party))
+  else
+    redis.call('HINCRBY', KEYS[2], done, party)
+  end
+  t[T_ST], t[T_SA] = 'sampled', ARGV[o + 2]
+  if ARGV[o + 3] ~= '' then
+    redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[o + 2], 'tube', ARGV[o + 3], 'ver', next_version(t))
+  else
+    redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[o + 2], 'ver', next_version(t))
+  end
+  site_changed(KEYS[7], site)
+  return tell_values(KEYS[1], KEYS[4], 'sampled', id, ARGV[o + 2], true, t, inline)
 end
-local inline = leave_line(KEYS[3], KEYS[4], id, st, site, t[T_CI], party)
-local done = t[T_W] .. ':sampled'
-if st == 'called' and t[T_CALLED] and tonumber(ARGV[3]) > tonumber(t[T_CALLED]) then
-  -- The three counters in one read and one write.
-  local pn, pms = 'pace:' .. site .. ':n', 'pace:' .. site .. ':ms'
-  local c = redis.call('HMGET', KEYS[2], pn, pms, done)
-  local f = string.format
-  redis.call('HSET', KEYS[2], pn, f('%d', (tonumber(c[1]) or 0) + party),
-    pms, f('%d', (tonumber(c[2]) or 0) + tonumber(ARGV[3]) - tonumber(t[T_CALLED])), done, f('%d', (tonumber(c[3]) or 0) + party))
-else
-  redis.call('HINCRBY', KEYS[2], done, party)
+local out = {}
+for o = 1, #ARGV, 6 do
+  local ok, r = pcall(change, o)
+  if not ok then
+    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+  end
+  out[#out + 1] = r
 end
-t[T_ST], t[T_SA] = 'sampled', ARGV[3]
-if ARGV[4] ~= '' then
-  redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[3], 'tube', ARGV[4], 'ver', next_version(t))
-else
-  redis.call('HSET', tk, 'st', 'sampled', 'sa', ARGV[3], 'ver', next_version(t))
-end
-site_changed(KEYS[7], site)
-return tell_values(KEYS[1], KEYS[4], 'sampled', id, ARGV[3], true, t, inline)
+return out

@@ -50,9 +50,10 @@ var (
 )
 
 // records are the scripts that take their arguments as one record per
-// call and answer a list of one reply per record (book.lua), so that the
+// call and answer a list of one reply per record (book.lua, and the desk's
+// check-in, call and sampled), so that the
 // batcher may join calls waiting for one round trip into one run.
-var records = map[string]bool{"book": true}
+var records = map[string]bool{"book": true, "checkin": true, "call": true, "sampled": true}
 
 // script wraps a script with the shared prelude (prelude.lua) before it,
 // the definitions it uses (preludeFor), and registers its variant for a
