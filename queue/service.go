@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"natq/planner/planfile"
@@ -94,8 +95,10 @@ type Service struct {
 	m      *Metrics
 	hub    *hub
 	shard  shardState // whether the store has sharded pub/sub (pubsub.go)
-	lim    limiter
-	share  string // Options.WalkinShare, as book.lua reads it
+
+	scriptTime map[string]prometheus.Observer // m.Script by script name (read only)
+	lim        limiter
+	share      string // Options.WalkinShare, as book.lua reads it
 
 	mu        sync.RWMutex
 	compounds map[string]map[string]*Plan // compound -> round -> plan
@@ -122,6 +125,12 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand, s.sharded)
+	// Each script's latency histogram, found once: a labelled lookup per
+	// request hashes the label again.
+	s.scriptTime = make(map[string]prometheus.Observer, len(scripts))
+	for name := range scripts {
+		s.scriptTime[name] = m.Script.WithLabelValues(name)
+	}
 	return s
 }
 
@@ -158,7 +167,7 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 func (s *Service) run(ctx context.Context, name string, keys []string, args ...any) (any, error) {
 	t := time.Now()
 	v, err := s.b.run(ctx, s.scriptOn(name), keys, args, records[name])
-	s.m.Script.WithLabelValues(name).Observe(time.Since(t).Seconds())
+	s.scriptTime[name].Observe(time.Since(t).Seconds())
 	if err != nil {
 		var re redis.Error
 		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
