@@ -77,7 +77,11 @@
 // and an interrupted request leaves nothing half-written; each change is
 // one round trip, its version and its event included; under load the
 // scripts and ticket reads that wait for one share it, a pipeline of
-// them, each its own atomic script with its own reply (batch.go). prelude.lua is
+// them, each its own atomic script with its own reply (batch.go), and the
+// bookings and the desk's check-ins, calls and sampled changes with the
+// same keys go as one run of their script, a record each, each made in
+// turn in its own protected call and answered for on its own (the records
+// scripts: book, checkin, call, sampled). prelude.lua is
 // prepended to every script when it is loaded, the definitions the script
 // uses (preludeFor: the prelude runs on every call): the ticket's key
 // layout (ticket_key, ticket_fields, ticket_values, ticket_read), the line
