@@ -14,10 +14,12 @@
 -- returns the called ticket's event (tell_values in prelude.lua), its
 -- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
--- ARGV is one record of 5 values per change (below, ARGV[o] is the
--- record's first): the batcher sends the changes with the same keys that
--- wait for one round trip as one run (batch.go), each made in turn as if
--- alone, in its own protected call, and answered for on its own.
+-- ARGV is one record of the 5 values above per change, ARGV[1]
+-- .. ARGV[5] the first (below, ARGV[o] is a record's first): the
+-- batcher sends the changes with the same keys that wait for one round
+-- trip as one run (batch.go), each made in turn as if alone, in its own
+-- protected call; the script returns a list of one reply per record, each
+-- as described above.
 local function change(o)
   local serr = staff_check(KEYS[7], ARGV[o + 4], ARGV[o + 1])
   if serr then return serr end

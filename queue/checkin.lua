@@ -16,10 +16,12 @@
 -- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY",
 -- "TOO_LATE", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
 -- "LINE_FULL <people in line>".
--- ARGV is one record of 9 values per change (below, ARGV[o] is the
--- record's first): the batcher sends the changes with the same keys that
--- wait for one round trip as one run (batch.go), each made in turn as if
--- alone, in its own protected call, and answered for on its own.
+-- ARGV is one record of the 9 values above per change, ARGV[1]
+-- .. ARGV[9] the first (below, ARGV[o] is a record's first): the
+-- batcher sends the changes with the same keys that wait for one round
+-- trip as one run (batch.go), each made in turn as if alone, in its own
+-- protected call; the script returns a list of one reply per record, each
+-- as described above.
 local function change(o)
   local serr = staff_check(KEYS[6], ARGV[o + 8], ARGV[o + 3])
   if serr then return serr end

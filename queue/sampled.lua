@@ -15,10 +15,12 @@
 -- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
 -- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
--- ARGV is one record of 6 values per change (below, ARGV[o] is the
--- record's first): the batcher sends the changes with the same keys that
--- wait for one round trip as one run (batch.go), each made in turn as if
--- alone, in its own protected call, and answered for on its own.
+-- ARGV is one record of the 6 values above per change, ARGV[1]
+-- .. ARGV[6] the first (below, ARGV[o] is a record's first): the
+-- batcher sends the changes with the same keys that wait for one round
+-- trip as one run (batch.go), each made in turn as if alone, in its own
+-- protected call; the script returns a list of one reply per record, each
+-- as described above.
 local function change(o)
   local serr = staff_check(KEYS[8], ARGV[o + 5], ARGV[o + 2])
   if serr then return serr end
