@@ -67,14 +67,7 @@ return {KEYS[1], ARGV[1], redis.call('INCR', 'n')}`)
 			got[i], errs[i] = b.run(ctx, echo, []string{fmt.Sprint("k", i)}, []any{arg}, false)
 		}()
 	}
-	for {
-		b.mu.Lock()
-		q := len(b.queue)
-		b.mu.Unlock()
-		if q == n {
-			break
-		}
-	}
+	waitQueued(t, b, n)
 	// One round trip ends: the queued scripts go, together.
 	first := &call{sc: echo, keys: []string{"first"}, args: []any{"yes"}}
 	b.lead(ctx, []*call{first})
@@ -167,14 +160,7 @@ return out`)
 			got[i], errs[i] = b.run(ctx, each, []string{key}, []any{arg, fmt.Sprint("r", i)}, true)
 		}()
 	}
-	for {
-		b.mu.Lock()
-		q := len(b.queue)
-		b.mu.Unlock()
-		if q == n+1 {
-			break
-		}
-	}
+	waitQueued(t, b, n+1)
 	b.lead(ctx, []*call{{sc: plain, args: []any{"first"}}})
 	wg.Wait()
 	seen := map[string]map[int64]bool{"{a}": {}, "{b}": {}}
@@ -249,14 +235,7 @@ func TestBookRunKeepsEachRecord(t *testing.T) {
 					got[i] = answer{b, err}
 				}()
 			}
-			for {
-				s.b.mu.Lock()
-				q := len(s.b.queue)
-				s.b.mu.Unlock()
-				if q == 2 {
-					break
-				}
-			}
+			waitQueued(t, s.b, 2)
 			s.b.lead(ctx, []*call{{sc: redis.NewScript(`return 1`)}})
 			wg.Wait()
 			if got[0].err == nil {
@@ -336,17 +315,7 @@ func TestDeskRunKeepsEachRecord(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); errs[i] = fn() }()
 		}
-		for end := time.Now().Add(5 * time.Second); ; {
-			s.b.mu.Lock()
-			q := len(s.b.queue)
-			s.b.mu.Unlock()
-			if q == len(fns) {
-				break
-			}
-			if time.Now().After(end) {
-				t.Fatalf("%d of %d changes waiting for a round trip after 5 s", q, len(fns))
-			}
-		}
+		waitQueued(t, s.b, len(fns))
 		s.b.lead(ctx, []*call{{sc: redis.NewScript(`return 1`)}})
 		wg.Wait()
 		s.b.busy = 0
@@ -371,5 +340,22 @@ func TestDeskRunKeepsEachRecord(t *testing.T) {
 	}
 	if (errs[0] == nil) == (errs[1] == nil) {
 		t.Errorf("joined calls to two desks with one in line: %v / %v; want one called, one told the line is empty", errs[0], errs[1])
+	}
+}
+
+// waitQueued waits, up to 5 s, until n calls wait in b's queue for a round
+// trip.
+func waitQueued(t *testing.T, b *batcher, n int) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; {
+		b.mu.Lock()
+		q := len(b.queue)
+		b.mu.Unlock()
+		if q == n {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d of %d calls waiting for a round trip after 5 s", q, n)
+		}
 	}
 }

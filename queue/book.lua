@@ -93,15 +93,4 @@ local function book(o)
   end
   return redis.error_reply('FULL')
 end
--- Each record in its own protected call, so that one that fails (a
--- store refusing a write) answers with its own error and the others
--- with theirs, as if each had run alone.
-local out = {}
-for o = 1, #ARGV, 10 do
-  local ok, r = pcall(book, o)
-  if not ok then
-    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
-  end
-  out[#out + 1] = r
-end
-return out
+return each_record(10, book)

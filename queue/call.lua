@@ -70,12 +70,4 @@ local function change(o)
   site_changed(KEYS[6], site)
   return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[o + 1], nil, t)
 end
-local out = {}
-for o = 1, #ARGV, 5 do
-  local ok, r = pcall(change, o)
-  if not ok then
-    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
-  end
-  out[#out + 1] = r
-end
-return out
+return each_record(5, change)

@@ -56,12 +56,4 @@ local function change(o)
   if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[o + 3], id) end
   return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[o + 3], true, t, inline, ahead)
 end
-local out = {}
-for o = 1, #ARGV, 9 do
-  local ok, r = pcall(change, o)
-  if not ok then
-    if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
-  end
-  out[#out + 1] = r
-end
-return out
+return each_record(9, change)

@@ -179,3 +179,21 @@ local function tell(tkp, occ, lines, typ, id, now, watched, inline)
   if vals[T_ST] == 'checked_in' then ahead = ahead_of(lines, vals[T_SITE], vals[T_CI], id) end
   return tell_values(tkp, occ, typ, id, now, watched, vals, inline, ahead)
 end
+-- each_record runs change(o) for each record of width values in ARGV (o
+-- the record's first) and returns the list of their replies: the records
+-- scripts (book, checkin, call, sampled; batch.go joins the calls with the
+-- same keys that wait for one round trip into one run). Each runs in its
+-- own protected call, so that one that fails inside (a store refusing a
+-- write) answers with its own error and the others with theirs, as if
+-- each had run alone.
+local function each_record(width, change)
+  local out = {}
+  for o = 1, #ARGV, width do
+    local ok, r = pcall(change, o)
+    if not ok then
+      if type(r) == 'table' and r.err then r = redis.error_reply(r.err) else r = redis.error_reply(tostring(r)) end
+    end
+    out[#out + 1] = r
+  end
+  return out
+end
