@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-
-	"natq/queue/internal/redistest"
 )
 
 // TestHubDropsListenerBehind: a listener that takes nothing is dropped
@@ -15,19 +13,13 @@ import (
 // handed over, oldest first, before it ends. A listener that keeps up on
 // the same channel gets every event and stays.
 func TestHubDropsListenerBehind(t *testing.T) {
-	rs, err := redistest.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Stop()
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
 	defer rdb.Close()
 	h := newHub(rdb, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ch = "natq:{c1}:ev:s:s1"
-	var idle *listener
-	idle, err = h.watch(ctx, ch)
+	idle, err := h.watch(ctx, ch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,20 +8,13 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-
-	"natq/queue/internal/redistest"
 )
 
 // parseRawEvent reads what a real redis-server's cjson writes for
 // raw_event (prelude.lua), escapes and unset fields included, as
 // encoding/json reads it; and refuses what is not one.
 func TestParseRawEvent(t *testing.T) {
-	rs, err := redistest.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Stop()
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
 	defer rdb.Close()
 	vals := []any{"checked_in", "2026-12-01", `B/7 "东" \ 楼`, "2", "301", "2", "online", "dry", "3", "s1", "1764540000000",
 		"1764540900000", "1764540060000", nil, "0", "T\t1", "1764539000000", nil, nil, "12"}
