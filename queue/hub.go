@@ -166,6 +166,7 @@ func (h *hub) add(ctx context.Context, channels []string) *listener {
 func (h *hub) watchSharded(ctx context.Context, channels []string) (*listener, error) {
 	h.mu.Lock()
 	var wait []chan struct{}
+	var added []string // the channels this watch subscribed, given up if it fails
 	for _, c := range channels {
 		tag := compoundPrefix(c)
 		sh := h.shards[tag]
@@ -182,8 +183,13 @@ func (h *hub) watchSharded(ctx context.Context, channels []string) (*listener, e
 		sh.ready[c] = ready
 		// Under h.mu, so that a drop's SUNSUBSCRIBE of the same channel
 		// is written before or after it, as the state says.
+		added = append(added, c)
 		if err := sh.ps.SSubscribe(ctx, c); err != nil {
-			delete(sh.ready, c)
+			for _, a := range added {
+				if len(h.subs[a]) == 0 {
+					h.unsubscribe(a)
+				}
+			}
 			h.mu.Unlock()
 			return nil, storeErr(err)
 		}
