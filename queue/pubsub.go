@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,21 +36,42 @@ func shardedSource(src string) string {
 
 // sharded reports whether the service's store is a Redis Cluster of Redis
 // 7 or later. It asks the store once it can answer: until then (a store
-// down at start), it says no and asks again next time.
+// down at start), it says no and asks again next time. Once known, the
+// answer is read without a lock: every script run asks.
 func (s *Service) sharded() bool {
+	switch s.shard.state.Load() {
+	case shardOff:
+		return false
+	case shardOn:
+		return true
+	}
 	s.shard.mu.Lock()
 	defer s.shard.mu.Unlock()
-	if !s.shard.known {
-		s.shard.on, s.shard.known = probeSharded(s.rdb)
+	if st := s.shard.state.Load(); st != shardUnknown {
+		return st == shardOn
 	}
-	return s.shard.on
+	on, known := probeSharded(s.rdb)
+	if known {
+		st := int32(shardOff)
+		if on {
+			st = shardOn
+		}
+		s.shard.state.Store(st)
+	}
+	return on
 }
 
 // shardState is what sharded found.
 type shardState struct {
-	mu        sync.Mutex
-	known, on bool
+	mu    sync.Mutex   // held while asking the store
+	state atomic.Int32 // shardUnknown, shardOff or shardOn
 }
+
+const (
+	shardUnknown = iota
+	shardOff
+	shardOn
+)
 
 // probeSharded asks the store whether it has sharded pub/sub: a cluster
 // node (cluster_enabled, whichever client reaches it) of Redis 7 or
