@@ -34,12 +34,12 @@ type call struct {
 	sc   *redis.Script
 	keys []string
 	args []any
-	cmd  *redis.Cmd // sc's EVALSHA, in a pipeline
 
 	add func(redis.Pipeliner) // queues the reads, when sc is nil
 
 	// records: sc takes its arguments as one record per call and answers
-	// a list of one reply per record (book.lua), so that calls of it with
+	// a list of one reply per record (book.lua and the desk's changes:
+	// records in service.go, each_record in prelude.lua), so that calls of it with
 	// the same keys that wait for one round trip are sent as one script
 	// run (up to maxRecords), which costs Redis less than one run each.
 	records bool

@@ -118,10 +118,7 @@ func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) [
 
 // pattern is the subscription pattern that covers an event channel: its
 // compound's, "natq:{c}:ev:*".
-func pattern(channel string) string {
-	i := strings.Index(channel, "}:ev:")
-	return channel[:i+len("}:ev:")] + "*"
-}
+func pattern(channel string) string { return compoundPrefix(channel) + "ev:*" }
 
 // watch registers a listener on channels; it ends when ctx ends, when it
 // falls too far behind, or when the store's client is closed. The
