@@ -37,6 +37,13 @@
 local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
 local variant, first = state[1], state[2]
 local tuple = '([^\t\n]*)\t([^\t\n]*)\t(%d+)\t(%d+)\t(%d+)\n'
+-- The window counters hash's "freed" counts the changes that gave seats
+-- back (a cancel, a no-show, a smaller party, a rain switch): a cursor
+-- written before the latest of them may skip a window with room again.
+local freed = redis.call('HGET', KEYS[3], 'freed') or '0'
+-- ended is how long after its end a window is skipped by the cursor too:
+-- longer than any two instances' clocks may differ.
+local ended = 60000
 -- book books the household of the record at ARGV[o] .. ARGV[o + 9].
 local function book(o)
   if not variant then return redis.error_reply('NOROUND') end
@@ -63,14 +70,37 @@ local function book(o)
       return redis.error_reply('PARTY_FULL ' .. can)
     end
     redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
+    if party < was then freed = tostring(redis.call('HINCRBY', KEYS[3], 'freed', 1)) end
     redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
     tell(KEYS[5], KEYS[7], nil, 'party', old, at, true)
     return {old, 0, 1, f.v, f.site, f.ws, f.we}
   end
-  for w, site, cap, ws, we in string.gmatch(redis.call('HGET', KEYS[8], variant .. '|' .. cand) or '', tuple) do
-    if tonumber(we) > now then
+  -- The household's windows, and its cursor: where in them the first
+  -- window that may have room is, past the ones already full for this
+  -- origin (or ended a while ago), "<freed>:<byte offset>", read in the
+  -- same command and written when it moves, so that a booking in the
+  -- afternoon of a full morning reads no full window's counter.
+  local field = variant .. '|' .. cand
+  local mark = '@' .. field .. '|' .. sharev
+  local got = redis.call('HMGET', KEYS[8], field, mark)
+  local list, pos = got[1] or '', 1
+  if got[2] then
+    local g, o = string.match(got[2], '^(%d+):(%d+)$')
+    if g == freed then pos = tonumber(o) end
+  end
+  local from, skip = pos, pos -- skip: past the leading full windows
+  local find, next_window = string.find, '^' .. tuple
+  while true do
+    local s0, e, w, site, cap, ws, we = find(list, next_window, pos)
+    if not s0 then break end
+    pos = e + 1
+    local wend = tonumber(we)
+    if wend > now then
       local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
-      if booked + party <= seats(cap) then
+      local have = seats(cap)
+      if booked + party <= have then
+        if skip == s0 and booked + party == have then skip = pos end
+        if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
         local id = tostring(redis.call('INCR', KEYS[4]))
         redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
         redis.call('HSET', KEYS[2], hh, id)
@@ -89,8 +119,12 @@ local function book(o)
           variant, w, site, ws, we, false, false, '0', false, at, false, false, '1'}, inline))
         return {id, 1, 0, variant, site, ws, we}
       end
+      if skip == s0 and booked >= have then skip = pos end
+    elseif skip == s0 and wend + ended < now then
+      skip = pos
     end
   end
+  if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
   return redis.error_reply('FULL')
 end
 return each_record(10, book)

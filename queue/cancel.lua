@@ -17,6 +17,7 @@ if st ~= 'booked' and st ~= 'checked_in' and st ~= 'called' then
 end
 local party = tonumber(t[T_PARTY])
 redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
+redis.call('HINCRBY', KEYS[3], 'freed', 1) -- book.lua's cursors may pass over the seats
 local inline = leave_line(KEYS[4], KEYS[5], id, st, site, t[T_CI], party)
 if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
 t[T_ST] = 'cancelled'

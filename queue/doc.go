@@ -123,12 +123,18 @@
 //	natq:{c}:r:<R>:bw          hash   "<variant>|<building>|<unit>" -> the windows a booking of
 //	                                  that unit may take, by start, "index\tsite\tcapacity\t
 //	                                  start ms\tend ms\n" each (unit "" for the units no group
-//	                                  names); written by open.lua with the round, read by book.lua
+//	                                  names); written by open.lua with the round, read by book.lua;
+//	                                  "@<variant>|<building>|<unit>|<share>" -> book.lua's cursor
+//	                                  in that list, "<freed>:<byte offset>": the windows before
+//	                                  the offset are full for bookings kept to that share (or
+//	                                  ended over a minute ago); void once win's "freed" moved
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
 //	                                  call there, and their call-to-sample ms in all;
-//	                                  "~" (open.lua), a long value that keeps it a hash table
+//	                                  "~" (open.lua), a long value that keeps it a hash table;
+//	                                  "freed": how many changes gave seats back (cancel,
+//	                                  no-show, a smaller party, a rain switch)
 //	natq:{c}:r:<R>:order       zset   ticket id -> id: booking order, only in a round opened
 //	                                  without a first id (by an older natq); none is written
 //	                                  on each booking otherwise

@@ -51,6 +51,7 @@ else
   return redis.error_reply('FINAL ' .. st)
 end
 redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
+redis.call('HINCRBY', KEYS[3], 'freed', 1) -- book.lua's cursors may pass over the seats
 if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
 t[T_ST] = 'no_show'
 redis.call('HSET', tk, 'st', 'no_show', 'end', ARGV[3], 'ver', next_version(t))

@@ -52,6 +52,9 @@ var suite = []queuetest.Case{
 	{"Rooms", testRooms},
 	{"PartyChange", testPartyChange},
 	{"Forecast", testForecast},
+	{"SeatsGivenBack", testSeatsGivenBack},
+	{"RainSwitchGivesBack", testRainSwitchGivesBack},
+	{"EndedWindowOffered", testEndedWindowOffered},
 }
 
 var ctx = context.Background()

@@ -178,6 +178,7 @@ end
 for w, d in pairs(delta) do
   if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':booked', d) end
 end
+redis.call('HINCRBY', KEYS[4], 'freed', 1) -- book.lua's cursors may pass over the seats given back
 for w, d in pairs(din) do
   if d ~= 0 then redis.call('HINCRBY', KEYS[4], w .. ':in', d) end
 end
