@@ -6,9 +6,11 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/planfile"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -177,5 +179,78 @@ func BenchmarkDesk(b *testing.B) {
 		if _, err := d.svc.Sampled(ctx, st, t.Ticket, ""); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkBookRush books the households of one building, b4, into a day
+// of 24 windows of 37 seats one after another (the fixture's one window
+// and 23 more at the same site), in parties of 1 to 3, until the day is
+// full, and then again on an emptied store: most bookings come after the
+// first windows filled, as in a morning's rush. It reports the booking
+// script's Redis time a booking (redis-µs-book, INFO commandstats) and the
+// commands it ran (cmds-book): the window counters a booking reads.
+func BenchmarkBookRush(b *testing.B) {
+	rdb := redis.NewClient(&redis.Options{Addr: queuetest.StartRedis(b)})
+	b.Cleanup(func() { rdb.Close() })
+	p := queuetest.Plan(b, "c1.plan.geojson")
+	f := *p.File
+	f.Schedule = append([]planfile.Window(nil), f.Schedule...)
+	var first planfile.Window
+	for _, w := range f.Schedule {
+		if w.Variant == "dry" && w.Calls("b4") {
+			first = w
+		}
+	}
+	for i := 1; i < 24; i++ {
+		w := first
+		w.Index = len(f.Schedule)
+		w.Start = first.Start.Add(time.Duration(i) * first.End.Sub(first.Start))
+		w.End = w.Start.Add(first.End.Sub(first.Start))
+		f.Schedule = append(f.Schedule, w)
+	}
+	p, err := queue.NewPlan(&f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := queue.DefaultOptions()
+	o.Now, o.BaseURL, o.WalkinShare = queuetest.NewClock(queuetest.Morning).Now, "https://natq.test", 0
+	svc := queue.New(rdb, queuetest.Signer(b), o)
+	ctx := context.Background()
+	open := func() {
+		if err := rdb.FlushAll(ctx).Err(); err != nil {
+			b.Fatal(err)
+		}
+		if err := svc.OpenRound(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	open()
+	before := readCost(b, rdb)
+	var used redisCost // Redis time spent by the rounds' opening, taken off
+	n, books := 0, 0
+	for b.Loop() {
+		h := queue.Household{Building: "b4", Room: strconv.Itoa((1+n/99%6)*100 + 1 + n%99), Party: 1 + n%3}
+		_, _, err := svc.Book(ctx, "c1", h)
+		n++
+		if errors.Is(err, queue.ErrFull) || n == 6*99 {
+			b.StopTimer()
+			c0 := readCost(b, rdb)
+			open()
+			c1 := readCost(b, rdb)
+			used.usec, used.evals, used.cmds = used.usec+c1.usec-c0.usec, used.evals+c1.evals-c0.evals, used.cmds+c1.cmds-c0.cmds
+			n = 0
+			b.StartTimer()
+			continue
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		books++
+	}
+	after := readCost(b, rdb)
+	evals := after.evals - before.evals - used.evals
+	if evals > 0 {
+		b.ReportMetric(float64(after.usec-before.usec-used.usec)/float64(evals), "redis-µs-book")
+		b.ReportMetric(float64(after.cmds-before.cmds-used.cmds)/float64(evals), "cmds-book")
 	}
 }

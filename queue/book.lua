@@ -76,19 +76,21 @@ local function book(o)
     return {old, 0, 1, f.v, f.site, f.ws, f.we}
   end
   -- The household's windows, and its cursor: where in them the first
-  -- window that may have room is, past the ones already full for this
-  -- origin (or ended a while ago), "<freed>:<byte offset>", read in the
-  -- same command and written when it moves, so that a booking in the
-  -- afternoon of a full morning reads no full window's counter.
+  -- window that may have room for a party of its size and origin is,
+  -- past the ones without (or ended a while ago), "<freed>:<byte
+  -- offset>", read in the same command and written when it moves, so
+  -- that a booking in the afternoon of a full morning reads no full
+  -- window's counter. One cursor a party size: a window with one seat
+  -- left stops no party of two.
   local field = variant .. '|' .. cand
-  local mark = '@' .. field .. '|' .. sharev
+  local mark = '@' .. field .. '|' .. sharev .. '|' .. partyv
   local got = redis.call('HMGET', KEYS[8], field, mark)
   local list, pos = got[1] or '', 1
   if got[2] then
     local g, o = string.match(got[2], '^(%d+):(%d+)$')
     if g == freed then pos = tonumber(o) end
   end
-  local from, skip = pos, pos -- skip: past the leading full windows
+  local from, skip = pos, pos -- skip: past the leading windows without room
   local find, next_window = string.find, '^' .. tuple
   while true do
     local s0, e, w, site, cap, ws, we = find(list, next_window, pos)
@@ -99,7 +101,7 @@ local function book(o)
       local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
       local have = seats(cap)
       if booked + party <= have then
-        if skip == s0 and booked + party == have then skip = pos end
+        if skip == s0 and booked + party + party > have then skip = pos end
         if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
         local id = tostring(redis.call('INCR', KEYS[4]))
         redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
@@ -119,7 +121,7 @@ local function book(o)
           variant, w, site, ws, we, false, false, '0', false, at, false, false, '1'}, inline))
         return {id, 1, 0, variant, site, ws, we}
       end
-      if skip == s0 and booked >= have then skip = pos end
+      if skip == s0 then skip = pos end -- no room for this party
     elseif skip == s0 and wend + ended < now then
       skip = pos
     end

@@ -45,10 +45,13 @@ func testSeatsGivenBack(t *testing.T, st queuetest.Store) {
 	bookAt(t, s, hh("b1", "", "101", 4))
 	b := bookAt(t, s, hh("b1", "", "102", 3))
 	d := bookAt(t, s, hh("b1", "", "103", 2))
-	for i := 3; i < 31; i++ { // 4 + 3 + 2 + 28 = 37: window 0 is full
+	for i := 3; i < 30; i++ { // 4 + 3 + 2 + 27 = 36: one seat left in window 0
 		bookAt(t, s, hh("b1", "", room(i), 1))
 	}
-	wantWindow(t, s, "after window 0 filled", hh("b1", "", "501", 1), 1)
+	wantWindow(t, s, "a party of 2, one seat left", hh("b1", "", "501", 2), 1)
+	wantWindow(t, s, "another party of 2", hh("b1", "", "506", 2), 1)
+	wantWindow(t, s, "a party of 1, one seat left", hh("b1", "", "507", 1), 0)
+	wantWindow(t, s, "after window 0 filled", hh("b1", "", "508", 1), 1)
 
 	// A smaller party: two seats back in window 0.
 	if bk, _, err := s.Book(ctx, "c1", hh("b1", "", "101", 2)); err != nil || !bk.PartyChanged {

@@ -124,10 +124,11 @@
 //	                                  that unit may take, by start, "index\tsite\tcapacity\t
 //	                                  start ms\tend ms\n" each (unit "" for the units no group
 //	                                  names); written by open.lua with the round, read by book.lua;
-//	                                  "@<variant>|<building>|<unit>|<share>" -> book.lua's cursor
-//	                                  in that list, "<freed>:<byte offset>": the windows before
-//	                                  the offset are full for bookings kept to that share (or
-//	                                  ended over a minute ago); void once win's "freed" moved
+//	                                  "@<variant>|<building>|<unit>|<share>|<party>" -> book.lua's
+//	                                  cursor in that list, "<freed>:<byte offset>": the windows
+//	                                  before the offset have no room for a party that size kept
+//	                                  to that share (or ended over a minute ago); void once
+//	                                  win's "freed" moved
 //	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
