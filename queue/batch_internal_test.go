@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -298,7 +299,7 @@ func TestDeskRunKeepsEachRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tickets []*Booking
-	for _, room := range []string{"101", "102"} {
+	for _, room := range []string{"101", "102", "103", "104"} {
 		b, _, err := s.Book(ctx, "c1", Household{Building: "b1", Room: room, Party: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -340,6 +341,24 @@ func TestDeskRunKeepsEachRecord(t *testing.T) {
 	}
 	if (errs[0] == nil) == (errs[1] == nil) {
 		t.Errorf("joined calls to two desks with one in line: %v / %v; want one called, one told the line is empty", errs[0], errs[1])
+	}
+	// One run of three check-ins whose tokens the script checks (StaffOf,
+	// as over HTTP), the second a token never issued: each record's token
+	// is checked as its own (staff_check reads a token once a run).
+	marshal, err := s.StaffOf(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := s.StaffOf("c1.never-issued")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs = joined(
+		func() error { _, err := s.CheckIn(ctx, marshal, tickets[2].Site, tickets[2].Ticket); return err },
+		func() error { _, err := s.CheckIn(ctx, stranger, tickets[3].Site, tickets[3].Ticket); return err },
+		func() error { _, err := s.CheckIn(ctx, marshal, tickets[3].Site, tickets[3].Ticket); return err })
+	if errs[0] != nil || !errors.Is(errs[1], ErrUnauthorized) || errs[2] != nil {
+		t.Fatalf("joined check-ins by marshal, stranger, marshal: %v / %v / %v; want ok, unauthorized, ok", errs[0], errs[1], errs[2])
 	}
 }
 

@@ -41,12 +41,21 @@ end
 -- expired token is refused on every instance at once (staff.go's
 -- Authenticate does the same in Go: record "role|name|until ms|issued
 -- ms", older ones "role|name" without an end).
+-- A run of many desk changes (batch.go) reads each token's record once:
+-- staff_seen holds what staff_check read in this call of the script, by
+-- hash (false: no record), which no other script can change meanwhile.
+local staff_seen = {}
 local function staff_check(staff, hash, now)
   if hash == '' then return nil end
-  local v = redis.call('HGET', staff, hash)
-  if not v then return redis.error_reply('UNAUTHORIZED') end
-  -- The role, and the end when the record has four fields.
-  local role, till = string.match(v, '^[^|]*'), tonumber(string.match(v, '^[^|]*|[^|]*|([^|]*)|') or '')
+  local rec = staff_seen[hash]
+  if rec == nil then
+    local v = redis.call('HGET', staff, hash)
+    -- The role, and the end when the record has four fields.
+    rec = v and {string.match(v, '^[^|]*'), tonumber(string.match(v, '^[^|]*|[^|]*|([^|]*)|') or '')} or false
+    staff_seen[hash] = rec
+  end
+  if not rec then return redis.error_reply('UNAUTHORIZED') end
+  local role, till = rec[1], rec[2]
   if till and till > 0 and tonumber(now) >= till then return redis.error_reply('EXPIRED') end
   if role ~= 'marshal' and role ~= 'coordinator' then return redis.error_reply('FORBIDDEN') end
   return nil
