@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 )
 
@@ -112,15 +111,31 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 	}
 	now := 0.0
 	sec := func(t time.Time) float64 { return t.Sub(s.Now).Seconds() }
+	// Each party's runs go in a slab of its own, runs long, allocated
+	// once; the tickets' times are read as seconds from now once, not in
+	// every run.
+	slab := make([]float64, (len(s.Line)+2*len(s.Coming))*runs)
+	take := func() []float64 {
+		xs := slab[:0:runs]
+		slab = slab[runs:]
+		return xs
+	}
 	lineAt := make([][]float64, len(s.Line))
+	calledAt := make([]float64, len(s.Line))
+	for i, x := range s.Line {
+		lineAt[i] = take()
+		calledAt[i] = sec(x.CalledAt)
+	}
 	comeAt := make([][]float64, len(s.Coming))
 	comeWait := make([][]float64, len(s.Coming))
-	free := make([]float64, max(s.Desks, 1))
-	type arrival struct {
-		t float64
-		i int
+	type window struct{ start, length, earliest float64 }
+	windows := make([]window, len(s.Coming))
+	for i, b := range s.Coming {
+		comeAt[i], comeWait[i] = take(), take()
+		windows[i] = window{sec(b.Start), b.End.Sub(b.Start).Seconds(), math.Max(now, sec(b.Start)-float64(p.Early)*60)}
 	}
-	arr := make([]arrival, 0, len(s.Coming))
+	free := make([]float64, max(s.Desks, 1))
+	arr, spare := make([]arrival, 0, len(s.Coming)), make([]arrival, len(s.Coming))
 	for r := 0; r < runs; r++ {
 		for k := range free {
 			free[k] = now
@@ -128,17 +143,13 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 		if s.Desks == 0 {
 			free[0] = math.Inf(1)
 		}
-		desk := func() int { // the desk free first
-			b := 0
-			for k := range free {
-				if free[k] < free[b] {
-					b = k
+		serve := func(at float64, party int) float64 {
+			k := 0 // the desk free first
+			for j := range free {
+				if free[j] < free[k] {
+					k = j
 				}
 			}
-			return b
-		}
-		serve := func(at float64, party int) float64 {
-			k := desk()
 			start := math.Max(at, free[k])
 			t := 0.0
 			for j := 0; j < party; j++ {
@@ -156,30 +167,30 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 				for j := 0; j < x.Party; j++ {
 					t += draw()
 				}
-				free[called] = math.Max(now+0.1*mean, sec(x.CalledAt)+t)
+				free[called] = math.Max(now+0.1*mean, calledAt[i]+t)
 				called++
-				lineAt[i] = append(lineAt[i], sec(x.CalledAt))
+				lineAt[i] = append(lineAt[i], calledAt[i])
 				continue
 			}
 			lineAt[i] = append(lineAt[i], serve(now, x.Party))
 		}
 		arr = arr[:0]
-		for i, b := range s.Coming {
+		for i := range s.Coming {
 			u := rng.Float64()
 			if u < p.NoShowShare {
 				continue
 			}
-			at := sec(b.Start) + rng.Float64()*b.End.Sub(b.Start).Seconds()
+			w := windows[i]
+			at := w.start + rng.Float64()*w.length
 			switch v := rng.Float64(); {
 			case v < p.EarlyShare:
 				at -= offset(rng, p.EarlyMean)
 			case v < p.EarlyShare+p.LateShare:
 				at += offset(rng, p.LateMean)
 			}
-			at = math.Max(at, math.Max(now, sec(b.Start)-float64(p.Early)*60))
-			arr = append(arr, arrival{at, i})
+			arr = append(arr, arrival{math.Max(at, w.earliest), i})
 		}
-		sort.Slice(arr, func(a, b int) bool { return arr[a].t < arr[b].t || arr[a].t == arr[b].t && arr[a].i < arr[b].i })
+		arr, spare = sortArrivals(arr, spare)
 		for _, a := range arr {
 			start := serve(a.t, s.Coming[a.i].Party)
 			comeAt[a.i] = append(comeAt[a.i], start)
@@ -195,8 +206,8 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 	ahead := 0
 	for i, x := range s.Line {
 		xs := lineAt[i]
-		sort.Float64s(xs)
-		t := Turn{Ticket: x.Ticket, Ahead: ahead, At: at(q(xs, 0.5)), Early: at(q(xs, 0.1)), Late: at(q(xs, 0.9))}
+		lo, mid, hi := spread(xs)
+		t := Turn{Ticket: x.Ticket, Ahead: ahead, At: at(mid), Early: at(lo), Late: at(hi)}
 		if !t.At.IsZero() {
 			t.Wait = max(0, t.At.Sub(s.Now))
 		}
@@ -207,11 +218,10 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 		xs, ws := comeAt[i], comeWait[i]
 		t := Turn{Ticket: b.Ticket}
 		if len(xs) > 0 {
-			sort.Float64s(xs)
-			sort.Float64s(ws)
-			t.At, t.Early, t.Late = at(q(xs, 0.5)), at(q(xs, 0.1)), at(q(xs, 0.9))
-			if !math.IsInf(q(ws, 0.5), 0) {
-				t.Wait = time.Duration(q(ws, 0.5) * float64(time.Second)).Round(time.Second)
+			lo, mid, hi := spread(xs)
+			t.At, t.Early, t.Late = at(mid), at(lo), at(hi)
+			if w := nth(ws, place(len(ws), 0.5)); !math.IsInf(w, 0) {
+				t.Wait = time.Duration(w * float64(time.Second)).Round(time.Second)
 			}
 		}
 		out.Coming = append(out.Coming, t)
@@ -224,5 +234,118 @@ func q(xs []float64, f float64) float64 {
 	if len(xs) == 0 {
 		return math.Inf(1)
 	}
-	return xs[min(len(xs)-1, int(f*float64(len(xs))))]
+	return xs[place(len(xs), f)]
+}
+
+// place is where q takes the f-quantile of n sorted values.
+func place(n int, f float64) int { return min(n-1, int(f*float64(n))) }
+
+// spread is a party's tenth, fiftieth and ninetieth percentiles over its
+// runs xs, as q takes them from xs sorted (+Inf for none), found by
+// selection rather than a sort: xs is reordered.
+func spread(xs []float64) (lo, mid, hi float64) {
+	if len(xs) == 0 {
+		return math.Inf(1), math.Inf(1), math.Inf(1)
+	}
+	n := len(xs)
+	h, m, l := place(n, 0.9), place(n, 0.5), place(n, 0.1)
+	// Each selection leaves the smaller values before its place, so
+	// the next looks only there.
+	hi = nth(xs, h)
+	mid = nth(xs[:h+1], m)
+	lo = nth(xs[:m+1], l)
+	return lo, mid, hi
+}
+
+// nth reorders xs so that xs[k] is the value a sort would put there,
+// none after it smaller and none before it larger, and returns it
+// (+Inf when xs is empty). Quickselect, the middle of three as pivot.
+func nth(xs []float64, k int) float64 {
+	if len(xs) == 0 {
+		return math.Inf(1)
+	}
+	lo, hi := 0, len(xs)-1
+	for hi-lo > 8 {
+		m := lo + (hi-lo)/2
+		if xs[m] < xs[lo] {
+			xs[m], xs[lo] = xs[lo], xs[m]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[m] {
+			xs[hi], xs[m] = xs[m], xs[hi]
+		}
+		pivot := xs[m]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for pivot < xs[j] {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k] // between the two: equal to the pivot
+		}
+	}
+	for i := lo + 1; i <= hi; i++ { // a few left: insertion
+		for j := i; j > lo && xs[j] < xs[j-1]; j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+	return xs[k]
+}
+
+// arrival is a coming party's arrival in one run: its time (seconds from
+// now, never before now) and its place in SiteNow.Coming.
+type arrival struct {
+	t float64
+	i int
+}
+
+// sortArrivals sorts arr by time, and by place among equal times, with
+// spare (as long) as the other buffer; it returns the sorted slice and
+// the buffer left over. A radix sort of the times' bits, which for times
+// of zero or more order as the times do: stable, so the places, which
+// come in order, stay in order among equal times; a day's few thousand
+// arrivals sort in a tenth of what a comparison sort takes.
+func sortArrivals(arr, spare []arrival) ([]arrival, []arrival) {
+	if len(arr) < 2 {
+		return arr, spare
+	}
+	src, dst := arr, spare[:len(arr)]
+	var count [256]int
+	for shift := uint(0); shift < 64; shift += 8 {
+		clear(count[:])
+		for _, a := range src {
+			count[byte(math.Float64bits(a.t)>>shift)]++
+		}
+		if count[byte(math.Float64bits(src[0].t)>>shift)] == len(src) {
+			continue // every time has this byte: nothing to move
+		}
+		at := 0
+		for b, n := range count {
+			count[b] = at
+			at += n
+		}
+		for _, a := range src {
+			b := byte(math.Float64bits(a.t) >> shift)
+			dst[count[b]] = a
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	return src, dst[:cap(dst)]
 }
