@@ -436,7 +436,25 @@ type TicketView struct {
 
 // ticketFields are the fields a ticket view is read from; book.lua's
 // events carry them in this order (ticket_names in prelude.lua).
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
+var ticketFields = ticketFieldNames[:]
+
+var ticketFieldNames = [...]string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
+
+// ticketVals are a ticket's ticketFields values, in that order ("" for a
+// field not set): read in place from an HMGET's reply (valsOf) or from a
+// compact event (parseRawEvent), without a map or an interface each.
+type ticketVals [len(ticketFieldNames)]string
+
+// A compact event marks the fields not set in a uint32 (rawEvent.unset).
+var _ [32 - len(ticketVals{})]struct{}
+
+// valsOf is an HMGET of ticketFields as ticketVals.
+func valsOf(vs []any) (t ticketVals) {
+	for i := range min(len(vs), len(t)) {
+		t[i], _ = vs[i].(string)
+	}
+	return t
+}
 
 // ticketField is each of ticketFields' place in it.
 var ticketField = func() map[string]int {
@@ -486,7 +504,8 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 			return nil, siteKeys{}, storeErr(err)
 		}
 	}
-	t := s.view(p, compound, id, vals.Val())
+	vs := valsOf(vals.Val())
+	t := s.view(p, compound, id, &vs)
 	if t == nil {
 		return nil, siteKeys{}, ErrNotFound
 	}
@@ -549,7 +568,7 @@ func (s *Service) toldReply(p *Plan, compound string, v any) (*TicketView, error
 	if !ok || err != nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's reply is not its event: %.80q", raw))
 	}
-	t := s.view(p, compound, id, e.vals)
+	t := s.view(p, compound, id, &e.vals)
 	if t == nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's event holds no ticket: %.80q", raw))
 	}
@@ -574,7 +593,8 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 	p, _ := s.current(compound)
 	out := make([]*TicketView, len(ids))
 	for i, c := range cmds {
-		if out[i] = s.view(p, compound, ids[i], c.Val()); out[i] == nil {
+		vs := valsOf(c.Val())
+		if out[i] = s.view(p, compound, ids[i], &vs); out[i] == nil {
 			return nil, ErrNotFound
 		}
 	}
@@ -583,13 +603,12 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 
 // view builds a ticket's view from its fields, in ticketFields order; nil
 // when there is no such ticket.
-func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketView {
+func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals) *TicketView {
 	// The fields by name, read in place: a map of them was most of what
 	// a view cost, and every ticket read and state change makes one.
 	f := func(name string) string {
-		if i, ok := ticketField[name]; ok && i < len(vals) {
-			x, _ := vals[i].(string)
-			return x
+		if i, ok := ticketField[name]; ok {
+			return vals[i]
 		}
 		return ""
 	}
