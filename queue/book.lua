@@ -112,13 +112,12 @@ local function book(o)
         -- A round that records its first id (open.lua) needs no list of
         -- its tickets; one opened before that keeps its booking order.
         if not first then redis.call('ZADD', KEYS[6], id, id) end
-        -- The values in ticket_names order, as an HMGET would read them; on
+        -- The event, its values as an HMGET would read them (booked_event); on
         -- the site's channel only: no one can watch a ticket that did not
         -- exist before this script (watching reads the ticket first).
-        local inline = tonumber(redis.call('HGET', KEYS[7], site) or '0')
-        redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, raw_event(string.match(KEYS[5], '{(.-)}'),
-          'booked', id, inline, at, {'booked', round, b, u, room, partyv, origin,
-          variant, w, site, ws, we, false, false, '0', false, at, false, false, '1'}, inline))
+        local inline = redis.call('HGET', KEYS[7], site) or '0'
+        redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, booked_event(string.match(KEYS[5], '{(.-)}'),
+          id, inline, at, round, b, u, room, partyv, origin, variant, w, site, ws, we))
         return {id, 1, 0, variant, site, ws, we}
       end
       if skip == s0 then skip = pos end -- no room for this party

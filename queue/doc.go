@@ -163,8 +163,9 @@
 // Every change script counts the version and publishes its event itself,
 // in the same step as the change (tell in prelude.lua), so that an event's
 // version always shows its own change's state, and one ticket's events are
-// published in version order. An event is published in a compact form (a
-// JSON array, raw_event in prelude.lua) that each instance's hub expands
+// published in version order. An event is published in a compact form
+// ("[natq2" and its fields, joined by "\n": raw_event in prelude.lua, read by
+// parseRawEvent, which still reads the JSON array of "natq1") that each instance's hub expands
 // into the Event, with the ticket's signed token, for the listeners it
 // holds; only the rain switch's "variant" site events are published by
 // the service, as Event JSON (an object). A ticket read is one pipeline,

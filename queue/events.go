@@ -38,34 +38,16 @@ type Event struct {
 // Every ticket event is a script's, published in the same step as the
 // change it tells of, so its version always shows the state of that
 // version. nil for a payload it cannot read.
-func (s *Service) expand(channel string, raw []byte) []byte {
-	var ev []json.RawMessage
-	if json.Unmarshal(raw, &ev) != nil || len(ev) < 7 || len(ev) > 8 || string(ev[0]) != `"natq1"` {
+func (s *Service) expand(channel, raw string) []byte {
+	ev, ok := parseRawEvent(raw)
+	if !ok {
 		slog.Warn("queue: an event the hub cannot read", "channel", channel)
 		return nil
 	}
-	var compound, typ, idS, atS string
-	var inLine, ahead int
-	var vals []any
-	for i, x := range []any{&compound, &typ, &idS, &inLine, &atS, &vals, &ahead}[:len(ev)-1] {
-		if json.Unmarshal(ev[i+1], x) != nil {
-			slog.Warn("queue: an event the hub cannot read", "channel", channel)
-			return nil
-		}
-	}
-	for i, v := range vals {
-		if _, ok := v.(string); !ok {
-			vals[i] = nil // false: a field not set
-		}
-	}
-	if len(vals) != len(ticketFields) {
-		slog.Warn("queue: an event the hub cannot read", "channel", channel)
-		return nil
-	}
-	id, _ := strconv.ParseUint(idS, 10, 64)
-	at, _ := strconv.ParseInt(atS, 10, 64)
+	compound, typ, inLine, ahead, at := ev.compound, ev.typ, ev.inLine, ev.ahead, ev.at
+	id, _ := strconv.ParseUint(ev.id, 10, 64)
 	p, _ := s.current(compound)
-	t := s.view(p, compound, id, vals)
+	t := s.view(p, compound, id, &ev.vals)
 	if t == nil {
 		return nil
 	}

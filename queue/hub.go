@@ -22,9 +22,10 @@ import (
 // after a reconnection.
 type hub struct {
 	rdb redis.UniversalClient
-	// expand turns a script's compact event (a JSON array, see raw_event
-	// in prelude.lua) into the Event JSON listeners get; nil drops it.
-	expand func(channel string, raw []byte) []byte
+	// expand turns a script's compact event (raw_event in prelude.lua;
+	// a JSON array from an instance before "natq2") into the Event JSON
+	// listeners get; nil drops it.
+	expand func(channel, raw string) []byte
 	// sharded: SSUBSCRIBE per channel (pubsub.go's sharded decides it
 	// with the scripts' SPUBLISH), else a pattern per compound.
 	sharded func() bool
@@ -111,7 +112,7 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 	return dst, l.ended && n == 0
 }
 
-func newHub(rdb redis.UniversalClient, expand func(channel string, raw []byte) []byte, sharded func() bool) *hub {
+func newHub(rdb redis.UniversalClient, expand func(channel, raw string) []byte, sharded func() bool) *hub {
 	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]bool{}, shards: map[string]*shard{},
 		subs: map[string]map[*listener]struct{}{}}
 }
@@ -300,8 +301,10 @@ func (h *hub) runShard(tag string, sh *shard) {
 // deliver hands a message to the listeners of its channel, never waiting
 // for one: a full listener is dropped.
 func (h *hub) deliver(channel, msg string) {
-	payload := []byte(msg)
-	if len(payload) > 0 && payload[0] == '[' {
+	var payload []byte
+	if len(msg) > 0 && msg[0] == '{' {
+		payload = []byte(msg) // an Event already (publishSites)
+	} else {
 		// A script's compact event: expanded once, for all its
 		// listeners, and only when there are any.
 		h.mu.Lock()
@@ -310,7 +313,7 @@ func (h *hub) deliver(channel, msg string) {
 		if n == 0 || h.expand == nil {
 			return
 		}
-		if payload = h.expand(channel, payload); payload == nil {
+		if payload = h.expand(channel, msg); payload == nil {
 			return
 		}
 	}

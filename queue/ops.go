@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -266,6 +268,12 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	tube = strings.TrimSpace(tube)
 	if len(tube) > 32 || strings.ContainsAny(tube, "|{}\n") {
 		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号", "not a tube code"))
+	}
+	// The ticket's events hold the code as it is (raw_event in
+	// prelude.lua: no value holds "\n" or "\xff").
+	if !utf8.ValidString(tube) || strings.ContainsFunc(tube, unicode.IsControl) {
+		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号：含控制字符或无效的 UTF-8 字节",
+			"not a tube code: it holds a control character or a byte that is not UTF-8"))
 	}
 	k := keysOf(p.Compound.ID)
 	tubeSet := k.r(p.Date, "tube:"+tube)

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"encoding/json"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,14 +15,93 @@ type rawEvent struct {
 	compound, typ, id string
 	inLine, ahead     int
 	at                int64
-	vals              []any // ticketFields order; nil for a field not set
+	vals              ticketVals // "" for a field not set
+	unset             uint32     // bit i: ticketFields[i] is not set (false in Lua)
 }
 
-// parseRawEvent reads a compact event as cjson writes it:
-// ["natq1",compound,type,id,inline,at,[values (strings or false)],ahead].
-// It reads that shape only, without reflection (every desk change's
-// answer goes through it); false when raw is not one.
+// rawEventHead starts a compact event, rawEventSep ends each of its
+// fields but the last, and rawEventUnset is a value not set (prelude.lua's
+// raw_event). No value holds either byte (see raw_event).
+const (
+	rawEventHead  = "[natq2\n"
+	rawEventSep   = '\n'
+	rawEventUnset = "\xff"
+)
+
+// parseRawEvent reads a compact event: "[natq2", compound, type, id, people
+// in line, at (unix ms), people ahead, then the ticketFields values, each
+// field ended by "\n" but the last, a value not set "\xff"; or, from an
+// instance not yet upgraded, the JSON array "natq1" events were (cjson of
+// ["natq1",compound,type,id,inline,at,[values (strings or false)],ahead]).
+// It reads that shape only, without reflection and without allocating
+// (but for a natq1 string with escapes: every desk change's answer and
+// every event a hub expands goes through it); false when raw is not one: a field too many or too few, a number
+// that is not one as Lua writes it, "\xff" anywhere but as a whole value.
 func parseRawEvent(raw string) (rawEvent, bool) {
+	rest, ok := strings.CutPrefix(raw, rawEventHead)
+	if !ok {
+		return parseRawEventJSON(raw)
+	}
+	var e rawEvent
+	var head [6]string
+	for i := range head {
+		j := strings.IndexByte(rest, rawEventSep)
+		if j < 0 {
+			return e, false
+		}
+		head[i], rest = rest[:j], rest[j+1:]
+	}
+	for i := range e.vals {
+		v := rest
+		if i < len(e.vals)-1 {
+			j := strings.IndexByte(rest, rawEventSep)
+			if j < 0 {
+				return e, false
+			}
+			v, rest = rest[:j], rest[j+1:]
+		} else if strings.IndexByte(rest, rawEventSep) >= 0 {
+			return e, false
+		}
+		if v == rawEventUnset {
+			e.unset |= 1 << i
+		} else {
+			e.vals[i] = v
+		}
+	}
+	e.compound, e.typ, e.id = head[0], head[1], head[2]
+	var inLine, at, ahead int64
+	if inLine, ok = luaInt(head[3]); !ok {
+		return e, false
+	}
+	if at, ok = luaInt(head[4]); !ok {
+		return e, false
+	}
+	if ahead, ok = luaInt(head[5]); !ok {
+		return e, false
+	}
+	e.inLine, e.at, e.ahead = int(inLine), at, int(ahead)
+	if e.compound == "" || e.typ == "" || !digits(e.id) || len(e.id) > 1 && e.id[0] == '0' ||
+		strings.Count(raw, rawEventUnset) != bits.OnesCount32(e.unset) {
+		return e, false
+	}
+	return e, true
+}
+
+// luaInt reads an integer as Lua writes one (%.14g: up to 14 digits):
+// an optional "-", then digits without a leading zero; "0", not "-0".
+func luaInt(s string) (int64, bool) {
+	d := strings.TrimPrefix(s, "-")
+	if !digits(d) || len(d) > 14 || d[0] == '0' && (len(d) > 1 || len(s) > 1) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// parseRawEventJSON reads a "natq1" event as cjson writes it:
+// ["natq1",compound,type,id,inline,at,[values (strings or false)],ahead]
+// (ahead missing in the oldest).
+func parseRawEventJSON(raw string) (rawEvent, bool) {
 	var e rawEvent
 	p := eventParser{s: raw}
 	if !p.lit("[") || p.str() != "natq1" || !p.lit(",") {
@@ -40,26 +120,29 @@ func parseRawEvent(raw string) (rawEvent, bool) {
 	if !p.lit("[") {
 		return e, false
 	}
-	e.vals = make([]any, 0, len(ticketFields))
-	for !p.bad && !p.lit("]") {
-		if len(e.vals) > 0 && !p.lit(",") {
+	n := 0
+	for ; !p.bad && !p.lit("]"); n++ {
+		if n > 0 && !p.lit(",") || n == len(e.vals) {
 			return e, false
 		}
 		if p.lit("false") {
-			e.vals = append(e.vals, nil)
+			e.unset |= 1 << n
 			continue
 		}
-		e.vals = append(e.vals, p.str())
+		e.vals[n] = p.str()
 	}
-	p.need(",")
-	e.ahead = int(p.num())
-	if !p.lit("]") || p.bad || p.i != len(p.s) || len(e.vals) != len(ticketFields) {
+	if !p.lit("]") {
+		p.need(",")
+		e.ahead = int(p.num())
+		p.need("]")
+	}
+	if p.bad || p.i != len(p.s) || n != len(e.vals) {
 		return e, false
 	}
 	return e, true
 }
 
-// eventParser reads the JSON of a compact event; bad once it found
+// eventParser reads the JSON of a "natq1" event; bad once it found
 // anything else.
 type eventParser struct {
 	s   string

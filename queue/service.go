@@ -436,16 +436,54 @@ type TicketView struct {
 
 // ticketFields are the fields a ticket view is read from; book.lua's
 // events carry them in this order (ticket_names in prelude.lua).
-var ticketFields = []string{"st", "r", "b", "u", "room", "party", "origin", "v", "w", "site", "ws", "we", "ci", "sa", "calls", "tube", "at", "called", "desk", "ver"}
+var ticketFields = ticketFieldNames[:]
 
-// ticketField is each of ticketFields' place in it.
-var ticketField = func() map[string]int {
-	m := map[string]int{}
-	for i, f := range ticketFields {
-		m[f] = i
+var ticketFieldNames = [...]string{
+	tfSt: "st", tfR: "r", tfB: "b", tfU: "u", tfRoom: "room", tfParty: "party", tfOrigin: "origin",
+	tfV: "v", tfW: "w", tfSite: "site", tfWs: "ws", tfWe: "we", tfCi: "ci", tfSa: "sa",
+	tfCalls: "calls", tfTube: "tube", tfAt: "at", tfCalled: "called", tfDesk: "desk", tfVer: "ver",
+}
+
+// tfSt ... tfVer are the places of ticketFields' fields in it: a view reads
+// its values by them (a map from the names cost a fifth of a view).
+const (
+	tfSt = iota
+	tfR
+	tfB
+	tfU
+	tfRoom
+	tfParty
+	tfOrigin
+	tfV
+	tfW
+	tfSite
+	tfWs
+	tfWe
+	tfCi
+	tfSa
+	tfCalls
+	tfTube
+	tfAt
+	tfCalled
+	tfDesk
+	tfVer
+)
+
+// ticketVals are a ticket's ticketFields values, in that order ("" for a
+// field not set): read in place from an HMGET's reply (valsOf) or from a
+// compact event (parseRawEvent), without a map or an interface each.
+type ticketVals [len(ticketFieldNames)]string
+
+// A compact event marks the fields not set in a uint32 (rawEvent.unset).
+var _ [32 - len(ticketVals{})]struct{}
+
+// valsOf is an HMGET of ticketFields as ticketVals.
+func valsOf(vs []any) (t ticketVals) {
+	for i := range min(len(vs), len(t)) {
+		t[i], _ = vs[i].(string)
 	}
-	return m
-}()
+	return t
+}
 
 // ticket reads ticket id of compound, with the people ahead of it: one
 // round trip (readTicket).
@@ -486,7 +524,8 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 			return nil, siteKeys{}, storeErr(err)
 		}
 	}
-	t := s.view(p, compound, id, vals.Val())
+	vs := valsOf(vals.Val())
+	t := s.view(p, compound, id, &vs)
 	if t == nil {
 		return nil, siteKeys{}, ErrNotFound
 	}
@@ -549,7 +588,7 @@ func (s *Service) toldReply(p *Plan, compound string, v any) (*TicketView, error
 	if !ok || err != nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's reply is not its event: %.80q", raw))
 	}
-	t := s.view(p, compound, id, e.vals)
+	t := s.view(p, compound, id, &e.vals)
 	if t == nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's event holds no ticket: %.80q", raw))
 	}
@@ -574,7 +613,8 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 	p, _ := s.current(compound)
 	out := make([]*TicketView, len(ids))
 	for i, c := range cmds {
-		if out[i] = s.view(p, compound, ids[i], c.Val()); out[i] == nil {
+		vs := valsOf(c.Val())
+		if out[i] = s.view(p, compound, ids[i], &vs); out[i] == nil {
 			return nil, ErrNotFound
 		}
 	}
@@ -583,28 +623,21 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 
 // view builds a ticket's view from its fields, in ticketFields order; nil
 // when there is no such ticket.
-func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketView {
-	// The fields by name, read in place: a map of them was most of what
+func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals) *TicketView {
+	// The fields by place, read in place: a map of them was most of what
 	// a view cost, and every ticket read and state change makes one.
-	f := func(name string) string {
-		if i, ok := ticketField[name]; ok && i < len(vals) {
-			x, _ := vals[i].(string)
-			return x
-		}
-		return ""
-	}
-	if f("st") == "" {
+	if vals[tfSt] == "" {
 		return nil
 	}
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	ms := func(s string) time.Time { n, _ := strconv.ParseInt(s, 10, 64); return time.UnixMilli(n) }
 	token := s.signer.Sign(compound, id)
-	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: f("r"), State: f("st"),
-		Household: Household{Building: f("b"), Unit: f("u"), Room: f("room"), Party: atoi(f("party"))},
-		Party:     atoi(f("party")), Origin: f("origin"), Variant: f("v"), Site: f("site"),
-		Window: Span{ms(f("ws")), ms(f("we"))}, WindowIdx: atoi(f("w")), Calls: atoi(f("calls")),
-		Tube: f("tube"), BookedAt: ms(f("at")), URL: s.opts.BaseURL + "/t/" + token}
-	t.Version, _ = strconv.ParseUint(f("ver"), 10, 64)
+	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: vals[tfR], State: vals[tfSt],
+		Household: Household{Building: vals[tfB], Unit: vals[tfU], Room: vals[tfRoom], Party: atoi(vals[tfParty])},
+		Party:     atoi(vals[tfParty]), Origin: vals[tfOrigin], Variant: vals[tfV], Site: vals[tfSite],
+		Window: Span{ms(vals[tfWs]), ms(vals[tfWe])}, WindowIdx: atoi(vals[tfW]), Calls: atoi(vals[tfCalls]),
+		Tube: vals[tfTube], BookedAt: ms(vals[tfAt]), URL: s.opts.BaseURL + "/t/" + token}
+	t.Version, _ = strconv.ParseUint(vals[tfVer], 10, 64)
 	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name
@@ -612,18 +645,18 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals []any) *TicketV
 		loc := p.TZ
 		t.Window.Start, t.Window.End, t.BookedAt = t.Window.Start.In(loc), t.Window.End.In(loc), t.BookedAt.In(loc)
 	}
-	if f("ci") != "" && t.State != "booked" {
-		x := ms(f("ci"))
+	if vals[tfCi] != "" && t.State != "booked" {
+		x := ms(vals[tfCi])
 		t.CheckedIn = &x
 	}
-	if f("sa") != "" {
-		x := ms(f("sa"))
+	if vals[tfSa] != "" {
+		x := ms(vals[tfSa])
 		t.SampledAt = &x
 	}
-	if f("called") != "" && t.State != "booked" {
-		x := ms(f("called"))
+	if vals[tfCalled] != "" && t.State != "booked" {
+		x := ms(vals[tfCalled])
 		t.CalledAt = &x
-		t.Desk = atoi(f("desk"))
+		t.Desk = atoi(vals[tfDesk])
 	}
 	if p != nil {
 		for _, x := range []*time.Time{t.CheckedIn, t.CalledAt, t.SampledAt} {
