@@ -98,15 +98,19 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 			s.Desks, 3600/mean, n, planRate, s.Desks, 3600/mean, n, planRate)}
 	runs := min(max(p.Runs, 50), 1000)
 	rng := rand.New(rand.NewPCG(uint64(p.Seed), 0x666f7265))
-	draw := func() float64 {
+	// draw is a party's desk time, the sum of its people's: each a gamma
+	// of mean mean and p.ServiceCV's spread (shape k = 1/cv², an
+	// exponential at cv 1), so the sum is one gamma of shape party*k,
+	// drawn at once.
+	draw := func(party int) float64 {
 		switch cv := p.ServiceCV; {
 		case cv == 0:
-			return mean
-		case cv == 1:
+			return mean * float64(party)
+		case cv == 1 && party == 1:
 			return mean * rng.ExpFloat64()
 		default:
 			k := 1 / (cv * cv)
-			return gamma(rng, k) * mean / k
+			return gamma(rng, float64(party)*k) * mean / k
 		}
 	}
 	now := 0.0
@@ -151,11 +155,7 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 				}
 			}
 			start := math.Max(at, free[k])
-			t := 0.0
-			for j := 0; j < party; j++ {
-				t += draw()
-			}
-			free[k] = start + t
+			free[k] = start + draw(party)
 			return start
 		}
 		called := 0
@@ -163,11 +163,7 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 			if !x.CalledAt.IsZero() && called < len(free) {
 				// At a desk: what is left of its time, at least a tenth
 				// of a sample.
-				t := 0.0
-				for j := 0; j < x.Party; j++ {
-					t += draw()
-				}
-				free[called] = math.Max(now+0.1*mean, calledAt[i]+t)
+				free[called] = math.Max(now+0.1*mean, calledAt[i]+draw(x.Party))
 				called++
 				lineAt[i] = append(lineAt[i], calledAt[i])
 				continue

@@ -173,3 +173,36 @@ func TestSpread(t *testing.T) {
 		}
 	}
 }
+
+// TestPartyDrawnAtOnce: a party's desk time is drawn as one gamma of its
+// people's summed shape, which is the sum of their times in law. A line
+// of 100 parties of three and one of 300 people alone, at one desk,
+// forecast the last person's turn alike: its median and its spread.
+func TestPartyDrawnAtOnce(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	last := func(party, n int) Turn {
+		s := SiteNow{Now: t0, Desks: 1}
+		for i := range n {
+			s.Line = append(s.Line, InLine{Ticket: fmt.Sprint(i), Party: party, CheckIn: t0})
+		}
+		s.Line = append(s.Line, InLine{Ticket: "last", Party: 1, CheckIn: t0})
+		p := forecastParams()
+		p.Runs = 1000
+		f, err := Forecast(s, 120, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Line[n]
+	}
+	threes, ones := last(3, 100), last(1, 300)
+	med := func(x Turn) float64 { return x.At.Sub(t0).Seconds() }
+	spread := func(x Turn) float64 { return x.Late.Sub(x.Early).Seconds() }
+	// 300 people at 30 s, cv 0.3: a median of 9,000 s, the 10-90% spread
+	// about 2.56 x 0.3 x 30 x sqrt(300) = 400 s.
+	if d := math.Abs(med(threes)-med(ones)) / med(ones); d > 0.01 {
+		t.Errorf("median turn %v s by parties of three, %v s one by one: %.1f%% apart", med(threes), med(ones), 100*d)
+	}
+	if d := math.Abs(spread(threes)-spread(ones)) / spread(ones); d > 0.2 {
+		t.Errorf("10-90%% spread %v s by parties of three, %v s one by one: %.0f%% apart", spread(threes), spread(ones), 100*d)
+	}
+}
