@@ -47,7 +47,7 @@ func (s *Service) expand(channel, raw string) []byte {
 	compound, typ, inLine, ahead, at := ev.compound, ev.typ, ev.inLine, ev.ahead, ev.at
 	id, _ := strconv.ParseUint(ev.id, 10, 64)
 	p, _ := s.current(compound)
-	t := s.view(p, compound, id, &ev.vals)
+	t := s.view(p, compound, id, &ev.vals, signed{})
 	if t == nil {
 		return nil
 	}

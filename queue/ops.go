@@ -83,7 +83,7 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		return nil, s.alreadyIn(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
-	return s.toldReply(p, c, v)
+	return s.toldReply(p, c, v, signed{id, token})
 }
 
 // alreadyIn words an ALREADY_IN refusal ("<checkin ms> <state> <desk>")
@@ -172,7 +172,7 @@ func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, 
 		}
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, c, v)
+	return s.toldReply(p, c, v, signed{})
 }
 
 // NoShowResult is what marking a called ticket unanswered did.
@@ -219,7 +219,7 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 	calls, _ := res[1].(int64)
 	r := &NoShowResult{NoShow: res[0] == "no_show", Calls: int(calls), Needed: s.opts.CallsBeforeNoShow}
 	desk, _ := strconv.Atoi(fmt.Sprint(res[2]))
-	if r.Ticket, err = s.toldReply(p, p.Compound.ID, res[3]); err != nil {
+	if r.Ticket, err = s.toldReply(p, p.Compound.ID, res[3], signed{id, token}); err != nil {
 		return r, err
 	}
 	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
@@ -244,7 +244,7 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, p.Compound.ID, v)
+	return s.toldReply(p, p.Compound.ID, v, signed{id, token})
 }
 
 // Sampled records that a ticket's party was sampled, into tube when it is
@@ -282,7 +282,7 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, p.Compound.ID, v)
+	return s.toldReply(p, p.Compound.ID, v, signed{id, token})
 }
 
 // Tube lists the tickets (households) pooled in a tube this round.

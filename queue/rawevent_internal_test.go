@@ -229,7 +229,7 @@ func legacyExpand(s *Service, channel string, raw []byte) []byte {
 	at, _ := strconv.ParseInt(atS, 10, 64)
 	p, _ := s.current(compound)
 	vs := valsOf(vals)
-	t := s.view(p, compound, id, &vs)
+	t := s.view(p, compound, id, &vs, signed{})
 	if t == nil {
 		return nil
 	}

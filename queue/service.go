@@ -488,7 +488,7 @@ func valsOf(vs []any) (t ticketVals) {
 // ticket reads ticket id of compound, with the people ahead of it: one
 // round trip (readTicket).
 func (s *Service) ticket(ctx context.Context, compound string, id uint64) (*TicketView, error) {
-	t, _, err := s.readTicket(ctx, compound, id)
+	t, _, err := s.readTicket(ctx, compound, id, signed{})
 	return t, err
 }
 
@@ -504,7 +504,7 @@ type siteKeys struct{ variant, fp string }
 // site's, so that nothing waits for the ticket's site); a checked-in
 // ticket's people ahead take a second. ErrNotFound when it does not
 // exist.
-func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*TicketView, siteKeys, error) {
+func (s *Service) readTicket(ctx context.Context, compound string, id uint64, known signed) (*TicketView, siteKeys, error) {
 	p, err := s.current(compound)
 	if err != nil {
 		return nil, siteKeys{}, err
@@ -525,7 +525,7 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64) (*
 		}
 	}
 	vs := valsOf(vals.Val())
-	t := s.view(p, compound, id, &vs)
+	t := s.view(p, compound, id, &vs, known)
 	if t == nil {
 		return nil, siteKeys{}, ErrNotFound
 	}
@@ -581,14 +581,14 @@ func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
 // toldReply is the ticket view of a change script's reply: the compact
 // event it published (tell_values in prelude.lua), which holds the
 // ticket's values, the people in its site's line and ahead of it.
-func (s *Service) toldReply(p *Plan, compound string, v any) (*TicketView, error) {
+func (s *Service) toldReply(p *Plan, compound string, v any, known signed) (*TicketView, error) {
 	raw, _ := v.(string)
 	e, ok := parseRawEvent(raw)
 	id, err := strconv.ParseUint(e.id, 10, 64)
 	if !ok || err != nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's reply is not its event: %.80q", raw))
 	}
-	t := s.view(p, compound, id, &e.vals)
+	t := s.view(p, compound, id, &e.vals, known)
 	if t == nil {
 		return nil, storeErr(fmt.Errorf("queue: a change's event holds no ticket: %.80q", raw))
 	}
@@ -614,16 +614,27 @@ func (s *Service) tickets(ctx context.Context, compound string, ids []uint64) ([
 	out := make([]*TicketView, len(ids))
 	for i, c := range cmds {
 		vs := valsOf(c.Val())
-		if out[i] = s.view(p, compound, ids[i], &vs); out[i] == nil {
+		if out[i] = s.view(p, compound, ids[i], &vs, signed{}); out[i] == nil {
 			return nil, ErrNotFound
 		}
 	}
 	return out, nil
 }
 
-// view builds a ticket's view from its fields, in ticketFields order; nil
-// when there is no such ticket.
-func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals) *TicketView {
+// signed is a ticket's token that the caller has verified (the
+// request's own), which a view of that ticket shows instead of signing it
+// again (a token is one HMAC: a desk's check-in and a resident's read
+// verified it already); the zero value, or another ticket's, is signed
+// anew.
+type signed struct {
+	id    uint64
+	token string
+}
+
+// view builds a ticket's view from its fields, in ticketFields order,
+// with known as its token when it is this ticket's; nil when there is no
+// such ticket.
+func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals, known signed) *TicketView {
 	// The fields by place, read in place: a map of them was most of what
 	// a view cost, and every ticket read and state change makes one.
 	if vals[tfSt] == "" {
@@ -631,7 +642,10 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals) *T
 	}
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	ms := func(s string) time.Time { n, _ := strconv.ParseInt(s, 10, 64); return time.UnixMilli(n) }
-	token := s.signer.Sign(compound, id)
+	token := known.token
+	if known.id != id || token == "" {
+		token = s.signer.Sign(compound, id)
+	}
 	t := &TicketView{Ticket: token, ID: id, Compound: compound, Round: vals[tfR], State: vals[tfSt],
 		Household: Household{Building: vals[tfB], Unit: vals[tfU], Room: vals[tfRoom], Party: atoi(vals[tfParty])},
 		Party:     atoi(vals[tfParty]), Origin: vals[tfOrigin], Variant: vals[tfV], Site: vals[tfSite],
@@ -688,7 +702,7 @@ func (s *Service) Ticket(ctx context.Context, token string) (*TicketView, error)
 	if err != nil {
 		return nil, err
 	}
-	t, sk, err := s.readTicket(ctx, c, id)
+	t, sk, err := s.readTicket(ctx, c, id, signed{id, token})
 	if err != nil {
 		return nil, err
 	}
@@ -712,7 +726,7 @@ func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
-	return s.toldReply(p, c, v)
+	return s.toldReply(p, c, v, signed{id, token})
 }
 
 // CancelHousehold cancels a household's ticket of the current round for a
