@@ -9,27 +9,38 @@
 -- counters hash, KEYS[4] ticket sequence, KEYS[5] ticket key prefix
 -- "natq:{c}:t:", KEYS[6] round's booking order zset (written only for a
 -- round opened without a "first" id, see open.lua), KEYS[7] round's line
--- occupancy hash, KEYS[8] round's booking windows hash (open.lua)
--- ARGV is one record of 10 values per household, booked in turn, each as
+-- occupancy hash, KEYS[8] round's booking windows hash (open.lua), KEYS[9]
+-- the compound's booking budgets for the current limit window (a hash,
+-- client address's hash -> new households booked from it)
+-- ARGV is one record of 12 values per household, booked in turn, each as
 -- if alone (the batcher sends the bookings of one compound that wait
 -- for a round trip as one call, batch.go): now (unix ms), household key
 -- "building|unit|room", round, building, unit, room, party, origin
 -- (online|paper), the share of each window kept from this origin (the
 -- walk-in share online, 0 on paper), and the household's candidate key
--- "building|unit" (unit "" when no group names it): the booking windows
+-- "building|unit" (unit "" when no group names it), the client address's
+-- field in the budgets hash, and its budget ("" when the booking is not
+-- limited, else "<households>:<the hash's lifetime ms>:<1 to refuse
+-- when the budget cannot be counted, 0 to admit>"). The booking windows
 -- hash holds "<variant>|<candidate key>" -> the windows that call it, by
 -- start, each "index\tsite\tcapacity\tstart ms\tend ms\n". A window's
 -- seats for this origin are floor(capacity * (1 - share) + 1e-9), as the
 -- service's online().
 -- Asking again with another party changes the ticket's party when it is
 -- still only booked and its window has room for the change.
+-- A new household of a limited booking takes one of its address's budget
+-- once it has a window with room (a repeat, a party change and a full
+-- answer cost nothing); when the budgets hash cannot be counted (a store
+-- refusing the write) the budget's last part says whether it is booked
+-- anyway, and the reply says so.
 -- returns a list of one reply per record, in order: {ticket id, 1 if new
 -- else 0, 1 if its party changed else 0, variant, site, window start ms,
--- window end ms}, or an error reply
--- "NOROUND", "FULL" (no window of the active variant that has not ended
--- has room), "PARTY_FULL <party the window can take>" or "PARTY_LOCKED
--- <state>" (the party of a ticket in line or finished changes at the site
--- only).
+-- window end ms, 1 if its budget could not be counted else 0}, or an
+-- error reply "NOROUND", "FULL" (no window of the active variant that has
+-- not ended has room), "PARTY_FULL <party the window can take>",
+-- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
+-- changes at the site only), "LIMITED" (the address's budget is spent) or
+-- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
 -- A new ticket ("booked") is published on the compound's s:<site>
 -- channel, a changed party ("party") on t:<id> and s:<site>, as one
 -- compact event (raw_event in prelude.lua), which each instance's hub
@@ -47,15 +58,16 @@ local ended = 60000
 -- book books the household of the record at ARGV[o] .. ARGV[o + 9].
 local function book(o)
   if not variant then return redis.error_reply('NOROUND') end
-  local at, hh, round, b, u, room, partyv, origin, sharev, cand =
-    ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9]
+  local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit =
+    ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9],
+    ARGV[o + 10], ARGV[o + 11]
   local old = redis.call('HGET', KEYS[2], hh)
   local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
   local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
   if old then
     local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
     local was = tonumber(f.party)
-    if was == party then return {old, 0, 0, f.v, f.site, f.ws, f.we} end
+    if was == party then return {old, 0, 0, f.v, f.site, f.ws, f.we, 0} end
     if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
     -- The ticket's window's seats, when it is one of the household's
     -- windows (a rain switch may have put it in another).
@@ -73,7 +85,7 @@ local function book(o)
     if party < was then freed = tostring(redis.call('HINCRBY', KEYS[3], 'freed', 1)) end
     redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
     tell(KEYS[5], KEYS[7], nil, 'party', old, at, true)
-    return {old, 0, 1, f.v, f.site, f.ws, f.we}
+    return {old, 0, 1, f.v, f.site, f.ws, f.we, 0}
   end
   -- The household's windows, and its cursor: where in them the first
   -- window that may have room for a party of its size and origin is,
@@ -103,6 +115,22 @@ local function book(o)
       if booked + party <= have then
         if skip == s0 and booked + party + party > have then skip = pos end
         if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
+        local uncounted = 0
+        if limit ~= '' then
+          local budget, ttl, closed = string.match(limit, '^(%d+):(%d+):([01])$')
+          local ok, n = pcall(redis.call, 'HINCRBY', KEYS[9], addr, 1)
+          if ok then
+            if n == 1 then redis.call('PEXPIRE', KEYS[9], ttl) end
+            if n > tonumber(budget) then
+              redis.call('HINCRBY', KEYS[9], addr, -1)
+              return redis.error_reply('LIMITED')
+            end
+          elseif closed == '1' then
+            return redis.error_reply('LIMITSTORE ' .. tostring(type(n) == 'table' and n.err or n))
+          else
+            uncounted = 1
+          end
+        end
         local id = tostring(redis.call('INCR', KEYS[4]))
         redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
         redis.call('HSET', KEYS[2], hh, id)
@@ -118,7 +146,7 @@ local function book(o)
         local inline = redis.call('HGET', KEYS[7], site) or '0'
         redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, booked_event(string.match(KEYS[5], '{(.-)}'),
           id, inline, at, round, b, u, room, partyv, origin, variant, w, site, ws, we))
-        return {id, 1, 0, variant, site, ws, we}
+        return {id, 1, 0, variant, site, ws, we, uncounted}
       end
       if skip == s0 then skip = pos end -- no room for this party
     elseif skip == s0 and wend + ended < now then
@@ -128,4 +156,4 @@ local function book(o)
   if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
   return redis.error_reply('FULL')
 end
-return each_record(10, book)
+return each_record(12, book)

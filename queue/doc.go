@@ -110,9 +110,10 @@
 //	                                  ver: the ticket's version (one per event; tell in
 //	                                  prelude.lua)
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
-//	natq:{c}:lim:<W>:<addr>    string new households booked from a client address (sha256,
-//	                                  truncated) in booking-limit window W (start / window
-//	                                  length); expires after two windows, which only tidies up
+//	natq:{c}:lim:<W>           hash   client address (sha256, truncated) -> new households
+//	                                  booked from it in booking-limit window W (start / window
+//	                                  length), counted by book.lua with the ticket; expires two
+//	                                  windows after its last new address, which only tidies up
 //	natq:{c}:r:<R>:state       hash   variant, opened ms, switched ms, plan (schedule fingerprint),
 //	                                  tz (the plan's time zone), purged ms (natq round purge),
 //	                                  layout "2" (tickets a hash each; open.lua refuses a round
@@ -171,7 +172,7 @@
 // the service, as Event JSON (an object). A ticket read is one pipeline,
 // not a script (Lua costs Redis more than the four plain reads): the
 // ticket, and the round's line occupancy, variant and site change counts.
-// The one key with an expiry is the booking limit's counter,
+// The one key with an expiry is the booking limit's budgets hash,
 // whose window is in its name: the count is right whether or not Redis
 // has expired it yet.
 package queue

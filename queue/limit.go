@@ -5,26 +5,11 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
-
-var (
-	//go:embed limit.lua
-	limitLua string
-	//go:embed unlimit.lua
-	unlimitLua string
-)
-
-func init() {
-	scripts["limit"] = redis.NewScript(limitLua)
-	scripts["unlimit"] = redis.NewScript(unlimitLua)
-}
 
 // BookingLimit is the budget of new households one client address may
 // book in a compound per window of time. It counts households, not
@@ -34,17 +19,18 @@ func init() {
 // seats for made-up households. Staff (a volunteer booking for the
 // elderly of a building) are not limited.
 //
-// The count is one Redis counter per compound, address and window, under
-// the compound's hash tag, reserved atomically before the booking and
-// given back when no new ticket came of it: it holds across instances and
-// on a cluster. The window's start is in the counter's name; expiry only
-// tidies up.
+// The count is one field per address in a hash per compound and window,
+// under the compound's hash tag, taken by the booking's own script
+// (book.lua) once it has found the household a window, in the same step
+// as the ticket: it holds across instances and on a cluster, and a
+// refused or full booking takes nothing. The window's start is in the
+// hash's name; its expiry only tidies up.
 type BookingLimit struct {
 	Households int           // per address and window; 0: no limit
 	Window     time.Duration // default 10 minutes
-	// FailClosed refuses bookings when the limiter's store fails; the
-	// default admits them (the booking itself then needs the store too,
-	// and fails or not on its own). Either way the log says so.
+	// FailClosed refuses bookings whose budget cannot be counted (the
+	// store refusing the write to the budgets hash); the default admits
+	// them. Either way the log says so.
 	FailClosed bool
 }
 
@@ -63,54 +49,45 @@ type limiter struct {
 	failed int
 }
 
-func (k ckeys) limit(window int64, addr string) string {
+// budgets is the hash of the compound's booking budgets in limit window
+// w (start / window length; 0 for unlimited bookings, which never write
+// it): address field -> new households booked.
+func (k ckeys) budgets(w int64) string { return k.p + ":lim:" + strconv.FormatInt(w, 10) }
+
+// budgetField is client address addr's field in the budgets hash: its
+// SHA-256, truncated (no address is stored).
+func budgetField(addr string) string {
 	h := sha256.Sum256([]byte(addr))
-	return k.p + ":lim:" + strconv.FormatInt(window, 10) + ":" + hex.EncodeToString(h[:12])
+	return hex.EncodeToString(h[:12])
 }
 
-// reserve takes a place in addr's budget for household h; the returned
-// release gives it back (nil when nothing was taken: a repeat, no limit,
-// or a store failure let through).
-func (s *Service) reserve(ctx context.Context, p *Plan, addr string, h Household) (release func(), err error) {
+// limit is a booking's budget, as book.lua takes it: the address's field
+// and "<households>:<the hash's lifetime ms>:<1 fail closed, 0 open>",
+// the limit window, and when the window ends; a zero limit for a booking
+// not limited.
+type limit struct {
+	field, spec string
+	w           int64
+	ends        time.Time
+}
+
+// limitFor is the budget of a booking from client address addr at now.
+func (s *Service) limitFor(addr string, now time.Time) limit {
 	l := s.opts.BookingLimit
 	if l.Households <= 0 {
-		return nil, nil
+		return limit{}
 	}
 	win := l.Window
 	if win <= 0 {
 		win = 10 * time.Minute
 	}
-	now := s.now()
-	start := now.UnixMilli() / win.Milliseconds()
-	k := keysOf(p.Compound.ID)
-	key := k.limit(start, addr)
-	v, err := s.run(ctx, "limit", []string{k.r(p.Date, "hh"), key}, h.key(), l.Households, 2*win.Milliseconds())
-	if err != nil {
-		var sr *scriptReply
-		if errors.As(err, &sr) {
-			if c, _ := sr.code(); c == "LIMITED" {
-				s.m.Refusals.WithLabelValues("rate_limited").Inc()
-				left := time.UnixMilli((start + 1) * win.Milliseconds()).Sub(now)
-				return nil, &limited{secs: int(left.Seconds()) + 1}
-			}
-		}
-		s.limitFailed(p.Compound.ID, err)
-		if l.FailClosed {
-			return nil, storeErr(err)
-		}
-		return nil, nil
+	w := now.UnixMilli() / win.Milliseconds()
+	closed := "0"
+	if l.FailClosed {
+		closed = "1"
 	}
-	if v.(int64) == 0 {
-		return nil, nil
-	}
-	return func() {
-		// A context of its own: the request's may be what failed.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if _, err := s.run(ctx, "unlimit", []string{key}); err != nil {
-			s.limitFailed(p.Compound.ID, err)
-		}
-	}, nil
+	return limit{field: budgetField(addr), spec: strconv.Itoa(l.Households) + ":" + strconv.FormatInt(2*win.Milliseconds(), 10) + ":" + closed,
+		w: w, ends: time.UnixMilli((w + 1) * win.Milliseconds())}
 }
 
 // limitFailed logs a failure of the limiter's store, at most every 10 s
@@ -146,22 +123,7 @@ func (s *Service) BookOnline(ctx context.Context, compound string, h Household, 
 		if err := may(st, compound, RoleMarshal); err != nil {
 			return nil, false, err
 		}
-		return s.book(ctx, compound, h, "online")
+		return s.book(ctx, compound, h, "online", "")
 	}
-	p, err := s.current(compound)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := s.validate(p, &h); err != nil {
-		return nil, false, err
-	}
-	release, err := s.reserve(ctx, p, addr, h)
-	if err != nil {
-		return nil, false, err
-	}
-	b, created, err := s.book(ctx, compound, h, "online")
-	if release != nil && !created {
-		release()
-	}
-	return b, created, err
+	return s.book(ctx, compound, h, "online", addr)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"natq/planner/errs"
@@ -37,7 +38,27 @@ type Plan struct {
 	sites     map[siteKey]*planfile.Site
 	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int    // window index -> position in Windows
-	bookKeys  []string       // book.lua's keys for this round (read only: shared by every booking)
+	bookKeys  []string       // book.lua's keys for this round, unlimited (read only: shared by every booking)
+	// limitKeys are book.lua's keys of a limited booking in the current
+	// limit window (its budgets hash is the ninth), replaced as windows
+	// pass.
+	limitKeys atomic.Pointer[windowKeys]
+}
+
+// windowKeys are book.lua's keys in limit window w.
+type windowKeys struct {
+	w    int64
+	keys []string
+}
+
+// keysIn are book.lua's keys for a booking limited in window w.
+func (p *Plan) keysIn(w int64) []string {
+	if wk := p.limitKeys.Load(); wk != nil && wk.w == w {
+		return wk.keys
+	}
+	keys := append(slices.Clone(p.bookKeys[:8]), keysOf(p.Compound.ID).budgets(w))
+	p.limitKeys.Store(&windowKeys{w, keys})
+	return keys
 }
 
 type candKey struct{ variant, building, unit string }
@@ -63,7 +84,7 @@ func NewPlan(f *planfile.File) (*Plan, error) {
 		Windows: slices.Clone(f.Schedule), Sites: f.Sites, Buildings: f.Buildings}
 	k := keysOf(p.Compound.ID)
 	p.bookKeys = []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
-		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw")}
+		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw"), k.budgets(0)}
 	if len(p.Windows) == 0 {
 		return nil, planErrorf(`"natq:schedule" has no windows: nothing to book`)
 	}

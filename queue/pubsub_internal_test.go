@@ -12,8 +12,7 @@ import (
 func TestEveryPublishSharded(t *testing.T) {
 	sources := map[string]string{"prelude.lua": preludeLua, "open.lua": openLua, "book.lua": bookLua,
 		"cancel.lua": cancelLua, "checkin.lua": checkinLua, "call.lua": callLua, "noshow.lua": noshowLua,
-		"sampled.lua": sampledLua, "switch.lua": switchLua, "repeat.lua": repeatLua, "limit.lua": limitLua,
-		"unlimit.lua": unlimitLua}
+		"sampled.lua": sampledLua, "switch.lua": switchLua, "repeat.lua": repeatLua}
 	any := regexp.MustCompile(`(?i)publish`)
 	for name, src := range sources {
 		code := luaCode(src)

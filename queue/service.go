@@ -347,10 +347,12 @@ func (s *Service) online(capacity int) int {
 // Book gives household h a ticket in the earliest window of its building
 // with room for its party; created is false when it had one already.
 func (s *Service) Book(ctx context.Context, compound string, h Household) (b *Booking, created bool, err error) {
-	return s.book(ctx, compound, h, "online")
+	return s.book(ctx, compound, h, "online", "")
 }
 
-func (s *Service) book(ctx context.Context, compound string, h Household, origin string) (*Booking, bool, error) {
+// book books h from origin; for client address addr's budget when addr is
+// not "" (BookOnline).
+func (s *Service) book(ctx context.Context, compound string, h Household, origin, addr string) (*Booking, bool, error) {
 	p, err := s.current(compound)
 	if err != nil {
 		return nil, false, err
@@ -362,14 +364,29 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	if origin == "online" {
 		share = s.share
 	}
-	v, err := s.run(ctx, "book", p.bookKeys,
-		s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit))
+	now := s.now()
+	keys, lim := p.bookKeys, limit{}
+	if addr != "" {
+		if lim = s.limitFor(addr, now); lim.spec != "" {
+			keys = p.keysIn(lim.w)
+		}
+	}
+	v, err := s.run(ctx, "book", keys,
+		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit),
+		lim.field, lim.spec)
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
-			if c, _ := sr.code(); c == "FULL" {
+			switch c, _ := sr.code(); c {
+			case "FULL":
 				s.m.Bookings.WithLabelValues(compound, "full").Inc()
 				return nil, false, ErrFull
+			case "LIMITED":
+				s.m.Refusals.WithLabelValues("rate_limited").Inc()
+				return nil, false, &limited{secs: int(lim.ends.Sub(now).Seconds()) + 1}
+			case "LIMITSTORE":
+				s.limitFailed(compound, err)
+				return nil, false, storeErr(err)
 			}
 		}
 		return nil, false, s.refusal(err)
@@ -377,8 +394,11 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	// The script's reply is the whole answer (book.lua): nothing is read
 	// back, and the script published the event.
 	res, _ := v.([]any)
-	if len(res) != 7 {
-		return nil, false, storeErr(fmt.Errorf("queue: book: a reply of %d values, want 7", len(res)))
+	if len(res) != 8 {
+		return nil, false, storeErr(fmt.Errorf("queue: book: a reply of %d values, want 8", len(res)))
+	}
+	if res[7] == int64(1) {
+		s.limitFailed(compound, errors.New("queue: book: the booking budgets hash refused the count"))
 	}
 	str := func(x any) string { s, _ := x.(string); return s }
 	ms := func(x any) time.Time { n, _ := strconv.ParseInt(str(x), 10, 64); return time.UnixMilli(n).In(p.TZ) }

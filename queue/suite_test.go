@@ -55,6 +55,7 @@ var suite = []queuetest.Case{
 	{"SeatsGivenBack", testSeatsGivenBack},
 	{"RainSwitchGivesBack", testRainSwitchGivesBack},
 	{"EndedWindowOffered", testEndedWindowOffered},
+	{"BudgetCountsTickets", testBudgetCountsTickets},
 }
 
 var ctx = context.Background()

@@ -1,0 +1,56 @@
+package queue_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"natq/queue"
+	"natq/queue/queuetest"
+)
+
+// testBudgetCountsTickets: an address's budget counts the new households
+// it booked, in the booking's own step: full answers, repeats and party
+// changes take none of it, a refusal gives back what it took, and the
+// next limit window starts afresh.
+func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, func(o *queue.Options) {
+		o.WalkinShare = 0
+		o.BookingLimit = queue.BookingLimit{Households: 2, Window: 10 * time.Minute}
+	})
+	const addr = "203.0.113.7"
+	for i := 0; i < 37; i++ { // b4's one window, by a volunteer: not limited
+		bookAt(t, s, hh("b4", "", room(i), 1))
+	}
+	online := func(h queue.Household) error {
+		_, _, err := s.BookOnline(ctx, "c1", h, addr, nil)
+		return err
+	}
+	for i := 0; i < 5; i++ {
+		if err := online(hh("b4", "", room(40+i), 1)); !errors.Is(err, queue.ErrFull) {
+			t.Fatalf("booking a full building = %v, want full", err)
+		}
+	}
+	for i, want := range []error{nil, nil, queue.ErrRateLimited} {
+		if err := online(hh("b1", "", room(i), 2)); !errors.Is(err, want) && err != want {
+			t.Errorf("new household %d after five full answers = %v, want %v", i, err, want)
+		}
+	}
+	if err := online(hh("b1", "", room(0), 2)); err != nil {
+		t.Errorf("repeat while limited = %v, want its ticket", err)
+	}
+	if err := online(hh("b1", "", room(1), 3)); err != nil {
+		t.Errorf("party change while limited = %v, want it changed", err)
+	}
+	var rl interface{ RetryAfter() int }
+	err := online(hh("b1", "", room(3), 1))
+	if !errors.As(err, &rl) || rl.RetryAfter() != 601 {
+		t.Errorf("limited at 06:00:00 = %v, want a retry after 601 s (the window ends 06:10)", err)
+	}
+	clk.Set(queuetest.At(6, 10))
+	if err := online(hh("b1", "", room(3), 1)); err != nil {
+		t.Errorf("new household in the next limit window = %v, want booked", err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
