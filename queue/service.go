@@ -393,18 +393,29 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	}
 	// The script's reply is the whole answer (book.lua): nothing is read
 	// back, and the script published the event.
-	res, _ := v.([]any)
-	if len(res) != 8 {
-		return nil, false, storeErr(fmt.Errorf("queue: book: a reply of %d values, want 8", len(res)))
+	raw, _ := v.(string)
+	var res [8]string
+	rest, ok := raw, true
+	for i := range res {
+		if i < len(res)-1 {
+			res[i], rest, ok = strings.Cut(rest, "\t")
+		} else {
+			res[i] = rest
+		}
+		if !ok {
+			break
+		}
 	}
-	if res[7] == int64(1) {
+	id, err := strconv.ParseUint(res[0], 10, 64)
+	if !ok || err != nil || strings.Contains(res[7], "\t") {
+		return nil, false, storeErr(fmt.Errorf("queue: book: a reply that is not a booking: %.80q", raw))
+	}
+	if res[7] == "1" {
 		s.limitFailed(compound, errors.New("queue: book: the booking budgets hash refused the count"))
 	}
-	str := func(x any) string { s, _ := x.(string); return s }
-	ms := func(x any) time.Time { n, _ := strconv.ParseInt(str(x), 10, 64); return time.UnixMilli(n).In(p.TZ) }
-	id, _ := strconv.ParseUint(str(res[0]), 10, 64)
-	created := res[1] == int64(1)
-	changed := res[2] == int64(1)
+	ms := func(x string) time.Time { n, _ := strconv.ParseInt(x, 10, 64); return time.UnixMilli(n).In(p.TZ) }
+	created := res[1] == "1"
+	changed := res[2] == "1"
 	switch {
 	case created:
 		s.m.Bookings.WithLabelValues(compound, "new").Inc()
@@ -414,9 +425,9 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		s.m.Bookings.WithLabelValues(compound, "repeat").Inc()
 	}
 	token := s.signer.Sign(compound, id)
-	b := &Booking{Ticket: token, ID: id, Site: str(res[4]), Window: Span{ms(res[5]), ms(res[6])},
+	b := &Booking{Ticket: token, ID: id, Site: res[4], Window: Span{ms(res[5]), ms(res[6])},
 		Party: h.Party, URL: s.opts.BaseURL + "/t/" + token, Household: h, PartyChanged: changed}
-	if site := p.site(str(res[3]), b.Site); site != nil {
+	if site := p.site(res[3], b.Site); site != nil {
 		b.SiteName = site.Name
 	}
 	return b, created, nil
