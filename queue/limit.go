@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"log/slog"
 	"strconv"
