@@ -57,7 +57,12 @@ local freed = redis.call('HGET', KEYS[3], 'freed') or '0'
 -- ended is how long after its end a window is skipped by the cursor too:
 -- longer than any two instances' clocks may differ.
 local ended = 60000
--- book books the household of the record at ARGV[o] .. ARGV[o + 9].
+-- reply is a booking's answer: its fields, each but the last followed by
+-- a tab (new, changed and uncounted "1" or "0").
+local function reply(id, new, changed, v, site, ws, we, uncounted)
+  return id .. '\t' .. new .. '\t' .. changed .. '\t' .. v .. '\t' .. site .. '\t' .. ws .. '\t' .. we .. '\t' .. uncounted
+end
+-- book books the household of the record at ARGV[o] .. ARGV[o + 11].
 local function book(o)
   if not variant then return redis.error_reply('NOROUND') end
   local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit =
@@ -69,7 +74,7 @@ local function book(o)
   if old then
     local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
     local was = tonumber(f.party)
-    if was == party then return old .. '\t0\t0\t' .. f.v .. '\t' .. f.site .. '\t' .. f.ws .. '\t' .. f.we .. '\t0' end
+    if was == party then return reply(old, '0', '0', f.v, f.site, f.ws, f.we, '0') end
     if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
     -- The ticket's window's seats, when it is one of the household's
     -- windows (a rain switch may have put it in another).
@@ -87,7 +92,7 @@ local function book(o)
     if party < was then freed = tostring(redis.call('HINCRBY', KEYS[3], 'freed', 1)) end
     redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
     tell(KEYS[5], KEYS[7], nil, 'party', old, at, true)
-    return old .. '\t0\t1\t' .. f.v .. '\t' .. f.site .. '\t' .. f.ws .. '\t' .. f.we .. '\t0'
+    return reply(old, '0', '1', f.v, f.site, f.ws, f.we, '0')
   end
   -- The household's windows, and its cursor: where in them the first
   -- window that may have room for a party of its size and origin is,
@@ -115,8 +120,8 @@ local function book(o)
       local booked = tonumber(redis.call('HGET', KEYS[3], w .. ':booked') or '0')
       local have = seats(cap)
       if booked + party <= have then
-        if skip == s0 and booked + party + party > have then skip = pos end
-        if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
+        -- The budget first: a refused booking takes no seat, and moves
+        -- no cursor past the window it would have filled.
         local uncounted = '0'
         if limit ~= '' then
           local budget, ttl, closed = string.match(limit, '^(%d+):(%d+):([01])$')
@@ -133,6 +138,8 @@ local function book(o)
             uncounted = '1'
           end
         end
+        if skip == s0 and booked + party + party > have then skip = pos end
+        if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
         local id = tostring(redis.call('INCR', KEYS[4]))
         redis.call('HINCRBY', KEYS[3], w .. ':booked', partyv) -- as given: a number costs a %.17g
         redis.call('HSET', KEYS[2], hh, id)
@@ -148,7 +155,7 @@ local function book(o)
         local inline = redis.call('HGET', KEYS[7], site) or '0'
         redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, booked_event(string.match(KEYS[5], '{(.-)}'),
           id, inline, at, round, b, u, room, partyv, origin, variant, w, site, ws, we))
-        return id .. '\t1\t0\t' .. variant .. '\t' .. site .. '\t' .. ws .. '\t' .. we .. '\t' .. uncounted
+        return reply(id, '1', '0', variant, site, ws, we, uncounted)
       end
       if skip == s0 then skip = pos end -- no room for this party
     elseif skip == s0 and wend + ended < now then

@@ -32,15 +32,21 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 			t.Fatalf("booking a full building = %v, want full", err)
 		}
 	}
+	for i := 0; i < 31; i++ { // b1's first window (37 seats) to 31, by a volunteer
+		bookAt(t, s, hh("b1", "", room(200+i), 1))
+	}
 	for i, want := range []error{nil, nil, queue.ErrRateLimited} {
 		if err := online(hh("b1", "", room(i), 2)); !errors.Is(err, want) && err != want {
 			t.Errorf("new household %d after five full answers = %v, want %v", i, err, want)
 		}
 	}
+	// The refused household would have been the window's last party of
+	// two: refused, it leaves the window to the next one.
+	wantWindow(t, s, "a volunteer's party of two after a refusal", hh("b1", "", room(250), 2), 0)
 	if err := online(hh("b1", "", room(0), 2)); err != nil {
 		t.Errorf("repeat while limited = %v, want its ticket", err)
 	}
-	if err := online(hh("b1", "", room(1), 3)); err != nil {
+	if err := online(hh("b1", "", room(1), 1)); err != nil {
 		t.Errorf("party change while limited = %v, want it changed", err)
 	}
 	var rl interface{ RetryAfter() int }

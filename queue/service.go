@@ -394,20 +394,12 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	// The script's reply is the whole answer (book.lua): nothing is read
 	// back, and the script published the event.
 	raw, _ := v.(string)
-	var res [8]string
-	rest, ok := raw, true
-	for i := range res {
-		if i < len(res)-1 {
-			res[i], rest, ok = strings.Cut(rest, "\t")
-		} else {
-			res[i] = rest
-		}
-		if !ok {
-			break
-		}
+	res := strings.Split(raw, "\t")
+	if len(res) != 8 {
+		return nil, false, storeErr(fmt.Errorf("queue: book: a reply that is not a booking: %.80q", raw))
 	}
 	id, err := strconv.ParseUint(res[0], 10, 64)
-	if !ok || err != nil || strings.Contains(res[7], "\t") {
+	if err != nil {
 		return nil, false, storeErr(fmt.Errorf("queue: book: a reply that is not a booking: %.80q", raw))
 	}
 	if res[7] == "1" {
