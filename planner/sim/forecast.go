@@ -115,9 +115,9 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 	}
 	now := 0.0
 	sec := func(t time.Time) float64 { return t.Sub(s.Now).Seconds() }
-	// Each party's runs go in a slab of its own, runs long, allocated
-	// once; the tickets' times are read as seconds from now once, not in
-	// every run.
+	// Every party's runs go in one slab allocated once, runs values a
+	// party; the tickets' times are turned into seconds from now once,
+	// not in every run.
 	slab := make([]float64, (len(s.Line)+2*len(s.Coming))*runs)
 	take := func() []float64 {
 		xs := slab[:0:runs]
@@ -225,19 +225,11 @@ func Forecast(s SiteNow, planRate float64, p Params) (*SiteForecast, error) {
 	return out, nil
 }
 
-// q is the q-quantile of sorted xs.
-func q(xs []float64, f float64) float64 {
-	if len(xs) == 0 {
-		return math.Inf(1)
-	}
-	return xs[place(len(xs), f)]
-}
-
-// place is where q takes the f-quantile of n sorted values.
+// place is where the f-quantile of n sorted values is taken.
 func place(n int, f float64) int { return min(n-1, int(f*float64(n))) }
 
 // spread is a party's tenth, fiftieth and ninetieth percentiles over its
-// runs xs, as q takes them from xs sorted (+Inf for none), found by
+// runs xs, as taken from xs sorted at place (+Inf for none), found by
 // selection rather than a sort: xs is reordered.
 func spread(xs []float64) (lo, mid, hi float64) {
 	if len(xs) == 0 {

@@ -144,6 +144,15 @@ func TestSortArrivals(t *testing.T) {
 	}
 }
 
+// q is the f-quantile of sorted xs, taken at place: what spread and nth
+// must find without sorting.
+func q(xs []float64, f float64) float64 {
+	if len(xs) == 0 {
+		return math.Inf(1)
+	}
+	return xs[place(len(xs), f)]
+}
+
 // TestSpread checks the selections against q on sorted copies, for every
 // length up to 200, on values with ties and infinities.
 func TestSpread(t *testing.T) {
