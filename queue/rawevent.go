@@ -34,9 +34,10 @@ const (
 // instance not yet upgraded, the JSON array "natq1" events were (cjson of
 // ["natq1",compound,type,id,inline,at,[values (strings or false)],ahead]).
 // It reads that shape only, without reflection and without allocating
-// (but for a natq1 string with escapes: every desk change's answer and
-// every event a hub expands goes through it); false when raw is not one: a field too many or too few, a number
-// that is not one as Lua writes it, "\xff" anywhere but as a whole value.
+// (but for a natq1 string with escapes): every desk change's answer and
+// every event a hub expands goes through it. False when raw is not one:
+// a field too many or too few, a number that is not one as Lua writes
+// it, "\xff" anywhere but as a whole value.
 func parseRawEvent(raw string) (rawEvent, bool) {
 	rest, ok := strings.CutPrefix(raw, rawEventHead)
 	if !ok {
