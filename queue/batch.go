@@ -3,7 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -130,25 +130,22 @@ func (b *batcher) send(ctx context.Context, batch []*call) {
 		ctx = context.WithoutCancel(ctx)
 	}
 	runs := make([]*scriptRun, 0, len(batch))
-	joint := map[string]*scriptRun{}
 	for _, c := range batch {
-		if c.sc == nil {
-			runs = append(runs, &scriptRun{calls: []*call{c}})
-			continue
-		}
 		if c.records {
-			k := c.sc.Hash() + "\x00" + strings.Join(c.keys, "\x00")
-			if r := joint[k]; r != nil && len(r.calls) < maxRecords {
+			if r := joinable(runs, c); r != nil {
 				r.calls = append(r.calls, c)
-				r.args = append(r.args, c.args...)
 				continue
 			}
-			r := &scriptRun{sc: c.sc, keys: c.keys, calls: []*call{c}, args: append([]any(nil), c.args...)}
-			joint[k] = r
-			runs = append(runs, r)
-			continue
 		}
 		runs = append(runs, &scriptRun{sc: c.sc, keys: c.keys, calls: []*call{c}, args: c.args})
+	}
+	for _, r := range runs {
+		if len(r.calls) > 1 {
+			r.args = make([]any, 0, len(r.calls)*len(r.args))
+			for _, c := range r.calls {
+				r.args = append(r.args, c.args...)
+			}
+		}
 	}
 	pipe := b.rdb.Pipeline()
 	for _, r := range runs {
@@ -169,6 +166,18 @@ func (b *batcher) send(ctx context.Context, batch []*call) {
 		}
 		deliver(r.calls, v, err)
 	}
+}
+
+// joinable is the run of runs that records call c may join: the same
+// script on the same keys, with room for one more record; nil when none.
+// A batch has a few runs, so a scan costs less than a map of joined keys.
+func joinable(runs []*scriptRun, c *call) *scriptRun {
+	for _, r := range runs {
+		if r.sc == c.sc && r.calls[0].records && len(r.calls) < maxRecords && slices.Equal(r.keys, c.keys) {
+			return r
+		}
+	}
+	return nil
 }
 
 // scriptRun is one EVALSHA of a pipeline: one call's, or the calls of a

@@ -54,7 +54,7 @@ func (s *Service) staffTicket(st *Staff, role, token string) (*Plan, uint64, err
 // why and what to do, a ticket for another site, too early or too late, a
 // finished one, and any party the one-metre line cannot hold.
 func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*TicketView, error) {
-	sk, sh, err := s.deskStaff(st)
+	sh, err := s.deskStaff(st)
 	if err != nil {
 		return nil, err
 	}
@@ -75,10 +75,8 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 			caps[i] = x.LineCapacity
 		}
 	}
-	k := keysOf(c)
 	now := s.now().UnixMilli()
-	v, err := s.run(ctx, "checkin", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), sk},
-		id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1], sh)
+	v, err := s.run(ctx, "checkin", p.checkinKeys, id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1], sh)
 	if err != nil {
 		return nil, s.alreadyIn(p, err)
 	}
@@ -121,7 +119,7 @@ func (s *Service) alreadyIn(p *Plan, err error) error {
 // missed or is queued back. A missed ticket is called again only after
 // someone else has been called at the site, unless nobody else waits.
 func (s *Service) CallNext(ctx context.Context, st *Staff, site string, desk int) (*TicketView, error) {
-	sk, sh, err := s.deskStaff(st)
+	sh, err := s.deskStaff(st)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +133,7 @@ func (s *Service) CallNext(ctx context.Context, st *Staff, site string, desk int
 	if desk < 1 || desk > p.desks(site) {
 		return nil, s.StaffFirst(ctx, st, BadField("desk", fmt.Sprintf("本采样点只有 1 到 %d 号台", p.desks(site)), fmt.Sprintf("the site has desks 1 to %d", p.desks(site))))
 	}
-	return s.callNext(ctx, p, site, desk, false, sk, sh)
+	return s.callNext(ctx, p, site, desk, false, sh)
 }
 
 // DeskBusyError is ErrDeskBusy with the desk's called ticket.
@@ -147,17 +145,15 @@ type DeskBusyError struct {
 func (e *DeskBusyError) Error() string { return e.Err.Error() }
 func (e *DeskBusyError) Unwrap() error { return e.Err }
 
-// callNext calls at desk; sk and sh are the staff hash and the token's
-// hash the script checks first (deskStaff; sh "" when checked before).
-func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, afterMiss bool, sk, sh string) (*TicketView, error) {
+// callNext calls at desk; sh is the staff token's hash the script checks
+// first in the compound's staff hash (deskStaff; "" when checked before).
+func (s *Service) callNext(ctx context.Context, p *Plan, site string, desk int, afterMiss bool, sh string) (*TicketView, error) {
 	c := p.Compound.ID
-	k := keysOf(c)
 	strict := "0"
 	if afterMiss {
 		strict = "1"
 	}
-	v, err := s.run(ctx, "call", []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln"),
-		k.r(p.Date, "occ"), k.r(p.Date, "fv"), sk}, site, s.now().UnixMilli(), desk, strict, sh)
+	v, err := s.run(ctx, "call", p.callKeys, site, s.now().UnixMilli(), desk, strict, sh)
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -223,7 +219,7 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 		return r, err
 	}
 	if mode == "miss" && desk > 0 && r.Ticket.State != "booked" {
-		next, err := s.callNext(ctx, p, r.Ticket.Site, desk, true, keysOf(p.Compound.ID).staff(), "")
+		next, err := s.callNext(ctx, p, r.Ticket.Site, desk, true, "")
 		if err != nil && !errors.Is(err, ErrLineEmpty) && !errors.Is(err, ErrDeskBusy) {
 			return r, err
 		}
@@ -250,7 +246,7 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 // Sampled records that a ticket's party was sampled, into tube when it is
 // not "" (at most Options.TubeSize samples to a tube).
 func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*TicketView, error) {
-	sk, sh, err := s.deskStaff(st)
+	sh, err := s.deskStaff(st)
 	if err != nil {
 		return nil, err
 	}
@@ -275,10 +271,7 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号：含控制字符或无效的 UTF-8 字节",
 			"not a tube code: it holds a control character or a byte that is not UTF-8"))
 	}
-	k := keysOf(p.Compound.ID)
-	tubeSet := k.r(p.Date, "tube:"+tube)
-	v, err := s.run(ctx, "sampled", []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"), tubeSet,
-		k.r(p.Date, "fv"), sk}, id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh)
+	v, err := s.run(ctx, "sampled", p.sampledKeys(tube), id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh)
 	if err != nil {
 		return nil, s.refusal(err)
 	}

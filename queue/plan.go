@@ -39,6 +39,10 @@ type Plan struct {
 	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int    // window index -> position in Windows
 	bookKeys  []string       // book.lua's keys for this round, unlimited (read only: shared by every booking)
+	// The desk scripts' keys for this round, built once (read only:
+	// shared by every request): check-in's, call's and sampled's for a
+	// sample in no tube (sampledKeys).
+	checkinKeys, callKeys, sampledNoTube []string
 	// limitKeys are book.lua's keys of a limited booking in the current
 	// limit window (its budgets hash is the ninth), replaced as windows
 	// pass.
@@ -59,6 +63,16 @@ func (p *Plan) keysIn(w int64) []string {
 	keys := append(slices.Clone(p.bookKeys[:8]), keysOf(p.Compound.ID).budgets(w))
 	p.limitKeys.Store(&windowKeys{w, keys})
 	return keys
+}
+
+// sampledKeys are sampled.lua's keys for a sample into tube ("" for none).
+func (p *Plan) sampledKeys(tube string) []string {
+	if tube == "" && p.sampledNoTube != nil {
+		return p.sampledNoTube
+	}
+	k := keysOf(p.Compound.ID)
+	return []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"),
+		k.r(p.Date, "tube:"+tube), k.r(p.Date, "fv"), k.staff()}
 }
 
 type candKey struct{ variant, building, unit string }
@@ -85,6 +99,10 @@ func NewPlan(f *planfile.File) (*Plan, error) {
 	k := keysOf(p.Compound.ID)
 	p.bookKeys = []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
 		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw"), k.budgets(0)}
+	p.checkinKeys = []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.staff()}
+	p.callKeys = []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln"), k.r(p.Date, "occ"),
+		k.r(p.Date, "fv"), k.staff()}
+	p.sampledNoTube = p.sampledKeys("")
 	if len(p.Windows) == 0 {
 		return nil, planErrorf(`"natq:schedule" has no windows: nothing to book`)
 	}

@@ -207,17 +207,18 @@ func (s *Service) Confirm(ctx context.Context, st *Staff) (*Staff, error) {
 }
 
 // deskStaff is what a desk change's script needs to check its staff
-// member at the marshal's level (staff_check in prelude.lua): the
-// compound's staff hash and the token's hash, "" when st was checked
-// before (Authenticate), whose role is checked here.
-func (s *Service) deskStaff(st *Staff) (key, hash string, err error) {
+// member at the marshal's level in the compound's staff hash (staff_check
+// in prelude.lua; the hash is the last of the script's keys, the plan's
+// checkinKeys ...): the token's hash, "" when st was checked before
+// (Authenticate), whose role is checked here.
+func (s *Service) deskStaff(st *Staff) (hash string, err error) {
 	if st != nil && st.hash != "" {
-		return keysOf(st.Compound).staff(), st.hash, nil
+		return st.hash, nil
 	}
 	if err := may(st, "", RoleMarshal); err != nil {
-		return "", "", err
+		return "", err
 	}
-	return keysOf(st.Compound).staff(), "", nil
+	return "", nil
 }
 
 // StaffFirst is err, a refusal found before a desk change's script (by

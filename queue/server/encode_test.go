@@ -3,6 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,4 +72,53 @@ func BenchmarkEncodeTicket(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSendJSON: an answer written into the response's pooled body buffer
+// is encoding/json's bytes with its content type, and a buffer handed
+// back to the pool carries nothing into the next answer: a long ticket,
+// then a short booking, then the ticket again, on one kept-alive
+// connection and on several at once.
+func TestSendJSON(t *testing.T) {
+	tk := sampleTicket()
+	bk := &queue.Booking{Ticket: "c1.1.x", Party: 1}
+	app := fiber.New(fiber.Config{JSONEncoder: encodeJSON, DisableStartupMessage: true})
+	app.Get("/t", func(c *fiber.Ctx) error { return sendJSON(c, tk) })
+	app.Get("/b", func(c *fiber.Ctx) error { return sendJSON(c, bk) })
+	app.Get("/m", func(c *fiber.Ctx) error { return sendJSON(c, fiber.Map{"status": "ok"}) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	defer app.Shutdown()
+	want := map[string][]byte{}
+	for path, v := range map[string]any{"/t": tk, "/b": bk, "/m": fiber.Map{"status": "ok"}} {
+		if want[path], err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				path := []string{"/t", "/b", "/t", "/m"}[(i+w)%4]
+				resp, err := client.Get("http://" + ln.Addr().String() + path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || !bytes.Equal(got, want[path]) || resp.Header.Get("Content-Type") != fiber.MIMEApplicationJSON {
+					t.Errorf("GET %s = %s (%s), %v\nwant %s", path, got, resp.Header.Get("Content-Type"), err, want[path])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -133,7 +133,7 @@ func (r reply) json(v any, err error) error {
 	if err != nil {
 		return r.h.fail(r.c, err)
 	}
-	return r.c.JSON(v)
+	return sendJSON(r.c, v)
 }
 
 // decodeOptional is decode for a body that may be left out (its fields'
@@ -182,7 +182,7 @@ func (h *handlers) call(c *fiber.Ctx) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	return c.JSON(t)
+	return sendJSON(c, t)
 }
 
 func (h *handlers) noShow(c *fiber.Ctx) error {
