@@ -104,6 +104,8 @@ type Service struct {
 	compounds map[string]map[string]*Plan // compound -> round -> plan
 
 	fc forecastCache
+	// tokens are the staff tokens' hashes StaffOf saw lately.
+	tokens tokenHashes
 }
 
 // New returns a Service on rdb that signs tickets with signer.

@@ -47,7 +47,7 @@ func (h *handlers) book(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
-	return c.Status(status).JSON(b)
+	return sendJSON(c.Status(status), b)
 }
 
 func (h *handlers) ticket(c *fiber.Ctx) error {
