@@ -386,8 +386,11 @@ func field(b []byte, name string) string {
 
 func (w *worker) party() int { return 1 + w.rng.Intn(w.r.c.maxParty) }
 
-// book books a new household; the ticket goes to the desks if fresh.
-func (w *worker) book(fresh bool) (ticket, bool) {
+// book books a new household; the ticket goes to the desks if fresh. ok
+// is false when no ticket came back, or when the household had one
+// already (its rooms run out and start again): a desk checks in only a
+// ticket booked for it, not one sampled before.
+func (w *worker) book(fresh bool) (_ ticket, ok bool) {
 	n := w.r.next.Add(1) - 1
 	party := w.party()
 	status, b := w.do(kindBook, "POST", "/api/v1/compounds/"+w.r.c.compound+"/bookings", w.r.body(n, party), false)
@@ -399,7 +402,7 @@ func (w *worker) book(fresh bool) (ticket, bool) {
 		return ticket{}, false
 	}
 	w.r.keep(t, status == 201, fresh && status == 201)
-	return t, true
+	return t, status == 201
 }
 
 // repeat books a household that has a ticket again: natq must answer with
