@@ -91,14 +91,21 @@ func TestSendJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	go app.Listener(ln)
-	defer app.Shutdown()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer func() {
+		// The client's kept-alive connections first: fasthttp's
+		// shutdown waits for every open connection.
+		client.CloseIdleConnections()
+		if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
+			t.Error(err)
+		}
+	}()
 	want := map[string][]byte{}
 	for path, v := range map[string]any{"/t": tk, "/b": bk, "/m": fiber.Map{"status": "ok"}} {
 		if want[path], err = json.Marshal(v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
