@@ -76,7 +76,8 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 		}
 	}
 	now := s.now().UnixMilli()
-	v, err := s.run(ctx, "checkin", p.checkinKeys, id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(), caps[0], caps[1], sh)
+	v, err := s.run(ctx, "checkin", p.checkinKeys, id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(),
+		caps[0], caps[1], sh)
 	if err != nil {
 		return nil, s.alreadyIn(p, err)
 	}
