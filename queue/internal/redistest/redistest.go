@@ -58,6 +58,7 @@ func onFreePort(dir string, args func(port int) []string) (*Server, error) {
 // checks that the server answering there is this one.
 func (s *Server) Restart() error {
 	s.cmd = exec.Command("redis-server", s.args...)
+	s.cmd.SysProcAttr = childAttr()
 	log, err := os.Create(s.dir + "/redis.log")
 	if err != nil {
 		return err
