@@ -311,10 +311,12 @@ type jsonAppender interface {
 	AppendJSON([]byte) ([]byte, bool)
 }
 
-// sendJSON answers v as JSON, as c.JSON does (encodeJSON), but writes a
-// jsonAppender's straight into the response's body buffer, which fasthttp
-// keeps in a pool: a booking's or a ticket's answer then costs no buffer
-// of its own (c.JSON's encoder makes one per answer, ~1 KB).
+// sendJSON answers v as JSON, as c.JSON does, but writes a
+// jsonAppender's own JSON straight into the response's body buffer, which
+// fasthttp keeps in a pool: a booking's or a ticket's answer costs no
+// buffer of its own. The one place the answers' own encoders are used;
+// when one cannot (a time encoding/json refuses), c.JSON gives the
+// general encoder's answer or error.
 func sendJSON(c *fiber.Ctx, v any) error {
 	if a, ok := v.(jsonAppender); ok {
 		resp := c.Response()
@@ -329,18 +331,7 @@ func sendJSON(c *fiber.Ctx, v any) error {
 	return c.JSON(v)
 }
 
-// encodeJSON is the answers' encoder: a value's own AppendJSON when it has
-// one (queue.Booking, queue.TicketView), else go-json-experiment's v1
-// Marshal; encoding/json's bytes either way (TestJSONEncoder).
-func encodeJSON(v any) ([]byte, error) {
-	if a, ok := v.(jsonAppender); ok {
-		n := 1024 // a ticket, forecast and all, is about 700 bytes
-		if _, ok := v.(*queue.Booking); ok {
-			n = 512 // about 330
-		}
-		if b, ok := a.AppendJSON(make([]byte, 0, n)); ok {
-			return b, nil
-		}
-	}
-	return jsonv1.Marshal(v)
-}
+// encodeJSON is the answers' general encoder (c.JSON's):
+// go-json-experiment's v1 Marshal, encoding/json's bytes
+// (TestJSONEncoder). Bookings and tickets go through sendJSON.
+func encodeJSON(v any) ([]byte, error) { return jsonv1.Marshal(v) }
