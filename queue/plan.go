@@ -60,7 +60,7 @@ func (p *Plan) keysIn(w int64) []string {
 	if wk := p.limitKeys.Load(); wk != nil && wk.w == w {
 		return wk.keys
 	}
-	keys := append(slices.Clone(p.bookKeys[:8]), keysOf(p.Compound.ID).budgets(w))
+	keys := append(slices.Clone(p.bookKeys[:len(p.bookKeys)-1]), keysOf(p.Compound.ID).budgets(w))
 	p.limitKeys.Store(&windowKeys{w, keys})
 	return keys
 }

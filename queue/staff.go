@@ -191,11 +191,11 @@ func (s *Service) StaffOf(token string) (*Staff, error) {
 	return &Staff{Compound: token[:i], hash: h}, nil
 }
 
-// tokenHashes remembers the hashes of the staff tokens StaffOf saw
-// lately, well formed or not checked (a desk's tablet sends its own on
-// every request all day, and the hash is a third of StaffOf's cost): up
-// to maxTokenHashes, then all forgotten at once, so that tokens made up by
-// the thousand hold no more memory than that.
+// tokenHashes remembers the hashes of the well-formed staff tokens StaffOf
+// saw lately, valid or not (the store checks them; a desk's tablet sends
+// its own on every request all day, and the hash is a third of StaffOf's
+// cost): up to maxTokenHashes, then all forgotten at once, so that tokens
+// made up by the thousand hold no more memory than that.
 type tokenHashes struct {
 	mu sync.Mutex
 	m  map[string]string
