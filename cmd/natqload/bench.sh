@@ -14,8 +14,10 @@
 # (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069). REDIS_NICE (unset) runs each
 # redis-server at that nice value (e.g. -10, as root), for both servers alike: Redis before
 # the processes it shares the cores with (BENCHMARKS.md, "Redis waits for a core"). RUNS picks the parts to run
-# (default "book half light ticket desk mix city gobench"; e.g. RUNS="book ticket desk" for
-# natq's CPU per request against the baseline on each kind, every natq run profiled).
+# (default "book half light ticket desk peak mix city gobench"; e.g. RUNS="book ticket desk" for
+# natq's CPU per request against the baseline on each kind, every natq run profiled; "peak"
+# runs both servers at each of PEAK_CONCURRENCY, "64 128 192 256" in flight, for booking and
+# the desk, PEAK_DURATION (5s) for the desk's, and prints each side's best).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-/tmp/natq-bench}
@@ -106,11 +108,12 @@ load() { # load NAME natq|base MIX [extra flags]
 }
 purl=http://127.0.0.1:$pport/debug/pprof/profile
 rate_of_last() { sed -n 's/.*: \([0-9]*\) requests\/s$/\1/p' "$out/last.txt" | head -1; }
+kind_rate_of_last() { awk -v k="$1" '$1 == k { print $3; exit }' "$out/last.txt"; } # a kind's "per s" column
 
 : >"$out/results.txt"
 { echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; [ -z "${REDIS_NICE:-}" ] || echo "redis-server at nice $REDIS_NICE"; } | tee -a "$out/results.txt"
 
-runs=" ${RUNS:-book half light ticket desk mix city gobench} "
+runs=" ${RUNS:-book half light ticket desk peak mix city gobench} "
 want() { case $runs in *" $1 "*) return 0 ;; esac; return 1; }
 if [ "${QUICK:-}" = 1 ]; then runs=" book "; fi
 
@@ -138,6 +141,37 @@ fi
 if want desk; then
 	fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
 	fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
+fi
+# Capacity: each server's peak over PEAK_CONCURRENCY (in flight), booking
+# and the desk, each run on a fresh Redis. At 64 in flight the baseline is
+# at its peak and natq is not (BENCHMARKS.md, "Capacity"): the goal's runs
+# above are at CONCURRENCY, and this sets each side's best beside them.
+if want peak; then
+	pd=${PEAK_DURATION:-5s}
+	for kind in book desk; do
+		best_base=0 best_natq=0 at_base= at_natq=
+		for c in ${PEAK_CONCURRENCY:-64 128 192 256}; do
+			for target in base natq; do
+				fresh_redis
+				if [ "$target" = base ]; then start_base; else start_natq; fi
+				if [ "$kind" = book ]; then
+					conc=$c load "capacity: booking, $c in flight" "$target" book=1
+					r=$(rate_of_last)
+				else
+					extra=()
+					[ "$target" = base ] && extra=(--staff-token none)
+					conc=$c dur=$pd load "capacity: desk, $c in flight" "$target" desk=1 --prebook 20000 "${extra[@]}"
+					r=$(kind_rate_of_last checkin)
+				fi
+				if [ "$target" = base ] && [ "$r" -gt "$best_base" ]; then best_base=$r at_base=$c; fi
+				if [ "$target" = natq ] && [ "$r" -gt "$best_natq" ]; then best_natq=$r at_natq=$c; fi
+			done
+		done
+		unit="bookings/s"
+		[ "$kind" = desk ] && unit="check-ins/s"
+		echo "capacity, $kind: baseline $best_base $unit at $at_base in flight, natq $best_natq at $at_natq: ratio $(awk -v a="$best_natq" -v b="$best_base" 'BEGIN { printf "%.2f", a / b }')" |
+			tee -a "$out/results.txt"
+	done
 fi
 # The realistic mix on natq, checked for overbooking at the end.
 want mix && { fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"; }
