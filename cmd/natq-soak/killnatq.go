@@ -65,6 +65,7 @@ func killBoth(kills, rate int) error {
 		cmd := exec.Command(bin, "serve", "--plan", plan, "--addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "--booking-limit", "0")
 		cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+rs.addr, "NATQ_SECRET="+secret)
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		cmd.SysProcAttr = childAttr()
 		if err := cmd.Start(); err != nil {
 			return err
 		}

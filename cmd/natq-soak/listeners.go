@@ -348,6 +348,7 @@ func listenersRun(cfg listenersConfig) error {
 	child.Env = append(os.Environ(), "REDIS_URL=redis://"+redisAddr,
 		childEnv+"="+plan+"|"+natqAddr+"|"+fmt.Sprintf("127.0.0.1:%d", sport))
 	child.Stdout, child.Stderr = io.Discard, os.Stderr
+	child.SysProcAttr = childAttr()
 	fmt.Printf("natq-soak: the instance serves on %s; its figures and profiles on %s (debug/pprof/)\n", natqAddr, statsURL)
 	if err := child.Start(); err != nil {
 		return err

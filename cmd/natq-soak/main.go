@@ -119,6 +119,7 @@ func startRedis(dir string, extra ...string) (string, func(), error) {
 func redisOn(dir string, port int, extra ...string) (string, func(), error) {
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
 	cmd := exec.Command("redis-server", args...)
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("redis-server: %w", err)
 	}
