@@ -131,6 +131,7 @@
   }
 
   function fetchTicket(tok) {
+    lastRead = Date.now();
     return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
       if (res.status === 200) { follow(st.ticket, res.body); st.ticket = res.body; remember(res.body.ticket); }
       else if (res.status === 404) { st.ticket = null; remember(''); }
@@ -163,17 +164,33 @@
       if (!tk || !tk.ticket) tk = before;
       st.ticket = tk;
       // An event's ticket has no forecast: read it again for one.
-      if (!tk.forecast && (tk.state === 'checked_in' || tk.state === 'booked')) {
-        clearTimeout(siteTimer);
-        siteTimer = setTimeout(function () { fetchTicket(tk.ticket).then(render); }, 150);
-      }
+      if (!tk.forecast && (tk.state === 'checked_in' || tk.state === 'booked')) readAgain(150);
       follow(before, tk);
       if (tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
       var after = ev.type === 'moved' || ev.type === 'variant' || (before && before.variant !== tk.variant) ? refreshStatus() : Promise.resolve();
       return after.then(function () { render(); watch(); });
     });
   }
-  var siteTimer = 0;
+  // readAgain reads the ticket again in wait ms, instead of any read
+  // already waiting. readSoon does for a site's event: at most one read
+  // every REREAD ms, a random part of a second after the event. A busy
+  // site changes every second or two, and every phone in its line and
+  // booked at it listens: reading at each change, all at once, made each
+  // change a read by every one of them. The ticket's own events come whole
+  // (onTicketEvent), and a booked ticket's people ahead are its site's
+  // line, which the site's event carries.
+  var REREAD = 5000, siteTimer = 0, lastRead = 0;
+  function readAgain(wait) {
+    clearTimeout(siteTimer);
+    siteTimer = setTimeout(function () {
+      siteTimer = 0;
+      if (st.ticket && st.ticket.ticket) fetchTicket(st.ticket.ticket).then(render);
+    }, wait);
+  }
+  function readSoon() {
+    if (siteTimer) return; // a read is waiting: it reads this change too
+    readAgain(Math.max(0, lastRead + REREAD - Date.now()) + 150 + Math.floor(Math.random() * 850));
+  }
   function onSiteEvent(ev) {
     if (ev.type === 'variant' || (ev.variant && ev.variant !== st.variant)) {
       refreshStatus().then(function () {
@@ -181,11 +198,15 @@
       }).then(function () { render(); watch(); });
       return;
     }
-    // The line moved: people ahead changes for a ticket in it.
-    if (st.ticket && (st.ticket.state === 'checked_in' || st.ticket.state === 'booked')) {
-      clearTimeout(siteTimer);
-      siteTimer = setTimeout(function () { fetchTicket(st.ticket.ticket).then(render); }, 150);
+    // The line moved: people ahead changes for a ticket in it, and the
+    // forecast for one booked at the site.
+    var tk = st.ticket;
+    if (!tk || (tk.state !== 'checked_in' && tk.state !== 'booked')) return;
+    if (tk.state === 'booked' && ev.site === tk.site && typeof ev.in_line === 'number' && ev.in_line !== tk.ahead) {
+      tk.ahead = ev.in_line;
+      render();
     }
+    readSoon();
   }
 
   function render() {
