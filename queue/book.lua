@@ -91,7 +91,7 @@ local function book(o)
     redis.call('HINCRBY', KEYS[3], f.w .. ':booked', party - was)
     if party < was then freed = tostring(redis.call('HINCRBY', KEYS[3], 'freed', 1)) end
     redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
-    tell(KEYS[5], KEYS[7], nil, 'party', old, at, true)
+    tell(KEYS[5], KEYS[7], nil, nil, 'party', old, at, true)
     return reply(old, '0', '1', f.v, f.site, f.ws, f.we, '0')
   end
   -- The household's windows, and its cursor: where in them the first

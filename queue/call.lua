@@ -10,7 +10,8 @@
 -- ARGV[1] site, ARGV[2] now (unix ms), ARGV[3] desk, ARGV[4] "1" to call
 -- only someone not waiting for a recall (the call that follows a miss)
 -- KEYS[7] the compound's staff hash, ARGV[5] the staff token's hash
--- (staff_check in prelude.lua, first: "" when checked before)
+-- (staff_check in prelude.lua, first: "" when checked before); KEYS[8]
+-- the round's persons zset (line_del in prelude.lua)
 -- returns the called ticket's event (tell_values in prelude.lua), its
 -- "called" event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "EMPTY" (nobody waiting) or "DESK_BUSY <ticket id>" (the desk's called ticket).
@@ -37,10 +38,11 @@ local function change(o)
   -- is read whole with its "rc" (ticket_read): the one called is read once,
   -- for its change and its event. The site's call count is read only for
   -- a member waiting for a recall.
-  local pick, t, first, n = nil, nil, nil, nil
+  local pick, t, first, n, head = nil, nil, nil, nil, nil
   local from, size, lim = 0, 1, {'0', '1'} -- the page's LIMIT, as strings
   while from < 500 do
     local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. site .. '|', '[' .. site .. '|~', 'LIMIT', lim[1], lim[2])
+    head = head or ms[1]
     for _, m in ipairs(ms) do
       local v = ticket_read(KEYS[1], line_id(m), 'rc')
       if v[21] and not n then n = tonumber(redis.call('HGET', KEYS[4], site) or '0') end
@@ -56,7 +58,17 @@ local function change(o)
     pick, t = first, ticket_read(KEYS[1], line_id(first), 'rc')
   end
   if not pick then return redis.error_reply('EMPTY') end
-  redis.call('ZREM', KEYS[2], pick)
+  -- The site's people in line (for the event: a call leaves them in the
+  -- occupancy) and whether its persons are kept.
+  local oc = redis.call('HMGET', KEYS[5], site, '#' .. site)
+  local kept = oc[2] ~= false
+  if kept and pick == head and redis.call('ZLEXCOUNT', KEYS[8], '[' .. site .. '|', '(' .. string.sub(pick, 1, -3)) > 0 then
+    -- Persons ahead of the line's first: an older natq's change left
+    -- them. Not kept until ahead_of keeps the site's persons anew.
+    redis.call('HDEL', KEYS[5], '#' .. site)
+    kept = false
+  end
+  line_del(KEYS[2], KEYS[8], KEYS[5], site, pick, kept)
   local id = line_id(pick)
   local tk = ticket_key(KEYS[1], id)
   local rc = t[21]
@@ -68,6 +80,6 @@ local function change(o)
   redis.call('HINCRBY', KEYS[4], site, '1')
   redis.call('HSET', KEYS[3], dk, id)
   site_changed(KEYS[6], site)
-  return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[o + 1], nil, t)
+  return tell_values(KEYS[1], KEYS[5], 'called', id, ARGV[o + 1], nil, t, oc[1] or '0')
 end
 return each_record(5, change)

@@ -2,7 +2,8 @@
 -- place in the line), so the household may book again.
 -- KEYS[1] ticket key prefix, KEYS[2] household index hash, KEYS[3] window
 -- counters hash, KEYS[4] lines zset, KEYS[5] line occupancy hash, KEYS[6]
--- site change counters hash
+-- site change counters hash, KEYS[7] the round's persons zset (leave_line
+-- in prelude.lua)
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms)
 -- returns the ticket's event (tell_values in prelude.lua), its "cancelled"
 -- event published, or an error reply "NOTICKET", "OLDROUND <round>" or
@@ -18,7 +19,7 @@ end
 local party = tonumber(t[T_PARTY])
 redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
 redis.call('HINCRBY', KEYS[3], 'freed', 1) -- book.lua's cursors may pass over the seats
-local inline = leave_line(KEYS[4], KEYS[5], id, st, site, t[T_CI], party)
+local inline = leave_line(KEYS[4], KEYS[7], KEYS[5], id, st, site, t[T_CI], party)
 if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
 t[T_ST] = 'cancelled'
 redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3], 'ver', next_version(t))

@@ -7,7 +7,8 @@
 -- capacity (markers: people at 1 m apart) in the dry and the wet variant;
 -- the ticket's variant picks one
 -- KEYS[6] the compound's staff hash, ARGV[9] the staff token's hash
--- (staff_check in prelude.lua, first: "" when checked before)
+-- (staff_check in prelude.lua, first: "" when checked before); KEYS[7]
+-- the round's persons zset (ahead_of in prelude.lua)
 -- returns the ticket's event (tell_values in prelude.lua: its values, the
 -- people in line and ahead of it), its "checked_in" event published, or
 -- an error reply: "UNAUTHORIZED", "EXPIRED", "FORBIDDEN", "NOTICKET",
@@ -47,13 +48,16 @@ local function change(o)
     return redis.error_reply('LINE_FULL ' .. string.format('%d', inline - party))
   end
   redis.call('HINCRBY', KEYS[2], t[T_W] .. ':in', party)
-  redis.call('ZADD', KEYS[3], '0', line_member(site, ARGV[o + 3], id, party))
+  local count = redis.call('HGET', KEYS[4], '#' .. site)
+  line_add(KEYS[3], KEYS[7], KEYS[4], site, line_member(site, ARGV[o + 3], id, party), count ~= false)
   t[T_ST], t[T_CI] = 'checked_in', ARGV[o + 3]
   redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'checked_in', 'ci', ARGV[o + 3], 'ver', next_version(t))
   site_changed(KEYS[5], site)
   -- Nobody ahead when nobody else is in the line (checked in or called).
   local ahead = 0
-  if inline > tonumber(party) then ahead = ahead_of(KEYS[3], site, ARGV[o + 3], id) end
+  if inline > tonumber(party) then
+    ahead = ahead_of(KEYS[3], KEYS[7], KEYS[4], site, ARGV[o + 3], id, count and tonumber(count) + 1, inline)
+  end
   return tell_values(KEYS[1], KEYS[4], 'checked_in', id, ARGV[o + 3], true, t, inline, ahead)
 end
 return each_record(9, change)

@@ -61,7 +61,7 @@ func readCost(b *testing.B, rdb *redis.Client) redisCost {
 // share of Redis, which bounds the desk's rate under load. ns/op is not
 // the figure (it includes the INFO reads).
 func BenchmarkDeskRedis(b *testing.B) {
-	for _, line := range []int{0, 30, 200} {
+	for _, line := range []int{0, 30, 200, 500} {
 		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
 			d := newBenchDay(b)
 			ctx := context.Background()
@@ -139,4 +139,80 @@ func BenchmarkDeskRedis(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkTicketInLine: the read of a ticket at the end of its site's
+// line, a resident's page in line, at lines of 0 to 500 parties:
+// redis-µs-read is Redis's time a read (its commands), natq's is ns/op.
+// Once a site's line has 32 parties its people are kept one a person, so
+// that the people ahead are a count, not a read of every member ahead.
+func BenchmarkTicketInLine(b *testing.B) {
+	for _, line := range []int{0, 30, 200, 500} {
+		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
+			d := newBenchDay(b)
+			ctx := context.Background()
+			tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := d.svc.StaffOf(tok)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// line tickets checked in at one site, then the one read.
+			var site string
+			in, last := 0, ""
+			for in <= line {
+				bk := d.book(b)
+				if site == "" {
+					site = bk.Site
+				}
+				if bk.Site != site {
+					continue
+				}
+				if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
+					b.Fatal(err)
+				}
+				in++
+				last = bk.Ticket
+			}
+			u0, n0 := allCommands(b, d.rdb)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.svc.Ticket(ctx, last); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			u1, n1 := allCommands(b, d.rdb)
+			b.ReportMetric(float64(u1-u0)/float64(b.N), "redis-µs-read")
+			b.ReportMetric(float64(n1-n0)/float64(b.N), "cmds-read")
+		})
+	}
+}
+
+// allCommands is the usec and calls of every command Redis ran but INFO.
+func allCommands(b *testing.B, rdb *redis.Client) (usec, calls int64) {
+	b.Helper()
+	s, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(l), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" {
+			continue
+		}
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch k {
+			case "calls":
+				calls += n
+			case "usec":
+				usec += n
+			}
+		}
+	}
+	return usec, calls
 }

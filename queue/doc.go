@@ -143,7 +143,13 @@
 //	natq:{c}:r:<R>:line        zset   "site|checkin ms|id|party" (zero-padded), score 0:
 //	                                  every site's waiting line in check-in order; the
 //	                                  people ahead of a ticket are read from the members
-//	natq:{c}:r:<R>:occ         hash   site -> people in its line (checked in or called)
+//	                                  while its site's line is short
+//	natq:{c}:r:<R>:ppl         zset   "site|checkin ms|id|k" (k 01 to the party), score 0:
+//	                                  a member a person of each party in a long line (32
+//	                                  parties once), so that the people ahead are one
+//	                                  ZLEXCOUNT (ahead_of in prelude.lua)
+//	natq:{c}:r:<R>:occ         hash   site -> people in its line (checked in or called);
+//	                                  "#site" -> the parties ppl holds for it, where kept
 //	natq:{c}:r:<R>:desk        hash   "site|desk" -> ticket id last called there (open
 //	                                  while that ticket is "called" at that desk)
 //	natq:{c}:r:<R>:calln       hash   site -> calls made there (recall delays count in it)

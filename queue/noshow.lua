@@ -8,7 +8,8 @@
 -- and the call is not counted.
 -- KEYS[1] ticket key prefix, KEYS[2] household index hash, KEYS[3] window
 -- counters hash, KEYS[4] lines zset, KEYS[5] line occupancy hash, KEYS[6]
--- call counts hash, KEYS[7] site change counters hash
+-- call counts hash, KEYS[7] site change counters hash, KEYS[8] the
+-- round's persons zset (line_add, ahead_of in prelude.lua)
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] calls before no-show, ARGV[5] grace after window end (ms),
 -- ARGV[6] "miss" or "requeue"
@@ -25,7 +26,7 @@ local party, calls, desk = tonumber(t[T_PARTY]), tonumber(t[T_CALLS]), t[T_DESK]
 local tk = ticket_key(KEYS[1], id)
 if st == 'called' then
   if ARGV[6] == 'requeue' or calls < tonumber(ARGV[4]) then
-    redis.call('ZADD', KEYS[4], 0, line_member(site, t[T_CI], id, party))
+    line_add(KEYS[4], KEYS[8], KEYS[5], site, line_member(site, t[T_CI], id, party))
     site_changed(KEYS[7], site)
     t[T_ST] = 'checked_in'
     local typ
@@ -40,7 +41,7 @@ if st == 'called' then
       typ = 'recalled'
     end
     return {typ, calls, desk, tell_values(KEYS[1], KEYS[5], typ, id, ARGV[3], nil, t, nil,
-      ahead_of(KEYS[4], site, t[T_CI], id))}
+      ahead_of(KEYS[4], KEYS[8], KEYS[5], site, t[T_CI], id))}
   end
   redis.call('HINCRBY', KEYS[5], site, -party)
 elseif st == 'booked' then

@@ -205,7 +205,7 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 	}
 	k := keysOf(p.Compound.ID)
 	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"),
-		k.r(p.Date, "calln"), k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
+		k.r(p.Date, "calln"), k.r(p.Date, "fv"), k.r(p.Date, "ppl")}, id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
@@ -424,7 +424,7 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 	args = append(args, p.Date)
 	k := keysOf(compound)
 	v, err := s.run(ctx, "switch", []string{k.r(p.Date, "state"), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "win"),
-		k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.seq()}, args...)
+		k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.seq(), k.r(p.Date, "ppl")}, args...)
 	if err != nil {
 		return nil, s.refusal(err)
 	}

@@ -72,7 +72,7 @@ func (p *Plan) sampledKeys(tube string) []string {
 	}
 	k := keysOf(p.Compound.ID)
 	return []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "tubes"),
-		k.r(p.Date, "tube:"+tube), k.r(p.Date, "fv"), k.staff()}
+		k.r(p.Date, "tube:"+tube), k.r(p.Date, "fv"), k.staff(), k.r(p.Date, "ppl")}
 }
 
 type candKey struct{ variant, building, unit string }
@@ -99,9 +99,10 @@ func NewPlan(f *planfile.File) (*Plan, error) {
 	k := keysOf(p.Compound.ID)
 	p.bookKeys = []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.r(p.Date, "win"),
 		k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "occ"), k.r(p.Date, "bw"), k.budgets(0)}
-	p.checkinKeys = []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.staff()}
+	p.checkinKeys = []string{k.tk(), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"), k.r(p.Date, "fv"), k.staff(),
+		k.r(p.Date, "ppl")}
 	p.callKeys = []string{k.tk(), k.r(p.Date, "line"), k.r(p.Date, "desk"), k.r(p.Date, "calln"), k.r(p.Date, "occ"),
-		k.r(p.Date, "fv"), k.staff()}
+		k.r(p.Date, "fv"), k.staff(), k.r(p.Date, "ppl")}
 	p.sampledNoTube = p.sampledKeys("")
 	if len(p.Windows) == 0 {
 		return nil, planErrorf(`"natq:schedule" has no windows: nothing to book`)

@@ -66,14 +66,69 @@ end
 local function site_changed(fv, site)
   redis.call('HINCRBY', fv, site, '1')
 end
+-- The people of a long line, one by one. Counting the people ahead of a
+-- ticket from the lines zset reads every member ahead of it, which at a
+-- busy site's line of hundreds costs Redis more than the rest of a
+-- check-in. So once a site's line has LONG_LINE parties or more in a
+-- round, the persons zset ppl (all scored 0) holds a member a person of
+-- each of its parties, "<site>|<checkin ms>|<id>|<k>" (padded as
+-- line_member, k from 01 to the party), and the people ahead are one
+-- ZLEXCOUNT. The line occupancy hash's "#<site>" counts the parties ppl
+-- holds for the site; absent, the site's people are not kept (a short
+-- line, read member by member as before). A count that is not the line's
+-- (an instance of an older natq changed the line without it, or the rain
+-- switch wrote the occupancy anew) is mended from the members the next
+-- time the people ahead are counted.
+local LONG_LINE = 32
+-- person_prefix is line_member without its party: the bound before a
+-- ticket's people, and before its persons.
+local function person_prefix(site, ms, id)
+  return string.sub(line_member(site, ms, id, ''), 1, -3)
+end
+-- persons_of appends the persons of line member m to args, each after a
+-- score 0 when scored (for a ZADD): its prefix, the member without its
+-- party, then 01 to its party.
+local function persons_of(args, m, scored)
+  local a, b = string.byte(m, -2, -1)
+  local pre, f = string.sub(m, 1, -3), string.format
+  for k = 1, a * 10 + b - 528 do -- 528 = '0' * 11
+    if scored then args[#args + 1] = '0' end
+    args[#args + 1] = pre .. f('%02d', k)
+  end
+end
+-- keep_persons adds (sign 1) or takes out (-1) the persons of line
+-- member m, and counts its party in "#<site>".
+local function keep_persons(ppl, occ, site, m, sign)
+  local args = {}
+  persons_of(args, m, sign > 0)
+  redis.call(sign > 0 and 'ZADD' or 'ZREM', ppl, unpack(args))
+  redis.call('HINCRBY', occ, '#' .. site, sign > 0 and '1' or '-1')
+end
+-- kept_at says whether the site's people are kept (kept, when the caller
+-- read the count: true or false).
+local function kept_at(occ, site, kept)
+  if kept == nil then return redis.call('HEXISTS', occ, '#' .. site) == 1 end
+  return kept
+end
+-- line_add puts line member m in its site's line: in the lines zset, and
+-- its persons when the site's people are kept.
+local function line_add(lines, ppl, occ, site, m, kept)
+  if redis.call('ZADD', lines, 0, m) == 0 then return end
+  if kept_at(occ, site, kept) then keep_persons(ppl, occ, site, m, 1) end
+end
+-- line_del takes line member m out of its site's line, if it is in it.
+local function line_del(lines, ppl, occ, site, m, kept)
+  if redis.call('ZREM', lines, m) == 0 then return end
+  if kept_at(occ, site, kept) then keep_persons(ppl, occ, site, m, -1) end
+end
 -- leave_line takes ticket id (state st at site, checked in at ci, of
 -- party people, a string) out of its site's line: a checked-in ticket's member from
--- the lines zset, and a checked-in or called party from the line
+-- the lines zset (and its persons, line_del), and a checked-in or called party from the line
 -- occupancy hash occ. Returns the people left in the site's line, or nil
 -- when the ticket was not in it.
-local function leave_line(lines, occ, id, st, site, ci, party)
+local function leave_line(lines, ppl, occ, id, st, site, ci, party)
   if st == 'checked_in' then
-    redis.call('ZREM', lines, line_member(site, ci, id, party))
+    line_del(lines, ppl, occ, site, line_member(site, ci, id, party))
   end
   if st == 'checked_in' or st == 'called' then
     return redis.call('HINCRBY', occ, site, '-' .. party)
@@ -159,19 +214,58 @@ local function booked_event(compound, id, inline, at, round, b, u, room, party, 
     '\n' .. variant .. '\n' .. w .. '\n' .. site .. '\n' .. ws .. '\n' .. we ..
     '\n\255\n\255\n0\n\255\n' .. at .. '\n\255\n\255\n1'
 end
--- ahead_of is the people waiting before ticket id (checked in at ci) in
--- its site's line: the parties at the members' ends (two digits), summed
--- from their bytes (a substring and a number for each cost twice as much).
-local function ahead_of(lines, site, ci, id)
-  local n = 0
-  local m = line_member(site, ci, id, '')
-  local ms = redis.call('ZRANGEBYLEX', lines, '[' .. site .. '|', '(' .. string.sub(m, 1, -3))
-  local byte = string.byte
+-- parties_sum is the people of line members ms: the parties at their
+-- ends (two digits), summed from their bytes (a substring and a number
+-- for each cost twice as much).
+local function parties_sum(ms)
+  local n, byte = 0, string.byte
   for i = 1, #ms do
     local a, b = byte(ms[i], -2, -1)
     n = n + a * 10 + b - 528 -- 528 = '0' * 11
   end
   return n
+end
+-- ahead_of is the people waiting before ticket id (checked in at ci) in
+-- its site's line. Where the site's people are kept and their count is
+-- the line's, one ZLEXCOUNT of the persons zset ppl. Else from the
+-- members ahead; and when the line is long (LONG_LINE parties), the
+-- site's persons are written anew from all its members, so that the next
+-- count is one ZLEXCOUNT. count is the occupancy hash's "#<site>" when
+-- the caller read it (false: absent), people the site's people in line
+-- when it knows them (fewer than LONG_LINE: a short line, read as before).
+local function ahead_of(lines, ppl, occ, site, ci, id, count, people)
+  local lo, hi = '[' .. site .. '|', '[' .. site .. '|~'
+  local bound = person_prefix(site, ci, id)
+  if count == nil then count = redis.call('HGET', occ, '#' .. site) or false end
+  if not count and people and people < LONG_LINE then
+    return parties_sum(redis.call('ZRANGEBYLEX', lines, lo, '(' .. bound))
+  end
+  local parties = redis.call('ZLEXCOUNT', lines, lo, hi)
+  if count and tonumber(count) == parties then
+    return redis.call('ZLEXCOUNT', ppl, lo, '(' .. bound)
+  end
+  local before = redis.call('ZRANGEBYLEX', lines, lo, '(' .. bound)
+  if parties < LONG_LINE then
+    if count then -- kept but out of date, and short now: no longer kept
+      redis.call('ZREMRANGEBYLEX', ppl, lo, hi)
+      redis.call('HDEL', occ, '#' .. site)
+    end
+    return parties_sum(before)
+  end
+  -- Keep the site's persons anew, from every member.
+  redis.call('ZREMRANGEBYLEX', ppl, lo, hi)
+  local args = {}
+  local function add(ms)
+    for i = 1, #ms do
+      persons_of(args, ms[i], true)
+      if #args >= 1000 then redis.call('ZADD', ppl, unpack(args)); args = {} end
+    end
+  end
+  add(before)
+  add(redis.call('ZRANGEBYLEX', lines, '[' .. bound, hi))
+  if #args > 0 then redis.call('ZADD', ppl, unpack(args)) end
+  redis.call('HSET', occ, '#' .. site, string.format('%d', parties))
+  return parties_sum(before)
 end
 -- tell_values publishes the event of a change of ticket id (type typ,
 -- at now ms, a string), whose values t (ticket_names order, its new
@@ -204,13 +298,13 @@ end
 -- publishes its event (tell_values), for a script that changed the
 -- ticket without reading it whole. occ is the line occupancy hash, read
 -- for the people in the site's line unless the script knows them
--- (inline); lines is the lines zset, for the people ahead of a
--- checked-in ticket.
-local function tell(tkp, occ, lines, typ, id, now, watched, inline)
+-- (inline); lines and ppl are the lines and persons zsets, for the
+-- people ahead of a checked-in ticket (ahead_of).
+local function tell(tkp, occ, lines, ppl, typ, id, now, watched, inline)
   redis.call('HINCRBY', ticket_key(tkp, id), 'ver', 1)
   local vals = ticket_values(tkp, id)
   local ahead
-  if vals[T_ST] == 'checked_in' then ahead = ahead_of(lines, vals[T_SITE], vals[T_CI], id) end
+  if vals[T_ST] == 'checked_in' then ahead = ahead_of(lines, ppl, occ, vals[T_SITE], vals[T_CI], id) end
   return tell_values(tkp, occ, typ, id, now, watched, vals, inline, ahead)
 end
 -- each_record runs change(o) for each record of width values in ARGV (o

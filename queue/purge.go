@@ -65,7 +65,7 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	keys := []string{k.r(round, "hh"), k.r(round, "order"), k.r(round, "line"), k.r(round, "occ"), k.r(round, "tubes")}
+	keys := []string{k.r(round, "hh"), k.r(round, "order"), k.r(round, "line"), k.r(round, "ppl"), k.r(round, "occ"), k.r(round, "tubes")}
 	for _, t := range tubes {
 		keys = append(keys, k.r(round, "tube:"+t))
 	}

@@ -7,7 +7,8 @@
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
 -- KEYS[8] the compound's staff hash, ARGV[6] the staff token's hash
--- (staff_check in prelude.lua, first: "" when checked before)
+-- (staff_check in prelude.lua, first: "" when checked before); KEYS[9]
+-- the round's persons zset (leave_line in prelude.lua)
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
@@ -36,7 +37,7 @@ local function change(o)
     redis.call('SADD', KEYS[6], id)
     t[T_TUBE] = ARGV[o + 3]
   end
-  local inline = leave_line(KEYS[3], KEYS[4], id, st, site, t[T_CI], party)
+  local inline = leave_line(KEYS[3], KEYS[9], KEYS[4], id, st, site, t[T_CI], party)
   local done = t[T_W] .. ':sampled'
   if st == 'called' and t[T_CALLED] and tonumber(ARGV[o + 2]) > tonumber(t[T_CALLED]) then
     -- The three counters in one read and one write.

@@ -556,7 +556,7 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64, kn
 	}
 	if t.Round != p.Date {
 		// Another round's ticket: its own round's line.
-		return t, siteKeys{}, s.aheadIn(ctx, k, t)
+		return t, siteKeys{}, s.aheadIn(ctx, k, t, nil)
 	}
 	ch := changes.Val()
 	count := func(f string) string {
@@ -570,7 +570,7 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64, kn
 	case "booked":
 		t.Ahead, _ = strconv.Atoi(occ.Val()[t.Site])
 	case "checked_in":
-		if err := s.aheadIn(ctx, k, t); err != nil {
+		if err := s.aheadIn(ctx, k, t, occ.Val()); err != nil {
 			return nil, siteKeys{}, err
 		}
 	}
@@ -579,12 +579,33 @@ func (s *Service) readTicket(ctx context.Context, compound string, id uint64, kn
 
 // aheadIn counts the people ahead of a ticket in its round's line: the
 // line's members before it carry their parties (line_member in
-// prelude.lua).
-func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView) error {
+// prelude.lua). occ is the round's line occupancy when the caller read it
+// (nil: not read): where it counts the site's parties kept one a person
+// (its "#site"; ahead_of in prelude.lua) and the line has as many, the
+// people ahead are one count of those persons, whatever the line's length.
+func (s *Service) aheadIn(ctx context.Context, k ckeys, t *TicketView, occ map[string]string) error {
 	switch t.State {
 	case "checked_in":
+		lo, hi := "["+t.Site+"|", "["+t.Site+"|~"
 		before := fmt.Sprintf("(%s|%015d|%012d|", t.Site, t.CheckedIn.UnixMilli(), t.ID)
-		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: "[" + t.Site + "|", Max: before}).Result()
+		if kept, ok := occ["#"+t.Site]; ok {
+			var parties, people *redis.IntCmd
+			s.b.pipelined(ctx, func(pipe redis.Pipeliner) {
+				parties = pipe.ZLexCount(ctx, k.r(t.Round, "line"), lo, hi)
+				people = pipe.ZLexCount(ctx, k.r(t.Round, "ppl"), lo, before)
+			})
+			if err := errors.Join(parties.Err(), people.Err()); err != nil {
+				return storeErr(err)
+			}
+			if strconv.FormatInt(parties.Val(), 10) == kept {
+				t.Ahead = int(people.Val())
+				return nil
+			}
+			// Out of date (an older instance changed the line): count
+			// the members, as for a short line; the next check-in at the
+			// site keeps its persons anew.
+		}
+		ahead, err := s.rdb.ZRangeByLex(ctx, k.r(t.Round, "line"), &redis.ZRangeBy{Min: lo, Max: before}).Result()
 		if err != nil {
 			return storeErr(err)
 		}
@@ -747,7 +768,7 @@ func (s *Service) Cancel(ctx context.Context, token string) (*TicketView, error)
 	}
 	k := keysOf(c)
 	v, err := s.run(ctx, "cancel", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"),
-		k.r(p.Date, "fv")}, id, p.Date, s.now().UnixMilli())
+		k.r(p.Date, "fv"), k.r(p.Date, "ppl")}, id, p.Date, s.now().UnixMilli())
 	if err != nil {
 		return nil, s.refusal(err)
 	}

@@ -56,6 +56,7 @@ var suite = []queuetest.Case{
 	{"RainSwitchGivesBack", testRainSwitchGivesBack},
 	{"EndedWindowOffered", testEndedWindowOffered},
 	{"BudgetCountsTickets", testBudgetCountsTickets},
+	{"LongLine", testLongLine},
 }
 
 var ctx = context.Background()

@@ -27,7 +27,9 @@
 -- zset, KEYS[4] window counters hash, KEYS[5] lines zset, KEYS[6] line
 -- occupancy hash, KEYS[7] site change counters hash (its "*" counts the
 -- round's switches: every site's forecast is out of date), KEYS[8] the
--- compound's ticket sequence
+-- compound's ticket sequence, KEYS[9] the round's persons zset (the
+-- occupancy is written anew, so no site's persons are kept after it:
+-- ahead_of keeps them anew where the line is long)
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
@@ -184,5 +186,5 @@ for w, d in pairs(din) do
 end
 redis.call('HSET', KEYS[1], 'variant', ARGV[2], 'switched', ARGV[1])
 redis.call('HINCRBY', KEYS[7], '*', 1)
-for _, m in ipairs(moves) do tell(KEYS[2], KEYS[6], KEYS[5], 'moved', m[1], ARGV[1]) end
+for _, m in ipairs(moves) do tell(KEYS[2], KEYS[6], KEYS[5], KEYS[9], 'moved', m[1], ARGV[1]) end
 return out
