@@ -216,3 +216,50 @@ func allCommands(b *testing.B, rdb *redis.Client) (usec, calls int64) {
 	}
 	return usec, calls
 }
+
+// BenchmarkLine: a site's line as its tablets and display read it, at
+// lines of 0 to 500 parties: ns/op is natq's, redis-µs-read Redis's.
+func BenchmarkLine(b *testing.B) {
+	for _, line := range []int{0, 30, 200, 500} {
+		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
+			d := newBenchDay(b)
+			ctx := context.Background()
+			tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := d.svc.Authenticate(ctx, tok)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var site string
+			for in := 0; in < line || site == ""; {
+				bk := d.book(b)
+				if site == "" {
+					site = bk.Site
+					if line == 0 {
+						break
+					}
+				}
+				if bk.Site != site {
+					continue
+				}
+				if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
+					b.Fatal(err)
+				}
+				in++
+			}
+			u0, n0 := allCommands(b, d.rdb)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.svc.Line(ctx, st, site); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			u1, n1 := allCommands(b, d.rdb)
+			b.ReportMetric(float64(u1-u0)/float64(b.N), "redis-µs-read")
+			b.ReportMetric(float64(n1-n0)/float64(b.N), "cmds-read")
+		})
+	}
+}

@@ -344,6 +344,9 @@ func (s *Service) siteNow(p *Plan, l *SiteLine, c map[string]int, now time.Time)
 	for _, e := range l.Waiting {
 		add(e)
 	}
+	for _, e := range l.more {
+		add(e)
+	}
 	for _, w := range p.Windows {
 		if w.Site != l.Site || w.Variant != l.Variant || !now.Before(w.End.Add(s.opts.Grace)) {
 			continue

@@ -21,11 +21,18 @@ type SiteLine struct {
 	LineCapacity int         `json:"line_capacity"`
 	InLine       int         `json:"in_line"` // people checked in or called
 	Called       []LineEntry `json:"called"`  // one per desk with an open call, by desk
-	Waiting      []LineEntry `json:"waiting"` // in the order they will be called
-	Now          time.Time   `json:"now"`
+	Waiting      []LineEntry `json:"waiting"` // in the order they will be called, the first LineShown
+	// WaitingMore is the parties waiting after those listed.
+	WaitingMore int       `json:"waiting_more"`
+	Now         time.Time `json:"now"`
 	// Forecast is the model's forecast for the site (forecast.go); each
 	// entry's Turn is its party's.
 	Forecast *SiteForecast `json:"forecast,omitempty"`
+
+	// more are the parties waiting after those listed, as the line's
+	// members tell them (id, party, check-in): the forecast's model
+	// takes the whole line.
+	more []LineEntry
 }
 
 // LineEntry is one ticket in a site's line.
@@ -89,11 +96,20 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	}
 	out.InLine, _ = strconv.Atoi(occ.Val())
 	n, _ := strconv.Atoi(calln.Val())
+	shown := s.opts.LineShown
+	if shown <= 0 {
+		shown = 50
+	}
 	var ids []uint64
-	for _, m := range members.Val() {
-		id, _ := lineMember(m)
+	for i, m := range members.Val() {
+		id, party := lineMember(m)
+		if i >= shown {
+			out.more = append(out.more, LineEntry{ID: id, Party: party, State: "checked_in", CheckedIn: lineMemberAt(m).In(p.TZ)})
+			continue
+		}
 		ids = append(ids, id)
 	}
+	out.WaitingMore = len(out.more)
 	nWaiting := len(ids)
 	for dk, v := range desks.Val() {
 		if strings.HasPrefix(dk, site+"|") {
@@ -175,6 +191,15 @@ func sortByDesk(es []LineEntry) {
 			es[j], es[j-1] = es[j-1], es[j]
 		}
 	}
+}
+
+// lineMemberAt is the check-in time of a line member.
+func lineMemberAt(m string) time.Time {
+	if len(m) < 31 {
+		return time.Time{}
+	}
+	ms, _ := strconv.ParseInt(m[len(m)-31:len(m)-16], 10, 64)
+	return time.UnixMilli(ms)
 }
 
 // lineMember is the ticket id and party of a line member

@@ -20,13 +20,16 @@ import (
 // from the middle, a change made the way an older natq makes it (the
 // line's member taken out without its persons), and the rain switch.
 // After each, every ticket in line has the people ahead of it that its
-// line's members say, as the answer of its check-in, as its read and in
-// its event; and where the site's persons are kept, they are the line's.
+// line's members say, as the answer of its check-in and as its read; and
+// where the site's persons are kept, they are the line's. The site's line
+// read lists its first parties (LineShown, 10 here) and counts the rest,
+// and its forecast is the whole line's.
 func testLongLine(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
 	s, clk := queuetest.Service(t, c, func(o *queue.Options) {
 		o.WalkinShare = 0
 		o.Early, o.Grace = 24*time.Hour, 24*time.Hour // any window's ticket checks in
+		o.LineShown = 10
 	})
 	p := queuetest.Plan(t, "c1.plan.geojson")
 	k := "natq:{c1}:r:" + p.Date + ":"
@@ -113,6 +116,32 @@ func testLongLine(t *testing.T, st queuetest.Store) {
 		clk.Set(clk.Now().Add(time.Second))
 	}
 	check("37 parties checked in", true, false)
+
+	// The site's line lists its first ten parties and counts the rest;
+	// the forecast is still the whole line's: the last party's turn comes
+	// after the tenth's, and the line clears after it.
+	l, err := s.Line(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Waiting) != 10 || l.WaitingMore != 27 {
+		t.Fatalf("the line lists %d parties and counts %d more, want 10 and 27", len(l.Waiting), l.WaitingMore)
+	}
+	for i, e := range l.Waiting {
+		if tv, _ := s.Ticket(ctx, toks[i]); e.ID != tv.ID {
+			t.Errorf("the line's party %d is ticket %d, want %d (the %d-th checked in)", i+1, e.ID, tv.ID, i+1)
+		}
+	}
+	lastIn, err := s.Ticket(ctx, toks[len(toks)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tenth := l.Waiting[9].Turn; lastIn.Forecast == nil || tenth == nil || l.Forecast == nil || l.Forecast.Clears == nil {
+		t.Errorf("forecasts: the last party's %+v, the tenth's %+v, the line's %+v", lastIn.Forecast, tenth, l.Forecast)
+	} else if !lastIn.Forecast.At.After(tenth.At) || l.Forecast.Clears.Before(lastIn.Forecast.At) {
+		t.Errorf("the last party's turn %s, the tenth's %s, the line clears at %s: want them in that order",
+			lastIn.Forecast.At.Format(time.TimeOnly), tenth.At.Format(time.TimeOnly), l.Forecast.Clears.Format(time.TimeOnly))
+	}
 
 	// The desk calls the first; it does not answer; the next is called
 	// and queued back in its place; both calls' people leave the line.

@@ -77,12 +77,17 @@ type Options struct {
 	BaseURL           string           // the ticket page is BaseURL + "/t/" + token
 	Metrics           *Metrics         // nil: unregistered instruments
 	BookingLimit      BookingLimit     // new households per client address (BookOnline)
+	// LineShown is how many of a site's waiting parties a read of its
+	// line lists (Line), in the order they will be called: the rest are
+	// counted, so that a line of hundreds costs a read what a line of
+	// LineShown does. 0: 50.
+	LineShown int
 }
 
 // DefaultOptions are the rules natq serve starts with.
 func DefaultOptions() Options {
 	return Options{Now: time.Now, WalkinShare: 0.10, Grace: 15 * time.Minute, Early: 10 * time.Minute,
-		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080"}
+		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080", LineShown: 50}
 }
 
 // Service is the queue service. It keeps its state in Redis and holds only

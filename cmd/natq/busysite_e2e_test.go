@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"natq/queue"
 )
@@ -24,9 +25,11 @@ const reread = 5 * time.Second
 // long line and booked at the site read at every change of the site. Its
 // people ahead still end as the service's. A phone booked at the site
 // follows the site's line from the events alone: its reads are held
-// unanswered, and its people ahead still follow every sample.
+// unanswered, and its people ahead still follow every sample. The site's
+// tablet lists the line's first parties (the service's LineShown, 4 here)
+// and counts the rest.
 func TestBusySiteInBrowser(t *testing.T) {
-	bd := startBrowserDemo(t)
+	bd := startBrowserDemo(t, func(c *demoConfig) { c.lineShown = 4 })
 	d := bd.d
 	ctx := context.Background()
 	building := d.firstBuilding()
@@ -84,6 +87,18 @@ func TestBusySiteInBrowser(t *testing.T) {
 	waiting.within(3*time.Second, "booked", `document.querySelector('#ticket[data-state="booked"]') !== null`)
 	eval(waiting, `window.holdReads = true`, &ok)
 	eval(waiting, count, &ok)
+	tablet := bd.tab("tablet", 1024, 768, false)
+	tablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
+	tablet.within(5*time.Second, "site listed", `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
+	tablet.run("pick the site", chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
+		return err
+	}))
+	more := fmt.Sprintf("后面还有 %d 户在排队", len(in)-4)
+	tablet.within(3*time.Second, "the line's first four listed, the rest counted",
+		`document.querySelectorAll('#linerows tr:not(.more)').length === 4 && document.querySelector('#linerows tr.more').textContent === `+jsq(more)+` && document.getElementById('lineempty').hidden`)
+	tablet.shot("busy-site-1024x768-line")
 	// Both phones have their streams open before the first change.
 	time.Sleep(500 * time.Millisecond)
 
@@ -125,6 +140,7 @@ func TestBusySiteInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiting.within(time.Second, "the booked phone's people ahead, its site's line, from the events", `document.getElementById('tahead').dataset.ahead === `+jsq(fmt.Sprint(wb.Ahead)))
+	tablet.within(3*time.Second, "three left, all listed", `document.querySelectorAll('#linerows tr').length === 3 && !document.querySelector('#linerows tr.more')`)
 	phone.shot("busy-site-360x640-in-line")
 	waiting.shot("busy-site-360x640-booked")
 }

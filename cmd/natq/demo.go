@@ -44,6 +44,8 @@ type demoConfig struct {
 	now func() time.Time
 	// clock, when set, is the service's clock instead of the demo clock.
 	clock func() time.Time
+	// lineShown, when set, is the service's LineShown (queue.Options).
+	lineShown int
 }
 
 // demo is a planned compound served on the embedded store.
@@ -197,6 +199,9 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	}
 	opts := queue.DefaultOptions()
 	opts.Now, opts.BaseURL = clock, base
+	if cfg.lineShown > 0 {
+		opts.LineShown = cfg.lineShown
+	}
 	svc := queue.New(store.Client, signer, opts)
 	d.svc = svc
 	if err := svc.OpenRound(ctx, qp); err != nil {

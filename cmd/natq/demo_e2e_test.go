@@ -51,7 +51,7 @@ func chromiumPath(t *testing.T) string {
 
 // startBrowserDemo plans the contest compound with the first window's
 // building renamed to evilName and serves it in-process on 127.0.0.1:0.
-func startBrowserDemo(t *testing.T) *browserDemo {
+func startBrowserDemo(t *testing.T, edit ...func(*demoConfig)) *browserDemo {
 	t.Helper()
 	ctx := context.Background()
 	// Which building opens the day: plan once as it is.
@@ -87,7 +87,11 @@ func startBrowserDemo(t *testing.T) *browserDemo {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	d, err := newDemo(ctx, demoConfig{compound: compound, name: "contest.geojson", desks: 30, now: clockAt(yearOn)}, base)
+	cfg := demoConfig{compound: compound, name: "contest.geojson", desks: 30, now: clockAt(yearOn)}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	d, err := newDemo(ctx, cfg, base)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

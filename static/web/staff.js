@@ -24,6 +24,7 @@
     role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
     deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
+    moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
     hhLine: ['{0} {1} 单元 {2} 室', '{0} unit {1} room {2}'], busyMsg: ['{0} 号台还有一位已叫号：{1}。请先选择：', 'Desk {0} still has a called resident: {1}. First choose:'], missedNext: ['已记过号：{0}。已叫下一位：{1}', 'Missed: {0}. Called next: {1}'],
     missedNone: ['已记过号：{0}（第 {1} 次）。队伍中没有其他人。', 'Missed: {0} (call {1}). Nobody else is waiting.'], requeued: ['已重新排队：{0}', 'Back in line: {0}'], repeated: ['已重复叫号：{0}', 'Called again: {0}'],
@@ -130,7 +131,7 @@
     var body = N.clear($('linerows')), l = st.line;
     if (!l) return;
     var rows = l.called.concat(l.waiting);
-    $('lineempty').hidden = rows.length > 0;
+    $('lineempty').hidden = rows.length > 0 || l.waiting_more > 0;
     var k = 0;
     rows.forEach(function (e) {
       var called = e.state === 'called';
@@ -150,6 +151,14 @@
       tr.appendChild(el('td', 'n turn', e.turn && !called ? t('turnAt', N.hm(e.turn.at)) : ''));
       body.appendChild(tr);
     });
+    // A long line lists its first parties (the service's LineShown); the
+    // rest are counted.
+    if (l.waiting_more > 0) {
+      var more = el('tr', 'more'), td = el('td', '', N.tn('moreWaiting', l.waiting_more));
+      td.colSpan = 7;
+      more.appendChild(td);
+      body.appendChild(more);
+    }
     drawForecast();
   }
   // drawForecast says when the line now should be through and how that
