@@ -19,37 +19,47 @@ type redisCost struct{ usec, evals, cmds int64 }
 
 func readCost(b *testing.B, rdb *redis.Client) redisCost {
 	b.Helper()
+	var c redisCost
+	for name, x := range commandStats(b, rdb) {
+		switch name {
+		case "evalsha", "eval":
+			c.usec += x.usec
+			c.evals += x.calls
+		case "info":
+		default:
+			c.cmds += x.calls
+		}
+	}
+	return c
+}
+
+// commandStats is INFO commandstats: each command's calls and usec.
+func commandStats(b *testing.B, rdb *redis.Client) map[string]struct{ calls, usec int64 } {
+	b.Helper()
 	s, err := rdb.Info(context.Background(), "commandstats").Result()
 	if err != nil {
 		b.Fatal(err)
 	}
-	var c redisCost
+	out := map[string]struct{ calls, usec int64 }{}
 	for _, l := range strings.Split(s, "\n") {
 		name, rest, ok := strings.Cut(strings.TrimSpace(l), ":")
 		if !ok || !strings.HasPrefix(name, "cmdstat_") {
 			continue
 		}
-		var calls, usec int64
+		x := out[name[len("cmdstat_"):]]
 		for _, kv := range strings.Split(rest, ",") {
 			k, v, _ := strings.Cut(kv, "=")
 			n, _ := strconv.ParseInt(v, 10, 64)
 			switch k {
 			case "calls":
-				calls = n
+				x.calls = n
 			case "usec":
-				usec = n
+				x.usec = n
 			}
 		}
-		switch name {
-		case "cmdstat_evalsha", "cmdstat_eval":
-			c.usec += usec
-			c.evals += calls
-		case "cmdstat_info":
-		default:
-			c.cmds += calls
-		}
+		out[name[len("cmdstat_"):]] = x
 	}
-	return c
+	return out
 }
 
 // BenchmarkDeskRedis is BenchmarkDesk's check-in, call and sampled with a
@@ -194,24 +204,10 @@ func BenchmarkTicketInLine(b *testing.B) {
 // allCommands is the usec and calls of every command Redis ran but INFO.
 func allCommands(b *testing.B, rdb *redis.Client) (usec, calls int64) {
 	b.Helper()
-	s, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, l := range strings.Split(s, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(l), ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" {
-			continue
-		}
-		for _, kv := range strings.Split(rest, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			n, _ := strconv.ParseInt(v, 10, 64)
-			switch k {
-			case "calls":
-				calls += n
-			case "usec":
-				usec += n
-			}
+	for name, x := range commandStats(b, rdb) {
+		if name != "info" {
+			usec += x.usec
+			calls += x.calls
 		}
 	}
 	return usec, calls
