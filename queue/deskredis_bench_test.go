@@ -160,45 +160,56 @@ func BenchmarkTicketInLine(b *testing.B) {
 	for _, line := range []int{0, 30, 200, 500} {
 		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
 			d := newBenchDay(b)
-			ctx := context.Background()
-			tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
-			if err != nil {
-				b.Fatal(err)
-			}
-			st, err := d.svc.StaffOf(tok)
-			if err != nil {
-				b.Fatal(err)
-			}
-			// line tickets checked in at one site, then the one read.
-			var site string
-			in, last := 0, ""
-			for in <= line {
-				bk := d.book(b)
-				if site == "" {
-					site = bk.Site
-				}
-				if bk.Site != site {
-					continue
-				}
-				if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
-					b.Fatal(err)
-				}
-				in++
-				last = bk.Ticket
-			}
-			u0, n0 := allCommands(b, d.rdb)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := d.svc.Ticket(ctx, last); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			u1, n1 := allCommands(b, d.rdb)
-			b.ReportMetric(float64(u1-u0)/float64(b.N), "redis-µs-read")
-			b.ReportMetric(float64(n1-n0)/float64(b.N), "cmds-read")
+			_, _, last := lineOf(b, d, line+1)
+			readsCost(b, d, func() error { _, err := d.svc.Ticket(context.Background(), last); return err })
 		})
 	}
+}
+
+// lineOf checks in n booked tickets at one site, as a marshal: the
+// marshal, the site and the last ticket checked in ("" for none).
+func lineOf(b *testing.B, d *benchDay, n int) (st *queue.Staff, site, last string) {
+	b.Helper()
+	ctx := context.Background()
+	tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
+	if err == nil {
+		st, err = d.svc.Authenticate(ctx, tok)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	for in := 0; in < n || site == ""; {
+		bk := d.book(b)
+		if site == "" {
+			site = bk.Site
+		}
+		if bk.Site != site || in == n {
+			continue
+		}
+		if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
+			b.Fatal(err)
+		}
+		in++
+		last = bk.Ticket
+	}
+	return st, site, last
+}
+
+// readsCost runs read b.N times and reports Redis's time and commands a
+// read (every command but INFO).
+func readsCost(b *testing.B, d *benchDay, read func() error) {
+	b.Helper()
+	u0, n0 := allCommands(b, d.rdb)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	u1, n1 := allCommands(b, d.rdb)
+	b.ReportMetric(float64(u1-u0)/float64(b.N), "redis-µs-read")
+	b.ReportMetric(float64(n1-n0)/float64(b.N), "cmds-read")
 }
 
 // allCommands is the usec and calls of every command Redis ran but INFO.
@@ -219,43 +230,8 @@ func BenchmarkLine(b *testing.B) {
 	for _, line := range []int{0, 30, 200, 500} {
 		b.Run(fmt.Sprintf("line=%d", line), func(b *testing.B) {
 			d := newBenchDay(b)
-			ctx := context.Background()
-			tok, err := d.svc.AddStaff(ctx, "c1", "bench", queue.RoleMarshal)
-			if err != nil {
-				b.Fatal(err)
-			}
-			st, err := d.svc.Authenticate(ctx, tok)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var site string
-			for in := 0; in < line || site == ""; {
-				bk := d.book(b)
-				if site == "" {
-					site = bk.Site
-					if line == 0 {
-						break
-					}
-				}
-				if bk.Site != site {
-					continue
-				}
-				if _, err := d.svc.CheckIn(ctx, st, bk.Site, bk.Ticket); err != nil {
-					b.Fatal(err)
-				}
-				in++
-			}
-			u0, n0 := allCommands(b, d.rdb)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := d.svc.Line(ctx, st, site); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			u1, n1 := allCommands(b, d.rdb)
-			b.ReportMetric(float64(u1-u0)/float64(b.N), "redis-µs-read")
-			b.ReportMetric(float64(n1-n0)/float64(b.N), "cmds-read")
+			st, site, _ := lineOf(b, d, line)
+			readsCost(b, d, func() error { _, err := d.svc.Line(context.Background(), st, site); return err })
 		})
 	}
 }
