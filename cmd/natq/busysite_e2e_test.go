@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"natq/queue"
 )
@@ -88,13 +87,7 @@ func TestBusySiteInBrowser(t *testing.T) {
 	eval(waiting, `window.holdReads = true`, &ok)
 	eval(waiting, count, &ok)
 	tablet := bd.tab("tablet", 1024, 768, false)
-	tablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
-		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
-	tablet.within(5*time.Second, "site listed", `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
-	tablet.run("pick the site", chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
-		return err
-	}))
+	tablet.staffAt(d.staff, site)
 	more := fmt.Sprintf("后面还有 %d 户在排队", len(in)-4)
 	tablet.within(3*time.Second, "the line's first four listed, the rest counted",
 		`document.querySelectorAll('#linerows tr:not(.more)').length === 4 && document.querySelector('#linerows tr.more').textContent === `+jsq(more)+` && document.getElementById('lineempty').hidden`)

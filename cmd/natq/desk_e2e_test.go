@@ -52,6 +52,26 @@ func failures(tb *tab) func() []string {
 	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), bad...) }
 }
 
+// staffAt signs the staff page in with token and picks site.
+func (tb *tab) staffAt(token, site string) {
+	tb.bd.t.Helper()
+	tb.run("sign in", chromedp.Navigate(tb.bd.base+"/staff"), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", token+kb.Enter), chromedp.WaitVisible("#app"))
+	tb.pickSite(site)
+}
+
+// pickSite picks site on a signed-in staff page, once it is listed, and
+// waits for its desks.
+func (tb *tab) pickSite(site string) {
+	tb.bd.t.Helper()
+	tb.within(5*time.Second, "site "+site+" listed", `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
+	tb.run("pick the site", chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
+		return err
+	}))
+	tb.within(3*time.Second, "desks listed", `document.querySelectorAll('#desk option').length > 0`)
+}
+
 func (tb *tab) click(what, sel string) {
 	tb.bd.t.Helper()
 	tb.run(what, chromedp.Click(sel))
@@ -148,18 +168,7 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	// The tablet (the coordinator's) on the first building's site.
 	site := a.tk.Site
 	tablet := bd.tab("tablet", 1024, 768, false)
-	tablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
-		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
-	pickSite := func(site string) {
-		t.Helper()
-		tablet.within(5*time.Second, "site "+site+" listed", `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
-		tablet.run("pick the site", chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
-			return err
-		}))
-		tablet.within(3*time.Second, "desks listed", `document.querySelectorAll('#desk option').length > 0`)
-	}
-	pickSite(site)
+	tablet.staffAt(d.staff, site)
 
 	// The site display, on a TV with a Chinese voice, and one with none.
 	openDisplay := func(name string, voices string, site string) *tab {
@@ -284,7 +293,7 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	}
 	if a.tk.Site != site {
 		site = a.tk.Site
-		pickSite(site)
+		tablet.pickSite(site)
 		display.run("follow to the wet site", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#board"))
 		mute.run("follow to the wet site", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#board"))
 		saidN = 0

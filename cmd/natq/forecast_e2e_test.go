@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"natq/queue"
 )
@@ -81,13 +80,7 @@ func TestForecastInBrowser(t *testing.T) {
 	phone.shot("forecast-360x640-1-in-line")
 
 	tablet := bd.tab("tablet", 1024, 768, false)
-	tablet.run("sign in", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"),
-		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
-	tablet.within(5*time.Second, "site listed", `[...document.querySelectorAll('#site option')].some(o => o.value === `+jsq(site)+`)`)
-	tablet.run("pick the site", chromedp.SetValue("#site", site), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`document.getElementById('site').dispatchEvent(new Event('change'))`)(ctx, tg)
-		return err
-	}))
+	tablet.staffAt(d.staff, site)
 	rows := fmt.Sprint(len(in))
 	tablet.within(3*time.Second, "every party's turn listed", `document.querySelectorAll('#linerows tr').length === `+rows+` && [...document.querySelectorAll('#linerows td.turn')].every(td => /^约 \d\d:\d\d$/.test(td.textContent)) && !document.getElementById('forecast').hidden`)
 	clears := func() string {
