@@ -41,21 +41,29 @@ func testLongLine(t *testing.T, st queuetest.Store) {
 	for i := 0; i < 3; i++ {
 		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 2)))
 	}
-	// ahead is the people before ticket tv in its site's line, from the
-	// line's members.
-	ahead := func(tv *queue.TicketView) int {
-		t.Helper()
-		ms, err := c.ZRangeByLex(ctx, k+"line", &redis.ZRangeBy{Min: "[" + tv.Site + "|",
-			Max: fmt.Sprintf("(%s|%015d|%012d|", tv.Site, tv.CheckedIn.UnixMilli(), tv.ID)}).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
+	// member is ticket tv's member of the line (line_member in
+	// prelude.lua); people the people of members ms, at their ends.
+	member := func(tv *queue.TicketView) string {
+		return fmt.Sprintf("%s|%015d|%012d|%02d", tv.Site, tv.CheckedIn.UnixMilli(), tv.ID, tv.Party)
+	}
+	people := func(ms []string) int {
 		n := 0
 		for _, m := range ms {
 			p, _ := strconv.Atoi(m[len(m)-2:])
 			n += p
 		}
 		return n
+	}
+	// ahead is the people before ticket tv in its site's line, from the
+	// line's members.
+	ahead := func(tv *queue.TicketView) int {
+		t.Helper()
+		mem := member(tv)
+		ms, err := c.ZRangeByLex(ctx, k+"line", &redis.ZRangeBy{Min: "[" + tv.Site + "|", Max: "(" + mem[:len(mem)-2]}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return people(ms)
 	}
 	// check reads every ticket and checks the people ahead of those in
 	// line, and the kept persons of every site; kept says whether s1's
@@ -91,14 +99,9 @@ func testLongLine(t *testing.T, st queuetest.Store) {
 			}
 			lo, hi := "["+site+"|", "["+site+"|~"
 			ms, _ := c.ZRangeByLex(ctx, k+"line", &redis.ZRangeBy{Min: lo, Max: hi}).Result()
-			people := 0
-			for _, m := range ms {
-				p, _ := strconv.Atoi(m[len(m)-2:])
-				people += p
-			}
 			persons, _ := c.ZLexCount(ctx, k+"ppl", lo, hi).Result()
-			if n != strconv.Itoa(len(ms)) || int(persons) != people {
-				t.Errorf("%s: %s keeps %s parties and %d persons, its line has %d parties of %d people", when, site, n, persons, len(ms), people)
+			if n != strconv.Itoa(len(ms)) || int(persons) != people(ms) {
+				t.Errorf("%s: %s keeps %s parties and %d persons, its line has %d parties of %d people", when, site, n, persons, len(ms), people(ms))
 			}
 		}
 		t.Logf("%s: %d in line", when, inLine)
@@ -187,7 +190,7 @@ func testLongLine(t *testing.T, st queuetest.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := fmt.Sprintf("%s|%015d|%012d|%02d", tv.Site, tv.CheckedIn.UnixMilli(), tv.ID, tv.Party)
+	mem := member(tv)
 	if n, err := c.ZRem(ctx, k+"line", mem).Result(); err != nil || n != 1 {
 		t.Fatalf("ZREM %s = %d, %v", mem, n, err)
 	}
@@ -210,9 +213,6 @@ func testLongLine(t *testing.T, st queuetest.Store) {
 	// persons ahead of it once the line has passed the called party's
 	// place, and keeps the site's persons no longer: the line, shorter
 	// than 32 parties by then, is counted member by member again.
-	member := func(tv *queue.TicketView) string {
-		return fmt.Sprintf("%s|%015d|%012d|%02d", tv.Site, tv.CheckedIn.UnixMilli(), tv.ID, tv.Party)
-	}
 	ms, err := c.ZRangeByLex(ctx, k+"line", &redis.ZRangeBy{Min: "[s1|", Max: "[s1|~", Count: 2}).Result()
 	if err != nil || len(ms) != 2 {
 		t.Fatalf("the line's first two: %v, %v", ms, err)
