@@ -98,7 +98,7 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	n, _ := strconv.Atoi(calln.Val())
 	shown := s.opts.LineShown
 	if shown <= 0 {
-		shown = 50
+		shown = DefaultLineShown
 	}
 	var ids []uint64
 	for i, m := range members.Val() {

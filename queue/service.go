@@ -80,14 +80,18 @@ type Options struct {
 	// LineShown is how many of a site's waiting parties a read of its
 	// line lists (Line), in the order they will be called: the rest are
 	// counted, so that a line of hundreds costs a read what a line of
-	// LineShown does. 0: 50.
+	// LineShown does. 0: DefaultLineShown.
 	LineShown int
 }
+
+// DefaultLineShown is the waiting parties a line read lists unless
+// Options.LineShown says.
+const DefaultLineShown = 50
 
 // DefaultOptions are the rules natq serve starts with.
 func DefaultOptions() Options {
 	return Options{Now: time.Now, WalkinShare: 0.10, Grace: 15 * time.Minute, Early: 10 * time.Minute,
-		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080", LineShown: 50}
+		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080", LineShown: DefaultLineShown}
 }
 
 // Service is the queue service. It keeps its state in Redis and holds only
