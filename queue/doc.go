@@ -61,7 +61,9 @@
 // to come, cached per site until its counters change (their change counts
 // come with a ticket's read), and the model runs at most once a
 // ForecastRecheck (100 ms) a site: the forecast shown is at most that
-// stale.
+// stale, while the model keeps within its share of the cores
+// (Options.ForecastShare); past it, a site's last forecast stands, up to
+// ForecastTTL old.
 //
 // In-process callers (the demo, the pages, tests) act as staff with a
 // Staff value; over HTTP a Staff comes only from a token (Authenticate).

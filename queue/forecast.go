@@ -49,6 +49,78 @@ const ForecastTTL = 30 * time.Second
 // above).
 const ForecastRecheck = 100 * time.Millisecond
 
+// DefaultForecastShare is the share of the instance's cores (GOMAXPROCS)
+// the model may use on average unless Options.ForecastShare says.
+//
+// A busy site's run costs milliseconds (BenchmarkForecastSite), and every
+// desk change at a site makes its next read run the model again (at most
+// once a ForecastRecheck). At a morning rush of many busy sites on one
+// instance, the runs would take the cores the bookings and the desks
+// need. Past the share, a read of a site that changed gets the site's
+// last forecast (up to ForecastTTL old) instead of a new run: forecasts
+// grow older under load, bookings and desk changes do not slow down. A
+// site with no forecast kept runs the model whatever the budget says.
+const DefaultForecastShare = 0.2
+
+// modelBudget bounds the model's time: a bucket of model seconds that
+// fills at rate a second up to max, from which each run takes what it
+// took. A run may start while the bucket is not empty. Its clock is the
+// machine's (now: time.Now), not the service's: it measures work done.
+type modelBudget struct {
+	mu        sync.Mutex
+	rate, max float64 // model seconds a second; the bucket's size
+	have      float64 // model seconds left; below 0 once runs overdrew it
+	at        time.Time
+	now       func() time.Time
+}
+
+// newModelBudget is a budget of share of cores cores (share <= 0: none),
+// holding up to two seconds of it, full.
+func newModelBudget(share float64, cores int) *modelBudget {
+	if share <= 0 {
+		return nil
+	}
+	b := &modelBudget{rate: share * float64(cores), now: time.Now}
+	b.max = 2 * b.rate
+	b.have, b.at = b.max, b.now()
+	return b
+}
+
+// allows says whether a run may start now; a nil budget always allows.
+func (b *modelBudget) allows() bool {
+	if b == nil {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fill()
+	return b.have > 0
+}
+
+// fill adds what the time since the last fill earned; b.mu held.
+func (b *modelBudget) fill() {
+	now := b.now()
+	if d := now.Sub(b.at).Seconds(); d > 0 {
+		b.have = min(b.max, b.have+d*b.rate)
+	}
+	b.at = now
+}
+
+// start is a run beginning; the function it returns takes the run's time
+// from the budget when the run ends.
+func (b *modelBudget) start() (done func()) {
+	if b == nil {
+		return func() {}
+	}
+	t0 := b.now()
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.fill()
+		b.have -= b.now().Sub(t0).Seconds()
+	}
+}
+
 // Forecast is a party's or a window's forecast turn.
 type Forecast struct {
 	At      time.Time `json:"at"`    // a desk should take it at about this time (the median of the runs)
@@ -250,6 +322,9 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	if f := s.fc.ran(key, r.variant.Val(), now); f != nil {
 		return f // at most one run of the model a site each ForecastRecheck
 	}
+	if f := s.keptOverBudget(key, r.variant.Val(), now); f != nil {
+		return f
+	}
 	// The site's tablets and display read the line at once after a
 	// change: one of them runs the model for all.
 	f, _ := s.fc.once("model|"+key, fp, now, func() (*siteForecast, error) {
@@ -258,6 +333,33 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 		}
 		return s.runForecast(p, l, r, key, fp, rate, now), nil
 	})
+	return f
+}
+
+// keptOverBudget is the site's last forecast for the variant, when the
+// model has used its share of the cores (Options.ForecastShare) and one
+// younger than ForecastTTL is kept: the read that would run the model
+// gets it instead (counted in Metrics.Forecasts as "kept"). nil: run.
+func (s *Service) keptOverBudget(key, variant string, now time.Time) *siteForecast {
+	if s.fb.allows() {
+		return nil
+	}
+	f := s.fc.kept(key, variant, now)
+	if f != nil {
+		s.forecastKept.Inc()
+	}
+	return f
+}
+
+// kept is the forecast kept for key if it is younger than ForecastTTL,
+// for the variant, whatever changed since; c.mu not held.
+func (c *forecastCache) kept(key, variant string, now time.Time) *siteForecast {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.m[key]
+	if f == nil || f.variant != variant || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) {
+		return nil
+	}
 	return f
 }
 
@@ -277,7 +379,10 @@ func (c *forecastCache) ran(key, variant string, now time.Time) *siteForecast {
 // the result as key's, for fingerprint fp; nil when the model fails.
 func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp string, rate float64, now time.Time) *siteForecast {
 	in := s.siteNow(p, l, r.counters(), now)
+	done := s.fb.start()
 	sf, err := sim.Forecast(in.now, rate, s.ForecastParams())
+	done()
+	s.forecastRun.Inc()
 	if err != nil {
 		return nil
 	}
@@ -386,8 +491,12 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 	f := s.fc.confirmed(key, fp, now)
 	if f == nil {
 		// The site changed: the model's run of less than ForecastRecheck
-		// ago stands, without reading the line again.
+		// ago stands, without reading the line again, and so does its
+		// last when the model is over its budget.
 		f = s.fc.ran(key, sk.variant, now)
+		if f == nil {
+			f = s.keptOverBudget(key, sk.variant, now)
+		}
 	}
 	if f == nil {
 		f, err = s.fc.once(key, fp, now, func() (*siteForecast, error) {

@@ -327,3 +327,94 @@ func BenchmarkForecastSite(b *testing.B) {
 		}
 	}
 }
+
+// testForecastBudget: once the model has used its share of the cores
+// (Options.ForecastShare), a read of a site that changed gets the site's
+// last forecast, with no line read and no run, so a party that checked in
+// since has no turn yet; a site whose last forecast is ForecastTTL old
+// runs the model whatever the budget; and once the budget has filled
+// again, the next read after a change runs it.
+func testForecastBudget(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	var toks []string
+	for i := 0; i < 3; i++ {
+		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 1)))
+	}
+	clk.Set(queuetest.At(7, 1))
+	checkIn := func(tok string) {
+		t.Helper()
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// line reads s1's line: its forecast's time, and the turn of tok (nil
+	// when it has none; the test fails when tok is not in line).
+	line := func(tok string) (time.Time, *queue.Turn) {
+		t.Helper()
+		l, err := s.Line(ctx, m, "s1")
+		if err != nil || l.Forecast == nil {
+			t.Fatalf("Line(s1) = %+v, %v; want it with a forecast", l, err)
+		}
+		for _, e := range append(append([]queue.LineEntry{}, l.Called...), l.Waiting...) {
+			if e.Ticket == tok {
+				return l.Forecast.At, e.Turn
+			}
+		}
+		t.Fatalf("%s is not in s1's line %+v", tok, l)
+		return time.Time{}, nil
+	}
+	counts := func(wantRun, wantKept float64) {
+		t.Helper()
+		if run, kept := queue.ForecastCounts(s); run != wantRun || kept != wantKept {
+			t.Errorf("the model ran %v times and reads were given a kept forecast %v times; want %v and %v", run, kept, wantRun, wantKept)
+		}
+	}
+
+	checkIn(toks[0])
+	ran := clk.Now()
+	if at, tn := line(toks[0]); !at.Equal(ran) || tn == nil {
+		t.Fatalf("the first line read's forecast is of %s, turn %+v; want one of now with a turn", at.Format("15:04:05.000"), tn)
+	}
+	run0, kept0 := queue.ForecastCounts(s)
+
+	// Over the budget: the site's last forecast stands, for the line and
+	// for a ticket, and neither reads the line again.
+	queue.OverdrawForecastBudget(s)
+	clk.Set(ran.Add(queue.ForecastRecheck))
+	checkIn(toks[1])
+	if at, tn := line(toks[1]); !at.Equal(ran) || tn != nil {
+		t.Errorf("over the budget a line read after a check-in has a forecast of %s and the newcomer's turn %+v; want the last (%s), no turn",
+			at.Format("15:04:05.000"), tn, ran.Format("15:04:05.000"))
+	}
+	hook := &tripCounter{}
+	c.AddHook(hook)
+	before := hook.n.Load()
+	if tv, err := s.Ticket(ctx, toks[0]); err != nil || tv.Forecast == nil {
+		t.Errorf("over the budget a ticket in line = %+v, %v; want it with the kept forecast's turn", tv, err)
+	}
+	if n := hook.n.Load() - before; n > 3 {
+		t.Errorf("over the budget a ticket read took %d round trips, want at most 3 (the ticket's own)", n)
+	}
+	counts(run0, kept0+2)
+
+	// A forecast ForecastTTL old is not kept: the model runs.
+	clk.Set(ran.Add(queue.ForecastTTL))
+	if at, tn := line(toks[1]); !at.Equal(clk.Now()) || tn == nil {
+		t.Errorf("over the budget, %v after the last run, the line's forecast is of %s, the newcomer's turn %+v; want a run of now with a turn",
+			queue.ForecastTTL, at.Format("15:04:05.000"), tn)
+	}
+	counts(run0+1, kept0+2)
+
+	// The budget filled again: a change's next read runs the model.
+	queue.RefillForecastBudget(s)
+	ran = clk.Now()
+	clk.Set(ran.Add(queue.ForecastRecheck))
+	checkIn(toks[2])
+	if at, tn := line(toks[2]); !at.Equal(clk.Now()) || tn == nil {
+		t.Errorf("with the budget back, a line read after a check-in has a forecast of %s, the newcomer's turn %+v; want a run of now with a turn",
+			at.Format("15:04:05.000"), tn)
+	}
+	counts(run0+2, kept0+2)
+}

@@ -11,6 +11,10 @@ type Metrics struct {
 	Refusals *prometheus.CounterVec   // by reason (error code)
 	Script   *prometheus.HistogramVec // script latency, by script
 	Streams  prometheus.Gauge         // event streams open on this instance
+	// Forecasts are the model's runs ("run") and the reads answered with
+	// a site's last forecast because the model used its share of the
+	// cores ("kept").
+	Forecasts *prometheus.CounterVec
 }
 
 // NewMetrics makes the instruments and registers them with reg (none when
@@ -28,9 +32,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1}}, []string{"script"}),
 		Streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "natq_streams_open",
 			Help: "Server-sent event streams open on this instance (all on one Redis subscription)."}),
+		Forecasts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_forecasts_total",
+			Help: "Forecast model runs (run), and reads given a site's last forecast because the model used its share of the cores (kept)."},
+			[]string{"outcome"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Bookings, m.CheckIns, m.Refusals, m.Script, m.Streams)
+		reg.MustRegister(m.Bookings, m.CheckIns, m.Refusals, m.Script, m.Streams, m.Forecasts)
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,6 +83,11 @@ type Options struct {
 	// counted, so that a line of hundreds costs a read what a line of
 	// LineShown does. 0: DefaultLineShown.
 	LineShown int
+	// ForecastShare is the share of the instance's cores (GOMAXPROCS) the
+	// forecast model may use on average (forecast.go): past it, a read of
+	// a site that changed gets the site's last forecast instead of a new
+	// run. 0: DefaultForecastShare; below 0: no bound.
+	ForecastShare float64
 }
 
 // DefaultLineShown is the waiting parties a line read lists unless
@@ -91,7 +97,8 @@ const DefaultLineShown = 50
 // DefaultOptions are the rules natq serve starts with.
 func DefaultOptions() Options {
 	return Options{Now: time.Now, WalkinShare: 0.10, Grace: 15 * time.Minute, Early: 10 * time.Minute,
-		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080", LineShown: DefaultLineShown}
+		CallsBeforeNoShow: 3, TubeSize: 10, BaseURL: "http://localhost:8080", LineShown: DefaultLineShown,
+		ForecastShare: DefaultForecastShare}
 }
 
 // Service is the queue service. It keeps its state in Redis and holds only
@@ -113,6 +120,10 @@ type Service struct {
 	compounds map[string]map[string]*Plan // compound -> round -> plan
 
 	fc forecastCache
+	fb *modelBudget // the model's share of the cores; nil: unbounded
+	// forecastRun and forecastKept count the model's runs and the reads
+	// answered with a kept forecast over its budget (Metrics.Forecasts).
+	forecastRun, forecastKept prometheus.Counter
 	// tokens are the staff tokens' hashes StaffOf saw lately.
 	tokens tokenHashes
 }
@@ -136,6 +147,11 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand, s.sharded)
+	if opts.ForecastShare == 0 {
+		s.opts.ForecastShare = DefaultForecastShare
+	}
+	s.fb = newModelBudget(s.opts.ForecastShare, runtime.GOMAXPROCS(0))
+	s.forecastRun, s.forecastKept = m.Forecasts.WithLabelValues("run"), m.Forecasts.WithLabelValues("kept")
 	// Each script's latency histogram, found once: a labelled lookup per
 	// request hashes the label again.
 	s.scriptTime = make(map[string]prometheus.Observer, len(scripts))

@@ -52,6 +52,7 @@ var suite = []queuetest.Case{
 	{"Rooms", testRooms},
 	{"PartyChange", testPartyChange},
 	{"Forecast", testForecast},
+	{"ForecastBudget", testForecastBudget},
 	{"SeatsGivenBack", testSeatsGivenBack},
 	{"RainSwitchGivesBack", testRainSwitchGivesBack},
 	{"EndedWindowOffered", testEndedWindowOffered},

@@ -71,6 +71,8 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.IntVar(&c.opts.CallsBeforeNoShow, "calls-before-noshow", c.opts.CallsBeforeNoShow, "calls a missed ticket gets (each after someone else's) before it is a no-show")
 	fs.Float64Var(&c.opts.WalkinShare, "walkin-share", c.opts.WalkinShare, "share of each window kept from online booking for walk-ins and paper tickets")
 	fs.IntVar(&c.opts.TubeSize, "tube-size", c.opts.TubeSize, "samples pooled in one tube")
+	fs.Float64Var(&c.opts.ForecastShare, "forecast-share", c.opts.ForecastShare,
+		"share of this instance's cores the forecast model may use; past it, forecasts grow older (up to 30s) instead of bookings slower; 0 turns the bound off")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
 	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER` (behind a trusted proxy)")
 	fs.StringVar(&c.pprof, "pprof", "", "serve Go profiles on this loopback `HOST:PORT` (for load tests)")
@@ -91,6 +93,12 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	}
 	if c.opts.WalkinShare < 0 || c.opts.WalkinShare >= 1 {
 		return nil, usagef("--walkin-share %v: want 0 to below 1", c.opts.WalkinShare)
+	}
+	if c.opts.ForecastShare < 0 || c.opts.ForecastShare > 1 {
+		return nil, usagef("--forecast-share %v: want 0 (no bound) to 1", c.opts.ForecastShare)
+	}
+	if c.opts.ForecastShare == 0 {
+		c.opts.ForecastShare = -1 // no bound (queue.Options: 0 is the default)
 	}
 	if c.opts.Grace < 0 || c.opts.Early < 0 || c.opts.CallsBeforeNoShow < 1 || c.opts.TubeSize < 1 {
 		return nil, usagef("--grace and --early must be >= 0, --calls-before-noshow and --tube-size >= 1")

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"natq/queue"
 	"natq/queue/queuetest"
 )
 
@@ -58,6 +59,8 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "--plan", "nope.geojson"}, nil, "nope.geojson: no such file"},
 		{[]string{"serve", "--plan", bad}, nil, `"natq:compound" missing`},
 		{[]string{"serve", "--plan", fixture, "--walkin-share", "1.5"}, nil, "--walkin-share"},
+		{[]string{"serve", "--plan", fixture, "--forecast-share", "1.5"}, nil, "--forecast-share 1.5: want 0 (no bound) to 1"},
+		{[]string{"serve", "--plan", fixture, "--forecast-share", "-0.2"}, nil, "--forecast-share"},
 		{[]string{"serve", "--plan", fixture, "--booking-limit", "-1"}, nil, "--booking-limit"},
 		{[]string{"serve", "--plan", fixture, "--calls-before-noshow", "0"}, nil, "--calls-before-noshow"},
 		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "NATQ_SECRET is required"},
@@ -69,6 +72,25 @@ func TestServeBadInput(t *testing.T) {
 		e, _, errb := serveEnv(c.vars)
 		if code := run(context.Background(), e, c.args); code != 2 || !strings.Contains(errb.String(), c.want) {
 			t.Errorf("natq %s = %d, %q; want 2 and a message containing %q", strings.Join(c.args, " "), code, errb.String(), c.want)
+		}
+	}
+}
+
+// TestServeForecastShare: --forecast-share sets the model's share of the
+// cores, 0 turns the bound off, and the default is the service's.
+func TestServeForecastShare(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want float64
+	}{
+		{nil, queue.DefaultForecastShare},
+		{[]string{"--forecast-share", "0.5"}, 0.5},
+		{[]string{"--forecast-share", "0"}, -1},
+	} {
+		e, _, _ := serveEnv(nil)
+		cfg, err := parseServe(e, append([]string{"--plan", fixture}, c.args...))
+		if err != nil || cfg.opts.ForecastShare != c.want {
+			t.Errorf("natq serve %s: forecast share %v, %v; want %v", strings.Join(c.args, " "), cfg.opts.ForecastShare, err, c.want)
 		}
 	}
 }
