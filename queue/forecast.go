@@ -354,22 +354,22 @@ func (s *Service) keptOverBudget(key, variant string, now time.Time) *siteForeca
 // kept is the forecast kept for key if it is younger than ForecastTTL,
 // for the variant, whatever changed since; c.mu not held.
 func (c *forecastCache) kept(key, variant string, now time.Time) *siteForecast {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	f := c.m[key]
-	if f == nil || f.variant != variant || now.Sub(f.f.At) >= ForecastTTL || now.Before(f.f.At) {
-		return nil
-	}
-	return f
+	return c.younger(key, variant, ForecastTTL, now)
 }
 
 // ran is the forecast kept for key if the model made it less than
 // ForecastRecheck ago, for the variant; c.mu not held.
 func (c *forecastCache) ran(key, variant string, now time.Time) *siteForecast {
+	return c.younger(key, variant, ForecastRecheck, now)
+}
+
+// younger is the forecast kept for key if the model made it less than
+// age ago, for the variant; c.mu not held.
+func (c *forecastCache) younger(key, variant string, age time.Duration, now time.Time) *siteForecast {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f := c.m[key]
-	if f == nil || f.variant != variant || now.Sub(f.f.At) >= ForecastRecheck || now.Before(f.f.At) {
+	if f == nil || f.variant != variant || now.Sub(f.f.At) >= age || now.Before(f.f.At) {
 		return nil
 	}
 	return f
