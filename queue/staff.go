@@ -97,16 +97,25 @@ func (s *Service) AddStaffUntil(ctx context.Context, compound, name, role string
 		return "", BadField("role", "角色应为 coordinator 或 marshal", "must be coordinator or marshal")
 	}
 	now := s.now()
+	withRound := false // until is the end of the compound's latest round
 	if until.IsZero() {
 		var err error
 		if until, err = s.roundEnd(ctx, compound); err != nil {
 			return "", err
 		}
+		withRound = !until.IsZero()
 		if until.IsZero() {
 			until = now.Add(48 * time.Hour)
 		}
 	}
 	if !until.After(now) {
+		if withRound {
+			// Serving or adding staff for yesterday's plan: say so, and
+			// what to do, rather than that a token cannot end in the past.
+			end := until.Format("2006-01-02 15:04 MST")
+			return "", BadField("round", "小区 "+compound+" 最近一轮检测已于 "+end+" 结束，随它结束的员工令牌已过期：请为新的一天生成方案（natq plan --date）再加载；natq staff add --until 可发放更久的令牌",
+				"compound "+compound+"'s latest round ended at "+end+", so a staff token that ends with it is already expired: plan the new day (natq plan --date) and load that; natq staff add --until gives a token past a round")
+		}
 		return "", BadField("until", "有效期已过", "the token would end before it is issued")
 	}
 	b := make([]byte, 24)

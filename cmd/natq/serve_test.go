@@ -76,6 +76,18 @@ func TestServeBadInput(t *testing.T) {
 	}
 }
 
+// TestServeEndedRound: serving a plan whose day has ended (yesterday's
+// file) stops with what happened and what to do, not with a token's
+// validity.
+func TestServeEndedRound(t *testing.T) {
+	e, _, errb := serveEnv(nil)
+	e.now = clockAt(queuetest.Morning.Add(48 * time.Hour))
+	if code := run(context.Background(), e, []string{"serve", "--plan", fixture, "--addr", "127.0.0.1:0"}); code != 2 ||
+		!strings.Contains(errb.String(), "compound c1's latest round ended at") || !strings.Contains(errb.String(), "natq plan --date") {
+		t.Errorf("natq serve with a plan of two days ago = %d, %q; want 2 and a message that the round ended, and what to do", code, errb.String())
+	}
+}
+
 // TestServeForecastShare: --forecast-share sets the model's share of the
 // cores, 0 turns the bound off, and the default is the service's.
 func TestServeForecastShare(t *testing.T) {
