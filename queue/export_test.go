@@ -27,6 +27,19 @@ func RefillForecastBudget(s *Service) {
 	b.now, b.at, b.have = time.Now, time.Now(), b.max
 }
 
+// HoldModelRuns takes every core the forecast model may use at once, as
+// runs for other sites would, until the function it returns is called.
+func HoldModelRuns(s *Service) (release func()) {
+	for range cap(s.models) {
+		s.models <- struct{}{}
+	}
+	return func() {
+		for range cap(s.models) {
+			<-s.models
+		}
+	}
+}
+
 // ForecastCounts are s's Metrics.Forecasts: the model's runs, and the
 // reads given a kept forecast over its budget.
 func ForecastCounts(s *Service) (run, kept float64) {

@@ -60,6 +60,8 @@ const ForecastRecheck = 100 * time.Millisecond
 // last forecast (up to ForecastTTL old) instead of a new run: forecasts
 // grow older under load, bookings and desk changes do not slow down. A
 // site with no forecast kept runs the model whatever the budget says.
+// The model also runs on at most half the cores at once (at least one):
+// while it does, a changed site's last forecast stands as well.
 const DefaultForecastShare = 0.2
 
 // modelBudget bounds the model's time: a bucket of model seconds that
@@ -210,6 +212,13 @@ func (c *forecastCache) once(key, fp string, now time.Time, fn func() (*siteFore
 	return fl.f, fl.err
 }
 
+// flying says whether a read of key for fp is under way (once).
+func (c *forecastCache) flying(key, fp string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flight[key+"|"+fp] != nil
+}
+
 // ForecastParams are the model's assumptions during the day: sim's
 // defaults, the service's check-in allowances, 50 runs from seed 1 (a
 // busy site's forecast costs a few milliseconds: BenchmarkForecastSite).
@@ -322,7 +331,7 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	if f := s.fc.ran(key, r.variant.Val(), now); f != nil {
 		return f // at most one run of the model a site each ForecastRecheck
 	}
-	if f := s.keptOverBudget(key, r.variant.Val(), now); f != nil {
+	if f := s.keptInstead(key, "model|"+key, fp, r.variant.Val(), now); f != nil {
 		return f
 	}
 	// The site's tablets and display read the line at once after a
@@ -336,12 +345,21 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 	return f
 }
 
-// keptOverBudget is the site's last forecast for the variant, when the
-// model has used its share of the cores (Options.ForecastShare) and one
-// younger than ForecastTTL is kept: the read that would run the model
-// gets it instead (counted in Metrics.Forecasts as "kept"). nil: run.
-func (s *Service) keptOverBudget(key, variant string, now time.Time) *siteForecast {
-	if s.fb.allows() {
+// keptInstead is the site's last forecast for the variant, younger than
+// ForecastTTL, when the model should not run now: it has used its share
+// of the cores (Options.ForecastShare), or it is running for other sites
+// on as many cores as it may hold at once (s.models: half of them, at
+// least one, so that requests always have a core). The read that would
+// run the model gets it instead (counted in Metrics.Forecasts as
+// "kept"); nil: run, or join the site's read under way (flight, for fp:
+// the tablets reading at once after a change share its new run).
+func (s *Service) keptInstead(key, flight, fp, variant string, now time.Time) *siteForecast {
+	if s.fb.allows() && len(s.models) < cap(s.models) {
+		return nil
+	}
+	// After the cores' check: a run of this site holding one is in flight
+	// by then.
+	if s.fc.flying(flight, fp) {
 		return nil
 	}
 	f := s.fc.kept(key, variant, now)
@@ -379,10 +397,7 @@ func (c *forecastCache) younger(key, variant string, age time.Duration, now time
 // the result as key's, for fingerprint fp; nil when the model fails.
 func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp string, rate float64, now time.Time) *siteForecast {
 	in := s.siteNow(p, l, r.counters(), now)
-	done := s.fb.start()
-	sf, err := sim.Forecast(in.now, rate, s.ForecastParams())
-	done()
-	s.forecastRun.Inc()
+	sf, err := s.model(in.now, rate)
 	if err != nil {
 		return nil
 	}
@@ -410,6 +425,17 @@ func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp st
 	s.fc.m[key] = f
 	s.fc.mu.Unlock()
 	return f
+}
+
+// model runs sim.Forecast on one of the cores the model may hold at once
+// (s.models, see keptInstead), waiting for one, and takes its time from
+// the model's budget.
+func (s *Service) model(now sim.SiteNow, rate float64) (*sim.SiteForecast, error) {
+	s.models <- struct{}{}
+	defer func() { <-s.models }()
+	defer s.fb.start()()
+	s.forecastRun.Inc()
+	return sim.Forecast(now, rate, s.ForecastParams())
 }
 
 func round1(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
@@ -492,10 +518,10 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 	if f == nil {
 		// The site changed: the model's run of less than ForecastRecheck
 		// ago stands, without reading the line again, and so does its
-		// last when the model is over its budget.
+		// last when the model is over its budget or busy (keptInstead).
 		f = s.fc.ran(key, sk.variant, now)
 		if f == nil {
-			f = s.keptOverBudget(key, sk.variant, now)
+			f = s.keptInstead(key, key, fp, sk.variant, now)
 		}
 	}
 	if f == nil {

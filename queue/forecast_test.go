@@ -285,6 +285,23 @@ func testForecast(t *testing.T, st queuetest.Store) {
 	}
 }
 
+// turnIn is the time of line l's forecast (read with err) and the turn
+// of tok in it (nil when it has none); the test fails when l has no
+// forecast or tok is not in it.
+func turnIn(t *testing.T, l *queue.SiteLine, err error, tok string) (time.Time, *queue.Turn) {
+	t.Helper()
+	if err != nil || l.Forecast == nil {
+		t.Fatalf("Line(s1) = %+v, %v; want it with a forecast", l, err)
+	}
+	for _, e := range append(append([]queue.LineEntry{}, l.Called...), l.Waiting...) {
+		if e.Ticket == tok {
+			return l.Forecast.At, e.Turn
+		}
+	}
+	t.Fatalf("%s is not in s1's line %+v", tok, l)
+	return time.Time{}, nil
+}
+
 // tripCounter counts round trips: a command, or a pipeline.
 type tripCounter struct{ n atomic.Int64 }
 
@@ -332,14 +349,15 @@ func BenchmarkForecastSite(b *testing.B) {
 // (Options.ForecastShare), a read of a site that changed gets the site's
 // last forecast, with no line read and no run, so a party that checked in
 // since has no turn yet; a site whose last forecast is ForecastTTL old
-// runs the model whatever the budget; and once the budget has filled
-// again, the next read after a change runs it.
+// runs the model whatever the budget; once the budget has filled again,
+// the next read after a change runs it; and while the model runs on every
+// core it may hold at once, the last forecast stands as well.
 func testForecastBudget(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
 	s, clk := queuetest.Service(t, c, nil)
 	m := staff(t, s, "c1", queue.RoleMarshal)
 	var toks []string
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 4; i++ {
 		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 1)))
 	}
 	clk.Set(queuetest.At(7, 1))
@@ -354,16 +372,7 @@ func testForecastBudget(t *testing.T, st queuetest.Store) {
 	line := func(tok string) (time.Time, *queue.Turn) {
 		t.Helper()
 		l, err := s.Line(ctx, m, "s1")
-		if err != nil || l.Forecast == nil {
-			t.Fatalf("Line(s1) = %+v, %v; want it with a forecast", l, err)
-		}
-		for _, e := range append(append([]queue.LineEntry{}, l.Called...), l.Waiting...) {
-			if e.Ticket == tok {
-				return l.Forecast.At, e.Turn
-			}
-		}
-		t.Fatalf("%s is not in s1's line %+v", tok, l)
-		return time.Time{}, nil
+		return turnIn(t, l, err, tok)
 	}
 	counts := func(wantRun, wantKept float64) {
 		t.Helper()
@@ -417,4 +426,36 @@ func testForecastBudget(t *testing.T, st queuetest.Store) {
 			at.Format("15:04:05.000"), tn)
 	}
 	counts(run0+2, kept0+2)
+
+	// The model busy on every core it may hold at once (runs for other
+	// sites): a changed site's last forecast stands, and the next read
+	// once they are over runs it.
+	ran = clk.Now()
+	release := queue.HoldModelRuns(s)
+	clk.Set(ran.Add(queue.ForecastRecheck))
+	checkIn(toks[3])
+	type read struct {
+		l   *queue.SiteLine
+		err error
+	}
+	got := make(chan read, 1)
+	go func() { l, err := s.Line(ctx, m, "s1"); got <- read{l, err} }()
+	select {
+	case r := <-got:
+		if at, tn := turnIn(t, r.l, r.err, toks[3]); !at.Equal(ran) || tn != nil {
+			t.Errorf("with the model busy a line read after a check-in has a forecast of %s and the newcomer's turn %+v; want the last (%s), no turn",
+				at.Format("15:04:05.000"), tn, ran.Format("15:04:05.000"))
+		}
+	case <-time.After(10 * time.Second):
+		release()
+		<-got
+		t.Fatal("with the model busy a line read after a check-in waited for it, want the last forecast at once")
+	}
+	counts(run0+2, kept0+3)
+	release()
+	if at, tn := line(toks[3]); !at.Equal(clk.Now()) || tn == nil {
+		t.Errorf("once the model's runs are over, the line's forecast is of %s, the newcomer's turn %+v; want a run of now with a turn",
+			at.Format("15:04:05.000"), tn)
+	}
+	counts(run0+3, kept0+3)
 }

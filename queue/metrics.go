@@ -13,7 +13,7 @@ type Metrics struct {
 	Streams  prometheus.Gauge         // event streams open on this instance
 	// Forecasts are the model's runs ("run") and the reads answered with
 	// a site's last forecast because the model used its share of the
-	// cores ("kept").
+	// cores, or was running for other sites ("kept").
 	Forecasts *prometheus.CounterVec
 }
 
@@ -33,7 +33,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "natq_streams_open",
 			Help: "Server-sent event streams open on this instance (all on one Redis subscription)."}),
 		Forecasts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_forecasts_total",
-			Help: "Forecast model runs (run), and reads given a site's last forecast because the model used its share of the cores (kept)."},
+			Help: "Forecast model runs (run), and reads given a site's last forecast because the model used its share of the cores or ran for other sites (kept)."},
 			[]string{"outcome"}),
 	}
 	if reg != nil {

@@ -121,6 +121,9 @@ type Service struct {
 
 	fc forecastCache
 	fb *modelBudget // the model's share of the cores; nil: unbounded
+	// models holds a token a model run under way: at most half the
+	// cores at once, at least one (keptInstead in forecast.go).
+	models chan struct{}
 	// forecastRun and forecastKept count the model's runs and the reads
 	// answered with a kept forecast over its budget (Metrics.Forecasts).
 	forecastRun, forecastKept prometheus.Counter
@@ -151,6 +154,7 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 		s.opts.ForecastShare = DefaultForecastShare
 	}
 	s.fb = newModelBudget(s.opts.ForecastShare, runtime.GOMAXPROCS(0))
+	s.models = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	s.forecastRun, s.forecastKept = m.Forecasts.WithLabelValues("run"), m.Forecasts.WithLabelValues("kept")
 	// Each script's latency histogram, found once: a labelled lookup per
 	// request hashes the label again.
