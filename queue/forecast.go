@@ -349,10 +349,10 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 // ForecastTTL, when the model should not run now: it has used its share
 // of the cores (Options.ForecastShare), or it is running for other sites
 // on as many cores as it may hold at once (s.models: half of them, at
-// least one, so that requests always have a core). The read that would
-// run the model gets it instead (counted in Metrics.Forecasts as
-// "kept"); nil: run, or join the site's read under way (flight, for fp:
-// the tablets reading at once after a change share its new run).
+// least one; on two cores or more, requests always have one). The read
+// that would run the model gets it instead (counted in Metrics.Forecasts
+// as "kept"); nil: run, or join the site's read under way (flight, for
+// fp: the tablets reading at once after a change share its new run).
 func (s *Service) keptInstead(key, flight, fp, variant string, now time.Time) *siteForecast {
 	if s.fb.allows() && len(s.models) < cap(s.models) {
 		return nil
