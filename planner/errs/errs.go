@@ -67,7 +67,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
+	if e.Err != nil && e.Err.Error() != e.MessageEn { // BadFile's message is its cause's
 		return e.MessageEn + ": " + e.Err.Error()
 	}
 	return e.MessageEn

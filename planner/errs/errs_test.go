@@ -3,6 +3,8 @@ package errs_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"natq/planner/errs"
@@ -43,5 +45,15 @@ func TestAsHidesTheCause(t *testing.T) {
 	e := errs.As(fmt.Errorf("wrapped: %w", cause))
 	if e.Code != errs.Internal || e.MessageEn != "internal error" || !errors.Is(e, cause) {
 		t.Errorf("As(plain error) = %+v, want an internal error wrapping the cause with a message that hides it", e)
+	}
+}
+
+// TestBadFileOnce: a file that cannot be read is named once in the
+// message, not once by the message and again by its cause.
+func TestBadFileOnce(t *testing.T) {
+	_, cause := os.Open(filepath.Join(t.TempDir(), "plan.geojson"))
+	e := errs.BadFile(cause)
+	if got := e.Error(); got != cause.Error() || !errors.Is(e, cause) || errs.CodeOf(e) != errs.Invalid {
+		t.Errorf("BadFile(%v) = %q (code %s); want the cause's message once, invalid, wrapping it", cause, got, errs.CodeOf(e))
 	}
 }
