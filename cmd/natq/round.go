@@ -26,7 +26,7 @@ func runRound(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 || *compound == "" || *date == "" {
 		return usagef("usage: natq round purge --compound ID --date YYYY-MM-DD")
 	}
-	svc, done, err := openService(ctx, e)
+	svc, done, err := openService(ctx, e, noRedisRound)
 	if err != nil {
 		return err
 	}

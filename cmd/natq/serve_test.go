@@ -66,6 +66,7 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "NATQ_SECRET is required"},
 		{[]string{"serve", "--plan", fixture}, map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{[]string{"staff", "add", "张三", "--compound", "c1", "--role", "marshal"}, nil, "embedded store lives inside"},
+		{[]string{"round", "purge", "--compound", "c1", "--date", "2026-12-01"}, nil, "natq round works on the Redis natq serve uses"},
 		{[]string{"staff", "add", "张三", "--compound", "c1"}, nil, "--role"},
 		{[]string{"staff", "add", "张三", "--compound", "c1", "--role", "boss"}, map[string]string{"REDIS_URL": "redis://" + queuetest.StartRedis(t)}, "role"},
 	} {

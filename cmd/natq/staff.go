@@ -18,13 +18,22 @@ const staffUsage = "usage: natq staff add NAME --compound ID --role coordinator|
 	"       natq staff list --compound ID\n" +
 	"       natq staff revoke NAME|ID --compound ID"
 
+// noRedisStaff and noRedisRound say why natq staff and natq round need
+// REDIS_URL, and what to do instead.
+const (
+	noRedisStaff = "no REDIS_URL: the embedded store lives inside `natq serve`, which prints a " +
+		"coordinator token at start; or give it --staff-file FILE with NAME,COMPOUND,ROLE lines"
+	noRedisRound = "no REDIS_URL: natq round works on the Redis natq serve uses; the embedded store " +
+		"lives inside `natq serve` and its rounds are gone when it stops"
+)
+
 // openService opens the configured Redis (not the embedded store, which
-// lives inside natq serve) and a service on it, on e's clock.
-func openService(ctx context.Context, e *env) (*queue.Service, func(), error) {
+// lives inside natq serve) and a service on it, on e's clock; without
+// one, it refuses with noRedis.
+func openService(ctx context.Context, e *env, noRedis string) (*queue.Service, func(), error) {
 	cfg := queue.StoreConfigFromEnv(e.getenv)
 	if cfg.Embedded() {
-		return nil, nil, usagef("no REDIS_URL: the embedded store lives inside `natq serve`, which prints a " +
-			"coordinator token at start; or give it --staff-file FILE with NAME,COMPOUND,ROLE lines")
+		return nil, nil, usagef("%s", noRedis)
 	}
 	store, err := queue.OpenStore(ctx, cfg)
 	if err != nil {
@@ -61,7 +70,7 @@ func staffService(ctx context.Context, e *env, fs *flag.FlagSet, args []string, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, done, err := openService(ctx, e)
+	svc, done, err := openService(ctx, e, noRedisStaff)
 	return pos, svc, done, err
 }
 
@@ -93,7 +102,7 @@ func staffAdd(ctx context.Context, e *env, args []string) error {
 			return usagef("--until %q: want RFC 3339 time, e.g. 2026-12-03T20:00:00+08:00", *until)
 		}
 	}
-	svc, done, err := openService(ctx, e)
+	svc, done, err := openService(ctx, e, noRedisStaff)
 	if err != nil {
 		return err
 	}

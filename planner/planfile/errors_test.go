@@ -68,7 +68,7 @@ var readErrors = []struct{ name, in, want string }{
 	{"not json", `{"type":`, "not JSON"},
 	{"feature", `{"type":"Feature"}`, `type is "Feature", want FeatureCollection`},
 	{"members of the wrong type", `{"type":"FeatureCollection","natq:schedule":{}}`, `"natq:schedule" is a JSON object, want an array`},
-	{"no compound", `{"type":"FeatureCollection"}`, `"natq:compound" missing or its id is not`},
+	{"no compound", `{"type":"FeatureCollection"}`, `"natq:compound" missing or its id is not [A-Za-z0-9_.-]: a compound's map rather than a plan? natq plan FILE -o PLAN makes the plan`},
 	{"compound id", `{"type":"FeatureCollection","natq:compound":{"id":"c 1"}}`, `its id is not [A-Za-z0-9_.-]`},
 	{"no params", `{"type":"FeatureCollection","natq:compound":{"id":"c1"}}`, `"natq:params" missing`},
 	{"date", `{"type":"FeatureCollection","natq:compound":{"id":"c1"},"natq:params":{"date":"1.12.2026"}}`, `"natq:params": date "1.12.2026" is not YYYY-MM-DD`},

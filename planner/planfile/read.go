@@ -67,7 +67,7 @@ func Read(r io.Reader) (*File, error) {
 		return nil, errorf("type is %q, want FeatureCollection", doc.Type)
 	}
 	if doc.Compound == nil || !IsID(doc.Compound.ID) {
-		return nil, errorf(`"natq:compound" missing or its id is not [A-Za-z0-9_.-]`)
+		return nil, errorf(`"natq:compound" missing or its id is not [A-Za-z0-9_.-]: a compound's map rather than a plan? natq plan FILE -o PLAN makes the plan`)
 	}
 	f := &File{Compound: Compound{ID: doc.Compound.ID, Name: doc.Compound.Name}, Warnings: doc.Warnings}
 	if err := f.readParams(doc.Params); err != nil {
