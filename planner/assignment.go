@@ -152,7 +152,7 @@ func (pl *Plan) shortage(vp *VariantPlan, bs []*Building, sites []*Site, end, fi
 			lo = m
 		}
 	}
-	return fmt.Sprintf("%d desks would make it fit by %s%s", hi, end, later)
+	return fmt.Sprintf("%d desks would make it fit by %s (--desks %d)%s", hi, end, hi, later)
 }
 
 // spareDesks gives desks left over to the sites whose day ends last, so

@@ -319,7 +319,7 @@ func TestShortageSaysWhatFits(t *testing.T) {
 	pp := parsePlan(t, pl)
 	var table bytes.Buffer
 	WriteSummary(&table, pl)
-	re := regexp.MustCompile(`^the day cannot hold everyone by 12:00 with 16 desks: (?:(\d+) desks would make it fit by 12:00|the sites hold at most \d+ desks, and that is not enough by 12:00: add sites), or ending at (\d\d:\d\d)(?: \(open sites under canopies included\))?$`)
+	re := regexp.MustCompile(`^the day cannot hold everyone by 12:00 with 16 desks: (?:(\d+) desks would make it fit by 12:00 \(--desks \d+\)|the sites hold at most \d+ desks, and that is not enough by 12:00: add sites), or ending at (\d\d:\d\d)(?: \(open sites under canopies included\))?$`)
 	for i, vp := range pl.Variants {
 		m := re.FindStringSubmatch(vp.Shortage)
 		if m == nil {
