@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		cfg.name = filepath.Base(*file)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listen(*addr)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -109,6 +110,16 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	return c, nil
 }
 
+// listen listens on addr; an address another program holds is said as
+// such, with what to do.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, errs.Invalidf("--addr %s: another program (another natq?) already listens there: stop it, or give --addr another port", addr)
+	}
+	return ln, err
+}
+
 // defaultBaseURL is where this server is reached when --base-url is not
 // given: the address it listens on, "localhost" for all interfaces.
 func defaultBaseURL(ln net.Listener) string {
@@ -199,7 +210,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(cfg.addr)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,6 +87,23 @@ func TestServeEndedRound(t *testing.T) {
 	if code := run(context.Background(), e, []string{"serve", "--plan", fixture, "--addr", "127.0.0.1:0"}); code != 2 ||
 		!strings.Contains(errb.String(), "compound c1's latest round ended at") || !strings.Contains(errb.String(), "natq plan --date") {
 		t.Errorf("natq serve with a plan of two days ago = %d, %q; want 2 and a message that the round ended, and what to do", code, errb.String())
+	}
+}
+
+// TestAddrInUse: natq serve and natq demo on an address another program
+// holds say so, and what to do, with the usage exit code.
+func TestAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	for _, args := range [][]string{{"serve", "--plan", fixture, "--addr", addr}, {"demo", "--addr", addr}} {
+		e, _, errb := serveEnv(nil)
+		if code := run(context.Background(), e, args); code != 2 || !strings.Contains(errb.String(), "--addr "+addr+": another program (another natq?) already listens there") {
+			t.Errorf("natq %s = %d, %q; want 2 and that another program listens there", strings.Join(args, " "), code, errb.String())
+		}
 	}
 }
 
