@@ -32,8 +32,12 @@ func (s *Service) PurgeRound(ctx context.Context, compound, round string) (*Purg
 		found = found || r == round
 	}
 	if !found {
-		return nil, BadField("date", fmt.Sprintf("小区 %s 没有 %s 这一轮", compound, round),
-			fmt.Sprintf("compound %s has no round %s (rounds: %s)", compound, round, strings.Join(rounds, ", ")))
+		have, haveZh := "rounds: "+strings.Join(rounds, ", "), "现有："+strings.Join(rounds, "、")
+		if len(rounds) == 0 {
+			have, haveZh = "it has none in this store: is REDIS_URL the one natq serve uses?", "这个库里没有它的任何一轮：REDIS_URL 是 natq serve 用的那个吗？"
+		}
+		return nil, BadField("date", fmt.Sprintf("小区 %s 没有 %s 这一轮（%s）", compound, round, haveZh),
+			fmt.Sprintf("compound %s has no round %s (%s)", compound, round, have))
 	}
 	if rounds[len(rounds)-1] == round {
 		end, err := s.roundEnd(ctx, compound)

@@ -219,6 +219,14 @@ func TestPurgeRound(t *testing.T) {
 		wantCode(t, "PurgeRound(running)", err, "bad_input")
 		_, err = s.PurgeRound(ctx, "c1", "2026-11-30")
 		wantCode(t, "PurgeRound(no such round)", err, "bad_input")
+		if err == nil || !strings.Contains(err.Error(), "has no round 2026-11-30 (rounds: 2026-12-01)") {
+			t.Errorf("PurgeRound(no such round) = %v, want it to name the rounds there are", err)
+		}
+		// A compound with no round in the store: another Redis, likely.
+		_, err = s.PurgeRound(ctx, "c9", "2026-12-01")
+		if err == nil || !strings.Contains(err.Error(), "has no round 2026-12-01 (it has none in this store: is REDIS_URL the one natq serve uses?)") {
+			t.Errorf("PurgeRound(a compound with no round) = %v, want it to say the store has none", err)
+		}
 		// The day is over.
 		clk.Set(time.Date(2026, 12, 2, 0, 0, 1, 0, time.FixedZone("CST", 8*3600)))
 		if err := s.OpenRound(ctx, queuetest.Plan(t, "c1-next.plan.geojson")); err != nil {
