@@ -41,7 +41,8 @@ func HoldModelRuns(s *Service) (release func()) {
 }
 
 // ForecastCounts are s's Metrics.Forecasts: the model's runs, and the
-// reads given a kept forecast over its budget.
+// reads given a kept forecast instead (over the budget, or the model
+// busy).
 func ForecastCounts(s *Service) (run, kept float64) {
 	return count(s.forecastRun), count(s.forecastKept)
 }

@@ -96,14 +96,10 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	}
 	out.InLine, _ = strconv.Atoi(occ.Val())
 	n, _ := strconv.Atoi(calln.Val())
-	shown := s.opts.LineShown
-	if shown <= 0 {
-		shown = DefaultLineShown
-	}
 	var ids []uint64
 	for i, m := range members.Val() {
 		id, party := lineMember(m)
-		if i >= shown {
+		if i >= s.opts.LineShown {
 			out.more = append(out.more, LineEntry{ID: id, Party: party, State: "checked_in", CheckedIn: lineMemberAt(m).In(p.TZ)})
 			continue
 		}

@@ -125,7 +125,8 @@ type Service struct {
 	// cores at once, at least one (keptInstead in forecast.go).
 	models chan struct{}
 	// forecastRun and forecastKept count the model's runs and the reads
-	// answered with a kept forecast over its budget (Metrics.Forecasts).
+	// answered with a kept forecast instead (keptInstead,
+	// Metrics.Forecasts).
 	forecastRun, forecastKept prometheus.Counter
 	// tokens are the staff tokens' hashes StaffOf saw lately.
 	tokens tokenHashes
@@ -142,6 +143,12 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	if opts.TubeSize < 1 {
 		opts.TubeSize = 10
 	}
+	if opts.LineShown <= 0 {
+		opts.LineShown = DefaultLineShown
+	}
+	if opts.ForecastShare == 0 {
+		opts.ForecastShare = DefaultForecastShare
+	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	m := opts.Metrics
 	if m == nil {
@@ -150,11 +157,9 @@ func New(rdb redis.UniversalClient, signer *qr.Signer, opts Options) *Service {
 	s := &Service{rdb: rdb, b: &batcher{rdb: rdb}, signer: signer, opts: opts, m: m, compounds: map[string]map[string]*Plan{},
 		fc: forecastCache{m: map[string]*siteForecast{}}, share: strconv.FormatFloat(opts.WalkinShare, 'g', -1, 64)}
 	s.hub = newHub(rdb, s.expand, s.sharded)
-	if opts.ForecastShare == 0 {
-		s.opts.ForecastShare = DefaultForecastShare
-	}
-	s.fb = newModelBudget(s.opts.ForecastShare, runtime.GOMAXPROCS(0))
-	s.models = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+	cores := runtime.GOMAXPROCS(0)
+	s.fb = newModelBudget(opts.ForecastShare, cores)
+	s.models = make(chan struct{}, max(1, cores/2))
 	s.forecastRun, s.forecastKept = m.Forecasts.WithLabelValues("run"), m.Forecasts.WithLabelValues("kept")
 	// Each script's latency histogram, found once: a labelled lookup per
 	// request hashes the label again.
