@@ -49,6 +49,15 @@ const ForecastTTL = 30 * time.Second
 // above).
 const ForecastRecheck = 100 * time.Millisecond
 
+// ForecastFresh is how old a site's last forecast may be for a resident's
+// read of a ticket to answer with it at once after the site changed,
+// while the model runs again behind the answer (freshInstead): the page's
+// own pace of rereads at a busy site (REREAD, resident.js), so that a page
+// is at most one reread behind the model. At 2 s, the reads of sites the
+// budget left unrun that long still waited: ticket reads' p99.9 in a
+// morning rush was 116-132 ms, at 5 s 19-25 ms (BENCHMARKS.md).
+const ForecastFresh = 5 * time.Second
+
 // DefaultForecastShare is the share of the instance's cores (GOMAXPROCS)
 // the model may use on average unless Options.ForecastShare says.
 //
@@ -125,6 +134,7 @@ func (b *modelBudget) start() (done func()) {
 
 // Forecast is a party's or a window's forecast turn.
 type Forecast struct {
+	Made    time.Time `json:"made"`  // when the model ran (its site's SiteForecast.At)
 	At      time.Time `json:"at"`    // a desk should take it at about this time (the median of the runs)
 	Early   time.Time `json:"early"` // the runs' tenth percentile
 	Late    time.Time `json:"late"`  // and their ninetieth
@@ -521,6 +531,9 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 		// last when the model is over its budget or busy (keptInstead).
 		f = s.fc.ran(key, sk.variant, now)
 		if f == nil {
+			f = s.freshInstead(p, t, key, fp, sk.variant, now)
+		}
+		if f == nil {
 			f = s.keptInstead(key, key, fp, sk.variant, now)
 		}
 	}
@@ -533,8 +546,23 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 			return
 		}
 	}
-	if f.variant != t.Variant {
+	x, ok := f.turn(t)
+	if !ok {
 		return
+	}
+	tn := turnOf(x, p.TZ)
+	if now := s.now(); t.State == "checked_in" {
+		tn.WaitMin = int((max(0, tn.At.Sub(now)) + 30*time.Second) / time.Minute)
+	}
+	t.Forecast = &Forecast{Made: f.f.At, At: tn.At, Early: tn.Early, Late: tn.Late, WaitMin: tn.WaitMin, Method: f.f.Method}
+}
+
+// turn is ticket t's turn in f: a checked-in party's own, a booked one's
+// its window's; false when f has none for it (another variant's forecast,
+// or a party that checked in since it was made).
+func (f *siteForecast) turn(t *TicketView) (sim.Turn, bool) {
+	if f.variant != t.Variant {
+		return sim.Turn{}, false
 	}
 	var x sim.Turn
 	var ok bool
@@ -543,12 +571,52 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 	} else {
 		x, ok = f.win[t.WindowIdx]
 	}
-	if !ok || x.At.IsZero() {
+	return x, ok && !x.At.IsZero()
+}
+
+// freshInstead is the site's last forecast for ticket t's read when its
+// site changed since, if the model made it less than ForecastFresh ago
+// and it gives t a turn: the read answers with it at once, and the model
+// runs again for the site behind the answer (refresh). In a morning rush
+// a busy site changes several times a second, and each read that found
+// it changed waited for a run of the model (tens of milliseconds there,
+// behind the other sites' runs): residents' reads waited up to half a
+// second. A read of a site whose last forecast is older (a quiet site:
+// its run takes a few milliseconds), or without a turn for t (it checked
+// in since), still waits for the run, and its answer is of now. Counted
+// as kept (Metrics.Forecasts).
+func (s *Service) freshInstead(p *Plan, t *TicketView, key, fp, variant string, now time.Time) *siteForecast {
+	f := s.fc.younger(key, variant, ForecastFresh, now)
+	if f == nil {
+		return nil
+	}
+	if _, ok := f.turn(t); !ok {
+		return nil
+	}
+	s.forecastKept.Inc()
+	s.refresh(p, t.Site, key, fp, now)
+	return f
+}
+
+// refreshTimeout bounds a refresh's reads of the store.
+const refreshTimeout = 10 * time.Second
+
+// refresh reads site's line and runs the model for it behind a read that
+// answered with the site's last forecast (freshInstead), once for all the
+// reads that find it changed alike (the flight of key for fp, which a
+// read that must wait joins), and only while the model is within its
+// share of the cores and has a core free (keptInstead): over them, the
+// last forecast stands as it would for any read.
+func (s *Service) refresh(p *Plan, site, key, fp string, now time.Time) {
+	if !s.fb.allows() || len(s.models) == cap(s.models) || s.fc.flying(key, fp) {
 		return
 	}
-	tn := turnOf(x, p.TZ)
-	if now := s.now(); t.State == "checked_in" {
-		tn.WaitMin = int((max(0, tn.At.Sub(now)) + 30*time.Second) / time.Minute)
-	}
-	t.Forecast = &Forecast{At: tn.At, Early: tn.Early, Late: tn.Late, WaitMin: tn.WaitMin, Method: f.f.Method}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		defer cancel()
+		s.fc.once(key, fp, now, func() (*siteForecast, error) {
+			_, f, err := s.line(ctx, p, site)
+			return f, err
+		})
+	}()
 }

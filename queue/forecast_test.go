@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -342,6 +343,88 @@ func BenchmarkForecastSite(b *testing.B) {
 		if _, err := sim.Forecast(in, 120, p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// testForecastFresh: a resident's read of a ticket at a site that changed
+// answers at once with the site's last forecast when the model made it
+// less than ForecastFresh ago and it gives the ticket a turn, and the model
+// runs again behind the answer, so that the next read has the new one; a
+// party that checked in since the last run, or a read of a site whose last
+// forecast is older, waits for the run, whose answer is of now.
+func testForecastFresh(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	var toks []string
+	for i := 0; i < 4; i++ {
+		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 1)))
+	}
+	clk.Set(queuetest.At(7, 1))
+	checkIn := func(tok string) {
+		t.Helper()
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// made reads tok and returns when its forecast was made; the test
+	// fails when it has none.
+	made := func(what, tok string) time.Time {
+		t.Helper()
+		tv, err := s.Ticket(ctx, tok)
+		if err != nil || tv.Forecast == nil {
+			t.Fatalf("%s: Ticket(%s) = %+v, %v; want it with a forecast", what, tok, tv, err)
+		}
+		return tv.Forecast.Made
+	}
+	hms := func(x time.Time) string { return x.Format("15:04:05.000") }
+
+	checkIn(toks[0])
+	first := clk.Now()
+	if got := made("the first read", toks[0]); !got.Equal(first) {
+		t.Fatalf("the first read's forecast was made at %s, want now (%s)", hms(got), hms(first))
+	}
+	run0, kept0 := queue.ForecastCounts(s)
+
+	// A second later the site changes: the read answers with the last
+	// forecast, and the model runs behind it.
+	clk.Set(first.Add(time.Second))
+	checkIn(toks[1])
+	if got := made("a second after the last run", toks[0]); !got.Equal(first) {
+		t.Errorf("a second after the last run, a read after a check-in has a forecast made at %s; want the last (%s) at once, the run behind it",
+			hms(got), hms(first))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for run, _ := queue.ForecastCounts(s); run < run0+1; run, _ = queue.ForecastCounts(s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after a read answered with the last forecast the model has run %v times, want %v: no run behind the answer", run, run0+1)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := made("after the run behind the answer", toks[0]); !got.Equal(clk.Now()) {
+		t.Errorf("after the run behind the answer, the forecast was made at %s, want %s", hms(got), hms(clk.Now()))
+	}
+	if got := made("the party checked in a second ago", toks[1]); !got.Equal(clk.Now()) {
+		t.Errorf("the newcomer's forecast was made at %s, want %s (the run behind the answer)", hms(got), hms(clk.Now()))
+	}
+	if run, kept := queue.ForecastCounts(s); run != run0+1 || kept != kept0+1 {
+		t.Errorf("the model ran %v times and reads were given a kept forecast %v times; want %v and %v", run, kept, run0+1, kept0+1)
+	}
+
+	// A party that checked in since the last run has no turn in it: its
+	// read waits for the run.
+	clk.Set(clk.Now().Add(time.Second))
+	checkIn(toks[2])
+	if got := made("a party checked in since the last run", toks[2]); !got.Equal(clk.Now()) {
+		t.Errorf("a party checked in since the last run has a forecast made at %s, want one of now (%s)", hms(got), hms(clk.Now()))
+	}
+
+	// A last forecast ForecastFresh old: the read waits for the run.
+	clk.Set(clk.Now().Add(queue.ForecastFresh))
+	checkIn(toks[3])
+	if got := made(fmt.Sprint(queue.ForecastFresh, " after the last run"), toks[0]); !got.Equal(clk.Now()) {
+		t.Errorf("%v after the last run, a read after a check-in has a forecast made at %s, want one of now (%s)",
+			queue.ForecastFresh, hms(got), hms(clk.Now()))
 	}
 }
 

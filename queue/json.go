@@ -107,7 +107,9 @@ func (t *TicketView) AppendJSON(dst []byte) (_ []byte, ok bool) {
 	dst = append(dst, `,"url":`...)
 	dst = appendJSONString(dst, t.URL)
 	if f := t.Forecast; f != nil {
-		dst = append(dst, `,"forecast":{"at":`...)
+		dst = append(dst, `,"forecast":{"made":`...)
+		dst = appendJSONTime(dst, f.Made)
+		dst = append(dst, `,"at":`...)
 		dst = appendJSONTime(dst, f.At)
 		dst = append(dst, `,"early":`...)
 		dst = appendJSONTime(dst, f.Early)

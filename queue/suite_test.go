@@ -53,6 +53,7 @@ var suite = []queuetest.Case{
 	{"PartyChange", testPartyChange},
 	{"Forecast", testForecast},
 	{"ForecastBudget", testForecastBudget},
+	{"ForecastFresh", testForecastFresh},
 	{"SeatsGivenBack", testSeatsGivenBack},
 	{"RainSwitchGivesBack", testRainSwitchGivesBack},
 	{"EndedWindowOffered", testEndedWindowOffered},
