@@ -14,7 +14,7 @@
 # (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069). REDIS_NICE (unset) runs each
 # redis-server at that nice value (e.g. -10, as root), for both servers alike: Redis before
 # the processes it shares the cores with (BENCHMARKS.md, "Redis waits for a core"). RUNS picks the parts to run
-# (default "book half light ticket desk peak mix city gobench"; e.g. RUNS="book ticket desk" for
+# (default "book half light ticket desk peak mix rush city gobench"; e.g. RUNS="book ticket desk" for
 # natq's CPU per request against the baseline on each kind, every natq run profiled; "peak"
 # runs both servers at each of PEAK_CONCURRENCY, "64 128 192 256" in flight, for booking and
 # the desk, PEAK_DURATION (5s) for the desk's, and prints each side's best).
@@ -113,7 +113,7 @@ kind_rate_of_last() { awk -v k="$1" '$1 == k { print $3; exit }' "$out/last.txt"
 : >"$out/results.txt"
 { echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"; date -u; git rev-parse --short HEAD; [ -z "${REDIS_NICE:-}" ] || echo "redis-server at nice $REDIS_NICE"; } | tee -a "$out/results.txt"
 
-runs=" ${RUNS:-book half light ticket desk peak mix city gobench} "
+runs=" ${RUNS:-book half light ticket desk peak mix rush city gobench} "
 want() { case $runs in *" $1 "*) return 0 ;; esac; return 1; }
 if [ "${QUICK:-}" = 1 ]; then runs=" book "; fi
 
@@ -175,6 +175,22 @@ if want peak; then
 fi
 # The realistic mix on natq, checked for overbooking at the end.
 want mix && { fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15,desk=5 --pprof-url "$purl" --pprof-out "$out/natq-mix.cpu.pprof"; }
+# The rush with real desks: booking, repeats and ticket reads at
+# CONCURRENCY, while a second natqload makes the desk's changes at
+# DESK_RATE (16) of each kind a second, a real site's pace (about one a
+# second at each of the 16 sites) rather than the mix's share; then natq's
+# forecast counts (runs of the model, reads given a kept forecast).
+if want rush; then
+	fresh_redis; start_natq
+	NATQLOAD_STAFF_TOKEN=$token "$bin/natqload" --url "http://127.0.0.1:$nport" --plan "$out/big.plan.geojson" --duration "$dur" \
+		--concurrency 8 --mix desk=1 --rate "${DESK_RATE:-16}" --prebook 2000 --first-room 500000 --check=false \
+		>"$out/rush-desk.txt" 2>>"$out/natqload.stderr" &
+	desk_pid=$!
+	load "the rush, with the desk at ${DESK_RATE:-16} of each kind a second" natq book=70,repeat=10,ticket=15
+	wait "$desk_pid"
+	grep -E '^(kind|checkin|call|sampled) ' "$out/rush-desk.txt" | tee -a "$out/results.txt"
+	curl -s "http://127.0.0.1:$nport/metrics" | grep -E '^natq_forecasts_total' | tee -a "$out/results.txt"
+fi
 
 for p in book ticket desk mix; do
 	[ -f "$out/natq-$p.cpu.pprof" ] || continue
