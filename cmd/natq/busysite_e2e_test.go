@@ -137,3 +137,149 @@ func TestBusySiteInBrowser(t *testing.T) {
 	phone.shot("busy-site-360x640-in-line")
 	waiting.shot("busy-site-360x640-booked")
 }
+
+// TestTabletInRushInBrowser: in a morning rush a busy site books several
+// times a second, and its tablet hears each booking. While households book
+// at the site every ~30 ms, another desk checks a party in: the tablet
+// lists it within a second and a half, and reads the line and the status
+// about every BOOKED_REREAD (2 s) for the bookings, not at each one. Its
+// wait used to start again at each event, so the line stayed unread for
+// as long as the bookings came.
+func TestTabletInRushInBrowser(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	ctx := context.Background()
+	m, err := d.svc.Authenticate(ctx, d.marshal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Households of every building, in turn; book returns the next one's
+	// booking at site ("" for the first that books anywhere).
+	var households []queue.Household
+	ids := []string{d.firstBuilding()} // the building whose windows open first
+	for _, b := range d.plan.Buildings {
+		if b.ID != ids[0] {
+			ids = append(ids, b.ID)
+		}
+	}
+	for _, id := range ids {
+		for unit := 1; unit <= 3; unit++ {
+			for floor := 1; floor <= 9; floor++ {
+				for r := 1; r <= 4; r++ {
+					households = append(households, queue.Household{Building: id, Unit: fmt.Sprint(unit), Room: fmt.Sprintf("%d%02d", floor, r), Party: 1})
+				}
+			}
+		}
+	}
+	next := 0
+	atSite := map[string]bool{} // building|unit, of the households booked at the site
+	book := func(site string) *queue.Booking {
+		t.Helper()
+		for ; next < len(households); next++ {
+			h := households[next]
+			b, _, err := d.svc.Book(ctx, d.plan.Compound.ID, h)
+			if err == nil && (site == "" || b.Site == site) {
+				atSite[h.Building+"|"+h.Unit] = true
+				next++
+				return b
+			}
+		}
+		t.Fatalf("no household left to book at site %q", site)
+		return nil
+	}
+	first := book("")
+	site := first.Site
+	var later []*queue.Booking // to check in during the rush
+	var laterHH []queue.Household
+	for len(later) < 12 {
+		later = append(later, book(site))
+		laterHH = append(laterHH, households[next-1])
+	}
+	// The rush: the households not booked yet of the units that book at
+	// the site, so that one booking follows another without a pause.
+	var rush []queue.Household
+	for _, h := range households[next:] {
+		if atSite[h.Building+"|"+h.Unit] {
+			rush = append(rush, h)
+		}
+	}
+
+	tablet := bd.tab("tablet-rush", 1024, 768, false)
+	tablet.staffAt(d.staff, site)
+	tablet.within(3*time.Second, "the empty line", `document.querySelectorAll('#linerows tr').length === 0`)
+	count := `(() => { window.lineReads = 0; const f = window.fetch; window.fetch = (u, o) => {
+		if (/\/api\/v1\/sites\/[^/]+\/line/.test(String(u))) window.lineReads++;
+		return f(u, o); }; return true; })()`
+	var ok bool
+	eval(tablet, count, &ok)
+	time.Sleep(500 * time.Millisecond) // the tablet's stream open
+
+	stop := make(chan struct{})
+	rushed := make(chan int)
+	go func() {
+		n := 0
+		defer func() { rushed <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(30 * time.Millisecond):
+			}
+			// A new household of the site's units, else a household
+			// booked there changing its party (one of two, then one).
+			booked := false
+			for len(rush) > 0 && !booked {
+				b, _, err := d.svc.Book(ctx, d.plan.Compound.ID, rush[0])
+				rush = rush[1:]
+				booked = err == nil && b.Site == site
+			}
+			if !booked {
+				h := laterHH[len(laterHH)-1-n%4]
+				h.Party = 1 + n%8/4
+				if _, _, err := d.svc.Book(ctx, d.plan.Compound.ID, h); err != nil {
+					continue
+				}
+			}
+			n++
+		}
+	}()
+	start := time.Now()
+	time.Sleep(time.Second)
+	var in *queue.TicketView
+	for _, b := range later {
+		tv, err := d.svc.CheckIn(ctx, m, site, b.Ticket)
+		if errors.Is(err, queue.ErrTooEarly) {
+			continue
+		}
+		if err != nil {
+			close(stop)
+			<-rushed
+			t.Fatalf("CheckIn(%s): %v", b.Ticket, err)
+		}
+		in = tv
+		break
+	}
+	if in == nil {
+		close(stop)
+		<-rushed
+		t.Fatal("no booking at the site could be checked in yet")
+	}
+	took := tablet.within(1500*time.Millisecond, "the party checked in during the rush listed",
+		`document.querySelectorAll('#linerows tr:not(.more)').length === 1`)
+	time.Sleep(3 * time.Second) // the rush goes on
+	close(stop)
+	n := <-rushed
+	elapsed := time.Since(start)
+	var reads int
+	eval(tablet, `window.lineReads`, &reads)
+	if n < 60 {
+		t.Fatalf("%d bookings and party changes at the site in %v: want a rush of at least 60", n, elapsed.Round(time.Millisecond))
+	}
+	// A read every BOOKED_REREAD for the bookings, the first at once, and
+	// one for the check-in.
+	if most := int(elapsed/(2*time.Second)) + 2; reads > most {
+		t.Errorf("the tablet read its line %d times for %d bookings and party changes and a check-in in %v: want at most %d", reads, n, elapsed.Round(time.Millisecond), most)
+	}
+	t.Logf("the check-in listed %v after it; %d line reads for %d bookings and party changes in %v", took.Round(time.Millisecond), reads, n, elapsed.Round(time.Millisecond))
+	tablet.shot("rush-1024x768-line")
+}

@@ -93,8 +93,23 @@
       if (res.status === 200) { st.status = res.body; pickSite(); render(); watch(); }
     });
   }
-  var timer = 0;
-  function soon() { clearTimeout(timer); timer = setTimeout(function () { refreshStatus(); loadLine(); }, 120); }
+  // soon reads the site's line and the compound's status again 120 ms
+  // after a change, once for every change meanwhile: a read waiting reads
+  // them too. It used to wait again from each change, so in a morning
+  // rush, when a busy site books several times a second, the line went
+  // unread for as long as the bookings came, the desk's own check-ins and
+  // calls with it. A booking changes only the windows' counts: those are
+  // read at most every BOOKED_REREAD ms; any other change, or the desk's
+  // own, brings a later read forward.
+  var timer = 0, timerAt = 0, lastRead = 0, BOOKED_REREAD = 2000;
+  function soon(ev) {
+    var now = Date.now(), at = now + 120;
+    if (ev && (ev.type === 'booked' || ev.type === 'party')) at = Math.max(at, lastRead + BOOKED_REREAD);
+    if (timer && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(function () { timer = 0; lastRead = Date.now(); refreshStatus(); loadLine(); }, at - now);
+  }
 
   // loadLine reads the site's line: each desk's call and who waits, in
   // the order they will be called.
@@ -225,7 +240,7 @@
     if (st.es && st.es.url.indexOf(url) < 0) { st.es.close(); st.es = null; }
     if (url && !st.es) st.es = N.listen(url, function (ev) {
       if (ev && typeof ev.in_line === 'number' && ev.site === st.site && ev.type !== 'variant') drawOcc(ev.in_line);
-      soon();
+      soon(ev);
     });
   }
 
