@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"natq/queue"
 )
@@ -144,7 +146,9 @@ func TestBusySiteInBrowser(t *testing.T) {
 // lists it within a second and a half, and reads the line and the status
 // about every BOOKED_REREAD (2 s) for the bookings, not at each one. Its
 // wait used to start again at each event, so the line stayed unread for
-// as long as the bookings came.
+// as long as the bookings came. The site's display, which used to read its
+// line at every event, reads it for the check-in and the call, and still
+// shows and says the call within a second.
 func TestTabletInRushInBrowser(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -212,7 +216,14 @@ func TestTabletInRushInBrowser(t *testing.T) {
 		return f(u, o); }; return true; })()`
 	var ok bool
 	eval(tablet, count, &ok)
-	time.Sleep(500 * time.Millisecond) // the tablet's stream open
+	display := bd.tab("display-rush", 1024, 768, false)
+	if _, err := chromedp.Call(display.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`)}); err != nil {
+		t.Fatal(err)
+	}
+	display.run("open the display", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
+	eval(display, count, &ok)
+	time.Sleep(500 * time.Millisecond) // the pages' streams open
 
 	stop := make(chan struct{})
 	rushed := make(chan int)
@@ -266,6 +277,15 @@ func TestTabletInRushInBrowser(t *testing.T) {
 	}
 	took := tablet.within(1500*time.Millisecond, "the party checked in during the rush listed",
 		`document.querySelectorAll('#linerows tr:not(.more)').length === 1`)
+	// Called during the rush: on the display, and said, within a second.
+	called, err := d.svc.CallNext(ctx, m, site, 1)
+	if err != nil || called.Ticket != in.Ticket {
+		close(stop)
+		<-rushed
+		t.Fatalf("CallNext = %+v, %v; want %s", called, err, in.Ticket)
+	}
+	sel := `#calls li.latest[data-ticket="` + fmt.Sprint(called.ID) + `"]`
+	display.within(time.Second, "the display shows the call made during the rush", `document.querySelector(`+jsq(sel)+`) !== null && window.__said.length === 1`)
 	time.Sleep(3 * time.Second) // the rush goes on
 	close(stop)
 	n := <-rushed
@@ -276,10 +296,18 @@ func TestTabletInRushInBrowser(t *testing.T) {
 		t.Fatalf("%d bookings and party changes at the site in %v: want a rush of at least 60", n, elapsed.Round(time.Millisecond))
 	}
 	// A read every BOOKED_REREAD for the bookings, the first at once, and
-	// one for the check-in.
-	if most := int(elapsed/(2*time.Second)) + 2; reads > most {
+	// one each for the check-in and the call.
+	if most := int(elapsed/(2*time.Second)) + 3; reads > most {
 		t.Errorf("the tablet read its line %d times for %d bookings and party changes and a check-in in %v: want at most %d", reads, n, elapsed.Round(time.Millisecond), most)
 	}
-	t.Logf("the check-in listed %v after it; %d line reads for %d bookings and party changes in %v", took.Round(time.Millisecond), reads, n, elapsed.Round(time.Millisecond))
+	// The display reads its line for the check-in and the call, and every
+	// 10 s; not for the bookings.
+	var shown int
+	eval(display, `window.lineReads`, &shown)
+	if shown > 4 {
+		t.Errorf("the display read its line %d times for %d bookings and party changes, a check-in and a call: want at most 4", shown, n)
+	}
+	t.Logf("the check-in listed %v after it; the tablet read its line %d times, the display %d, for %d bookings and party changes in %v",
+		took.Round(time.Millisecond), reads, shown, n, elapsed.Round(time.Millisecond))
 	tablet.shot("rush-1024x768-line")
 }

@@ -131,13 +131,31 @@
     }, 500);
   }
 
+  // onEvent reads the line again for a change of it, and says a call once
+  // the line read shows it. A booking (or a party's new size) changes
+  // nothing the display shows: in a morning rush a busy site books several
+  // times a second, and the display read its line at each. Changes that
+  // come while a read is under way are read once, after it, with the
+  // calls among them.
+  var calls = [], reading = false, again = false;
   function onEvent(ev) {
-    var call = ev && (ev.type === 'called' || ev.type === 'repeat') ? ev.ticket_id : 0;
+    if (ev && (ev.type === 'booked' || ev.type === 'party')) return;
+    if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push(ev.ticket_id);
+    reread();
+  }
+  function reread() {
+    if (reading) { again = true; return; }
+    var due = calls;
+    calls = [];
+    reading = true;
     load().then(function (ok) {
-      if (!ok || !call) return;
-      var e = st.line.called.filter(function (x) { return x.id === call; })[0];
-      if (e) announce(e);
-    });
+      reading = false;
+      if (ok) due.forEach(function (id) {
+        var e = st.line.called.filter(function (x) { return x.id === id; })[0];
+        if (e) announce(e);
+      });
+      if (again) { again = false; reread(); }
+    }, function () { reading = false; });
   }
   function watch() {
     if (st.es) return;
