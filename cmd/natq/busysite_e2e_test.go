@@ -148,7 +148,8 @@ func TestBusySiteInBrowser(t *testing.T) {
 // wait used to start again at each event, so the line stayed unread for
 // as long as the bookings came. The site's display, which used to read its
 // line at every event, reads it for the check-in and the call, and still
-// shows and says the call within a second.
+// shows and says the call within a second. A phone booked at the site does
+// not read its ticket for the bookings (it read it every REREAD for them).
 func TestTabletInRushInBrowser(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -208,6 +209,12 @@ func TestTabletInRushInBrowser(t *testing.T) {
 		}
 	}
 
+	// A phone booked at the site, opened first: its read at opening is
+	// the longest ago when the rush starts.
+	phone := bd.tab("phone-rush", 360, 640, true)
+	phone.run("open the booked ticket", chromedp.Navigate(first.URL), chromedp.WaitVisible("#ticket"))
+	phone.within(3*time.Second, "booked", `document.querySelector('#ticket[data-state="booked"]') !== null`)
+	opened := time.Now()
 	tablet := bd.tab("tablet-rush", 1024, 768, false)
 	tablet.staffAt(d.staff, site)
 	tablet.within(3*time.Second, "the empty line", `document.querySelectorAll('#linerows tr').length === 0`)
@@ -223,7 +230,13 @@ func TestTabletInRushInBrowser(t *testing.T) {
 	display.run("open the display", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 	eval(display, count, &ok)
-	time.Sleep(500 * time.Millisecond) // the pages' streams open
+	phoneCount := `(() => { window.reads = 0; const f = window.fetch; window.fetch = (u, o) => {
+		if (/\/api\/v1\/tickets\/[^/?]+$/.test(String(u))) window.reads++;
+		return f(u, o); }; return true; })()`
+	eval(phone, phoneCount, &ok)
+	// The pages' streams open, and the phone's last read more than a
+	// REREAD ago, so that a site event would have it read within a second.
+	time.Sleep(max(500*time.Millisecond, reread+500*time.Millisecond-time.Since(opened)))
 
 	stop := make(chan struct{})
 	rushed := make(chan int)
@@ -255,7 +268,13 @@ func TestTabletInRushInBrowser(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	time.Sleep(time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	// Bookings alone move no one's turn: the phone has not read its ticket.
+	var phoneReads int
+	eval(phone, `window.reads`, &phoneReads)
+	if phoneReads != 0 {
+		t.Errorf("the phone booked at the site read its ticket %d times for 1.5 s of bookings there: want none", phoneReads)
+	}
 	var in *queue.TicketView
 	for _, b := range later {
 		tv, err := d.svc.CheckIn(ctx, m, site, b.Ticket)
