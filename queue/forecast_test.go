@@ -346,6 +346,35 @@ func BenchmarkForecastSite(b *testing.B) {
 	}
 }
 
+// forecastSite is where the forecast's budget and freshness tests start:
+// a service on the store's client at 07:01, a marshal, four households of
+// one booked at s1 (toks), and checkIn of one of them there.
+type forecastSite struct {
+	c       redis.UniversalClient
+	s       *queue.Service
+	clk     *queuetest.Clock
+	m       *queue.Staff
+	toks    []string
+	checkIn func(tok string)
+}
+
+func newForecastSite(t *testing.T, st queuetest.Store) *forecastSite {
+	f := &forecastSite{c: st.Client(t)}
+	f.s, f.clk = queuetest.Service(t, f.c, nil)
+	f.m = staff(t, f.s, "c1", queue.RoleMarshal)
+	for i := 0; i < 4; i++ {
+		f.toks = append(f.toks, bookAt(t, f.s, hh("b1", "", room(i), 1)))
+	}
+	f.clk.Set(queuetest.At(7, 1))
+	f.checkIn = func(tok string) {
+		t.Helper()
+		if _, err := f.s.CheckIn(ctx, f.m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
 // testForecastFresh: a resident's read of a ticket at a site that changed
 // answers at once with the site's last forecast when the model made it
 // less than ForecastFresh ago and it gives the ticket a turn, and the model
@@ -353,20 +382,8 @@ func BenchmarkForecastSite(b *testing.B) {
 // party that checked in since the last run, or a read of a site whose last
 // forecast is older, waits for the run, whose answer is of now.
 func testForecastFresh(t *testing.T, st queuetest.Store) {
-	c := st.Client(t)
-	s, clk := queuetest.Service(t, c, nil)
-	m := staff(t, s, "c1", queue.RoleMarshal)
-	var toks []string
-	for i := 0; i < 4; i++ {
-		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 1)))
-	}
-	clk.Set(queuetest.At(7, 1))
-	checkIn := func(tok string) {
-		t.Helper()
-		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f := newForecastSite(t, st)
+	s, clk, toks, checkIn := f.s, f.clk, f.toks, f.checkIn
 	// made reads tok and returns when its forecast was made; the test
 	// fails when it has none.
 	made := func(what, tok string) time.Time {
@@ -436,20 +453,8 @@ func testForecastFresh(t *testing.T, st queuetest.Store) {
 // the next read after a change runs it; and while the model runs on every
 // core it may hold at once, the last forecast stands as well.
 func testForecastBudget(t *testing.T, st queuetest.Store) {
-	c := st.Client(t)
-	s, clk := queuetest.Service(t, c, nil)
-	m := staff(t, s, "c1", queue.RoleMarshal)
-	var toks []string
-	for i := 0; i < 4; i++ {
-		toks = append(toks, bookAt(t, s, hh("b1", "", room(i), 1)))
-	}
-	clk.Set(queuetest.At(7, 1))
-	checkIn := func(tok string) {
-		t.Helper()
-		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f := newForecastSite(t, st)
+	c, s, clk, m, toks, checkIn := f.c, f.s, f.clk, f.m, f.toks, f.checkIn
 	// line reads s1's line: its forecast's time, and the turn of tok (nil
 	// when it has none; the test fails when tok is not in line).
 	line := func(tok string) (time.Time, *queue.Turn) {
