@@ -141,9 +141,10 @@ func (s *Service) WatchTicket(ctx context.Context, token string) (<-chan []byte,
 }
 
 // WatchSite subscribes to a site's events, in every loaded compound that
-// has a site of that id, or in one compound for "compound~site".
+// has a site of that id, or in one compound for "compound~site"; its
+// bookings' too (StreamSite).
 func (s *Service) WatchSite(ctx context.Context, site string) (<-chan []byte, error) {
-	st, err := s.StreamSite(ctx, site)
+	st, err := s.StreamSite(ctx, site, true)
 	if err != nil {
 		return nil, err
 	}
@@ -160,15 +161,20 @@ func (s *Service) StreamTicket(ctx context.Context, token string) (*Stream, erro
 	if _, err := s.ticket(ctx, c, id); err != nil {
 		return nil, err
 	}
-	return s.watch(ctx, keysOf(c).ticketCh(uint64String(id)))
+	return s.watch(ctx, true, keysOf(c).ticketCh(uint64String(id)))
 }
 
-// StreamSite is WatchSite as a Stream.
-func (s *Service) StreamSite(ctx context.Context, site string) (*Stream, error) {
+// StreamSite is WatchSite as a Stream, with its new bookings' events
+// ("booked") and parties' new sizes ("party") only when bookings is set:
+// a booking moves no one's turn and leaves the line as it was, so a
+// site's phones and display have no use for them, and in a morning rush a
+// busy site books several times a second (its tablet, which counts the
+// windows' bookings, asks for them).
+func (s *Service) StreamSite(ctx context.Context, site string, bookings bool) (*Stream, error) {
 	var chans []string
 	if c, x, ok := strings.Cut(site, "~"); ok {
 		if p, err := s.current(c); err == nil && p.hasSite(x) {
-			return s.watch(ctx, keysOf(c).siteCh(x))
+			return s.watch(ctx, bookings, keysOf(c).siteCh(x))
 		}
 		return nil, ErrNoSite
 	}
@@ -180,16 +186,17 @@ func (s *Service) StreamSite(ctx context.Context, site string) (*Stream, error) 
 	if len(chans) == 0 {
 		return nil, ErrNoSite
 	}
-	return s.watch(ctx, chans...)
+	return s.watch(ctx, bookings, chans...)
 }
 
 // Listeners is how many event listeners this instance holds (all on one
 // Redis subscription).
 func (s *Service) Listeners() int { return s.hub.listeners() }
 
-// watch registers a listener on channels with the service's hub.
-func (s *Service) watch(ctx context.Context, channels ...string) (*Stream, error) {
-	l, err := s.hub.watch(ctx, channels...)
+// watch registers a listener on channels with the service's hub, hearing
+// bookings or not (listener.bookings).
+func (s *Service) watch(ctx context.Context, bookings bool, channels ...string) (*Stream, error) {
+	l, err := s.hub.watch(ctx, bookings, channels...)
 	if err != nil {
 		return nil, err
 	}

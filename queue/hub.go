@@ -35,7 +35,10 @@ type hub struct {
 	patterns map[string]bool
 	shards   map[string]*shard                 // sharded: by compound prefix "natq:{c}:"
 	subs     map[string]map[*listener]struct{} // channel -> listeners
-	n        int                               // listeners
+	// keen are the listeners of subs that hear bookings too (bookings):
+	// a booking's event goes to them alone.
+	keen map[string]map[*listener]struct{}
+	n    int // listeners
 }
 
 // shard is a compound's sharded subscription: the channels asked for,
@@ -56,6 +59,15 @@ const listenerBuffer = 256
 // buffer, where a channel of listenerBuffer would hold 6 KB each.
 type listener struct {
 	channels []string
+	// bookings: the listener hears every event of its channels, a new
+	// booking's ("booked") and a party's new size ("party") too. A site's
+	// phones and display have no use for those (a booking moves no one's
+	// turn, and leaves the line as it was), and in a morning rush a busy
+	// site books several times a second: a phone on a slow connection
+	// fell behind by listenerBuffer and was dropped, and every listener's
+	// event cost a write. Its tablet, which counts the windows' bookings,
+	// asks for them.
+	bookings bool
 	ready    chan struct{} // one token: events wait, or it has ended
 	once     sync.Once
 
@@ -114,7 +126,7 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 
 func newHub(rdb redis.UniversalClient, expand func(channel, raw string) []byte, sharded func() bool) *hub {
 	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]bool{}, shards: map[string]*shard{},
-		subs: map[string]map[*listener]struct{}{}}
+		subs: map[string]map[*listener]struct{}{}, keen: map[string]map[*listener]struct{}{}}
 }
 
 // pattern is the subscription pattern that covers an event channel: its
@@ -124,9 +136,9 @@ func pattern(channel string) string { return compoundPrefix(channel) + "ev:*" }
 // watch registers a listener on channels; it ends when ctx ends, when it
 // falls too far behind, or when the store's client is closed. The
 // subscription is in place when it returns.
-func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) {
+func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*listener, error) {
 	if h.sharded != nil && h.sharded() {
-		return h.watchSharded(ctx, channels)
+		return h.watchSharded(ctx, bookings, channels)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -141,17 +153,24 @@ func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) 
 			return nil, err
 		}
 	}
-	return h.add(ctx, channels), nil
+	return h.add(ctx, bookings, channels), nil
 }
 
-// add registers a listener on channels; h.mu is held.
-func (h *hub) add(ctx context.Context, channels []string) *listener {
-	l := &listener{ready: make(chan struct{}, 1), channels: channels}
+// add registers a listener on channels (hearing bookings, or not: see
+// listener.bookings); h.mu is held.
+func (h *hub) add(ctx context.Context, bookings bool, channels []string) *listener {
+	l := &listener{ready: make(chan struct{}, 1), channels: channels, bookings: bookings}
 	for _, c := range channels {
 		if h.subs[c] == nil {
 			h.subs[c] = map[*listener]struct{}{}
 		}
 		h.subs[c][l] = struct{}{}
+		if bookings {
+			if h.keen[c] == nil {
+				h.keen[c] = map[*listener]struct{}{}
+			}
+			h.keen[c][l] = struct{}{}
+		}
 	}
 	h.n++
 	context.AfterFunc(ctx, func() { h.drop(l) })
@@ -161,7 +180,7 @@ func (h *hub) add(ctx context.Context, channels []string) *listener {
 // watchSharded is watch on a sharded cluster: each channel no listener
 // watches yet is SSUBSCRIBEd on its compound's shard, and watch returns
 // once Redis confirmed every channel of the listener.
-func (h *hub) watchSharded(ctx context.Context, channels []string) (*listener, error) {
+func (h *hub) watchSharded(ctx context.Context, bookings bool, channels []string) (*listener, error) {
 	h.mu.Lock()
 	var wait []chan struct{}
 	var added []string // the channels this watch subscribed, given up if it fails
@@ -193,7 +212,7 @@ func (h *hub) watchSharded(ctx context.Context, channels []string) (*listener, e
 		}
 		wait = append(wait, ready)
 	}
-	l := h.add(ctx, channels)
+	l := h.add(ctx, bookings, channels)
 	h.mu.Unlock()
 	for _, ready := range wait {
 		select {
@@ -302,13 +321,18 @@ func (h *hub) runShard(tag string, sh *shard) {
 // for one: a full listener is dropped.
 func (h *hub) deliver(channel, msg string) {
 	var payload []byte
+	subs := h.subs
 	if len(msg) > 0 && msg[0] == '{' {
 		payload = []byte(msg) // an Event already (publishSites)
 	} else {
 		// A script's compact event: expanded once, for all its
-		// listeners, and only when there are any.
+		// listeners, and only when there are any; a booking's for
+		// those that hear bookings.
+		if isBooking(msg) {
+			subs = h.keen
+		}
 		h.mu.Lock()
-		n := len(h.subs[channel])
+		n := len(subs[channel])
 		h.mu.Unlock()
 		if n == 0 || h.expand == nil {
 			return
@@ -319,7 +343,7 @@ func (h *hub) deliver(channel, msg string) {
 	}
 	var slow []*listener
 	h.mu.Lock()
-	for l := range h.subs[channel] {
+	for l := range subs[channel] {
 		if !l.push(payload) {
 			slow = append(slow, l)
 		}
@@ -330,12 +354,31 @@ func (h *hub) deliver(channel, msg string) {
 	}
 }
 
+// isBooking says whether a script's compact event is a new booking's or
+// a party's new size (raw_event in prelude.lua: its type is the third
+// line); an instance's older event says nothing of it, and goes to all.
+func isBooking(raw string) bool {
+	rest, ok := strings.CutPrefix(raw, rawEventHead)
+	if !ok {
+		return false
+	}
+	_, rest, _ = strings.Cut(rest, "\n")
+	typ, _, _ := strings.Cut(rest, "\n")
+	return typ == "booked" || typ == "party"
+}
+
 // drop unregisters a listener and ends it, once.
 func (h *hub) drop(l *listener) {
 	l.once.Do(func() {
 		h.mu.Lock()
 		for _, c := range l.channels {
 			delete(h.subs[c], l)
+			if l.bookings {
+				delete(h.keen[c], l)
+				if len(h.keen[c]) == 0 {
+					delete(h.keen, c)
+				}
+			}
 			if len(h.subs[c]) == 0 {
 				delete(h.subs, c)
 				h.unsubscribe(c)

@@ -3,7 +3,10 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -19,11 +22,11 @@ func TestHubDropsListenerBehind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ch = "natq:{c1}:ev:s:s1"
-	idle, err := h.watch(ctx, ch)
+	idle, err := h.watch(ctx, true, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keen, err := h.watch(ctx, ch)
+	keen, err := h.watch(ctx, true, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +78,88 @@ func TestHubDropsListenerBehind(t *testing.T) {
 	}
 	if h.listeners() != 0 {
 		t.Errorf("%d listeners after the context ended, want 0", h.listeners())
+	}
+}
+
+// TestHubBookingsToKeenListeners: a new booking's and a party's new size's
+// events go only to the listeners that hear bookings (a site's tablet),
+// the others of the channel (its phones and display) get the rest, in
+// order; with no listener that hears bookings, a booking's event is not
+// even expanded. An instance's older event (a JSON array) goes to all.
+func TestHubBookingsToKeenListeners(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
+	defer rdb.Close()
+	var expanded atomic.Int64
+	h := newHub(rdb, func(_, raw string) []byte { expanded.Add(1); return []byte(raw) }, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const ch = "natq:{c1}:ev:s:s1"
+	quiet, err := h.watch(ctx, false, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(typ string) string { return rawEventHead + "c1\n" + typ + "\n7\n0\n1\n0" }
+	publish := func(msgs ...string) {
+		t.Helper()
+		for _, m := range msgs {
+			if err := rdb.Publish(ctx, ch, m).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// takeAll waits for want events on l.
+	takeAll := func(l *listener, want int) []string {
+		t.Helper()
+		var got [][]byte
+		deadline := time.After(10 * time.Second)
+		for len(got) < want {
+			select {
+			case <-l.ready:
+			case <-deadline:
+				t.Fatalf("%d events within 10 s, want %d", len(got), want)
+			}
+			got, _ = l.take(got)
+		}
+		out := make([]string, len(got))
+		for i, b := range got {
+			out[i] = string(b)
+		}
+		return out
+	}
+
+	// Only a listener without bookings: a booking's event is not expanded.
+	publish(ev("booked"), ev("party"), ev("checked_in"))
+	if got := takeAll(quiet, 1); len(got) != 1 || got[0] != ev("checked_in") {
+		t.Fatalf("the listener without bookings got %q, want only the check-in", got)
+	}
+	if n := expanded.Load(); n != 1 {
+		t.Errorf("%d events expanded for a listener without bookings, want 1 (the check-in's)", n)
+	}
+
+	keen, err := h.watch(ctx, true, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `[1,"c1","booked",7]` // natq1's JSON array: its type is not read
+	publish(ev("booked"), ev("called"), ev("party"), old, ev("sampled"))
+	if got, want := takeAll(keen, 5), []string{ev("booked"), ev("called"), ev("party"), old, ev("sampled")}; !slices.Equal(got, want) {
+		t.Errorf("the listener with bookings got %q, want %q", got, want)
+	}
+	if got, want := takeAll(quiet, 3), []string{ev("called"), old, ev("sampled")}; !slices.Equal(got, want) {
+		t.Errorf("the listener without bookings got %q, want %q", got, want)
+	}
+	cancel()
+	for _, l := range []*listener{quiet, keen} {
+		for {
+			<-l.ready
+			if _, ended := l.take(nil); ended {
+				break
+			}
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) != 0 || len(h.keen) != 0 {
+		t.Errorf("after both ended the hub holds %d channels, %d with bookings; want none", len(h.subs), len(h.keen))
 	}
 }

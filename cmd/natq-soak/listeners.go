@@ -179,9 +179,12 @@ func rssKB(pid string) int64 {
 type listenerStream struct {
 	path    string
 	channel string // "t:<id>" or "s:<site>"
-	local   net.IP
-	conn    net.Conn
-	stalled atomic.Bool // stops reading (the dropped-client check)
+	// bookings: a site's stream that hears its bookings (?bookings=1, a
+	// tablet's); a phone's and the display's do not.
+	bookings bool
+	local    net.IP
+	conn     net.Conn
+	stalled  atomic.Bool // stops reading (the dropped-client check)
 
 	mu  sync.Mutex
 	got map[evKey]time.Time // first arrival of each event
@@ -467,8 +470,10 @@ func listenersRun(cfg listenersConfig) error {
 	fmt.Printf("natq-soak: %s, %d dry sites, %d desks; %d residents booked in %v\n", compound, len(sites), ndesks, nres, time.Since(t0).Round(time.Millisecond))
 	var streams []*listenerStream
 	for _, s := range sites {
-		for i := 0; i < 1+desks[s]; i++ {
-			streams = append(streams, &listenerStream{path: "/api/v1/sites/" + s + "/events", channel: "s:" + s})
+		// The site's display, and a tablet a desk with its bookings.
+		streams = append(streams, &listenerStream{path: "/api/v1/sites/" + s + "/events", channel: "s:" + s})
+		for i := 0; i < desks[s]; i++ {
+			streams = append(streams, &listenerStream{path: "/api/v1/sites/" + s + "/events?bookings=1", channel: "s:" + s, bookings: true})
 		}
 	}
 	for _, r := range residents {
@@ -484,6 +489,17 @@ func listenersRun(cfg listenersConfig) error {
 	listenersByChannel := map[string][]*listenerStream{}
 	for _, s := range streams {
 		listenersByChannel[s.channel] = append(listenersByChannel[s.channel], s)
+	}
+	// hearing are the listeners a change's event is for: its ticket's
+	// streams and its site's, of those that hear bookings for a booking.
+	hearing := func(ch change) []*listenerStream {
+		ls := slices.Clone(listenersByChannel["t:"+strconv.FormatUint(ch.key.id, 10)])
+		for _, s := range listenersByChannel["s:"+ch.site] {
+			if s.bookings || ch.key.typ != "booked" {
+				ls = append(ls, s)
+			}
+		}
+		return ls
 	}
 
 	before, err := stats()
@@ -592,7 +608,7 @@ func listenersRun(cfg listenersConfig) error {
 	missing := func() int {
 		n := 0
 		for _, ch := range changes {
-			for _, s := range append(slices.Clone(listenersByChannel["t:"+strconv.FormatUint(ch.key.id, 10)]), listenersByChannel["s:"+ch.site]...) {
+			for _, s := range hearing(ch) {
 				s.mu.Lock()
 				if _, ok := s.got[ch.key]; !ok {
 					n++
@@ -616,7 +632,7 @@ func listenersRun(cfg listenersConfig) error {
 	var lat []time.Duration
 	var expected, missed, early int
 	for _, ch := range changes {
-		for _, s := range append(slices.Clone(listenersByChannel["t:"+strconv.FormatUint(ch.key.id, 10)]), listenersByChannel["s:"+ch.site]...) {
+		for _, s := range hearing(ch) {
 			expected++
 			s.mu.Lock()
 			at, ok := s.got[ch.key]

@@ -285,9 +285,19 @@ func (h *handlers) ticketEvents(c *fiber.Ctx) error {
 	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamTicket(ctx, token) })
 }
 
+// siteEvents streams a site's events; its new bookings' and parties' new
+// sizes only with ?bookings=1 (the tablet's: queue.Service.StreamSite).
 func (h *handlers) siteEvents(c *fiber.Ctx) error {
 	site := c.Params("site")
-	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamSite(ctx, site) })
+	var bookings bool
+	switch c.Query("bookings") {
+	case "", "0":
+	case "1":
+		bookings = true
+	default:
+		return h.fail(c, queue.BadField("bookings", "bookings 只能是 1（含新预约）或 0（不含）", "must be 1 (with new bookings) or 0 (without)"))
+	}
+	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamSite(ctx, site, bookings) })
 }
 
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {

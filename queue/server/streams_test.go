@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -260,7 +262,7 @@ func TestStreamHeartbeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprint(conn, "GET /api/v1/sites/s1/events HTTP/1.1\r\nHost: natq\r\n\r\n")
+	fmt.Fprint(conn, "GET /api/v1/sites/s1/events?bookings=1 HTTP/1.1\r\nHost: natq\r\n\r\n") // a tablet's, with bookings
 	r := bufio.NewReader(conn)
 	line := func() string {
 		conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, not a timing claim
@@ -315,5 +317,72 @@ func TestStreamHeartbeats(t *testing.T) {
 	}
 	if events != 1 {
 		t.Errorf("the booking's event came %d times, want once", events)
+	}
+}
+
+// TestSiteStreamBookings: a site's stream carries its new bookings'
+// events only when asked (?bookings=1, the tablet's); without, its phones
+// and display get the changes that move the line (a cancellation here)
+// and not the booking before it. Any other value is refused, saying which.
+func TestSiteStreamBookings(t *testing.T) {
+	defer server.SetHeartbeat(5 * time.Millisecond)()
+	in := start(t, queuetest.Stores()[2].Client(t), nil, server.Options{})
+	if code, body := do(t, "GET", in.url+"/api/v1/sites/s1/events?bookings=yes", "", ""); code != 400 || !strings.Contains(fmt.Sprint(body), "bookings") {
+		t.Errorf("?bookings=yes = %d %v, want 400 naming bookings", code, body)
+	}
+	// events opens a stream and returns its events' types until a
+	// "cancelled", heartbeats left out.
+	open := func(path string) func() []string {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(in.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: natq\r\n\r\n", path)
+		r := bufio.NewReader(conn)
+		// The head and the first frame (": connected") end at blank lines.
+		for blank := 0; blank < 2; {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if l == "\r\n" || l == "\n" {
+				blank++
+			}
+		}
+		return func() []string {
+			var types []string
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("%s: after %q: %v", path, types, err)
+				}
+				if d, ok := strings.CutPrefix(strings.TrimRight(l, "\r\n"), "data: "); ok {
+					var ev struct{ Type string }
+					if err := json.Unmarshal([]byte(d), &ev); err != nil {
+						t.Fatalf("%s: event %s: %v", path, d, err)
+					}
+					if types = append(types, ev.Type); ev.Type == "cancelled" {
+						return types
+					}
+				}
+			}
+		}
+	}
+	phone, tablet := open("/api/v1/sites/s1/events"), open("/api/v1/sites/s1/events?bookings=1")
+	code, b := do(t, "POST", in.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":1}`)
+	tok, _ := b["ticket"].(string)
+	if code != 201 || tok == "" {
+		t.Fatalf("booking = %d %v", code, b)
+	}
+	if code, b := do(t, "DELETE", in.url+"/api/v1/tickets/"+tok, "", ""); code != 200 {
+		t.Fatalf("cancel = %d %v", code, b)
+	}
+	if got := phone(); !slices.Equal(got, []string{"cancelled"}) {
+		t.Errorf("the stream without bookings had %q, want only the cancellation", got)
+	}
+	if got := tablet(); !slices.Equal(got, []string{"booked", "cancelled"}) {
+		t.Errorf("the stream with bookings had %q, want the booking and the cancellation", got)
 	}
 }

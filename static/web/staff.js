@@ -236,7 +236,8 @@
   }
 
   function watch() {
-    var url = st.site ? '/api/v1/sites/' + enc(st.site) + '/events' : '';
+    // With the bookings: the windows' counts are the tablet's (soon).
+    var url = st.site ? '/api/v1/sites/' + enc(st.site) + '/events?bookings=1' : '';
     if (st.es && st.es.url.indexOf(url) < 0) { st.es.close(); st.es = null; }
     if (url && !st.es) st.es = N.listen(url, function (ev) {
       if (ev && typeof ev.in_line === 'number' && ev.site === st.site && ev.type !== 'variant') drawOcc(ev.in_line);
