@@ -25,7 +25,8 @@
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
-//	GET    /api/v1/sites/{site}/events                 server-sent events of a site ("compound~site" when ids clash)
+//	GET    /api/v1/sites/{site}/events                 server-sent events of a site's line ("compound~site" when ids clash);
+//	                                                   ?bookings=1: its new bookings and parties' new sizes too (the tablet's)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
 //	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
 //	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest)
