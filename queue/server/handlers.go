@@ -295,7 +295,7 @@ func (h *handlers) siteEvents(c *fiber.Ctx) error {
 	case "1":
 		bookings = true
 	default:
-		return h.fail(c, queue.BadField("bookings", "bookings 只能是 1（含新预约）或 0（不含）", "must be 1 (with new bookings) or 0 (without)"))
+		return h.fail(c, queue.BadField("bookings", "只能是 1（含新预约）或 0（不含）", "must be 1 (with new bookings) or 0 (without)"))
 	}
 	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamSite(ctx, site, bookings) })
 }
