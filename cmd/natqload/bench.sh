@@ -180,16 +180,21 @@ want mix && { fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15
 # DESK_RATE (16) of each kind a second, a real site's pace (about one a
 # second at each of the 16 sites) rather than the mix's share; then natq's
 # forecast counts (runs of the model, reads given a kept forecast).
+# Then the same with RUSH_LISTENERS (2,000) residents' phones on the sites'
+# event streams, as their ticket pages hold them (natqload --listeners).
 if want rush; then
-	fresh_redis; start_natq
-	NATQLOAD_STAFF_TOKEN=$token "$bin/natqload" --url "http://127.0.0.1:$nport" --plan "$out/big.plan.geojson" --duration "$dur" \
-		--concurrency 8 --mix desk=1 --rate "${DESK_RATE:-16}" --prebook 2000 --first-room 500000 --check=false \
-		>"$out/rush-desk.txt" 2>>"$out/natqload.stderr" &
-	desk_pid=$!
-	load "the rush, with the desk at ${DESK_RATE:-16} of each kind a second" natq book=70,repeat=10,ticket=15
-	wait "$desk_pid"
-	grep -E '^(kind|checkin|call|sampled) ' "$out/rush-desk.txt" | tee -a "$out/results.txt"
-	curl -s "http://127.0.0.1:$nport/metrics" | grep -E '^natq_forecasts_total' | tee -a "$out/results.txt"
+	for phones in 0 "${RUSH_LISTENERS:-2000}"; do
+		fresh_redis; start_natq
+		NATQLOAD_STAFF_TOKEN=$token "$bin/natqload" --url "http://127.0.0.1:$nport" --plan "$out/big.plan.geojson" --duration "$dur" \
+			--concurrency 8 --mix desk=1 --rate "${DESK_RATE:-16}" --prebook 2000 --first-room 500000 --check=false \
+			>"$out/rush-desk.txt" 2>>"$out/natqload.stderr" &
+		desk_pid=$!
+		load "the rush, with the desk at ${DESK_RATE:-16} of each kind a second, $phones phones listening" natq book=70,repeat=10,ticket=15 \
+			--listeners "$phones"
+		wait "$desk_pid"
+		grep -E '^(kind|checkin|call|sampled) ' "$out/rush-desk.txt" | tee -a "$out/results.txt"
+		curl -s "http://127.0.0.1:$nport/metrics" | grep -E '^natq_forecasts_total' | tee -a "$out/results.txt"
+	done
 fi
 
 for p in book ticket desk mix; do

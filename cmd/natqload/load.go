@@ -30,6 +30,7 @@ type config struct {
 	duration, timeout                         time.Duration
 	concurrency, prebook, maxParty, firstRoom int
 	rate                                      int
+	listeners                                 int
 	mix                                       mix
 	check, allowRemote                        bool
 	seed, requests                            int64

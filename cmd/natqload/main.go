@@ -93,6 +93,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	fs.StringVar(&c.pprofURL, "pprof-url", "", "take a CPU profile of the timed part from this `URL` (natq serve --pprof: http://127.0.0.1:PORT/debug/pprof/profile)")
 	fs.StringVar(&c.pprofOut, "pprof-out", "", "write the --pprof-url profile to this `FILE`")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write natqload's own CPU profile of the timed part to `FILE` (is the load generator cheap?)")
+	fs.IntVar(&c.listeners, "listeners", 0, "hold `N` site event streams open during the run, as residents' phones do, over the plan's sites, and report what they received")
 	watch := fs.String("watch", "", "report the CPU the local processes `NAME=PID,...` (natq, redis-server) used during the run")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -120,6 +121,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	}
 	if c.maxParty < 1 || c.maxParty > 8 {
 		return nil, usagef("--max-party %d: want 1 to 8", c.maxParty)
+	}
+	if c.listeners < 0 || c.listeners > 20000 {
+		return nil, usagef("--listeners %d: want 0 to 20000 (natq serve's --max-streams)", c.listeners)
 	}
 	if c.firstRoom < 1 {
 		return nil, usagef("--first-room %d: want 1 or more", c.firstRoom)
@@ -188,6 +192,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	lctx, endListeners := context.WithCancel(ctx)
+	defer endListeners()
+	sites := make([]string, 0, len(desks))
+	for s := range desks {
+		sites = append(sites, s)
+	}
+	ls := openListeners(lctx, c.host, sites, c.listeners)
+	if c.listeners > 0 {
+		fmt.Fprintf(stderr, "natqload: %d of %d site streams open\n", ls.open.Load(), c.listeners)
+	}
+	ls.reset()
 	fmt.Fprintf(stderr, "natqload: %s for %v, %d in flight, mix %s, compound %s\n",
 		c.url, c.duration, c.concurrency, c.mix, c.compound)
 	var profiled chan struct{}
@@ -212,6 +227,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		<-profiled
 	}
 	res.write(stdout)
+	ls.write(stdout, c.duration)
+	endListeners()
 	bad := res.repeatMismatch > 0
 	if c.check {
 		rep, err := r.checkCapacity(ctx)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,7 @@ func TestParseRefuses(t *testing.T) {
 		{"mix zero", []string{"--plan", fixture, "--mix", "book=0"}, "every weight is 0"},
 		{"desk token", []string{"--plan", fixture, "--mix", "desk=1"}, "marshal's token"},
 		{"party", []string{"--plan", fixture, "--max-party", "9"}, "want 1 to 8"},
+		{"listeners", []string{"--plan", fixture, "--listeners", "-1"}, "want 0 to 20000"},
 		{"watch", []string{"--plan", fixture, "--watch", "natq"}, "want NAME=PID"},
 		{"pprof alone", []string{"--plan", fixture, "--pprof-url", "http://127.0.0.1:6060/debug/pprof/profile"}, "go together"},
 		{"argument", []string{"--plan", fixture, "extra"}, `unexpected argument "extra"`},
@@ -131,16 +133,26 @@ func TestRunNatq(t *testing.T) {
 	var out bytes.Buffer
 	err := run(ctx, []string{"--url", url, "--plan", fixture, "--duration", "1m",
 		"--requests", "400", "--concurrency", "4", "--mix", "book=10,repeat=3,ticket=3,desk=2", "--staff-token", token, "--prebook", "20",
-		"--max-party", "3", "--watch", "self=" + itoa(os.Getpid())}, noenv, &out, &bytes.Buffer{})
+		"--max-party", "3", "--watch", "self=" + itoa(os.Getpid()), "--listeners", "20"}, noenv, &out, &bytes.Buffer{})
 	report := out.String()
 	if err != nil {
 		t.Fatalf("run = %v\n%s", err, report)
 	}
 	for _, want := range []string{"requests/s", "\nbook ", "201: ", "\nrepeat ", "\nticket ", "\ncheckin ", "\ncall ", "\nsampled ",
-		"check: no window over capacity", "cpu (cores busy): natqload "} {
+		"check: no window over capacity", "cpu (cores busy): natqload ", "listeners: 20 site streams (20 open at the end, 0 failed or dropped): "} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
+	}
+	// The site streams heard the desk's changes (the bookings are not
+	// theirs).
+	var events int
+	var kb float64
+	if i := strings.Index(report, "listeners: "); i >= 0 {
+		fmt.Sscanf(report[i:][strings.Index(report[i:], "): ")+3:], "%d events, %f KB", &events, &kb)
+	}
+	if events == 0 || kb <= 0 {
+		t.Errorf("the site streams heard %d events, %v KB a stream: want the desk's changes\n%s", events, kb, report)
 	}
 	// The booked people the check read equal the store's, and the seats of
 	// natqload's new tickets: none lost, none counted twice.
