@@ -364,7 +364,7 @@ func (s *Service) forecastLine(p *Plan, l *SiteLine, r *forecastReads) *siteFore
 // as "kept"); nil: run, or join the site's read under way (flight, for
 // fp: the tablets reading at once after a change share its new run).
 func (s *Service) keptInstead(key, flight, fp, variant string, now time.Time) *siteForecast {
-	if s.fb.allows() && len(s.models) < cap(s.models) {
+	if s.modelFree() {
 		return nil
 	}
 	// After the cores' check: a run of this site holding one is in flight
@@ -378,6 +378,10 @@ func (s *Service) keptInstead(key, flight, fp, variant string, now time.Time) *s
 	}
 	return f
 }
+
+// modelFree says whether the model may run now: within its share of the
+// cores, with a core of the ones it may hold at once free.
+func (s *Service) modelFree() bool { return s.fb.allows() && len(s.models) < cap(s.models) }
 
 // kept is the forecast kept for key if it is younger than ForecastTTL,
 // for the variant, whatever changed since; c.mu not held.
@@ -538,10 +542,7 @@ func (s *Service) ticketForecast(ctx context.Context, t *TicketView, sk siteKeys
 		}
 	}
 	if f == nil {
-		f, err = s.fc.once(key, fp, now, func() (*siteForecast, error) {
-			_, f, err := s.line(ctx, p, t.Site)
-			return f, err
-		})
+		f, err = s.siteForecastOnce(ctx, p, t.Site, key, fp, now)
 		if err != nil || f == nil {
 			return
 		}
@@ -608,15 +609,22 @@ const refreshTimeout = 10 * time.Second
 // share of the cores and has a core free (keptInstead): over them, the
 // last forecast stands as it would for any read.
 func (s *Service) refresh(p *Plan, site, key, fp string, now time.Time) {
-	if !s.fb.allows() || len(s.models) == cap(s.models) || s.fc.flying(key, fp) {
+	if !s.modelFree() || s.fc.flying(key, fp) {
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 		defer cancel()
-		s.fc.once(key, fp, now, func() (*siteForecast, error) {
-			_, f, err := s.line(ctx, p, site)
-			return f, err
-		})
+		s.siteForecastOnce(ctx, p, site, key, fp, now)
 	}()
+}
+
+// siteForecastOnce reads site's line, and with it its forecast, once for
+// all the ticket reads that find the site changed alike (the flight of
+// key for fp).
+func (s *Service) siteForecastOnce(ctx context.Context, p *Plan, site, key, fp string, now time.Time) (*siteForecast, error) {
+	return s.fc.once(key, fp, now, func() (*siteForecast, error) {
+		_, f, err := s.line(ctx, p, site)
+		return f, err
+	})
 }

@@ -12,8 +12,10 @@ type Metrics struct {
 	Script   *prometheus.HistogramVec // script latency, by script
 	Streams  prometheus.Gauge         // event streams open on this instance
 	// Forecasts are the model's runs ("run") and the reads answered with
-	// a site's last forecast because the model used its share of the
-	// cores, or was running for other sites ("kept").
+	// a site's last forecast instead ("kept"): because the model used its
+	// share of the cores or was running for other sites, or, for a
+	// resident's read, because it was under ForecastFresh old (the model
+	// then runs behind the answer).
 	Forecasts *prometheus.CounterVec
 }
 
@@ -33,7 +35,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "natq_streams_open",
 			Help: "Server-sent event streams open on this instance (all on one Redis subscription)."}),
 		Forecasts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "natq_forecasts_total",
-			Help: "Forecast model runs (run), and reads given a site's last forecast because the model used its share of the cores or ran for other sites (kept)."},
+			Help: "Forecast model runs (run), and reads given a site's last forecast instead (kept): the model over its share of the cores or busy, or a resident's read of a forecast under 5 s old."},
 			[]string{"outcome"}),
 	}
 	if reg != nil {
