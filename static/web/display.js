@@ -132,14 +132,12 @@
   }
 
   // onEvent reads the line again for a change of it, and says a call once
-  // the line read shows it. A booking (or a party's new size) changes
-  // nothing the display shows: in a morning rush a busy site books several
-  // times a second, and the display read its line at each. Changes that
-  // come while a read is under way are read once, after it, with the
-  // calls among them.
+  // the line read shows it. The site's stream carries no bookings here
+  // (only the tablet asks for them, ?bookings=1); changes that come while
+  // a read is under way are read once, after it, with the calls among
+  // them: a burst of changes is not a read each.
   var calls = [], reading = false, again = false;
   function onEvent(ev) {
-    if (ev && (ev.type === 'booked' || ev.type === 'party')) return;
     if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push(ev.ticket_id);
     reread();
   }

@@ -206,11 +206,8 @@
       tk.ahead = ev.in_line;
       render();
     }
-    // A booking, or a party's new size, moves no one's turn (the forecast
-    // leaves bookings out, queue/forecast.go), and the line's count came
-    // with the event: in a morning rush every phone at a busy site read
-    // its ticket every REREAD for the bookings alone.
-    if (ev.type === 'booked' || ev.type === 'party') return;
+    // The site's stream carries no bookings (a booking moves no one's
+    // turn: only the tablet asks for them, ?bookings=1).
     readSoon();
   }
 
