@@ -26,7 +26,6 @@ type siteListeners struct {
 	n              int
 	events, bytes  atomic.Int64
 	open, failures atomic.Int64
-	wg             sync.WaitGroup
 }
 
 // openListeners opens n streams of natq at host over sites, from
@@ -45,9 +44,7 @@ func openListeners(ctx context.Context, host string, sites []string, n int) *sit
 	var opened sync.WaitGroup
 	for i := range n {
 		opened.Add(1)
-		l.wg.Add(1)
 		go func() {
-			defer l.wg.Done()
 			d := net.Dialer{Timeout: 5 * time.Second}
 			if local {
 				a := i / perAddress
