@@ -43,8 +43,9 @@
 -- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
 -- changes at the site only), "LIMITED" (the address's budget is spent) or
 -- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
--- A new ticket ("booked") is published on the compound's s:<site>
--- channel, a changed party ("party") on t:<id> and s:<site>, as one
+-- A new ticket ("booked") is published on the site's bookings channel
+-- (book_channel in prelude.lua), a changed party ("party") on t:<id> and
+-- that channel, as one
 -- compact event (raw_event in prelude.lua), which each instance's hub
 -- expands into the Event its listeners get (events.go).
 local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
@@ -150,10 +151,10 @@ local function book(o)
         -- its tickets; one opened before that keeps its booking order.
         if not first then redis.call('ZADD', KEYS[6], id, id) end
         -- The event, its values as an HMGET would read them (booked_event); on
-        -- the site's channel only: no one can watch a ticket that did not
+        -- the site's bookings channel only: no one can watch a ticket that did not
         -- exist before this script (watching reads the ticket first).
         local inline = redis.call('HGET', KEYS[7], site) or '0'
-        redis.call('PUBLISH', string.sub(KEYS[5], 1, -3) .. 'ev:s:' .. site, booked_event(string.match(KEYS[5], '{(.-)}'),
+        redis.call('PUBLISH', book_channel(KEYS[5], site), booked_event(string.match(KEYS[5], '{(.-)}'),
           id, inline, at, round, b, u, room, partyv, origin, variant, w, site, ws, we))
         return reply(id, '1', '0', variant, site, ws, we, uncounted)
       end

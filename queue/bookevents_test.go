@@ -2,7 +2,9 @@ package queue_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -79,4 +81,146 @@ func TestBookingEvents(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBookingsReachOnlyTablets: a site's new bookings and parties' new
+// sizes are published on a channel of their own, so that an instance
+// whose listeners are only phones and displays is not sent them at all
+// (in a morning rush they are most of a site's events, and every
+// instance holding one of its phones would receive each and drop it).
+// The instance subscribes to that channel once a tablet (a listener that
+// hears bookings) watches the site, and the tablet gets the bookings, the
+// party's new size and the changes in order, the phone the changes alone.
+func TestBookingsReachOnlyTablets(t *testing.T) {
+	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
+		c := st.Client(t)
+		a, _ := queuetest.Service(t, c, nil)
+		cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
+		defer cb.Close()
+		b, _ := queuetest.Service(t, cb, nil)
+		const bookings = "natq:{c1}:bk:s:s1"
+		sharded := st.Name == "redis-cluster"
+		// receivers is how many subscribers Redis sends the site's
+		// bookings to (a probe no hub can read, so none hands it on).
+		receivers := func() int64 {
+			t.Helper()
+			pub := c.Publish
+			if sharded {
+				pub = c.SPublish
+			}
+			n, err := pub(ctx, bookings, "probe").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// A plain subscriber to the site's events channel, which every
+		// instance holding one of its phones hears.
+		var events *redis.PubSub
+		switch st.Name {
+		case "redis-server":
+			events = c.Subscribe(ctx, "natq:{c1}:ev:s:s1")
+		case "redis-cluster":
+			events = c.SSubscribe(ctx, "natq:{c1}:ev:s:s1")
+		}
+		if events != nil {
+			defer events.Close()
+			if _, err := events.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ps, err := b.StreamSite(wctx, "c1~s1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone := streamChan(ps)
+		// An earlier test's subscriptions may take a moment to close.
+		waitFor(t, func() bool { return receivers() == 0 })
+		book := func(room string, party int) *queue.Booking {
+			t.Helper()
+			bk, _, err := a.Book(ctx, "c1", hh("b1", "", room, party))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return bk
+		}
+		cancelled := func(bk *queue.Booking) {
+			t.Helper()
+			if _, err := a.Cancel(ctx, bk.Ticket); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first := book("101", 1)
+		if n := receivers(); n != 0 {
+			t.Errorf("with only a phone listening, Redis sends the site's bookings to %d subscribers, want 0", n)
+		}
+		cancelled(first)
+		if e := next(t, phone); e.Type != "cancelled" || e.TicketID != first.ID {
+			t.Errorf("the phone's first event is %+v, want ticket %d cancelled", e, first.ID)
+		}
+		if events != nil {
+			select {
+			case m := <-events.Channel():
+				if typ := strings.Split(m.Payload, "\n"); len(typ) < 3 || typ[2] != "cancelled" {
+					t.Errorf("the site's events channel carried %.60q first, want the cancellation", m.Payload)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the cancellation did not reach the site's events channel")
+			}
+		}
+
+		tctx, endTablet := context.WithCancel(ctx)
+		defer endTablet()
+		ts, err := b.StreamSite(tctx, "c1~s1", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tablet := streamChan(ts)
+		if n := receivers(); n != 1 {
+			t.Errorf("with a tablet listening, Redis sends the site's bookings to %d subscribers, want 1", n)
+		}
+		bk := book("102", 1)
+		book("102", 2)
+		cancelled(bk)
+		for _, want := range []string{"booked", "party", "cancelled"} {
+			if e := next(t, tablet); e.Type != want || e.TicketID != bk.ID {
+				t.Errorf("the tablet heard %+v, want ticket %d %s", e, bk.ID, want)
+			}
+		}
+		if e := next(t, phone); e.Type != "cancelled" || e.TicketID != bk.ID {
+			t.Errorf("the phone's next event is %+v, want ticket %d cancelled", e, bk.ID)
+		}
+		endTablet()
+		if sharded {
+			// A sharded subscription is given up with its last listener.
+			waitFor(t, func() bool { return receivers() == 0 })
+		}
+	})
+}
+
+// streamChan hands a stream's events over a channel, as WatchSite does.
+func streamChan(st *queue.Stream) <-chan []byte {
+	ch := make(chan []byte, 64)
+	ready := make(chan struct{}, 1)
+	st.OnReady(func() {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	go func() {
+		for range ready {
+			evs, ended := st.Take(nil)
+			for _, e := range evs {
+				ch <- e
+			}
+			if ended {
+				close(ch)
+				return
+			}
+		}
+	}()
+	return ch
 }

@@ -163,9 +163,11 @@
 //
 // A window is named by its index in the plan's schedule. Live events are
 // published on natq:{c}:ev:t:<id> (one ticket) and natq:{c}:ev:s:<site>
-// (one site), so any instance can serve any listener; an instance holds
-// one pattern subscription per compound (natq:{c}:ev:*) for all its
-// listeners, or, on a Redis 7 cluster, where the scripts SPUBLISH so that
+// (one site), a site's new bookings and parties' new sizes on
+// natq:{c}:bk:s:<site> instead (its tablet's alone), so any instance can
+// serve any listener; an instance holds one pattern subscription per
+// compound (natq:{c}:ev:*) for all its listeners, and natq:{c}:bk:* once
+// one of them hears bookings, or, on a Redis 7 cluster, where the scripts SPUBLISH so that
 // an event stays on its compound's shard, one sharded subscription
 // (SSUBSCRIBE) per channel its listeners watch (pubsub.go, hub.go). Each ticket event carries the ticket's version and its state
 // at that version, so a page can drop one that arrives after a newer one.

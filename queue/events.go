@@ -169,18 +169,27 @@ func (s *Service) StreamTicket(ctx context.Context, token string) (*Stream, erro
 // a booking moves no one's turn and leaves the line as it was, so a
 // site's phones and display have no use for them, and in a morning rush a
 // busy site books several times a second (its tablet, which counts the
-// windows' bookings, asks for them).
+// windows' bookings, asks for them). Those events have a channel of
+// their own (bookCh), watched only for a listener that hears them: an
+// instance holding only phones and displays is not sent them.
 func (s *Service) StreamSite(ctx context.Context, site string, bookings bool) (*Stream, error) {
 	var chans []string
+	add := func(c, x string) {
+		chans = append(chans, keysOf(c).siteCh(x))
+		if bookings {
+			chans = append(chans, keysOf(c).bookCh(x))
+		}
+	}
 	if c, x, ok := strings.Cut(site, "~"); ok {
 		if p, err := s.current(c); err == nil && p.hasSite(x) {
-			return s.watch(ctx, bookings, keysOf(c).siteCh(x))
+			add(c, x)
+			return s.watch(ctx, bookings, chans...)
 		}
 		return nil, ErrNoSite
 	}
 	for _, c := range s.CompoundIDs() {
 		if p, err := s.current(c); err == nil && p.hasSite(site) {
-			chans = append(chans, keysOf(c).siteCh(site))
+			add(c, site)
 		}
 	}
 	if len(chans) == 0 {

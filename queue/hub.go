@@ -2,8 +2,10 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -14,8 +16,9 @@ import (
 // cluster), and a listener costs a channel and a map entry, not a socket
 // to Redis. On one Redis, or a cluster without sharded pub/sub, the
 // subscription is a pattern per compound (natq:{c}:ev:*), added the first
-// time one of the compound's channels is watched, and the scripts
-// PUBLISH. On a Redis 7 cluster the scripts SPUBLISH, which only the
+// time one of the compound's channels is watched, and another for its
+// sites' bookings (natq:{c}:bk:*) the first time a listener that hears
+// bookings watches; the scripts PUBLISH. On a Redis 7 cluster the scripts SPUBLISH, which only the
 // compound's shard carries (a PUBLISH goes to every node of the cluster),
 // and the hub SSUBSCRIBEs to each channel a listener watches, on the
 // compound's shard, until its last listener goes. go-redis re-subscribes
@@ -30,9 +33,11 @@ type hub struct {
 	// with the scripts' SPUBLISH), else a pattern per compound.
 	sharded func() bool
 
-	mu       sync.Mutex
-	ps       *redis.PubSub
-	patterns map[string]bool
+	mu sync.Mutex
+	ps *redis.PubSub
+	// patterns are the pattern subscription's patterns, each with a
+	// channel closed once Redis confirmed it.
+	patterns map[string]chan struct{}
 	shards   map[string]*shard                 // sharded: by compound prefix "natq:{c}:"
 	subs     map[string]map[*listener]struct{} // channel -> listeners
 	// keen are the listeners of subs that hear bookings too (bookings):
@@ -125,35 +130,80 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 }
 
 func newHub(rdb redis.UniversalClient, expand func(channel, raw string) []byte, sharded func() bool) *hub {
-	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]bool{}, shards: map[string]*shard{},
+	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]chan struct{}{}, shards: map[string]*shard{},
 		subs: map[string]map[*listener]struct{}{}, keen: map[string]map[*listener]struct{}{}}
 }
 
 // pattern is the subscription pattern that covers an event channel: its
-// compound's, "natq:{c}:ev:*".
-func pattern(channel string) string { return compoundPrefix(channel) + "ev:*" }
+// compound's of its kind, "natq:{c}:ev:*" for the tickets' and sites'
+// events, "natq:{c}:bk:*" for the sites' bookings (held from the first
+// listener that hears bookings: an instance without one is not sent the
+// compound's bookings).
+func pattern(channel string) string {
+	p := compoundPrefix(channel)
+	kind, _, _ := strings.Cut(channel[len(p):], ":")
+	return p + kind + ":*"
+}
 
 // watch registers a listener on channels; it ends when ctx ends, when it
 // falls too far behind, or when the store's client is closed. The
-// subscription is in place when it returns.
+// subscription is in place when it returns: Redis confirmed each pattern
+// the channels need.
 func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*listener, error) {
 	if h.sharded != nil && h.sharded() {
 		return h.watchSharded(ctx, bookings, channels)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	var add []string
+	var wait []chan struct{}
 	for _, c := range channels {
-		if p := pattern(c); !h.patterns[p] {
+		p := pattern(c)
+		ready := h.patterns[p]
+		if ready == nil {
+			ready = make(chan struct{})
+			h.patterns[p] = ready
 			add = append(add, p)
 		}
+		wait = append(wait, ready)
 	}
 	if len(add) > 0 {
 		if err := h.subscribe(ctx, add); err != nil {
+			for _, p := range add {
+				delete(h.patterns, p)
+			}
+			h.mu.Unlock()
 			return nil, err
 		}
 	}
-	return h.add(ctx, bookings, channels), nil
+	l := h.add(ctx, bookings, channels)
+	h.mu.Unlock()
+	if err := confirmed(ctx, wait); err != nil {
+		h.drop(l)
+		return nil, err
+	}
+	return l, nil
+}
+
+// subscribeWait is how long a watch waits for Redis to confirm its
+// subscriptions: a store that took the command and does not answer has
+// the page told the store is unavailable (and retry) rather than hang.
+const subscribeWait = 10 * time.Second
+
+// confirmed waits until every channel of wait is closed (Redis confirmed
+// a subscription), ctx ends or subscribeWait has passed.
+func confirmed(ctx context.Context, wait []chan struct{}) error {
+	timeout := time.NewTimer(subscribeWait)
+	defer timeout.Stop()
+	for _, ready := range wait {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return storeErr(ctx.Err())
+		case <-timeout.C:
+			return unavailable(errors.New("the store did not confirm the subscription"))
+		}
+	}
+	return nil
 }
 
 // add registers a listener on channels (hearing bookings, or not: see
@@ -214,13 +264,9 @@ func (h *hub) watchSharded(ctx context.Context, bookings bool, channels []string
 	}
 	l := h.add(ctx, bookings, channels)
 	h.mu.Unlock()
-	for _, ready := range wait {
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			h.drop(l)
-			return nil, storeErr(ctx.Err())
-		}
+	if err := confirmed(ctx, wait); err != nil {
+		h.drop(l)
+		return nil, err
 	}
 	return l, nil
 }
@@ -235,35 +281,62 @@ func compoundPrefix(channel string) string {
 }
 
 // subscribe adds patterns to the hub's subscription, opening it the first
-// time; h.mu is held.
+// time; h.mu is held. run closes each pattern's channel in h.patterns
+// when Redis confirms it.
 func (h *hub) subscribe(ctx context.Context, patterns []string) error {
 	if h.ps == nil {
 		ps := h.rdb.PSubscribe(ctx, patterns...)
-		if _, err := ps.Receive(ctx); err != nil {
+		// The first confirmation, read here, says the store answers; the
+		// others come to run.
+		v, err := ps.Receive(ctx)
+		if err != nil {
 			ps.Close()
 			return storeErr(err)
 		}
 		h.ps = ps
+		h.confirm(v)
 		go h.run(ps)
-	} else if err := h.ps.PSubscribe(ctx, patterns...); err != nil {
-		return storeErr(err)
+		return nil
 	}
-	for _, p := range patterns {
-		h.patterns[p] = true
+	if err := h.ps.PSubscribe(ctx, patterns...); err != nil {
+		return storeErr(err)
 	}
 	return nil
 }
 
+// confirm closes the channel of a pattern Redis confirmed (v, a message
+// of the pattern subscription); h.mu is held. go-redis subscribes again
+// after a reconnection, and Redis confirms each pattern again.
+func (h *hub) confirm(v any) {
+	m, ok := v.(*redis.Subscription)
+	if !ok || m.Kind != "psubscribe" {
+		return
+	}
+	if ready := h.patterns[m.Channel]; ready != nil {
+		select {
+		case <-ready:
+		default:
+			close(ready)
+		}
+	}
+}
+
 // run hands each message of the pattern subscription to the listeners of
-// its channel.
+// its channel, and each confirmation to the watches waiting for it.
 func (h *hub) run(ps *redis.PubSub) {
-	for m := range ps.Channel(redis.WithChannelSize(1024)) {
-		h.deliver(m.Channel, m.Payload)
+	for v := range ps.ChannelWithSubscriptions(redis.WithChannelSize(1024)) {
+		if m, ok := v.(*redis.Message); ok {
+			h.deliver(m.Channel, m.Payload)
+			continue
+		}
+		h.mu.Lock()
+		h.confirm(v)
+		h.mu.Unlock()
 	}
 	// The client was closed: no listener will hear anything again.
 	h.mu.Lock()
 	if h.ps == ps {
-		h.ps, h.patterns = nil, map[string]bool{}
+		h.ps, h.patterns = nil, map[string]chan struct{}{}
 	}
 	var all []*listener
 	for _, ls := range h.subs {
@@ -356,7 +429,11 @@ func (h *hub) deliver(channel, msg string) {
 
 // isBooking says whether a script's compact event is a new booking's or
 // a party's new size (raw_event in prelude.lua: its type is the third
-// line); an instance's older event says nothing of it, and goes to all.
+// line). The scripts publish those on the site's bookings channel, which
+// only listeners that hear bookings watch; an instance from before that
+// published them on the site's events channel, and there they still go
+// to those listeners alone. An instance's older event ("natq1") says
+// nothing of its type, and goes to all.
 func isBooking(raw string) bool {
 	rest, ok := strings.CutPrefix(raw, rawEventHead)
 	if !ok {

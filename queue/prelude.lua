@@ -267,6 +267,16 @@ local function ahead_of(lines, ppl, occ, site, ci, id, count, people)
   redis.call('HSET', occ, '#' .. site, string.format('%d', parties))
   return parties_sum(before)
 end
+-- book_channel is the channel of a site's new bookings and parties' new
+-- sizes, "natq:{c}:bk:s:<site>" for ticket prefix tkp "natq:{c}:t:": apart
+-- from its events ("ev:s:"), so that only an instance holding a listener
+-- that hears bookings (the site's tablet) subscribes to it. In a morning
+-- rush bookings are most of a site's events, and every instance holding
+-- one of the site's phones would otherwise receive each of them from
+-- Redis, only to drop it.
+local function book_channel(tkp, site)
+  return string.sub(tkp, 1, -3) .. 'bk:s:' .. site
+end
 -- tell_values publishes the event of a change of ticket id (type typ,
 -- at now ms, a string), whose values t (ticket_names order, its new
 -- version in them) the change's script has written: in the same step as
@@ -274,7 +284,8 @@ end
 -- version and events of one ticket are published in version order; on
 -- the ticket's channel (unless watched is false) and its site's. The
 -- channels are the ticket prefix's compound's ("natq:{c}:t:" ->
--- "natq:{c}:ev:"). inline is the people in the site's line, read from
+-- "natq:{c}:ev:"); a party's new size goes to the site's bookings
+-- channel (book_channel) instead of its events channel. inline is the people in the site's line, read from
 -- the line occupancy hash occ when nil; ahead the people ahead of the
 -- ticket (a checked-in ticket's from ahead_of), the line's for a booked
 -- one when nil. Returns the event, what the service answers with (one
@@ -291,7 +302,11 @@ local function tell_values(tkp, occ, typ, id, now, watched, t, inline, ahead)
   local base = string.sub(tkp, 1, -3)
   local ev = raw_event(string.match(tkp, '{(.-)}'), typ, id, inline, now, t, ahead)
   if watched ~= false then redis.call('PUBLISH', base .. 'ev:t:' .. id, ev) end
-  redis.call('PUBLISH', base .. 'ev:s:' .. site, ev)
+  if typ == 'party' then
+    redis.call('PUBLISH', book_channel(tkp, site), ev)
+  else
+    redis.call('PUBLISH', base .. 'ev:s:' .. site, ev)
+  end
   return ev
 end
 -- tell counts a change of ticket id in its version, reads the ticket and

@@ -35,11 +35,11 @@ func TestShardedPubSub(t *testing.T) {
 			}
 			return n[site]
 		}
-		// A plain subscriber to every channel of the compound hears the
-		// events only where they are not sharded.
+		// A plain subscriber to every bookings channel of the compound
+		// hears the bookings only where they are not sharded.
 		var raw *redis.PubSub
 		if st.Name != "embedded" {
-			raw = c.PSubscribe(ctx, "natq:{c1}:ev:*")
+			raw = c.PSubscribe(ctx, "natq:{c1}:bk:*")
 			defer raw.Close()
 			if _, err := raw.Receive(ctx); err != nil {
 				t.Fatal(err)

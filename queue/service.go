@@ -197,6 +197,11 @@ func (k ckeys) ticketCh(id string) string {
 }
 func (k ckeys) siteCh(site string) string { return k.p + ":ev:s:" + site }
 
+// bookCh is a site's channel of new bookings and parties' new sizes
+// (book_channel in prelude.lua), which only listeners that hear bookings
+// watch.
+func (k ckeys) bookCh(site string) string { return k.p + ":bk:s:" + site }
+
 func (s *Service) now() time.Time { return s.opts.Now() }
 
 // run runs one script, timing it and mapping store failures.
