@@ -11,7 +11,7 @@
 # must stay within the big compound's online seats, as the goal is
 # measured on the success path), BUILDINGS (512), CONCURRENCY (64), QUICK (1: only the two
 # booking runs, natq's profiled, for a quick look at a change), and the ports REDIS_PORT
-# (6399), NATQ_PORT (8088), BASE_PORT (8089), PPROF_PORT (6069). REDIS_NICE (unset) runs each
+# (6399), NATQ_PORT (8088), NATQ2_PORT (8087: the rush's second instance), BASE_PORT (8089), PPROF_PORT (6069). REDIS_NICE (unset) runs each
 # redis-server at that nice value (e.g. -10, as root), for both servers alike: Redis before
 # the processes it shares the cores with (BENCHMARKS.md, "Redis waits for a core"). RUNS picks the parts to run
 # (default "book half light ticket desk peak mix rush city gobench"; e.g. RUNS="book ticket desk" for
@@ -181,7 +181,8 @@ want mix && { fresh_redis; start_natq; load mix natq book=70,repeat=10,ticket=15
 # second at each of the 16 sites) rather than the mix's share; then natq's
 # forecast counts (runs of the model, reads given a kept forecast).
 # Then the same with RUSH_LISTENERS (2,000) residents' phones on the sites'
-# event streams, as their ticket pages hold them (natqload --listeners).
+# event streams, as their ticket pages hold them (natqload --listeners),
+# and then beside a second instance with phones of its own (below).
 if want rush; then
 	for phones in 0 "${RUSH_LISTENERS:-2000}"; do
 		fresh_redis; start_natq
@@ -195,6 +196,43 @@ if want rush; then
 		grep -E '^(kind|checkin|call|sampled) ' "$out/rush-desk.txt" | tee -a "$out/results.txt"
 		curl -s "http://127.0.0.1:$nport/metrics" | grep -E '^natq_forecasts_total' | tee -a "$out/results.txt"
 	done
+	# Then once more beside a second instance on the same Redis (port
+	# NATQ2_PORT, 8087) whose only work is RUSH_LISTENERS phones of its own
+	# (and a booking a second): what the first instance's rush costs it,
+	# in CPU over the rush's DURATION, as behind a load balancer every
+	# instance holds phones of every site.
+	phones=${RUSH_LISTENERS:-2000} n2port=${NATQ2_PORT:-8087} secs=${dur%s}
+	case $secs in *[!0-9]* | '')
+		echo "the rush beside a second instance needs DURATION in seconds (such as 10s), not $dur" >&2
+		exit 1
+		;;
+	esac
+	fresh_redis; start_natq
+	"$bin/natq" serve --plan "$out/big.plan.geojson" --addr "127.0.0.1:$n2port" --booking-limit 0 \
+		>"$out/natq2.stdout" 2>"$out/natq2.stderr" &
+	natq2_pid=$!
+	pids+=("$natq2_pid")
+	wait_http "http://127.0.0.1:$n2port/healthz"
+	"$bin/natqload" --url "http://127.0.0.1:$n2port" --plan "$out/big.plan.geojson" --duration "$((secs + 2))s" \
+		--concurrency 1 --mix book=1 --rate 1 --first-room 900000 --listeners "$phones" --check=false \
+		>"$out/rush-second.txt" 2>>"$out/natqload.stderr" &
+	second_pid=$!
+	sleep 1
+	NATQLOAD_STAFF_TOKEN=$token "$bin/natqload" --url "http://127.0.0.1:$nport" --plan "$out/big.plan.geojson" --duration "$dur" \
+		--concurrency 8 --mix desk=1 --rate "${DESK_RATE:-16}" --prebook 2000 --first-room 500000 --check=false \
+		>"$out/rush-desk.txt" 2>>"$out/natqload.stderr" &
+	desk_pid=$!
+	ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+	t0=$(ticks "$natq2_pid")
+	load "the rush, $phones phones listening, beside a second instance holding $phones phones of its own" natq \
+		book=70,repeat=10,ticket=15 --listeners "$phones"
+	t1=$(ticks "$natq2_pid")
+	wait "$desk_pid" "$second_pid"
+	grep -E '^(kind|checkin|call|sampled) ' "$out/rush-desk.txt" | tee -a "$out/results.txt"
+	echo "second instance: $(( (t1 - t0) * 1000 / $(getconf CLK_TCK) )) ms CPU during the rush; its $(grep '^listeners' "$out/rush-second.txt")" |
+		tee -a "$out/results.txt"
+	kill "$natq2_pid"
+	wait "$natq2_pid" 2>/dev/null || true
 fi
 
 for p in book ticket desk mix; do
