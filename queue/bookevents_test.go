@@ -23,9 +23,7 @@ func TestBookingEvents(t *testing.T) {
 		t.Run(st.Name, func(t *testing.T) {
 			c := st.Client(t)
 			a, clk := queuetest.Service(t, c, nil)
-			cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
-			defer cb.Close()
-			b, _ := queuetest.Service(t, cb, nil)
+			b, _ := secondInstance(t, st, c)
 			wctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			sites, err := b.WatchSite(wctx, "c1~s1")
@@ -95,9 +93,7 @@ func TestBookingsReachOnlyTablets(t *testing.T) {
 	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
 		c := st.Client(t)
 		a, _ := queuetest.Service(t, c, nil)
-		cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
-		defer cb.Close()
-		b, _ := queuetest.Service(t, cb, nil)
+		b, _ := secondInstance(t, st, c)
 		const bookings = "natq:{c1}:bk:s:s1"
 		sharded := st.Name == "redis-cluster"
 		// receivers is how many subscribers Redis sends the site's

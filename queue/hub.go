@@ -148,12 +148,32 @@ func pattern(channel string) string {
 // watch registers a listener on channels; it ends when ctx ends, when it
 // falls too far behind, or when the store's client is closed. The
 // subscription is in place when it returns: Redis confirmed each pattern
-// the channels need.
+// (or, sharded, each channel) the channels need.
 func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*listener, error) {
-	if h.sharded != nil && h.sharded() {
-		return h.watchSharded(ctx, bookings, channels)
-	}
+	sharded := h.sharded != nil && h.sharded()
 	h.mu.Lock()
+	subscribe := h.subscribePatterns
+	if sharded {
+		subscribe = h.subscribeShards
+	}
+	wait, err := subscribe(ctx, channels)
+	if err != nil {
+		h.mu.Unlock()
+		return nil, err
+	}
+	l := h.add(ctx, bookings, channels)
+	h.mu.Unlock()
+	if err := confirmed(ctx, wait); err != nil {
+		h.drop(l)
+		return nil, err
+	}
+	return l, nil
+}
+
+// subscribePatterns subscribes to the patterns of channels the hub does
+// not hold yet, and returns the channels closed once Redis confirmed each
+// pattern they need; h.mu is held.
+func (h *hub) subscribePatterns(ctx context.Context, channels []string) ([]chan struct{}, error) {
 	var add []string
 	var wait []chan struct{}
 	for _, c := range channels {
@@ -171,17 +191,10 @@ func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*li
 			for _, p := range add {
 				delete(h.patterns, p)
 			}
-			h.mu.Unlock()
 			return nil, err
 		}
 	}
-	l := h.add(ctx, bookings, channels)
-	h.mu.Unlock()
-	if err := confirmed(ctx, wait); err != nil {
-		h.drop(l)
-		return nil, err
-	}
-	return l, nil
+	return wait, nil
 }
 
 // subscribeWait is how long a watch waits for Redis to confirm its
@@ -227,11 +240,11 @@ func (h *hub) add(ctx context.Context, bookings bool, channels []string) *listen
 	return l
 }
 
-// watchSharded is watch on a sharded cluster: each channel no listener
-// watches yet is SSUBSCRIBEd on its compound's shard, and watch returns
-// once Redis confirmed every channel of the listener.
-func (h *hub) watchSharded(ctx context.Context, bookings bool, channels []string) (*listener, error) {
-	h.mu.Lock()
+// subscribeShards is subscribePatterns on a sharded cluster: each
+// channel no listener watches yet is SSUBSCRIBEd on its compound's shard,
+// and the channels returned are closed once Redis confirmed each of
+// channels; h.mu is held.
+func (h *hub) subscribeShards(ctx context.Context, channels []string) ([]chan struct{}, error) {
 	var wait []chan struct{}
 	var added []string // the channels this watch subscribed, given up if it fails
 	for _, c := range channels {
@@ -257,18 +270,11 @@ func (h *hub) watchSharded(ctx context.Context, bookings bool, channels []string
 					h.unsubscribe(a)
 				}
 			}
-			h.mu.Unlock()
 			return nil, storeErr(err)
 		}
 		wait = append(wait, ready)
 	}
-	l := h.add(ctx, bookings, channels)
-	h.mu.Unlock()
-	if err := confirmed(ctx, wait); err != nil {
-		h.drop(l)
-		return nil, err
-	}
-	return l, nil
+	return wait, nil
 }
 
 // compoundPrefix is the compound part of an event channel, "natq:{c}:".
@@ -472,7 +478,7 @@ func (h *hub) drop(l *listener) {
 }
 
 // unsubscribe ends the sharded subscription of a channel no listener
-// watches any more; h.mu is held (see watchSharded).
+// watches any more; h.mu is held (see subscribeShards).
 func (h *hub) unsubscribe(c string) {
 	sh := h.shards[compoundPrefix(c)]
 	if sh == nil || sh.ready[c] == nil {

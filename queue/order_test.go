@@ -26,11 +26,7 @@ func TestEventsInVersionOrder(t *testing.T) {
 	queuetest.EachStore(t, func(t *testing.T, st queuetest.Store) {
 		c := st.Client(t)
 		a, clk := queuetest.Service(t, c, nil)
-		// b on a connection of its own (a one-node cluster holds every
-		// slot, so a plain client reaches it too).
-		cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
-		defer cb.Close()
-		b, clkB := queuetest.Service(t, cb, nil)
+		b, clkB := secondInstance(t, st, c)
 		m := staff(t, a, "c1", queue.RoleMarshal)
 		clk.Set(queuetest.At(7, 0))
 		clkB.Set(queuetest.At(7, 0))
@@ -111,6 +107,16 @@ func TestEventsInVersionOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+// secondInstance is another instance of the service on st, beside the
+// one on its client c, with a connection of its own (a one-node cluster
+// holds every slot, so a plain client reaches it too).
+func secondInstance(t *testing.T, st queuetest.Store, c redis.UniversalClient) (*queue.Service, *queuetest.Clock) {
+	t.Helper()
+	cb := redis.NewClient(&redis.Options{Addr: st.Addr(c)})
+	t.Cleanup(func() { cb.Close() })
+	return queuetest.Service(t, cb, nil)
 }
 
 func next(t *testing.T, ch <-chan []byte) queue.Event {
