@@ -200,7 +200,7 @@ func (h *hub) subscribePatterns(ctx context.Context, channels []string) ([]chan 
 // subscribeWait is how long a watch waits for Redis to confirm its
 // subscriptions: a store that took the command and does not answer has
 // the page told the store is unavailable (and retry) rather than hang.
-const subscribeWait = 10 * time.Second
+var subscribeWait = 10 * time.Second
 
 // confirmed waits until every channel of wait is closed (Redis confirmed
 // a subscription), ctx ends or subscribeWait has passed.

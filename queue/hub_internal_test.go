@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -161,5 +162,57 @@ func TestHubBookingsToKeenListeners(t *testing.T) {
 	defer h.mu.Unlock()
 	if len(h.subs) != 0 || len(h.keen) != 0 {
 		t.Errorf("after both ended the hub holds %d channels, %d with bookings; want none", len(h.subs), len(h.keen))
+	}
+}
+
+// TestHubWatchWaitsForConfirmation: a watch returns once Redis confirmed
+// the subscription it needs, and a store that took the subscription and
+// does not answer (here paused) has the watch say the store is
+// unavailable after subscribeWait, not hang; once the store answers
+// again, the same channel is watched and heard.
+func TestHubWatchWaitsForConfirmation(t *testing.T) {
+	defer func(w time.Duration) { subscribeWait = w }(subscribeWait)
+	subscribeWait = 300 * time.Millisecond
+	addr := redistestAddr(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	defer admin.Close()
+	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := h.watch(ctx, false, "natq:{c1}:ev:s:s1"); err != nil {
+		t.Fatal(err)
+	}
+	const bk = "natq:{c1}:bk:s:s1"
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", "1500", "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.watch(ctx, true, bk)
+	var qe *Error
+	if !errors.As(err, &qe) || qe.Code != ErrUnavailable.Code {
+		t.Fatalf("a watch the paused store does not confirm = %v, want unavailable", err)
+	}
+	if n := h.listeners(); n != 1 {
+		t.Errorf("after the failed watch the hub holds %d listeners, want 1", n)
+	}
+	if err := admin.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := h.watch(ctx, true, bk)
+	if err != nil {
+		t.Fatalf("the watch once the store answers: %v", err)
+	}
+	msg := rawEventHead + "c1\nbooked\n7\n0\n1\n0"
+	if err := admin.Publish(ctx, bk, msg).Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the booking did not reach the listener within 5 s")
+	}
+	if got, _ := l.take(nil); len(got) != 1 || string(got[0]) != msg {
+		t.Errorf("the listener got %q, want the booking", got)
 	}
 }
