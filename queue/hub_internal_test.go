@@ -216,3 +216,47 @@ func TestHubWatchWaitsForConfirmation(t *testing.T) {
 		t.Errorf("the listener got %q, want the booking", got)
 	}
 }
+
+// TestHubFirstWatchOfTwoPatterns: a tablet's stream may be an instance's
+// first: its watch subscribes to both of the compound's patterns at once
+// and returns once Redis confirmed both, and it hears both channels.
+func TestHubFirstWatchOfTwoPatterns(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
+	defer rdb.Close()
+	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const ev, bk = "natq:{c1}:ev:s:s1", "natq:{c1}:bk:s:s1"
+	l, err := h.watch(ctx, true, ev, bk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	for _, p := range []string{"natq:{c1}:ev:*", "natq:{c1}:bk:*"} {
+		select {
+		case <-h.patterns[p]:
+		default:
+			t.Errorf("the watch returned before Redis confirmed %s", p)
+		}
+	}
+	h.mu.Unlock()
+	booked, called := rawEventHead+"c1\nbooked\n7\n0\n1\n0", rawEventHead+"c1\ncalled\n7\n0\n1\n0"
+	for ch, m := range map[string]string{bk: booked, ev: called} {
+		if n, err := rdb.Publish(ctx, ch, m).Result(); err != nil || n != 1 {
+			t.Fatalf("PUBLISH %s = %d %v, want 1 subscriber", ch, n, err)
+		}
+	}
+	var got [][]byte
+	for deadline := time.After(5 * time.Second); len(got) < 2; {
+		select {
+		case <-l.ready:
+		case <-deadline:
+			t.Fatalf("%d events within 5 s, want 2", len(got))
+		}
+		got, _ = l.take(got)
+	}
+	if !slices.ContainsFunc(got, func(b []byte) bool { return string(b) == booked }) ||
+		!slices.ContainsFunc(got, func(b []byte) bool { return string(b) == called }) {
+		t.Errorf("the tablet got %q, want the booking and the call", got)
+	}
+}
