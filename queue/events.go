@@ -161,7 +161,7 @@ func (s *Service) StreamTicket(ctx context.Context, token string) (*Stream, erro
 	if _, err := s.ticket(ctx, c, id); err != nil {
 		return nil, err
 	}
-	return s.watch(ctx, true, keysOf(c).ticketCh(uint64String(id)))
+	return s.watch(ctx, keysOf(c).ticketCh(uint64String(id)))
 }
 
 // StreamSite is WatchSite as a Stream, with its new bookings' events
@@ -183,7 +183,7 @@ func (s *Service) StreamSite(ctx context.Context, site string, bookings bool) (*
 	if c, x, ok := strings.Cut(site, "~"); ok {
 		if p, err := s.current(c); err == nil && p.hasSite(x) {
 			add(c, x)
-			return s.watch(ctx, bookings, chans...)
+			return s.watch(ctx, chans...)
 		}
 		return nil, ErrNoSite
 	}
@@ -195,17 +195,16 @@ func (s *Service) StreamSite(ctx context.Context, site string, bookings bool) (*
 	if len(chans) == 0 {
 		return nil, ErrNoSite
 	}
-	return s.watch(ctx, bookings, chans...)
+	return s.watch(ctx, chans...)
 }
 
 // Listeners is how many event listeners this instance holds (all on one
 // Redis subscription).
 func (s *Service) Listeners() int { return s.hub.listeners() }
 
-// watch registers a listener on channels with the service's hub, hearing
-// bookings or not (listener.bookings).
-func (s *Service) watch(ctx context.Context, bookings bool, channels ...string) (*Stream, error) {
-	l, err := s.hub.watch(ctx, bookings, channels...)
+// watch registers a listener on channels with the service's hub.
+func (s *Service) watch(ctx context.Context, channels ...string) (*Stream, error) {
+	l, err := s.hub.watch(ctx, channels...)
 	if err != nil {
 		return nil, err
 	}

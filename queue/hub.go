@@ -17,9 +17,10 @@ import (
 // to Redis. On one Redis, or a cluster without sharded pub/sub, the
 // subscription is a pattern per compound (natq:{c}:ev:*), added the first
 // time one of the compound's channels is watched, and another for its
-// sites' bookings (natq:{c}:bk:*) the first time a listener that hears
-// bookings watches; the scripts PUBLISH. On a Redis 7 cluster the scripts SPUBLISH, which only the
-// compound's shard carries (a PUBLISH goes to every node of the cluster),
+// sites' bookings (natq:{c}:bk:*) the first time a listener watches one
+// of those (a tablet); the scripts PUBLISH. On a Redis 7 cluster the
+// scripts SPUBLISH, which only the compound's shard carries (a PUBLISH
+// goes to every node of the cluster),
 // and the hub SSUBSCRIBEs to each channel a listener watches, on the
 // compound's shard, until its last listener goes. go-redis re-subscribes
 // after a reconnection.
@@ -40,10 +41,7 @@ type hub struct {
 	patterns map[string]chan struct{}
 	shards   map[string]*shard                 // sharded: by compound prefix "natq:{c}:"
 	subs     map[string]map[*listener]struct{} // channel -> listeners
-	// keen are the listeners of subs that hear bookings too (bookings):
-	// a booking's event goes to them alone.
-	keen map[string]map[*listener]struct{}
-	n    int // listeners
+	n        int                               // listeners
 }
 
 // shard is a compound's sharded subscription: the channels asked for,
@@ -64,15 +62,6 @@ const listenerBuffer = 256
 // buffer, where a channel of listenerBuffer would hold 6 KB each.
 type listener struct {
 	channels []string
-	// bookings: the listener hears every event of its channels, a new
-	// booking's ("booked") and a party's new size ("party") too. A site's
-	// phones and display have no use for those (a booking moves no one's
-	// turn, and leaves the line as it was), and in a morning rush a busy
-	// site books several times a second: a phone on a slow connection
-	// fell behind by listenerBuffer and was dropped, and every listener's
-	// event cost a write. Its tablet, which counts the windows' bookings,
-	// asks for them.
-	bookings bool
 	ready    chan struct{} // one token: events wait, or it has ended
 	once     sync.Once
 
@@ -131,14 +120,14 @@ func (l *listener) take(dst [][]byte) (_ [][]byte, ended bool) {
 
 func newHub(rdb redis.UniversalClient, expand func(channel, raw string) []byte, sharded func() bool) *hub {
 	return &hub{rdb: rdb, expand: expand, sharded: sharded, patterns: map[string]chan struct{}{}, shards: map[string]*shard{},
-		subs: map[string]map[*listener]struct{}{}, keen: map[string]map[*listener]struct{}{}}
+		subs: map[string]map[*listener]struct{}{}}
 }
 
 // pattern is the subscription pattern that covers an event channel: its
 // compound's of its kind, "natq:{c}:ev:*" for the tickets' and sites'
 // events, "natq:{c}:bk:*" for the sites' bookings (held from the first
-// listener that hears bookings: an instance without one is not sent the
-// compound's bookings).
+// listener of a bookings channel: an instance without one is not sent
+// the compound's bookings).
 func pattern(channel string) string {
 	p := compoundPrefix(channel)
 	kind, _, _ := strings.Cut(channel[len(p):], ":")
@@ -149,7 +138,7 @@ func pattern(channel string) string {
 // falls too far behind, or when the store's client is closed. The
 // subscription is in place when it returns: Redis confirmed each pattern
 // (or, sharded, each channel) the channels need.
-func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*listener, error) {
+func (h *hub) watch(ctx context.Context, channels ...string) (*listener, error) {
 	sharded := h.sharded != nil && h.sharded()
 	h.mu.Lock()
 	subscribe := h.subscribePatterns
@@ -161,7 +150,7 @@ func (h *hub) watch(ctx context.Context, bookings bool, channels ...string) (*li
 		h.mu.Unlock()
 		return nil, err
 	}
-	l := h.add(ctx, bookings, channels)
+	l := h.add(ctx, channels)
 	h.mu.Unlock()
 	if err := confirmed(ctx, wait); err != nil {
 		h.drop(l)
@@ -219,21 +208,14 @@ func confirmed(ctx context.Context, wait []chan struct{}) error {
 	return nil
 }
 
-// add registers a listener on channels (hearing bookings, or not: see
-// listener.bookings); h.mu is held.
-func (h *hub) add(ctx context.Context, bookings bool, channels []string) *listener {
-	l := &listener{ready: make(chan struct{}, 1), channels: channels, bookings: bookings}
+// add registers a listener on channels; h.mu is held.
+func (h *hub) add(ctx context.Context, channels []string) *listener {
+	l := &listener{ready: make(chan struct{}, 1), channels: channels}
 	for _, c := range channels {
 		if h.subs[c] == nil {
 			h.subs[c] = map[*listener]struct{}{}
 		}
 		h.subs[c][l] = struct{}{}
-		if bookings {
-			if h.keen[c] == nil {
-				h.keen[c] = map[*listener]struct{}{}
-			}
-			h.keen[c][l] = struct{}{}
-		}
 	}
 	h.n++
 	context.AfterFunc(ctx, func() { h.drop(l) })
@@ -400,18 +382,14 @@ func (h *hub) runShard(tag string, sh *shard) {
 // for one: a full listener is dropped.
 func (h *hub) deliver(channel, msg string) {
 	var payload []byte
-	subs := h.subs
 	if len(msg) > 0 && msg[0] == '{' {
 		payload = []byte(msg) // an Event already (publishSites)
 	} else {
 		// A script's compact event: expanded once, for all its
-		// listeners, and only when there are any; a booking's for
-		// those that hear bookings.
-		if isBooking(msg) {
-			subs = h.keen
-		}
+		// listeners, and only when there are any.
+		channel = bookingsOf(channel, msg)
 		h.mu.Lock()
-		n := len(subs[channel])
+		n := len(h.subs[channel])
 		h.mu.Unlock()
 		if n == 0 || h.expand == nil {
 			return
@@ -422,7 +400,7 @@ func (h *hub) deliver(channel, msg string) {
 	}
 	var slow []*listener
 	h.mu.Lock()
-	for l := range subs[channel] {
+	for l := range h.subs[channel] {
 		if !l.push(payload) {
 			slow = append(slow, l)
 		}
@@ -433,13 +411,24 @@ func (h *hub) deliver(channel, msg string) {
 	}
 }
 
+// bookingsOf is the channel whose listeners get a script's compact event
+// raw, published on channel: its own, but the site's bookings channel
+// (natq:{c}:bk:s:<site>) for a new booking's or a party's new size's
+// event an instance from before that channel published on the site's
+// events channel (natq:{c}:ev:s:<site>): those go to the listeners that
+// hear bookings (the site's tablet) alone, as the newer scripts' do.
+func bookingsOf(channel, raw string) string {
+	const events, bookings = "}:ev:s:", "}:bk:s:"
+	i := strings.Index(channel, events)
+	if i < 0 || !isBooking(raw) {
+		return channel
+	}
+	return channel[:i] + bookings + channel[i+len(events):]
+}
+
 // isBooking says whether a script's compact event is a new booking's or
 // a party's new size (raw_event in prelude.lua: its type is the third
-// line). The scripts publish those on the site's bookings channel, which
-// only listeners that hear bookings watch; an instance from before that
-// published them on the site's events channel, and there they still go
-// to those listeners alone. An instance's older event ("natq1") says
-// nothing of its type, and goes to all.
+// line). An instance's older event ("natq1") says nothing of its type.
 func isBooking(raw string) bool {
 	rest, ok := strings.CutPrefix(raw, rawEventHead)
 	if !ok {
@@ -456,12 +445,6 @@ func (h *hub) drop(l *listener) {
 		h.mu.Lock()
 		for _, c := range l.channels {
 			delete(h.subs[c], l)
-			if l.bookings {
-				delete(h.keen[c], l)
-				if len(h.keen[c]) == 0 {
-					delete(h.keen, c)
-				}
-			}
 			if len(h.subs[c]) == 0 {
 				delete(h.subs, c)
 				h.unsubscribe(c)

@@ -23,11 +23,11 @@ func TestHubDropsListenerBehind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ch = "natq:{c1}:ev:s:s1"
-	idle, err := h.watch(ctx, true, ch)
+	idle, err := h.watch(ctx, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keen, err := h.watch(ctx, true, ch)
+	keen, err := h.watch(ctx, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,10 +83,12 @@ func TestHubDropsListenerBehind(t *testing.T) {
 }
 
 // TestHubBookingsToKeenListeners: a new booking's and a party's new size's
-// events go only to the listeners that hear bookings (a site's tablet),
-// the others of the channel (its phones and display) get the rest, in
-// order; with no listener that hears bookings, a booking's event is not
-// even expanded. An instance's older event (a JSON array) goes to all.
+// events that an older instance published on the site's events channel
+// go only to the listeners that hear bookings (a site's tablet, which
+// watches the site's bookings channel too), the others of the channel
+// (its phones and display) get the rest, in order; with no listener that
+// hears bookings, a booking's event is not even expanded. An instance's
+// older event still (a JSON array) goes to all.
 func TestHubBookingsToKeenListeners(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: redistestAddr(t)})
 	defer rdb.Close()
@@ -95,7 +97,7 @@ func TestHubBookingsToKeenListeners(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ch = "natq:{c1}:ev:s:s1"
-	quiet, err := h.watch(ctx, false, ch)
+	quiet, err := h.watch(ctx, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +139,7 @@ func TestHubBookingsToKeenListeners(t *testing.T) {
 		t.Errorf("%d events expanded for a listener without bookings, want 1 (the check-in's)", n)
 	}
 
-	keen, err := h.watch(ctx, true, ch)
+	keen, err := h.watch(ctx, ch, "natq:{c1}:bk:s:s1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +162,8 @@ func TestHubBookingsToKeenListeners(t *testing.T) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.subs) != 0 || len(h.keen) != 0 {
-		t.Errorf("after both ended the hub holds %d channels, %d with bookings; want none", len(h.subs), len(h.keen))
+	if len(h.subs) != 0 {
+		t.Errorf("after both ended the hub holds %d channels; want none", len(h.subs))
 	}
 }
 
@@ -181,14 +183,14 @@ func TestHubWatchWaitsForConfirmation(t *testing.T) {
 	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := h.watch(ctx, false, "natq:{c1}:ev:s:s1"); err != nil {
+	if _, err := h.watch(ctx, "natq:{c1}:ev:s:s1"); err != nil {
 		t.Fatal(err)
 	}
 	const bk = "natq:{c1}:bk:s:s1"
 	if err := admin.Do(ctx, "CLIENT", "PAUSE", "1500", "ALL").Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.watch(ctx, true, bk)
+	_, err := h.watch(ctx, bk)
 	var qe *Error
 	if !errors.As(err, &qe) || qe.Code != ErrUnavailable.Code {
 		t.Fatalf("a watch the paused store does not confirm = %v, want unavailable", err)
@@ -199,7 +201,7 @@ func TestHubWatchWaitsForConfirmation(t *testing.T) {
 	if err := admin.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
 		t.Fatal(err)
 	}
-	l, err := h.watch(ctx, true, bk)
+	l, err := h.watch(ctx, bk)
 	if err != nil {
 		t.Fatalf("the watch once the store answers: %v", err)
 	}
@@ -227,7 +229,7 @@ func TestHubFirstWatchOfTwoPatterns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ev, bk = "natq:{c1}:ev:s:s1", "natq:{c1}:bk:s:s1"
-	l, err := h.watch(ctx, true, ev, bk)
+	l, err := h.watch(ctx, ev, bk)
 	if err != nil {
 		t.Fatal(err)
 	}
