@@ -29,8 +29,9 @@ type siteListeners struct {
 }
 
 // openListeners opens n streams of natq at host over sites, from
-// 127.0.0.x addresses in turn when host is on 127.0.0.1 (else from one),
-// and returns once each is open or has failed; they end with ctx.
+// 127.1.0.x addresses in turn, perAddress to each, when host is on
+// 127.0.0.1 (else from one), and returns once each is open or has
+// failed; they end with ctx.
 func openListeners(ctx context.Context, host string, sites []string, n int) *siteListeners {
 	l := &siteListeners{n: n}
 	if n == 0 || len(sites) == 0 {
