@@ -28,6 +28,20 @@ func natq(t *testing.T, args ...string) (status int, stdout, stderr string) {
 	return status, out.String(), errb.String()
 }
 
+// tail is the last n bytes of a command's output (from a line's start
+// where one falls within them): where a failing command says why, after
+// its warnings.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return "…\n" + s
+}
+
 // at turns metres east and north of a point in Shanghai into a GeoJSON
 // position, close enough to true metres for these fixtures.
 func at(x, y float64) string {
