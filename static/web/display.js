@@ -9,7 +9,7 @@
     title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], signIn: ['登录', 'Sign in'],
     badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], nowCalling: ['请到采样台', 'Please go to the desk'], noCall: ['请在一米线内等候叫号', 'Wait in the one-metre line for your call'], next: ['下几位', 'Next'], line: ['一米线', 'One-metre line'],
     desk: ['{0} 号台', 'Desk {0}'], occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满，请在楼内等候', 'Line full: wait in your building'], hh: ['{0} {1} 单元 {2}', '{0} unit {1} room {2}'], hhNoUnit: ['{0} {1}', '{0} room {1}'],
-    noSite: ['找不到这个采样点。', 'No such site.'], nobody: ['—', '—'], no: ['{0} 号票', 'No. {0}']
+    noSite: ['找不到这个采样点。', 'No such site.'], retrying: ['连接中断，正在重试……', 'Connection lost: trying again…'], nobody: ['—', '—'], no: ['{0} 号票', 'No. {0}']
   });
   N.translate();
 
@@ -23,11 +23,16 @@
   function enc(s) { return encodeURIComponent(s); }
   function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
 
+  // load reads the site's line and shows it: true once shown. A read that
+  // failed for a while only (no network, the service busy or restarting)
+  // leaves st.retry set, for reread to try again.
   function load() {
     return N.api('GET', '/api/v1/sites/' + enc(where) + '/line', undefined, st.token).then(function (res) {
+      st.retry = res.status === 0 || res.status === 429 || res.status >= 500;
       if (res.status === 401 || res.status === 403) { signin(true); return false; }
       if (res.status === 404) { notice(t('noSite')); return false; }
-      if (res.status !== 200) { notice(N.errorText(res)); return false; }
+      // The display tries again by itself: nobody stands at it to.
+      if (res.status !== 200) { notice(st.retry ? t('retrying') : N.errorText(res)); return false; }
       notice('');
       st.line = res.body;
       render();
@@ -135,25 +140,35 @@
   // the line read shows it. The site's stream carries no bookings here
   // (only the tablet asks for them, ?bookings=1); changes that come while
   // a read is under way are read once, after it, with the calls among
-  // them: a burst of changes is not a read each.
-  var calls = [], reading = false, again = false;
+  // them: a burst of changes is not a read each. A call whose read failed
+  // is not dropped: it waits for the next read, tried again after RETRY
+  // ms, and is said once a read shows it still called.
+  var RETRY = 2000;
+  var calls = [], reading = false, again = false, retrying = null;
   function onEvent(ev) {
     if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push(ev.ticket_id);
     reread();
   }
   function reread() {
     if (reading) { again = true; return; }
+    if (retrying) { clearTimeout(retrying); retrying = null; }
     var due = calls;
     calls = [];
     reading = true;
-    load().then(function (ok) {
+    function done(ok) {
       reading = false;
-      if (ok) due.forEach(function (id) {
-        var e = st.line.called.filter(function (x) { return x.id === id; })[0];
-        if (e) announce(e);
-      });
-      if (again) { again = false; reread(); }
-    }, function () { reading = false; });
+      if (ok) {
+        due.forEach(function (id) {
+          var e = st.line.called.filter(function (x) { return x.id === id; })[0];
+          if (e) announce(e);
+        });
+      } else if (st.retry) {
+        calls = due.concat(calls);
+      }
+      if (again) { again = false; reread(); return; }
+      if (!ok && st.retry && calls.length) retrying = setTimeout(reread, RETRY);
+    }
+    load().then(done, function () { st.retry = true; done(false); });
   }
   function watch() {
     if (st.es) return;
@@ -176,5 +191,5 @@
   N.onLang.push(render);
   if (!st.token) signin(false);
   else load().then(function (ok) { if (ok) watch(); });
-  setInterval(function () { if (st.es) load(); }, 10000);
+  setInterval(function () { if (st.es) reread(); }, 10000);
 })();
