@@ -125,20 +125,45 @@ var natq = (function () {
     if (d.ticket) versions[id] = d.version;
     return false;
   }
-  function listen(url, f) {
-    var es = new EventSource(url);
-    var seen = {};
-    names.forEach(function (n) {
-      es.addEventListener(n, function (ev) {
-        var d = null;
-        try { d = JSON.parse(ev.data); } catch (e) { d = null; }
-        if (d && typeof d === 'object' && !d.type && n !== 'message') d.type = n;
-        if (stale(d, seen)) return;
-        f(d || { type: n });
+  // A stream that ends for good is opened again: the browser's EventSource
+  // gives up on a stream answered with anything but 200 (natq restarting
+  // behind a proxy's 502, a 503 while Redis is away), and the page would
+  // follow nothing more until reloaded. It waits GAP_FIRST ms, twice as
+  // long each time up to GAP_MOST, and a random part of that more, so that
+  // a site's phones do not all come back in one moment. gap (when given)
+  // is called each time a stream opens again after a break, of either
+  // kind: the events of the break are lost, and the page reads anew.
+  var GAP_FIRST = 2000, GAP_MOST = 30000;
+  function listen(url, f, gap) {
+    var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); } };
+    var seen = {}, opened = false, wait = GAP_FIRST;
+    function open() {
+      var es = h.es = new EventSource(url);
+      names.forEach(function (n) {
+        es.addEventListener(n, function (ev) {
+          var d = null;
+          try { d = JSON.parse(ev.data); } catch (e) { d = null; }
+          if (d && typeof d === 'object' && !d.type && n !== 'message') d.type = n;
+          if (stale(d, seen)) return;
+          f(d || { type: n });
+        });
       });
-    });
-    return es;
+      es.addEventListener('open', function () {
+        wait = GAP_FIRST;
+        if (opened && gap) gap();
+        opened = true;
+      });
+      es.addEventListener('error', function () {
+        if (h.closed || es.readyState !== 2) return; // 2: CLOSED; else the browser tries again itself
+        h.timer = setTimeout(function () { if (!h.closed) open(); }, wait + Math.floor(Math.random() * wait / 2));
+        wait = Math.min(GAP_MOST, wait * 2);
+        opened = true;
+      });
+    }
+    open();
+    return h;
   }
+
 
   // Pages translate once their words are in (a page translated before
   // would show its keys).

@@ -35,6 +35,7 @@
       if (res.status !== 200) { notice(st.retry ? t('retrying') : N.errorText(res)); return false; }
       notice('');
       st.line = res.body;
+      unheard(st.line.called);
       render();
       return true;
     });
@@ -145,8 +146,25 @@
   // ms, and is said once a read shows it still called.
   var RETRY = 2000;
   var calls = [], reading = false, again = false, retrying = null;
+  // heard holds each call the display has read, by ticket and call time;
+  // a call a read shows that is not in it came while the stream was away
+  // (its event lost) and is said with the read's due calls. The calls on
+  // the screen at the first read are not said: they were, before it.
+  // spoken holds the calls said: a call is said once, however many reads
+  // and events show it, but again when the desk repeats it.
+  var heard = null, spoken = {}, missed = [];
+  function key(e) { return e.id + '|' + e.called_at; }
+  function unheard(called) {
+    var first = heard === null;
+    if (first) heard = {};
+    called.slice().sort(function (a, b) { return Date.parse(a.called_at) - Date.parse(b.called_at); }).forEach(function (e) {
+      if (heard[key(e)]) return;
+      heard[key(e)] = true;
+      if (!first) missed.push({ id: e.id });
+    });
+  }
   function onEvent(ev) {
-    if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push(ev.ticket_id);
+    if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push({ id: ev.ticket_id, again: ev.type === 'repeat' });
     reread();
   }
   function reread() {
@@ -158,9 +176,13 @@
     function done(ok) {
       reading = false;
       if (ok) {
-        due.forEach(function (id) {
-          var e = st.line.called.filter(function (x) { return x.id === id; })[0];
-          if (e) announce(e);
+        var say = missed.concat(due);
+        missed = [];
+        say.forEach(function (c) {
+          var e = st.line.called.filter(function (x) { return x.id === c.id; })[0];
+          if (!e || (spoken[key(e)] && !c.again)) return;
+          spoken[key(e)] = true;
+          announce(e);
         });
       } else if (st.retry) {
         calls = due.concat(calls);
@@ -172,7 +194,7 @@
   }
   function watch() {
     if (st.es) return;
-    st.es = N.listen('/api/v1/sites/' + enc(where) + '/events', onEvent);
+    st.es = N.listen('/api/v1/sites/' + enc(where) + '/events', onEvent, reread);
   }
 
   $('signin').addEventListener('submit', function (ev) {

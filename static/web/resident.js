@@ -154,8 +154,23 @@
     if (sid) want['s:' + sid] = '/api/v1/sites/' + encodeURIComponent(sid) + '/events';
     Object.keys(st.streams).forEach(function (k) { if (!want[k]) { st.streams[k].close(); delete st.streams[k]; } });
     Object.keys(want).forEach(function (k) {
-      if (!st.streams[k]) st.streams[k] = N.listen(want[k], k[0] === 't' ? onTicketEvent : onSiteEvent);
+      if (!st.streams[k]) st.streams[k] = N.listen(want[k], k[0] === 't' ? onTicketEvent : onSiteEvent, afterGap);
     });
+  }
+  // afterGap reads the compound and the ticket again once a stream is back
+  // after a break (natq or the network away): a rain switch or a call in
+  // the break came as no event. Both streams of a phone come back
+  // together, and a site's thousands of phones all at once: one read
+  // each, spread over three seconds.
+  var gapTimer = 0;
+  function afterGap() {
+    if (gapTimer) return;
+    gapTimer = setTimeout(function () {
+      gapTimer = 0;
+      refreshStatus().then(function () {
+        return st.ticket && st.ticket.ticket ? fetchTicket(st.ticket.ticket) : null;
+      }).then(function () { render(); watch(); });
+    }, 150 + Math.floor(Math.random() * 2850));
   }
   function onTicketEvent(ev) {
     var before = st.ticket;

@@ -242,7 +242,7 @@
     if (url && !st.es) st.es = N.listen(url, function (ev) {
       if (ev && typeof ev.in_line === 'number' && ev.site === st.site && ev.type !== 'variant') drawOcc(ev.in_line);
       soon(ev);
-    });
+    }, function () { soon(); }); // back after a break: read what it missed
   }
 
   function render() {
