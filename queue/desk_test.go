@@ -151,6 +151,9 @@ func testRainKeepsLine(t *testing.T, st queuetest.Store) {
 	}
 	s.CallNext(ctx, m, "s2", 1) // x
 	s.CallNext(ctx, m, "s1", 2) // z
+	if l, err := s.Line(ctx, m, "s1"); err != nil || l.Closed || l.MovedTo != nil {
+		t.Errorf("s1's line on the dry day = %+v, %v; want it open", l, err)
+	}
 	before, _ := s.Ticket(ctx, z)
 	watch, err := s.WatchTicket(ctx, z)
 	if err != nil {
@@ -206,6 +209,32 @@ func testRainKeepsLine(t *testing.T, st queuetest.Store) {
 	}
 	if line.InLine != 2+1+3+1 {
 		t.Errorf("s2 in line = %d, want 7", line.InLine)
+	}
+	if line.Closed || line.MovedTo != nil {
+		t.Errorf("s2's line says closed %v, moved to %v; want it open in the rain", line.Closed, line.MovedTo)
+	}
+	// s1 has no place in the rain: its line says so, and where its
+	// building's people go now (its display shows it).
+	closed, err := s.Line(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's s1 serves 1号楼 and 4号楼 on a dry day; the rain plan
+	// sends 1号楼 to s2 and 4号楼 to w1.
+	var to []string
+	for _, mt := range closed.MovedTo {
+		to = append(to, mt.Site+" "+mt.SiteName+": "+strings.Join(mt.Buildings, ","))
+	}
+	w1 := ""
+	for _, x := range queuetest.Plan(t, "c1.plan.geojson").Sites {
+		if x.ID == "w1" {
+			w1 = x.Name
+		}
+	}
+	want := "s2 " + line.SiteName + ": 1号楼; w1 " + w1 + ": 4号楼"
+	if !closed.Closed || len(closed.Waiting)+len(closed.Called) != 0 || closed.InLine != 0 || closed.SiteName == "" || strings.Join(to, "; ") != want {
+		t.Errorf("s1's line in the rain = closed %v, name %q, %d in line, moved to %q; want closed, named, empty, moved to %q",
+			closed.Closed, closed.SiteName, closed.InLine, strings.Join(to, "; "), want)
 	}
 	// One who checks in after the switch comes after those moved.
 	clk.Set(queuetest.At(7, 5))

@@ -28,11 +28,25 @@ type SiteLine struct {
 	// Forecast is the model's forecast for the site (forecast.go); each
 	// entry's Turn is its party's.
 	Forecast *SiteForecast `json:"forecast,omitempty"`
+	// Closed says the site has no place in the round's active variant
+	// (the rain plan moved its line elsewhere); MovedTo is where the
+	// buildings it serves in the other variants go now.
+	Closed  bool      `json:"closed,omitempty"`
+	MovedTo []MovedTo `json:"moved_to,omitempty"`
 
 	// more are the parties waiting after those listed, as the line's
 	// members tell them (id, party, check-in): the forecast's model
 	// takes the whole line.
 	more []LineEntry
+}
+
+// MovedTo is a site of the active variant that takes buildings of a
+// closed one, with their names (or ids) in the plan's order; Site ""
+// holds the buildings sampled door to door in the active variant.
+type MovedTo struct {
+	Site      string   `json:"site"`
+	SiteName  string   `json:"site_name,omitempty"`
+	Buildings []string `json:"buildings"`
 }
 
 // LineEntry is one ticket in a site's line.
@@ -91,8 +105,10 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	}
 	now := s.now()
 	out := &SiteLine{Compound: c, Site: site, Variant: variant.Val(), Desks: p.desks(site), Called: []LineEntry{}, Waiting: []LineEntry{}, Now: now.In(p.TZ)}
-	if x := p.site(out.Variant, site); x != nil {
+	if x := p.site(out.Variant, site); x != nil && x.Desks > 0 {
 		out.SiteName, out.LineCapacity = x.Name, x.LineCapacity
+	} else if out.Variant != "" {
+		out.SiteName, out.Closed, out.MovedTo = p.siteName(site), true, p.movedTo(site, out.Variant)
 	}
 	out.InLine, _ = strconv.Atoi(occ.Val())
 	n, _ := strconv.Atoi(calln.Val())

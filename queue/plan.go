@@ -187,6 +187,45 @@ func (p *Plan) index() {
 
 func (p *Plan) site(variant, id string) *planfile.Site { return p.sites[siteKey{id, variant}] }
 
+// siteName is site id's name in the first variant that names it.
+func (p *Plan) siteName(id string) string {
+	for _, x := range p.Sites {
+		if x.ID == id && x.Name != "" {
+			return x.Name
+		}
+	}
+	return ""
+}
+
+// movedTo is where variant sends the buildings that site serves in
+// another variant: by site, in the plan's order of buildings.
+func (p *Plan) movedTo(site, variant string) []MovedTo {
+	var out []MovedTo
+	at := map[string]int{}
+	for _, b := range p.Buildings {
+		here := false
+		for v, s := range b.Site {
+			here = here || (v != variant && s == site)
+		}
+		to, ok := b.Site[variant]
+		if !here || !ok || to == site {
+			continue
+		}
+		i, seen := at[to]
+		if !seen {
+			i = len(out)
+			at[to] = i
+			m := MovedTo{Site: to}
+			if x := p.site(variant, to); x != nil {
+				m.SiteName = x.Name
+			}
+			out = append(out, m)
+		}
+		out[i].Buildings = append(out[i].Buildings, b.Label())
+	}
+	return out
+}
+
 // hasSite reports whether id is a site of any variant.
 func (p *Plan) hasSite(id string) bool {
 	_, ok := p.siteIDs[id]

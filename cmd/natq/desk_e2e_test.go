@@ -415,6 +415,15 @@ func TestDeskRainMovesInBrowser(t *testing.T) {
 	}
 	tablet.run("call", chromedp.Click("#call"))
 	phones[0].within(2*time.Second, "called to desk 1", `document.getElementById('tstate').textContent === '请现在到 1 号台'`)
+	// s1's display, on a TV at 北广场 that nobody will touch all day.
+	display := bd.tab("display-s1", 1024, 768, false)
+	if _, err := chromedp.Call(display.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`)}); err != nil {
+		t.Fatal(err)
+	}
+	display.run("open", chromedp.Navigate(base+"/display/c1/s1"), chromedp.WaitVisible("#token"),
+		chromedp.SendKeys("#token", coord+kb.Enter), chromedp.WaitVisible("#board"))
+	display.within(3*time.Second, "the call and the line shown", `document.querySelectorAll('#calls li').length === 1 && !document.getElementById('open').hidden && document.getElementById('closed').hidden`)
+	time.Sleep(300 * time.Millisecond) // its stream open
 	tablet.run("rain switch", chromedp.Click("#rain"), chromedp.Click("#rain"))
 	tablet.within(3*time.Second, "both listed as moved to the wet site", `document.querySelectorAll('#movedlist li.moved').length === 2 && [...document.querySelectorAll('#movedlist li')].every(li => li.textContent.includes('会所门廊') && li.textContent.includes('北广场'))`)
 	tablet.shot("desk-rain-moved-1024x768")
@@ -422,6 +431,16 @@ func TestDeskRainMovesInBrowser(t *testing.T) {
 		ph.within(2*time.Second, "told to go to the wet site, place kept", `document.querySelector('#ticket[data-state="checked_in"]') !== null && document.getElementById('tsite').textContent === '会所门廊' && document.getElementById('notice').textContent.includes('请现在到 会所门廊') && !document.getElementById('thint').textContent.includes('时段开始')`)
 	}
 	phones[0].shot("desk-rain-moved-390x844")
+	// The display says 北广场 is closed in the rain and where each of its
+	// buildings goes, on the screen and aloud, once.
+	display.within(3*time.Second, "s1's display says where to go", `!document.getElementById('closed').hidden && document.getElementById('open').hidden && document.getElementById('lower').hidden &&
+		document.getElementById('closedmsg').textContent === '雨天方案：本采样点暂停使用' &&
+		[...document.querySelectorAll('#closedto li')].map(li => li.textContent).join(' | ') === '请到 会所门廊1号楼 | 请到 地下车库入口4号楼'`)
+	display.within(2*time.Second, "and says it", `window.natqDisplay.moves && window.natqDisplay.moves.length === 1 && window.__said.length === 1 &&
+		window.__said[0].text === '雨天方案已启用，本采样点暂停使用。1号楼请到会所门廊采样。4号楼请到地下车库入口采样。'`)
+	display.shot("desk-rain-display-closed-1024x768")
+	display.run("English", chromedp.Click("#lang"))
+	display.within(time.Second, "in English too", `document.getElementById('closedmsg').textContent === 'This site is not in use in the wet-weather plan'`)
 	pick("s2")
 	tablet.within(3*time.Second, "s2's line has both, the called one first", `document.querySelectorAll('#linerows tr').length === 2 && document.querySelector('#linerows tr.next').textContent.includes('101')`)
 }

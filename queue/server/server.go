@@ -29,7 +29,7 @@
 //	                                                   ?bookings=1: its new bookings and parties' new sizes too (the tablet's)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
 //	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
-//	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest)
+//	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest); closed and moved_to when the active variant has no place for the site
 //	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
 //	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
 //	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display

@@ -9,6 +9,8 @@
     title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], signIn: ['登录', 'Sign in'],
     badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], nowCalling: ['请到采样台', 'Please go to the desk'], noCall: ['请在一米线内等候叫号', 'Wait in the one-metre line for your call'], next: ['下几位', 'Next'], line: ['一米线', 'One-metre line'],
     desk: ['{0} 号台', 'Desk {0}'], occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满，请在楼内等候', 'Line full: wait in your building'], hh: ['{0} {1} 单元 {2}', '{0} unit {1} room {2}'], hhNoUnit: ['{0} {1}', '{0} room {1}'],
+    dry: ['晴天方案', 'dry-weather plan'], wet: ['雨天方案', 'wet-weather plan'], closed: ['{0}：本采样点暂停使用', 'This site is not in use in the {0}'], goTo: ['请到 {0}', 'Go to {0}'], atHome: ['上门采样', 'Sampled at home'],
+    movedSay: ['{0}已启用，本采样点暂停使用。', 'The {0} is on: this site is not in use.'], movedSayTo: ['{0}请到{1}采样。', '{0}: go to {1} for sampling.'], movedSayHome: ['{0}上门采样，请在家等候。', '{0}: sampled at home, wait there.'],
     noSite: ['找不到这个采样点。', 'No such site.'], retrying: ['连接中断，正在重试……', 'Connection lost: trying again…'], nobody: ['—', '—'], no: ['{0} 号票', 'No. {0}']
   });
   N.translate();
@@ -34,8 +36,10 @@
       // The display tries again by itself: nobody stands at it to.
       if (res.status !== 200) { notice(st.retry ? t('retrying') : N.errorText(res)); return false; }
       notice('');
+      var was = st.line;
       st.line = res.body;
       unheard(st.line.called);
+      if (res.body.closed && was && !was.closed) sayClosed(res.body);
       render();
       return true;
     });
@@ -60,12 +64,28 @@
     return e.unit ? t('hh', b, e.unit, e.room) : t('hhNoUnit', b, e.room);
   }
 
+  // drawClosed shows where the site's buildings go when the round's plan
+  // (the rain switch) has no place for the site: residents who come to
+  // it read where to go instead of an empty line.
+  function drawClosed(l) {
+    $('closed').hidden = !l.closed; $('open').hidden = !!l.closed; $('lower').hidden = !!l.closed;
+    if (!l.closed) return;
+    text('closedmsg', t('closed', t(l.variant)));
+    var ul = N.clear($('closedto'));
+    (l.moved_to || []).forEach(function (m) {
+      var li = el('li');
+      li.appendChild(el('span', 'cto', m.site ? t('goTo', m.site_name || m.site) : t('atHome')));
+      li.appendChild(el('span', 'cbs', m.buildings.join(N.lang() === 'en' ? ', ' : '、')));
+      ul.appendChild(li);
+    });
+  }
   function render() {
     var l = st.line;
     if (!l) return;
     $('signin').hidden = true; $('board').hidden = false;
     text('sname', l.site_name || l.site);
     document.title = (l.site_name || l.site) + ' · ' + t('title');
+    drawClosed(l);
     var ol = N.clear($('calls'));
     var calls = l.called.slice().sort(function (a, b) { return Date.parse(b.called_at) - Date.parse(a.called_at); });
     calls.forEach(function (e, i) {
@@ -122,12 +142,20 @@
     for (var i = 0; i < vs.length; i++) if (want.test(vs[i].lang || '')) return vs[i];
     return null;
   }
-  function announce(e) {
-    var lang = N.lang(), words = said(e, lang), v = voice(lang);
+  // sayClosed says once, as the site closes (the rain switch thrown while
+  // the display is on), where its buildings go now.
+  function sayClosed(l) {
+    var lang = N.lang(), v = voice(lang), words = t('movedSay', t(l.variant));
+    (l.moved_to || []).forEach(function (m) {
+      var bs = m.buildings.join(lang === 'en' ? ', ' : '、');
+      words += (lang === 'en' ? ' ' : '') + (m.site ? t('movedSayTo', bs, m.site_name || m.site) : t('movedSayHome', bs));
+    });
     chime();
-    record.calls.push({ id: e.id, desk: e.desk, text: words, spoken: !!v, lang: lang });
+    record.moves = (record.moves || []).concat([{ text: words, spoken: !!v, lang: lang }]);
     text('said', words);
-    if (!v) return;
+    if (v) speak(words, v, lang);
+  }
+  function speak(words, v, lang) {
     setTimeout(function () {
       var u = new window.SpeechSynthesisUtterance(words);
       u.lang = lang === 'en' ? 'en-US' : 'zh-CN';
@@ -135,6 +163,13 @@
       u.rate = 0.9;
       window.speechSynthesis.speak(u);
     }, 500);
+  }
+  function announce(e) {
+    var lang = N.lang(), words = said(e, lang), v = voice(lang);
+    chime();
+    record.calls.push({ id: e.id, desk: e.desk, text: words, spoken: !!v, lang: lang });
+    text('said', words);
+    if (v) speak(words, v, lang);
   }
 
   // onEvent reads the line again for a change of it, and says a call once
