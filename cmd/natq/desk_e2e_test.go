@@ -439,6 +439,10 @@ func TestDeskRainMovesInBrowser(t *testing.T) {
 	display.within(2*time.Second, "and says it", `window.natqDisplay.moves && window.natqDisplay.moves.length === 1 && window.__said.length === 1 &&
 		window.__said[0].text === '雨天方案已启用，本采样点暂停使用。1号楼请到会所门廊采样。4号楼请到地下车库入口采样。'`)
 	display.shot("desk-rain-display-closed-1024x768")
+	// The tablet that was at 北广场 says so too, and shows the site its
+	// first building's people went to.
+	tablet.within(3*time.Second, "the tablet says where s1's buildings go", `document.getElementById('notice').textContent === '北广场 在雨天方案中暂停使用：1号楼 → 会所门廊；4号楼 → 地下车库入口。本平板已切换到 会所门廊。' && document.getElementById('notice').classList.contains('info') && document.getElementById('site').value === 's2'`)
+	tablet.shot("desk-rain-tablet-followed-1024x768")
 	display.run("English", chromedp.Click("#lang"))
 	display.within(time.Second, "in English too", `document.getElementById('closedmsg').textContent === 'This site is not in use in the wet-weather plan'`)
 	pick("s2")

@@ -10,6 +10,7 @@
     tubeHint: ['可不填', 'optional'], callNext: ['叫下一位', 'Call next'], noShow: ['过号', 'No-show'], markSampled: ['已采样', 'Sampled'], covTitle: ['覆盖情况', 'Coverage'],
     building: ['楼', 'Building'], expected: ['应检', 'Expected'], prevSampled: ['上轮已采', 'Last round'], unbooked: ['未约户', 'Unbooked hh'], notSampled: ['尚未采样的住户', 'Households not yet sampled'], unit: ['单元', 'Unit'], room: ['房号', 'Room'], party: ['人数', 'People'],
     rainOff: ['☀ 晴天方案', '☀ Dry plan'], rainOn: ['☂ 雨天方案', '☂ Rain plan'], rainConfirm: ['再按一次：切换到{0}', 'Tap again: switch to {0}'], dry: ['晴天方案', 'the dry plan'], wet: ['雨天方案', 'the rain plan'],
+    siteClosed: ['{0} 在{1}中暂停使用：{2}。本平板已切换到 {3}。', '{0} is not in use in {1}: {2}. This tablet now shows {3}.'], siteClosedNone: ['{0} 在{1}中暂停使用：{2}。', '{0} is not in use in {1}: {2}.'], goesTo: ['{0} → {1}', '{0} → {1}'], atHome: ['上门采样', 'sampled at home'],
     occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满：请让居民在楼内等候。', 'Line full: hold arrivals at their building.'], occNear: ['快满了：请放慢放人。', 'Nearly full: slow arrivals down.'],
     nowTag: ['当前', 'Now'], nextTag: ['下一个', 'Next'], doneTag: ['已过', 'Past'], badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'],
     noSite: ['请先选择采样点。', 'Pick a site first.'], noTicket: ['请先叫号或扫码。', 'Call or scan a ticket first.'], emptyScan: ['请扫描票上的二维码。', 'Scan the QR code on the ticket.'],
@@ -42,7 +43,9 @@
     st.desk = parseInt(localStorage.getItem('natq.staff.desk'), 10) || 1;
   } catch (e) {}
 
-  function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
+  // notice shows msg above the page: in red, or in amber when info (news
+  // for the desk, not a failure).
+  function notice(msg, info) { var n = $('notice'); text(n, msg); n.hidden = !msg; n.classList.toggle('info', !!info); }
   // result shows what the last action did: ok (green), warn (amber: a
   // second scan) or bad (red).
   function result(msg, ok) {
@@ -90,7 +93,10 @@
   }
   function refreshStatus() {
     return N.api('GET', '/api/v1/compounds/' + enc(st.compound)).then(function (res) {
-      if (res.status === 200) { st.status = res.body; pickSite(); render(); watch(); }
+      if (res.status !== 200) return;
+      // A closed site's notice is of the plan it was closed in.
+      if (st.status && st.status.variant !== res.body.variant && st.closedNotice) { notice(''); st.closedNotice = false; }
+      st.status = res.body; pickSite(); render(); watch();
     });
   }
   // soon reads the site's line and the compound's status again 120 ms
@@ -218,11 +224,42 @@
   }
   function pickSite() {
     var ss = activeSites();
-    if (!ss.some(function (s) { return s.id === st.site; })) st.site = ss.length ? ss[0].id : '';
+    var here = function (id) { return ss.some(function (s) { return s.id === id; }); };
+    if (!here(st.site)) {
+      var closed = st.site;
+      st.site = st.fallback = ss.length ? ss[0].id : '';
+      if (closed && st.status) followClosed(closed, here);
+    }
     var sel = $('site'), keep = st.site;
     N.clear(sel);
     ss.forEach(function (s) { var o = el('option', '', s.name || s.id); o.value = s.id; sel.appendChild(o); });
     sel.value = keep; sel.hidden = !ss.length;
+  }
+  // followClosed: the tablet's site has no place in the plan now (the
+  // rain switch, thrown here or on another tablet). It tells the desk
+  // where the site's buildings go and shows the site most of them go to,
+  // instead of whichever site comes first, unless the desk picked one.
+  function followClosed(from, here) {
+    N.api('GET', '/api/v1/sites/' + enc(from) + '/line', undefined, st.token).then(function (res) {
+      var l = res.body;
+      if (res.status !== 200 || !l || !l.closed) return;
+      var to = null, most = 0, sep = N.lang() === 'en' ? '; ' : '；';
+      var where = (l.moved_to || []).map(function (m) {
+        if (m.site && here(m.site) && m.buildings.length > most) { to = m; most = m.buildings.length; }
+        return t('goesTo', m.buildings.join(N.lang() === 'en' ? ', ' : '、'), m.site ? m.site_name || m.site : t('atHome'));
+      }).join(sep);
+      var name = l.site_name || from;
+      // Followed unless the desk has picked a site since.
+      st.closedNotice = true;
+      if (!to || st.site !== st.fallback) { notice(t('siteClosedNone', name, t(l.variant), where), true); return; }
+      notice(t('siteClosed', name, t(l.variant), where, to.site_name || to.site), true);
+      if (st.site === to.site) return;
+      st.site = to.site;
+      $('site').value = st.site;
+      try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
+      st.current = null; st.busy = null; st.line = null;
+      render(); watch(); loadLine();
+    });
   }
   function siteStatus() {
     var ss = activeSites();
