@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,13 +79,19 @@ func (p *frontProxy) refused() int { p.mu.Lock(); defer p.mu.Unlock(); return p.
 
 // TestStreamsComeBackAfterAnOutage: natq behind a proxy goes away for a
 // while (a restart), and the proxy answers the pages' event streams with
-// 502, on which a browser's EventSource gives up for good. A call made
+// 502, on which a browser's EventSource gives up for good. Two calls made
 // meanwhile came as no event. Once natq is back, the site display opens
-// its stream again by itself and says the call it missed, and the phone
-// of the called resident shows her desk, and the site's tablet lists who
+// its stream again by itself and says the call it missed (not the one
+// three minutes older, which its desk has dealt with), the phone of the
+// first called resident shows her desk, and the site's tablet lists who
 // checked in meanwhile, with nobody touching any of them.
 func TestStreamsComeBackAfterAnOutage(t *testing.T) {
-	bd := startBrowserDemo(t)
+	// The service's clock, which the test moves on while natq is away.
+	var skew atomic.Int64
+	base := clockAt(yearOn)
+	bd := startBrowserDemo(t, func(c *demoConfig) {
+		c.now = func() time.Time { return base().Add(time.Duration(skew.Load())) }
+	})
 	d := bd.d
 	ctx := context.Background()
 	m, err := d.svc.Authenticate(ctx, d.marshal)
@@ -103,6 +110,13 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b3, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: d.firstBuilding(), Unit: "1", Room: "103", Party: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.svc.CheckIn(ctx, m, b3.Site, b3.Ticket); err != nil {
+		t.Fatal(err)
+	}
 	px := startFrontProxy(t, bd.base)
 
 	ds := bd.tab("display-behind-proxy", 1024, 768, false)
@@ -111,7 +125,7 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	}
 	ds.run("open", chromedp.Navigate(px.srv.URL+"/display/"+d.plan.Compound.ID+"/"+b.Site), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
-	ds.within(3*time.Second, "the line shown", `!document.getElementById('nocall').hidden && document.querySelectorAll('#next li').length === 1`)
+	ds.within(3*time.Second, "the line shown", `!document.getElementById('nocall').hidden && document.querySelectorAll('#next li').length === 2`)
 	phone := bd.tab("phone-behind-proxy", 390, 844, true)
 	phone.run("open the ticket", chromedp.Navigate(px.srv.URL+in.URL[len(bd.base):]), chromedp.WaitVisible("#ticket"))
 	phone.within(3*time.Second, "in line", `document.querySelector('#ticket[data-state="checked_in"]') !== null`)
@@ -119,7 +133,7 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	tablet.run("sign in", chromedp.Navigate(px.srv.URL+"/staff"), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
 	tablet.pickSite(b.Site)
-	tablet.within(3*time.Second, "the tablet lists the one in line", `document.querySelectorAll('#linerows tr').length === 1`)
+	tablet.within(3*time.Second, "the tablet lists the two in line", `document.querySelectorAll('#linerows tr').length === 2`)
 	time.Sleep(500 * time.Millisecond) // the streams open
 
 	px.down()
@@ -130,11 +144,21 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	if n := px.refused(); n < 4 {
 		t.Fatalf("%d event streams asked again while natq was away, want the display's, the phone's two and the tablet's", n)
 	}
-	// Meanwhile (another instance, or the desk's other tablet) the first
-	// is called and the second checked in.
-	called, err := d.svc.CallNext(ctx, m, b.Site, 1)
+	// Meanwhile (another instance, or the desk's other tablet) 101 is
+	// called to desk 1; three minutes on, 103 to desk 2, and 102 checks
+	// in. 101's call is old news by the time natq is back: desk 1 has
+	// dealt with her. 103's is not.
+	old, err := d.svc.CallNext(ctx, m, b.Site, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	skew.Add(int64(3 * time.Minute))
+	called, err := d.svc.CallNext(ctx, m, b.Site, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Ticket != in.Ticket || called.Ticket == in.Ticket {
+		t.Fatalf("called %d then %d, want 101's ticket %d first", old.ID, called.ID, in.ID)
 	}
 	if _, err := d.svc.CheckIn(ctx, m, b2.Site, b2.Ticket); err != nil {
 		t.Fatal(err)
@@ -149,15 +173,17 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 
 	id := strconv.FormatUint(called.ID, 10)
 	ds.within(10*time.Second, "the missed call said once natq is back", `window.natqDisplay.calls.length === 1 && String(window.natqDisplay.calls[0].id) === `+jsq(id)+` && window.__said.length === 1`)
-	ds.within(time.Second, "and shown", `document.querySelector('#calls li.latest[data-ticket="`+id+`"]') !== null`)
+	ds.within(time.Second, "and shown, with the older one", `document.querySelector('#calls li.latest[data-ticket="`+id+`"]') !== null && document.querySelectorAll('#calls li').length === 2`)
 	phone.within(10*time.Second, "the phone shows her desk", `document.querySelector('#ticket[data-state="called"]') !== null`)
 	phone.shot("streamgap-390x844-called-after-outage")
 	tablet.within(10*time.Second, "the tablet lists the called one and the one checked in meanwhile",
-		`document.querySelectorAll('#linerows tr').length === 2 && document.querySelector('#linerows tr.called') !== null && [...document.querySelectorAll('#linerows tr')].some(tr => tr.textContent.includes('102'))`)
+		`document.querySelectorAll('#linerows tr').length === 3 && document.querySelectorAll('#linerows tr.called').length === 2 && [...document.querySelectorAll('#linerows tr')].some(tr => tr.textContent.includes('102'))`)
 
-	// The streams are live again: the sample reaches both as an event.
-	if _, err := d.svc.Sampled(ctx, m, in.Ticket, ""); err != nil {
-		t.Fatal(err)
+	// The streams are live again: the samples reach both as events.
+	for _, tok := range []string{in.Ticket, called.Ticket} {
+		if _, err := d.svc.Sampled(ctx, m, tok, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	phone.within(2*time.Second, "the sample reaches the phone", `document.querySelector('#ticket[data-state="sampled"]') !== null`)
 	ds.within(2*time.Second, "and the display", `!document.getElementById('nocall').hidden`)

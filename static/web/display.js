@@ -38,7 +38,7 @@
       notice('');
       var was = st.line;
       st.line = res.body;
-      unheard(st.line.called);
+      unheard(st.line);
       if (res.body.closed && was && !was.closed) sayClosed(res.body);
       render();
       return true;
@@ -189,13 +189,17 @@
   // and events show it, but again when the desk repeats it.
   var heard = null, spoken = {}, missed = [];
   function key(e) { return e.id + '|' + e.called_at; }
-  function unheard(called) {
-    var first = heard === null;
+  // A call the stream missed is said only while it is recent (MISSED_FOR
+  // ms by the service's clock): after a long break the desk has dealt
+  // with older ones.
+  var MISSED_FOR = 120000;
+  function unheard(l) {
+    var first = heard === null, now = Date.parse(l.now);
     if (first) heard = {};
-    called.slice().sort(function (a, b) { return Date.parse(a.called_at) - Date.parse(b.called_at); }).forEach(function (e) {
+    l.called.slice().sort(function (a, b) { return Date.parse(a.called_at) - Date.parse(b.called_at); }).forEach(function (e) {
       if (heard[key(e)]) return;
       heard[key(e)] = true;
-      if (!first) missed.push({ id: e.id });
+      if (!first && !(now - Date.parse(e.called_at) > MISSED_FOR)) missed.push({ id: e.id });
     });
   }
   function onEvent(ev) {
