@@ -127,6 +127,9 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 	ds.within(3*time.Second, "the line shown", `!document.getElementById('nocall').hidden && document.querySelectorAll('#next li').length === 2`)
 	phone := bd.tab("phone-behind-proxy", 390, 844, true)
+	if _, err := chromedp.Call(phone.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.__buzz = 0; navigator.vibrate = () => { window.__buzz++; return true; };`}); err != nil {
+		t.Fatal(err)
+	}
 	phone.run("open the ticket", chromedp.Navigate(px.srv.URL+in.URL[len(bd.base):]), chromedp.WaitVisible("#ticket"))
 	phone.within(3*time.Second, "in line", `document.querySelector('#ticket[data-state="checked_in"]') !== null`)
 	tablet := bd.tab("tablet-behind-proxy", 1024, 768, false)
@@ -174,7 +177,7 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	id := strconv.FormatUint(called.ID, 10)
 	ds.within(10*time.Second, "the missed call said once natq is back", `window.natqDisplay.calls.length === 1 && String(window.natqDisplay.calls[0].id) === `+jsq(id)+` && window.__said.length === 1`)
 	ds.within(time.Second, "and shown, with the older one", `document.querySelector('#calls li.latest[data-ticket="`+id+`"]') !== null && document.querySelectorAll('#calls li').length === 2`)
-	phone.within(10*time.Second, "the phone shows her desk", `document.querySelector('#ticket[data-state="called"]') !== null`)
+	phone.within(10*time.Second, "the phone shows her desk, and buzzes", `document.querySelector('#ticket[data-state="called"]') !== null && window.__buzz === 1`)
 	phone.shot("streamgap-390x844-called-after-outage")
 	tablet.within(10*time.Second, "the tablet lists the called one and the one checked in meanwhile",
 		`document.querySelectorAll('#linerows tr').length === 3 && document.querySelectorAll('#linerows tr.called').length === 2 && [...document.querySelectorAll('#linerows tr')].some(tr => tr.textContent.includes('102'))`)

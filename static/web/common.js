@@ -164,7 +164,6 @@ var natq = (function () {
     return h;
   }
 
-
   // Pages translate once their words are in (a page translated before
   // would show its keys).
   words({

@@ -167,9 +167,15 @@
     if (gapTimer) return;
     gapTimer = setTimeout(function () {
       gapTimer = 0;
+      var before = st.ticket;
       refreshStatus().then(function () {
         return st.ticket && st.ticket.ticket ? fetchTicket(st.ticket.ticket) : null;
-      }).then(function () { render(); watch(); });
+      }).then(function () {
+        // Called in the break: the phone buzzes, as for the call's event.
+        var tk = st.ticket;
+        if (tk && tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
+        render(); watch();
+      });
     }, 150 + Math.floor(Math.random() * 2850));
   }
   function onTicketEvent(ev) {
