@@ -166,13 +166,22 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	if _, err := d.svc.CheckIn(ctx, m, b2.Site, b2.Ticket); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	// Each page says its live updates are away, once they have been for
+	// a while: what it shows may be out of date.
+	away := `!document.getElementById('offline').hidden && document.getElementById('offline').textContent === '实时更新中断，正在重新连接……'`
+	for _, tb := range []*tab{ds, phone, tablet} {
+		tb.within(10*time.Second, "the page says its live updates are away", away)
+	}
+	ds.shot("streamgap-display-1024x768-offline")
 	var said int
 	eval(ds, `window.natqDisplay.calls.length`, &said)
 	if said != 0 {
 		t.Fatalf("the display said %d calls while its stream was away, want none yet", said)
 	}
 	px.up()
+	for _, tb := range []*tab{ds, phone, tablet} {
+		tb.within(40*time.Second, "the page's live updates back", `document.getElementById('offline').hidden`)
+	}
 
 	id := strconv.FormatUint(called.ID, 10)
 	ds.within(10*time.Second, "the missed call said once natq is back", `window.natqDisplay.calls.length === 1 && String(window.natqDisplay.calls[0].id) === `+jsq(id)+` && window.__said.length === 1`)

@@ -134,8 +134,21 @@ var natq = (function () {
   // is called each time a stream opens again after a break, of either
   // kind: the events of the break are lost, and the page reads anew.
   var GAP_FIRST = 2000, GAP_MOST = 30000;
+  // A page shows #offline while one of its streams has been away for
+  // OFFLINE_AFTER ms (a quick reconnect does not flicker it): what it
+  // shows may be out of date until the stream is back.
+  var OFFLINE_AFTER = 5000, away = {}, nstreams = 0, offTimer = 0;
+  function offline() {
+    var n = document.getElementById('offline');
+    if (!n) return;
+    var down = Object.keys(away).length > 0;
+    if (!down) { clearTimeout(offTimer); offTimer = 0; n.hidden = true; return; }
+    if (!n.hidden || offTimer) return;
+    offTimer = setTimeout(function () { offTimer = 0; n.hidden = !Object.keys(away).length; }, OFFLINE_AFTER);
+  }
   function listen(url, f, gap) {
-    var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); } };
+    var sid = ++nstreams;
+    var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); delete away[sid]; offline(); } };
     var seen = {}, opened = false, wait = GAP_FIRST;
     function open() {
       var es = h.es = new EventSource(url);
@@ -150,11 +163,14 @@ var natq = (function () {
       });
       es.addEventListener('open', function () {
         wait = GAP_FIRST;
+        delete away[sid]; offline();
         if (opened && gap) gap();
         opened = true;
       });
       es.addEventListener('error', function () {
-        if (h.closed || es.readyState !== 2) return; // 2: CLOSED; else the browser tries again itself
+        if (h.closed) return;
+        away[sid] = true; offline();
+        if (es.readyState !== 2) return; // 2: CLOSED; else the browser tries again itself
         h.timer = setTimeout(function () { if (!h.closed) open(); }, wait + Math.floor(Math.random() * wait / 2));
         wait = Math.min(GAP_MOST, wait * 2);
         opened = true;
@@ -170,7 +186,8 @@ var natq = (function () {
     errNetwork: ['网络连接失败，请检查网络后重试。', 'No connection. Check the network and try again.'],
     errRate: ['操作太频繁，请等一分钟再试。', 'Too many tries. Wait a minute and try again.'],
     errServer: ['服务器暂时出错，请稍后再试。', 'The server had a problem. Try again shortly.'],
-    errUnknown: ['出错了（{0}），请稍后再试。', 'Something went wrong ({0}). Try again shortly.']
+    errUnknown: ['出错了（{0}），请稍后再试。', 'Something went wrong ({0}). Try again shortly.'],
+    offline: ['实时更新中断，正在重新连接……', 'Live updates interrupted: reconnecting…']
   });
   return {
     words: words, t: t, tn: tn, $: $, text: text, el: el, clear: clear, translate: translate,
