@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -224,9 +223,7 @@ func TestTabletInRushInBrowser(t *testing.T) {
 	var ok bool
 	eval(tablet, count, &ok)
 	display := bd.tab("display-rush", 1024, 768, false)
-	if _, err := chromedp.Call(display.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`)}); err != nil {
-		t.Fatal(err)
-	}
+	display.beforeEachPage(speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`))
 	display.run("open the display", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 	eval(display, count, &ok)

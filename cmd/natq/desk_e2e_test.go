@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -174,9 +173,7 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	openDisplay := func(name string, voices string, site string) *tab {
 		t.Helper()
 		ds := bd.tab(name, 1024, 768, false)
-		if _, err := chromedp.Call(ds.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(voices)}); err != nil {
-			t.Fatal(err)
-		}
+		ds.beforeEachPage(speechDouble(voices))
 		ds.run("open", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+site), chromedp.WaitVisible("#token"),
 			chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 		return ds
@@ -417,9 +414,7 @@ func TestDeskRainMovesInBrowser(t *testing.T) {
 	phones[0].within(2*time.Second, "called to desk 1", `document.getElementById('tstate').textContent === '请现在到 1 号台'`)
 	// s1's display, on a TV at 北广场 that nobody will touch all day.
 	display := bd.tab("display-s1", 1024, 768, false)
-	if _, err := chromedp.Call(display.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`)}); err != nil {
-		t.Fatal(err)
-	}
+	display.beforeEachPage(speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`))
 	display.run("open", chromedp.Navigate(base+"/display/c1/s1"), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", coord+kb.Enter), chromedp.WaitVisible("#board"))
 	display.within(3*time.Second, "the call and the line shown", `document.querySelectorAll('#calls li').length === 1 && !document.getElementById('open').hidden && document.getElementById('closed').hidden`)

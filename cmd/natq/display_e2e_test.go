@@ -34,6 +34,46 @@ const failLineReads = `window.failLines = 0; window.lineReads = 0;
 	};
 })();`
 
+// beforeEachPage runs the scripts in every page tb opens from now on,
+// before the page's own (doubles of the browser's speech, fetch, ...).
+func (tb *tab) beforeEachPage(srcs ...string) {
+	tb.bd.t.Helper()
+	for _, src := range srcs {
+		if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+			tb.bd.t.Fatal(err)
+		}
+	}
+}
+
+// deskOf signs the demo's marshal in, for changes made from the test.
+func (bd *browserDemo) deskOf() *queue.Staff {
+	bd.t.Helper()
+	m, err := bd.d.svc.Authenticate(context.Background(), bd.d.marshal)
+	if err != nil {
+		bd.t.Fatal(err)
+	}
+	return m
+}
+
+// bookRoom books room of unit 1 of the demo's first building, for one;
+// checkIn checks its ticket in at its site when m is not nil.
+func (bd *browserDemo) bookRoom(room string, m *queue.Staff) (*queue.Booking, *queue.TicketView) {
+	bd.t.Helper()
+	ctx := context.Background()
+	b, _, err := bd.d.svc.Book(ctx, bd.d.plan.Compound.ID, queue.Household{Building: bd.d.firstBuilding(), Unit: "1", Room: room, Party: 1})
+	if err != nil {
+		bd.t.Fatalf("booking room %s: %v", room, err)
+	}
+	if m == nil {
+		return b, nil
+	}
+	tv, err := bd.d.svc.CheckIn(ctx, m, b.Site, b.Ticket)
+	if err != nil {
+		bd.t.Fatalf("checking room %s in: %v", room, err)
+	}
+	return b, tv
+}
+
 // TestDisplaySaysACallAfterAFailedRead: a call comes while the site
 // display's network is down. The display reads the line for the call; the
 // read fails, and so does the next; the call is not dropped: it is said
@@ -42,24 +82,11 @@ func TestDisplaySaysACallAfterAFailedRead(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
 	ctx := context.Background()
-	m, err := d.svc.Authenticate(ctx, d.marshal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: d.firstBuilding(), Unit: "1", Room: "101", Party: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.svc.CheckIn(ctx, m, b.Site, b.Ticket); err != nil {
-		t.Fatal(err)
-	}
+	m := bd.deskOf()
+	b, _ := bd.bookRoom("101", m)
 
 	ds := bd.tab("display-flaky", 1024, 768, false)
-	for _, src := range []string{speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`), failLineReads} {
-		if _, err := chromedp.Call(ds.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ds.beforeEachPage(speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`), failLineReads)
 	ds.run("open", chromedp.Navigate(bd.base+"/display/"+d.plan.Compound.ID+"/"+b.Site), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 	ds.within(3*time.Second, "the line shown", `document.getElementById('nocall').hidden === false && window.lineReads >= 1`)

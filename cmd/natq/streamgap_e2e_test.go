@@ -12,11 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"natq/queue"
 )
 
 // frontProxy stands in front of natq as a site's nginx does. down() ends
@@ -94,42 +91,19 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 	})
 	d := bd.d
 	ctx := context.Background()
-	m, err := d.svc.Authenticate(ctx, d.marshal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: d.firstBuilding(), Unit: "1", Room: "101", Party: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := d.svc.CheckIn(ctx, m, b.Site, b.Ticket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b2, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: d.firstBuilding(), Unit: "1", Room: "102", Party: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b3, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: d.firstBuilding(), Unit: "1", Room: "103", Party: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.svc.CheckIn(ctx, m, b3.Site, b3.Ticket); err != nil {
-		t.Fatal(err)
-	}
+	m := bd.deskOf()
+	b, in := bd.bookRoom("101", m)
+	b2, _ := bd.bookRoom("102", nil)
+	bd.bookRoom("103", m)
 	px := startFrontProxy(t, bd.base)
 
 	ds := bd.tab("display-behind-proxy", 1024, 768, false)
-	if _, err := chromedp.Call(ds.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`)}); err != nil {
-		t.Fatal(err)
-	}
+	ds.beforeEachPage(speechDouble(`[{lang: 'zh-CN', name: 'zh'}]`))
 	ds.run("open", chromedp.Navigate(px.srv.URL+"/display/"+d.plan.Compound.ID+"/"+b.Site), chromedp.WaitVisible("#token"),
 		chromedp.SendKeys("#token", d.marshal+kb.Enter), chromedp.WaitVisible("#board"))
 	ds.within(3*time.Second, "the line shown", `!document.getElementById('nocall').hidden && document.querySelectorAll('#next li').length === 2`)
 	phone := bd.tab("phone-behind-proxy", 390, 844, true)
-	if _, err := chromedp.Call(phone.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.__buzz = 0; navigator.vibrate = () => { window.__buzz++; return true; };`}); err != nil {
-		t.Fatal(err)
-	}
+	phone.beforeEachPage(`window.__buzz = 0; navigator.vibrate = () => { window.__buzz++; return true; };`)
 	phone.run("open the ticket", chromedp.Navigate(px.srv.URL+in.URL[len(bd.base):]), chromedp.WaitVisible("#ticket"))
 	phone.within(3*time.Second, "in line", `document.querySelector('#ticket[data-state="checked_in"]') !== null`)
 	tablet := bd.tab("tablet-behind-proxy", 1024, 768, false)
