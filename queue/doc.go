@@ -179,7 +179,10 @@
 // parseRawEvent, which still reads the JSON array of "natq1") that each instance's hub expands
 // into the Event, with the ticket's signed token, for the listeners it
 // holds; only the rain switch's "variant" site events are published by
-// the service, as Event JSON (an object). A ticket read is one pipeline,
+// the service, as Event JSON (an object). When an instance's subscription
+// to Redis breaks and go-redis has it back, the events published between
+// are lost to it: its listeners are handed {"type":"resync"} (hub.go),
+// and a page reads its state afresh. A ticket read is one pipeline,
 // not a script (Lua costs Redis more than the four plain reads): the
 // ticket, and the round's line occupancy, variant and site change counts.
 // The one key with an expiry is the booking limit's budgets hash,

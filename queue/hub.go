@@ -69,6 +69,8 @@ type listener struct {
 	q     [][]byte
 	ended bool
 	wake  func() // besides ready, when set (Stream.OnReady)
+
+	resynced time.Time // when last handed resyncEvent (h.mu)
 }
 
 // push queues an event for l; false when l is too far behind.
@@ -282,7 +284,7 @@ func (h *hub) subscribe(ctx context.Context, patterns []string) error {
 			return storeErr(err)
 		}
 		h.ps = ps
-		h.confirm(v)
+		h.confirm(v) // the first: no listener to resync
 		go h.run(ps)
 		return nil
 	}
@@ -294,20 +296,59 @@ func (h *hub) subscribe(ctx context.Context, patterns []string) error {
 
 // confirm closes the channel of a pattern Redis confirmed (v, a message
 // of the pattern subscription); h.mu is held. go-redis subscribes again
-// after a reconnection, and Redis confirms each pattern again.
-func (h *hub) confirm(v any) {
+// after a reconnection, and Redis confirms each pattern again: the
+// pattern's listeners are then told to read their state afresh (resync),
+// and those too far behind to be told are returned, to be dropped.
+func (h *hub) confirm(v any) []*listener {
 	m, ok := v.(*redis.Subscription)
 	if !ok || m.Kind != "psubscribe" {
-		return
+		return nil
 	}
-	if ready := h.patterns[m.Channel]; ready != nil {
-		select {
-		case <-ready:
-		default:
-			close(ready)
-		}
+	ready := h.patterns[m.Channel]
+	if ready == nil {
+		return nil
+	}
+	select {
+	case <-ready:
+		return h.resync(func(c string) bool { return pattern(c) == m.Channel })
+	default:
+		close(ready)
+		return nil
 	}
 }
+
+// resyncEvent tells a listener that events of its channels may have been
+// lost (the subscription's connection to Redis broke and is back): its
+// page reads its state afresh, as after a break of its own stream.
+var resyncEvent = []byte(`{"type":"resync"}`)
+
+// resync hands resyncEvent to the listeners of the channels of, and
+// returns those too far behind to take it; h.mu is held. A listener of
+// several patterns (a tablet hears its site's events and bookings) is
+// told once a reconnection: Redis confirms the patterns one by one.
+func (h *hub) resync(of func(channel string) bool) []*listener {
+	var slow []*listener
+	now := time.Now()
+	for c, ls := range h.subs {
+		if !of(c) {
+			continue
+		}
+		for l := range ls {
+			if now.Sub(l.resynced) < resyncOnce {
+				continue
+			}
+			l.resynced = now
+			if !l.push(resyncEvent) {
+				slow = append(slow, l)
+			}
+		}
+	}
+	return slow
+}
+
+// resyncOnce is how long after a resync a listener is not told again:
+// the confirmations of one reconnection come within it.
+const resyncOnce = 2 * time.Second
 
 // run hands each message of the pattern subscription to the listeners of
 // its channel, and each confirmation to the watches waiting for it.
@@ -318,8 +359,11 @@ func (h *hub) run(ps *redis.PubSub) {
 			continue
 		}
 		h.mu.Lock()
-		h.confirm(v)
+		slow := h.confirm(v)
 		h.mu.Unlock()
+		for _, l := range slow {
+			h.drop(l)
+		}
 	}
 	// The client was closed: no listener will hear anything again.
 	h.mu.Lock()
@@ -350,15 +394,20 @@ func (h *hub) runShard(tag string, sh *shard) {
 			if m.Kind != "ssubscribe" {
 				continue
 			}
+			var slow []*listener
 			h.mu.Lock()
 			if ready := sh.ready[m.Channel]; ready != nil {
 				select {
-				case <-ready:
+				case <-ready: // again, after a reconnection (confirm)
+					slow = h.resync(func(c string) bool { return c == m.Channel })
 				default:
 					close(ready)
 				}
 			}
 			h.mu.Unlock()
+			for _, l := range slow {
+				h.drop(l)
+			}
 		}
 	}
 	// The client was closed: the compound's listeners hear nothing again.

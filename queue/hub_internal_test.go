@@ -262,3 +262,59 @@ func TestHubFirstWatchOfTwoPatterns(t *testing.T) {
 		t.Errorf("the tablet got %q, want the booking and the call", got)
 	}
 }
+
+// TestHubResyncAfterReconnect: the hub's connection to Redis breaks
+// (Redis restarted, a failover, the network); go-redis connects again
+// and subscribes anew, but what was published meanwhile is lost. Every
+// listener is then told to read its state afresh (resyncEvent), and
+// hears the events published after.
+func TestHubResyncAfterReconnect(t *testing.T) {
+	addr := redistestAddr(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	defer admin.Close()
+	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const ev, bk, other = "natq:{c1}:ev:s:s1", "natq:{c1}:bk:s:s1", "natq:{c2}:ev:t:9"
+	var ls []*listener
+	for _, c := range []string{ev, bk, other} {
+		l, err := h.watch(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+	}
+	next := func(l *listener, what string) []byte {
+		t.Helper()
+		select {
+		case <-l.ready:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: nothing within 10 s", what)
+		}
+		got, _ := l.take(nil)
+		if len(got) != 1 {
+			t.Fatalf("%s: %d events %q, want 1", what, len(got), got)
+		}
+		return got[0]
+	}
+	if n, err := admin.ClientKillByFilter(ctx, "TYPE", "pubsub").Result(); err != nil || n != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub = %d, %v; want the hub's one connection", n, err)
+	}
+	for i, l := range ls {
+		if got := next(l, "listener of "+l.channels[0]); string(got) != string(resyncEvent) {
+			t.Errorf("listener %d got %q after the reconnection, want %s", i, got, resyncEvent)
+		}
+	}
+	called := rawEventHead + "c1\ncalled\n7\n0\n1\n0"
+	if err := admin.Publish(ctx, ev, called).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(ls[0], "the site's listener"); string(got) != called {
+		t.Errorf("after the resync the site's listener got %q, want the call", got)
+	}
+	if n := h.listeners(); n != 3 {
+		t.Errorf("the hub holds %d listeners, want all 3", n)
+	}
+}

@@ -43,6 +43,7 @@ var suite = []queuetest.Case{
 	{"Coverage", testCoverage},
 	{"PreBook", testPreBook},
 	{"StoreStopped", testStoreStopped},
+	{"StreamsAcrossRestart", testStreamsAcrossRestart},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -778,6 +779,49 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 		if !errors.As(err, &e) || e.Field != field {
 			t.Errorf("PreBook(%q) = %v, want bad input naming %q", csv, err, field)
 		}
+	}
+}
+
+// testStreamsAcrossRestart: Redis restarts under two instances while a
+// site's tablet watches on the second. What was published while the
+// second had no subscription is lost, so once go-redis has it subscribed
+// again the tablet is told to read its state afresh ("resync"); then the
+// next change reaches it as before.
+func testStreamsAcrossRestart(t *testing.T, st queuetest.Store) {
+	c, stop, start := st.Stoppable(t)
+	a, _ := queuetest.Service(t, c, noShare)
+	b, _ := queuetest.Service(t, c, noShare)
+	w, err := b.WatchSite(ctx, "c1~s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case ev, ok := <-w:
+			if !ok {
+				t.Fatalf("%s: the tablet's stream ended", what)
+			}
+			return string(ev)
+		case <-time.After(15 * time.Second):
+			t.Fatalf("%s: nothing reached the tablet within 15 s", what)
+		}
+		return ""
+	}
+	bookAt(t, a, hh("b1", "", "101", 1))
+	if ev := next("the first booking"); !strings.Contains(ev, `"type":"booked"`) {
+		t.Fatalf("the tablet got %s, want the booking", ev)
+	}
+	stop()
+	start()
+	for ev := next("after the restart"); ev != `{"type":"resync"}`; ev = next("after the restart") {
+		if !strings.Contains(ev, `"type":"booked"`) {
+			t.Fatalf("the tablet got %s after the restart, want a resync", ev)
+		}
+	}
+	bookAt(t, a, hh("b1", "", "102", 1))
+	if ev := next("the booking after the restart"); !strings.Contains(ev, `"type":"booked"`) || !strings.Contains(ev, `"ticket_id":2,`) {
+		t.Errorf("after the resync the tablet got %s, want the booking of ticket 2", ev)
 	}
 }
 

@@ -26,7 +26,8 @@
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
 //	GET    /api/v1/sites/{site}/events                 server-sent events of a site's line ("compound~site" when ids clash);
-//	                                                   ?bookings=1: its new bookings and parties' new sizes too (the tablet's)
+//	                                                   ?bookings=1: its new bookings and parties' new sizes too (the tablet's);
+//	                                                   either stream: {"type":"resync"} when events may have been lost (read afresh)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
 //	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
 //	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest); closed and moved_to when the active variant has no place for the site

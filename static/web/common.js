@@ -158,6 +158,9 @@ var natq = (function () {
           try { d = JSON.parse(ev.data); } catch (e) { d = null; }
           if (d && typeof d === 'object' && !d.type && n !== 'message') d.type = n;
           if (stale(d, seen)) return;
+          // natq's own subscription to Redis broke and is back: events
+          // of the break are lost, as in a break of this stream.
+          if (d && d.type === 'resync' && gap) { gap(); return; }
           f(d || { type: n });
         });
       });
