@@ -226,7 +226,7 @@ func (s *listenerStream) open(addr string) error {
 		return fmt.Errorf("%s: %s", s.path, resp.Status)
 	}
 	lr := bufio.NewReaderSize(resp.Body, 2048)
-	if _, err := lr.ReadSlice('\n'); err != nil { // "retry: 2000"
+	if _, err := lr.ReadSlice('\n'); err != nil { // "retry: <2000 to 4999>"
 		c.Close()
 		return err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -152,7 +154,11 @@ func streamHead(c *fiber.Ctx) []byte {
 	// The connection carries nothing after the stream, whose end is the
 	// connection's.
 	b = append(b, "Connection: close\r\n\r\n"...)
-	return append(b, "retry: 2000\n: connected\n\n"...)
+	// The browser's own reconnection waits retry ms: 2 to 5 s at random,
+	// so that an instance's thousands of streams, cut at once by its
+	// restart, do not all come back in the same moment.
+	b = strconv.AppendInt(append(b, "retry: "...), int64(2000+rand.IntN(3000)), 10)
+	return append(b, "\n: connected\n\n"...)
 }
 
 // aLongTimeAgo is a read deadline that has passed: setting it wakes the

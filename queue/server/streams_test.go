@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -292,8 +293,10 @@ func TestStreamHeartbeats(t *testing.T) {
 		}
 		return f
 	}
-	if f := frame(); len(f) != 2 || f[0] != "retry: 2000" || f[1] != ": connected" {
-		t.Fatalf("first frame %q", f)
+	f := frame()
+	retry, err := strconv.Atoi(strings.TrimPrefix(f[0], "retry: "))
+	if len(f) != 2 || !strings.HasPrefix(f[0], "retry: ") || err != nil || retry < 2000 || retry >= 5000 || f[1] != ": connected" {
+		t.Fatalf("first frame %q, want a reconnection in 2 to 5 s and the comment", f)
 	}
 	for i := 0; i < 3; i++ {
 		if f := frame(); len(f) != 1 || f[0] != ": ping" {
