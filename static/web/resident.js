@@ -8,7 +8,7 @@
     party: ['来采样的人数', 'People coming'], bookButton: ['预约', 'Book'], booking: ['正在预约…', 'Booking…'], howTo: ['怎么走', 'How to get there'],
     keyHome: ['您的楼', 'Your building'], keySite: ['采样点', 'Sampling site'], keyRoute: ['去的路线', 'Way there'], keyBack: ['回来的路线', 'Way back'],
     unitN: ['{0} 单元', 'Unit {0}'], people: ['{0} 人', '{0} people'], aheadN: ['{0} 人', '{0} people'], aheadNone: ['没有人，马上轮到您', 'Nobody: you are next'],
-    hh: ['{0} 单元 {1} 室，{2} 人', 'Unit {0}, room {1}, {2} people'], rainOn: ['今天下雨：已换成雨天方案，请按新的采样点和路线走。', 'Rain today: the rain plan is on. Follow the new site and route.'],
+    hh: ['{0} 单元 {1} 室，{2} 人', 'Unit {0}, room {1}, {2} people'], hhNoUnit: ['{1} 室，{2} 人', 'Room {1}, {2} people'], hhNoUnit1: ['{1} 室，{2} 人', 'Room {1}, {2} person'], rainOn: ['今天下雨：已换成雨天方案，请按新的采样点和路线走。', 'Rain today: the rain plan is on. Follow the new site and route.'],
     walk: ['步行约 {0} 米，{1} 分钟。', 'About {0} m on foot, {1} min.'], uncovered: ['其中 {0} 米没有遮挡，请带伞。', '{0} m of it has no shelter: bring an umbrella.'], allCovered: ['全程有遮挡。', 'Sheltered all the way.'],
     noWindows: ['本楼今天没有安排时段，请联系楼组长。', 'No time is set for this building today; ask your building volunteer.'], doorToDoor: ['本楼上门采样，请在家等候。', 'This building is sampled at home: please wait at home.'],
     stBooked: ['已预约', 'Booked'], stChecked: ['已签到，正在排队', 'Checked in: in line'], stCalled: ['轮到您了！请到采样台', 'Your turn! Go to the desk'],
@@ -21,6 +21,7 @@
     errNoTicket: ['找不到这张票（可能已取消，或不是本小区的）。', 'This ticket cannot be found (cancelled, or not of this compound).'], confirmCancel: ['确定取消这次预约吗？', 'Cancel this booking?'],
     moved: ['采样点或时间已改变，请看下面的新安排。', 'Your site or time has changed: see below.'], called: ['轮到您了！', 'Your turn!'],
     turn: ['预计轮到', 'Turn'], turnIn: ['约 {0}（{1} 分钟后）', 'about {0}, in {1} min'], turnCome: ['约 {0}（排队约 {1} 分钟）', 'about {0} ({1} min in line)'],
+    stFull: ['一米线现在已满', 'The line is full now'], hFull: ['采样点的一米线已排满（{0} / {1} 人）：请先在楼内等候，过几分钟再看这里，有空位就会显示。', 'The one-metre line at the site is full ({0} / {1} people): wait in your building and look here again in a few minutes; it shows when there is room.'],
     stSoon: ['快轮到您了', 'Your turn soon'], hSoon: ['请留在一米线内，听到叫号就上前。', 'Stay in the one-metre line and come forward when called.'], stCalledDesk: ['请现在到 {0} 号台', 'Go to desk {0} now'],
     movedLine: ['雨天改用雨天方案：请现在到 {0}，您的排队位置保留。', 'Rain plan: go to {0} now; you keep your place in line.'], keptLine: ['雨天方案已启用：您的采样点不变，排队位置保留。', 'Rain plan on: your site stays the same and you keep your place in line.'],
     bwinsTitle: ['本楼的时段', 'This building\'s times'], lostTitle: ['找不到这张票', 'Ticket not found'],
@@ -280,7 +281,13 @@
     var soon = tk.state === 'checked_in' && tk.ahead <= 3;
     box.setAttribute('data-soon', soon ? 'true' : 'false');
     if (soon) s = ['stSoon', 'hSoon'];
-    text('tstate', tk.state === 'called' && tk.desk ? t('stCalledDesk', tk.desk) : t(s[0])); text('thint', t(s[1]));
+    // The line guard: a booked party is held at its building while its
+    // site's line is full (its people ahead are the line's, live).
+    var ls = tk.state === 'booked' ? site(tk.site, tk.variant) : null, cap = ls ? ls.line_capacity : 0;
+    var full = cap > 0 && tk.ahead >= cap;
+    box.setAttribute('data-full', full ? 'true' : 'false');
+    if (full) s = ['stFull', 'hFull'];
+    text('tstate', tk.state === 'called' && tk.desk ? t('stCalledDesk', tk.desk) : t(s[0])); text('thint', t(s[1], tk.ahead, cap));
     var qr = $('tqr'), src = '/qr/' + encodeURIComponent(tk.ticket) + '.svg';
     if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
     qr.alt = t('ticketNo') + ' ' + tk.ticket;
@@ -298,7 +305,7 @@
     $('tturn').setAttribute('data-at', f ? f.at : '');
     text('tmethod', f ? N.both(f.method) : '');
     var h = tk.household || {};
-    text('thh', t(tk.party === 1 ? 'hh1' : 'hh', h.unit, h.room, tk.party));
+    text('thh', t((h.unit ? 'hh' : 'hhNoUnit') + (tk.party === 1 ? '1' : ''), h.unit, h.room, tk.party));
     text('tid', tk.id || '');
     $('cancel').hidden = !(tk.state === 'booked' || tk.state === 'checked_in');
   }
