@@ -77,7 +77,7 @@ type LineEntry struct {
 
 // Line returns site's line for its desks and its display.
 func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, error) {
-	if err := may(st, "", RoleMarshal); err != nil {
+	if err := may(st, "", RoleDisplay); err != nil {
 		return nil, err
 	}
 	p, site, err := s.siteOf(st, site)

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,10 +20,13 @@ import (
 
 // Staff roles. Marshals check in, call, mark no-shows and samples;
 // coordinators also switch weather, pre-book, cancel, read coverage and
-// revoke staff tokens.
+// revoke staff tokens. A display's token (a site's TV or spare tablet,
+// left on at the site all day) reads a site's line and changes nothing:
+// a passer-by who picks the device up can call no one.
 const (
 	RoleMarshal     = "marshal"
 	RoleCoordinator = "coordinator"
+	RoleDisplay     = "display"
 )
 
 // Staff is an authenticated staff member of one compound.
@@ -93,8 +98,8 @@ func (s *Service) AddStaffUntil(ctx context.Context, compound, name, role string
 	if name == "" || strings.ContainsAny(name, "|\n\r") || len(name) > 100 {
 		return "", BadField("name", "缺少姓名", "missing, too long, or contains | or a newline")
 	}
-	if role != RoleMarshal && role != RoleCoordinator {
-		return "", BadField("role", "角色应为 coordinator 或 marshal", "must be coordinator or marshal")
+	if role != RoleMarshal && role != RoleCoordinator && role != RoleDisplay {
+		return "", BadField("role", "角色应为 coordinator、marshal 或 display", "must be coordinator, marshal or display")
 	}
 	now := s.now()
 	withRound := false // until is the end of the compound's latest round
@@ -361,11 +366,74 @@ func may(st *Staff, compound, role string) error {
 	if role == RoleCoordinator && st.Role != RoleCoordinator {
 		return ErrForbidden
 	}
-	if st.Role != RoleCoordinator && st.Role != RoleMarshal {
+	// A display reads (role RoleDisplay asked) and does nothing else.
+	if st.Role != RoleCoordinator && st.Role != RoleMarshal && (st.Role != RoleDisplay || role != RoleDisplay) {
 		return ErrForbidden
 	}
 	if compound != "" && st.Compound != compound {
 		return ErrForbidden
 	}
 	return nil
+}
+
+// DisplayToken is a site display's token as issued (AddDisplay): shown
+// once, as the display's link and its QR code.
+type DisplayToken struct {
+	Token string    `json:"token"`
+	Name  string    `json:"name"`
+	Site  string    `json:"site"`
+	Until time.Time `json:"until"`
+	// URL is the display's page with the token after "#t=": a fragment,
+	// which the browser sends to no server and keeps out of Referer.
+	URL string `json:"url"`
+}
+
+// maxDisplays is how many unexpired display tokens one site may have:
+// a marshal may issue them, and a token cannot be taken back by
+// forgetting it; beyond, the ones no longer used are revoked first.
+const maxDisplays = 6
+
+// AddDisplay issues a display token for site (RoleDisplay, named
+// "叫号屏 <site>", ending with the round), for a marshal or coordinator
+// setting up the site's TV or spare tablet: it scans the link's QR code
+// instead of having a staff token typed into it. ErrTooManyDisplays
+// when the site has maxDisplays already.
+func (s *Service) AddDisplay(ctx context.Context, st *Staff, site string) (*DisplayToken, error) {
+	if err := may(st, "", RoleMarshal); err != nil {
+		return nil, err
+	}
+	p, site, err := s.siteOf(st, site)
+	if err != nil {
+		return nil, err
+	}
+	c := p.Compound.ID
+	name := "叫号屏 " + site
+	if n := p.siteName(site); n != "" {
+		name += " " + n
+	}
+	all, err := s.rdb.HVals(ctx, keysOf(c).staff()).Result()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	live, now := 0, s.now()
+	for _, v := range all {
+		role, who, until, _ := parseStaff(v)
+		if role == RoleDisplay && who == name && (until.IsZero() || now.Before(until)) {
+			live++
+		}
+	}
+	if live >= maxDisplays {
+		return nil, withDetail(ErrTooManyDisplays, fmt.Sprintf("（%s：%d 个）", name, live), fmt.Sprintf(" (%s: %d)", name, live))
+	}
+	token, err := s.AddStaff(ctx, c, name, RoleDisplay)
+	if err != nil {
+		return nil, err
+	}
+	d := &DisplayToken{Token: token, Name: name, Site: site,
+		URL: s.opts.BaseURL + "/display/" + url.PathEscape(c) + "/" + url.PathEscape(site) + "#t=" + url.QueryEscape(token)}
+	if v, err := s.rdb.HGet(ctx, keysOf(c).staff(), hashToken(token)).Result(); err == nil {
+		_, _, until, _ := parseStaff(v)
+		d.Until = until.In(p.TZ) // as the compound's clocks read
+	}
+	return d, nil
 }

@@ -44,6 +44,7 @@ var suite = []queuetest.Case{
 	{"PreBook", testPreBook},
 	{"StoreStopped", testStoreStopped},
 	{"StreamsAcrossRestart", testStreamsAcrossRestart},
+	{"DisplayToken", testDisplayToken},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -822,6 +823,88 @@ func testStreamsAcrossRestart(t *testing.T, st queuetest.Store) {
 	bookAt(t, a, hh("b1", "", "102", 1))
 	if ev := next("the booking after the restart"); !strings.Contains(ev, `"type":"booked"`) || !strings.Contains(ev, `"ticket_id":2,`) {
 		t.Errorf("after the resync the tablet got %s, want the booking of ticket 2", ev)
+	}
+}
+
+// testDisplayToken: a marshal issues s1's display a token of its own. It
+// reads s1's line and says who it is; it checks in, calls, samples,
+// books and issues nothing, in the desk's scripts as in Go; it is listed
+// and revoked as staff. A site has at most six live display tokens.
+func testDisplayToken(t *testing.T, st queuetest.Store) {
+	s, clk := queuetest.Service(t, st.Client(t), nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	d, err := s.AddDisplay(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Site != "s1" || d.Name != "叫号屏 s1 北广场" || !strings.HasPrefix(d.URL, "https://natq.test/display/c1/s1#t=c1.") || !d.Until.After(clk.Now()) {
+		t.Errorf("AddDisplay = %+v; want s1's, its link with the token after #t=, ending after now", d)
+	}
+	disp, err := s.Authenticate(ctx, d.Token)
+	if err != nil || disp.Role != queue.RoleDisplay || disp.Name != d.Name {
+		t.Fatalf("Authenticate(display token) = %+v, %v", disp, err)
+	}
+	if l, err := s.Line(ctx, disp, "s1"); err != nil || l.Site != "s1" {
+		t.Errorf("the display reading s1's line = %+v, %v", l, err)
+	}
+	tok := bookAt(t, s, hh("b1", "", "101", 1))
+	clk.Set(queuetest.At(7, 1))
+	unchecked, err := s.StaffOf(d.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []*queue.Staff{disp, unchecked} {
+		_, err := s.CheckIn(ctx, who, "s1", tok)
+		wantCode(t, "a display's check-in", err, errs.Forbidden)
+		_, err = s.CallNext(ctx, who, "s1", 1)
+		wantCode(t, "a display's call", err, errs.Forbidden)
+		_, err = s.Sampled(ctx, who, tok, "")
+		wantCode(t, "a display's sample", err, errs.Forbidden)
+	}
+	_, err = s.AddDisplay(ctx, disp, "s1")
+	wantCode(t, "a display issuing a display", err, errs.Forbidden)
+	_, err = s.SwitchVariant(ctx, disp, "c1", "wet")
+	wantCode(t, "a display's rain switch", err, errs.Forbidden)
+	_, _, err = s.BookOnline(ctx, "c1", hh("b1", "", "102", 1), "203.0.113.9", disp)
+	wantCode(t, "a display booking as staff", err, errs.Forbidden)
+	if tv, err := s.CheckIn(ctx, m, "s1", tok); err != nil || tv.State != "checked_in" {
+		t.Errorf("the marshal's check-in after the display's = %+v, %v", tv, err)
+	}
+	// Six a site; the seventh is refused until one is revoked.
+	for i := 2; i <= 6; i++ {
+		if _, err := s.AddDisplay(ctx, coord, "c1~s1"); err != nil {
+			t.Fatalf("display token %d: %v", i, err)
+		}
+	}
+	_, err = s.AddDisplay(ctx, m, "s1")
+	wantCode(t, "a seventh display token", err, errs.TooManyDisplays)
+	if _, err := s.AddDisplay(ctx, m, "s2"); err != nil {
+		t.Errorf("s2's first display token: %v", err)
+	}
+	_, err = s.AddDisplay(ctx, m, "nope")
+	wantCode(t, "a display of no site", err, errs.NoSite)
+	list, err := s.ListStaff(ctx, coord, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range list {
+		if x.Name == d.Name && x.Role == queue.RoleDisplay {
+			n++
+		}
+	}
+	if n != 6 {
+		t.Errorf("the staff list has %d of s1's display tokens, want 6", n)
+	}
+	if k, err := s.RevokeStaff(ctx, coord, "c1", d.Name); err != nil || k != 6 {
+		t.Fatalf("revoking s1's displays = %d, %v", k, err)
+	}
+	if _, err := s.Authenticate(ctx, d.Token); !errors.Is(err, queue.ErrUnauthorized) {
+		t.Errorf("a revoked display token = %v, want unauthorized", err)
+	}
+	if _, err := s.AddDisplay(ctx, m, "s1"); err != nil {
+		t.Errorf("a display token once the others are revoked: %v", err)
 	}
 }
 

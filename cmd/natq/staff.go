@@ -14,7 +14,7 @@ func init() {
 	commands["staff"] = command{"staff tokens: staff add NAME | staff list | staff revoke NAME (--compound ID)", runStaff}
 }
 
-const staffUsage = "usage: natq staff add NAME --compound ID --role coordinator|marshal [--for DURATION | --until TIME]\n" +
+const staffUsage = "usage: natq staff add NAME --compound ID --role coordinator|marshal|display [--for DURATION | --until TIME]\n" +
 	"       natq staff list --compound ID\n" +
 	"       natq staff revoke NAME|ID --compound ID"
 
@@ -75,11 +75,11 @@ func staffService(ctx context.Context, e *env, fs *flag.FlagSet, args []string, 
 }
 
 func staffAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("staff add", e, "staff add NAME --compound ID --role coordinator|marshal [--for DURATION | --until TIME]\n\n"+
+	fs := newFlagSet("staff add", e, "staff add NAME --compound ID --role coordinator|marshal|display [--for DURATION | --until TIME]\n\n"+
 		"Prints the token once; Redis (REDIS_URL) keeps only its hash. The token ends with the compound's\n"+
 		"current round (midnight after its date) unless --for or --until says otherwise.")
 	compound := fs.String("compound", "", "the compound `ID` the token acts for")
-	role := fs.String("role", "", "coordinator or marshal")
+	role := fs.String("role", "", "coordinator, marshal, or display (a site's call screen: reads its line, changes nothing)")
 	valid := fs.Duration("for", 0, "the token ends this `DURATION` after now (e.g. 72h)")
 	until := fs.String("until", "", "the token ends at `TIME` (RFC 3339, e.g. 2026-12-03T20:00:00+08:00)")
 	pos, err := parseN(fs, args, 1, "staff add takes one NAME (quote a name with spaces)")
@@ -87,7 +87,7 @@ func staffAdd(ctx context.Context, e *env, args []string) error {
 		return helpOK(err)
 	}
 	if *compound == "" || *role == "" {
-		return usagef("staff add needs --compound ID and --role coordinator|marshal")
+		return usagef("staff add needs --compound ID and --role coordinator|marshal|display")
 	}
 	var end time.Time
 	switch {

@@ -14,8 +14,9 @@
 // Event streams are capped per address (429) and in total (503).
 //
 // Routes (staff routes take "Authorization: Bearer <staff token>": 401
-// without a valid one, 403 for a marshal on a coordinator route or for
-// another compound's token):
+// without a valid one, 403 for a marshal on a coordinator route, for a
+// display's token on anything but a line, or for another compound's
+// token):
 //
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
@@ -30,7 +31,8 @@
 //	                                                   either stream: {"type":"resync"} when events may have been lost (read afresh)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
 //	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
-//	GET    /api/v1/sites/{site}/line        marshal    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest); closed and moved_to when the active variant has no place for the site
+//	POST   /api/v1/sites/{site}/displays    marshal    201 a display token for the site (role display: reads its line, changes nothing): its link, with the token after #t=, and the link's QR code (qr_svg)
+//	GET    /api/v1/sites/{site}/line        display    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest); closed and moved_to when the active variant has no place for the site
 //	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
 //	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
 //	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display
@@ -40,6 +42,7 @@
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
 //	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
+//	GET    /api/v1/staff/me                 display    whose the token is: compound, name, role (coordinator, marshal or display)
 //	GET    /api/v1/compounds/{id}/staff     coord.     staff tokens: id, name, role, issued, until, expired
 //	DELETE /api/v1/compounds/{id}/staff/{name} coord.  revoke a name's tokens (or one, by id), on every instance
 //	GET    /qr/{ticket}.png?size=N, /qr/{ticket}.svg   the ticket page URL as a QR code
@@ -163,7 +166,9 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	// The desk's changes check their token in their own script (deskAuth).
 	api.Post("/sites/:site/checkins", h.deskAuth, h.checkIn)
 	api.Post("/sites/:site/calls", h.deskAuth, h.call)
-	api.Get("/sites/:site/line", marshal, h.line)
+	api.Get("/sites/:site/line", h.auth(queue.RoleDisplay), h.line)
+	api.Post("/sites/:site/displays", marshal, h.display)
+	api.Get("/staff/me", h.auth(queue.RoleDisplay), h.me)
 	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
 	api.Post("/tickets/:ticket/requeue", marshal, h.requeue)
 	api.Post("/tickets/:ticket/repeat", marshal, h.repeat)

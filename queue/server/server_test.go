@@ -228,6 +228,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 	coord, _ := in.svc.AddStaff(ctx, "c1", "c", queue.RoleCoordinator)
 	otherM, _ := in.svc.AddStaff(ctx, "c2", "m2", queue.RoleMarshal)
 	otherC, _ := in.svc.AddStaff(ctx, "c2", "c2", queue.RoleCoordinator)
+	disp, _ := in.svc.AddStaff(ctx, "c1", "叫号屏 s1", queue.RoleDisplay)
 	routes := []struct {
 		method, path, body string
 		coordOnly          bool
@@ -241,6 +242,10 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"POST", "/api/v1/compounds/c1/prebookings", "b1,,102,1\n", true},
 		{"GET", "/api/v1/compounds/c1/coverage", ``, true},
 		{"POST", "/api/v1/compounds/c1/cancellations", `{"building":"b1","room":"101"}`, true},
+		{"POST", "/api/v1/sites/s1/displays", ``, false},
+		{"POST", "/api/v1/tickets/" + tk + "/requeue", ``, false},
+		{"POST", "/api/v1/tickets/" + tk + "/repeat", ``, false},
+		{"GET", "/api/v1/compounds/c1/staff", ``, true},
 	}
 	for _, r := range routes {
 		cases := []struct {
@@ -252,6 +257,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 			{"garbage token", "hello", 401},
 			{"other compound", otherC, 403},
 			{"other compound marshal", otherM, 403},
+			{"a display's token", disp, 403},
 		}
 		if r.coordOnly {
 			cases = append(cases, struct {
@@ -275,6 +281,29 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		if code, e := do(t, r.method, in.url+r.path, token, r.body); code == 401 || code == 403 {
 			t.Errorf("%s %s with its staff = %d %v", r.method, r.path, code, e)
 		}
+	}
+	// A display's token reads its line and says whose it is, and nothing
+	// more; a marshal issues one, with its link and QR code.
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", disp, ""); code != 200 || e["site"] != "s1" {
+		t.Errorf("the line with a display's token = %d %v, want 200", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/staff/me", disp, ""); code != 200 || e["role"] != "display" || e["compound"] != "c1" || e["name"] != "叫号屏 s1" {
+		t.Errorf("/staff/me with a display's token = %d %v", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/staff/me", "", ""); code != 401 {
+		t.Errorf("/staff/me without a token = %d %v, want 401", code, e)
+	}
+	code, e := do(t, "POST", in.url+"/api/v1/sites/s1/displays", marshal, "")
+	svg, _ := e["qr_svg"].(string)
+	link, _ := e["url"].(string)
+	if code != 201 || !strings.HasPrefix(svg, "<svg") || !strings.Contains(link, "/display/c1/s1#t=c1.") || e["token"] == nil {
+		t.Fatalf("a marshal issuing s1's display = %d %v", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/sites/s1/line", e["token"].(string), ""); code != 200 {
+		t.Errorf("the line with the issued display token = %d %v", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/displays", marshal, `{"site":"s2"}`); code != 400 {
+		t.Errorf("issuing a display with an unknown member = %d %v, want 400", code, e)
 	}
 }
 

@@ -20,7 +20,20 @@
   var where = st.compound + '~' + st.site;
   // What the page announced, for whoever checks it (and the tests).
   var record = window.natqDisplay = { calls: [], chimes: 0 };
-  try { st.token = localStorage.getItem('natq.staff.token') || ''; } catch (e) {}
+  // The display's own token: from its link (a tablet's "叫号屏二维码",
+  // the token after #t=, taken off the address at once so that it stays
+  // in no history or bookmark), else the one it kept, else a staff token
+  // this browser signed in with. It keeps its own apart from the staff
+  // page's: a coordinator's tablet that opens a display link stays the
+  // coordinator's.
+  var KEEP = 'natq.display.token';
+  var linked = /^#t=([^&]+)/.exec(location.hash);
+  if (linked) {
+    try { st.token = decodeURIComponent(linked[1]); } catch (e) {}
+    try { localStorage.setItem(KEEP, st.token); } catch (e) {}
+    try { history.replaceState(null, '', location.pathname + location.search); } catch (e) {}
+  }
+  if (!st.token) try { st.token = localStorage.getItem(KEEP) || localStorage.getItem('natq.staff.token') || ''; } catch (e) {}
 
   function enc(s) { return encodeURIComponent(s); }
   function notice(msg) { var n = $('notice'); text(n, msg); n.hidden = !msg; }
@@ -241,7 +254,7 @@
     st.token = $('token').value.trim();
     load().then(function (ok) {
       if (!ok) return;
-      try { localStorage.setItem('natq.staff.token', st.token); } catch (e) {}
+      try { localStorage.setItem(KEEP, st.token); } catch (e) {}
       watch();
     });
   });

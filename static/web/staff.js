@@ -12,7 +12,7 @@
     rainOff: ['☀ 晴天方案', '☀ Dry plan'], rainOn: ['☂ 雨天方案', '☂ Rain plan'], rainConfirm: ['再按一次：切换到{0}', 'Tap again: switch to {0}'], dry: ['晴天方案', 'the dry plan'], wet: ['雨天方案', 'the rain plan'],
     siteClosed: ['{0} 在{1}中暂停使用：{2}。本平板已切换到 {3}。', '{0} is not in use in {1}: {2}. This tablet now shows {3}.'], siteClosedNone: ['{0} 在{1}中暂停使用：{2}。', '{0} is not in use in {1}: {2}.'], goesTo: ['{0} → {1}', '{0} → {1}'], atHome: ['上门采样', 'sampled at home'],
     occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满：请让居民在楼内等候。', 'Line full: hold arrivals at their building.'], occNear: ['快满了：请放慢放人。', 'Nearly full: slow arrivals down.'],
-    nowTag: ['当前', 'Now'], nextTag: ['下一个', 'Next'], doneTag: ['已过', 'Past'], badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'],
+    nowTag: ['当前', 'Now'], nextTag: ['下一个', 'Next'], doneTag: ['已过', 'Past'], badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], displayToken: ['这是叫号屏的凭证，只能打开叫号屏，不能用于采样台。', 'That is a call screen\'s token: it opens the call screen only, not the desk.'], signInAway: ['暂时连不上服务，正在重试……', 'Cannot reach the service yet: trying again…'],
     noSite: ['请先选择采样点。', 'Pick a site first.'], noTicket: ['请先叫号或扫码。', 'Call or scan a ticket first.'], emptyScan: ['请扫描票上的二维码。', 'Scan the QR code on the ticket.'],
     checkedInOk: ['已签到：{0}，前面 {1} 人', 'Checked in: {0}, {1} people ahead'], calledOk: ['已叫号：{0}', 'Called: {0}'], sampledOk: ['已采样：{0}', 'Sampled: {0}'], noShowOk: ['已记为过号：{0}', 'Marked no-show: {0}'],
     recalled: ['第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', 'Call {1} unanswered ({2} calls make a no-show): {0}'], switched: ['已切换到{0}：{1} 张票改到新时段；排队中 {2} 人原地保留，{3} 人移到别的采样点。', 'Switched to {0}: {1} tickets re-timed; in line, {2} kept in place and {3} moved to another site.'], ticketLine: ['{0} 单元 {1} 室 · {2} 人 · 票 {3}', 'Unit {0} room {1} · {2} people · ticket {3}'], ticketLineNoUnit: ['{1} 室 · {2} 人 · 票 {3}', 'Room {1} · {2} people · ticket {3}'],
@@ -22,9 +22,10 @@
     staffTitle: ['工作人员凭证', 'Staff tokens'], staffHint: ['平板丢失时，撤销该人员的凭证：所有服务实例立即拒绝它。', 'A tablet lost? Revoke that person\'s token: every instance refuses it at once.'],
     staffName: ['姓名', 'Name'], staffRole: ['角色', 'Role'], staffUntil: ['有效至', 'Valid until'], revoke: ['撤销', 'Revoke'],
     revokeConfirm: ['撤销 {0} 的全部凭证？', 'Revoke every token of {0}?'], revokedOk: ['已撤销 {0} 的 {1} 个凭证', 'Revoked {1} token(s) of {0}'], expired: ['已过期', 'expired'],
-    role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'],
+    role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'], role_display: ['叫号屏', 'call screen'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
-    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
+    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], displayQr: ['叫号屏二维码', 'Call screen QR'], close: ['关闭', 'Close'],
+    dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
     hhLine: ['{0} {1} 单元 {2} 室', '{0} unit {1} room {2}'], busyMsg: ['{0} 号台还有一位已叫号：{1}。请先选择：', 'Desk {0} still has a called resident: {1}. First choose:'], missedNext: ['已记过号：{0}。已叫下一位：{1}', 'Missed: {0}. Called next: {1}'],
@@ -56,17 +57,27 @@
   function enc(s) { return encodeURIComponent(s); }
   function compoundOf(tok) { var i = tok.lastIndexOf('.'); return i > 0 ? tok.slice(0, i) : ''; }
 
+  // signIn asks whose tok is: 'ok' (signed in, kept), 'bad' (not a staff
+  // token, or expired), 'display' (a site display's: it may not work a
+  // desk) or 'away' (no answer: the network or the service, for now).
   function signIn(tok) {
     tok = tok.trim();
     var c = compoundOf(tok);
-    if (!c) return Promise.resolve(false);
-    return N.api('GET', '/api/v1/compounds/' + enc(c) + '/coverage', undefined, tok).then(function (res) {
-      if (res.status === 200) st.role = 'coordinator';
-      else if (res.status === 403) st.role = 'marshal';
-      else return false;
+    if (!c) return Promise.resolve('bad');
+    return N.api('GET', '/api/v1/staff/me', undefined, tok).then(function (res) {
+      // An instance from before /staff/me: its role from the coverage's answer.
+      if (res.status === 404) return N.api('GET', '/api/v1/compounds/' + enc(c) + '/coverage', undefined, tok).then(function (r) {
+        return { status: r.status === 403 ? 200 : r.status, body: r.status === 200 ? { role: 'coordinator' } : { role: 'marshal' } };
+      });
+      return res;
+    }).then(function (res) {
+      if (res.status === 401 || res.status === 403) return 'bad';
+      if (res.status !== 200 || !res.body) return 'away';
+      if (res.body.role === 'display') return 'display';
+      st.role = res.body.role === 'coordinator' ? 'coordinator' : 'marshal';
       st.token = tok; st.compound = c;
       try { localStorage.setItem('natq.staff.token', tok); } catch (e) {}
-      return true;
+      return 'ok';
     });
   }
   function signOut() {
@@ -611,11 +622,30 @@
   N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) coverage(); });
   $('signin').addEventListener('submit', function (ev) {
     ev.preventDefault();
-    signIn($('token').value).then(function (ok) {
-      if (ok) { $('serr').hidden = true; start(); } else { text('serr', t('badToken')); $('serr').hidden = false; }
+    signIn($('token').value).then(function (how) {
+      if (how === 'ok') { $('serr').hidden = true; start(); return; }
+      text('serr', t(how === 'display' ? 'displayToken' : how === 'away' ? 'signInAway' : 'badToken')); $('serr').hidden = false;
     });
   });
   $('signout').addEventListener('click', signOut);
+  // A display's own token, as a QR code of its link, for the site's TV or
+  // spare tablet to scan: no staff token typed with a remote, and the
+  // device left at the site can call no one. Shown until closed.
+  $('displayqr').addEventListener('click', function () {
+    if (!st.site) return;
+    N.api('POST', '/api/v1/sites/' + enc(st.site) + '/displays', {}, st.token).then(function (res) {
+      if (res.status !== 201 || !res.body) { result(N.errorText(res), false); return; }
+      var d = res.body;
+      $('dqrimg').src = 'data:image/svg+xml;base64,' + btoa(d.qr_svg);
+      $('dqrimg').alt = t('displayQr');
+      text('dqrnote', t('dqrNote', siteStatus() ? siteStatus().name || st.site : st.site, String(d.until).slice(5, 16).replace('T', ' '), d.name));
+      $('dqrlink').href = d.url; text('dqrlink', d.url);
+      $('dqr').hidden = false;
+    });
+  });
+  $('dqrclose').addEventListener('click', function () {
+    $('dqr').hidden = true; $('dqrimg').removeAttribute('src'); $('dqrlink').removeAttribute('href'); text('dqrlink', '');
+  });
   $('simbox').addEventListener('toggle', drawSim);
   $('site').addEventListener('change', function () {
     st.site = $('site').value;
@@ -648,5 +678,17 @@
   $('tab-cov').addEventListener('click', function () { tab('cov'); });
   N.translate();
   drawCurrent();
-  if (st.token) signIn(st.token).then(function (ok) { if (ok) start(); else signOut(); });
+  // The kept token is given up only when the service says it is not
+  // one: a tablet opened at 6 a.m. on a Wi-Fi not yet up keeps its sign-in
+  // and tries again.
+  function resume() {
+    signIn(st.token).then(function (how) {
+      if (how === 'ok') { notice(''); start(); return; }
+      if (how !== 'away') { signOut(); return; }
+      notice(t('signInAway'), true);
+      $('signin').hidden = true; // nothing to type: the kept token is tried again
+      setTimeout(resume, 3000);
+    });
+  }
+  if (st.token) resume();
 })();
