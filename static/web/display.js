@@ -6,7 +6,7 @@
 (function () {
   var N = natq, t = N.t, $ = N.$, text = N.text, el = N.el;
   N.words({
-    title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], signIn: ['登录', 'Sign in'],
+    title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], tokenHint: ['或在采样台的平板上点“叫号屏二维码”，用这台设备的相机扫码打开，无需输入。', 'Or tap "Call screen QR" on the desk\'s tablet and scan it with this device\'s camera: nothing to type.'], signIn: ['登录', 'Sign in'],
     badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], nowCalling: ['请到采样台', 'Please go to the desk'], noCall: ['请在一米线内等候叫号', 'Wait in the one-metre line for your call'], next: ['下几位', 'Next'], line: ['一米线', 'One-metre line'],
     desk: ['{0} 号台', 'Desk {0}'], occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满，请在楼内等候', 'Line full: wait in your building'], hh: ['{0} {1} 单元 {2}', '{0} unit {1} room {2}'], hhNoUnit: ['{0} {1}', '{0} room {1}'],
     dry: ['晴天方案', 'dry-weather plan'], wet: ['雨天方案', 'wet-weather plan'], closed: ['{0}：本采样点暂停使用', 'This site is not in use in the {0}'], goTo: ['请到 {0}', 'Go to {0}'], atHome: ['上门采样', 'Sampled at home'],
