@@ -175,12 +175,7 @@ func TestHubBookingsToKeenListeners(t *testing.T) {
 func TestHubWatchWaitsForConfirmation(t *testing.T) {
 	defer func(w time.Duration) { subscribeWait = w }(subscribeWait)
 	subscribeWait = 300 * time.Millisecond
-	addr := redistestAddr(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	admin := redis.NewClient(&redis.Options{Addr: addr})
-	defer admin.Close()
-	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
+	h, admin := hubOnRedis(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if _, err := h.watch(ctx, "natq:{c1}:ev:s:s1"); err != nil {
@@ -269,12 +264,7 @@ func TestHubFirstWatchOfTwoPatterns(t *testing.T) {
 // listener is then told to read its state afresh (resyncEvent), and
 // hears the events published after.
 func TestHubResyncAfterReconnect(t *testing.T) {
-	addr := redistestAddr(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	admin := redis.NewClient(&redis.Options{Addr: addr})
-	defer admin.Close()
-	h := newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil)
+	h, admin := hubOnRedis(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ev, bk, other = "natq:{c1}:ev:s:s1", "natq:{c1}:bk:s:s1", "natq:{c2}:ev:t:9"
@@ -317,4 +307,16 @@ func TestHubResyncAfterReconnect(t *testing.T) {
 	if n := h.listeners(); n != 3 {
 		t.Errorf("the hub holds %d listeners, want all 3", n)
 	}
+}
+
+// hubOnRedis is a hub on the test's redis-server, handing listeners the
+// raw payloads, and a second client on the same server for the test's
+// own commands (PUBLISH, CLIENT PAUSE or KILL); both closed with t.
+func hubOnRedis(t *testing.T) (*hub, *redis.Client) {
+	t.Helper()
+	addr := redistestAddr(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { rdb.Close(); admin.Close() })
+	return newHub(rdb, func(_, raw string) []byte { return []byte(raw) }, nil), admin
 }
