@@ -60,6 +60,16 @@ func TestDisplayFromTabletQR(t *testing.T) {
 	other := bd.tab("staff-with-display-token", 1024, 768, false)
 	other.run("sign in with it", chromedp.Navigate(bd.base+"/staff"), chromedp.WaitVisible("#token"), chromedp.SendKeys("#token", token+kb.Enter))
 	other.within(3*time.Second, "told it is a call screen's", `!document.getElementById('serr').hidden && document.getElementById('serr').textContent.startsWith('这是叫号屏的凭证') && document.getElementById('app').hidden`)
+	// The spare tablet goes missing: the coordinator finds its token among
+	// the staff tokens, as a call screen's, and revokes it; the screen's
+	// next read is refused and it asks to be signed in again.
+	tablet.run("coverage", chromedp.Click("#tab-cov"))
+	row := `[...document.querySelectorAll('#staffrows tr')].find(r => r.textContent.includes('叫号屏 ` + site + `') && [...r.cells].some(c => c.textContent === '叫号屏'))`
+	tablet.within(3*time.Second, "the call screen's token listed", row+` !== undefined`)
+	var ok bool
+	eval(tablet, `(() => { window.confirm = () => true; `+row+`.querySelector('button').click(); return true; })()`, &ok)
+	tablet.within(3*time.Second, "told it was revoked", `document.getElementById('notice').textContent.includes('已撤销 叫号屏 `+site+`')`)
+	tv.within(15*time.Second, "the revoked screen asks to be signed in", `!document.getElementById('signin').hidden`)
 	tv.noDialogs()
 }
 
