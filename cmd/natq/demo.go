@@ -57,6 +57,9 @@ type demo struct {
 	plan    *queue.Plan
 	staff   string // coordinator token
 	marshal string // marshal token
+	// displayURL is the first site's call screen, its display token after
+	// "#t=" (AddDisplay).
+	displayURL string
 	baseURL string // the address the server is reached at; ticket QR codes carry it
 	clock   func() time.Time
 }
@@ -213,6 +216,17 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	if d.marshal, err = svc.AddStaff(ctx, qp.Compound.ID, "demo marshal", queue.RoleMarshal); err != nil {
 		return fail(err)
 	}
+	// The first site's call screen, signed in by its link as a tablet's
+	// QR code would sign it in.
+	m, err := svc.Authenticate(ctx, d.marshal)
+	if err != nil {
+		return fail(err)
+	}
+	dt, err := svc.AddDisplay(ctx, m, d.firstSite())
+	if err != nil {
+		return fail(err)
+	}
+	d.displayURL = dt.URL
 	d.app = server.New(svc, server.Options{})
 	static.Mount(d.app, static.Options{
 		Now: clock, Staff: svc.Authenticate,
@@ -310,7 +324,8 @@ func (d *demo) printIntro(e *env) {
 	fmt.Fprintf(w, "  coordinator page (tablet): %s/staff\n", base)
 	fmt.Fprintf(w, "    coordinator token:       %s\n", d.staff)
 	fmt.Fprintf(w, "    marshal token:           %s\n", d.marshal)
-	fmt.Fprintf(w, "  site display (a TV):       %s/display/%s/%s\n", base, id, d.firstSite())
+	fmt.Fprintf(w, "  site display (a TV):       %s\n", d.displayURL)
+	fmt.Fprintf(w, "    (signed in by its link, with a token that shows calls only; the tablet's 叫号屏二维码 makes more)\n")
 	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
 	for _, v := range d.plan.Variants {
 		fmt.Fprintf(w, "  %-27s%s/print/battle/%s.pdf\n", "battle map, "+v+" (print):", base, v)

@@ -49,6 +49,15 @@ func TestDemoCommand(t *testing.T) {
 	if len(urls) < 5 {
 		t.Fatalf("natq demo printed %d URLs, want at least 5:\n%s", len(urls), out)
 	}
+	// The call screen's link signs it in: a display's token after #t=,
+	// which reads the site's line.
+	if m := regexp.MustCompile(`site display \(a TV\): +(\S+)/display/(\S+)/(\S+)#t=(\S+)`).FindStringSubmatch(out); m == nil {
+		t.Errorf("natq demo prints no call screen link with its token:\n%s", out)
+	} else if code, body := call(t, "GET", m[1]+"/api/v1/sites/"+m[3]+"/line", m[4], ""); code != 200 {
+		t.Errorf("the call screen's token reading %s's line = %d %s", m[3], code, body)
+	} else if code, body := call(t, "POST", m[1]+"/api/v1/sites/"+m[3]+"/calls", m[4], `{"desk":1}`); code != 403 {
+		t.Errorf("the call screen's token calling at %s = %d %s, want 403", m[3], code, body)
+	}
 	for _, u := range urls {
 		resp, err := http.Get(u)
 		if err != nil {
