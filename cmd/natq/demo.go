@@ -60,8 +60,8 @@ type demo struct {
 	// displayURL is the first site's call screen, its display token after
 	// "#t=" (AddDisplay).
 	displayURL string
-	baseURL string // the address the server is reached at; ticket QR codes carry it
-	clock   func() time.Time
+	baseURL    string // the address the server is reached at; ticket QR codes carry it
+	clock      func() time.Time
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
