@@ -14,7 +14,8 @@
     occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满：请让居民在楼内等候。', 'Line full: hold arrivals at their building.'], occNear: ['快满了：请放慢放人。', 'Nearly full: slow arrivals down.'],
     nowTag: ['当前', 'Now'], nextTag: ['下一个', 'Next'], doneTag: ['已过', 'Past'], badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], displayToken: ['这是叫号屏的凭证，只能打开叫号屏，不能用于采样台。', 'That is a call screen\'s token: it opens the call screen only, not the desk.'], signInAway: ['暂时连不上服务，正在重试……', 'Cannot reach the service yet: trying again…'],
     noSite: ['请先选择采样点。', 'Pick a site first.'], noTicket: ['请先叫号或扫码。', 'Call or scan a ticket first.'], emptyScan: ['请扫描票上的二维码。', 'Scan the QR code on the ticket.'],
-    checkedInOk: ['已签到：{0}，前面 {1} 人', 'Checked in: {0}, {1} people ahead'], calledOk: ['已叫号：{0}', 'Called: {0}'], sampledOk: ['已采样：{0}', 'Sampled: {0}'], noShowOk: ['已记为过号：{0}', 'Marked no-show: {0}'],
+    checkedInOk: ['已签到：{0}，前面 {1} 人', 'Checked in: {0}, {1} people ahead'], scanAgain: ['网络没有回应，正在重试（第 {0}/{1} 次）……请居民稍等', 'No answer from the network: trying again ({0} of {1}); ask the resident to wait'],
+    inBeforeBreak: ['已签到（网络中断前已办好）：{0}', 'Checked in (done before the network broke): {0}'], calledOk: ['已叫号：{0}', 'Called: {0}'], sampledOk: ['已采样：{0}', 'Sampled: {0}'], noShowOk: ['已记为过号：{0}', 'Marked no-show: {0}'],
     recalled: ['第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', 'Call {1} unanswered ({2} calls make a no-show): {0}'], switched: ['已切换到{0}：{1} 张票改到新时段；排队中 {2} 人原地保留，{3} 人移到别的采样点。', 'Switched to {0}: {1} tickets re-timed; in line, {2} kept in place and {3} moved to another site.'], ticketLine: ['{0} 单元 {1} 室 · {2} 人 · 票 {3}', 'Unit {0} room {1} · {2} people · ticket {3}'], ticketLineNoUnit: ['{1} 室 · {2} 人 · 票 {3}', 'Room {1} · {2} people · ticket {3}'],
     stateCalled: ['已叫号', 'Called'], stateChecked: ['已签到', 'Checked in'], stateSampled: ['已采样', 'Sampled'], noCamera: ['无法打开摄像头：请用扫码枪或手动输入。', 'The camera cannot be opened: use the scanner or type the ticket.'],
     units: ['{0} 单元', 'unit {0}'], floors: ['{0}–{1} 层', 'floors {0}–{1}'], peopleN: ['{0} 人', '{0} people'], peopleN1: [null, '{0} person'], all: ['全部', 'all'], none: ['—', '—'], marshal: ['（采样员）', ' (marshal)'], coordinator: ['（协调员）', ' (coordinator)'], nobodyDue: ['此时段无人应到。', 'Nobody is due in this window.'],
@@ -387,7 +388,13 @@
     try { s = decodeURIComponent(s); } catch (e) {}
     return s;
   }
-  function checkIn(raw) {
+  // A scan whose answer did not come (the site's Wi-Fi, natq restarting)
+  // is sent again, up to SCAN_TRIES times a second apart, while the
+  // resident waits at the desk: a check-in is safe to send twice, and
+  // when the first got through before the break the next finds it done.
+  var SCAN_TRIES = 3;
+  function checkIn(raw, tries) {
+    tries = tries || 1;
     var tok = tokenOf(raw);
     if (!tok) { result(t('emptyScan'), false); return; }
     if (!st.site) { result(t('noSite'), false); return; }
@@ -397,6 +404,12 @@
         var at = Date.parse(tk.checked_in_at), w = tk.window || {};
         var outside = at && (at < Date.parse(w.start) || at > Date.parse(w.end));
         result(t('checkedInOk', ticketLine(tk), tk.ahead || 0) + (outside ? ' · ' + t('outsideAt', N.span(w)) : ''), true);
+        soon();
+      } else if ((res.status === 0 || res.status >= 500) && tries < SCAN_TRIES) {
+        result(t('scanAgain', tries + 1, SCAN_TRIES), 'warn');
+        setTimeout(function () { checkIn(raw, tries + 1); }, 1000);
+      } else if (tries > 1 && N.errorCode(res) === 'already_checked_in') {
+        result(t('inBeforeBreak', N.errorText(res)), true);
         soon();
       } else result(N.errorText(res), N.errorCode(res) === 'already_checked_in' ? 'warn' : false);
     });
