@@ -91,22 +91,30 @@ func (s *Service) AddStaff(ctx context.Context, compound, name, role string) (st
 // compound need not be loaded here, so that `natq staff add` works before
 // any server runs.
 func (s *Service) AddStaffUntil(ctx context.Context, compound, name, role string, until time.Time) (string, error) {
+	token, _, err := s.addStaff(ctx, compound, name, role, until)
+	return token, err
+}
+
+// addStaff is AddStaffUntil, returning the token's end too (until, or the
+// one it took for a zero until).
+func (s *Service) addStaff(ctx context.Context, compound, name, role string, until time.Time) (string, time.Time, error) {
+	fail := func(err error) (string, time.Time, error) { return "", time.Time{}, err }
 	if !idRE.MatchString(compound) {
-		return "", BadField("compound", "无效的小区编号", "not a compound id ([A-Za-z0-9_.-])")
+		return fail(BadField("compound", "无效的小区编号", "not a compound id ([A-Za-z0-9_.-])"))
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || strings.ContainsAny(name, "|\n\r") || len(name) > 100 {
-		return "", BadField("name", "缺少姓名", "missing, too long, or contains | or a newline")
+		return fail(BadField("name", "缺少姓名", "missing, too long, or contains | or a newline"))
 	}
 	if role != RoleMarshal && role != RoleCoordinator && role != RoleDisplay {
-		return "", BadField("role", "角色应为 coordinator、marshal 或 display", "must be coordinator, marshal or display")
+		return fail(BadField("role", "角色应为 coordinator、marshal 或 display", "must be coordinator, marshal or display"))
 	}
 	now := s.now()
 	withRound := false // until is the end of the compound's latest round
 	if until.IsZero() {
 		var err error
 		if until, err = s.roundEnd(ctx, compound); err != nil {
-			return "", err
+			return fail(err)
 		}
 		withRound = !until.IsZero()
 		if until.IsZero() {
@@ -118,22 +126,22 @@ func (s *Service) AddStaffUntil(ctx context.Context, compound, name, role string
 			// Serving or adding staff for yesterday's plan: say so, and
 			// what to do, rather than that a token cannot end in the past.
 			end := until.Format("2006-01-02 15:04 MST")
-			return "", BadField("round", "小区 "+compound+" 最近一轮检测已于 "+end+" 结束，随它结束的员工令牌已过期：请为新的一天生成方案（natq plan --date）再加载；natq staff add --until 可发放更久的令牌",
-				"compound "+compound+"'s latest round ended at "+end+", so a staff token that ends with it is already expired: plan the new day (natq plan --date) and load that; natq staff add --until gives a token past a round")
+			return fail(BadField("round", "小区 "+compound+" 最近一轮检测已于 "+end+" 结束，随它结束的员工令牌已过期：请为新的一天生成方案（natq plan --date）再加载；natq staff add --until 可发放更久的令牌",
+				"compound "+compound+"'s latest round ended at "+end+", so a staff token that ends with it is already expired: plan the new day (natq plan --date) and load that; natq staff add --until gives a token past a round"))
 		}
-		return "", BadField("until", "有效期已过", "the token would end before it is issued")
+		return fail(BadField("until", "有效期已过", "the token would end before it is issued"))
 	}
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
-		return "", err
+		return fail(err)
 	}
 	token := compound + "." + base64.RawURLEncoding.EncodeToString(b)
 	k := keysOf(compound)
 	rec := role + "|" + name + "|" + strconv.FormatInt(until.UnixMilli(), 10) + "|" + strconv.FormatInt(now.UnixMilli(), 10)
 	if err := s.rdb.HSet(ctx, k.staff(), hashToken(token), rec).Err(); err != nil {
-		return "", storeErr(err)
+		return fail(storeErr(err))
 	}
-	return token, nil
+	return token, until, nil
 }
 
 // roundEnd is the end of the compound's latest round: midnight after its
@@ -366,8 +374,13 @@ func may(st *Staff, compound, role string) error {
 	if role == RoleCoordinator && st.Role != RoleCoordinator {
 		return ErrForbidden
 	}
-	// A display reads (role RoleDisplay asked) and does nothing else.
-	if st.Role != RoleCoordinator && st.Role != RoleMarshal && (st.Role != RoleDisplay || role != RoleDisplay) {
+	switch st.Role {
+	case RoleCoordinator, RoleMarshal:
+	case RoleDisplay: // reads (role RoleDisplay asked) and does nothing else
+		if role != RoleDisplay {
+			return ErrForbidden
+		}
+	default:
 		return ErrForbidden
 	}
 	if compound != "" && st.Compound != compound {
@@ -425,15 +438,10 @@ func (s *Service) AddDisplay(ctx context.Context, st *Staff, site string) (*Disp
 	if live >= maxDisplays {
 		return nil, withDetail(ErrTooManyDisplays, fmt.Sprintf("（%s：%d 个）", name, live), fmt.Sprintf(" (%s: %d)", name, live))
 	}
-	token, err := s.AddStaff(ctx, c, name, RoleDisplay)
+	token, until, err := s.addStaff(ctx, c, name, RoleDisplay, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	d := &DisplayToken{Token: token, Name: name, Site: site,
-		URL: s.opts.BaseURL + "/display/" + url.PathEscape(c) + "/" + url.PathEscape(site) + "#t=" + url.QueryEscape(token)}
-	if v, err := s.rdb.HGet(ctx, keysOf(c).staff(), hashToken(token)).Result(); err == nil {
-		_, _, until, _ := parseStaff(v)
-		d.Until = until.In(p.TZ) // as the compound's clocks read
-	}
-	return d, nil
+	return &DisplayToken{Token: token, Name: name, Site: site, Until: until.In(p.TZ), // as the compound's clocks read
+		URL: s.opts.BaseURL + "/display/" + url.PathEscape(c) + "/" + url.PathEscape(site) + "#t=" + url.QueryEscape(token)}, nil
 }
