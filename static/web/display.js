@@ -185,62 +185,56 @@
     if (v) speak(words, v, lang);
   }
 
-  // onEvent reads the line again for a change of it, and says a call once
-  // the line read shows it. The site's stream carries no bookings here
-  // (only the tablet asks for them, ?bookings=1); changes that come while
-  // a read is under way are read once, after it, with the calls among
-  // them: a burst of changes is not a read each. A call whose read failed
-  // is not dropped: it waits for the next read, tried again after RETRY
-  // ms, and is said once a read shows it still called.
+  // onEvent reads the line again for a change of it. The site's stream
+  // carries no bookings here (only the tablet asks for them, ?bookings=1);
+  // changes that come while a read is under way are read once, after it:
+  // a burst of changes is not a read each. A read that failed for a while
+  // only is tried again every RETRY ms until one gets through.
   var RETRY = 2000;
-  var calls = [], reading = false, again = false, retrying = null;
-  // heard holds each call the display has read, by ticket and call time;
-  // a call a read shows that is not in it came while the stream was away
-  // (its event lost) and is said with the read's due calls. The calls on
-  // the screen at the first read are not said: they were, before it.
-  // spoken holds the calls said: a call is said once, however many reads
-  // and events show it, but again when the desk repeats it.
-  var heard = null, spoken = {}, missed = [];
-  function key(e) { return e.id + '|' + e.called_at; }
-  // A call the stream missed is said only while it is recent (MISSED_FOR
-  // ms by the service's clock): after a long break the desk has dealt
-  // with older ones.
+  var reading = false, again = false, retrying = null;
+  // A call is said when a read first shows it: heard holds each call read,
+  // by ticket and call time, so it comes to be said whether its event
+  // arrived or was lost in a break of the stream, and is said once. One
+  // older than MISSED_FOR ms by the service's clock is not said (after a
+  // long break its desk has dealt with it), nor the calls on the screen at
+  // the first read (they were said before it). A desk's repeat comes as
+  // an event (repeats) and is said again.
   var MISSED_FOR = 120000;
+  var heard = null, fresh = [], repeats = [];
+  function key(e) { return e.id + '|' + e.called_at; }
   function unheard(l) {
     var first = heard === null, now = Date.parse(l.now);
     if (first) heard = {};
     l.called.slice().sort(function (a, b) { return Date.parse(a.called_at) - Date.parse(b.called_at); }).forEach(function (e) {
       if (heard[key(e)]) return;
       heard[key(e)] = true;
-      if (!first && !(now - Date.parse(e.called_at) > MISSED_FOR)) missed.push({ id: e.id });
+      if (!first && !(now - Date.parse(e.called_at) > MISSED_FOR)) fresh.push(e.id);
     });
   }
   function onEvent(ev) {
-    if (ev && (ev.type === 'called' || ev.type === 'repeat') && ev.ticket_id) calls.push({ id: ev.ticket_id, again: ev.type === 'repeat' });
+    if (ev && ev.type === 'repeat' && ev.ticket_id) repeats.push(ev.ticket_id);
     reread();
   }
   function reread() {
     if (reading) { again = true; return; }
     if (retrying) { clearTimeout(retrying); retrying = null; }
-    var due = calls;
-    calls = [];
+    var due = repeats;
+    repeats = [];
     reading = true;
     function done(ok) {
       reading = false;
       if (ok) {
-        var say = missed.concat(due);
-        missed = [];
-        say.forEach(function (c) {
-          var e = st.line.called.filter(function (x) { return x.id === c.id; })[0];
-          if (!e || (spoken[key(e)] && !c.again)) return;
-          spoken[key(e)] = true;
-          announce(e);
+        var say = fresh.concat(due.filter(function (id) { return fresh.indexOf(id) < 0; }));
+        fresh = [];
+        say.forEach(function (id) {
+          var e = st.line.called.filter(function (x) { return x.id === id; })[0];
+          if (e) announce(e);
         });
       } else if (st.retry) {
-        calls = due.concat(calls);
+        repeats = due.concat(repeats);
       }
       if (again) { again = false; reread(); return; }
-      if (!ok && st.retry && calls.length) retrying = setTimeout(reread, RETRY);
+      if (!ok && st.retry) retrying = setTimeout(reread, RETRY);
     }
     load().then(done, function () { st.retry = true; done(false); });
   }
