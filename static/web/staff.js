@@ -266,12 +266,17 @@
       if (!to || st.site !== st.fallback) { notice(t('siteClosedNone', name, t(l.variant), where), true); return; }
       notice(t('siteClosed', name, t(l.variant), where, to.site_name || to.site), true);
       if (st.site === to.site) return;
-      st.site = to.site;
-      $('site').value = st.site;
-      try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
-      st.current = null; st.busy = null; st.line = null;
-      render(); watch(); loadLine();
+      $('site').value = to.site;
+      showSite(to.site);
     });
+  }
+  // showSite makes the tablet the desk of site: kept for the next visit,
+  // its line and stream read anew.
+  function showSite(site) {
+    st.site = site;
+    try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
+    st.current = null; st.busy = null; st.line = null;
+    render(); watch(); loadLine();
   }
   function siteStatus() {
     var ss = activeSites();
@@ -660,12 +665,7 @@
     $('dqr').hidden = true; $('dqrimg').removeAttribute('src'); $('dqrlink').removeAttribute('href'); text('dqrlink', '');
   });
   $('simbox').addEventListener('toggle', drawSim);
-  $('site').addEventListener('change', function () {
-    st.site = $('site').value;
-    try { localStorage.setItem('natq.staff.site', st.site); } catch (e) {}
-    st.current = null; st.busy = null; st.line = null;
-    render(); watch(); loadLine();
-  });
+  $('site').addEventListener('change', function () { showSite($('site').value); });
   // A keyboard-wedge scanner types the code and Enter: the form submits.
   $('scanform').addEventListener('submit', function (ev) {
     ev.preventDefault();
