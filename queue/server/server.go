@@ -162,13 +162,13 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Get("/tickets/:ticket/events", h.ticketEvents)
 	api.Get("/sites/:site/events", h.siteEvents)
 
-	marshal, coord := h.auth(queue.RoleMarshal), h.auth(queue.RoleCoordinator)
+	display, marshal, coord := h.auth(queue.RoleDisplay), h.auth(queue.RoleMarshal), h.auth(queue.RoleCoordinator)
 	// The desk's changes check their token in their own script (deskAuth).
 	api.Post("/sites/:site/checkins", h.deskAuth, h.checkIn)
 	api.Post("/sites/:site/calls", h.deskAuth, h.call)
-	api.Get("/sites/:site/line", h.auth(queue.RoleDisplay), h.line)
+	api.Get("/sites/:site/line", display, h.line)
 	api.Post("/sites/:site/displays", marshal, h.display)
-	api.Get("/staff/me", h.auth(queue.RoleDisplay), h.me)
+	api.Get("/staff/me", display, h.me)
 	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
 	api.Post("/tickets/:ticket/requeue", marshal, h.requeue)
 	api.Post("/tickets/:ticket/repeat", marshal, h.repeat)
