@@ -419,14 +419,29 @@ func (s *Service) AddDisplay(ctx context.Context, st *Staff, site string) (*Disp
 	if err != nil {
 		return nil, err
 	}
-	c := p.Compound.ID
+	name := displayName(p, site)
+	if err := s.displayRoom(ctx, p.Compound.ID, name); err != nil {
+		return nil, err
+	}
+	return s.issueDisplay(ctx, p, site, name)
+}
+
+// displayName is the name of site's display tokens: "叫号屏 <site>
+// <its name>".
+func displayName(p *Plan, site string) string {
 	name := "叫号屏 " + site
 	if n := p.siteName(site); n != "" {
 		name += " " + n
 	}
-	all, err := s.rdb.HVals(ctx, keysOf(c).staff()).Result()
+	return name
+}
+
+// displayRoom is ErrTooManyDisplays when compound has maxDisplays live
+// tokens of the display name already.
+func (s *Service) displayRoom(ctx context.Context, compound, name string) error {
+	all, err := s.rdb.HVals(ctx, keysOf(compound).staff()).Result()
 	if err != nil {
-		return nil, storeErr(err)
+		return storeErr(err)
 	}
 	live, now := 0, s.now()
 	for _, v := range all {
@@ -436,8 +451,15 @@ func (s *Service) AddDisplay(ctx context.Context, st *Staff, site string) (*Disp
 		}
 	}
 	if live >= maxDisplays {
-		return nil, withDetail(ErrTooManyDisplays, fmt.Sprintf("（%s：%d 个）", name, live), fmt.Sprintf(" (%s: %d)", name, live))
+		return withDetail(ErrTooManyDisplays, fmt.Sprintf("（%s：%d 个）", name, live), fmt.Sprintf(" (%s: %d)", name, live))
 	}
+	return nil
+}
+
+// issueDisplay issues site's display a token named name, ending with the
+// round, and its link.
+func (s *Service) issueDisplay(ctx context.Context, p *Plan, site, name string) (*DisplayToken, error) {
+	c := p.Compound.ID
 	token, until, err := s.addStaff(ctx, c, name, RoleDisplay, time.Time{})
 	if err != nil {
 		return nil, err

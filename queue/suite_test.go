@@ -45,6 +45,7 @@ var suite = []queuetest.Case{
 	{"StoreStopped", testStoreStopped},
 	{"StreamsAcrossRestart", testStreamsAcrossRestart},
 	{"DisplayToken", testDisplayToken},
+	{"DisplayPairing", testDisplayPairing},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -905,6 +906,142 @@ func testDisplayToken(t *testing.T, st queuetest.Store) {
 	}
 	if _, err := s.AddDisplay(ctx, m, "s1"); err != nil {
 		t.Errorf("a display token once the others are revoked: %v", err)
+	}
+}
+
+// testDisplayPairing: a display without a camera shows a code; a marshal
+// types it, written as people write six digits, for a site; the
+// display's next poll, and only that one, takes a display token for it.
+// A code is used once, ends after 10 minutes by the service's clock (the
+// embedded store's TTLs do not run), and is no use to anyone but staff
+// of its compound; one address holds a few pairings at once, a compound
+// a few dozen.
+func testDisplayPairing(t *testing.T, st queuetest.Store) {
+	s, clk := queuetest.Service(t, st.Client(t), nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	const tv = "203.0.113.7"
+	pr, err := s.StartPairing(ctx, "c1~s1", tv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pr.Code) != 6 || strings.Trim(pr.Code, "0123456789") != "" || len(pr.Secret) < 32 || pr.Site != "s1" ||
+		!pr.Expires.Equal(clk.Now().Add(10*time.Minute)) {
+		t.Fatalf("StartPairing = %+v; want 6 digits, a secret, s1, ending in 10 minutes", pr)
+	}
+	if ps, err := s.PollPairing(ctx, "c1~s1", pr.Secret); err != nil || ps.State != "waiting" || ps.Display != nil {
+		t.Fatalf("the poll before the code is typed = %+v, %v; want waiting", ps, err)
+	}
+	_, err = s.PollPairing(ctx, "c1~s1", pr.Secret+"x")
+	wantCode(t, "a poll with another secret", err, errs.NotFound)
+	for _, bad := range []string{"12345", "1234567", "12a456", "一二三四五六"} {
+		_, err := s.PairDisplay(ctx, m, "s2", bad)
+		wantCode(t, "pairing code "+bad, err, errs.Invalid)
+	}
+	disp, err := s.AddDisplay(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := s.Authenticate(ctx, disp.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PairDisplay(ctx, dst, "s2", pr.Code)
+	wantCode(t, "a display pairing a display", err, errs.Forbidden)
+	_, err = s.PairDisplay(ctx, nil, "s2", pr.Code)
+	wantCode(t, "pairing without a token", err, errs.Unauthorized)
+	other := staff(t, s, "c2", queue.RoleMarshal)
+	_, err = s.PairDisplay(ctx, other, "t1", pr.Code)
+	wantCode(t, "c2's marshal typing c1's code", err, errs.NotFound)
+	_, err = s.PairDisplay(ctx, other, "c1~s2", pr.Code)
+	wantCode(t, "c2's marshal pairing c1's site", err, errs.Forbidden)
+
+	// Typed with a space, the way the screen groups it: s2's display, not
+	// the s1 its address named (the marshal chose).
+	typed := pr.Code[:3] + " " + pr.Code[3:]
+	pd, err := s.PairDisplay(ctx, m, "s2", typed)
+	if err != nil || pd.Site != "s2" || pd.Name != "叫号屏 s2 会所门廊" {
+		t.Fatalf("PairDisplay(%q) = %+v, %v", typed, pd, err)
+	}
+	_, err = s.PairDisplay(ctx, m, "s2", pr.Code)
+	wantCode(t, "the same code typed again", err, errs.NotFound)
+	ps, err := s.PollPairing(ctx, "c1~s1", pr.Secret)
+	if err != nil || ps.State != "paired" || ps.Display == nil || ps.Display.Site != "s2" ||
+		!strings.HasPrefix(ps.Display.URL, "https://natq.test/display/c1/s2#t=c1.") {
+		t.Fatalf("the poll after the code is typed = %+v, %v; want paired, s2's display", ps, err)
+	}
+	who, err := s.Authenticate(ctx, ps.Display.Token)
+	if err != nil || who.Role != queue.RoleDisplay || who.Name != "叫号屏 s2 会所门廊" {
+		t.Fatalf("the paired display's token = %+v, %v", who, err)
+	}
+	if l, err := s.Line(ctx, who, "s2"); err != nil || l.Site != "s2" {
+		t.Errorf("the paired display reading s2's line = %+v, %v", l, err)
+	}
+	_, err = s.PollPairing(ctx, "c1~s1", pr.Secret)
+	wantCode(t, "a second poll after pairing", err, errs.NotFound)
+
+	// Full-width digits, as a Chinese keyboard may type them.
+	pr2, err := s.StartPairing(ctx, "c1~s2", tv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := strings.Map(func(r rune) rune { return r - '0' + '０' }, pr2.Code)
+	if _, err := s.PairDisplay(ctx, m, "s2", wide); err != nil {
+		t.Errorf("PairDisplay(%q): %v", wide, err)
+	}
+	// An approved pairing not collected within two minutes of its end is
+	// gone.
+	clk.Set(clk.Now().Add(12*time.Minute + time.Second))
+	_, err = s.PollPairing(ctx, "c1~s2", pr2.Secret)
+	wantCode(t, "collecting long after the end", err, errs.NotFound)
+
+	// A code not typed within its 10 minutes ends.
+	pr3, err := s.StartPairing(ctx, "s1", tv) // a site id only one compound has
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(clk.Now().Add(10 * time.Minute))
+	_, err = s.PairDisplay(ctx, m, "s1", pr3.Code)
+	wantCode(t, "a code typed after its end", err, errs.NotFound)
+	_, err = s.PollPairing(ctx, "c1~s1", pr3.Secret)
+	wantCode(t, "a poll after the end", err, errs.NotFound)
+	_, err = s.StartPairing(ctx, "c1~nope", tv)
+	wantCode(t, "a pairing for no site", err, errs.NoSite)
+
+	// Eight at once from one address, sixty-four in the compound.
+	clk.Set(clk.Now().Add(time.Minute))
+	for i := range 8 {
+		if _, err := s.StartPairing(ctx, "c1~s1", tv); err != nil {
+			t.Fatalf("pairing %d from one address: %v", i+1, err)
+		}
+	}
+	_, err = s.StartPairing(ctx, "c1~s1", tv)
+	wantCode(t, "a ninth pairing from one address", err, errs.RateLimited)
+	for i := range 56 {
+		if _, err := s.StartPairing(ctx, "c1~s1", fmt.Sprintf("198.51.100.%d", i)); err != nil {
+			t.Fatalf("pairing %d of the compound: %v", 9+i, err)
+		}
+	}
+	_, err = s.StartPairing(ctx, "c1~s1", "192.0.2.1")
+	wantCode(t, "the compound's 65th pairing", err, errs.RateLimited)
+	if _, err := s.StartPairing(ctx, "c2~t1", "192.0.2.1"); err != nil {
+		t.Errorf("c2's first pairing while c1 is full: %v", err)
+	}
+	clk.Set(clk.Now().Add(10 * time.Minute))
+	last, err := s.StartPairing(ctx, "c1~s1", tv)
+	if err != nil {
+		t.Fatalf("a pairing once the others ended: %v", err)
+	}
+
+	// A site with six displays pairs no seventh.
+	for range 5 {
+		if _, err := s.AddDisplay(ctx, m, "s1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.PairDisplay(ctx, m, "s1", last.Code)
+	wantCode(t, "pairing a seventh display", err, errs.TooManyDisplays)
+	if _, err := s.PairDisplay(ctx, m, "w1", last.Code); err != nil {
+		t.Errorf("the same code for w1, which has none: %v", err)
 	}
 }
 

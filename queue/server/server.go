@@ -31,7 +31,10 @@
 //	                                                   either stream: {"type":"resync"} when events may have been lost (read afresh)
 //	POST   /api/v1/sites/{site}/checkins    marshal    {"ticket"}
 //	POST   /api/v1/sites/{site}/calls       marshal    {"desk"} optional (1): call the next to that desk; 409 desk_busy with the desk's "ticket"
-//	POST   /api/v1/sites/{site}/displays    marshal    201 a display token for the site (role display: reads its line, changes nothing): its link, with the token after #t=, and the link's QR code (qr_svg)
+//	POST   /api/v1/sites/{site}/displays    marshal    201 a display token for the site (role display: reads its line, changes nothing): its link, with the token after #t=, and the link's QR code (qr_svg);
+//	                                                   with {"code"}: pair the display showing that code instead (201 its name and site; 404 no such code)
+//	POST   /api/v1/sites/{site}/pairings               a display without a token: 201 a 6-digit code to show, the secret to poll with, its end (429 beyond a few an address)
+//	POST   /api/v1/sites/{site}/pairings/poll          {"secret"}: "waiting", or once "paired" with the display's token and link; 404 when the code ended
 //	GET    /api/v1/sites/{site}/line        display    the desks' calls and who waits, in call order (the first LineShown; waiting_more the rest); closed and moved_to when the active variant has no place for the site
 //	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
 //	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
@@ -168,6 +171,8 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/sites/:site/calls", h.deskAuth, h.call)
 	api.Get("/sites/:site/line", display, h.line)
 	api.Post("/sites/:site/displays", marshal, h.display)
+	api.Post("/sites/:site/pairings", h.pairStart)
+	api.Post("/sites/:site/pairings/poll", h.pairPoll)
 	api.Get("/staff/me", display, h.me)
 	api.Post("/tickets/:ticket/noshow", marshal, h.noShow)
 	api.Post("/tickets/:ticket/requeue", marshal, h.requeue)

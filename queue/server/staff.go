@@ -37,11 +37,22 @@ func (h *handlers) staffRevoke(c *fiber.Ctx) error {
 // answers it with its link and the link's QR code (an SVG, for the
 // tablet to show): the display's device scans it instead of having a
 // staff token typed in with a TV's remote. The answer carries a secret:
-// it is not cached.
+// it is not cached. With a code ({"code": "482917"}, what a display
+// without a camera shows), it pairs that display instead
+// (queue.Service.PairDisplay): the display collects its own token.
 func (h *handlers) display(c *fiber.Ctx) error {
-	var body struct{}
+	var body struct {
+		Code string `json:"code"`
+	}
 	if err := decodeOptional(c, &body); err != nil {
 		return h.fail(c, err)
+	}
+	if body.Code != "" {
+		pd, err := h.svc.PairDisplay(c.UserContext(), staffOf(c), c.Params("site"), body.Code)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		return c.Status(fiber.StatusCreated).JSON(pd)
 	}
 	d, err := h.svc.AddDisplay(c.UserContext(), staffOf(c), c.Params("site"))
 	if err != nil {
@@ -56,6 +67,39 @@ func (h *handlers) display(c *fiber.Ctx) error {
 		*queue.DisplayToken
 		QR string `json:"qr_svg"`
 	}{d, string(svg)})
+}
+
+// pairStart gives a display without a token a pairing code to show
+// (queue.Service.StartPairing); anyone may ask, a few at a time from one
+// address. The answer carries the secret the display polls with.
+func (h *handlers) pairStart(c *fiber.Ctx) error {
+	var body struct{}
+	if err := decodeOptional(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	pr, err := h.svc.StartPairing(c.UserContext(), c.Params("site"), c.IP())
+	if err != nil {
+		return h.fail(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(pr)
+}
+
+// pairPoll tells a display whether its code was typed in yet
+// (queue.Service.PollPairing), and once it was, gives it its token.
+func (h *handlers) pairPoll(c *fiber.Ctx) error {
+	var body struct {
+		Secret string `json:"secret"`
+	}
+	if err := decode(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	ps, err := h.svc.PollPairing(c.UserContext(), c.Params("site"), body.Secret)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ps)
 }
 
 // me says whose a staff token is (compound, name, role), for a page to
