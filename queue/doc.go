@@ -70,7 +70,11 @@
 // The desk's changes (CheckIn, CallNext, Sampled) take one unchecked
 // (StaffOf) and check it first in their own script, the token's hash
 // against the compound's staff hash: one round trip, and a revoked or
-// expired token is still refused on every instance at once.
+// expired token is still refused on every instance at once. A site's
+// display gets a token of its own (RoleDisplay: reads a line, changes
+// nothing), from AddDisplay's link, or by pairing: a screen without a
+// token shows StartPairing's code, a marshal types it (PairDisplay), and
+// the screen's poll collects its token (PollPairing).
 //
 // # State in Redis
 //
@@ -112,6 +116,12 @@
 //	                                  ver: the ticket's version (one per event; tell in
 //	                                  prelude.lua)
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"
+//	natq:{c}:pc:<code>         string a display's pairing code -> "sha256(secret) hex|end ms" (pair.go);
+//	                                  deleted once typed in
+//	natq:{c}:pr:<sha256>       hash   a pairing: exp (end ms), site asked for, m (its member of prs);
+//	                                  once approved ok (the site) and name; deleted when collected
+//	natq:{c}:prs               zset   the live pairings, "<address field>:<sha256>" by end ms: the
+//	                                  limits per address and compound; the TTLs of the three only tidy up
 //	natq:{c}:lim:<W>           hash   client address (sha256, truncated) -> new households
 //	                                  booked from it in booking-limit window W (start / window
 //	                                  length), counted by book.lua with the ticket; expires two

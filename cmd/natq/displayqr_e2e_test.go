@@ -28,8 +28,9 @@ func TestDisplayFromTabletQR(t *testing.T) {
 	}
 	tablet := bd.tab("tablet-qr", 1024, 768, false)
 	tablet.staffAt(d.staff, site)
-	tablet.click("call screen QR", "#displayqr")
-	tablet.within(3*time.Second, "the QR code shown", `!document.getElementById('dqr').hidden && (i => i.complete && i.naturalWidth > 0)(document.getElementById('dqrimg')) &&
+	tablet.click("call screen", "#displayqr")
+	tablet.click("show a QR code", "#dqrshow")
+	tablet.within(3*time.Second, "the QR code shown", `!document.getElementById('dqrbox').hidden && (i => i.complete && i.naturalWidth > 0)(document.getElementById('dqrimg')) &&
 		document.getElementById('dqrlink').textContent.includes('/display/`+d.plan.Compound.ID+`/`+site+`#t=`+d.plan.Compound.ID+`.')`)
 	link := jsText(tablet, "#dqrlink")
 	tablet.shot("displayqr-1024x768-tablet")

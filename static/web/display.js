@@ -6,7 +6,8 @@
 (function () {
   var N = natq, t = N.t, $ = N.$, text = N.text, el = N.el;
   N.words({
-    title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['工作人员登录', 'Staff sign-in'], token: ['工作人员凭证', 'Staff token'], tokenHint: ['或在采样台的平板上点“叫号屏二维码”，用这台设备的相机扫码打开，无需输入。', 'Or tap "Call screen QR" on the desk\'s tablet and scan it with this device\'s camera: nothing to type.'], signIn: ['登录', 'Sign in'],
+    title: ['叫号', 'Calls'], soundOn: ['开启声音', 'Turn sound on'], soundIsOn: ['声音已开', 'Sound on'], signInTitle: ['或输入工作人员凭证', 'Or type a staff token'], token: ['工作人员凭证', 'Staff token'], tokenHint: ['有相机的设备：在平板上点“叫号屏”→“显示二维码”，扫码打开，无需输入。', 'A device with a camera: tap "Call screen" then "Show QR code" on the tablet and scan it: nothing to type.'], signIn: ['登录', 'Sign in'],
+    pairTitle: ['连接这块叫号屏', 'Connect this call screen'], pairHow: ['在采样台的平板上点“叫号屏”，输入这个配对码：', 'On the desk\'s tablet tap "Call screen" and type this pairing code:'], pairUntil: ['{0} 前有效，过期后自动换新码', 'Valid until {0}; a new code follows by itself'], pairBusy: ['配对请求过多，稍后自动重试。', 'Too many pairings asked for: trying again shortly.'],
     badToken: ['凭证无效，请检查后重试。', 'That token is not valid. Check it and try again.'], nowCalling: ['请到采样台', 'Please go to the desk'], noCall: ['请在一米线内等候叫号', 'Wait in the one-metre line for your call'], next: ['下几位', 'Next'], line: ['一米线', 'One-metre line'],
     desk: ['{0} 号台', 'Desk {0}'], occ: ['{0} / {1} 人', '{0} / {1} people'], occFull: ['队伍已满，请在楼内等候', 'Line full: wait in your building'], hh: ['{0} {1} 单元 {2}', '{0} unit {1} room {2}'], hhNoUnit: ['{0} {1}', '{0} room {1}'],
     dry: ['晴天方案', 'dry-weather plan'], wet: ['雨天方案', 'wet-weather plan'], closed: ['{0}：本采样点暂停使用', 'This site is not in use in the {0}'], goTo: ['请到 {0}', 'Go to {0}'], atHome: ['上门采样', 'Sampled at home'],
@@ -59,8 +60,59 @@
   }
   function signin(bad) {
     $('board').hidden = true; $('signin').hidden = false;
+    if (!st.line) text('sname', st.site);
     $('serr').hidden = !(bad && st.token); text('serr', t('badToken'));
+    pairing.show();
   }
+
+  // pairing: a screen with no token and no camera shows a six-digit code
+  // (the service's, for this site) for a marshal to type on the desk's
+  // tablet, and asks every POLL ms whether it was; once it was, the
+  // answer holds the screen's own token. The pairing is kept for the
+  // tab's life (a reload shows the same code); a code that ended is
+  // replaced by a new one. The service's clock decides when a code
+  // ends: a TV's clock is often wrong.
+  var pairing = (function () {
+    var POLL = 2000, KEEPP = 'natq.display.pairing.' + where, base = '/api/v1/sites/' + enc(where) + '/pairings';
+    var cur = null, timer = null;
+    try { cur = JSON.parse(sessionStorage.getItem(KEEPP) || 'null'); } catch (e) {}
+    function later(f, ms) { clearTimeout(timer); timer = setTimeout(f, ms); }
+    function keep(p) { cur = p; try { if (p) sessionStorage.setItem(KEEPP, JSON.stringify(p)); else sessionStorage.removeItem(KEEPP); } catch (e) {} }
+    function draw(note) {
+      text('paircode', cur ? cur.code.slice(0, 3) + ' ' + cur.code.slice(3) : '');
+      text('pairnote', note != null ? note : cur ? t('pairUntil', N.hm(cur.expires)) : '');
+    }
+    function fresh() {
+      N.api('POST', base, undefined).then(function (res) {
+        if ($('signin').hidden) return;
+        if (res.status === 201 && res.body) { keep(res.body); draw(); later(poll, POLL); return; }
+        if (res.status === 404) { notice(t('noSite')); return; }
+        draw(res.status === 429 ? t('pairBusy') : t('retrying'));
+        later(fresh, res.status === 429 ? 30000 : 5000);
+      });
+    }
+    function poll() {
+      if ($('signin').hidden) return;
+      if (!cur) { fresh(); return; }
+      N.api('POST', base + '/poll', { secret: cur.secret }).then(function (res) {
+        if ($('signin').hidden) return;
+        var b = res.body;
+        if (res.status === 200 && b && b.state === 'paired' && b.display) { keep(null); paired(b.display); return; }
+        if (res.status === 404) { keep(null); draw(''); fresh(); return; }
+        draw(res.status === 200 ? null : t('retrying'));
+        later(poll, POLL);
+      });
+    }
+    // paired takes the screen's token; for another site than this
+    // address's (the marshal chose), the page opens that site's.
+    function paired(d) {
+      st.token = d.token;
+      try { localStorage.setItem(KEEP, st.token); } catch (e) {}
+      if (d.site !== st.site) { location.replace('/display/' + enc(st.compound) + '/' + enc(d.site) + '#t=' + encodeURIComponent(d.token)); return; }
+      load().then(function (ok) { if (ok) watch(); });
+    }
+    return { show: function () { draw(); later(poll, 0); } };
+  })();
 
   // A building named "14号楼" is said "14 号楼"; a room digit by digit.
   function said(e, lang) {
@@ -243,7 +295,7 @@
     st.es = N.listen('/api/v1/sites/' + enc(where) + '/events', onEvent, reread);
   }
 
-  $('signin').addEventListener('submit', function (ev) {
+  $('signform').addEventListener('submit', function (ev) {
     ev.preventDefault();
     st.token = $('token').value.trim();
     load().then(function (ok) {

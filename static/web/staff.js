@@ -25,7 +25,7 @@
     revokeConfirm: ['撤销 {0} 的全部凭证？', 'Revoke every token of {0}?'], revokedOk: ['已撤销 {0} 的 {1} 个凭证', 'Revoked {1} token(s) of {0}'], expired: ['已过期', 'expired'],
     role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'], role_display: ['叫号屏', 'call screen'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
-    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], displayQr: ['叫号屏二维码', 'Call screen QR'], close: ['关闭', 'Close'],
+    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
@@ -646,24 +646,44 @@
     });
   });
   $('signout').addEventListener('click', signOut);
-  // A display's own token, as a QR code of its link, for the site's TV or
-  // spare tablet to scan: no staff token typed with a remote, and the
-  // device left at the site can call no one. Shown until closed.
+  // Connecting the site's call screen (a TV or spare tablet): the code a
+  // screen without a token shows is typed here and pairs it, or a
+  // display token's link is shown as a QR code for a screen with a
+  // camera to scan. Either way the screen gets a token of its own that
+  // can call no one. Shown until closed.
+  function dqrClear() {
+    $('dqrbox').hidden = true; $('dqrimg').removeAttribute('src'); $('dqrlink').removeAttribute('href'); text('dqrlink', '');
+    text('pairmsg', ''); $('pairmsg').className = 'pairmsg'; $('paircode').value = '';
+  }
   $('displayqr').addEventListener('click', function () {
+    if (!st.site) return;
+    dqrClear();
+    $('dqr').hidden = false;
+    $('paircode').focus();
+  });
+  $('pairform').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var code = $('paircode').value;
+    function say(msg, ok) { text('pairmsg', msg); $('pairmsg').className = 'pairmsg ' + (ok ? 'ok' : 'bad'); }
+    if ((code.match(/[0-9０-９]/g) || []).length !== 6) { say(t('pairShort'), false); return; }
+    N.api('POST', '/api/v1/sites/' + enc(st.site) + '/displays', { code: code }, st.token).then(function (res) {
+      if (res.status === 201 && res.body) { say(t('paired', res.body.name), true); $('paircode').value = ''; return; }
+      say(N.errorText(res), false);
+    });
+  });
+  $('dqrshow').addEventListener('click', function () {
     if (!st.site) return;
     N.api('POST', '/api/v1/sites/' + enc(st.site) + '/displays', {}, st.token).then(function (res) {
       if (res.status !== 201 || !res.body) { result(N.errorText(res), false); return; }
       var d = res.body;
       $('dqrimg').src = 'data:image/svg+xml;base64,' + btoa(d.qr_svg);
-      $('dqrimg').alt = t('displayQr');
+      $('dqrimg').alt = t('qrAlt');
       text('dqrnote', t('dqrNote', siteStatus() ? siteStatus().name || st.site : st.site, String(d.until).slice(5, 16).replace('T', ' '), d.name));
       $('dqrlink').href = d.url; text('dqrlink', d.url);
-      $('dqr').hidden = false;
+      $('dqrbox').hidden = false;
     });
   });
-  $('dqrclose').addEventListener('click', function () {
-    $('dqr').hidden = true; $('dqrimg').removeAttribute('src'); $('dqrlink').removeAttribute('href'); text('dqrlink', '');
-  });
+  $('dqrclose').addEventListener('click', function () { $('dqr').hidden = true; dqrClear(); });
   $('simbox').addEventListener('toggle', drawSim);
   $('site').addEventListener('change', function () { showSite($('site').value); });
   // A keyboard-wedge scanner types the code and Enter: the form submits.
