@@ -75,7 +75,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.Float64Var(&c.opts.ForecastShare, "forecast-share", c.opts.ForecastShare,
 		"share of this instance's cores the forecast model may use; past it, forecasts grow older (up to 30s) instead of bookings slower; 0 turns the bound off")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
-	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER` (behind a trusted proxy)")
+	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER`, set by a trusted proxy in front (X-Real-IP; or X-Forwarded-For, whose last address, the one the proxy wrote, is taken)")
 	fs.StringVar(&c.pprof, "pprof", "", "serve Go profiles on this loopback `HOST:PORT` (for load tests)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -39,7 +39,7 @@ func (h *handlers) book(c *fiber.Ctx) error {
 			return h.fail(c, err)
 		}
 	}
-	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), hh, c.IP(), st)
+	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), hh, h.client(c), st)
 	if err != nil {
 		return h.fail(c, err)
 	}

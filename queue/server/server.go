@@ -79,7 +79,8 @@ type Options struct {
 	// registered in it. nil: a registry with only the Go collectors.
 	Registry *prometheus.Registry
 	// ProxyHeader names the header holding the client address behind a
-	// trusted proxy (e.g. X-Forwarded-For); "" uses the peer address.
+	// trusted proxy (X-Real-IP, or X-Forwarded-For: its last address,
+	// the one the proxy wrote, is taken); "" uses the peer address.
 	ProxyHeader string
 	// Logger gets the detail of failures users see only in short.
 	Logger *slog.Logger
@@ -120,7 +121,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	if conns > 0 {
 		conns = max(conns-opts.MaxStreams, 64)
 	}
-	h := &handlers{svc: svc, log: opts.Logger,
+	h := &handlers{svc: svc, log: opts.Logger, proxy: opts.ProxyHeader,
 		streams: &streams{maxPer: opts.MaxStreamsPerAddress, max: opts.MaxStreams, per: map[string]int{}}}
 	app := fiber.New(fiber.Config{
 		AppName: "natq",
@@ -194,6 +195,7 @@ type handlers struct {
 	svc     *queue.Service
 	log     *slog.Logger
 	streams *streams
+	proxy   string // Options.ProxyHeader (client)
 }
 
 func (h *handlers) ready(c *fiber.Ctx) error {

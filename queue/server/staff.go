@@ -77,7 +77,7 @@ func (h *handlers) pairStart(c *fiber.Ctx) error {
 	if err := decodeOptional(c, &body); err != nil {
 		return h.fail(c, err)
 	}
-	pr, err := h.svc.StartPairing(c.UserContext(), c.Params("site"), c.IP())
+	pr, err := h.svc.StartPairing(c.UserContext(), c.Params("site"), h.client(c))
 	if err != nil {
 		return h.fail(c, err)
 	}

@@ -104,7 +104,7 @@ var batches = sync.Pool{New: func() any { b := make(net.Buffers, 0, 3*maxBatch);
 // and one goroutine (serveStream); fasthttp's worker, its buffers and its
 // body-stream pipe are not held for the stream's life.
 func (h *handlers) stream(c *fiber.Ctx, open func(context.Context) (*queue.Stream, error)) error {
-	addr := c.IP()
+	addr := h.client(c)
 	if err := h.streams.acquire(addr); err != nil {
 		return h.fail(c, err)
 	}

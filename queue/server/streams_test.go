@@ -27,6 +27,12 @@ import (
 // for its first line; it returns the status and, for 200, a closer.
 func openStream(t *testing.T, tr *http.Transport, url string) (int, http.Header, func()) {
 	t.Helper()
+	return openStreamWith(t, tr, url)
+}
+
+// openStreamWith is openStream through any round tripper.
+func openStreamWith(t *testing.T, tr http.RoundTripper, url string) (int, http.Header, func()) {
+	t.Helper()
 	rctx, cancel := context.WithCancel(ctx)
 	req, _ := http.NewRequestWithContext(rctx, "GET", url, nil)
 	resp, err := (&http.Client{Transport: tr}).Do(req)
