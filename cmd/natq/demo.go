@@ -325,7 +325,8 @@ func (d *demo) printIntro(e *env) {
 	fmt.Fprintf(w, "    coordinator token:       %s\n", d.staff)
 	fmt.Fprintf(w, "    marshal token:           %s\n", d.marshal)
 	fmt.Fprintf(w, "  site display (a TV):       %s\n", d.displayURL)
-	fmt.Fprintf(w, "    (signed in by its link, with a token that shows calls only; the tablet's 叫号屏二维码 makes more)\n")
+	fmt.Fprintf(w, "    (signed in by its link, with a token that shows calls only; without the token after #t=, the\n")
+	fmt.Fprintf(w, "     screen shows a pairing code to type under 叫号屏 on the tablet)\n")
 	fmt.Fprintf(w, "  building sheet (print):    %s/print/b/%s.pdf\n", base, d.firstBuilding())
 	for _, v := range d.plan.Variants {
 		fmt.Fprintf(w, "  %-27s%s/print/battle/%s.pdf\n", "battle map, "+v+" (print):", base, v)
