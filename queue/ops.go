@@ -466,3 +466,51 @@ func (s *Service) Variant(ctx context.Context, compound string) (string, error) 
 	}
 	return v, nil
 }
+
+// TicketNumber reads a ticket's short number as a marshal types it from a
+// phone or a printed card whose QR code will not scan (wet, cracked,
+// crumpled): "123", "票 123", "123号", "No.123", "#123", "１２３". 0 and
+// false for anything else.
+func TicketNumber(s string) (uint64, bool) {
+	s = cleanNumber(s)
+	low := strings.ToLower(s)
+	for _, p := range []string{"票号", "票", "no.", "no", "#"} {
+		if strings.HasPrefix(low, p) {
+			s = strings.TrimLeft(s[len(p):], ":.")
+			break
+		}
+	}
+	s = strings.TrimSuffix(s, "号")
+	if !digits(s) || len(s) > 15 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// TicketByNumber is the ticket of compound with short number n (票号, on
+// the phone and on the printed card), with its signed token, for a
+// marshal whose scanner cannot read its QR code: the tablet shows whose
+// it is, the marshal asks the resident, and checks it in with its token.
+// ErrNotFound for no such ticket, ErrOldRound for one of an earlier round.
+func (s *Service) TicketByNumber(ctx context.Context, st *Staff, compound string, n uint64) (*TicketView, error) {
+	if err := may(st, compound, RoleMarshal); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	no := strconv.FormatUint(n, 10)
+	t, _, err := s.readTicket(ctx, compound, n, signed{n, s.signer.Sign(compound, n)})
+	if errors.Is(err, ErrNotFound) {
+		return nil, withDetail(newErr(ErrNotFound.Code, "找不到票号", "no ticket number"), " "+no+"：请核对票上“票”字后面的数字", " "+no+": check the number after 票 on the ticket")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Round != p.Date {
+		return nil, withDetail(ErrOldRound, "（票 "+no+" 是 "+t.Round+" 的票，不是今天的）", " (ticket "+no+" is of "+t.Round+", not of today)")
+	}
+	return t, nil
+}

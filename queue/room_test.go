@@ -68,3 +68,22 @@ func TestNormalizeUnit(t *testing.T) {
 		}
 	}
 }
+
+func TestTicketNumber(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+	}{
+		{"123", 123}, {"票 123", 123}, {"票123", 123}, {"票号：123", 123}, {"123号", 123}, {"No.123", 123},
+		{"no. 123", 123}, {"NO123", 123}, {"1 23", 123}, {"#123", 123}, {"１２３", 123}, {" 123\u200b", 123}, {"0123", 123},
+	} {
+		if got, ok := TicketNumber(c.in); !ok || got != c.want {
+			t.Errorf("TicketNumber(%q) = %d, %v; want %d", c.in, got, ok, c.want)
+		}
+	}
+	for _, in := range []string{"", "0", "票", "-1", "12a", "c1.1.abc", "https://natq.test/t/c1.1.x", "1e3", "99999999999999999999"} {
+		if got, ok := TicketNumber(in); ok {
+			t.Errorf("TicketNumber(%q) = %d, true; want not a number", in, got)
+		}
+	}
+}

@@ -46,6 +46,7 @@ var suite = []queuetest.Case{
 	{"StreamsAcrossRestart", testStreamsAcrossRestart},
 	{"DisplayToken", testDisplayToken},
 	{"DisplayPairing", testDisplayPairing},
+	{"TicketByNumber", testTicketByNumber},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -1043,6 +1044,56 @@ func testDisplayPairing(t *testing.T, st queuetest.Store) {
 	if _, err := s.PairDisplay(ctx, m, "w1", last.Code); err != nil {
 		t.Errorf("the same code for w1, which has none: %v", err)
 	}
+}
+
+// testTicketByNumber: a resident's QR code will not scan; the marshal
+// types the short number the phone and the card show, reads whose ticket
+// it is, and checks it in with the token the read gives. Another
+// compound's marshal, a display and anyone without a token read nothing;
+// a number of no ticket, or of yesterday's, says so.
+func testTicketByNumber(t *testing.T, st queuetest.Store) {
+	s, clk := queuetest.Service(t, st.Client(t), nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	b, _, err := s.Book(ctx, "c1", hh("b1", "", "201", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv, err := s.TicketByNumber(ctx, m, "c1", b.ID)
+	if err != nil || tv.Ticket != b.Ticket || tv.Household.Room != "201" || tv.Party != 2 || tv.State != "booked" || tv.Site != "s1" {
+		t.Fatalf("TicketByNumber(%d) = %+v, %v; want room 201's ticket, its token %s", b.ID, tv, err, b.Ticket)
+	}
+	clk.Set(queuetest.At(7, 1))
+	if in, err := s.CheckIn(ctx, m, "s1", tv.Ticket); err != nil || in.State != "checked_in" {
+		t.Fatalf("checking in with the token read by number = %+v, %v", in, err)
+	}
+	if tv, err := s.TicketByNumber(ctx, m, "c1", b.ID); err != nil || tv.State != "checked_in" {
+		t.Errorf("the ticket read again = %+v, %v; want checked in", tv, err)
+	}
+	_, err = s.TicketByNumber(ctx, m, "c1", b.ID+1000)
+	wantCode(t, "a number of no ticket", err, errs.NotFound)
+	var e *queue.Error
+	if errors.As(err, &e) && !strings.Contains(e.Message, "找不到票号 "+fmt.Sprint(b.ID+1000)) {
+		t.Errorf("no ticket says %q, want the number named", e.Message)
+	}
+	d, err := s.AddDisplay(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := s.Authenticate(ctx, d.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.TicketByNumber(ctx, dst, "c1", b.ID)
+	wantCode(t, "a display reading by number", err, errs.Forbidden)
+	_, err = s.TicketByNumber(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1", b.ID)
+	wantCode(t, "c2's marshal reading c1's ticket", err, errs.Forbidden)
+	_, err = s.TicketByNumber(ctx, nil, "c1", b.ID)
+	wantCode(t, "no token", err, errs.Unauthorized)
+	if err := s.OpenRound(ctx, queuetest.Plan(t, "c1-next.plan.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.TicketByNumber(ctx, m, "c1", b.ID)
+	wantCode(t, "yesterday's ticket by number", err, errs.OldRound)
 }
 
 func testStoreStopped(t *testing.T, st queuetest.Store) {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -298,6 +299,17 @@ func (h *handlers) siteEvents(c *fiber.Ctx) error {
 		return h.fail(c, queue.BadField("bookings", "只能是 1（含新预约）或 0（不含）", "must be 1 (with new bookings) or 0 (without)"))
 	}
 	return h.stream(c, func(ctx context.Context) (*queue.Stream, error) { return h.svc.StreamSite(ctx, site, bookings) })
+}
+
+// ticketByNumber reads a ticket by its short number (票号) for a
+// marshal whose scanner cannot read the ticket's QR code.
+func (h *handlers) ticketByNumber(c *fiber.Ctx) error {
+	raw, err := url.PathUnescape(c.Params("number"))
+	n, ok := queue.TicketNumber(raw)
+	if err != nil || !ok {
+		return h.fail(c, queue.BadField("number", "票号是票上“票”字后面的数字", "a ticket number is the number after 票 on the ticket"))
+	}
+	return h.reply(c).json(h.svc.TicketByNumber(c.UserContext(), staffOf(c), c.Params("id"), n))
 }
 
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {

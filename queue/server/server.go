@@ -41,6 +41,8 @@
 //	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display
 //	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
+//	GET    /api/v1/compounds/{id}/tickets/{number} marshal a ticket by its short number (票号, "票 123", "１２３"): its view and
+//	                                                   signed token, for a desk whose scanner cannot read its QR code; 404 none, 409 old_round
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
@@ -180,6 +182,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/tickets/:ticket/repeat", marshal, h.repeat)
 	api.Post("/tickets/:ticket/sampled", h.deskAuth, h.sampled)
 	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
+	api.Get("/compounds/:id/tickets/:number", marshal, h.ticketByNumber)
 	api.Put("/compounds/:id/variant", coord, h.variant)
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)
 	api.Post("/compounds/:id/cancellations", coord, h.cancelHousehold)

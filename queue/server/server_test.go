@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,6 +247,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"POST", "/api/v1/tickets/" + tk + "/requeue", ``, false},
 		{"POST", "/api/v1/tickets/" + tk + "/repeat", ``, false},
 		{"GET", "/api/v1/compounds/c1/staff", ``, true},
+		{"GET", "/api/v1/compounds/c1/tickets/" + fmt.Sprint(b["id"]), ``, false},
 	}
 	for _, r := range routes {
 		cases := []struct {
@@ -304,6 +306,18 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 	}
 	if code, e := do(t, "POST", in.url+"/api/v1/sites/s1/displays", marshal, `{"site":"s2"}`); code != 400 {
 		t.Errorf("issuing a display with an unknown member = %d %v, want 400", code, e)
+	}
+	// A ticket by the number a marshal types from a card: as written on it.
+	for _, n := range []string{fmt.Sprint(b["id"]), url.PathEscape("票 " + fmt.Sprint(b["id"])), url.PathEscape("No." + fmt.Sprint(b["id"]))} {
+		if code, e := do(t, "GET", in.url+"/api/v1/compounds/c1/tickets/"+n, marshal, ""); code != 200 || e["ticket"] != tk {
+			t.Errorf("ticket by number %s = %d %v, want its token %s", n, code, e, tk)
+		}
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/compounds/c1/tickets/abc", marshal, ""); code != 400 || e["error"].(map[string]any)["field"] != "number" {
+		t.Errorf("ticket by number abc = %d %v, want 400 on number", code, e)
+	}
+	if code, e := do(t, "GET", in.url+"/api/v1/compounds/c1/tickets/99999", marshal, ""); code != 404 {
+		t.Errorf("ticket by a number of none = %d %v, want 404", code, e)
 	}
 }
 
