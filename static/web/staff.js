@@ -25,7 +25,8 @@
     revokeConfirm: ['撤销 {0} 的全部凭证？', 'Revoke every token of {0}?'], revokedOk: ['已撤销 {0} 的 {1} 个凭证', 'Revoked {1} token(s) of {0}'], expired: ['已过期', 'expired'],
     role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'], role_display: ['叫号屏', 'call screen'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
-    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
+    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], bynoMsg: ['{0} · {1} {2}。请向居民核对住户，再签到。', '{0} · {1} {2}. Check the household with the resident, then check in.'], bynoYes: ['是这户，签到', 'That is them: check in'], bynoNo: ['不是，取消', 'Not them: cancel'], bynoCancelled: ['未签到。', 'Not checked in.'],
+    displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
@@ -398,8 +399,28 @@
   // resident waits at the desk: a check-in is safe to send twice, and
   // when the first got through before the break the next finds it done.
   var SCAN_TRIES = 3;
+  // A ticket's short number, typed from a phone or card whose QR code
+  // will not scan ("123", "票 123", "No.123", full-width digits): the
+  // tablet reads whose ticket it is and checks it in only once the
+  // marshal has asked the resident, for a typo would put a neighbour in
+  // line.
+  var NUMBER = /^\s*(票号?|no\.?|#)?\s*[:：.]?\s*[0-9０-９][0-9０-９\s]*号?\s*$/i;
+  var pending = null;
+  function byNumber(raw) {
+    N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/tickets/' + enc(raw.trim()), undefined, st.token).then(function (res) {
+      if (res.status !== 200 || !res.body) { result(N.errorText(res), false); return; }
+      var tk = res.body;
+      pending = tk;
+      text('bynomsg', t('bynoMsg', ticketLine(tk), N.span(tk.window), tk.site_name || tk.site));
+      $('byno').hidden = false;
+      result('', null);
+    });
+  }
+  function bynoClose() { pending = null; $('byno').hidden = true; }
   function checkIn(raw, tries) {
     tries = tries || 1;
+    if (tries === 1) bynoClose();
+    if (tries === 1 && NUMBER.test(raw)) { byNumber(raw); return; }
     var tok = tokenOf(raw);
     if (!tok) { result(t('emptyScan'), false); return; }
     if (!st.site) { result(t('noSite'), false); return; }
@@ -692,6 +713,13 @@
     var v = $('scan').value; $('scan').value = '';
     checkIn(v);
   });
+  $('bynoYes').addEventListener('click', function () {
+    var tk = pending;
+    bynoClose();
+    if (tk) checkIn(tk.ticket);
+    $('scan').focus();
+  });
+  $('bynoNo').addEventListener('click', function () { bynoClose(); result(t('bynoCancelled'), 'warn'); $('scan').focus(); });
   $('cam').addEventListener('click', camera);
   $('call').addEventListener('click', callNext);
   $('requeueBtn').addEventListener('click', requeue);
