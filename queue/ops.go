@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -513,4 +515,44 @@ func (s *Service) TicketByNumber(ctx context.Context, st *Staff, compound string
 		return nil, withDetail(ErrOldRound, "（票 "+no+" 是 "+t.Round+" 的票，不是今天的）", " (ticket "+no+" is of "+t.Round+", not of today)")
 	}
 	return t, nil
+}
+
+// AtDesk is what a marshal finds for a household that came to the desk
+// without its ticket (no phone, no card, a code that will not read, or
+// never booked): its ticket of the round, found by the household as
+// written (rooms and units are read as Book reads them), or for one with
+// none a new ticket, booked now on paper (the windows' walk-in share is
+// for it, and no address budget counts it). created says which. The
+// party counts only for a new ticket: an existing one keeps its own.
+// The desk checks it in with the view's token, once the resident
+// confirms it is theirs.
+func (s *Service) AtDesk(ctx context.Context, st *Staff, compound string, h Household) (*TicketView, bool, error) {
+	if err := may(st, compound, RoleMarshal); err != nil {
+		return nil, false, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, false, err
+	}
+	party := h.Party
+	h.Party = 1
+	if err := s.validate(p, &h); err != nil {
+		return nil, false, err
+	}
+	v, err := s.rdb.HGet(ctx, keysOf(compound).r(p.Date, "hh"), h.key()).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, storeErr(err)
+	}
+	created := false
+	id, _ := strconv.ParseUint(v, 10, 64)
+	if id == 0 {
+		h.Party = party
+		b, c, err := s.book(ctx, compound, h, "paper", "")
+		if err != nil {
+			return nil, false, err
+		}
+		id, created = b.ID, c
+	}
+	t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
+	return t, created, err
 }

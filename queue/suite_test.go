@@ -47,6 +47,7 @@ var suite = []queuetest.Case{
 	{"DisplayToken", testDisplayToken},
 	{"DisplayPairing", testDisplayPairing},
 	{"TicketByNumber", testTicketByNumber},
+	{"AtDesk", testAtDesk},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -1094,6 +1095,63 @@ func testTicketByNumber(t *testing.T, st queuetest.Store) {
 	}
 	_, err = s.TicketByNumber(ctx, m, "c1", b.ID)
 	wantCode(t, "yesterday's ticket by number", err, errs.OldRound)
+}
+
+// testAtDesk: residents at the desk without their tickets. A booked
+// household, its room written another way, is found with its party kept;
+// one that never booked gets a paper ticket, into the walk-in share online
+// booking cannot take, once; the desk checks it in with the view's token.
+func testAtDesk(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	booked, _, err := s.Book(ctx, "c1", hh("b1", "", "301", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv, created, err := s.AtDesk(ctx, m, "c1", hh("b1", "", "０３０１室", 1))
+	if err != nil || created || tv.Ticket != booked.Ticket || tv.Party != 2 || tv.Household.Room != "301" {
+		t.Fatalf("AtDesk(a booked household) = %+v, %v, %v; want its ticket, party 2 kept", tv, created, err)
+	}
+	// b4's window of 37 seats: 33 online, the rest kept for walk-ins.
+	for i := 0; ; i++ {
+		_, _, err := s.Book(ctx, "c1", hh("b4", "", room(i), 1))
+		if errors.Is(err, queue.ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	walkin, created, err := s.AtDesk(ctx, m, "c1", hh("b4", "", "601", 3))
+	if err != nil || !created || walkin.Origin != "paper" || walkin.Party != 3 || walkin.State != "booked" || walkin.Ticket == "" {
+		t.Fatalf("AtDesk(a household that never booked, online full) = %+v, %v, %v; want a new paper ticket for 3", walkin, created, err)
+	}
+	again, created, err := s.AtDesk(ctx, m, "c1", hh("b4", "", "601", 1))
+	if err != nil || created || again.ID != walkin.ID || again.Party != 3 {
+		t.Errorf("AtDesk(the walk-in again) = %+v, %v, %v; want its ticket, party 3", again, created, err)
+	}
+	clk.Set(walkin.Window.Start)
+	if in, err := s.CheckIn(ctx, m, walkin.Site, walkin.Ticket); err != nil || in.State != "checked_in" {
+		t.Errorf("checking the walk-in in = %+v, %v", in, err)
+	}
+	_, _, err = s.AtDesk(ctx, m, "c1", hh("b4", "", "0", 1))
+	wantCode(t, "AtDesk(room 0)", err, errs.Invalid)
+	_, _, err = s.AtDesk(ctx, m, "c1", hh("nope", "", "101", 1))
+	wantCode(t, "AtDesk(no such building)", err, errs.Invalid)
+	d, err := s.AddDisplay(ctx, m, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := s.Authenticate(ctx, d.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.AtDesk(ctx, dst, "c1", hh("b1", "", "302", 1))
+	wantCode(t, "a display at the desk", err, errs.Forbidden)
+	_, _, err = s.AtDesk(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1", hh("b1", "", "302", 1))
+	wantCode(t, "c2's marshal", err, errs.Forbidden)
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }
 
 func testStoreStopped(t *testing.T, st queuetest.Store) {

@@ -312,6 +312,23 @@ func (h *handlers) ticketByNumber(c *fiber.Ctx) error {
 	return h.reply(c).json(h.svc.TicketByNumber(c.UserContext(), staffOf(c), c.Params("id"), n))
 }
 
+// walkin finds, for a marshal, the ticket of a household at the desk
+// without it, or books it one (queue.Service.AtDesk): 200 found, 201 new.
+func (h *handlers) walkin(c *fiber.Ctx) error {
+	var hh queue.Household
+	if err := decode(c, &hh); err != nil {
+		return h.fail(c, err)
+	}
+	t, created, err := h.svc.AtDesk(c.UserContext(), staffOf(c), c.Params("id"), hh)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if created {
+		c.Status(fiber.StatusCreated)
+	}
+	return sendJSON(c, t)
+}
+
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {
 	var hh queue.Household
 	if err := decode(c, &hh); err != nil {

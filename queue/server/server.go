@@ -43,6 +43,8 @@
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
 //	GET    /api/v1/compounds/{id}/tickets/{number} marshal a ticket by its short number (票号, "票 123", "１２３"): its view and
 //	                                                   signed token, for a desk whose scanner cannot read its QR code; 404 none, 409 old_round
+//	POST   /api/v1/compounds/{id}/walkins   marshal    {"building","unit","room","party"} at the desk without a ticket: 200 the household's
+//	                                                   ticket (its party kept), or 201 a new paper ticket (the walk-in share is for it)
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
@@ -183,6 +185,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/tickets/:ticket/sampled", h.deskAuth, h.sampled)
 	api.Get("/compounds/:id/tubes/:tube", marshal, h.tube)
 	api.Get("/compounds/:id/tickets/:number", marshal, h.ticketByNumber)
+	api.Post("/compounds/:id/walkins", marshal, h.walkin)
 	api.Put("/compounds/:id/variant", coord, h.variant)
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)
 	api.Post("/compounds/:id/cancellations", coord, h.cancelHousehold)

@@ -248,6 +248,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"POST", "/api/v1/tickets/" + tk + "/repeat", ``, false},
 		{"GET", "/api/v1/compounds/c1/staff", ``, true},
 		{"GET", "/api/v1/compounds/c1/tickets/" + fmt.Sprint(b["id"]), ``, false},
+		{"POST", "/api/v1/compounds/c1/walkins", `{"building":"b1","room":"103","party":1}`, false},
 	}
 	for _, r := range routes {
 		cases := []struct {
@@ -318,6 +319,16 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 	}
 	if code, e := do(t, "GET", in.url+"/api/v1/compounds/c1/tickets/99999", marshal, ""); code != 404 {
 		t.Errorf("ticket by a number of none = %d %v, want 404", code, e)
+	}
+	// A household at the desk: the booked one found (200), a new one booked (201).
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/walkins", marshal, `{"building":"b1","room":"0101","party":3}`); code != 200 || e["ticket"] != tk || e["party"] != 1.0 {
+		t.Errorf("walk-in of the booked household = %d %v, want 200, its ticket, party 1 kept", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/walkins", marshal, `{"building":"b1","room":"104","party":2}`); code != 201 || e["origin"] != "paper" || e["party"] != 2.0 {
+		t.Errorf("walk-in of a new household = %d %v, want 201, paper, party 2", code, e)
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/walkins", marshal, `{"building":"b1","room":"104","party":2,"name":"x"}`); code != 400 {
+		t.Errorf("walk-in with an unknown member = %d %v, want 400", code, e)
 	}
 }
 
