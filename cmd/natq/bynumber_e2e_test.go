@@ -55,3 +55,47 @@ func fullWidth(s string) string {
 	}
 	return string(out)
 }
+
+// TestDeskHouseholdWithoutTicket: residents at the desk with no code at
+// all. One who booked, saying the room as 1203室, is found with their
+// ticket and checked in once the marshal confirms; one who never booked
+// is given a ticket on paper; a room the building cannot have says what
+// a room number is. Before, the tablet had no way to find either.
+func TestDeskHouseholdWithoutTicket(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	b, _ := bd.bookRoom("1203", nil)
+	tablet := bd.tab("tablet-household", 1024, 768, false)
+	tablet.staffAt(d.marshal, b.Site)
+	first := d.firstBuilding()
+	tablet.run("open the household form", chromedp.Click("#hhbox summary"), chromedp.WaitVisible("#hhr"))
+	var served bool
+	eval(tablet, `document.getElementById('hhb').value === '`+first+`' && !document.getElementById('hhul').hidden`, &served)
+	if !served {
+		t.Errorf("the household form does not start at %s, a building of this site, with its units", first)
+	}
+	pick := func(room, party string) {
+		var ok bool
+		eval(tablet, `(() => { const b = document.getElementById('hhb'); b.value = '`+first+`'; b.dispatchEvent(new Event('change'));
+			document.getElementById('hhu').value = '1'; document.getElementById('hhp').value = '`+party+`'; return true; })()`, &ok)
+		tablet.run("the room", chromedp.SetValue("#hhr", room), chromedp.Click("#hhgo"))
+	}
+	pick("1203室", "1")
+	tablet.within(3*time.Second, "found, and asked", `!document.getElementById('byno').hidden && document.getElementById('bynomsg').textContent.startsWith('已有预约：') &&
+		document.getElementById('bynomsg').textContent.includes('1 单元 1203 室')`)
+	tablet.shot("household-1024x768-found")
+	tablet.click("that is them", "#bynoYes")
+	tablet.within(3*time.Second, "checked in", `document.getElementById('result').classList.contains('ok') && document.getElementById('result').textContent.includes('1203')`)
+	if tv, err := d.svc.Ticket(context.Background(), b.Ticket); err != nil || tv.State != "checked_in" {
+		t.Fatalf("the found ticket = %+v, %v; want checked in", tv, err)
+	}
+	pick("1204", "2")
+	tablet.within(3*time.Second, "a new ticket, and asked", `!document.getElementById('byno').hidden && document.getElementById('bynomsg').textContent.startsWith('已为这户登记新票：') &&
+		document.getElementById('bynomsg').textContent.includes('1204 室 · 2 人')`)
+	tablet.click("that is them", "#bynoYes")
+	tablet.within(3*time.Second, "the new one checked in", `document.getElementById('result').classList.contains('ok') && document.getElementById('result').textContent.includes('1204')`)
+	pick("99", "1")
+	tablet.within(3*time.Second, "told what a room is", `document.getElementById('byno').hidden && document.getElementById('result').classList.contains('bad') &&
+		document.getElementById('result').textContent.includes('房号') && document.activeElement.id === 'hhr'`)
+	tablet.noDialogs()
+}

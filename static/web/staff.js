@@ -26,6 +26,8 @@
     role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'], role_display: ['叫号屏', 'call screen'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
     deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], bynoMsg: ['{0} · {1} {2}。请向居民核对住户，再签到。', '{0} · {1} {2}. Check the household with the resident, then check in.'], bynoYes: ['是这户，签到', 'That is them: check in'], bynoNo: ['不是，取消', 'Not them: cancel'], bynoCancelled: ['未签到。', 'Not checked in.'],
+    hhFind: ['没有票？按住户查找或登记', 'No ticket? Find or register by household'], hhBuilding: ['楼', 'Building'], hhUnit: ['单元', 'Unit'], hhRoom: ['室', 'Room'], hhRoomHint: ['例如 302', 'e.g. 302'], hhParty: ['人数', 'People'], hhGo: ['查找', 'Find'], hhNoUnit: ['—', '—'],
+    hhFound: ['已有预约：', 'Already booked: '], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
     displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
@@ -302,6 +304,7 @@
 
   function render() {
     N.translate();
+    drawHouseholds();
     text('cname', st.status ? '· ' + (st.status.name || st.compound) : '');
     $('tab-cov').hidden = st.role !== 'coordinator';
     var rain = $('rain');
@@ -409,14 +412,58 @@
   function byNumber(raw) {
     N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/tickets/' + enc(raw.trim()), undefined, st.token).then(function (res) {
       if (res.status !== 200 || !res.body) { result(N.errorText(res), false); return; }
-      var tk = res.body;
-      pending = tk;
-      text('bynomsg', t('bynoMsg', ticketLine(tk), N.span(tk.window), tk.site_name || tk.site));
-      $('byno').hidden = false;
-      result('', null);
+      askWhose(res.body);
     });
   }
   function bynoClose() { pending = null; $('byno').hidden = true; }
+  // askWhose shows a ticket found or made for a resident without a code
+  // that scans, and checks it in when the marshal says it is theirs.
+  function askWhose(tk, lead) {
+    pending = tk;
+    var where = tk.site_name || tk.site;
+    text('bynomsg', (lead || '') + t('bynoMsg', ticketLine(tk), N.span(tk.window), where) + (tk.site !== st.site ? ' ' + t('hhElsewhere', where) : ''));
+    $('byno').hidden = false;
+    result('', null);
+  }
+  // The household form: the buildings this site serves first, a unit
+  // when the building has several, the room as the resident says it.
+  var drawnFor = '';
+  function drawHouseholds() {
+    var sel = $('hhb'), keep = sel.value, v = st.status ? st.status.variant : 'dry';
+    var bs = (st.map ? st.map.buildings : []).slice();
+    if (drawnFor === st.site + '|' + v + '|' + bs.length) return; // an open list is not redrawn under the marshal's finger
+    drawnFor = st.site + '|' + v + '|' + bs.length;
+    bs.sort(function (a, b) {
+      var ah = (a.site || {})[v] === st.site ? 0 : 1, bh = (b.site || {})[v] === st.site ? 0 : 1;
+      return ah - bh || (a.name || a.id).localeCompare(b.name || b.id, 'zh-CN', { numeric: true });
+    });
+    N.clear(sel);
+    bs.forEach(function (b) { var o = el('option', '', b.name || b.id); o.value = b.id; sel.appendChild(o); });
+    if (keep) sel.value = keep;
+    drawUnits();
+    var ps = $('hhp');
+    if (!ps.options.length) for (var i = 1; i <= 8; i++) { var o = el('option', '', String(i)); o.value = String(i); ps.appendChild(o); }
+  }
+  function drawUnits() {
+    var id = $('hhb').value, b = (st.map ? st.map.buildings : []).filter(function (x) { return x.id === id; })[0];
+    var n = b ? b.units || 0 : 0, sel = N.clear($('hhu'));
+    $('hhul').hidden = n < 2;
+    if (n < 2) { var o0 = el('option', '', t('hhNoUnit')); o0.value = ''; sel.appendChild(o0); return; }
+    for (var i = 1; i <= n; i++) { var o = el('option', '', String(i)); o.value = String(i); sel.appendChild(o); }
+  }
+  function atDesk() {
+    var h = { building: $('hhb').value, unit: $('hhu').value, room: $('hhr').value, party: +$('hhp').value || 1 };
+    bynoClose();
+    N.api('POST', '/api/v1/compounds/' + enc(st.compound) + '/walkins', h, st.token).then(function (res) {
+      if ((res.status !== 200 && res.status !== 201) || !res.body) {
+        result(N.errorText(res), false);
+        if (N.errorCode(res) === 'bad_input' && res.body.error.field === 'room') $('hhr').focus();
+        return;
+      }
+      $('hhr').value = '';
+      askWhose(res.body, t(res.status === 201 ? 'hhNew' : 'hhFound'));
+    });
+  }
   function checkIn(raw, tries) {
     tries = tries || 1;
     if (tries === 1) bynoClose();
@@ -720,6 +767,9 @@
     $('scan').focus();
   });
   $('bynoNo').addEventListener('click', function () { bynoClose(); result(t('bynoCancelled'), 'warn'); $('scan').focus(); });
+  $('hhb').addEventListener('change', drawUnits);
+  $('hhgo').addEventListener('click', atDesk);
+  $('hhr').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); atDesk(); } });
   $('cam').addEventListener('click', camera);
   $('call').addEventListener('click', callNext);
   $('requeueBtn').addEventListener('click', requeue);
