@@ -107,7 +107,7 @@
 //	natq:{c}:seq               string last ticket id (tickets are numbered per compound)
 //	natq:{c}:t:<id>            hash   one ticket, field -> value:
 //	                                  r round, hh household key, b building, u unit,
-//	                                  room, party, origin (online|paper), at booked ms,
+//	                                  room, party, origin (online|paper|home), at booked ms,
 //	                                  st state, v variant, w window index, site,
 //	                                  ws/we window start/end ms, ci check-in ms,
 //	                                  called ms, calls, desk (last called to), rc (a

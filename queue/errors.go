@@ -47,6 +47,7 @@ var (
 	ErrPartyLocked     = newErr(errs.PartyLocked, "已签到或已结束的票不能在线改人数，请告诉现场工作人员", "a ticket in line or finished cannot change its party online; tell the staff at the site")
 	ErrDeskBusy        = newErr(errs.DeskBusy, "本台还有一位已叫号的居民：请先记为已采样、过号或重新排队", "this desk still has a called resident: mark them sampled or missed, or queue them back, first")
 	ErrAlreadyIn       = newErr(errs.AlreadyIn, "已签到", "already checked in")
+	ErrInLine          = newErr(errs.Final, "该户已在采样点排队，请在采样点采样", "the household is in a site's line: sample it there")
 	ErrNoRoom          = newErr(errs.NoRoom, "雨天方案容量不足，无法切换", "the other variant has no room for every ticket; nothing was changed")
 )
 

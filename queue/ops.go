@@ -264,15 +264,8 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	if err != nil {
 		return nil, s.StaffFirst(ctx, st, err)
 	}
-	tube = strings.TrimSpace(tube)
-	if len(tube) > 32 || strings.ContainsAny(tube, "|{}\n") {
-		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号", "not a tube code"))
-	}
-	// The ticket's events hold the code as it is (raw_event in
-	// prelude.lua: no value holds "\n" or "\xff").
-	if !utf8.ValidString(tube) || strings.ContainsFunc(tube, unicode.IsControl) {
-		return nil, s.StaffFirst(ctx, st, BadField("tube", "无效的管号：含控制字符或无效的 UTF-8 字节",
-			"not a tube code: it holds a control character or a byte that is not UTF-8"))
+	if tube, err = checkTube(tube); err != nil {
+		return nil, s.StaffFirst(ctx, st, err)
 	}
 	v, err := s.run(ctx, "sampled", p.sampledKeys(tube), id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh)
 	if err != nil {
@@ -555,4 +548,84 @@ func (s *Service) AtDesk(ctx context.Context, st *Staff, compound string, h Hous
 	}
 	t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
 	return t, created, err
+}
+
+// checkTube is a pooled tube's code as typed, or why it is not one.
+func checkTube(tube string) (string, error) {
+	tube = strings.TrimSpace(tube)
+	if len(tube) > 32 || strings.ContainsAny(tube, "|{}\n") {
+		return "", BadField("tube", "无效的管号", "not a tube code")
+	}
+	// The ticket's events hold the code as it is (raw_event in
+	// prelude.lua: no value holds "\n" or "\xff").
+	if !utf8.ValidString(tube) || strings.ContainsFunc(tube, unicode.IsControl) {
+		return "", BadField("tube", "无效的管号：含控制字符或无效的 UTF-8 字节",
+			"not a tube code: it holds a control character or a byte that is not UTF-8")
+	}
+	return tube, nil
+}
+
+// SampledAtHome records, for the door-to-door team (a marshal or
+// coordinator), household h sampled at home now, optionally into a
+// pooled tube: a sealed building's households, or a resident who cannot
+// walk, who book no window. It is a ticket of its own, origin "home",
+// sampled, in no site's line: the round's coverage counts the household
+// tested and the tube lists it. A household booked at a site has that
+// booking cancelled first (its seat goes back to its window); one in a
+// site's line, or sampled already, is refused.
+func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string, h Household, tube string) (*TicketView, error) {
+	if err := may(st, compound, RoleMarshal); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	h.Building = strings.TrimSpace(h.Building)
+	b := p.building(h.Building)
+	if b == nil {
+		return nil, BadField("building", "本小区没有这栋楼", fmt.Sprintf("no building %q in this compound", h.Building))
+	}
+	if h.Unit, err = checkUnit(p, b, h.Unit); err != nil {
+		return nil, err
+	}
+	if h.Room, err = checkRoom(b, h.Room); err != nil {
+		return nil, err
+	}
+	if most := maxParty(b); h.Party < 1 || h.Party > most {
+		return nil, BadField("party", fmt.Sprintf("人数应为 1 到 %d（一户）", most), fmt.Sprintf("must be 1 to %d people (one household)", most))
+	}
+	if tube, err = checkTube(tube); err != nil {
+		return nil, err
+	}
+	k := keysOf(compound)
+	keys := []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "tubes"), k.r(p.Date, "tube:"+tube)}
+	for cancelled := false; ; cancelled = true {
+		v, err := s.run(ctx, "home", keys, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, tube, s.opts.TubeSize)
+		var sr *scriptReply
+		if errors.As(err, &sr) {
+			switch code, detail := sr.code(); code {
+			case "BOOKED":
+				id, _ := strconv.ParseUint(detail, 10, 64)
+				if cancelled || id == 0 {
+					return nil, s.refusal(err)
+				}
+				if _, err := s.Cancel(ctx, s.signer.Sign(compound, id)); err != nil && !errors.Is(err, ErrCancelled) {
+					return nil, err
+				}
+				continue
+			case "ALREADY_SAMPLED":
+				ms, _ := strconv.ParseInt(detail, 10, 64)
+				at := time.UnixMilli(ms).In(p.TZ).Format("15:04")
+				s.m.Refusals.WithLabelValues(string(ErrAlreadySampled.Code)).Inc()
+				return nil, withDetail(ErrAlreadySampled, "（"+at+" 已采样）", " (sampled at "+at+")")
+			}
+		}
+		if err != nil {
+			return nil, s.refusal(err)
+		}
+		id, _ := strconv.ParseUint(fmt.Sprint(v), 10, 64)
+		t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
+		return t, err
+	}
 }

@@ -39,6 +39,8 @@ var (
 	switchLua string
 	//go:embed repeat.lua
 	repeatLua string
+	//go:embed home.lua
+	homeLua string
 	//go:embed prelude.lua
 	preludeLua string
 
@@ -47,7 +49,7 @@ var (
 		"cancel": script(cancelLua), "checkin": script(checkinLua),
 		"call": script(callLua), "noshow": script(noshowLua),
 		"sampled": script(sampledLua), "switch": script(switchLua),
-		"repeat": script(repeatLua),
+		"repeat": script(repeatLua), "home": script(homeLua),
 	}
 )
 
@@ -894,6 +896,8 @@ func (s *Service) refusal(err error) error {
 		e = withDetail(ErrNoRoom, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "NOROUND":
 		e = ErrNoCompound
+	case "IN_LINE":
+		e = withDetail(ErrInLine, "（"+detail+"）", " ("+detail+")")
 	default:
 		return err
 	}

@@ -48,6 +48,7 @@ var suite = []queuetest.Case{
 	{"DisplayPairing", testDisplayPairing},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
+	{"SampledAtHome", testSampledAtHome},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -1151,6 +1152,84 @@ func testAtDesk(t *testing.T, st queuetest.Store) {
 	wantCode(t, "a display at the desk", err, errs.Forbidden)
 	_, _, err = s.AtDesk(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1", hh("b1", "", "302", 1))
 	wantCode(t, "c2's marshal", err, errs.Forbidden)
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+// testSampledAtHome: the door-to-door team records households sampled at
+// home, pooled in a tube. The round's coverage counts them, the tube
+// lists them, a second record is refused with its time, a household
+// booked at a site gives its seat back, one in line is sent to its site,
+// and the rain switch leaves them as they are.
+func testSampledAtHome(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	clk.Set(queuetest.At(7, 1))
+	tv, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "0401室", 2), "T9")
+	if err != nil || tv.State != "sampled" || tv.Origin != "home" || tv.Tube != "T9" || tv.Party != 2 || tv.Household.Room != "401" ||
+		tv.SampledAt == nil || !tv.SampledAt.Equal(queuetest.At(7, 1)) || tv.Site != "" {
+		t.Fatalf("SampledAtHome = %+v, %v; want room 401 sampled at home at 07:01 into T9", tv, err)
+	}
+	clk.Set(queuetest.At(7, 5))
+	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "401", 2), "")
+	wantCode(t, "the same household again", err, errs.AlreadySampled)
+	var e *queue.Error
+	if errors.As(err, &e) && !strings.Contains(e.Message, "07:01") {
+		t.Errorf("a second record says %q, want when it was sampled", e.Message)
+	}
+	// Booked at a site: that booking is cancelled, its seat given back.
+	booked, _, err := s.Book(ctx, "c1", hh("b1", "", "402", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "402", 1), "T9")
+	if err != nil || home.ID == booked.ID || home.State != "sampled" {
+		t.Fatalf("SampledAtHome(a booked household) = %+v, %v; want a ticket of its own, sampled", home, err)
+	}
+	if old, err := s.Ticket(ctx, booked.Ticket); err != nil || old.State != "cancelled" {
+		t.Errorf("the household's booking after it was sampled at home = %+v, %v; want cancelled", old, err)
+	}
+	// In a site's line: sampled there.
+	inLine := bookAt(t, s, hh("b1", "", "403", 1))
+	if _, err := s.CheckIn(ctx, m, "s1", inLine); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "403", 1), "")
+	wantCode(t, "a household in line", err, errs.Final)
+	// The tube: ten samples, then full.
+	if _, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "404", 7), "T9"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), "T9")
+	wantCode(t, "an eleventh sample in T9", err, errs.TubeFull)
+	tube, err := s.Tube(ctx, m, "c1", "T9")
+	if err != nil || len(tube) != 3 {
+		t.Fatalf("Tube(T9) = %d tickets, %v; want the three households sampled at home", len(tube), err)
+	}
+	for _, x := range []queue.Household{hh("nope", "", "101", 1), hh("b1", "", "0", 1), hh("b1", "", "405", 0), hh("b1", "9", "405", 1)} {
+		_, err := s.SampledAtHome(ctx, m, "c1", x, "")
+		wantCode(t, fmt.Sprintf("SampledAtHome(%+v)", x), err, errs.Invalid)
+	}
+	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), "T|1")
+	wantCode(t, "a bad tube", err, errs.Invalid)
+	_, err = s.SampledAtHome(ctx, nil, "c1", hh("b1", "", "405", 1), "")
+	wantCode(t, "no token", err, errs.Unauthorized)
+	cov, err := s.Coverage(ctx, coord, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range cov.Buildings {
+		if b.Building == "b1" && (b.SampledHouseholds != 3 || b.Sampled != 10) {
+			t.Errorf("b1's coverage = %+v; want the 3 households (10 people) sampled at home", b)
+		}
+	}
+	if _, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil {
+		t.Fatalf("the rain switch after home samples: %v", err)
+	}
+	if again, err := s.TicketByNumber(ctx, m, "c1", tv.ID); err != nil || again.State != "sampled" || again.Site != "" {
+		t.Errorf("a home sample after the rain switch = %+v, %v", again, err)
+	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }
 

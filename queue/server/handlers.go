@@ -329,6 +329,27 @@ func (h *handlers) walkin(c *fiber.Ctx) error {
 	return sendJSON(c, t)
 }
 
+// homeSample records a household sampled at home by the door-to-door
+// team (queue.Service.SampledAtHome): 201 its ticket, sampled.
+func (h *handlers) homeSample(c *fiber.Ctx) error {
+	var body struct {
+		Building string `json:"building"`
+		Unit     string `json:"unit"`
+		Room     string `json:"room"`
+		Party    int    `json:"party"`
+		Tube     string `json:"tube"`
+	}
+	if err := decode(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	hh := queue.Household{Building: body.Building, Unit: body.Unit, Room: body.Room, Party: body.Party}
+	t, err := h.svc.SampledAtHome(c.UserContext(), staffOf(c), c.Params("id"), hh, body.Tube)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return sendJSON(c.Status(fiber.StatusCreated), t)
+}
+
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {
 	var hh queue.Household
 	if err := decode(c, &hh); err != nil {
