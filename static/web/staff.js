@@ -27,7 +27,9 @@
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
     deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], bynoMsg: ['{0} · {1} {2}。请向居民核对住户，再签到。', '{0} · {1} {2}. Check the household with the resident, then check in.'], bynoYes: ['是这户，签到', 'That is them: check in'], bynoNo: ['不是，取消', 'Not them: cancel'], bynoCancelled: ['未签到。', 'Not checked in.'],
     hhFind: ['没有票？按住户查找或登记', 'No ticket? Find or register by household'], hhBuilding: ['楼', 'Building'], hhUnit: ['单元', 'Unit'], hhRoom: ['室', 'Room'], hhRoomHint: ['例如 302', 'e.g. 302'], hhParty: ['人数', 'People'], hhGo: ['查找', 'Find'], hhNoUnit: ['—', '—'],
-    hhFound: ['已有预约：', 'Already booked: '], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
+    hhFound: ['已有预约：', 'Already booked: '],
+    sep: ['、', ', '], homeTitle: ['上门采样', 'Sampling at home'], homeList: ['上门的楼：{0}', 'Buildings sampled door to door: {0}'], homeNone: ['本方案没有整栋上门采样的楼；行动不便的居民也可在这里记录。', 'No building is sampled door to door in this plan; residents who cannot walk can be recorded here too.'],
+    homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
     displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
@@ -427,29 +429,70 @@
   }
   // The household form: the buildings this site serves first, a unit
   // when the building has several, the room as the resident says it.
-  var drawnFor = '';
-  function drawHouseholds() {
-    var sel = $('hhb'), keep = sel.value, v = st.status ? st.status.variant : 'dry';
-    var bs = (st.map ? st.map.buildings : []).slice();
-    if (drawnFor === st.site + '|' + v + '|' + bs.length) return; // an open list is not redrawn under the marshal's finger
-    drawnFor = st.site + '|' + v + '|' + bs.length;
-    bs.sort(function (a, b) {
-      var ah = (a.site || {})[v] === st.site ? 0 : 1, bh = (b.site || {})[v] === st.site ? 0 : 1;
-      return ah - bh || (a.name || a.id).localeCompare(b.name || b.id, 'zh-CN', { numeric: true });
-    });
-    N.clear(sel);
-    bs.forEach(function (b) { var o = el('option', '', b.name || b.id); o.value = b.id; sel.appendChild(o); });
-    if (keep) sel.value = keep;
-    drawUnits();
-    var ps = $('hhp');
-    if (!ps.options.length) for (var i = 1; i <= 8; i++) { var o = el('option', '', String(i)); o.value = String(i); ps.appendChild(o); }
+  // A household form (the desk's, the door-to-door team's): ids p+'b'
+  // (building), p+'u' (unit, its label p+'ul'), p+'p' (party). first
+  // says which buildings come first: this site's at the desk, those
+  // sampled door to door for the home team. A list is drawn again only
+  // when what it shows changes: an open list is not redrawn under the
+  // marshal's finger.
+  function householdForm(p, first) {
+    var drawn = '';
+    function units() {
+      var id = $(p + 'b').value, b = (st.map ? st.map.buildings : []).filter(function (x) { return x.id === id; })[0];
+      var n = b ? b.units || 0 : 0, sel = N.clear($(p + 'u'));
+      $(p + 'ul').hidden = n < 2;
+      if (n < 2) { var o0 = el('option', '', t('hhNoUnit')); o0.value = ''; sel.appendChild(o0); return; }
+      for (var i = 1; i <= n; i++) { var o = el('option', '', String(i)); o.value = String(i); sel.appendChild(o); }
+    }
+    $(p + 'b').addEventListener('change', units);
+    return function draw() {
+      var sel = $(p + 'b'), keep = sel.value, v = st.status ? st.status.variant : 'dry';
+      var bs = (st.map ? st.map.buildings : []).slice();
+      if (drawn === st.site + '|' + v + '|' + bs.length) return;
+      drawn = st.site + '|' + v + '|' + bs.length;
+      bs.sort(function (a, b) {
+        return (first(b, v) ? 1 : 0) - (first(a, v) ? 1 : 0) || (a.name || a.id).localeCompare(b.name || b.id, 'zh-CN', { numeric: true });
+      });
+      N.clear(sel);
+      bs.forEach(function (b) { var o = el('option', '', b.name || b.id); o.value = b.id; sel.appendChild(o); });
+      if (keep) sel.value = keep;
+      units();
+      var ps = $(p + 'p');
+      if (!ps.options.length) for (var i = 1; i <= 8; i++) { var o = el('option', '', String(i)); o.value = String(i); ps.appendChild(o); }
+    };
   }
-  function drawUnits() {
-    var id = $('hhb').value, b = (st.map ? st.map.buildings : []).filter(function (x) { return x.id === id; })[0];
-    var n = b ? b.units || 0 : 0, sel = N.clear($('hhu'));
-    $('hhul').hidden = n < 2;
-    if (n < 2) { var o0 = el('option', '', t('hhNoUnit')); o0.value = ''; sel.appendChild(o0); return; }
-    for (var i = 1; i <= n; i++) { var o = el('option', '', String(i)); o.value = String(i); sel.appendChild(o); }
+  function atHome(b, v) { return !(b.site || {})[v]; }
+  var deskForm = householdForm('hh', function (b, v) { return (b.site || {})[v] === st.site; });
+  var homeForm = householdForm('home', atHome);
+  function drawHouseholds() {
+    deskForm(); homeForm();
+    var v = st.status ? st.status.variant : 'dry';
+    var names = (st.map ? st.map.buildings : []).filter(function (b) { return atHome(b, v); }).map(function (b) { return b.name || b.id; });
+    text('homelist', names.length ? t('homeList', names.join(t('sep'))) : t('homeNone'));
+  }
+  // The door-to-door team's record: the household sampled at home now,
+  // into a pooled tube if one is given; the last few recorded on this
+  // tablet are listed, newest first.
+  var homeDone = [];
+  function sampledAtHome() {
+    var h = { building: $('homeb').value, unit: $('homeu').value, room: $('homer').value, party: +$('homep').value || 1, tube: $('homet').value.trim() };
+    N.api('POST', '/api/v1/compounds/' + enc(st.compound) + '/homesamples', h, st.token).then(function (res) {
+      var r = $('homeres');
+      if (res.status !== 201 || !res.body) {
+        text(r, N.errorText(res)); r.className = 'result bad';
+        if (N.errorCode(res) === 'bad_input' && res.body.error.field === 'room') $('homer').focus();
+        return;
+      }
+      var tk = res.body;
+      var line = ticketLine(tk) + (tk.tube ? ' · ' + t('tubeN', tk.tube) : '');
+      text(r, t('homeOk', line)); r.className = 'result ok';
+      homeDone.unshift(N.hm(tk.sampled_at) + ' ' + line);
+      homeDone = homeDone.slice(0, 10);
+      var ul = N.clear($('homedone'));
+      homeDone.forEach(function (x) { ul.appendChild(el('li', '', x)); });
+      $('homer').value = '';
+      $('homer').focus();
+    });
   }
   function atDesk() {
     var h = { building: $('hhb').value, unit: $('hhu').value, room: $('hhr').value, party: +$('hhp').value || 1 };
@@ -767,7 +810,8 @@
     $('scan').focus();
   });
   $('bynoNo').addEventListener('click', function () { bynoClose(); result(t('bynoCancelled'), 'warn'); $('scan').focus(); });
-  $('hhb').addEventListener('change', drawUnits);
+  $('homego').addEventListener('click', sampledAtHome);
+  $('homer').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); sampledAtHome(); } });
   $('hhgo').addEventListener('click', atDesk);
   $('hhr').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); atDesk(); } });
   $('cam').addEventListener('click', camera);
