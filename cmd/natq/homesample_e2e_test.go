@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"natq/planner/errs"
+	"natq/queue"
 )
 
 // TestDoorToDoorRecorded: the home-sampling team, on the staff page,
@@ -27,6 +31,11 @@ func TestDoorToDoorRecorded(t *testing.T) {
 	}
 	if sealed == "" {
 		t.Fatal("the demo's compound has no building sampled door to door")
+	}
+	// Its households book no window, and are told why.
+	_, _, err := d.svc.Book(context.Background(), d.plan.Compound.ID, queue.Household{Building: sealed, Unit: "1", Room: "302", Party: 1})
+	if e := errs.As(err); e == nil || e.Field != "building" || !strings.Contains(e.Message, "上门采样") {
+		t.Errorf("booking a household of sealed %s = %v; want told it is sampled door to door", sealed, err)
 	}
 	tablet := bd.tab("tablet-home", 1024, 768, false)
 	tablet.staffAt(d.staff, d.firstSite())
