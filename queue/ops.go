@@ -571,8 +571,9 @@ func checkTube(tube string) (string, error) {
 // walk, who book no window. It is a ticket of its own, origin "home",
 // sampled, in no site's line: the round's coverage counts the household
 // tested and the tube lists it. A household booked at a site has that
-// booking cancelled first (its seat goes back to its window); one in a
-// site's line, or sampled already, is refused.
+// ticket made the record (its seat goes back to its window, and the
+// phone that follows it is told); one in a site's line, or sampled
+// already, is refused.
 func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string, h Household, tube string) (*TicketView, error) {
 	if err := may(st, compound, RoleMarshal); err != nil {
 		return nil, err
@@ -599,33 +600,22 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 		return nil, err
 	}
 	k := keysOf(compound)
-	keys := []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "tubes"), k.r(p.Date, "tube:"+tube)}
-	for cancelled := false; ; cancelled = true {
-		v, err := s.run(ctx, "home", keys, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, tube, s.opts.TubeSize)
-		var sr *scriptReply
-		if errors.As(err, &sr) {
-			switch code, detail := sr.code(); code {
-			case "BOOKED":
-				id, _ := strconv.ParseUint(detail, 10, 64)
-				if cancelled || id == 0 {
-					return nil, s.refusal(err)
-				}
-				if _, err := s.Cancel(ctx, s.signer.Sign(compound, id)); err != nil && !errors.Is(err, ErrCancelled) {
-					return nil, err
-				}
-				continue
-			case "ALREADY_SAMPLED":
-				ms, _ := strconv.ParseInt(detail, 10, 64)
-				at := time.UnixMilli(ms).In(p.TZ).Format("15:04")
-				s.m.Refusals.WithLabelValues(string(ErrAlreadySampled.Code)).Inc()
-				return nil, withDetail(ErrAlreadySampled, "（"+at+" 已采样）", " (sampled at "+at+")")
-			}
+	keys := []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "tubes"),
+		k.r(p.Date, "tube:"+tube), k.r(p.Date, "win"), k.r(p.Date, "occ")}
+	v, err := s.run(ctx, "home", keys, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, tube, s.opts.TubeSize)
+	var sr *scriptReply
+	if errors.As(err, &sr) {
+		if code, detail := sr.code(); code == "ALREADY_SAMPLED" {
+			ms, _ := strconv.ParseInt(detail, 10, 64)
+			at := time.UnixMilli(ms).In(p.TZ).Format("15:04")
+			s.m.Refusals.WithLabelValues(string(ErrAlreadySampled.Code)).Inc()
+			return nil, withDetail(ErrAlreadySampled, "（"+at+" 已采样）", " (sampled at "+at+")")
 		}
-		if err != nil {
-			return nil, s.refusal(err)
-		}
-		id, _ := strconv.ParseUint(fmt.Sprint(v), 10, 64)
-		t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
-		return t, err
 	}
+	if err != nil {
+		return nil, s.refusal(err)
+	}
+	id, _ := strconv.ParseUint(fmt.Sprint(v), 10, 64)
+	t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
+	return t, err
 }

@@ -1178,17 +1178,27 @@ func testSampledAtHome(t *testing.T, st queuetest.Store) {
 	if errors.As(err, &e) && !strings.Contains(e.Message, "07:01") {
 		t.Errorf("a second record says %q, want when it was sampled", e.Message)
 	}
-	// Booked at a site: that booking is cancelled, its seat given back.
+	// Booked at a site: that ticket is the record, its seat given back
+	// (checkInvariants below), its phone told.
 	booked, _, err := s.Book(ctx, "c1", hh("b1", "", "402", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	home, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "402", 1), "T9")
-	if err != nil || home.ID == booked.ID || home.State != "sampled" {
-		t.Fatalf("SampledAtHome(a booked household) = %+v, %v; want a ticket of its own, sampled", home, err)
+	stream, err := s.WatchTicket(ctx, booked.Ticket)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if old, err := s.Ticket(ctx, booked.Ticket); err != nil || old.State != "cancelled" {
-		t.Errorf("the household's booking after it was sampled at home = %+v, %v; want cancelled", old, err)
+	home, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "402", 1), "T9")
+	if err != nil || home.ID != booked.ID || home.State != "sampled" || home.Origin != "home" || home.Site != "" {
+		t.Fatalf("SampledAtHome(a booked household) = %+v, %v; want its ticket, sampled at home", home, err)
+	}
+	select {
+	case ev := <-stream:
+		if !strings.Contains(string(ev), `"sampled"`) || !strings.Contains(string(ev), `"origin":"home"`) {
+			t.Errorf("the booked ticket's event = %s; want sampled at home", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the booked ticket's phone was not told it was sampled at home")
 	}
 	// In a site's line: sampled there.
 	inLine := bookAt(t, s, hh("b1", "", "403", 1))

@@ -76,4 +76,28 @@ func TestDoorToDoorRecorded(t *testing.T) {
 		t.Errorf("coverage has no row for %s", sealed)
 	}
 	tablet.noDialogs()
+	// A resident of an ordinary building who cannot walk, booked and then
+	// sampled at home: the household's phone, open on its ticket, says so
+	// at once.
+	m, err := d.svc.Authenticate(context.Background(), d.marshal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := bd.bookRoom("1205", nil)
+	listening := d.svc.Listeners()
+	phone := bd.tab("phone-home", 390, 844, true)
+	phone.run("the ticket page", chromedp.Navigate(bd.base+"/t/"+b.Ticket), chromedp.WaitVisible("#ticket"))
+	phone.within(3*time.Second, "booked", `document.getElementById('ticket').getAttribute('data-state') === 'booked'`)
+	for deadline := time.Now().Add(3 * time.Second); d.svc.Listeners() <= listening; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the phone's stream did not open")
+		}
+	}
+	if _, err := d.svc.SampledAtHome(context.Background(), m, d.plan.Compound.ID, b.Household, ""); err != nil {
+		t.Fatal(err)
+	}
+	phone.within(5*time.Second, "sampled at home", `document.getElementById('tstate').textContent === '已采样，谢谢配合！' &&
+		document.getElementById('thint').textContent === '已由上门采样人员在家中采样。' && document.getElementById('tsite').textContent === '上门采样' &&
+		document.getElementById('tqr').hidden`)
+	phone.shot("homesample-390x844-phone")
 }

@@ -46,7 +46,7 @@
 //	POST   /api/v1/compounds/{id}/walkins   marshal    {"building","unit","room","party"} at the desk without a ticket: 200 the household's
 //	                                                   ticket (its party kept), or 201 a new paper ticket (the walk-in share is for it)
 //	POST   /api/v1/compounds/{id}/homesamples marshal  {"building","unit","room","party","tube"} sampled at home by the door-to-door team:
-//	                                                   201 its ticket (origin home, sampled); a booking of the household is cancelled first
+//	                                                   201 its ticket (origin home, sampled); a booking of the household becomes it, its seat given back
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}

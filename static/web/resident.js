@@ -12,7 +12,7 @@
     walk: ['步行约 {0} 米，{1} 分钟。', 'About {0} m on foot, {1} min.'], uncovered: ['其中 {0} 米没有遮挡，请带伞。', '{0} m of it has no shelter: bring an umbrella.'], allCovered: ['全程有遮挡。', 'Sheltered all the way.'],
     noWindows: ['本楼今天没有安排时段，请联系楼组长。', 'No time is set for this building today; ask your building volunteer.'], doorToDoor: ['本楼上门采样，请在家等候。', 'This building is sampled at home: please wait at home.'],
     stBooked: ['已预约', 'Booked'], stChecked: ['已签到，正在排队', 'Checked in: in line'], stCalled: ['轮到您了！请到采样台', 'Your turn! Go to the desk'],
-    stSampled: ['已采样，谢谢配合！', 'Sampled. Thank you!'], stNoShow: ['已过号', 'Missed'], stCancelled: ['已取消', 'Cancelled'],
+    stSampled: ['已采样，谢谢配合！', 'Sampled. Thank you!'], hHome: ['已由上门采样人员在家中采样。', 'Sampled at home by the door-to-door team.'], atHomeSite: ['上门采样', 'At home'], stNoShow: ['已过号', 'Missed'], stCancelled: ['已取消', 'Cancelled'],
     hBooked: ['请在时段开始时到采样点，把这个二维码给志愿者扫。', 'Come to the site when your time starts and show this code to a volunteer.'], hChecked: ['请保持一米距离，听到叫号再上前。', 'Keep one metre apart and come forward when called.'],
     hCalled: ['请拿好这个二维码，到采样台。', 'Show this code at the desk.'], hSampled: ['可以回家了，请按回来的路线走。', 'You can go home: follow the way back.'],
     hNoShow: ['叫了几次没有到。请重新预约，或找现场志愿者。', 'You were called and did not come. Book again or ask a volunteer at the site.'], hCancelled: ['这张票已取消，可以重新预约。', 'This ticket is cancelled; you can book again.'],
@@ -287,13 +287,15 @@
     var full = cap > 0 && tk.ahead >= cap;
     box.setAttribute('data-full', full ? 'true' : 'false');
     if (full) s = ['stFull', 'hFull'];
+    var home = tk.origin === 'home';
+    if (home) s = ['stSampled', 'hHome'];
     text('tstate', tk.state === 'called' && tk.desk ? t('stCalledDesk', tk.desk) : t(s[0])); text('thint', t(s[1], tk.ahead, cap));
     var qr = $('tqr'), src = '/qr/' + encodeURIComponent(tk.ticket) + '.svg';
     if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
     qr.alt = t('ticketNo') + ' ' + tk.ticket;
     qr.hidden = !live || tk.state === 'sampled';
-    text('twin', N.span(tk.window));
-    text('tsite', tk.site_name || siteName(tk.site, tk.variant));
+    text('twin', home ? N.hm(tk.sampled_at) : N.span(tk.window));
+    text('tsite', home ? t('atHomeSite') : tk.site_name || siteName(tk.site, tk.variant));
     var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
     text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : N.tn('aheadN', ahead));
     $('tahead').setAttribute('data-ahead', ahead == null ? '' : String(ahead));
