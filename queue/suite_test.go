@@ -420,6 +420,20 @@ func testStaff(t *testing.T, st queuetest.Store) {
 }
 
 // bookAt books one household and returns its token.
+// display is the staff member of a display token m issues for site.
+func display(t *testing.T, s *queue.Service, m *queue.Staff, site string) *queue.Staff {
+	t.Helper()
+	d, err := s.AddDisplay(ctx, m, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Authenticate(ctx, d.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func bookAt(t *testing.T, s *queue.Service, h queue.Household) string {
 	t.Helper()
 	b, _, err := s.Book(ctx, "c1", h)
@@ -940,15 +954,7 @@ func testDisplayPairing(t *testing.T, st queuetest.Store) {
 		_, err := s.PairDisplay(ctx, m, "s2", bad)
 		wantCode(t, "pairing code "+bad, err, errs.Invalid)
 	}
-	disp, err := s.AddDisplay(ctx, m, "s1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := s.Authenticate(ctx, disp.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.PairDisplay(ctx, dst, "s2", pr.Code)
+	_, err = s.PairDisplay(ctx, display(t, s, m, "s1"), "s2", pr.Code)
 	wantCode(t, "a display pairing a display", err, errs.Forbidden)
 	_, err = s.PairDisplay(ctx, nil, "s2", pr.Code)
 	wantCode(t, "pairing without a token", err, errs.Unauthorized)
@@ -1077,14 +1083,7 @@ func testTicketByNumber(t *testing.T, st queuetest.Store) {
 	if errors.As(err, &e) && !strings.Contains(e.Message, "找不到票号 "+fmt.Sprint(b.ID+1000)) {
 		t.Errorf("no ticket says %q, want the number named", e.Message)
 	}
-	d, err := s.AddDisplay(ctx, m, "s1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := s.Authenticate(ctx, d.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dst := display(t, s, m, "s1")
 	_, err = s.TicketByNumber(ctx, dst, "c1", b.ID)
 	wantCode(t, "a display reading by number", err, errs.Forbidden)
 	_, err = s.TicketByNumber(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1", b.ID)
@@ -1140,14 +1139,7 @@ func testAtDesk(t *testing.T, st queuetest.Store) {
 	wantCode(t, "AtDesk(room 0)", err, errs.Invalid)
 	_, _, err = s.AtDesk(ctx, m, "c1", hh("nope", "", "101", 1))
 	wantCode(t, "AtDesk(no such building)", err, errs.Invalid)
-	d, err := s.AddDisplay(ctx, m, "s1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := s.Authenticate(ctx, d.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dst := display(t, s, m, "s1")
 	_, _, err = s.AtDesk(ctx, dst, "c1", hh("b1", "", "302", 1))
 	wantCode(t, "a display at the desk", err, errs.Forbidden)
 	_, _, err = s.AtDesk(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1", hh("b1", "", "302", 1))
