@@ -92,3 +92,35 @@ func (tb *tab) acrossLoads(d time.Duration, what, cond string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestDisplayBeforeTheNetwork: the site's TV is switched on at 6 a.m.
+// before the site's Wi-Fi is up: its first reads of the line fail. It
+// says it is trying again, and shows the board once the service answers,
+// by itself: it used to stay on "retrying" until someone reloaded it.
+func TestDisplayBeforeTheNetwork(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	tv := bd.tab("tv-early", 1280, 720, false)
+	tv.beforeEachPage(`(function () {
+		const f = window.fetch;
+		window.fetch = function (u, o) {
+			const n = +(sessionStorage.getItem('failMe') || 0);
+			if (n > 0 && /\/line$/.test(String(u))) {
+				sessionStorage.setItem('failMe', String(n - 1));
+				return Promise.reject(new TypeError('Failed to fetch'));
+			}
+			return f.apply(this, arguments);
+		};
+	})();`)
+	tv.run("open its link once", chromedp.Navigate(d.displayURL), chromedp.WaitVisible("#board"))
+	var ok bool
+	eval(tv, `sessionStorage.setItem('failMe', '3'), true`, &ok)
+	tv.run("switched on again, the Wi-Fi not up", chromedp.Reload())
+	tv.within(3*time.Second, "says it is trying again", `document.getElementById('notice').textContent === '连接中断，正在重试……' && document.getElementById('board').hidden`)
+	tv.within(12*time.Second, "the board once the service answers", `!document.getElementById('board').hidden && document.getElementById('notice').hidden && document.getElementById('sname').textContent !== ''`)
+	var left string
+	eval(tv, `sessionStorage.getItem('failMe')`, &left)
+	if left != "0" {
+		t.Errorf("%q reads left to fail, want all three failed first", left)
+	}
+}

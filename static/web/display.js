@@ -109,7 +109,7 @@
       st.token = d.token;
       try { localStorage.setItem(KEEP, st.token); } catch (e) {}
       if (d.site !== st.site) { location.replace('/display/' + enc(st.compound) + '/' + enc(d.site) + '#t=' + encodeURIComponent(d.token)); return; }
-      load().then(function (ok) { if (ok) watch(); });
+      begin();
     }
     return { show: function () { draw(); later(poll, 0); } };
   })();
@@ -309,7 +309,17 @@
   $('sound').addEventListener('click', function () { chime(); text('sound', t('soundIsOn')); $('sound').classList.add('on'); });
   N.langButton('lang');
   N.onLang.push(render);
+  // begin reads the line, then follows it; a first read that fails for a
+  // while only (a TV switched on before the site's Wi-Fi is up, natq
+  // restarting) is tried again every RETRY ms: nobody stands at the
+  // screen to reload it.
+  function begin() {
+    load().then(function (ok) {
+      if (ok) watch();
+      else if (st.retry) setTimeout(begin, RETRY);
+    }, function () { setTimeout(begin, RETRY); });
+  }
   if (!st.token) signin(false);
-  else load().then(function (ok) { if (ok) watch(); });
+  else begin();
   setInterval(function () { if (st.es) reread(); }, 10000);
 })();
