@@ -185,7 +185,7 @@ func (s *Service) StartPairing(ctx context.Context, site, addr string) (*Pairing
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	sh := hashToken(secret)
 	now := s.now()
-	end := now.Add(pairingFor)
+	end := now.Add(pairingFor).Truncate(time.Millisecond) // as the store keeps it
 	field := budgetField(addr)
 	ttl := strconv.FormatInt((pairingFor + pairingPickup).Milliseconds(), 10)
 	for range 8 {
