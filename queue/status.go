@@ -119,6 +119,7 @@ type BuildingCoverage struct {
 	Name               string          `json:"name,omitempty"`
 	Expected           int             `json:"expected"` // residents the plan expects
 	Households         int             `json:"households"`
+	DoorToDoor         bool            `json:"door_to_door,omitempty"` // sampled at home (SampledAtHome): its households book no window
 	Figures                            // this round
 	Previous           *Figures        `json:"previous,omitempty"`
 	UnbookedHouseholds int             `json:"unbooked_households"`
@@ -165,9 +166,9 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 		}
 	}
 	seen := map[string]bool{}
-	add := func(id, name string, expected, households int) {
+	add := func(id, name string, expected, households int, home bool) {
 		seen[id] = true
-		bc := BuildingCoverage{Building: id, Name: name, Expected: expected, Households: households, Figures: cur[id]}
+		bc := BuildingCoverage{Building: id, Name: name, Expected: expected, Households: households, DoorToDoor: home, Figures: cur[id]}
 		if prev != nil {
 			f := prev[id]
 			bc.Previous = &f
@@ -178,7 +179,11 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 		cov.Buildings = append(cov.Buildings, bc)
 	}
 	for _, b := range p.Buildings {
-		add(b.ID, b.Name, b.Residents, b.Households)
+		home := b.Sealed
+		for _, d := range b.DoorToDoor {
+			home = home || d
+		}
+		add(b.ID, b.Name, b.Residents, b.Households, home)
 	}
 	var extra []string
 	for id := range cur {
@@ -188,7 +193,7 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 	}
 	sort.Strings(extra)
 	for _, id := range extra {
-		add(id, "", 0, 0)
+		add(id, "", 0, 0, false)
 	}
 	return cov, nil
 }

@@ -67,7 +67,7 @@ func TestDoorToDoorRecorded(t *testing.T) {
 	for _, b := range cov.Buildings {
 		if b.Building == sealed {
 			found = true
-			if b.SampledHouseholds != 1 || b.Sampled != 2 {
+			if b.SampledHouseholds != 1 || b.Sampled != 2 || !b.DoorToDoor {
 				t.Errorf("%s's coverage = %+v; want the household of 2 sampled at home", sealed, b)
 			}
 		}
@@ -75,6 +75,8 @@ func TestDoorToDoorRecorded(t *testing.T) {
 	if !found {
 		t.Errorf("coverage has no row for %s", sealed)
 	}
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"))
+	tablet.within(3*time.Second, "the building marked 上门, its household counted", `[...document.querySelectorAll('#covrows tr')].some(r => r.cells[0].textContent.endsWith('（上门）') && r.cells[3].textContent === '2')`)
 	tablet.noDialogs()
 	// A resident of an ordinary building who cannot walk, booked and then
 	// sampled at home: the household's phone, open on its ticket, says so
