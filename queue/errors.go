@@ -48,6 +48,7 @@ var (
 	ErrDeskBusy        = newErr(errs.DeskBusy, "本台还有一位已叫号的居民：请先记为已采样、过号或重新排队", "this desk still has a called resident: mark them sampled or missed, or queue them back, first")
 	ErrAlreadyIn       = newErr(errs.AlreadyIn, "已签到", "already checked in")
 	ErrInLine          = newErr(errs.Final, "该户已在采样点排队，请在采样点采样", "the household is in a site's line: sample it there")
+	ErrNotHome         = newErr(errs.Final, "只能撤销上门采样的记录", "only a home sample's record can be taken back")
 	ErrNoRoom          = newErr(errs.NoRoom, "雨天方案容量不足，无法切换", "the other variant has no room for every ticket; nothing was changed")
 )
 

@@ -619,3 +619,23 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 	t, _, err := s.readTicket(ctx, compound, id, signed{id, s.signer.Sign(compound, id)})
 	return t, err
 }
+
+// UndoHomeSample takes back, for a marshal or coordinator, a home sample
+// recorded by mistake (SampledAtHome: a room mistyped at a door), by the
+// record's ticket token: the record is cancelled, its party leaves its
+// tube, and the household counts as not sampled again in the round's
+// coverage, free to be recorded anew. ErrNotHome for any other ticket.
+func (s *Service) UndoHomeSample(ctx context.Context, st *Staff, token string) (*TicketView, error) {
+	p, id, err := s.staffTicket(st, RoleMarshal, token)
+	if err != nil {
+		return nil, err
+	}
+	c := p.Compound.ID
+	k := keysOf(c)
+	v, err := s.run(ctx, "unhome", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "tubes"), k.r(p.Date, "occ")},
+		id, p.Date, s.now().UnixMilli(), k.r(p.Date, "tube:"))
+	if err != nil {
+		return nil, s.refusal(err)
+	}
+	return s.toldReply(p, c, v, signed{id, token})
+}

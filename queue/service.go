@@ -41,6 +41,8 @@ var (
 	repeatLua string
 	//go:embed home.lua
 	homeLua string
+	//go:embed unhome.lua
+	unhomeLua string
 	//go:embed prelude.lua
 	preludeLua string
 
@@ -49,7 +51,7 @@ var (
 		"cancel": script(cancelLua), "checkin": script(checkinLua),
 		"call": script(callLua), "noshow": script(noshowLua),
 		"sampled": script(sampledLua), "switch": script(switchLua),
-		"repeat": script(repeatLua), "home": script(homeLua),
+		"repeat": script(repeatLua), "home": script(homeLua), "unhome": script(unhomeLua),
 	}
 )
 
@@ -902,6 +904,8 @@ func (s *Service) refusal(err error) error {
 		e = ErrNoCompound
 	case "IN_LINE":
 		e = withDetail(ErrInLine, "（"+detail+"）", " ("+detail+")")
+	case "NOT_HOME":
+		e = withDetail(ErrNotHome, "（"+detail+"）", " ("+detail+")")
 	default:
 		return err
 	}

@@ -1209,27 +1209,49 @@ func testSampledAtHome(t *testing.T, st queuetest.Store) {
 	if err != nil || len(tube) != 3 {
 		t.Fatalf("Tube(T9) = %d tickets, %v; want the three households sampled at home", len(tube), err)
 	}
-	for _, x := range []queue.Household{hh("nope", "", "101", 1), hh("b1", "", "0", 1), hh("b1", "", "405", 0), hh("b1", "9", "405", 1)} {
+	// Room 401 was a mistyped door: its record is taken back, its two
+	// leave T9 (room for one more), and it may be recorded again.
+	undone, err := s.UndoHomeSample(ctx, m, tv.Ticket)
+	if err != nil || undone.State != "cancelled" {
+		t.Fatalf("UndoHomeSample(401) = %+v, %v; want cancelled", undone, err)
+	}
+	_, err = s.UndoHomeSample(ctx, m, tv.Ticket)
+	wantCode(t, "taking 401's record back twice", err, errs.Final)
+	_, err = s.UndoHomeSample(ctx, m, inLine)
+	wantCode(t, "taking back a ticket in line", err, errs.Final)
+	_, err = s.UndoHomeSample(ctx, display(t, s, m, "s1"), home.Ticket)
+	wantCode(t, "a display taking a record back", err, errs.Forbidden)
+	if _, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), "T9"); err != nil {
+		t.Errorf("a sample into T9 after 401's left it: %v", err)
+	}
+	if tube, err := s.Tube(ctx, m, "c1", "T9"); err != nil || len(tube) != 3 {
+		t.Errorf("Tube(T9) after the undo = %d tickets, %v; want 402, 404, 405", len(tube), err)
+	}
+	again401, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "401", 2), "")
+	if err != nil || again401.ID == tv.ID {
+		t.Fatalf("recording 401 again = %+v, %v; want a new record", again401, err)
+	}
+	for _, x := range []queue.Household{hh("nope", "", "101", 1), hh("b1", "", "0", 1), hh("b1", "", "406", 0), hh("b1", "9", "406", 1)} {
 		_, err := s.SampledAtHome(ctx, m, "c1", x, "")
 		wantCode(t, fmt.Sprintf("SampledAtHome(%+v)", x), err, errs.Invalid)
 	}
-	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), "T|1")
+	_, err = s.SampledAtHome(ctx, m, "c1", hh("b1", "", "406", 1), "T|1")
 	wantCode(t, "a bad tube", err, errs.Invalid)
-	_, err = s.SampledAtHome(ctx, nil, "c1", hh("b1", "", "405", 1), "")
+	_, err = s.SampledAtHome(ctx, nil, "c1", hh("b1", "", "406", 1), "")
 	wantCode(t, "no token", err, errs.Unauthorized)
 	cov, err := s.Coverage(ctx, coord, "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range cov.Buildings {
-		if b.Building == "b1" && (b.SampledHouseholds != 3 || b.Sampled != 10) {
-			t.Errorf("b1's coverage = %+v; want the 3 households (10 people) sampled at home", b)
+		if b.Building == "b1" && (b.SampledHouseholds != 4 || b.Sampled != 11) {
+			t.Errorf("b1's coverage = %+v; want the 4 households (11 people) sampled at home", b)
 		}
 	}
 	if _, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil {
 		t.Fatalf("the rain switch after home samples: %v", err)
 	}
-	if again, err := s.TicketByNumber(ctx, m, "c1", tv.ID); err != nil || again.State != "sampled" || again.Site != "" {
+	if again, err := s.TicketByNumber(ctx, m, "c1", again401.ID); err != nil || again.State != "sampled" || again.Site != "" {
 		t.Errorf("a home sample after the rain switch = %+v, %v", again, err)
 	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))

@@ -55,6 +55,11 @@ func TestDoorToDoorRecorded(t *testing.T) {
 	tablet.shot("homesample-1024x768")
 	tablet.run("the same household again", chromedp.SetValue("#homer", "302"), chromedp.Click("#homego"))
 	tablet.within(3*time.Second, "refused with its time", `document.getElementById('homeres').classList.contains('bad') && document.getElementById('homeres').textContent.includes('已采样')`)
+	// The door was the wrong one: the record is taken back, and made again.
+	eval(tablet, `(() => { window.confirm = () => true; document.querySelector('#homedone li button').click(); return true; })()`, &ok)
+	tablet.within(3*time.Second, "taken back", `document.querySelector('#homedone li').classList.contains('undone') && document.getElementById('homeres').textContent.startsWith('已撤销')`)
+	tablet.run("recorded again", chromedp.SetValue("#homer", "302"), chromedp.Click("#homego"))
+	tablet.within(3*time.Second, "recorded again", `document.getElementById('homeres').classList.contains('ok') && document.querySelectorAll('#homedone li').length === 2`)
 	coord, err := d.svc.Authenticate(context.Background(), d.staff)
 	if err != nil {
 		t.Fatal(err)

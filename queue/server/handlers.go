@@ -350,6 +350,12 @@ func (h *handlers) homeSample(c *fiber.Ctx) error {
 	return sendJSON(c.Status(fiber.StatusCreated), t)
 }
 
+// undoHome takes back a home sample recorded by mistake
+// (queue.Service.UndoHomeSample).
+func (h *handlers) undoHome(c *fiber.Ctx) error {
+	return h.reply(c).json(h.svc.UndoHomeSample(c.UserContext(), staffOf(c), c.Params("ticket")))
+}
+
 func (h *handlers) cancelHousehold(c *fiber.Ctx) error {
 	var hh queue.Household
 	if err := decode(c, &hh); err != nil {

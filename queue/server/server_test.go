@@ -250,6 +250,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"GET", "/api/v1/compounds/c1/tickets/" + fmt.Sprint(b["id"]), ``, false},
 		{"POST", "/api/v1/compounds/c1/walkins", `{"building":"b1","room":"103","party":1}`, false},
 		{"POST", "/api/v1/compounds/c1/homesamples", `{"building":"b1","room":"105","party":1,"tube":""}`, false},
+		{"DELETE", "/api/v1/tickets/" + tk + "/home", ``, false},
 	}
 	for _, r := range routes {
 		cases := []struct {
@@ -332,11 +333,20 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		t.Errorf("walk-in with an unknown member = %d %v, want 400", code, e)
 	}
 	// Door to door: sampled at home, once.
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/homesamples", marshal, `{"building":"b1","room":"106","party":2,"tube":"H1"}`); code != 201 || e["state"] != "sampled" || e["origin"] != "home" || e["tube"] != "H1" {
-		t.Errorf("a home sample = %d %v, want 201 sampled at home into H1", code, e)
+	code, e = do(t, "POST", in.url+"/api/v1/compounds/c1/homesamples", marshal, `{"building":"b1","room":"106","party":2,"tube":"H1"}`)
+	if code != 201 || e["state"] != "sampled" || e["origin"] != "home" || e["tube"] != "H1" {
+		t.Fatalf("a home sample = %d %v, want 201 sampled at home into H1", code, e)
 	}
-	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/homesamples", marshal, `{"building":"b1","room":"106","party":2}`); code != 409 || errCode(e) != "already_sampled" {
+	record := e["ticket"].(string)
+	code, e = do(t, "POST", in.url+"/api/v1/compounds/c1/homesamples", marshal, `{"building":"b1","room":"106","party":2}`)
+	if code != 409 || errCode(e) != "already_sampled" {
 		t.Errorf("the same home sample again = %d %v, want 409 already_sampled", code, e)
+	}
+	if code, e := do(t, "DELETE", in.url+"/api/v1/tickets/"+tk+"/home", marshal, ""); code != 409 || errCode(e) != "final" {
+		t.Errorf("taking back a ticket not sampled at home = %d %v, want 409 final", code, e)
+	}
+	if code, e := do(t, "DELETE", in.url+"/api/v1/tickets/"+record+"/home", marshal, ""); code != 200 || e["state"] != "cancelled" {
+		t.Errorf("taking back the home sample = %d %v, want 200 cancelled", code, e)
 	}
 }
 

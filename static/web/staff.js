@@ -29,7 +29,8 @@
     hhFind: ['没有票？按住户查找或登记', 'No ticket? Find or register by household'], hhBuilding: ['楼', 'Building'], hhUnit: ['单元', 'Unit'], hhRoom: ['室', 'Room'], hhRoomHint: ['例如 302', 'e.g. 302'], hhParty: ['人数', 'People'], hhGo: ['查找', 'Find'], hhNoUnit: ['—', '—'],
     hhFound: ['已有预约：', 'Already booked: '],
     sep: ['、', ', '], covHome: ['（上门）', ' (at home)'], homeTitle: ['上门采样', 'Sampling at home'], homeList: ['上门的楼：{0}', 'Buildings sampled door to door: {0}'], homeNone: ['本方案没有整栋上门采样的楼；行动不便的居民也可在这里记录。', 'No building is sampled door to door in this plan; residents who cannot walk can be recorded here too.'],
-    homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
+    homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], homeUndo: ['撤销', 'Take back'], homeUndone: ['已撤销', 'taken back'],
+    homeUndoAsk: ['撤销这条上门采样记录？{0}\n撤销后这户算作未采样。', 'Take back this home sample? {0}\nThe household then counts as not sampled.'], homeUndoneOk: ['已撤销：{0}。这户算作未采样。', 'Taken back: {0}. The household counts as not sampled.'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
     displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
@@ -486,12 +487,37 @@
       var tk = res.body;
       var line = ticketLine(tk) + (tk.tube ? ' · ' + t('tubeN', tk.tube) : '');
       text(r, t('homeOk', line)); r.className = 'result ok';
-      homeDone.unshift(N.hm(tk.sampled_at) + ' ' + line);
+      homeDone.unshift({ text: N.hm(tk.sampled_at) + ' ' + line, line: line, ticket: tk.ticket, undone: false });
       homeDone = homeDone.slice(0, 10);
-      var ul = N.clear($('homedone'));
-      homeDone.forEach(function (x) { ul.appendChild(el('li', '', x)); });
+      drawHomeDone();
       $('homer').value = '';
       $('homer').focus();
+    });
+  }
+  // Each record made here can be taken back (a room mistyped at a door):
+  // the household then counts as not sampled again.
+  function drawHomeDone() {
+    var ul = N.clear($('homedone'));
+    homeDone.forEach(function (x) {
+      var li = el('li', x.undone ? 'undone' : '', x.text + (x.undone ? ' · ' + t('homeUndone') : ''));
+      if (!x.undone) {
+        var b = el('button', 'linkbtn', t('homeUndo'));
+        b.type = 'button';
+        b.addEventListener('click', function () { undoHome(x); });
+        li.appendChild(document.createTextNode(' '));
+        li.appendChild(b);
+      }
+      ul.appendChild(li);
+    });
+  }
+  function undoHome(x) {
+    if (!window.confirm(t('homeUndoAsk', x.line))) return;
+    N.api('DELETE', '/api/v1/tickets/' + enc(x.ticket) + '/home', undefined, st.token).then(function (res) {
+      var r = $('homeres');
+      if (res.status !== 200) { text(r, N.errorText(res)); r.className = 'result bad'; return; }
+      x.undone = true;
+      text(r, t('homeUndoneOk', x.line)); r.className = 'result warn';
+      drawHomeDone();
     });
   }
   function atDesk() {
