@@ -108,3 +108,19 @@ func TestDoorToDoorRecorded(t *testing.T) {
 		document.getElementById('tqr').hidden`)
 	phone.shot("homesample-390x844-phone")
 }
+
+// TestStaffPhoneFitsInEnglish: the door-to-door team carries a phone. The
+// staff page at 390 px, both household forms open, in English (its
+// headings are longer than the Chinese), is no wider than the phone: a
+// wide table scrolls in its card. It was 439 px wide, the page sliding
+// sideways under the thumb.
+func TestStaffPhoneFitsInEnglish(t *testing.T) {
+	bd := startBrowserDemo(t)
+	ph := bd.tab("phone-staff-en", 390, 844, true)
+	ph.staffAt(bd.d.marshal, bd.d.firstSite())
+	ph.run("open the forms", chromedp.Click("#homebox summary"), chromedp.WaitVisible("#homer"), chromedp.Click("#hhbox summary"), chromedp.WaitVisible("#hhr"))
+	ph.run("English", chromedp.Click("#lang"))
+	ph.within(3*time.Second, "in English, no wider than the phone", `document.getElementById('call').textContent === 'Call next' &&
+		document.documentElement.scrollWidth <= 390`)
+	ph.shot("staff-390x844-english")
+}
