@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -532,12 +530,11 @@ func (s *Service) AtDesk(ctx context.Context, st *Staff, compound string, h Hous
 	if err := s.validate(p, &h); err != nil {
 		return nil, false, err
 	}
-	v, err := s.rdb.HGet(ctx, keysOf(compound).r(p.Date, "hh"), h.key()).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, false, storeErr(err)
+	id, err := s.householdTicket(ctx, p, h)
+	if err != nil {
+		return nil, false, err
 	}
 	created := false
-	id, _ := strconv.ParseUint(v, 10, 64)
 	if id == 0 {
 		h.Party = party
 		b, c, err := s.book(ctx, compound, h, "paper", "")
@@ -587,14 +584,8 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 	if b == nil {
 		return nil, BadField("building", "本小区没有这栋楼", fmt.Sprintf("no building %q in this compound", h.Building))
 	}
-	if h.Unit, err = checkUnit(p, b, h.Unit); err != nil {
+	if err := checkHousehold(p, b, &h); err != nil {
 		return nil, err
-	}
-	if h.Room, err = checkRoom(b, h.Room); err != nil {
-		return nil, err
-	}
-	if most := maxParty(b); h.Party < 1 || h.Party > most {
-		return nil, BadField("party", fmt.Sprintf("人数应为 1 到 %d（一户）", most), fmt.Sprintf("must be 1 to %d people (one household)", most))
 	}
 	if tube, err = checkTube(tube); err != nil {
 		return nil, err

@@ -105,7 +105,6 @@ if mine >= tonumber(ARGV[6]) then return 'BUSY_ADDR' end
 local old = redis.call('GET', KEYS[2])
 if old and tonumber(string.match(old, '|(%d+)$') or '0') > now then return 'TAKEN' end
 redis.call('SET', KEYS[2], ARGV[7] .. '|' .. ARGV[2], 'PX', ARGV[9])
-redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[3], 'exp', ARGV[2], 'site', ARGV[8], 'm', ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[9])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])

@@ -372,6 +372,12 @@ func (s *Service) validate(p *Plan, h *Household) error {
 	if b == nil {
 		b = &planfile.Building{ID: h.Building}
 	}
+	return checkHousehold(p, b, h)
+}
+
+// checkHousehold normalises and checks a household's unit, room and party
+// against its building b: validate's checks once the building is known.
+func checkHousehold(p *Plan, b *planfile.Building, h *Household) error {
 	var err error
 	if h.Unit, err = checkUnit(p, b, h.Unit); err != nil {
 		return err
@@ -383,6 +389,20 @@ func (s *Service) validate(p *Plan, h *Household) error {
 		return BadField("party", fmt.Sprintf("人数应为 1 到 %d（一户）", most), fmt.Sprintf("must be 1 to %d people (one household)", most))
 	}
 	return nil
+}
+
+// householdTicket is the id of household h's ticket of p's round (a
+// validated household), 0 when it has none.
+func (s *Service) householdTicket(ctx context.Context, p *Plan, h Household) (uint64, error) {
+	v, err := s.rdb.HGet(ctx, keysOf(p.Compound.ID).r(p.Date, "hh"), h.key()).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, storeErr(err)
+	}
+	id, _ := strconv.ParseUint(v, 10, 64)
+	return id, nil
 }
 
 // online is how many seats of a window online booking may fill; book.lua
@@ -837,14 +857,13 @@ func (s *Service) CancelHousehold(ctx context.Context, st *Staff, compound strin
 	if err := s.validate(p, &h); err != nil {
 		return nil, err
 	}
-	v, err := s.rdb.HGet(ctx, keysOf(compound).r(p.Date, "hh"), h.key()).Result()
-	if errors.Is(err, redis.Nil) {
+	id, err := s.householdTicket(ctx, p, h)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
 		return nil, ErrNotFound
 	}
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	id, _ := strconv.ParseUint(v, 10, 64)
 	return s.Cancel(ctx, s.signer.Sign(compound, id))
 }
 
