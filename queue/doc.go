@@ -112,7 +112,8 @@
 //	                                  ws/we window start/end ms, ci check-in ms,
 //	                                  called ms, calls, desk (last called to), rc (a
 //	                                  missed call waits until the site's call count
-//	                                  reaches it), sa sampled ms, tube, end ms,
+//	                                  reaches it), sa sampled ms, tube, end ms, by
+//	                                  (a home sample's recorder) and ub (who took it back),
 //	                                  ver: the ticket's version (one per event; tell in
 //	                                  prelude.lua)
 //	natq:{c}:staff             hash   sha256(staff token) hex -> "role|name|until ms|issued ms"

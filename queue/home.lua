@@ -15,7 +15,9 @@
 -- KEYS[9] line occupancy hash
 -- ARGV[1] now (unix ms), ARGV[2] household key "building|unit|room",
 -- ARGV[3] round, ARGV[4] building, ARGV[5] unit, ARGV[6] room, ARGV[7]
--- party, ARGV[8] tube code ("" for none), ARGV[9] samples per tube
+-- party, ARGV[8] tube code ("" for none), ARGV[9] samples per tube,
+-- ARGV[10] the name of the staff member who records it (the ticket's
+-- "by": the round's list of home samples shows it, HomeSamples)
 -- returns the ticket's id, or an error reply "NOROUND", "IN_LINE
 -- <state>", "ALREADY_SAMPLED <sampled ms>", "TUBE_FULL <samples in it>".
 local state = redis.call('HMGET', KEYS[1], 'variant', 'first')
@@ -44,12 +46,12 @@ if t then
     'sampled', ARGV[7], 'home', '-1', '', now, now, now
   if tube ~= '' then t[T_TUBE] = tube end
   redis.call('HSET', ticket_key(KEYS[4], id), 'st', 'sampled', 'party', ARGV[7], 'origin', 'home', 'w', '-1',
-    'site', '', 'ws', now, 'we', now, 'sa', now, 'ver', next_version(t))
+    'site', '', 'ws', now, 'we', now, 'sa', now, 'by', ARGV[10], 'ver', next_version(t))
 else
   id = tostring(redis.call('INCR', KEYS[3]))
   redis.call('HSET', ticket_key(KEYS[4], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],
     'room', ARGV[6], 'party', ARGV[7], 'origin', 'home', 'at', now, 'st', 'sampled', 'v', variant,
-    'w', '-1', 'site', '', 'ws', now, 'we', now, 'calls', '0', 'sa', now, 'ver', '1')
+    'w', '-1', 'site', '', 'ws', now, 'we', now, 'calls', '0', 'sa', now, 'by', ARGV[10], 'ver', '1')
   redis.call('HSET', KEYS[2], ARGV[2], id)
   if not first then redis.call('ZADD', KEYS[5], id, id) end
 end

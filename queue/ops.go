@@ -1,14 +1,18 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -593,7 +597,7 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 	k := keysOf(compound)
 	keys := []string{k.r(p.Date, "state"), k.r(p.Date, "hh"), k.seq(), k.tk(), k.r(p.Date, "order"), k.r(p.Date, "tubes"),
 		k.r(p.Date, "tube:"+tube), k.r(p.Date, "win"), k.r(p.Date, "occ")}
-	v, err := s.run(ctx, "home", keys, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, tube, s.opts.TubeSize)
+	v, err := s.run(ctx, "home", keys, s.now().UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, tube, s.opts.TubeSize, st.Name)
 	var sr *scriptReply
 	if errors.As(err, &sr) {
 		if code, detail := sr.code(); code == "ALREADY_SAMPLED" {
@@ -624,9 +628,105 @@ func (s *Service) UndoHomeSample(ctx context.Context, st *Staff, token string) (
 	c := p.Compound.ID
 	k := keysOf(c)
 	v, err := s.run(ctx, "unhome", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "tubes"), k.r(p.Date, "occ")},
-		id, p.Date, s.now().UnixMilli(), k.r(p.Date, "tube:"))
+		id, p.Date, s.now().UnixMilli(), k.r(p.Date, "tube:"), st.Name)
 	if err != nil {
 		return nil, s.refusal(err)
 	}
 	return s.toldReply(p, c, v, signed{id, token})
+}
+
+// HomeRecord is one home sample of the round (SampledAtHome) as the
+// door-to-door team's list shows it: its ticket, who recorded it, and,
+// for one taken back (UndoHomeSample, its state "cancelled"), when and by
+// whom.
+type HomeRecord struct {
+	*TicketView
+	RecordedBy  string     `json:"recorded_by,omitempty"`
+	TakenBackAt *time.Time `json:"taken_back_at,omitempty"`
+	TakenBackBy string     `json:"taken_back_by,omitempty"`
+}
+
+// HomeSamples is the round's list of home samples, for any of the
+// compound's staff to check against the door-to-door team's sheet and
+// to take a mistaken one back from any tablet.
+type HomeSamples struct {
+	Compound   string       `json:"compound"`
+	Round      string       `json:"round"`
+	Households int          `json:"households"` // sampled at home and not taken back
+	People     int          `json:"people"`
+	Records    []HomeRecord `json:"records"` // newest first, those taken back among them
+}
+
+// HomeSamples lists, for a marshal or coordinator, the current round's
+// home samples, newest first, with who recorded each (records made
+// before the recorder was kept show none). It reads every ticket of the
+// round, as Coverage does: a staff member's look, not a resident's.
+func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (*HomeSamples, error) {
+	if err := may(st, compound, RoleMarshal); err != nil {
+		return nil, err
+	}
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, err
+	}
+	k := keysOf(compound)
+	ids, origins, err := s.roundTickets(ctx, k, p.Date, "origin")
+	if err != nil {
+		return nil, err
+	}
+	out := &HomeSamples{Compound: compound, Round: p.Date, Records: []HomeRecord{}}
+	var home []uint64
+	for i, v := range origins {
+		if o, _ := v[0].(string); o == "home" {
+			id, _ := strconv.ParseUint(ids[i], 10, 64)
+			home = append(home, id)
+		}
+	}
+	fields := append(slices.Clip(ticketFields), "by", "ub", "end")
+	const batch = 1000
+	for lo := 0; lo < len(home); lo += batch {
+		part := home[lo:min(lo+batch, len(home))]
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(part))
+		for i, id := range part {
+			cmds[i] = pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), fields...)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, storeErr(err)
+		}
+		for i, c := range cmds {
+			v := c.Val()
+			vals := valsOf(v)
+			t := s.view(p, compound, part[i], &vals, signed{})
+			if t == nil || t.Origin != "home" { // purged, or booked anew meanwhile
+				continue
+			}
+			r := HomeRecord{TicketView: t}
+			r.RecordedBy, _ = v[len(ticketFields)].(string)
+			if t.State == "cancelled" {
+				r.TakenBackBy, _ = v[len(ticketFields)+1].(string)
+				end, _ := v[len(ticketFields)+2].(string)
+				if ms, err := strconv.ParseInt(end, 10, 64); err == nil {
+					at := time.UnixMilli(ms).In(p.TZ)
+					r.TakenBackAt = &at
+				}
+			} else {
+				out.Households++
+				out.People += t.Party
+			}
+			out.Records = append(out.Records, r)
+		}
+	}
+	slices.SortFunc(out.Records, func(a, b HomeRecord) int {
+		return cmp.Or(cmp.Compare(b.recorded(), a.recorded()), cmp.Compare(b.ID, a.ID))
+	})
+	return out, nil
+}
+
+// recorded is when the record was made, in unix ms.
+func (r HomeRecord) recorded() int64 {
+	if r.SampledAt == nil {
+		return r.BookedAt.UnixMilli()
+	}
+	return r.SampledAt.UnixMilli()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,7 +366,13 @@ func testForgery(t *testing.T, st queuetest.Store) {
 
 func staff(t *testing.T, s *queue.Service, compound, role string) *queue.Staff {
 	t.Helper()
-	tok, err := s.AddStaff(ctx, compound, "张三", role)
+	return staffNamed(t, s, compound, "张三", role)
+}
+
+// staffNamed is staff with a name of its own.
+func staffNamed(t *testing.T, s *queue.Service, compound, name, role string) *queue.Staff {
+	t.Helper()
+	tok, err := s.AddStaff(ctx, compound, name, role)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1227,6 +1234,7 @@ func testSampledAtHome(t *testing.T, st queuetest.Store) {
 	if tube, err := s.Tube(ctx, m, "c1", "T9"); err != nil || len(tube) != 3 {
 		t.Errorf("Tube(T9) after the undo = %d tickets, %v; want 402, 404, 405", len(tube), err)
 	}
+	clk.Set(queuetest.At(7, 10))
 	again401, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "401", 2), "")
 	if err != nil || again401.ID == tv.ID {
 		t.Fatalf("recording 401 again = %+v, %v; want a new record", again401, err)
@@ -1248,6 +1256,42 @@ func testSampledAtHome(t *testing.T, st queuetest.Store) {
 			t.Errorf("b1's coverage = %+v; want the 4 households (11 people) sampled at home", b)
 		}
 	}
+	// The round's list, on another member's phone: newest first, who
+	// recorded each, 401's first record among them as taken back; and
+	// a record taken back from there.
+	li := staffNamed(t, s, "c1", "李四", queue.RoleMarshal)
+	list, err := s.HomeSamples(ctx, li, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range list.Records {
+		x := fmt.Sprintf("%s %s %d %s by %s", r.Household.Room, r.State, r.Party, r.SampledAt.Format("15:04"), r.RecordedBy)
+		if r.TakenBackAt != nil {
+			x += " back " + r.TakenBackAt.Format("15:04") + " by " + r.TakenBackBy
+		}
+		got = append(got, x)
+	}
+	want := []string{"401 sampled 2 07:10 by 张三", "405 sampled 1 07:05 by 张三", "404 sampled 7 07:05 by 张三",
+		"402 sampled 1 07:05 by 张三", "401 cancelled 2 07:01 by 张三 back 07:05 by 张三"}
+	if !slices.Equal(got, want) || list.Households != 4 || list.People != 11 || list.Round != "2026-12-01" {
+		t.Errorf("HomeSamples = %d households, %d people, round %s:\n%s\nwant 4, 11, 2026-12-01:\n%s", list.Households, list.People, list.Round,
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	clk.Set(queuetest.At(7, 12))
+	if _, err := s.UndoHomeSample(ctx, li, list.Records[1].Ticket); err != nil {
+		t.Fatalf("taking 405 back from another phone: %v", err)
+	}
+	if list, err = s.HomeSamples(ctx, coord, "c1"); err != nil || list.Households != 3 || list.People != 10 ||
+		list.Records[1].TakenBackBy != "李四" || !list.Records[1].TakenBackAt.Equal(queuetest.At(7, 12)) {
+		t.Errorf("HomeSamples after 405 is taken back = %+v, %v; want 3 households, 405 taken back by 李四 at 07:12", list, err)
+	}
+	_, err = s.HomeSamples(ctx, display(t, s, m, "s1"), "c1")
+	wantCode(t, "a display listing home samples", err, errs.Forbidden)
+	_, err = s.HomeSamples(ctx, staff(t, s, "c2", queue.RoleMarshal), "c1")
+	wantCode(t, "c2's marshal listing c1's home samples", err, errs.Forbidden)
+	_, err = s.HomeSamples(ctx, nil, "c1")
+	wantCode(t, "no token", err, errs.Unauthorized)
 	if _, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil {
 		t.Fatalf("the rain switch after home samples: %v", err)
 	}

@@ -5,7 +5,10 @@
 -- KEYS[1] ticket key prefix, KEYS[2] household index hash, KEYS[3] tube
 -- fill hash, KEYS[4] line occupancy hash
 -- ARGV[1] ticket id, ARGV[2] current round, ARGV[3] now (unix ms),
--- ARGV[4] the round's tube set key prefix ("natq:{c}:r:<round>:tube:")
+-- ARGV[4] the round's tube set key prefix ("natq:{c}:r:<round>:tube:"),
+-- ARGV[5] the name of the staff member who takes it back (the ticket's
+-- "ub", beside "end", the time: the round's list of home samples shows
+-- both)
 -- returns the ticket's event (tell_values in prelude.lua), its
 -- "cancelled" event published, or an error reply "NOTICKET", "OLDROUND
 -- <round>" or "NOT_HOME <state>" (not a home sample).
@@ -24,5 +27,5 @@ if tube and tube ~= '' then
 end
 if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end
 t[T_ST] = 'cancelled'
-redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3], 'ver', next_version(t))
+redis.call('HSET', ticket_key(KEYS[1], id), 'st', 'cancelled', 'end', ARGV[3], 'ub', ARGV[5], 'ver', next_version(t))
 return tell_values(KEYS[1], KEYS[4], 'cancelled', id, ARGV[3], true, t, '0')

@@ -83,6 +83,23 @@ func TestDoorToDoorRecorded(t *testing.T) {
 	tablet.run("the coverage tab", chromedp.Click("#tab-cov"))
 	tablet.within(3*time.Second, "the building marked 上门, its household counted", `[...document.querySelectorAll('#covrows tr')].some(r => r.cells[0].textContent.endsWith('（上门）') && r.cells[3].textContent === '2')`)
 	tablet.noDialogs()
+	// Another of the team, on a phone: the tablet's records are in its
+	// list with who made them, and it takes the latest back; the tablet,
+	// its list reloaded, shows it taken back by the phone's member.
+	mobile := bd.tab("phone-home-list", 390, 844, true)
+	mobile.staffAt(d.marshal, d.firstSite())
+	mobile.run("open 上门采样", chromedp.Click("#homebox summary"), chromedp.WaitVisible("#homer"))
+	mobile.within(3*time.Second, "the tablet's two records, by their recorder", `document.querySelectorAll('#homedone li').length === 2 &&
+		document.getElementById('homesum').textContent.startsWith('本轮已上门采样 1 户、2 人') &&
+		document.querySelector('#homedone li').textContent.includes('demo coordinator') && !document.querySelector('#homedone li').classList.contains('undone')`)
+	eval(mobile, `(() => { window.confirm = () => true; document.querySelector('#homedone li button').click(); return true; })()`, &ok)
+	mobile.within(3*time.Second, "taken back from the phone", `document.getElementById('homesum').textContent.startsWith('本轮已上门采样 0 户、0 人') &&
+		[...document.querySelectorAll('#homedone li')].every(li => li.classList.contains('undone'))`)
+	mobile.shot("homesample-list-390x844-phone")
+	mobile.noDialogs()
+	tablet.run("back to the site, reload the list", chromedp.Click("#tab-site"), chromedp.Click("#homereload"))
+	tablet.within(3*time.Second, "taken back by the phone's member", `document.querySelector('#homedone li').classList.contains('undone') &&
+		document.querySelector('#homedone li').textContent.includes('已撤销（demo marshal）')`)
 	// A resident of an ordinary building who cannot walk, booked and then
 	// sampled at home: the household's phone, open on its ticket, says so
 	// at once.

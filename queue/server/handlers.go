@@ -350,6 +350,11 @@ func (h *handlers) homeSample(c *fiber.Ctx) error {
 	return sendJSON(c.Status(fiber.StatusCreated), t)
 }
 
+// homeSamples lists the round's home samples (queue.Service.HomeSamples).
+func (h *handlers) homeSamples(c *fiber.Ctx) error {
+	return h.reply(c).json(h.svc.HomeSamples(c.UserContext(), staffOf(c), c.Params("id")))
+}
+
 // undoHome takes back a home sample recorded by mistake
 // (queue.Service.UndoHomeSample).
 func (h *handlers) undoHome(c *fiber.Ctx) error {

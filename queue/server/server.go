@@ -47,6 +47,8 @@
 //	                                                   ticket (its party kept), or 201 a new paper ticket (the walk-in share is for it)
 //	POST   /api/v1/compounds/{id}/homesamples marshal  {"building","unit","room","party","tube"} sampled at home by the door-to-door team:
 //	                                                   201 its ticket (origin home, sampled); a booking of the household becomes it, its seat given back
+//	GET    /api/v1/compounds/{id}/homesamples marshal  the round's home samples, newest first: each ticket with recorded_by, and
+//	                                                   for one taken back taken_back_at and taken_back_by; households and people counted
 //	DELETE /api/v1/tickets/{ticket}/home    marshal    take back a home sample recorded by mistake: the household is not sampled again
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
@@ -190,6 +192,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Get("/compounds/:id/tickets/:number", marshal, h.ticketByNumber)
 	api.Post("/compounds/:id/walkins", marshal, h.walkin)
 	api.Post("/compounds/:id/homesamples", marshal, h.homeSample)
+	api.Get("/compounds/:id/homesamples", marshal, h.homeSamples)
 	api.Delete("/tickets/:ticket/home", marshal, h.undoHome)
 	api.Put("/compounds/:id/variant", coord, h.variant)
 	api.Post("/compounds/:id/prebookings", coord, h.preBook)

@@ -251,6 +251,7 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 		{"POST", "/api/v1/compounds/c1/walkins", `{"building":"b1","room":"103","party":1}`, false},
 		{"POST", "/api/v1/compounds/c1/homesamples", `{"building":"b1","room":"105","party":1,"tube":""}`, false},
 		{"DELETE", "/api/v1/tickets/" + tk + "/home", ``, false},
+		{"GET", "/api/v1/compounds/c1/homesamples", ``, false},
 	}
 	for _, r := range routes {
 		cases := []struct {
@@ -345,8 +346,19 @@ func testStaffAuth(t *testing.T, st queuetest.Store) {
 	if code, e := do(t, "DELETE", in.url+"/api/v1/tickets/"+tk+"/home", marshal, ""); code != 409 || errCode(e) != "final" {
 		t.Errorf("taking back a ticket not sampled at home = %d %v, want 409 final", code, e)
 	}
-	if code, e := do(t, "DELETE", in.url+"/api/v1/tickets/"+record+"/home", marshal, ""); code != 200 || e["state"] != "cancelled" {
-		t.Errorf("taking back the home sample = %d %v, want 200 cancelled", code, e)
+	if code, e := do(t, "DELETE", in.url+"/api/v1/tickets/"+record+"/home", coord, ""); code != 200 || e["state"] != "cancelled" {
+		t.Errorf("a coordinator taking back the home sample = %d %v, want 200 cancelled", code, e)
+	}
+	// The round's list: 105 (recorded above, past the routes' auth) and
+	// 106, taken back by the coordinator, each with its recorder.
+	code, e = do(t, "GET", in.url+"/api/v1/compounds/c1/homesamples", marshal, "")
+	recs, _ := e["records"].([]any)
+	if code != 200 || e["households"] != 1.0 || e["people"] != 1.0 || len(recs) != 2 {
+		t.Fatalf("the home samples = %d %v, want 200, 105 sampled and 106 taken back", code, e)
+	}
+	back := recs[0].(map[string]any)
+	if back["ticket"] != record || back["state"] != "cancelled" || back["recorded_by"] != "m" || back["taken_back_by"] != "c" || back["taken_back_at"] == nil {
+		t.Errorf("106's record in the list = %v, want recorded by m, taken back by c", back)
 	}
 }
 

@@ -29,7 +29,8 @@
     hhFind: ['没有票？按住户查找或登记', 'No ticket? Find or register by household'], hhBuilding: ['楼', 'Building'], hhUnit: ['单元', 'Unit'], hhRoom: ['室', 'Room'], hhRoomHint: ['例如 302', 'e.g. 302'], hhParty: ['人数', 'People'], hhGo: ['查找', 'Find'], hhNoUnit: ['—', '—'],
     hhFound: ['已有预约：', 'Already booked: '],
     sep: ['、', ', '], covHome: ['（上门）', ' (at home)'], homeTitle: ['上门采样', 'Sampling at home'], homeList: ['上门的楼：{0}', 'Buildings sampled door to door: {0}'], homeNone: ['本方案没有整栋上门采样的楼；行动不便的居民也可在这里记录。', 'No building is sampled door to door in this plan; residents who cannot walk can be recorded here too.'],
-    homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], homeUndo: ['撤销', 'Take back'], homeUndone: ['已撤销', 'taken back'],
+    homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], homeUndo: ['撤销', 'Take back'], homeUndoneAt: ['{0} 已撤销（{1}）', 'taken back at {0} ({1})'],
+    homeSum: ['本轮已上门采样 {0} 户、{1} 人（全体人员的记录）', 'This round: {0} households, {1} people sampled at home (everyone\'s records)'], homeMore: ['显示全部 {0} 条', 'Show all {0}'], homeReload: ['刷新', 'Reload'],
     homeUndoAsk: ['撤销这条上门采样记录？{0}\n撤销后这户算作未采样。', 'Take back this home sample? {0}\nThe household then counts as not sampled.'], homeUndoneOk: ['已撤销：{0}。这户算作未采样。', 'Taken back: {0}. The household counts as not sampled.'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
     displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
@@ -472,9 +473,10 @@
     text('homelist', names.length ? t('homeList', names.join(t('sep'))) : t('homeNone'));
   }
   // The door-to-door team's record: the household sampled at home now,
-  // into a pooled tube if one is given; the last few recorded on this
-  // tablet are listed, newest first.
-  var homeDone = [];
+  // into a pooled tube if one is given. The round's records, from every
+  // phone and tablet of the team, are listed newest first: read when the
+  // card opens, after each record or take-back, and on 刷新.
+  var homeRecs = null, homeAll = false;
   function sampledAtHome() {
     var h = { building: $('homeb').value, unit: $('homeu').value, room: $('homer').value, party: +$('homep').value || 1, tube: $('homet').value.trim() };
     N.api('POST', '/api/v1/compounds/' + enc(st.compound) + '/homesamples', h, st.token).then(function (res) {
@@ -484,23 +486,33 @@
         if (N.errorCode(res) === 'bad_input' && res.body.error.field === 'room') $('homer').focus();
         return;
       }
-      var tk = res.body;
-      var line = ticketLine(tk) + (tk.tube ? ' · ' + t('tubeN', tk.tube) : '');
-      text(r, t('homeOk', line)); r.className = 'result ok';
-      homeDone.unshift({ text: N.hm(tk.sampled_at) + ' ' + line, line: line, ticket: tk.ticket, undone: false });
-      homeDone = homeDone.slice(0, 10);
-      drawHomeDone();
+      text(r, t('homeOk', recordLine(res.body))); r.className = 'result ok';
+      loadHome();
       $('homer').value = '';
       $('homer').focus();
     });
   }
-  // Each record made here can be taken back (a room mistyped at a door):
-  // the household then counts as not sampled again.
+  function recordLine(tk) { return ticketLine(tk) + (tk.tube ? ' · ' + t('tubeN', tk.tube) : ''); }
+  function loadHome() {
+    N.api('GET', '/api/v1/compounds/' + enc(st.compound) + '/homesamples', undefined, st.token).then(function (res) {
+      if (res.status !== 200 || !res.body) { text('homesum', N.errorText(res)); return; }
+      homeRecs = res.body;
+      drawHomeDone();
+    });
+  }
+  // Each record can be taken back (a room mistyped at a door), from any
+  // phone: the household then counts as not sampled again. One taken
+  // back stays in the list, struck through, with when and by whom.
   function drawHomeDone() {
-    var ul = N.clear($('homedone'));
-    homeDone.forEach(function (x) {
-      var li = el('li', x.undone ? 'undone' : '', x.text + (x.undone ? ' · ' + t('homeUndone') : ''));
-      if (!x.undone) {
+    var ul = N.clear($('homedone')), recs = homeRecs ? homeRecs.records : [];
+    text('homesum', homeRecs ? t('homeSum', homeRecs.households, homeRecs.people) : '');
+    (homeAll ? recs : recs.slice(0, 10)).forEach(function (x) {
+      var undone = x.state === 'cancelled', li = el('li', undone ? 'undone' : '');
+      li.appendChild(el('span', 'rec', N.hm(x.sampled_at) + ' ' + recordLine(x)));
+      var who = x.recorded_by ? ' · ' + x.recorded_by : '';
+      if (undone) who += ' · ' + t('homeUndoneAt', N.hm(x.taken_back_at), x.taken_back_by || '');
+      li.appendChild(document.createTextNode(who));
+      if (!undone) {
         var b = el('button', 'linkbtn', t('homeUndo'));
         b.type = 'button';
         b.addEventListener('click', function () { undoHome(x); });
@@ -509,15 +521,18 @@
       }
       ul.appendChild(li);
     });
+    var more = $('homemore');
+    more.hidden = homeAll || recs.length <= 10;
+    text(more, t('homeMore', recs.length));
   }
   function undoHome(x) {
-    if (!window.confirm(t('homeUndoAsk', x.line))) return;
+    var line = recordLine(x);
+    if (!window.confirm(t('homeUndoAsk', line))) return;
     N.api('DELETE', '/api/v1/tickets/' + enc(x.ticket) + '/home', undefined, st.token).then(function (res) {
       var r = $('homeres');
-      if (res.status !== 200) { text(r, N.errorText(res)); r.className = 'result bad'; return; }
-      x.undone = true;
-      text(r, t('homeUndoneOk', x.line)); r.className = 'result warn';
-      drawHomeDone();
+      if (res.status !== 200) { text(r, N.errorText(res)); r.className = 'result bad'; loadHome(); return; }
+      text(r, t('homeUndoneOk', line)); r.className = 'result warn';
+      loadHome();
     });
   }
   function atDesk() {
@@ -837,6 +852,9 @@
   });
   $('bynoNo').addEventListener('click', function () { bynoClose(); result(t('bynoCancelled'), 'warn'); $('scan').focus(); });
   $('homego').addEventListener('click', sampledAtHome);
+  $('homebox').addEventListener('toggle', function () { if ($('homebox').open) loadHome(); });
+  $('homereload').addEventListener('click', loadHome);
+  $('homemore').addEventListener('click', function () { homeAll = true; drawHomeDone(); });
   $('homer').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); sampledAtHome(); } });
   $('hhgo').addEventListener('click', atDesk);
   $('hhr').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); atDesk(); } });
