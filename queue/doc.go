@@ -143,7 +143,8 @@
 //	                                  before the offset have no room for a party that size kept
 //	                                  to that share (or ended over a minute ago); void once
 //	                                  win's "freed" moved
-//	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets)
+//	natq:{c}:r:<R>:hh          hash   "building|unit|room" -> ticket id (live tickets); "building|unit|room|students"
+//	                                  -> the household's students' ticket (the students' period, Household.Students)
 //	natq:{c}:r:<R>:win         hash   "<window>:booked|in|sampled" -> people;
 //	                                  "pace:<site>:n|ms" -> people sampled after a
 //	                                  call there, and their call-to-sample ms in all;

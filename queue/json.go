@@ -86,6 +86,9 @@ func (t *TicketView) AppendJSON(dst []byte) (_ []byte, ok bool) {
 		dst = append(dst, `,"tube":`...)
 		dst = appendJSONString(dst, t.Tube)
 	}
+	if t.Students {
+		dst = append(dst, `,"students":true`...)
+	}
 	dst = append(dst, `,"booked_at":`...)
 	dst = appendJSONTime(dst, t.BookedAt)
 	if t.CheckedIn != nil {
@@ -148,6 +151,9 @@ func (h Household) appendJSON(dst []byte) []byte {
 	dst = appendJSONString(dst, h.Room)
 	dst = append(dst, `,"party":`...)
 	dst = strconv.AppendInt(dst, int64(h.Party), 10)
+	if h.Students {
+		dst = append(dst, `,"students":true`...)
+	}
 	return append(dst, '}')
 }
 

@@ -406,6 +406,20 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 			}
 		}
 	}
+	// A household's students (Household.Students): the students' period
+	// windows their building's site has in the target variant.
+	for _, b := range p.Buildings {
+		key := b.ID + "|" + studentsUnit
+		var list []string
+		for _, i := range p.cands[candKey{variant, b.ID, studentsUnit}] {
+			list = append(list, strconv.Itoa(p.Windows[i].Index))
+		}
+		if len(list) > 0 && !seen[key] {
+			seen[key] = true
+			groups[key] = list
+			order = append(order, key)
+		}
+	}
 	var all []string
 	for _, w := range p.Windows {
 		if w.Variant == variant {

@@ -38,6 +38,7 @@ type Plan struct {
 	sites     map[siteKey]*planfile.Site
 	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int    // window index -> position in Windows
+	students  bool           // the plan has a students' period (indexStudents)
 	bookKeys  []string       // book.lua's keys for this round, unlimited (read only: shared by every booking)
 	// The desk scripts' keys for this round, built once (read only:
 	// shared by every request): check-in's, call's and sampled's for a
@@ -169,6 +170,7 @@ func (p *Plan) index() {
 			}
 		}
 	}
+	p.indexStudents()
 	p.buildings = make(map[string]*planfile.Building, len(p.Buildings))
 	for _, b := range p.Buildings {
 		if _, ok := p.buildings[b.ID]; !ok {
@@ -244,13 +246,53 @@ func (p *Plan) candidates(variant, building, unit string) []int {
 }
 
 // candKey is the household's key into the round's booking windows
-// (book.lua): "building|unit", unit "" when no group names it.
-func (p *Plan) candKey(building, unit string) string {
+// (book.lua): "building|unit", unit "" when no group names it; for a
+// household's students, "building||students" (studentsUnit).
+func (p *Plan) candKey(building, unit string, students bool) string {
+	if students {
+		return building + "|" + studentsUnit
+	}
 	if !p.units[building][unit] {
 		unit = ""
 	}
 	return building + "|" + unit
 }
+
+// studentsUnit is the unit of a building's candidate key that lists the
+// students' period windows its households' students may book. A unit
+// never holds "|" (NewPlan refuses it), so no unit is it.
+const studentsUnit = "|students"
+
+// indexStudents lists, for each building and variant, the students'
+// period windows (planfile.Window.Students) its students book: those of
+// the site the building goes to in that variant, or, when that site has
+// none, every site's; as candidates of unit studentsUnit.
+func (p *Plan) indexStudents() {
+	byVariant := map[string][]int{} // by start, as p.Windows
+	for i, w := range p.Windows {
+		if w.Students {
+			byVariant[w.Variant] = append(byVariant[w.Variant], i)
+		}
+	}
+	p.students = len(byVariant) > 0
+	for _, b := range p.Buildings {
+		for v, all := range byVariant {
+			var own []int
+			for _, i := range all {
+				if p.Windows[i].Site == b.Site[v] {
+					own = append(own, i)
+				}
+			}
+			if len(own) == 0 {
+				own = all
+			}
+			p.cands[candKey{v, b.ID, studentsUnit}] = own
+		}
+	}
+}
+
+// HasStudents reports whether the plan has a students' period.
+func (p *Plan) HasStudents() bool { return p.students }
 
 // bookingWindows are open.lua's field and value pairs of the round's
 // booking windows hash: "<variant>|<building>|<unit>" -> its candidate

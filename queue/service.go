@@ -332,9 +332,21 @@ type Household struct {
 	Unit     string `json:"unit"`
 	Room     string `json:"room"`
 	Party    int    `json:"party"`
+	// Students is a household's students booked for the plan's students'
+	// period (after school), apart from the rest of the household: a
+	// ticket of their own, whose party is the students.
+	Students bool `json:"students,omitempty"`
 }
 
-func (h Household) key() string { return h.Building + "|" + h.Unit + "|" + h.Room }
+// key is the household's field in the round's household index: its
+// students' ticket is apart from the rest of the household's.
+func (h Household) key() string {
+	k := h.Building + "|" + h.Unit + "|" + h.Room
+	if h.Students {
+		k += "|students"
+	}
+	return k
+}
 
 // Span is a window's start and end, absolute.
 type Span struct {
@@ -371,6 +383,9 @@ func (s *Service) validate(p *Plan, h *Household) error {
 	b := p.building(h.Building)
 	if b == nil {
 		b = &planfile.Building{ID: h.Building}
+	}
+	if h.Students && !p.students {
+		return BadField("students", "本方案没有学生专场：学生请和家人一起预约", "this plan has no students' period: book the students with their household")
 	}
 	return checkHousehold(p, b, h)
 }
@@ -441,7 +456,7 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		}
 	}
 	v, err := s.run(ctx, "book", keys,
-		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit),
+		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit, h.Students),
 		lim.field, lim.spec)
 	if err != nil {
 		var sr *scriptReply
@@ -512,6 +527,7 @@ type TicketView struct {
 	Ahead     int        `json:"ahead"` // people ahead of it in its site's line
 	Calls     int        `json:"calls"`
 	Tube      string     `json:"tube,omitempty"`
+	Students  bool       `json:"students,omitempty"` // its window is the students' period's
 	BookedAt  time.Time  `json:"booked_at"`
 	CheckedIn *time.Time `json:"checked_in_at,omitempty"`
 	CalledAt  *time.Time `json:"called_at,omitempty"`
@@ -768,6 +784,9 @@ func (s *Service) view(p *Plan, compound string, id uint64, vals *ticketVals, kn
 	if p != nil {
 		if site := p.site(t.Variant, t.Site); site != nil {
 			t.SiteName = site.Name
+		}
+		if w, ok := p.window(t.WindowIdx); ok && w.Variant == t.Variant && w.Site == t.Site {
+			t.Students = w.Students
 		}
 		loc := p.TZ
 		t.Window.Start, t.Window.End, t.BookedAt = t.Window.Start.In(loc), t.Window.End.In(loc), t.BookedAt.In(loc)

@@ -44,8 +44,9 @@ type WindowStatus struct {
 	Index     int       `json:"index"`
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
-	Capacity  int       `json:"capacity"` // the plan's, exactly
-	Online    int       `json:"online"`   // of which online booking may fill
+	Students  bool      `json:"students,omitempty"` // the students' period (Household.Students)
+	Capacity  int       `json:"capacity"`           // the plan's, exactly
+	Online    int       `json:"online"`             // of which online booking may fill
 	Booked    int       `json:"booked"`
 	CheckedIn int       `json:"checked_in"`
 	Sampled   int       `json:"sampled"`
@@ -94,7 +95,7 @@ func (s *Service) Compound(ctx context.Context, id string) (*CompoundStatus, err
 				continue
 			}
 			i := strconv.Itoa(w.Index)
-			ss.Windows = append(ss.Windows, WindowStatus{Index: w.Index, Start: w.Start, End: w.End,
+			ss.Windows = append(ss.Windows, WindowStatus{Index: w.Index, Start: w.Start, End: w.End, Students: w.Students,
 				Capacity: w.Capacity, Online: s.online(w.Capacity), Booked: get(wv, i+":booked"),
 				CheckedIn: get(wv, i+":in"), Sampled: get(wv, i+":sampled")})
 		}
@@ -199,16 +200,23 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 }
 
 // figures counts a round's tickets per building, and lists the households
-// with a ticket none of whose tickets is sampled.
+// with a ticket that are not wholly sampled: none of whose tickets is
+// sampled (one that cancelled among them), or whose students' ticket
+// (Household.Students) or other ticket still waits. A household's
+// people are those of its live tickets: the rest of the household and
+// its students each have their own.
 func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, error) {
-	_, tickets, err := s.roundTickets(ctx, k, round, "st", "b", "u", "room", "party")
+	_, tickets, err := s.roundTickets(ctx, k, round, "st", "b", "u", "room", "party", "hh")
 	if err != nil {
 		return nil, nil, err
 	}
+	type part struct { // the household's latest ticket of one kind (its students' or not)
+		party, cancelledParty int
+		seen, live, sampled   bool
+	}
 	type hh struct {
-		h       Household
-		booked  bool
-		sampled bool
+		h     Household
+		parts [2]part // 0 the household, 1 its students
 	}
 	hhs := map[string]*hh{}
 	var order []string
@@ -218,33 +226,78 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 		u, _ := v[2].(string)
 		room, _ := v[3].(string)
 		party, _ := strconv.Atoi(fmt.Sprint(v[4]))
-		key := b + "|" + u + "|" + room
-		x := hhs[key]
+		key, _ := v[5].(string)
+		i := 0
+		if strings.HasSuffix(key, "|students") {
+			i = 1
+		}
+		hk := b + "|" + u + "|" + room
+		x := hhs[hk]
 		if x == nil {
-			x = &hh{h: Household{Building: b, Unit: u, Room: room, Party: party}}
-			hhs[key] = x
-			order = append(order, key)
+			x = &hh{h: Household{Building: b, Unit: u, Room: room}}
+			hhs[hk] = x
+			order = append(order, hk)
 		}
-		if st != "cancelled" {
-			x.booked = true
-			x.h.Party = party
+		pt := &x.parts[i]
+		pt.seen = true
+		if st == "cancelled" {
+			if !pt.live {
+				pt.cancelledParty = party
+			}
+			continue
 		}
-		x.sampled = x.sampled || st == "sampled"
+		pt.live, pt.party = true, party
+		pt.sampled = st == "sampled"
 	}
 	figs := map[string]Figures{}
 	var not []Household
 	for _, key := range order {
 		x := hhs[key]
 		f := figs[x.h.Building]
-		if x.booked {
-			f.Booked += x.h.Party
+		live, sampled, people, sampledPeople := false, false, 0, 0
+		var waiting []Household
+		for i, pt := range x.parts {
+			if !pt.seen {
+				continue
+			}
+			h := x.h
+			h.Students = i == 1
+			switch {
+			case pt.sampled:
+				sampled = true
+				sampledPeople += pt.party
+			case pt.live:
+				h.Party = pt.party
+				waiting = append(waiting, h)
+			default:
+				h.Party = pt.cancelledParty
+				waiting = append(waiting, h)
+			}
+			if pt.live {
+				live = true
+				people += pt.party
+			}
+		}
+		if live {
+			f.Booked += people
 			f.BookedHouseholds++
 		}
-		if x.sampled {
-			f.Sampled += x.h.Party
-			f.SampledHouseholds++
-		} else {
-			not = append(not, x.h)
+		f.Sampled += sampledPeople
+		switch {
+		case !sampled:
+			// No ticket sampled: the household as it last booked.
+			not = append(not, waiting...)
+		default:
+			stillLive := false
+			for _, w := range waiting {
+				if x.parts[boolIndex(w.Students)].live {
+					stillLive = true
+					not = append(not, w)
+				}
+			}
+			if !stillLive {
+				f.SampledHouseholds++
+			}
 		}
 		figs[x.h.Building] = f
 	}
@@ -252,6 +305,13 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 		not = []Household{}
 	}
 	return figs, not, nil
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PreBooking is one row of a pre-booking CSV and its ticket, or why it

@@ -50,6 +50,7 @@ var suite = []queuetest.Case{
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
 	{"SampledAtHome", testSampledAtHome},
+	{"StudentsPeriod", testStudentsPeriod},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},
 	{"DeskCallsOne", testDeskCallsOne},
@@ -1299,6 +1300,127 @@ func testSampledAtHome(t *testing.T, st queuetest.Store) {
 		t.Errorf("a home sample after the rain switch = %+v, %v", again, err)
 	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+// testStudentsPeriod: a plan with a students' period (16:30-17:00). A
+// household books its students apart from the rest of it: a ticket of
+// their own in the students' windows of their building's site, given
+// back when asked again, the windows never over what they hold. The
+// rain switch puts them in the wet students' windows of the building's
+// wet site; coverage counts both tickets' people and lists the students
+// as not sampled once the rest of the household is. A plan without the
+// period says so.
+func testStudentsPeriod(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, noShare)
+	p := queuetest.Plan(t, "c3-students.plan.geojson")
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	students := func(b, room string, party int) queue.Household {
+		return queue.Household{Building: b, Room: room, Party: party, Students: true}
+	}
+	main, _, err := s.Book(ctx, "c3", hh("b1", "", "301", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stu, created, err := s.Book(ctx, "c3", students("b1", "0301", 1))
+	if err != nil || !created || stu.ID == main.ID || stu.Site != "s1" || stu.Window.Start.Format("15:04") != "16:30" {
+		t.Fatalf("301's students = %+v, created %v, %v; want a ticket of their own at s1 16:30 (the household's is %d)", stu, created, err, main.ID)
+	}
+	if again, created, err := s.Book(ctx, "c3", students("b1", "301", 1)); err != nil || created || again.ID != stu.ID {
+		t.Errorf("301's students again = %+v, created %v, %v; want ticket %d back", again, created, err, stu.ID)
+	}
+	if again, created, err := s.Book(ctx, "c3", hh("b1", "", "301", 2)); err != nil || created || again.ID != main.ID {
+		t.Errorf("301 again = %+v, created %v, %v; want its own ticket %d, not the students'", again, created, err, main.ID)
+	}
+	if tv, err := s.Ticket(ctx, stu.Ticket); err != nil || !tv.Students || tv.State != "booked" {
+		t.Errorf("the students' ticket = %+v, %v; want booked, students", tv, err)
+	}
+	if tv, err := s.Ticket(ctx, main.Ticket); err != nil || tv.Students {
+		t.Errorf("the household's ticket = %+v, %v; want not the students'", tv, err)
+	}
+	// s1's students' windows hold 4 + 4: b1's and b4's students (both
+	// s1's buildings) fill them, and the next is told full; b2's go to s2.
+	var last *queue.Booking
+	for i, x := range []queue.Household{students("b1", "302", 1), students("b1", "303", 2), students("b4", "101", 2), students("b4", "102", 2)} {
+		if last, _, err = s.Book(ctx, "c3", x); err != nil || last.Site != "s1" {
+			t.Fatalf("students %d = %+v, %v; want s1", i, last, err)
+		}
+	}
+	if last.Window.Start.Format("15:04") != "16:45" {
+		t.Errorf("the last students = %s; want 16:45, 16:30 being full", last.Window.Start.Format("15:04"))
+	}
+	_, _, err = s.Book(ctx, "c3", students("b4", "103", 1))
+	wantCode(t, "students beyond s1's students' windows", err, errs.Full)
+	if b2, _, err := s.Book(ctx, "c3", queue.Household{Building: "b2", Unit: "1", Room: "101", Party: 1, Students: true}); err != nil || b2.Site != "s2" {
+		t.Errorf("b2's students = %+v, %v; want s2's students' window", b2, err)
+	}
+	checkInvariants(t, c, p)
+	_, _, err = s.Book(ctx, "c1", students("b1", "301", 1))
+	var e *queue.Error
+	if !errors.As(err, &e) || e.Field != "students" {
+		t.Errorf("students in a plan with no students' period = %v; want refused on students", err)
+	}
+	// The rain: b1 goes to s2 and b4 to w1, their students with them.
+	coord := staff(t, s, "c3", queue.RoleCoordinator)
+	if _, err := s.SwitchVariant(ctx, coord, "c3", "wet"); err != nil {
+		t.Fatal(err)
+	}
+	wantSite := map[string]string{"b1": "s2", "b4": "w1", "b2": "w1"}
+	for id := main.ID; id <= main.ID+6; id++ {
+		tv, err := s.TicketByNumber(ctx, staff(t, s, "c3", queue.RoleMarshal), "c3", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isStudents := id != main.ID
+		if tv.Variant != "wet" || tv.Students != isStudents || tv.Site != wantSite[tv.Household.Building] ||
+			(isStudents && tv.Window.Start.Format("15:04") != "16:30") {
+			t.Errorf("ticket %d after the rain switch = %s %s %s at %s, students %v; want wet, at %s, students %v",
+				id, tv.Household.Building, tv.Variant, tv.Site, tv.Window.Start.Format("15:04"), tv.Students, wantSite[tv.Household.Building], isStudents)
+		}
+	}
+	checkInvariants(t, c, p)
+	// The household sampled in the morning; its students not yet.
+	m := staff(t, s, "c3", queue.RoleMarshal)
+	clk.Set(queuetest.At(7, 0))
+	if _, err := s.CheckIn(ctx, m, "s2", main.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	if called, err := s.CallNext(ctx, m, "s2", 1); err != nil || called.ID != main.ID {
+		t.Fatalf("CallNext = %+v, %v; want 301", called, err)
+	}
+	if _, err := s.Sampled(ctx, m, main.Ticket, ""); err != nil {
+		t.Fatal(err)
+	}
+	cov, err := s.Coverage(ctx, coord, "c3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range cov.Buildings {
+		if b.Building == "b1" && (b.Booked != 6 || b.BookedHouseholds != 3 || b.Sampled != 2 || b.SampledHouseholds != 0) {
+			t.Errorf("b1's coverage = %+v; want 6 people of 3 households booked, 2 sampled, no household wholly", b)
+		}
+	}
+	var waiting []string
+	for _, h := range cov.NotSampled {
+		if h.Building == "b1" {
+			waiting = append(waiting, fmt.Sprintf("%s %d %v", h.Room, h.Party, h.Students))
+		}
+	}
+	if want := []string{"301 1 true", "302 1 true", "303 2 true"}; !slices.Equal(waiting, want) {
+		t.Errorf("b1 not sampled = %q; want %q", waiting, want)
+	}
+	// At the desk without a code: a student is found by the household,
+	// as a student; a household's student who never booked gets a paper
+	// ticket of the period.
+	if tv, created, err := s.AtDesk(ctx, m, "c3", students("b1", "302", 1)); err != nil || created || tv.Household.Room != "302" || !tv.Students {
+		t.Errorf("302's student at the desk = %+v, created %v, %v; want its students' ticket", tv, created, err)
+	}
+	if tv, created, err := s.AtDesk(ctx, m, "c3", students("b1", "305", 1)); err != nil || !created || !tv.Students || tv.Origin != "paper" {
+		t.Errorf("305's student at the desk = %+v, created %v, %v; want a new paper ticket of the students' period", tv, created, err)
+	}
+	checkInvariants(t, c, p)
 }
 
 func testStoreStopped(t *testing.T, st queuetest.Store) {

@@ -33,8 +33,9 @@
 -- ARGV[1] now (unix ms), ARGV[2] target variant, ARGV[3] n windows, then n
 -- tuples of 5: window index, site, seats, start ms, end ms; then the number
 -- of groups g, then g pairs: "building|unit" (unit "" for the whole
--- building, "*" for every window naming the building; the key "*" alone
--- lists every window of the variant) and that group's windows by start,
+-- building, "*" for every window naming the building, "|students" for
+-- the students' period windows of the building's students; the key "*"
+-- alone lists every window of the variant) and that group's windows by start,
 -- comma-separated, each "index:people" (the people the window calls for
 -- the group) or "index"; last, the round id.
 -- The round's tickets, in booking order, are the ids from its first id to
@@ -90,16 +91,23 @@ local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
 local used = {} -- window#group -> people placed there for that group
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r')
+  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r', 'hh')
   local st = f[1]
   if f[9] ~= round then st = nil end -- another round's ticket, in the range
   if st == 'booked' or st == 'checked_in' or st == 'called' then
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
     local ck = f[2] .. '|' .. f[3]
-    local floor = cursor[ck] or 0
-    local pick = nil
     local ukey = f[2] .. '|' .. f[3]
     if not groups[ukey] then ukey = f[2] .. '|' end
+    -- A household's students (their household key ends "|students",
+    -- book.lua) take their building's students' period windows, in an
+    -- order of their own.
+    if f[10] and string.sub(f[10], -9) == '|students' then
+      ukey = f[2] .. '||students'
+      ck = ukey
+    end
+    local floor = cursor[ck] or 0
+    local pick = nil
     local own = groups[ukey] or {}
     local lists = {own, groups[f[2] .. '|*'] or {}, groups['*'] or {}}
     local function room(w)

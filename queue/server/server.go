@@ -21,7 +21,7 @@
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
 //	GET    /api/v1/compounds/{id}                      one compound (same shape)
-//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party"}: 201 new, 200 repeat, 409 full,
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party","students"}: 201 new, 200 repeat, 409 full,
 //	                                                   429 beyond the address's budget of new households (staff: none)
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)

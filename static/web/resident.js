@@ -28,18 +28,44 @@
     lostMsg: ['这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。', 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.'],
     partyChanged: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} people.'], partyChanged1: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} person.'], sameTicket: ['这户已经预约过，这是原来的票。', 'This household had booked already: here is its ticket.'],
     rainInLine: ['下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。', 'Rain plan on: you are in line; go to {0}, your place is kept.'],
+    students: ['只为家里的学生预约学生专场（放学后 {0}）', 'Only the household\'s students, in the students\' period (after school, {0})'], partyStudents: ['来采样的学生人数', 'Students coming'],
+    studentsWhen: ['学生专场 {0}', 'Students\' period, {0}'], otherStudents: ['为家里的学生另约学生专场（放学后 {0}）', 'Book the household\'s students for the students\' period (after school, {0})'],
+    otherRest: ['为家里其他人预约', 'Book the rest of the household'], seeStudents: ['本户学生专场的票 →', 'The household\'s students\' ticket →'], seeRest: ['本户其他人的票 →', 'The rest of the household\'s ticket →'],
     lostBuilding: ['回到 {0} 的页面', 'Back to {0}'], lostPick: ['请选择您的楼：', 'Choose your building:'], people1: ['{0} 人', '{0} person'], aheadN1: ['{0} 人', '{0} person'], hh1: ['{0} 单元 {1} 室，{2} 人', 'Unit {0}, room {1}, {2} person']
   });
   N.translate();
 
-  var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, streams: {} };
+  // other is the booking form opened from a ticket for the rest of the
+  // household: its students (true) or the others (false); null when the
+  // form is the building's own.
+  var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, streams: {}, other: null };
   var parts = location.pathname.split('/').map(decodeURIComponent);
   if (parts[1] === 'c' && parts[3] === 'b') { st.compound = parts[2]; st.building = parts[4]; }
   if (parts[1] === 't') st.token = parts[2];
 
-  function key() { return 'natq.ticket.' + st.compound + '.' + st.building; }
-  function remember(tok) { try { if (tok) localStorage.setItem(key(), tok); else localStorage.removeItem(key()); } catch (e) {} }
-  function recalled() { try { return localStorage.getItem(key()) || ''; } catch (e) { return ''; } }
+  // A phone keeps the household's ticket, and its students' (the
+  // students' period) apart.
+  function key(students) { return 'natq.ticket.' + st.compound + '.' + st.building + (students ? '.students' : ''); }
+  function remember(tok, students) { try { if (tok) localStorage.setItem(key(students), tok); else localStorage.removeItem(key(students)); } catch (e) {} }
+  function recalled(students) { try { return localStorage.getItem(key(students)) || ''; } catch (e) { return ''; } }
+  // studentsSpan is the students' period the building's students book in
+  // variant v, from the first of its windows to the last: those of the
+  // building's site, or every site's when it has none (queue/plan.go);
+  // null when the plan has none, or the building is sampled at home.
+  function studentsSpan(v) {
+    var b = building();
+    if (!b || !b.site[v] || !st.status) return null;
+    var own = [], all = [];
+    st.status.sites.forEach(function (s) {
+      if (s.variant !== v) return;
+      s.windows.forEach(function (w) { if (w.students) { all.push(w); if (s.id === b.site[v]) own.push(w); } });
+    });
+    var ws = own.length ? own : all;
+    if (!ws.length) return null;
+    var sp = { start: ws[0].start, end: ws[0].end };
+    ws.forEach(function (w) { if (w.start < sp.start) sp.start = w.start; if (w.end > sp.end) sp.end = w.end; });
+    return sp;
+  }
 
   // notice shows a message; given as a function it is worded again when
   // the language changes.
@@ -86,7 +112,7 @@
         if (rs[1].status === 200) { st.status = rs[1].body; st.variant = rs[1].body.variant || 'dry'; }
         if (!building()) { notice(t('errNoBuilding')); render(); return; }
         if (!st.ticket) {
-          var tok = recalled();
+          var tok = recalled(false) || recalled(true);
           if (tok) return fetchTicket(tok);
         }
       }).then(function () { render(); watch(); });
@@ -134,8 +160,8 @@
   function fetchTicket(tok) {
     lastRead = Date.now();
     return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
-      if (res.status === 200) { follow(st.ticket, res.body); st.ticket = res.body; remember(res.body.ticket); }
-      else if (res.status === 404) { st.ticket = null; remember(''); }
+      if (res.status === 200) { follow(st.ticket, res.body); st.ticket = res.body; remember(res.body.ticket, !!res.body.students); }
+      else if (res.status === 404) { st.ticket = null; [false, true].forEach(function (x) { if (recalled(x) === tok) remember('', x); }); }
     });
   }
   function refreshStatus() {
@@ -254,6 +280,8 @@
       var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
       return N.span(w) + (units.length ? t('unitsList', units.map(function (u) { return t('unitN', u); }).join(t('sep'))) : '');
     });
+    var sp = studentsSpan(v);
+    if (ws.length && sp) ws.push(t('studentsWhen', N.span(sp)));
     text('bwins', ws.length ? ws.join('\n') : (b ? t('noWindows') : ''));
     // The building's times fold away once the resident has a ticket.
     var hasTicket = !!(st.ticket && st.ticket.state !== 'cancelled' && st.ticket.state !== 'no_show');
@@ -294,7 +322,8 @@
     if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
     qr.alt = t('ticketNo') + ' ' + tk.ticket;
     qr.hidden = !live || tk.state === 'sampled';
-    text('twin', home ? N.hm(tk.sampled_at) : N.span(tk.window));
+    text('twin', home ? N.hm(tk.sampled_at) : tk.students ? t('studentsWhen', N.span(tk.window)) : N.span(tk.window));
+    renderOther(tk);
     text('tsite', home ? t('atHomeSite') : tk.site_name || siteName(tk.site, tk.variant));
     var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
     text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : N.tn('aheadN', ahead));
@@ -312,9 +341,44 @@
     $('cancel').hidden = !(tk.state === 'booked' || tk.state === 'checked_in');
   }
 
+  // renderOther offers, on a ticket, the household's other ticket: the
+  // students' period for its students, or the rest of the household for
+  // a students' ticket; a link to it when this phone holds it.
+  function renderOther(tk) {
+    var box = $('other'), link = $('otherlink'), btn = $('otherbook');
+    var sp = studentsSpan(variant()), hh = tk.household || {};
+    var want = !tk.students; // the other ticket is the students'
+    var tok = hh.building === st.building ? recalled(want) : '';
+    box.hidden = !sp || tk.origin === 'home';
+    if (box.hidden) return;
+    link.hidden = !tok || tok === tk.ticket;
+    if (!link.hidden) { link.href = '/t/' + encodeURIComponent(tok); text(link, t(want ? 'seeStudents' : 'seeRest')); }
+    btn.hidden = !link.hidden || st.other !== null;
+    text(btn, want ? t('otherStudents', N.span(sp)) : t('otherRest'));
+  }
+  function openOther() {
+    var tk = st.ticket, h = (tk && tk.household) || {};
+    st.other = !(tk && tk.students);
+    $('room').value = h.room || '';
+    st.party = 1;
+    render();
+    if (h.unit) $('unit').value = h.unit;
+    $('book').scrollIntoView();
+  }
+
   function renderForm(b, wins) {
     var tk = st.ticket, form = $('book');
-    form.hidden = !b || !!(tk && tk.state !== 'cancelled' && tk.state !== 'no_show');
+    form.hidden = !b || (!!(tk && tk.state !== 'cancelled' && tk.state !== 'no_show') && st.other === null);
+    // The students' period: a box to book only the students, fixed when
+    // the form was opened from a ticket for them or for the others.
+    var sp = studentsSpan(variant());
+    $('studentsl').hidden = !sp;
+    if (sp) text('studentst', t('students', N.span(sp)));
+    var cb = $('students');
+    if (st.other !== null) cb.checked = st.other;
+    cb.disabled = st.other !== null;
+    if (!sp) cb.checked = false;
+    text('partyl', t(cb.checked ? 'partyStudents' : 'party'));
     if (form.hidden) return;
     var sel = $('unit');
     var units = [], any = false;
@@ -336,13 +400,14 @@
     var room = $('room').value.trim();
     if (!room) { bookError(t('errRoom')); $('room').focus(); return; }
     bookError('');
-    var btn = $('submit');
+    var btn = $('submit'), students = !$('studentsl').hidden && $('students').checked;
     btn.disabled = true; text(btn, t('booking'));
     N.api('POST', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/bookings',
-      { building: st.building, unit: $('unit').value, room: room, party: st.party }).then(function (res) {
+      { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students }).then(function (res) {
       btn.disabled = false; text(btn, t('bookButton'));
       if (res.status === 200 || res.status === 201) {
-        remember(res.body.ticket);
+        remember(res.body.ticket, students);
+        st.other = null;
         return fetchTicket(res.body.ticket).then(function () {
           if (!st.ticket) st.ticket = { ticket: res.body.ticket, state: 'booked', site: res.body.site, window: res.body.window, party: res.body.party, household: res.body.household || {}, variant: st.variant };
           var b2 = res.body;
@@ -363,7 +428,7 @@
   function cancel() {
     if (!st.ticket || !window.confirm(t('confirmCancel'))) return;
     N.api('DELETE', '/api/v1/tickets/' + encodeURIComponent(st.ticket.ticket)).then(function (res) {
-      if (res.status >= 200 && res.status < 300) { st.ticket = res.body && res.body.state ? res.body : null; remember(''); st.ticket = null; render(); watch(); }
+      if (res.status >= 200 && res.status < 300) { remember('', !!st.ticket.students); st.ticket = null; render(); watch(); }
       else notice(N.errorText(res));
     });
   }
@@ -473,6 +538,8 @@
   $('minus').addEventListener('click', function () { st.party = Math.max(1, st.party - 1); text('party', st.party); });
   $('plus').addEventListener('click', function () { st.party = Math.min(8, st.party + 1); text('party', st.party); });
   $('cancel').addEventListener('click', cancel);
+  $('otherbook').addEventListener('click', openOther);
+  $('students').addEventListener('change', function () { text('partyl', t($('students').checked ? 'partyStudents' : 'party')); });
   load();
   // A slow phone may lose its streams in a lift: a quiet check now and then.
   setInterval(function () {

@@ -16,7 +16,7 @@
     noSite: ['请先选择采样点。', 'Pick a site first.'], noTicket: ['请先叫号或扫码。', 'Call or scan a ticket first.'], emptyScan: ['请扫描票上的二维码。', 'Scan the QR code on the ticket.'],
     checkedInOk: ['已签到：{0}，前面 {1} 人', 'Checked in: {0}, {1} people ahead'], scanAgain: ['网络没有回应，正在重试（第 {0}/{1} 次）……请居民稍等', 'No answer from the network: trying again ({0} of {1}); ask the resident to wait'],
     inBeforeBreak: ['已签到（网络中断前已办好）：{0}', 'Checked in (done before the network broke): {0}'], calledOk: ['已叫号：{0}', 'Called: {0}'], sampledOk: ['已采样：{0}', 'Sampled: {0}'], noShowOk: ['已记为过号：{0}', 'Marked no-show: {0}'],
-    recalled: ['第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', 'Call {1} unanswered ({2} calls make a no-show): {0}'], switched: ['已切换到{0}：{1} 张票改到新时段；排队中 {2} 人原地保留，{3} 人移到别的采样点。', 'Switched to {0}: {1} tickets re-timed; in line, {2} kept in place and {3} moved to another site.'], ticketLine: ['{0} 单元 {1} 室 · {2} 人 · 票 {3}', 'Unit {0} room {1} · {2} people · ticket {3}'], ticketLineNoUnit: ['{1} 室 · {2} 人 · 票 {3}', 'Room {1} · {2} people · ticket {3}'],
+    recalled: ['第 {1} 次叫号未到（满 {2} 次可记过号）：{0}', 'Call {1} unanswered ({2} calls make a no-show): {0}'], switched: ['已切换到{0}：{1} 张票改到新时段；排队中 {2} 人原地保留，{3} 人移到别的采样点。', 'Switched to {0}: {1} tickets re-timed; in line, {2} kept in place and {3} moved to another site.'], ticketLine: ['{0} 单元 {1} 室 · {2} 人 · 票 {3}', 'Unit {0} room {1} · {2} people · ticket {3}'], ticketLineNoUnit: ['{1} 室 · {2} 人 · 票 {3}', 'Room {1} · {2} people · ticket {3}'], studentsTag: ['学生专场', 'students\' period'], hhStudents: ['学生（学生专场的票）', 'Students (the students\' period ticket)'],
     stateCalled: ['已叫号', 'Called'], stateChecked: ['已签到', 'Checked in'], stateSampled: ['已采样', 'Sampled'], noCamera: ['无法打开摄像头：请用扫码枪或手动输入。', 'The camera cannot be opened: use the scanner or type the ticket.'],
     units: ['{0} 单元', 'unit {0}'], floors: ['{0}–{1} 层', 'floors {0}–{1}'], peopleN: ['{0} 人', '{0} people'], peopleN1: [null, '{0} person'], all: ['全部', 'all'], none: ['—', '—'], marshal: ['（采样员）', ' (marshal)'], coordinator: ['（协调员）', ' (coordinator)'], nobodyDue: ['此时段无人应到。', 'Nobody is due in this window.'],
     tubeCount: ['混管 {0}：已有 {1} 份', 'Tube {0}: {1} samples'],
@@ -379,7 +379,7 @@
 
   function ticketLine(tk) {
     var h = tk.household || tk;
-    return bname(h.building) + ' ' + t(h.unit ? 'ticketLine' : 'ticketLineNoUnit', h.unit, h.room, tk.party, tk.id);
+    return bname(h.building) + ' ' + t(h.unit ? 'ticketLine' : 'ticketLineNoUnit', h.unit, h.room, tk.party, tk.id) + (tk.students ? ' · ' + t('studentsTag') : '');
   }
   function drawCurrent() {
     var tk = st.current;
@@ -468,6 +468,8 @@
   var homeForm = householdForm('home', atHome);
   function drawHouseholds() {
     deskForm(); homeForm();
+    // A student at the desk in the students' period: their own ticket.
+    $('hhsl').hidden = !(st.status && st.status.sites.some(function (x) { return x.windows.some(function (w) { return w.students; }); }));
     var v = st.status ? st.status.variant : 'dry';
     var names = (st.map ? st.map.buildings : []).filter(function (b) { return atHome(b, v); }).map(function (b) { return b.name || b.id; });
     text('homelist', names.length ? t('homeList', names.join(t('sep'))) : t('homeNone'));
@@ -536,7 +538,7 @@
     });
   }
   function atDesk() {
-    var h = { building: $('hhb').value, unit: $('hhu').value, room: $('hhr').value, party: +$('hhp').value || 1 };
+    var h = { building: $('hhb').value, unit: $('hhu').value, room: $('hhr').value, party: +$('hhp').value || 1, students: !$('hhsl').hidden && $('hhs').checked };
     bynoClose();
     N.api('POST', '/api/v1/compounds/' + enc(st.compound) + '/walkins', h, st.token).then(function (res) {
       if ((res.status !== 200 && res.status !== 201) || !res.body) {

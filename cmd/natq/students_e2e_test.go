@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"natq/queue"
+)
+
+// TestStudentsPeriodOnPhone: the plan opens a students' period after
+// school. A parent books the household on their phone, then, from its
+// ticket, the household's child for the students' period: a ticket of its
+// own, in a students' window of the building's site, the phone keeping
+// both and leading from each to the other. Before, the period was in the
+// plan and on the printed schedule, and no one could book it.
+func TestStudentsPeriodOnPhone(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	building := d.firstBuilding()
+	ph := bd.tab("phone-students", 390, 844, true)
+	fails := failures(ph)
+	ph.run("open", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#book"))
+	ph.within(3*time.Second, "the students' period offered", `!document.getElementById('studentsl').hidden &&
+		document.getElementById('studentst').textContent.startsWith('只为家里的学生预约学生专场（放学后 16:')`)
+	ph.run("book the household", chromedp.SetValue("#unit", "1"), chromedp.SendKeys("#room", "1203"), chromedp.Click("#plus"), chromedp.Click("#submit"))
+	ph.within(3*time.Second, "the household's ticket, the students offered", `document.querySelector('#ticket[data-state="booked"]') &&
+		!document.getElementById('twin').textContent.startsWith('学生专场') && !document.getElementById('otherbook').hidden &&
+		document.getElementById('otherbook').textContent.startsWith('为家里的学生另约学生专场')`)
+	var household string
+	eval(ph, `decodeURIComponent(document.getElementById('tqr').getAttribute('src').slice(4, -4))`, &household)
+	ph.run("book the students", chromedp.Click("#otherbook"))
+	ph.within(3*time.Second, "the form for the students", `!document.getElementById('book').hidden && document.getElementById('students').checked &&
+		document.getElementById('students').disabled && document.getElementById('room').value === '1203' &&
+		document.getElementById('partyl').textContent === '来采样的学生人数'`)
+	ph.shot("students-form-390x844")
+	ph.run("book", chromedp.Click("#submit"))
+	ph.within(3*time.Second, "the students' ticket, linked to the household's", `document.getElementById('twin').textContent.startsWith('学生专场 16:') &&
+		document.getElementById('book').hidden && !document.getElementById('otherlink').hidden &&
+		document.getElementById('otherlink').textContent === '本户其他人的票 →' && document.getElementById('otherlink').getAttribute('href') === '/t/' + encodeURIComponent(`+jsq(household)+`)`)
+	ph.shot("students-ticket-390x844")
+	var students string
+	eval(ph, `decodeURIComponent(document.getElementById('tqr').getAttribute('src').slice(4, -4))`, &students)
+	ctx := context.Background()
+	tk, err := d.svc.Ticket(ctx, students)
+	if err != nil || !tk.Students || tk.Party != 1 || tk.Household.Room != "1203" || students == household {
+		t.Fatalf("the students' ticket = %+v, %v; want room 1203's one student, its own ticket", tk, err)
+	}
+	var win *queue.Window
+	for i := range d.plan.Windows {
+		if w := &d.plan.Windows[i]; w.Index == tk.WindowIdx {
+			win = w
+		}
+	}
+	if win == nil || !win.Students || win.Site != tk.Site {
+		t.Errorf("the students' ticket is in window %d (%+v); want a students' period window", tk.WindowIdx, win)
+	}
+	if hh, err := d.svc.Ticket(ctx, household); err != nil || hh.Students || hh.Party != 2 {
+		t.Errorf("the household's ticket = %+v, %v; want 2, not the students'", hh, err)
+	}
+	var href string
+	eval(ph, `document.getElementById('otherlink').getAttribute('href')`, &href)
+	ph.run("to the household's ticket", chromedp.Navigate(bd.base+href), chromedp.WaitVisible("#ticket"))
+	ph.within(3*time.Second, "the household's ticket, linked to the students'", `!document.getElementById('twin').textContent.startsWith('学生专场') &&
+		document.getElementById('otherlink').textContent === '本户学生专场的票 →' && document.getElementById('otherbook').hidden`)
+	// The building's page opens on the household's ticket.
+	ph.run("the building's page", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#ticket"))
+	ph.within(3*time.Second, "the household's ticket", `document.getElementById('thh').textContent.includes('1203') && !document.getElementById('twin').textContent.startsWith('学生专场')`)
+	if f := fails(); len(f) > 0 {
+		t.Errorf("the phone's failures: %s", strings.Join(f, "; "))
+	}
+}
