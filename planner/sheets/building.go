@@ -119,6 +119,10 @@ func (d *doc) buildingPage(p *Plan, b *Building, opts Options) error {
 		d.textAt(m, y, d.fitSize(13, headW, s), s, black, 0, 1)
 		y -= 7
 	}
+	if zh, en := studentsLine(p, b); zh != "" {
+		d.textAt(m, y-1, d.fitSize(12, headW, zh), zh, black, 0, 1)
+		d.textAt(m, y-7, d.fitSize(9, headW, en), en, black, 0, 1)
+	}
 
 	// The map, with its legend, scale bar and north arrow beside it.
 	mapFrame := canvas.Rect{X0: m, Y0: 92, X1: 150, Y1: 212}
@@ -443,6 +447,44 @@ func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bo
 
 // partNote explains "（部分）/ (part)" under the window table.
 const partNote = "（部分）该层分在几个时段，请听楼长通知是哪一个  ·  (part): this floor is called in more than one window; your building lead tells each household which"
+
+// studentsLine tells a building's households of the students' period:
+// when it is at the building's site (as the queue books it: that site's
+// students' windows, or every site's when it has none), and how to book
+// it, in Chinese and in English; "" when the plan has none, or the
+// building is sampled at home.
+func studentsLine(p *Plan, b *Building) (zh, en string) {
+	if b.Sealed {
+		return "", ""
+	}
+	var from, to time.Time
+	for _, v := range p.Variants {
+		if b.DoorToDoor[v] || b.Site[v] == "" {
+			continue
+		}
+		for _, own := range []bool{true, false} {
+			for _, w := range p.Schedule {
+				if w.Students && w.Variant == v && (!own || w.Site == b.Site[v]) {
+					if from.IsZero() || w.Start.Before(from) {
+						from = w.Start
+					}
+					if w.End.After(to) {
+						to = w.End
+					}
+				}
+			}
+			if !from.IsZero() {
+				break
+			}
+		}
+	}
+	if from.IsZero() {
+		return "", ""
+	}
+	span := p.Local(from).Format("15:04") + "–" + p.Local(to).Format("15:04")
+	return "学生专场 " + span + "（放学后）：扫码预约时勾选“只为家里的学生”",
+		"Students' period " + span + " (after school): when booking, tick \"only the household's students\""
+}
 
 func (d *doc) windowTable(p *Plan, b *Building, r canvas.Rect) {
 	cols := []string{}

@@ -122,3 +122,38 @@ func TestContestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestStudentsLine: a building sheet tells its households of the
+// students' period at their site, and how to book it; a sealed or
+// door-to-door building's, and a plan without the period, say nothing.
+func TestStudentsLine(t *testing.T) {
+	p := loadContest(t)
+	var open, home *Building
+	for _, b := range p.Buildings {
+		switch {
+		case b.Sealed || b.DoorToDoor["dry"]:
+			home = b
+		case open == nil && b.Site["dry"] != "":
+			open = b
+		}
+	}
+	if open == nil || home == nil {
+		t.Fatal("the contest plan has no building at a site, or none sampled at home")
+	}
+	if zh, en := studentsLine(p, open); zh != "学生专场 16:30–18:00（放学后）：扫码预约时勾选“只为家里的学生”" || !strings.HasPrefix(en, "Students' period 16:30–18:00") {
+		t.Errorf("%s's students' line = %q, %q", open.ID, zh, en)
+	}
+	if zh, _ := studentsLine(p, home); zh != "" && (home.Sealed || home.DoorToDoor["wet"]) {
+		t.Errorf("%s, sampled at home, has a students' line %q", home.ID, zh)
+	}
+	f := *p.File
+	f.Schedule = nil
+	for _, w := range p.Schedule {
+		if !w.Students {
+			f.Schedule = append(f.Schedule, w)
+		}
+	}
+	if zh, _ := studentsLine(&Plan{File: &f}, open); zh != "" {
+		t.Errorf("a plan without a students' period: %q", zh)
+	}
+}
