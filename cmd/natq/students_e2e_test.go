@@ -73,3 +73,42 @@ func TestStudentsPeriodOnPhone(t *testing.T) {
 		t.Errorf("the phone's failures: %s", strings.Join(f, "; "))
 	}
 }
+
+// TestStudentsPeriodAtTheDesk: at 16:35, in the students' period, the
+// tablet lists the period's students as due (not a raw group id), and a
+// student without a code is found at the desk as a student; without the
+// box ticked, the household has no window left today and is told so.
+func TestStudentsPeriodAtTheDesk(t *testing.T) {
+	// The demo's day (yearOn's), its clock at 16:35 rather than at the
+	// first window.
+	afternoon := clockAt(yearOn.Add(11*time.Hour + 5*time.Minute))
+	bd := startBrowserDemo(t, func(c *demoConfig) { c.clock = afternoon })
+	d := bd.d
+	ctx := context.Background()
+	first := d.firstBuilding()
+	b, _, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: first, Unit: "1", Room: "1203", Party: 1, Students: true})
+	if err != nil || b.Window.Start.Format("15:04") != "16:30" {
+		t.Fatalf("1203's student at 16:35 = %+v, %v; want the 16:30 students' window, still open", b, err)
+	}
+	tablet := bd.tab("tablet-students", 1024, 768, false)
+	tablet.staffAt(d.marshal, b.Site)
+	tablet.within(3*time.Second, "the period's students due", `[...document.querySelectorAll('#due li')].some(li => li.textContent.startsWith('16:30 · 学生专场 · '))`)
+	tablet.run("open the household form", chromedp.Click("#hhbox summary"), chromedp.WaitVisible("#hhr"))
+	tablet.within(3*time.Second, "a box for a student", `!document.getElementById('hhsl').hidden`)
+	var ok bool
+	eval(tablet, `(() => { const b = document.getElementById('hhb'); b.value = `+jsq(first)+`; b.dispatchEvent(new Event('change'));
+		document.getElementById('hhu').value = '1'; document.getElementById('hhs').checked = true; return true; })()`, &ok)
+	tablet.run("the room", chromedp.SetValue("#hhr", "1203"), chromedp.Click("#hhgo"))
+	tablet.within(3*time.Second, "the student's ticket found, and asked", `!document.getElementById('byno').hidden &&
+		document.getElementById('bynomsg').textContent.includes('1203 室 · 1 人') && document.getElementById('bynomsg').textContent.includes('学生专场')`)
+	tablet.shot("students-desk-1024x768")
+	tablet.click("that is them", "#bynoYes")
+	tablet.within(3*time.Second, "checked in", `document.getElementById('result').classList.contains('ok') && document.getElementById('result').textContent.includes('学生专场')`)
+	if tv, err := d.svc.Ticket(ctx, b.Ticket); err != nil || tv.State != "checked_in" {
+		t.Errorf("the student's ticket = %+v, %v; want checked in", tv, err)
+	}
+	eval(tablet, `(() => { document.getElementById('hhs').checked = false; return true; })()`, &ok)
+	tablet.run("the rest of the household", chromedp.SetValue("#hhr", "1203"), chromedp.Click("#hhgo"))
+	tablet.within(3*time.Second, "no window left today", `document.getElementById('byno').hidden && document.getElementById('result').classList.contains('bad')`)
+	tablet.noDialogs()
+}

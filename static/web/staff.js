@@ -293,7 +293,7 @@
   function bname(id) {
     var bs = st.map ? st.map.buildings : [];
     for (var i = 0; i < bs.length; i++) if (bs[i].id === id) return bs[i].name || id;
-    return id;
+    return id === 'students' ? t('studentsTag') : id; // a students' period window's group
   }
 
   function watch() {
