@@ -110,5 +110,10 @@ func TestStudentsPeriodAtTheDesk(t *testing.T) {
 	eval(tablet, `(() => { document.getElementById('hhs').checked = false; return true; })()`, &ok)
 	tablet.run("the rest of the household", chromedp.SetValue("#hhr", "1203"), chromedp.Click("#hhgo"))
 	tablet.within(3*time.Second, "no window left today", `document.getElementById('byno').hidden && document.getElementById('result').classList.contains('bad')`)
+	// The coordinator's coverage lists the student, not yet sampled, as a student.
+	coord := bd.tab("tablet-students-coord", 1024, 768, false)
+	coord.staffAt(d.staff, b.Site)
+	coord.run("the coverage tab", chromedp.Click("#tab-cov"))
+	coord.within(3*time.Second, "the student not sampled", `[...document.querySelectorAll('#notrows tr')].some(tr => tr.cells[2].textContent === '1203 · 学生专场')`)
 	tablet.noDialogs()
 }

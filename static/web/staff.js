@@ -697,7 +697,7 @@
         var tr = el('tr');
         tr.appendChild(el('td', '', bname(h.building)));
         tr.appendChild(el('td', '', h.unit));
-        tr.appendChild(el('td', '', h.room));
+        tr.appendChild(el('td', '', h.room + (h.students ? ' · ' + t('studentsTag') : '')));
         tr.appendChild(el('td', 'n', h.party));
         nots.appendChild(tr);
       });
