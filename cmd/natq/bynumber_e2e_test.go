@@ -82,7 +82,7 @@ func TestDeskHouseholdWithoutTicket(t *testing.T) {
 	}
 	pick("1203室", "1")
 	tablet.within(3*time.Second, "found, and asked", `!document.getElementById('byno').hidden && document.getElementById('bynomsg').textContent.startsWith('已有预约：') &&
-		document.getElementById('bynomsg').textContent.includes('1 单元 1203 室')`)
+		document.getElementById('bynomsg').textContent.includes('1 单元 1203 室') && document.getElementById('bynoqrbox').hidden`)
 	tablet.shot("household-1024x768-found")
 	tablet.click("that is them", "#bynoYes")
 	tablet.within(3*time.Second, "checked in", `document.getElementById('result').classList.contains('ok') && document.getElementById('result').textContent.includes('1203')`)
@@ -91,7 +91,14 @@ func TestDeskHouseholdWithoutTicket(t *testing.T) {
 	}
 	pick("1204", "2")
 	tablet.within(3*time.Second, "a new ticket, and asked", `!document.getElementById('byno').hidden && document.getElementById('bynomsg').textContent.startsWith('已为这户登记新票：') &&
-		document.getElementById('bynomsg').textContent.includes('1204 室 · 2 人')`)
+		document.getElementById('bynomsg').textContent.includes('1204 室 · 2 人') && !document.getElementById('bynoqrbox').hidden &&
+		(i => i.complete && i.naturalWidth > 0)(document.getElementById('bynoqr')) && document.getElementById('bynoqrnote').textContent.includes('票 ')`)
+	var shown string
+	eval(tablet, `decodeURIComponent(document.getElementById('bynoqr').getAttribute('src').slice(4, -4))`, &shown)
+	if tv, err := d.svc.Ticket(context.Background(), shown); err != nil || tv.Household.Room != "1204" || tv.Origin != "paper" {
+		t.Errorf("the QR code shown for the new ticket is of %+v, %v; want 1204's paper ticket", tv, err)
+	}
+	tablet.shot("household-1024x768-new")
 	tablet.click("that is them", "#bynoYes")
 	tablet.within(3*time.Second, "the new one checked in", `document.getElementById('result').classList.contains('ok') && document.getElementById('result').textContent.includes('1204')`)
 	pick("99", "1")

@@ -25,7 +25,7 @@
     revokeConfirm: ['撤销 {0} 的全部凭证？', 'Revoke every token of {0}?'], revokedOk: ['已撤销 {0} 的 {1} 个凭证', 'Revoked {1} token(s) of {0}'], expired: ['已过期', 'expired'],
     role_coordinator: ['协调员', 'coordinator'], role_marshal: ['采样员', 'marshal'], role_display: ['叫号屏', 'call screen'],
     lineList: ['排队名单', 'Who is waiting'], ticketNo: ['票号', 'Ticket'], household: ['住户', 'Household'], state: ['状态', 'State'], waited: ['等候', 'Waited'], lineEmpty: ['队伍中无人等候。', 'Nobody is waiting.'],
-    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], bynoMsg: ['{0} · {1} {2}。请向居民核对住户，再签到。', '{0} · {1} {2}. Check the household with the resident, then check in.'], bynoYes: ['是这户，签到', 'That is them: check in'], bynoNo: ['不是，取消', 'Not them: cancel'], bynoCancelled: ['未签到。', 'Not checked in.'],
+    deskN: ['{0} 号台', 'Desk {0}'], openDisplay: ['打开叫号屏', 'Open the call screen'], bynoMsg: ['{0} · {1} {2}。请向居民核对住户，再签到。', '{0} · {1} {2}. Check the household with the resident, then check in.'], bynoYes: ['是这户，签到', 'That is them: check in'], bynoNo: ['不是，取消', 'Not them: cancel'], bynoQr: ['有手机的居民扫这个码保存这张票；没有手机请记下票号：票 {0}', 'A resident with a phone scans this to keep the ticket; without one, note the number: ticket {0}'], bynoCancelled: ['未签到。', 'Not checked in.'],
     hhFind: ['没有票？按住户查找或登记', 'No ticket? Find or register by household'], hhBuilding: ['楼', 'Building'], hhUnit: ['单元', 'Unit'], hhRoom: ['室', 'Room'], hhRoomHint: ['例如 302', 'e.g. 302'], hhParty: ['人数', 'People'], hhGo: ['查找', 'Find'], hhNoUnit: ['—', '—'],
     hhFound: ['已有预约：', 'Already booked: '],
     sep: ['、', ', '], covHome: ['（上门）', ' (at home)'], homeTitle: ['上门采样', 'Sampling at home'], homeList: ['上门的楼：{0}', 'Buildings sampled door to door: {0}'], homeNone: ['本方案没有整栋上门采样的楼；行动不便的居民也可在这里记录。', 'No building is sampled door to door in this plan; residents who cannot walk can be recorded here too.'],
@@ -422,10 +422,18 @@
   function bynoClose() { pending = null; $('byno').hidden = true; }
   // askWhose shows a ticket found or made for a resident without a code
   // that scans, and checks it in when the marshal says it is theirs.
-  function askWhose(tk, lead) {
+  // A ticket just made at the desk (fresh) shows its QR code: a resident
+  // with a phone scans it to keep the ticket, one without notes 票 N, to
+  // come back with when its window is later.
+  function askWhose(tk, lead, fresh) {
     pending = tk;
     var where = tk.site_name || tk.site;
     text('bynomsg', (lead || '') + t('bynoMsg', ticketLine(tk), N.span(tk.window), where) + (tk.site !== st.site ? ' ' + t('hhElsewhere', where) : ''));
+    $('bynoqrbox').hidden = !fresh;
+    if (fresh) {
+      $('bynoqr').src = '/qr/' + enc(tk.ticket) + '.svg';
+      text('bynoqrnote', t('bynoQr', tk.id));
+    }
     $('byno').hidden = false;
     result('', null);
   }
@@ -547,7 +555,7 @@
         return;
       }
       $('hhr').value = '';
-      askWhose(res.body, t(res.status === 201 ? 'hhNew' : 'hhFound'));
+      askWhose(res.body, t(res.status === 201 ? 'hhNew' : 'hhFound'), res.status === 201);
     });
   }
   function checkIn(raw, tries) {
