@@ -112,6 +112,11 @@ type Coverage struct {
 	Previous   string             `json:"previous,omitempty"`
 	Buildings  []BuildingCoverage `json:"buildings"`
 	NotSampled []Household        `json:"not_sampled"` // households with a ticket this round, not sampled
+	// Missed are the households sampled in the previous round that have
+	// no ticket this round (none, or only cancelled ones), party as then:
+	// the list a committee compares the rounds for, to knock on doors.
+	// A household's students count apart (Household.Students).
+	Missed []Household `json:"missed"`
 }
 
 // BuildingCoverage is one building's figures; people unless named.
@@ -155,15 +160,26 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 			cov.Previous = rounds[i-1]
 		}
 	}
-	cur, notSampled, err := s.figures(ctx, k, p.Date)
+	cur, notSampled, now, err := s.figures(ctx, k, p.Date)
 	if err != nil {
 		return nil, err
 	}
 	cov.NotSampled = notSampled
+	cov.Missed = []Household{}
 	var prev map[string]Figures
 	if cov.Previous != "" {
-		if prev, _, err = s.figures(ctx, k, cov.Previous); err != nil {
+		var then []partOf
+		if prev, _, then, err = s.figures(ctx, k, cov.Previous); err != nil {
 			return nil, err
+		}
+		booked := make(map[string]bool, len(now))
+		for _, x := range now {
+			booked[x.key] = booked[x.key] || x.live
+		}
+		for _, x := range then {
+			if x.sampled && !booked[x.key] {
+				cov.Missed = append(cov.Missed, x.h)
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -205,10 +221,10 @@ func (s *Service) Coverage(ctx context.Context, st *Staff, compound string) (*Co
 // (Household.Students) or other ticket still waits. A household's
 // people are those of its live tickets: the rest of the household and
 // its students each have their own.
-func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, error) {
+func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[string]Figures, []Household, []partOf, error) {
 	_, tickets, err := s.roundTickets(ctx, k, round, "st", "b", "u", "room", "party", "hh")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	type part struct { // the household's latest ticket of one kind (its students' or not)
 		party, cancelledParty int
@@ -304,7 +320,30 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 	if not == nil {
 		not = []Household{}
 	}
-	return figs, not, nil
+	var parts []partOf
+	for _, key := range order {
+		x := hhs[key]
+		for i, pt := range x.parts {
+			if pt.seen {
+				h := x.h
+				h.Students, h.Party = i == 1, pt.party
+				if !pt.live {
+					h.Party = pt.cancelledParty
+				}
+				parts = append(parts, partOf{key: key + "|" + strconv.Itoa(i), h: h, live: pt.live, sampled: pt.sampled})
+			}
+		}
+	}
+	return figs, not, parts, nil
+}
+
+// partOf is a household's ticket of one kind (its students', or the
+// rest's) in a round, as figures found it: key names the household and
+// the kind, h its party then.
+type partOf struct {
+	key           string
+	h             Household
+	live, sampled bool
 }
 
 func boolIndex(b bool) int {

@@ -780,6 +780,16 @@ func testCoverage(t *testing.T, st queuetest.Store) {
 	if cov.Round != "2026-12-03" || cov.Previous != "2026-12-01" || cov.Buildings[0].Previous == nil || cov.Buildings[0].Previous.Sampled != 2 || cov.Buildings[0].Booked != 0 {
 		t.Errorf("coverage next round = %+v (previous %+v)", cov, cov.Buildings[0].Previous)
 	}
+	// Who came last time and has not booked: 101 (sampled), not 102 (booked, never sampled).
+	if len(cov.Missed) != 1 || cov.Missed[0] != hh("b1", "", "101", 2) {
+		t.Errorf("missed since the last round = %+v, want b1 101 (2 people)", cov.Missed)
+	}
+	if _, _, err := s.Book(ctx, "c1", hh("b1", "", "101", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if cov, err = s.Coverage(ctx, coord, "c1"); err != nil || len(cov.Missed) != 0 {
+		t.Errorf("missed once 101 booked again = %+v, %v; want none", cov.Missed, err)
+	}
 	_, err = s.Coverage(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1")
 	wantCode(t, "Coverage(marshal)", err, "forbidden")
 }

@@ -53,7 +53,7 @@
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
-//	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round
+//	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round; missed: sampled then, no ticket now
 //	GET    /api/v1/staff/me                 display    whose the token is: compound, name, role (coordinator, marshal or display)
 //	GET    /api/v1/compounds/{id}/staff     coord.     staff tokens: id, name, role, issued, until, expired
 //	DELETE /api/v1/compounds/{id}/staff/{name} coord.  revoke a name's tokens (or one, by id), on every instance
