@@ -25,7 +25,8 @@
 -- hash's field and value (see book.lua)
 -- returns the round's active variant, or an error reply "OTHERPLAN <the
 -- fingerprint the round was opened with>" or "OLDLAYOUT".
-if redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1 then
+local new = redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1
+if new then
   redis.call('HSET', KEYS[2], 'layout', '2', 'first', tonumber(redis.call('GET', KEYS[5]) or '0') + 1)
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[4], '~', 'a field longer than hash-max-listpack-value: this hash is a hash table (open.lua)')
@@ -36,6 +37,15 @@ end
 local fp = redis.call('HGET', KEYS[2], 'plan')
 if fp ~= ARGV[5] then return redis.error_reply('OTHERPLAN ' .. fp) end
 if redis.call('HGET', KEYS[2], 'layout') ~= '2' then return redis.error_reply('OLDLAYOUT') end
+-- Re-opened (an instance starting, or a newer natq on a round an older
+-- one opened): the same plan gives the same windows, so only the fields
+-- the round lacks are added, such as the students' period's (a newer
+-- natq books more kinds of household); the cursors stay as they are.
+if not new then
+  for i = 6, #ARGV, 2 do
+    redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1])
+  end
+end
 redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 redis.call('HSETNX', KEYS[2], 'variant', ARGV[3])
 redis.call('HSETNX', KEYS[2], 'opened', ARGV[4])
