@@ -66,6 +66,10 @@ func TestStudentsPeriodOnPhone(t *testing.T) {
 	ph.run("to the household's ticket", chromedp.Navigate(bd.base+href), chromedp.WaitVisible("#ticket"))
 	ph.within(3*time.Second, "the household's ticket, linked to the students'", `!document.getElementById('twin').textContent.startsWith('学生专场') &&
 		document.getElementById('otherlink').textContent === '本户学生专场的票 →' && document.getElementById('otherbook').hidden`)
+	ph.run("English", chromedp.Click("#lang"))
+	ph.within(3*time.Second, "in English", `document.getElementById('otherlink').textContent === "The household's students' ticket →"`)
+	ph.shot("students-household-ticket-390x844-en")
+	ph.run("Chinese", chromedp.Click("#lang"))
 	// The building's page opens on the household's ticket.
 	ph.run("the building's page", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#ticket"))
 	ph.within(3*time.Second, "the household's ticket", `document.getElementById('thh').textContent.includes('1203') && !document.getElementById('twin').textContent.startsWith('学生专场')`)
