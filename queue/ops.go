@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -689,47 +687,37 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 		return nil, err
 	}
 	out := &HomeSamples{Compound: compound, Round: p.Date, Records: []HomeRecord{}}
-	var home []uint64
+	var home []string
 	for i, v := range origins {
 		if o, _ := v[0].(string); o == "home" {
-			id, _ := strconv.ParseUint(ids[i], 10, 64)
-			home = append(home, id)
+			home = append(home, ids[i])
 		}
 	}
 	fields := append(slices.Clip(ticketFields), "by", "ub", "end")
-	const batch = 1000
-	for lo := 0; lo < len(home); lo += batch {
-		part := home[lo:min(lo+batch, len(home))]
-		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.SliceCmd, len(part))
-		for i, id := range part {
-			cmds[i] = pipe.HMGet(ctx, k.ticket(strconv.FormatUint(id, 10)), fields...)
+	err = s.readTickets(ctx, k, home, fields, func(no string, v []any) {
+		id, _ := strconv.ParseUint(no, 10, 64)
+		vals := valsOf(v)
+		t := s.view(p, compound, id, &vals, signed{})
+		if t == nil || t.Origin != "home" { // purged, or booked anew meanwhile
+			return
 		}
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, storeErr(err)
-		}
-		for i, c := range cmds {
-			v := c.Val()
-			vals := valsOf(v)
-			t := s.view(p, compound, part[i], &vals, signed{})
-			if t == nil || t.Origin != "home" { // purged, or booked anew meanwhile
-				continue
+		r := HomeRecord{TicketView: t}
+		r.RecordedBy, _ = v[len(ticketFields)].(string)
+		if t.State == "cancelled" {
+			r.TakenBackBy, _ = v[len(ticketFields)+1].(string)
+			end, _ := v[len(ticketFields)+2].(string)
+			if ms, err := strconv.ParseInt(end, 10, 64); err == nil {
+				at := time.UnixMilli(ms).In(p.TZ)
+				r.TakenBackAt = &at
 			}
-			r := HomeRecord{TicketView: t}
-			r.RecordedBy, _ = v[len(ticketFields)].(string)
-			if t.State == "cancelled" {
-				r.TakenBackBy, _ = v[len(ticketFields)+1].(string)
-				end, _ := v[len(ticketFields)+2].(string)
-				if ms, err := strconv.ParseInt(end, 10, 64); err == nil {
-					at := time.UnixMilli(ms).In(p.TZ)
-					r.TakenBackAt = &at
-				}
-			} else {
-				out.Households++
-				out.People += t.Party
-			}
-			out.Records = append(out.Records, r)
+		} else {
+			out.Households++
+			out.People += t.Party
 		}
+		out.Records = append(out.Records, r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out.Records, func(a, b HomeRecord) int {
 		return cmp.Or(cmp.Compare(b.recorded(), a.recorded()), cmp.Compare(b.ID, a.ID))

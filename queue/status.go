@@ -494,26 +494,37 @@ func (s *Service) roundTickets(ctx context.Context, k ckeys, round string, field
 			ids = append(ids, strconv.FormatInt(id, 10))
 		}
 	}
-	want := append(slices.Clip(fields), "r")
 	var mine []string
 	var vals [][]any
+	err = s.readTickets(ctx, k, ids, append(slices.Clip(fields), "r"), func(id string, v []any) {
+		if r, _ := v[len(v)-1].(string); r == round || !ranged {
+			mine, vals = append(mine, id), append(vals, v[:len(v)-1])
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return mine, vals, nil
+}
+
+// readTickets reads fields of the tickets ids, a thousand tickets a
+// round trip, and gives each to f in order: a ticket that does not exist
+// has every value nil.
+func (s *Service) readTickets(ctx context.Context, k ckeys, ids, fields []string, f func(id string, v []any)) error {
 	const batch = 1000
 	for lo := 0; lo < len(ids); lo += batch {
 		part := ids[lo:min(lo+batch, len(ids))]
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, len(part))
 		for i, id := range part {
-			cmds[i] = pipe.HMGet(ctx, k.ticket(id), want...)
+			cmds[i] = pipe.HMGet(ctx, k.ticket(id), fields...)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, nil, storeErr(err)
+			return storeErr(err)
 		}
 		for i, c := range cmds {
-			v := c.Val()
-			if r, _ := v[len(v)-1].(string); r == round || !ranged {
-				mine, vals = append(mine, part[i]), append(vals, v[:len(v)-1])
-			}
+			f(part[i], c.Val())
 		}
 	}
-	return mine, vals, nil
+	return nil
 }
