@@ -266,73 +266,51 @@ func (s *Service) figures(ctx context.Context, k ckeys, round string) (map[strin
 		pt.sampled = st == "sampled"
 	}
 	figs := map[string]Figures{}
-	var not []Household
+	not := []Household{}
+	var parts []partOf
 	for _, key := range order {
 		x := hhs[key]
-		f := figs[x.h.Building]
-		live, sampled, people, sampledPeople := false, false, 0, 0
-		var waiting []Household
+		var mine []partOf
 		for i, pt := range x.parts {
 			if !pt.seen {
 				continue
 			}
 			h := x.h
-			h.Students = i == 1
-			switch {
-			case pt.sampled:
-				sampled = true
-				sampledPeople += pt.party
-			case pt.live:
-				h.Party = pt.party
-				waiting = append(waiting, h)
-			default:
+			h.Students, h.Party = i == 1, pt.party
+			if !pt.live {
 				h.Party = pt.cancelledParty
-				waiting = append(waiting, h)
 			}
+			mine = append(mine, partOf{key: key + "|" + strconv.Itoa(i), h: h, live: pt.live, sampled: pt.sampled})
+		}
+		parts = append(parts, mine...)
+		f := figs[x.h.Building]
+		booked, sampled := false, false
+		for _, pt := range mine {
 			if pt.live {
-				live = true
-				people += pt.party
+				booked = true
+				f.Booked += pt.h.Party
+			}
+			if pt.sampled {
+				sampled = true
+				f.Sampled += pt.h.Party
 			}
 		}
-		if live {
-			f.Booked += people
+		if booked {
 			f.BookedHouseholds++
 		}
-		f.Sampled += sampledPeople
-		switch {
-		case !sampled:
-			// No ticket sampled: the household as it last booked.
-			not = append(not, waiting...)
-		default:
-			stillLive := false
-			for _, w := range waiting {
-				if x.parts[boolIndex(w.Students)].live {
-					stillLive = true
-					not = append(not, w)
-				}
+		// Not wholly sampled: with nothing sampled, every part as it last
+		// booked (a cancelled one among them); else the parts still live.
+		waiting := 0
+		for _, pt := range mine {
+			if !pt.sampled && (!sampled || pt.live) {
+				not = append(not, pt.h)
+				waiting++
 			}
-			if !stillLive {
-				f.SampledHouseholds++
-			}
+		}
+		if sampled && waiting == 0 {
+			f.SampledHouseholds++
 		}
 		figs[x.h.Building] = f
-	}
-	if not == nil {
-		not = []Household{}
-	}
-	var parts []partOf
-	for _, key := range order {
-		x := hhs[key]
-		for i, pt := range x.parts {
-			if pt.seen {
-				h := x.h
-				h.Students, h.Party = i == 1, pt.party
-				if !pt.live {
-					h.Party = pt.cancelledParty
-				}
-				parts = append(parts, partOf{key: key + "|" + strconv.Itoa(i), h: h, live: pt.live, sampled: pt.sampled})
-			}
-		}
 	}
 	return figs, not, parts, nil
 }
@@ -344,13 +322,6 @@ type partOf struct {
 	key           string
 	h             Household
 	live, sampled bool
-}
-
-func boolIndex(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // PreBooking is one row of a pre-booking CSV and its ticket, or why it
