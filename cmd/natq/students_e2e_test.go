@@ -32,6 +32,7 @@ func TestStudentsPeriodOnPhone(t *testing.T) {
 		document.getElementById('otherbook').textContent.startsWith('为家里的学生另约学生专场')`)
 	var household string
 	eval(ph, `decodeURIComponent(document.getElementById('tqr').getAttribute('src').slice(4, -4))`, &household)
+	var ok bool
 	ph.run("book the students", chromedp.Click("#otherbook"))
 	ph.within(3*time.Second, "the form for the students", `!document.getElementById('book').hidden && document.getElementById('students').checked &&
 		document.getElementById('students').disabled && document.getElementById('room').value === '1203' &&
@@ -73,6 +74,17 @@ func TestStudentsPeriodOnPhone(t *testing.T) {
 	// The building's page opens on the household's ticket.
 	ph.run("the building's page", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#ticket"))
 	ph.within(3*time.Second, "the household's ticket", `document.getElementById('thh').textContent.includes('1203') && !document.getElementById('twin').textContent.startsWith('学生专场')`)
+	// The child cannot come after all: its ticket is cancelled from its
+	// page, and the household's offers the period again.
+	ph.run("the students' ticket", chromedp.Navigate(bd.base+"/t/"+students))
+	ph.within(3*time.Second, "its page", `!document.getElementById("ticket").hidden && !document.getElementById("cancel").hidden`)
+	eval(ph, `(() => { window.confirm = () => true; document.getElementById('cancel').click(); return true; })()`, &ok)
+	ph.within(3*time.Second, "cancelled, the form back", `!document.getElementById('book').hidden`)
+	if tk, err := d.svc.Ticket(ctx, students); err != nil || tk.State != "cancelled" {
+		t.Errorf("the students' ticket after the cancel = %+v, %v; want cancelled", tk, err)
+	}
+	ph.run("the household's ticket", chromedp.Navigate(bd.base+"/t/"+household), chromedp.WaitVisible("#ticket"))
+	ph.within(3*time.Second, "the period offered again", `document.getElementById('otherlink').hidden && !document.getElementById('otherbook').hidden`)
 	if f := fails(); len(f) > 0 {
 		t.Errorf("the phone's failures: %s", strings.Join(f, "; "))
 	}

@@ -146,9 +146,23 @@ var natq = (function () {
     if (!n.hidden || offTimer) return;
     offTimer = setTimeout(function () { offTimer = 0; n.hidden = !Object.keys(away).length; }, OFFLINE_AFTER);
   }
+  // A page left for another may be kept whole, its streams open (the
+  // back/forward cache): after a few pages a browser holds six streams
+  // to natq, the most it opens to one host, and the next page never
+  // loads. So a page's streams close when it is hidden, and open again,
+  // the page read afresh (gap), when it is shown from the cache.
+  var live = {};
+  window.addEventListener('pagehide', function () {
+    Object.keys(live).forEach(function (k) { var h = live[k]; clearTimeout(h.timer); if (h.es) h.es.close(); });
+  });
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted) Object.keys(live).forEach(function (k) { live[k].reopen(); });
+  });
   function listen(url, f, gap) {
     var sid = ++nstreams;
-    var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); delete away[sid]; offline(); } };
+    var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); delete away[sid]; delete live[sid]; offline(); } };
+    live[sid] = h;
+    h.reopen = function () { if (h.closed) return; open(); if (gap) gap(); };
     var seen = {}, opened = false, wait = GAP_FIRST;
     function open() {
       var es = h.es = new EventSource(url);
