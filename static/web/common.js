@@ -151,18 +151,29 @@ var natq = (function () {
   // to natq, the most it opens to one host, and the next page never
   // loads. So a page's streams close when it is hidden, and open again,
   // the page read afresh (gap), when it is shown from the cache.
-  var live = {};
-  window.addEventListener('pagehide', function () {
+  // The same holds for pages open in other tabs (a ticket link opened
+  // again from a chat makes a new one): a page out of sight closes its
+  // streams too, and opens them again, read afresh, when it is shown.
+  var live = {}, asleep = false;
+  function sleep() {
+    if (asleep) return;
+    asleep = true;
     Object.keys(live).forEach(function (k) { var h = live[k]; clearTimeout(h.timer); if (h.es) h.es.close(); });
-  });
-  window.addEventListener('pageshow', function (ev) {
-    if (ev.persisted) Object.keys(live).forEach(function (k) { live[k].reopen(); });
-  });
+  }
+  function wake() {
+    if (!asleep) return;
+    asleep = false;
+    Object.keys(live).forEach(function (k) { live[k].reopen(); });
+  }
+  window.addEventListener('pagehide', sleep);
+  window.addEventListener('pageshow', function (ev) { if (ev.persisted) wake(); });
+  document.addEventListener('visibilitychange', function () { if (document.hidden) sleep(); else wake(); });
   function listen(url, f, gap) {
     var sid = ++nstreams;
     var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); delete away[sid]; delete live[sid]; offline(); } };
     live[sid] = h;
     h.reopen = function () { if (h.closed) return; open(); if (gap) gap(); };
+    if (asleep) { h.es = null; return h; } // opened by a page out of sight: at wake
     var seen = {}, opened = false, wait = GAP_FIRST;
     function open() {
       var es = h.es = new EventSource(url);
