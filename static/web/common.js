@@ -172,7 +172,7 @@ var natq = (function () {
     var sid = ++nstreams;
     var h = { url: url, es: null, closed: false, close: function () { h.closed = true; clearTimeout(h.timer); if (h.es) h.es.close(); delete away[sid]; delete live[sid]; offline(); } };
     live[sid] = h;
-    h.reopen = function () { if (h.closed) return; open(); if (gap) gap(); };
+    h.reopen = function () { if (h.closed) return; open(); if (gap) gap(true); }; // gap(true): woken, not back from a break
     if (asleep) { h.es = null; return h; } // opened by a page out of sight: at wake
     var seen = {}, opened = false, wait = GAP_FIRST;
     function open() {

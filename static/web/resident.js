@@ -189,9 +189,12 @@
   // the break came as no event. Both streams of a phone come back
   // together, and a site's thousands of phones all at once: one read
   // each, spread over three seconds.
+  // A page that was out of sight (woken, from common.js) reads at once:
+  // its resident has just looked.
   var gapTimer = 0;
-  function afterGap() {
-    if (gapTimer) return;
+  function afterGap(woken) {
+    if (gapTimer && !woken) return;
+    clearTimeout(gapTimer);
     gapTimer = setTimeout(function () {
       gapTimer = 0;
       var before = st.ticket;
@@ -203,7 +206,7 @@
         if (tk && tk.state === 'called' && before && before.state !== 'called' && navigator.vibrate) navigator.vibrate([300, 100, 300]);
         render(); watch();
       });
-    }, 150 + Math.floor(Math.random() * 2850));
+    }, woken ? 0 : 150 + Math.floor(Math.random() * 2850));
   }
   function onTicketEvent(ev) {
     var before = st.ticket;
