@@ -133,3 +133,40 @@ func TestStudentsPeriodAtTheDesk(t *testing.T) {
 	coord.within(3*time.Second, "the student not sampled", `[...document.querySelectorAll('#notrows tr')].some(tr => tr.cells[2].textContent === '1203 · 学生专场')`)
 	tablet.noDialogs()
 }
+
+// TestStudentsTicketKeptWhereFiled: a students' ticket the rain switch had
+// to put into the main day's windows (the wet students' windows full)
+// reads as an ordinary ticket; opened on the phone, it must stay filed as
+// the students', not take the place of the household's own ticket.
+func TestStudentsTicketKeptWhereFiled(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	household, _ := bd.bookRoom("1203", nil)
+	moved, _ := bd.bookRoom("1204", nil) // as the students' ticket reads once in the main day
+	building := d.firstBuilding()
+	ph := bd.tab("phone-students-filed", 390, 844, true)
+	ph.run("open", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#book"))
+	key := "natq.ticket." + d.plan.Compound.ID + "." + building
+	var ok bool
+	eval(ph, `(() => { localStorage.setItem(`+jsq(key)+`, `+jsq(household.Ticket)+`); localStorage.setItem(`+jsq(key+".students")+`, `+jsq(moved.Ticket)+`); return true; })()`, &ok)
+	ph.run("the students' ticket", chromedp.Navigate(bd.base+"/t/"+moved.Ticket))
+	ph.within(3*time.Second, "shown", `document.getElementById('thh').textContent.includes('1204')`)
+	// Checked in while the phone is out of sight; shown again, the page
+	// reads the ticket afresh and files what it read.
+	var ok2 bool
+	eval(ph, `(() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+		document.dispatchEvent(new Event('visibilitychange')); return true; })()`, &ok2)
+	if _, err := d.svc.CheckIn(context.Background(), bd.deskOf(), moved.Site, moved.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	eval(ph, `(() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+		document.dispatchEvent(new Event('visibilitychange')); return true; })()`, &ok2)
+	ph.within(5*time.Second, "read again", `document.getElementById('ticket').getAttribute('data-state') === 'checked_in' &&
+		performance.getEntriesByType('resource').filter(e => /\/api\/v1\/tickets\/[^/]+$/.test(e.name)).length >= 2`)
+	time.Sleep(300 * time.Millisecond) // the read's answer is filed after its timing entry
+	var filed string
+	eval(ph, `localStorage.getItem(`+jsq(key)+`) + ' ' + localStorage.getItem(`+jsq(key+".students")+`)`, &filed)
+	if want := household.Ticket + " " + moved.Ticket; filed != want {
+		t.Errorf("the phone files %q; want the household's ticket and the students' kept apart, %q", filed, want)
+	}
+}

@@ -160,7 +160,13 @@
   function fetchTicket(tok) {
     lastRead = Date.now();
     return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
-      if (res.status === 200) { follow(st.ticket, res.body); st.ticket = res.body; remember(res.body.ticket, !!res.body.students); }
+      if (res.status === 200) {
+        follow(st.ticket, res.body); st.ticket = res.body;
+        // Kept where the phone filed it: a students' ticket the rain plan
+        // had to put in the main day (or the reverse) is still the same one.
+        var sv = recalled(true) === tok ? true : recalled(false) === tok ? false : !!res.body.students;
+        remember(res.body.ticket, sv);
+      }
       else if (res.status === 404) { st.ticket = null; [false, true].forEach(function (x) { if (recalled(x) === tok) remember('', x); }); }
     });
   }
