@@ -412,8 +412,7 @@ func (s *Service) SwitchVariant(ctx context.Context, st *Staff, compound, varian
 		for _, i := range p.cands[candKey{variant, b.ID, studentsUnit}] {
 			list = append(list, strconv.Itoa(p.Windows[i].Index))
 		}
-		if len(list) > 0 && !seen[key] {
-			seen[key] = true
+		if len(list) > 0 {
 			groups[key] = list
 			order = append(order, key)
 		}

@@ -264,35 +264,23 @@ func (p *Plan) candKey(building, unit string, students bool) string {
 const studentsUnit = "|students"
 
 // indexStudents lists, for each building and variant, the students'
-// period windows (planfile.Window.Students) its students book: those of
-// the site the building goes to in that variant, or, when that site has
-// none, every site's; as candidates of unit studentsUnit.
+// period windows its students book (planfile.File.StudentsWindows), as
+// candidates of unit studentsUnit.
 func (p *Plan) indexStudents() {
-	byVariant := map[string][]int{} // by start, as p.Windows
-	for i, w := range p.Windows {
-		if w.Students {
-			byVariant[w.Variant] = append(byVariant[w.Variant], i)
-		}
-	}
-	p.students = len(byVariant) > 0
-	for _, b := range p.Buildings {
-		for v, all := range byVariant {
-			var own []int
-			for _, i := range all {
-				if p.Windows[i].Site == b.Site[v] {
-					own = append(own, i)
-				}
+	for _, v := range p.Variants {
+		for _, b := range p.Buildings {
+			var at []int
+			for _, w := range p.File.StudentsWindows(b, v) {
+				at = append(at, p.byIndex[w.Index])
 			}
-			if len(own) == 0 {
-				own = all
+			if len(at) > 0 {
+				p.students = true
+				slices.Sort(at) // p.Windows' order, by start
+				p.cands[candKey{v, b.ID, studentsUnit}] = at
 			}
-			p.cands[candKey{v, b.ID, studentsUnit}] = own
 		}
 	}
 }
-
-// HasStudents reports whether the plan has a students' period.
-func (p *Plan) HasStudents() bool { return p.students }
 
 // bookingWindows are open.lua's field and value pairs of the round's
 // booking windows hash: "<variant>|<building>|<unit>" -> its candidate

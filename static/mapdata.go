@@ -91,6 +91,7 @@ type MapWindow struct {
 	Start    string     `json:"start"`
 	End      string     `json:"end"`
 	Capacity int        `json:"capacity"`
+	Students bool       `json:"students,omitempty"` // the students' period (planfile.File.StudentsWindows)
 	Groups   []MapGroup `json:"groups"`
 }
 
@@ -245,6 +246,18 @@ func (m *Map) forBuilding(f *planfile.File, building string) *Map {
 			out.Windows = append(out.Windows, mapWindow(w, building))
 		}
 	}
+	// The students' period windows the building's students book, where
+	// it goes to a site (no group of theirs names the building).
+	if b := f.Building(building); b != nil {
+		for _, v := range f.Variants {
+			if b.Site[v] == "" {
+				continue
+			}
+			for _, w := range f.StudentsWindows(b, v) {
+				out.Windows = append(out.Windows, mapWindow(w, building))
+			}
+		}
+	}
 	sort.SliceStable(out.Windows, func(i, j int) bool { return out.Windows[i].Start < out.Windows[j].Start })
 	return &out
 }
@@ -253,7 +266,7 @@ func (m *Map) forBuilding(f *planfile.File, building string) *Map {
 // building is not "".
 func mapWindow(w planfile.Window, building string) MapWindow {
 	mw := MapWindow{Index: w.Index, Variant: w.Variant, Site: w.Site, Start: w.Start.Format(time.RFC3339),
-		End: w.End.Format(time.RFC3339), Capacity: w.Capacity, Groups: []MapGroup{}}
+		End: w.End.Format(time.RFC3339), Capacity: w.Capacity, Students: w.Students, Groups: []MapGroup{}}
 	for _, g := range w.Groups {
 		if building == "" || g.Building == building {
 			mw.Groups = append(mw.Groups, MapGroup{Building: g.Building, Unit: g.Unit, Floors: g.Floors, People: g.People})

@@ -98,6 +98,27 @@ func (w Window) Calls(building string) bool {
 // Students is the Group.Building of the students' period's groups.
 const Students = "students"
 
+// StudentsWindows are the students' period windows of variant that
+// building b's students book: those of the site b goes to in variant, or
+// every site's when that site has none (or b has no site); in schedule
+// order. The queue books them (Household.Students), the building sheet
+// and the resident's page show their times.
+func (f *File) StudentsWindows(b *Building, variant string) []Window {
+	var own, all []Window
+	for _, w := range f.Schedule {
+		if w.Students && w.Variant == variant {
+			all = append(all, w)
+			if w.Site == b.Site[variant] {
+				own = append(own, w)
+			}
+		}
+	}
+	if len(own) == 0 {
+		return all
+	}
+	return own
+}
+
 // Group is who a window calls: one unit of a building and a range of its
 // floors, or the students.
 type Group struct {

@@ -105,3 +105,38 @@ func byVariant(f *planfile.File) *plain {
 	slices.SortStableFunc(c.Posts, func(a, b planfile.Post) int { return strings.Compare(a.Variant, b.Variant) })
 	return &c
 }
+
+// TestStudentsWindows: a building's students book the students' windows
+// of its site in the variant, or every site's when its site has none.
+func TestStudentsWindows(t *testing.T) {
+	w := func(i int, v, site string, students bool) planfile.Window {
+		return planfile.Window{Index: i, Variant: v, Site: site, Students: students}
+	}
+	f := &planfile.File{Schedule: []planfile.Window{w(0, "dry", "s1", false), w(1, "dry", "s1", true), w(2, "dry", "s2", true),
+		w(3, "wet", "s2", true), w(4, "dry", "s1", true)}}
+	idx := func(ws []planfile.Window) (out []int) {
+		for _, w := range ws {
+			out = append(out, w.Index)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		site    map[string]string
+		variant string
+		want    []int
+	}{
+		{map[string]string{"dry": "s1"}, "dry", []int{1, 4}},
+		{map[string]string{"dry": "s3"}, "dry", []int{1, 2, 4}}, // its site has none: every site's
+		{map[string]string{}, "dry", []int{1, 2, 4}},
+		{map[string]string{"wet": "s2"}, "wet", []int{3}},
+		{map[string]string{"dry": "s1"}, "wet", []int{3}},
+	} {
+		b := &planfile.Building{ID: "b1", Site: c.site}
+		if got := idx(f.StudentsWindows(b, c.variant)); !slices.Equal(got, c.want) {
+			t.Errorf("StudentsWindows(site %v, %s) = %v, want %v", c.site, c.variant, got, c.want)
+		}
+	}
+	if got := f.StudentsWindows(&planfile.Building{ID: "b1"}, "storm"); got != nil {
+		t.Errorf("a variant without a students' period: %v", got)
+	}
+}

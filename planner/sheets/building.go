@@ -449,8 +449,8 @@ func windowRows(p *Plan, b *Building, variant string) (rows []windowRow, part bo
 const partNote = "（部分）该层分在几个时段，请听楼长通知是哪一个  ·  (part): this floor is called in more than one window; your building lead tells each household which"
 
 // studentsLine tells a building's households of the students' period:
-// when it is at the building's site (as the queue books it: that site's
-// students' windows, or every site's when it has none), and how to book
+// when it is at the building's site (planfile.File.StudentsWindows, as
+// the queue books it), and how to book
 // it, in Chinese and in English; "" when the plan has none, or the
 // building is sampled at home.
 func studentsLine(p *Plan, b *Building) (zh, en string) {
@@ -462,19 +462,12 @@ func studentsLine(p *Plan, b *Building) (zh, en string) {
 		if b.DoorToDoor[v] || b.Site[v] == "" {
 			continue
 		}
-		for _, own := range []bool{true, false} {
-			for _, w := range p.Schedule {
-				if w.Students && w.Variant == v && (!own || w.Site == b.Site[v]) {
-					if from.IsZero() || w.Start.Before(from) {
-						from = w.Start
-					}
-					if w.End.After(to) {
-						to = w.End
-					}
-				}
+		for _, w := range p.StudentsWindows(b, v) {
+			if from.IsZero() || w.Start.Before(from) {
+				from = w.Start
 			}
-			if !from.IsZero() {
-				break
+			if w.End.After(to) {
+				to = w.End
 			}
 		}
 	}

@@ -49,18 +49,11 @@
   function remember(tok, students) { try { if (tok) localStorage.setItem(key(students), tok); else localStorage.removeItem(key(students)); } catch (e) {} }
   function recalled(students) { try { return localStorage.getItem(key(students)) || ''; } catch (e) { return ''; } }
   // studentsSpan is the students' period the building's students book in
-  // variant v, from the first of its windows to the last: those of the
-  // building's site, or every site's when it has none (queue/plan.go);
-  // null when the plan has none, or the building is sampled at home.
+  // variant v, from the first of its windows to the last (the building's
+  // map lists them: planfile's StudentsWindows); null when the plan has
+  // none, or the building is sampled at home.
   function studentsSpan(v) {
-    var b = building();
-    if (!b || !b.site[v] || !st.status) return null;
-    var own = [], all = [];
-    st.status.sites.forEach(function (s) {
-      if (s.variant !== v) return;
-      s.windows.forEach(function (w) { if (w.students) { all.push(w); if (s.id === b.site[v]) own.push(w); } });
-    });
-    var ws = own.length ? own : all;
+    var ws = (st.map ? st.map.windows : []).filter(function (w) { return w.students && w.variant === v; });
     if (!ws.length) return null;
     var sp = { start: ws[0].start, end: ws[0].end };
     ws.forEach(function (w) { if (w.start < sp.start) sp.start = w.start; if (w.end > sp.end) sp.end = w.end; });
@@ -284,7 +277,7 @@
     document.body.classList.toggle('wet', v === 'wet');
     var sid = b ? b.site[v] : '';
     text('bsite', sid ? siteName(sid, v) : (b ? t('doorToDoor') : ''));
-    var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v; });
+    var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v && !w.students; });
     var ws = wins.map(function (w) {
       var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
       return N.span(w) + (units.length ? t('unitsList', units.map(function (u) { return t('unitN', u); }).join(t('sep'))) : '');
