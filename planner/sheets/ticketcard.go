@@ -44,7 +44,13 @@ func (d *doc) ticketCard(p *Plan, t Ticket, x, y float64, turned bool) error {
 	// Below, left of the QR code: when, where, how many.
 	left := full - cardQR - 2
 	start, end := p.Local(t.Start), p.Local(t.End)
-	d.textAt(x+pad, top-23.5, 7, "时间 Time  "+start.Format("1月2日 Jan 2"), black, 0, 1)
+	day := "时间 Time  " + start.Format("1月2日 Jan 2")
+	if t.Students {
+		// The students' ticket of a household that also has one for the
+		// rest: the card says whose it is.
+		day += " · 学生专场 Students"
+	}
+	d.textAt(x+pad, top-23.5, d.fitSize(7, left, day), day, black, 0, 1)
 	when := start.Format("15:04") + "–" + end.Format("15:04")
 	d.textAt(x+pad, top-26.5, d.fitSize(22, left, when), when, black, 0, 1)
 	site := t.SiteName

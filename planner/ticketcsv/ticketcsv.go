@@ -20,6 +20,9 @@
 //	ticket        the signed ticket token the site scans
 //	url           the ticket page, which the card's QR code encodes
 //	error         empty, or why the row got no ticket ("full")
+//	students      "yes" for a household's students' ticket (the plan's
+//	              students' period, after school), else empty; a file
+//	              without the column holds no students' tickets
 //
 // Every row of a file shares its compound, date and zone: one file is
 // one compound's round. A row with an error has no ticket and is not a
@@ -40,7 +43,7 @@ import (
 
 // Header is the format's columns in the order Write writes them.
 var Header = []string{"compound", "date", "tz", "row", "number", "name", "building", "unit", "room", "party",
-	"site", "site_name", "window_start", "window_end", "ticket", "url", "error"}
+	"site", "site_name", "window_start", "window_end", "ticket", "url", "error", "students"}
 
 // required are the columns Read cannot do without.
 var required = []string{"compound", "date", "tz", "number", "building", "unit", "room", "party",
@@ -59,6 +62,7 @@ type Ticket struct {
 	Token                string // the signed ticket token
 	URL                  string // what the card's QR code encodes
 	Error                string // "" or why the row got no ticket
+	Students             bool   // the household's students, in the students' period
 }
 
 // bad is a ticket file that cannot be read (errs.Invalid): it names the
@@ -87,12 +91,20 @@ func Write(w io.Writer, ts []Ticket) error {
 			num = strconv.FormatUint(t.Number, 10)
 		}
 		if err := cw.Write([]string{t.Compound, t.Date, t.TZ, strconv.Itoa(t.Row), num, t.Name, t.Building, t.Unit, t.Room,
-			strconv.Itoa(t.Party), t.Site, t.SiteName, when(t.Start), when(t.End), t.Token, t.URL, t.Error}); err != nil {
+			strconv.Itoa(t.Party), t.Site, t.SiteName, when(t.Start), when(t.End), t.Token, t.URL, t.Error, yes(t.Students)}); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// yes is a students column's value.
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
 }
 
 // Read reads a ticket CSV and checks every row: its times parse and fall
@@ -163,6 +175,13 @@ func Read(r io.Reader) ([]Ticket, error) {
 			if loc, err = time.LoadLocation(t.TZ); err != nil || t.TZ == "" || t.TZ == "Local" {
 				return nil, at("tz %q is not an IANA time zone (like Asia/Shanghai)", t.TZ)
 			}
+		}
+		switch s := strings.ToLower(get("students")); s {
+		case "", "no", "0", "false", "否":
+		case "yes", "1", "true", "是":
+			t.Students = true
+		default:
+			return nil, at("students %q is neither yes nor empty", get("students"))
 		}
 		if s := get("party"); s != "" || t.Error == "" {
 			if t.Party, err = strconv.Atoi(s); err != nil || t.Party < 1 {

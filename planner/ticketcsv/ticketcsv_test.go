@@ -17,6 +17,8 @@ func sample() []Ticket {
 		{Compound: "c1", Date: "2026-12-01", TZ: "Asia/Shanghai", Row: 2, Number: 14, Name: "王秀英", Building: "b1", Unit: "2", Room: "301",
 			Party: 2, Site: "s1", SiteName: "篮球场, 北", Start: at, End: at.Add(15 * time.Minute), Token: "c1.e.mac", URL: "https://natq.test/t/c1.e.mac"},
 		{Compound: "c1", Date: "2026-12-01", TZ: "Asia/Shanghai", Row: 3, Building: "b1", Unit: "2", Room: "302", Party: 1, Error: "full"},
+		{Compound: "c1", Date: "2026-12-01", TZ: "Asia/Shanghai", Row: 4, Number: 15, Building: "b1", Unit: "2", Room: "301", Party: 1,
+			Site: "s1", Start: at.Add(9 * time.Hour), End: at.Add(9*time.Hour + 15*time.Minute), Token: "c1.f.mac", URL: "https://natq.test/t/c1.f.mac", Students: true},
 	}
 }
 
@@ -44,8 +46,8 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Read(Write(sample)) = %+v\nwant %+v", got, want)
 	}
-	if n := len(Tickets(got)); n != 1 {
-		t.Errorf("Tickets = %d rows, want 1 (the full row has no ticket)", n)
+	if n := len(Tickets(got)); n != 2 {
+		t.Errorf("Tickets = %d rows, want 2 (the full row has no ticket)", n)
 	}
 }
 
@@ -69,6 +71,9 @@ func TestReadErrors(t *testing.T) {
 		{"bad date", head + row(func(r []string) { r[1] = "1.12.2026" }), `line 2: date "1.12.2026" is not a date`},
 		{"two rounds", head + ok + row(func(r []string) { r[1] = "2026-12-02" }), "line 3: compound c1 on 2026-12-02 (Asia/Shanghai), but line 2 is c1 on 2026-12-01"},
 		{"no url", head + row(func(r []string) { r[15] = "" }), "line 2: no url"},
+		{"bad students", head + strings.TrimSuffix(ok, "\n") + ",maybe\n", `line 2: students "maybe" is neither yes nor empty`},
+		{"students", head + strings.TrimSuffix(ok, "\n") + ",是\n", ""},
+		{"no students column", strings.TrimSuffix(head, ",students\n") + "\n" + ok, ""},
 		{"end before start", head + row(func(r []string) { r[13] = "2026-12-01T07:45:00+08:00" }), "window_end 2026-12-01T07:45:00+08:00 is not after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
