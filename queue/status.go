@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/planfile"
 	"natq/planner/ticketcsv"
 )
 
@@ -335,8 +336,16 @@ type PreBooking struct {
 	Error     *Error    `json:"error,omitempty"`
 }
 
-// PreBook books the households of a CSV (building,unit,room,party[,name];
-// a header row is skipped) for residents without phones. Pre-booked
+// MaxPreBookRows is the most households one pre-booking request books:
+// a compound's residents without phones are hundreds, and a request far
+// past that is a mistake (a whole register pasted) or an attack.
+const MaxPreBookRows = 2000
+
+// PreBook books the households of a CSV (building,unit,room,party[,name
+// [,students]]; a header row in English or Chinese is skipped) for
+// residents without phones. A row whose students column says yes (是, y,
+// 1, students, 学生) books the household's students for the plan's
+// students' period (Household.Students). Pre-booked
 // tickets may use a window's walk-in share. Every row is checked before
 // any is booked; a row that finds no room gets an ErrFull in its result,
 // and a row sent again with a party that cannot change an ErrPartyFull or
@@ -364,21 +373,32 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 	}
 	var rows []row
 	for i, rec := range recs {
-		if i == 0 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "building") {
+		if i == 0 && len(rec) > 0 && isHeader(rec[0]) {
 			continue
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
 		at := fmt.Sprintf("row %d", i+1)
 		if len(rec) < 4 {
-			return nil, BadField(at, "应有 楼号,单元,房号,人数[,姓名]", "want building,unit,room,party[,name]")
+			return nil, BadField(at, "应有 楼号,单元,房号,人数[,姓名[,学生]]", "want building,unit,room,party[,name[,students]]")
+		}
+		if len(rows) == MaxPreBookRows {
+			return nil, BadField(at, fmt.Sprintf("一次最多预约 %d 户，请分批提交", MaxPreBookRows), fmt.Sprintf("at most %d households a request: send the rest in another", MaxPreBookRows))
 		}
 		party, err := strconv.Atoi(strings.TrimSpace(rec[3]))
 		if err != nil {
 			party = 0
 		}
 		h := Household{Building: rec[0], Unit: rec[1], Room: rec[2], Party: party}
+		if len(rec) > 5 {
+			yes, ok := studentsCell(rec[5])
+			if !ok {
+				return nil, BadField(at+" students", fmt.Sprintf("“%s”看不懂：学生专场的票填“是”，其他留空", strings.TrimSpace(rec[5])),
+					fmt.Sprintf("%q is neither yes nor empty (yes books the household's students for the students' period)", strings.TrimSpace(rec[5])))
+			}
+			h.Students = yes
+		}
 		if err := s.validate(p, &h); err != nil {
 			var e *Error
 			errors.As(err, &e)
@@ -414,19 +434,50 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 	return out, nil
 }
 
+// isHeader reports whether a pre-booking CSV's first cell is a header's.
+func isHeader(cell string) bool {
+	switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(cell, "\ufeff"))) {
+	case "building", "楼号", "楼栋", "楼", "楼栋号":
+		return true
+	}
+	return false
+}
+
+// studentsCell reads a pre-booking row's students column: yes, or empty.
+func studentsCell(cell string) (yes, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(cell)) {
+	case "", "no", "n", "0", "false", "否":
+		return false, true
+	case "yes", "y", "1", "true", "是", "students", "学生", "学生专场":
+		return true, true
+	}
+	return false, false
+}
+
 // WritePreBookingsCSV writes pre-booking results of a compound's current
 // round as a ticket CSV (natq/planner/ticketcsv, the format natq print
 // --tickets reads), times in the compound's zone.
 func (s *Service) WritePreBookingsCSV(w io.Writer, compound string, rows []PreBooking) error {
-	p, err := s.current(compound)
+	_, ts, err := s.PreBookingTickets(compound, rows)
 	if err != nil {
 		return err
+	}
+	return ticketcsv.Write(w, ts)
+}
+
+// PreBookingTickets are pre-booking results as the rows of a ticket CSV
+// (natq/planner/ticketcsv), with the plan of the compound's current round
+// they were booked in: what ticket cards are printed from.
+func (s *Service) PreBookingTickets(compound string, rows []PreBooking) (*planfile.File, []ticketcsv.Ticket, error) {
+	p, err := s.current(compound)
+	if err != nil {
+		return nil, nil, err
 	}
 	ts := make([]ticketcsv.Ticket, 0, len(rows))
 	for _, r := range rows {
 		h := r.Household
 		t := ticketcsv.Ticket{Compound: compound, Date: p.Date, TZ: p.TZ.String(), Row: r.Row, Name: r.Name,
-			Building: h.Building, Unit: h.Unit, Room: h.Room, Party: h.Party}
+			Building: h.Building, Unit: h.Unit, Room: h.Room, Party: h.Party, Students: h.Students}
 		if b := r.Booking; b != nil {
 			t.Number, t.Party, t.Site, t.SiteName = b.ID, b.Party, b.Site, b.SiteName
 			t.Start, t.End, t.Token, t.URL = b.Window.Start, b.Window.End, b.Ticket, b.URL
@@ -436,7 +487,7 @@ func (s *Service) WritePreBookingsCSV(w io.Writer, compound string, rows []PreBo
 		}
 		ts = append(ts, t)
 	}
-	return ticketcsv.Write(w, ts)
+	return p.File, ts, nil
 }
 
 // roundTickets lists a round's tickets in booking order, their ids and

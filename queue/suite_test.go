@@ -43,6 +43,7 @@ var suite = []queuetest.Case{
 	{"RainSwitch", testRainSwitch},
 	{"Coverage", testCoverage},
 	{"PreBook", testPreBook},
+	{"PreBookStudents", testPreBookStudents},
 	{"StoreStopped", testStoreStopped},
 	{"StreamsAcrossRestart", testStreamsAcrossRestart},
 	{"DisplayToken", testDisplayToken},
@@ -805,17 +806,68 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 	if err != nil || again[0].Booking.Ticket != res[0].Booking.Ticket || again[0].Created {
 		t.Errorf("PreBook again = %+v, %v, want the same tickets", again, err)
 	}
+	// A header a coordinator wrote in Chinese, blank lines from a
+	// spreadsheet, and the same household once more: booked once.
+	zh, err := s.PreBook(ctx, coord, "c1", strings.NewReader("\ufeff楼号,单元,房号,人数,姓名,学生\n,,,,,\nb1,,101,1,王奶奶,否\n\n"))
+	if err != nil || len(zh) != 1 || zh[0].Booking == nil || zh[0].Booking.Ticket != res[0].Booking.Ticket {
+		t.Errorf("PreBook with a Chinese header = %+v, %v, want row 3 with the same ticket", zh, err)
+	}
+	big := strings.Repeat("b1,,101,1\n", queue.MaxPreBookRows) + "b1,,102,1\n"
+	if _, err := s.PreBook(ctx, coord, "c1", strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "at most 2000") {
+		t.Errorf("PreBook of %d rows = %v, want refused before any is booked", queue.MaxPreBookRows+1, err)
+	}
+	if v, err := s.TicketByNumber(ctx, coord, "c1", res[1].Booking.ID+1); err == nil {
+		t.Errorf("a refused request booked ticket %d: %+v", res[1].Booking.ID+1, v)
+	}
 	for csv, field := range map[string]string{
-		"b1,,101\n":          "row 1",
-		"b1,,101,1\nb9,,1,1": "row 2 building",
-		"b1,,101,x\n":        "row 1 party",
-		"":                   "csv",
+		"b1,,101\n":               "row 1",
+		"b1,,101,1\nb9,,1,1":      "row 2 building",
+		"b1,,101,x\n":             "row 1 party",
+		"":                        "csv",
+		"b1,,101,1,,maybe\n":      "row 1 students",
+		"b1,,101,1,王,学生\n":        "row 1 students", // c1 has no students' period
+		"building\nb1,,101,1,,\n": "",
 	} {
 		_, err := s.PreBook(ctx, coord, "c1", strings.NewReader(csv))
 		var e *queue.Error
+		if field == "" {
+			if err != nil {
+				t.Errorf("PreBook(%q) = %v, want booked", csv, err)
+			}
+			continue
+		}
 		if !errors.As(err, &e) || e.Field != field {
 			t.Errorf("PreBook(%q) = %v, want bad input naming %q", csv, err, field)
 		}
+	}
+}
+
+// testPreBookStudents: a grandmother without a phone, and her grandson
+// who is at school until the afternoon, pre-booked on paper from one
+// coordinator's list: two tickets, the boy's in the students' period, and
+// the ticket CSV the cards are printed from says which is his.
+func testPreBookStudents(t *testing.T, st queuetest.Store) {
+	s, _ := queuetest.Service(t, st.Client(t), noShare)
+	p := queuetest.Plan(t, "c3-students.plan.geojson")
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	coord := staff(t, s, "c3", queue.RoleCoordinator)
+	res, err := s.PreBook(ctx, coord, "c3", strings.NewReader("b1,,301,1,王秀英\nb1,,301,1,王小明,学生\n"))
+	if err != nil || len(res) != 2 || res[0].Booking == nil || res[1].Booking == nil {
+		t.Fatalf("PreBook = %+v, %v", res, err)
+	}
+	gran, boy := res[0].Booking, res[1].Booking
+	if gran.ID == boy.ID || !res[1].Household.Students || res[0].Household.Students || boy.Window.Start.Format("15:04") != "16:30" {
+		t.Errorf("pre-booked %d at %s and %d (students %v) at %s; want two tickets, the students' at 16:30",
+			gran.ID, gran.Window.Start.Format("15:04"), boy.ID, res[1].Household.Students, boy.Window.Start.Format("15:04"))
+	}
+	if tv, err := s.Ticket(ctx, boy.Ticket); err != nil || !tv.Students || tv.Origin != "paper" {
+		t.Errorf("the boy's ticket = %+v, %v; want a paper students' ticket", tv, err)
+	}
+	f, ts, err := s.PreBookingTickets("c3", res)
+	if err != nil || f != p.File || len(ts) != 2 || ts[0].Students || !ts[1].Students || ts[1].Number != boy.ID || ts[1].Name != "王小明" {
+		t.Errorf("PreBookingTickets = %+v, %v; want the two, the second the students'", ts, err)
 	}
 }
 
