@@ -227,7 +227,13 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 		return fail(err)
 	}
 	d.displayURL = dt.URL
-	d.app = server.New(svc, server.Options{})
+	// The demo prints the coordinator's ticket cards when this machine has
+	// a Chinese font, as natq serve does.
+	var sopts server.Options
+	if fonts, err := sheets.DefaultFonts(); err == nil {
+		sopts.Cards = cardPrinter(fonts)
+	}
+	d.app = server.New(svc, sopts)
 	static.Mount(d.app, static.Options{
 		Now: clock, Staff: svc.Authenticate,
 		Plan: func(id string) (*planfile.File, bool) {

@@ -18,6 +18,7 @@ import (
 
 	"natq/planner/errs"
 	"natq/planner/planfile"
+	"natq/planner/sheets"
 	"natq/qr"
 	"natq/queue"
 	"natq/queue/server"
@@ -45,6 +46,7 @@ type serveConfig struct {
 	origins   listFlag
 	proxy     string
 	pprof     string
+	font      string
 	opts      queue.Options
 }
 
@@ -76,6 +78,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 		"share of this instance's cores the forecast model may use; past it, forecasts grow older (up to 30s) instead of bookings slower; 0 turns the bound off")
 	fs.StringVar(&c.staffFile, "staff-file", "", "issue staff tokens at start for the `FILE`'s lines \"NAME,COMPOUND,ROLE\" (printed once)")
 	fs.StringVar(&c.proxy, "proxy-header", "", "take the client address from this `HEADER`, set by a trusted proxy in front (X-Real-IP; or X-Forwarded-For, whose last address, the one the proxy wrote, is taken)")
+	fs.StringVar(&c.font, "font", "", "a TrueType Chinese font `FILE` to print ticket cards in (default: the system's; needs Debian's "+sheets.CJKFontPackage+")")
 	fs.StringVar(&c.pprof, "pprof", "", "serve Go profiles on this loopback `HOST:PORT` (for load tests)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -242,6 +245,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	opts := server.Options{Registry: reg, ProxyHeader: cfg.proxy, MaxStreamsPerAddress: cfg.perAddr, MaxStreams: cfg.streams,
 		Origins: cfg.origins}
+	fonts, err := serverFonts(e, cfg.font)
+	if err != nil {
+		return err
+	}
+	if fonts != nil {
+		opts.Cards = cardPrinter(fonts)
+	}
 	files, err := raiseFileLimit()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "natq serve: WARNING: raising the open-file limit: %v\n", err)

@@ -121,12 +121,49 @@ func TestTicketsRoundTrip(t *testing.T) {
 			t.Errorf("ticket %d's time is in %v, want Asia/Shanghai", tk.Number, tk.Start.Location())
 		}
 	}
+	// The coordinator's page asks the service for the cards themselves:
+	// the same households (booked already: the same tickets) and one
+	// household's students, for the students' period.
+	students := strings.Split(households[0], ",")
+	students[4] = "居民1的孩子"
+	students = append(students, "学生")
+	req, _ = http.NewRequest("POST", url+"/api/v1/compounds/"+plan.Compound.ID+"/prebookings",
+		strings.NewReader(strings.Join(households, "\n")+"\n"+strings.Join(students, ",")+"\n"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
+	req.Header.Set("Accept", "application/pdf")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || resp.Header.Get("X-Natq-Cards") != "9" {
+		t.Fatalf("pre-booking as cards = %d %s, %s cards: %.300s", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("X-Natq-Cards"), served)
+	}
+	servedPath := filepath.Join(dir, "served.pdf")
+	os.WriteFile(servedPath, served, 0o644)
+	servedText := strings.Join(strings.Fields(run1(t, "pdftotext", servedPath, "-")), "")
+	if n := strings.Count(servedText, "学生专场"); n != 1 || !strings.Contains(servedText, "居民1的孩子") {
+		t.Errorf("the served cards say 学生专场 %d times (want once, on the students' card) or lack its name 居民1的孩子: %s", n, servedText)
+	}
+	if !strings.Contains(servedText, "16:30–") {
+		t.Errorf("the students' card is not in the students' period (16:30): %s", servedText)
+	}
+	sp := filepath.Join(dir, "served")
+	run1(t, "pdftoppm", "-r", "150", "-png", servedPath, sp)
+	servedCodes := strings.Fields(strings.ReplaceAll(run1(t, "zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", sp+"-1.png"), "\n", " "))
+	sort.Strings(servedCodes)
+
 	png := filepath.Join(dir, "cards")
 	run1(t, "pdftoppm", "-r", "150", "-png", cards, png)
 	scanned := strings.Fields(strings.ReplaceAll(run1(t, "zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", png+"-1.png"), "\n", " "))
 	sort.Strings(scanned)
 	if len(scanned) != 8 {
 		t.Fatalf("zbarimg read %d QR codes off the page of 8 cards: %q", len(scanned), scanned)
+	}
+	if strings.Join(servedCodes, " ") != strings.Join(scanned, " ") {
+		t.Errorf("the served cards' first page reads %q, natq print's %q: want the same tickets", servedCodes, scanned)
 	}
 	for _, s := range scanned {
 		tk, ok := byURL[s]

@@ -1,14 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"natq/planner/errs"
 	"natq/qr"
 	"natq/queue"
 )
@@ -235,11 +238,60 @@ func (h *handlers) preBook(c *fiber.Ctx) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	if c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
+	switch c.Accepts(fiber.MIMEApplicationJSON, "text/csv", "application/pdf") {
+	case "text/csv":
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		return h.svc.WritePreBookingsCSV(c, c.Params("id"), r)
+	case "application/pdf":
+		return h.ticketCards(c, r)
 	}
 	return c.JSON(fiber.Map{"tickets": r})
+}
+
+// errCannotPrint: this instance was started without a way to print cards.
+var errCannotPrint = errs.New(codeCannotPrint,
+	"这台服务器不能生成票卡 PDF（缺少中文字体）。票已预约：请改为下载 CSV，用 natq print --tickets 打印",
+	"this server cannot print ticket cards (it has no Chinese font); the tickets are booked: download the CSV and print it with natq print --tickets")
+
+// ticketCards answers a pre-booking with its tickets' cards, one PDF for
+// the printer: the households were booked (or found booked) first, so
+// sending the same rows again prints the same cards.
+func (h *handlers) ticketCards(c *fiber.Ctx, rows []queue.PreBooking) error {
+	if h.cards == nil {
+		return h.fail(c, errCannotPrint)
+	}
+	plan, ts, err := h.svc.PreBookingTickets(c.Params("id"), rows)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	n := 0
+	for _, t := range ts {
+		if t.Error == "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return h.fail(c, queue.BadField("csv", "没有可打印的票：每一户都没有约到时段", "no ticket to print: no household got a window"))
+	}
+	var b bytes.Buffer
+	if err := h.cards(&b, plan, ts); err != nil {
+		return h.fail(c, err)
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="tickets-%s-%s.pdf"`, asciiName(c.Params("id")), plan.Params.Date))
+	c.Set("X-Natq-Cards", strconv.Itoa(n))
+	return c.Send(b.Bytes())
+}
+
+// asciiName is s with anything but letters, digits, '-' and '_' as '_',
+// for a file name in a header.
+func asciiName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 func (h *handlers) coverage(c *fiber.Ctx) error {

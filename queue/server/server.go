@@ -51,7 +51,9 @@
 //	                                                   for one taken back taken_back_at and taken_back_by; households and people counted
 //	DELETE /api/v1/tickets/{ticket}/home    marshal    take back a home sample recorded by mistake: the household is not sampled again
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
-//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name]; JSON, or with Accept: text/csv the ticket CSV of natq/planner/ticketcsv
+//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name[,students]], at most 2,000 rows; JSON, or with
+//	                                                   Accept: text/csv the ticket CSV of natq/planner/ticketcsv, or with Accept:
+//	                                                   application/pdf the ticket cards to print (Options.Cards; 501 cannot_print without)
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
 //	GET    /api/v1/compounds/{id}/coverage  coord.     per building expected/booked/sampled, not sampled, previous round; missed: sampled then, no ticket now
 //	GET    /api/v1/staff/me                 display    whose the token is: compound, name, role (coordinator, marshal or display)
@@ -63,6 +65,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strconv"
 	"time"
@@ -79,6 +82,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"natq/planner/errs"
+	"natq/planner/planfile"
+	"natq/planner/ticketcsv"
 	"natq/queue"
 )
 
@@ -109,6 +114,11 @@ type Options struct {
 	// Origins are origins, besides the service's own (its BaseURL and
 	// the Host a request is sent to), whose pages may change state.
 	Origins []string
+	// Cards prints pre-booked tickets as cards (natq/planner/sheets'
+	// TicketCards, as PDF) for the plan they were booked in, for the
+	// pre-booking route's Accept: application/pdf. nil: that route
+	// answers cannot_print (this instance has no font to print with).
+	Cards func(w io.Writer, plan *planfile.File, tickets []ticketcsv.Ticket) error
 }
 
 // New returns the HTTP app serving svc.
@@ -130,7 +140,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	if conns > 0 {
 		conns = max(conns-opts.MaxStreams, 64)
 	}
-	h := &handlers{svc: svc, log: opts.Logger, proxy: opts.ProxyHeader,
+	h := &handlers{svc: svc, log: opts.Logger, proxy: opts.ProxyHeader, cards: opts.Cards,
 		streams: &streams{maxPer: opts.MaxStreamsPerAddress, max: opts.MaxStreams, per: map[string]int{}}}
 	app := fiber.New(fiber.Config{
 		AppName: "natq",
@@ -210,6 +220,7 @@ type handlers struct {
 	log     *slog.Logger
 	streams *streams
 	proxy   string // Options.ProxyHeader (client)
+	cards   func(io.Writer, *planfile.File, []ticketcsv.Ticket) error
 }
 
 func (h *handlers) ready(c *fiber.Ctx) error {
@@ -241,6 +252,7 @@ var statuses = map[errs.Code]int{
 	codeCrossOrigin:     fiber.StatusForbidden,
 	codeTooManyStreams:  fiber.StatusTooManyRequests,
 	codeOverloaded:      fiber.StatusServiceUnavailable,
+	codeCannotPrint:     fiber.StatusNotImplemented,
 }
 
 // The HTTP layer's own refusals.
@@ -250,6 +262,7 @@ const (
 	codeCrossOrigin     errs.Code = "cross_origin"
 	codeTooManyStreams  errs.Code = "too_many_streams"
 	codeOverloaded      errs.Code = "overloaded"
+	codeCannotPrint     errs.Code = "cannot_print"
 )
 
 // Status is the HTTP status of an error: the one place that decides it.

@@ -424,12 +424,30 @@ func testDay(t *testing.T, st queuetest.Store) {
 			t.Errorf("prebookings as CSV = %d %s", resp.StatusCode, csv)
 		}
 	}
+	// This instance has no card printer (no Chinese font): asked for
+	// cards, it says so, and the household is booked all the same.
+	req, _ = http.NewRequest("POST", in.url+"/api/v1/compounds/c1/prebookings", strings.NewReader("b1,,202,2,李爷爷\n"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Accept", "application/pdf")
+	if resp, err := client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		var e map[string]any
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 501 || errCode(e) != "cannot_print" || !strings.Contains(e["error"].(map[string]any)["message_en"].(string), "booked") {
+			t.Errorf("prebookings as cards without a printer = %d %v, want 501 cannot_print saying the tickets are booked", resp.StatusCode, e)
+		}
+	}
+	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "b1,,202,2,李爷爷\n"); code != 200 || e["tickets"].([]any)[0].(map[string]any)["created"] != false {
+		t.Errorf("the household refused cards, sent again = %d %v, want its ticket found booked", code, e)
+	}
 	if code, e := do(t, "POST", in.url+"/api/v1/compounds/c1/prebookings", coord, "b1,,201\n"); code != 400 || !strings.Contains(e["error"].(map[string]any)["message_en"].(string), "row 1") {
 		t.Errorf("bad prebookings = %d %v, want 400 naming row 1", code, e)
 	}
 	code, e := do(t, "PUT", in.url+"/api/v1/compounds/c1/variant", coord, `{"variant":"wet"}`)
-	if code != 200 || e["variant"] != "wet" || len(e["moved"].([]any)) != 1 {
-		t.Errorf("variant = %d %v, want the pre-booked ticket moved", code, e)
+	if code != 200 || e["variant"] != "wet" || len(e["moved"].([]any)) != 2 {
+		t.Errorf("variant = %d %v, want the two pre-booked tickets moved", code, e)
 	}
 	if code, e := do(t, "PUT", in.url+"/api/v1/compounds/c1/variant", coord, `{"variant":"fog"}`); code != 400 {
 		t.Errorf("variant fog = %d %v, want 400", code, e)
