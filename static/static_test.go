@@ -225,6 +225,81 @@ func TestPagesWriteNoHTML(t *testing.T) {
 	}
 }
 
+// TestWordsOneMeaning: a key of a page's words (common.js's and the
+// page's own) means one thing. A second entry of one key silently wins: the
+// coverage tab's "first round, nothing to compare" once read "Missed:
+// (call ). Nobody else is waiting", the desk's word of the same key.
+func TestWordsOneMeaning(t *testing.T) {
+	keys := func(name string) map[string]int {
+		b, err := fs.ReadFile(Web, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, out := string(b), map[string]int{}
+		for rest := src; ; {
+			i := strings.Index(rest, "words({")
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len("words({"):]
+			// The table's keys are at depth 0 of its braces, each "key: [".
+			depth, str := 0, byte(0)
+			for j := 0; j < len(rest); j++ {
+				c := rest[j]
+				switch {
+				case str != 0:
+					if c == '\\' {
+						j++
+					} else if c == str {
+						str = 0
+					}
+				case c == '\'' || c == '"':
+					str = c
+				case c == '{' || c == '[' || c == '(':
+					depth++
+				case c == '}' || c == ']' || c == ')':
+					if depth == 0 {
+						rest = rest[j:]
+						j = len(rest)
+						break
+					}
+					depth--
+				case depth == 0 && (c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'):
+					k := j
+					for k < len(rest) && (rest[k] == '_' || rest[k] >= 'a' && rest[k] <= 'z' || rest[k] >= 'A' && rest[k] <= 'Z' || rest[k] >= '0' && rest[k] <= '9') {
+						k++
+					}
+					if strings.HasPrefix(strings.TrimLeft(rest[k:], " "), ":") {
+						out[rest[j:k]]++
+					}
+					j = k - 1
+				}
+			}
+		}
+		return out
+	}
+	common := keys("common.js")
+	if len(common) < 3 {
+		t.Fatalf("read %d words off common.js: the test no longer reads the tables", len(common))
+	}
+	for _, page := range []string{"resident.js", "staff.js", "display.js"} {
+		own := keys(page)
+		if len(own) < 10 {
+			t.Fatalf("read %d words off %s: the test no longer reads the tables", len(own), page)
+		}
+		for k, n := range own {
+			if n > 1 || common[k] > 0 {
+				t.Errorf("%s: the word %q is given %d times (and %d in common.js): one wins, silently", page, k, n, common[k])
+			}
+		}
+	}
+	for k, n := range common {
+		if n > 1 {
+			t.Errorf("common.js: the word %q is given %d times", k, n)
+		}
+	}
+}
+
 // TestPageWeight keeps the resident page's own files small: the whole page
 // with its data must stay under 200 KB on a slow phone (the browser test
 // measures that), and these are sent on every first visit.

@@ -8,7 +8,7 @@
     line: ['一米线', 'One-metre line'], windows: ['时段', 'Windows'], time: ['时间', 'Time'], booked: ['已约', 'Booked'], checkedIn: ['已签到', 'Checked in'], sampled: ['已采样', 'Sampled'], due: ['应到', 'Due now'],
     scanTitle: ['扫码签到', 'Scan to check in'], scanHint: ['扫描或输入票号，按回车', 'Scan or type a ticket, then Enter'], camera: ['摄像头', 'Camera'], cameraStop: ['关摄像头', 'Stop camera'], desk: ['采样台', 'Desk'], tube: ['混管号', 'Tube'],
     tubeHint: ['可不填', 'optional'], callNext: ['叫下一位', 'Call next'], noShow: ['过号', 'No-show'], markSampled: ['已采样', 'Sampled'], covTitle: ['覆盖情况', 'Coverage'],
-    building: ['楼', 'Building'], expected: ['应检', 'Expected'], prevSampled: ['上轮已采', 'Last round'], unbooked: ['未约户', 'Unbooked hh'], missedTitle: ['上轮已采样、本轮还没有预约的住户', 'Sampled last round, no ticket this round'], missedNone: ['这是本小区的第一轮，没有上一轮可比。', 'This is the compound\'s first round: there is no earlier one to compare.'],
+    building: ['楼', 'Building'], expected: ['应检', 'Expected'], prevSampled: ['上轮已采', 'Last round'], unbooked: ['未约户', 'Unbooked hh'], missedTitle: ['上轮已采样、本轮还没有预约的住户', 'Sampled last round, no ticket this round'], firstRound: ['这是本小区的第一轮，没有上一轮可比。', 'This is the compound\'s first round: there is no earlier one to compare.'],
     missedNote: ['与上一轮（{0}）相比：{1} 户上轮采过样，本轮还没有预约。请楼组长上门提醒。', 'Compared with the last round ({0}): {1} households were sampled then and have no ticket now. Building volunteers may knock.'], notSampled: ['尚未采样的住户', 'Households not yet sampled'], unit: ['单元', 'Unit'], room: ['房号', 'Room'], party: ['人数', 'People'],
     rainOff: ['☀ 晴天方案', '☀ Dry plan'], rainOn: ['☂ 雨天方案', '☂ Rain plan'], rainConfirm: ['再按一次：切换到{0}', 'Tap again: switch to {0}'], dry: ['晴天方案', 'the dry plan'], wet: ['雨天方案', 'the rain plan'],
     siteClosed: ['{0} 在{1}中暂停使用：{2}。本平板已切换到 {3}。', '{0} is not in use in {1}: {2}. This tablet now shows {3}.'], siteClosedNone: ['{0} 在{1}中暂停使用：{2}。', '{0} is not in use in {1}: {2}.'], goesTo: ['{0} → {1}', '{0} → {1}'], atHome: ['上门采样', 'sampled at home'],
@@ -714,7 +714,7 @@
       // The rounds compared: who came last time and has no ticket now.
       var missed = N.clear($('missedrows'));
       (c.missed || []).forEach(function (h) { row(missed, h); });
-      text('missednote', !c.previous ? t('missedNone') : t('missedNote', c.previous, (c.missed || []).length));
+      text('missednote', !c.previous ? t('firstRound') : t('missedNote', c.previous, (c.missed || []).length));
     });
   }
   // staffTokens lists the compound's staff tokens, each name with a
