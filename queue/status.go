@@ -352,6 +352,27 @@ const MaxPreBookRows = 2000
 // ErrPartyLocked.
 // Booking is idempotent, so sending the same CSV again is safe.
 func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
+	return s.preBook(ctx, st, compound, r, MaxPreBookRows, func(at string) error {
+		return BadField(at, fmt.Sprintf("一次最多预约 %d 户，请分批提交", MaxPreBookRows), fmt.Sprintf("at most %d households a request: send the rest in another", MaxPreBookRows))
+	})
+}
+
+// MaxCardsPerPrint is the most households one request books and prints
+// the cards of: 500 cards are 63 A4 pages and about two seconds of one
+// core (BenchmarkTicketCards2000 in planner/sheets prints 2000 in nine),
+// which an instance serving the morning's bookings can spare.
+const MaxCardsPerPrint = 500
+
+// PreBookCards is PreBook for a request that prints the households'
+// cards: at most MaxCardsPerPrint rows, refused before any is booked.
+func (s *Service) PreBookCards(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
+	return s.preBook(ctx, st, compound, r, MaxCardsPerPrint, func(at string) error {
+		return BadField(at, fmt.Sprintf("一次最多打印 %d 张票卡，请分批提交（还没有预约任何一户）", MaxCardsPerPrint),
+			fmt.Sprintf("at most %d cards a print: send the rest in another (no household was booked)", MaxCardsPerPrint))
+	})
+}
+
+func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.Reader, max int, tooMany func(at string) error) ([]PreBooking, error) {
 	if err := may(st, compound, RoleCoordinator); err != nil {
 		return nil, err
 	}
@@ -383,8 +404,8 @@ func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.
 		if len(rec) < 4 {
 			return nil, BadField(at, "应有 楼号,单元,房号,人数[,姓名[,学生]]", "want building,unit,room,party[,name[,students]]")
 		}
-		if len(rows) == MaxPreBookRows {
-			return nil, BadField(at, fmt.Sprintf("一次最多预约 %d 户，请分批提交", MaxPreBookRows), fmt.Sprintf("at most %d households a request: send the rest in another", MaxPreBookRows))
+		if len(rows) == max {
+			return nil, tooMany(at)
 		}
 		party, err := strconv.Atoi(strings.TrimSpace(rec[3]))
 		if err != nil {

@@ -816,8 +816,17 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 	if _, err := s.PreBook(ctx, coord, "c1", strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "at most 2000") {
 		t.Errorf("PreBook of %d rows = %v, want refused before any is booked", queue.MaxPreBookRows+1, err)
 	}
+	// Printing cards takes fewer rows a request: the 501st is refused,
+	// and none is booked.
+	cards := strings.Repeat("b1,,101,1\n", queue.MaxCardsPerPrint) + "b1,,102,1\n"
+	if _, err := s.PreBookCards(ctx, coord, "c1", strings.NewReader(cards)); errs.As(err) == nil || errs.As(err).Field != "row 501" || !strings.Contains(err.Error(), "no household was booked") {
+		t.Errorf("PreBookCards of %d rows = %v, want row 501 refused before any is booked", queue.MaxCardsPerPrint+1, err)
+	}
 	if v, err := s.TicketByNumber(ctx, coord, "c1", res[1].Booking.ID+1); err == nil {
 		t.Errorf("a refused request booked ticket %d: %+v", res[1].Booking.ID+1, v)
+	}
+	if ok, err := s.PreBookCards(ctx, coord, "c1", strings.NewReader(strings.Repeat("b1,,101,1\n", queue.MaxCardsPerPrint))); err != nil || len(ok) != queue.MaxCardsPerPrint || ok[0].Booking.Ticket != res[0].Booking.Ticket {
+		t.Errorf("PreBookCards of %d rows = %d rows, %v; want them all, the same ticket", queue.MaxCardsPerPrint, len(ok), err)
 	}
 	for csv, field := range map[string]string{
 		"b1,,101\n":               "row 1",

@@ -175,3 +175,34 @@ func BenchmarkPrintContest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTicketCards2000 prints the most cards one pre-booking request
+// may ask for (queue.MaxPreBookRows, 2000 households: 250 pages), what
+// the coordinator's page costs the instance at worst.
+func BenchmarkTicketCards2000(b *testing.B) {
+	p := loadFixture(b)
+	one := loadTickets(b)
+	var ts []Ticket
+	for len(ts) < 2000 {
+		for _, t := range one {
+			if t.Error == "" && len(ts) < 2000 {
+				t.Number = uint64(len(ts) + 1)
+				t.URL = fmt.Sprintf("https://natq.example/t/c1.%d.%022d", t.Number, t.Number)
+				ts = append(ts, t)
+			}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var n countWriter
+		if err := TicketCards(&n, p, ts, PDF, testOpts); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/1e6, "MB/print")
+	}
+}
+
+// countWriter counts what is written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }

@@ -234,11 +234,16 @@ func (h *handlers) variant(c *fiber.Ctx) error {
 }
 
 func (h *handlers) preBook(c *fiber.Ctx) error {
-	r, err := h.svc.PreBook(c.UserContext(), staffOf(c), c.Params("id"), strings.NewReader(string(c.Body())))
+	accept := c.Accepts(fiber.MIMEApplicationJSON, "text/csv", "application/pdf")
+	book := h.svc.PreBook
+	if accept == "application/pdf" {
+		book = h.svc.PreBookCards // fewer rows: each is a card to print
+	}
+	r, err := book(c.UserContext(), staffOf(c), c.Params("id"), strings.NewReader(string(c.Body())))
 	if err != nil {
 		return h.fail(c, err)
 	}
-	switch c.Accepts(fiber.MIMEApplicationJSON, "text/csv", "application/pdf") {
+	switch accept {
 	case "text/csv":
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		return h.svc.WritePreBookingsCSV(c, c.Params("id"), r)
