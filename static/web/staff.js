@@ -45,6 +45,22 @@
     fcEmpty: ['队伍中无人；每台每小时约 {0} 人（方案 {1} 人，今天实测 {2} 人）。', 'Nobody in line; about {0} samples a desk an hour (plan {1}, measured on {2} people today).'],
     simTitle: ['方案模拟：排队人数', 'The plan simulated: people in line'], simNote: ['开始前按方案模拟 20 次的{0}：平均与最多排队人数，红线是一米线的容量。', 'The plan played 20 times before the day, {0}: the mean and the most in line; the red line is the one-metre line\'s capacity.'], simLoading: ['正在模拟…', 'Simulating…'], simFailed: ['模拟图无法生成。', 'The chart cannot be drawn.']
   });
+  N.words({
+    cardsTitle: ['无手机住户：预约并打印票卡', 'Residents without phones: book and print ticket cards'],
+    cardsHint: ['每行一户：楼号 单元 房号 人数，可再写姓名；只为学生约学生专场的，末尾写“学生”。没有单元的楼写 楼号 房号 人数。也可在上面两张名单里点“加入”。', 'One household a line: building unit room people, then a name if you like; for the students\' period only, end the line with "students". A building without units: building room people. Or tap "Add" in the two lists above.'],
+    cardsPlaceholder: ['3 1 502 2 王秀英\n7 2 1101 1\n12 3 401 1 学生', '3 1 502 2 Wang Xiuying\n7 2 1101 1\n12 3 401 1 students'],
+    cardsGo: ['预约并生成票卡', 'Book and make the cards'], cardsLine: ['行', 'Line'], cardsHousehold: ['住户', 'Household'], cardsTicket: ['票', 'Ticket'], cardsWhen: ['时段 · 采样点', 'Window · site'],
+    cardsAdd: ['加入', 'Add'], cardsAdded: ['已加入票卡名单：{0}', 'Added to the cards list: {0}'], cardsTooMany: ['这里有 {0} 户：一次最多打印 {1} 张票卡，请分批（还没有预约）。', '{0} households here: at most {1} cards a print; send them in parts (nothing was booked).'],
+    cardsEmpty: ['请先写上住户，每行一户。', 'Write the households first, one a line.'],
+    cardsBad: ['第 {0} 行“{1}”看不懂：应为 楼号 单元 房号 人数（人数 1–8）。', 'Line {0} "{1}" cannot be read: want building unit room people (1-8 people).'],
+    cardsNoBuilding: ['第 {0} 行：本小区没有“{1}”这栋楼。', 'Line {0}: no building "{1}" in this compound.'],
+    cardsErr: ['第 {0} 行“{1}”：{2}', 'Line {0} "{1}": {2}'], cardsBooking: ['正在预约…', 'Booking…'], cardsPrinting: ['已预约，正在生成票卡…', 'Booked; making the cards…'],
+    cardsDone: ['{0} 户有票，票卡已生成：点“打开票卡”打印，剪开后送到住户家。', '{0} households have tickets and their cards are ready: open them to print, cut, and deliver.'],
+    cardsSome: ['{0} 户有票，票卡已生成；{1} 户没有约到时段（见下表），没有票卡。', '{0} households have tickets and cards; {1} got no window (see below) and have no card.'],
+    cardsNone: ['没有一户约到时段，没有票卡可打印。', 'No household got a window: there is no card to print.'],
+    cardTicket: ['票 {0}', 'No. {0}'], unitN2: ['{0} 单元 ', 'unit {0} room '],
+    cardsPdf: ['打开票卡（{0} 张）', 'Open the cards ({0})'], cardsKept: ['（已有的票）', '(already booked)'], cardsNoPdf: ['票已预约，但票卡没有生成：{0}', 'The tickets are booked, but the cards were not made: {0}']
+  });
   N.translate();
 
   var st = { token: '', compound: '', role: '', status: null, map: null, site: '', offset: 0, current: null, es: null, tubeN: {}, desk: 1, line: null, busy: null };
@@ -708,6 +724,12 @@
         tr.appendChild(el('td', '', h.unit));
         tr.appendChild(el('td', '', h.room + (h.students ? ' · ' + t('studentsTag') : '')));
         tr.appendChild(el('td', 'n', h.party));
+        // A household to knock on gets a ticket card: add it to the list.
+        var td = el('td'), b = el('button', 'add', t('cardsAdd'));
+        b.type = 'button';
+        b.addEventListener('click', function () { addCard(h); });
+        td.appendChild(b);
+        tr.appendChild(td);
         body.appendChild(tr);
       }
       c.not_sampled.forEach(function (h) { row(nots, h); });
@@ -717,6 +739,128 @@
       text('missednote', !c.previous ? t('firstRound') : t('missedNote', c.previous, (c.missed || []).length));
     });
   }
+  // Ticket cards for residents without phones: the coordinator types the
+  // households (or adds them from the coverage lists), the service books
+  // them on paper (POST .../prebookings, which is idempotent) and prints
+  // their cards as one PDF from the same rows.
+  function addCard(h) {
+    var ta = $('cardrows'), line = [h.building, h.unit || '', h.room, h.party].concat(h.students ? ['', '学生'] : []).map(csvCell).join(',');
+    ta.value = ta.value.replace(/\s*$/, '') + (ta.value.trim() ? '\n' : '') + line + '\n';
+    cardMsg(t('cardsAdded', hhText(h)), 'warn');
+  }
+  function csvCell(s) { s = String(s); return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+  function hhText(h) {
+    return bname(h.building) + ' ' + (h.unit ? t('unitN2', h.unit) : '') + h.room + (h.students ? ' · ' + t('studentsTag') : '');
+  }
+  function cardMsg(msg, ok) {
+    var r = $('cardmsg'), cls = ok === 'warn' ? ' warn' : ok ? ' ok' : ' bad';
+    text(r, msg); r.className = 'result' + (msg ? cls : '');
+  }
+  // building finds the building a coordinator typed: its id, its name, or
+  // its number as people write it (3, 3号楼, 3栋, 3幢, ３号).
+  function building(s) {
+    function bare(x) { return String(x || '').normalize('NFKC').replace(/\s+/g, '').replace(/(号楼|号|栋|幢|楼|座)$/, '').toLowerCase(); }
+    var want = bare(s), found = [], bs = st.map ? st.map.buildings : [];
+    bs.forEach(function (b) {
+      if (b.id === s || b.name === s) found = [b.id].concat(found);
+      else if (bare(b.id) === want || bare(b.name) === want || bare(b.id).replace(/^[a-z]+/, '') === want) found.push(b.id);
+    });
+    return found.length ? found[0] : '';
+  }
+  // cardLine reads one typed household: "3 1 502 2 王秀英", "3 502 2" (a
+  // building without units), "12 3 401 1 学生", or a spreadsheet's row
+  // (tabs or commas, in the pre-booking CSV's order: building, unit,
+  // room, people, name, students). null when it is not one.
+  function cardLine(s) {
+    s = s.normalize('NFKC').trim();
+    var c;
+    if (/[,\t]/.test(s)) c = s.split(/\s*[,\t]\s*/);
+    else {
+      c = s.split(/\s+/);
+      var stu = c.length > 3 && /^(学生|学生专场|students?|是)$/i.test(c[c.length - 1]);
+      if (stu) c.pop();
+      if (c.length === 3 || (c.length >= 4 && /^[1-8]$/.test(c[2]) && !/^\d+$/.test(c[3]))) c.splice(1, 0, '');
+      c = [c[0], c[1], c[2], c[3], c.slice(4).join(' '), stu ? '是' : ''];
+    }
+    if (c.length < 4 || !c[0] || !c[2] || !/^[1-8]$/.test(c[3] || '')) return null;
+    return c;
+  }
+  function cards() {
+    var lines = $('cardrows').value.split('\n'), rows = [], at = [];
+    for (var i = 0; i < lines.length; i++) {
+      var s = lines[i].trim();
+      if (!s) continue;
+      var c = cardLine(s);
+      if (!c) { cardMsg(t('cardsBad', i + 1, s), false); return; }
+      var b = building(c[0]);
+      if (!b) { cardMsg(t('cardsNoBuilding', i + 1, c[0]), false); return; }
+      c[0] = b;
+      rows.push(c);
+      at.push({ n: i + 1, s: s });
+    }
+    if (!rows.length) { cardMsg(t('cardsEmpty'), false); return; }
+    // The service prints at most 500 cards a request (queue.MaxCardsPerPrint).
+    if (rows.length > 500) { cardMsg(t('cardsTooMany', rows.length, 500), false); return; }
+    var csv = rows.map(function (c) { return c.map(csvCell).join(','); }).join('\n') + '\n';
+    var link = $('cardpdf');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.hidden = true; link.removeAttribute('href');
+    N.clear($('cardres'));
+    $('cardtable').hidden = true;
+    $('cardgo').disabled = true;
+    cardMsg(t('cardsBooking'), 'warn');
+    function post(accept) {
+      return fetch('/api/v1/compounds/' + enc(st.compound) + '/prebookings', {
+        method: 'POST', cache: 'no-store', body: csv,
+        headers: { 'Accept': accept, 'Content-Type': 'text/csv; charset=utf-8', 'Authorization': 'Bearer ' + st.token }
+      });
+    }
+    function refusal(r) {
+      return r.text().then(function (x) {
+        var b = null;
+        try { b = JSON.parse(x); } catch (e) {}
+        var res = { status: r.status, body: b }, e = b && b.error, msg = N.errorText(res);
+        // "row 3 room: ..." names the line: say it as the coordinator typed it.
+        var m = e && e.field ? /^row (\d+)/.exec(e.field) : null;
+        if (m && at[+m[1] - 1]) return t('cardsErr', at[+m[1] - 1].n, at[+m[1] - 1].s, msg.replace(/^row \d+[^：:]*[：:]\s*/, ''));
+        return msg;
+      });
+    }
+    var fail = function (msg) { cardMsg(msg, false); };
+    post('application/json').then(function (r) {
+      if (r.status !== 200) return refusal(r).then(fail);
+      return r.json().then(function (body) {
+        var got = 0, res = N.clear($('cardres'));
+        body.tickets.forEach(function (pb) {
+          var tr = el('tr'), a = at[pb.row - 1] || { n: pb.row }, bk = pb.booking;
+          tr.appendChild(el('td', 'n', a.n));
+          tr.appendChild(el('td', '', hhText(pb.household) + (pb.name ? ' ' + pb.name : '') + ' · ' + N.tn('peopleN', pb.household.party)));
+          tr.appendChild(el('td', '', bk ? t('cardTicket', bk.id) + (pb.created ? '' : ' ' + t('cardsKept')) : '—'));
+          var e = pb.error;
+          tr.appendChild(el('td', bk ? '' : 'bad', bk ? N.span(bk.window) + ' · ' + (bk.site_name || bk.site) : (N.lang() === 'en' ? e.message_en : e.message)));
+          res.appendChild(tr);
+          if (bk) got++;
+        });
+        $('cardtable').hidden = false;
+        // The coverage figures and lists above count the new tickets.
+        if (body.tickets.some(function (pb) { return pb.created; })) coverage();
+        var missed = body.tickets.length - got;
+        if (!got) { cardMsg(t('cardsNone'), false); return; }
+        cardMsg(t('cardsPrinting'), 'warn');
+        return post('application/pdf').then(function (p) {
+          if (p.status !== 200) return refusal(p).then(function (msg) { fail(t('cardsNoPdf', msg)); });
+          return p.blob().then(function (blob) {
+            link.href = URL.createObjectURL(blob);
+            link.download = 'tickets-' + st.compound + '.pdf';
+            text(link, t('cardsPdf', got));
+            link.hidden = false;
+            cardMsg(missed ? t('cardsSome', got, missed) : t('cardsDone', got), missed ? 'warn' : true);
+          });
+        }, function () { fail(t('cardsNoPdf', N.errorText({ status: 0 }))); });
+      });
+    }, function () { fail(N.errorText({ status: 0 })); }).then(function () { $('cardgo').disabled = false; }, function () { $('cardgo').disabled = false; });
+  }
+
   // staffTokens lists the compound's staff tokens, each name with a
   // revoke button (a lost tablet): the service refuses a revoked token on
   // every instance from its next request.
@@ -891,6 +1035,7 @@
   $('rain').addEventListener('click', rain);
   $('tab-site').addEventListener('click', function () { tab('site'); });
   $('tab-cov').addEventListener('click', function () { tab('cov'); });
+  $('cardgo').addEventListener('click', cards);
   N.translate();
   drawCurrent();
   // The kept token is given up only when the service says it is not

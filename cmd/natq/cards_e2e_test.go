@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"natq/planner/planfile"
+	"natq/queue"
+)
+
+// TestCoordinatorPrintsCards: the coordinator, on the tablet's coverage
+// tab, makes ticket cards for residents without phones. One household
+// comes from the not-sampled list (加入), two are typed as people write
+// them ("14栋", "１４号楼", a name, a child for the students' period); a
+// typed building that does not exist and a room the service refuses are
+// named by the line the coordinator typed. The page books the households
+// and opens one PDF whose QR codes are those tickets'; making the cards
+// again prints the same tickets and books nothing new. Before, the cards
+// took curl and natq print on a laptop.
+func TestCoordinatorPrintsCards(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	ctx := context.Background()
+	// A household of the first building (named like a script) booked on a
+	// phone, not sampled: the not-sampled list offers it.
+	booked, _ := bd.bookRoom("1205", nil)
+	// A building whose name is a number, as most are, with a students'
+	// window: the coordinator types its number.
+	var b *planfile.Building
+	num := regexp.MustCompile(`^(\d+)号楼$`)
+	for i := range d.plan.Buildings {
+		c := d.plan.Buildings[i]
+		if c.ID != d.firstBuilding() && !c.DoorToDoor[d.plan.Variants[0]] && num.MatchString(c.Name) && c.Units > 0 && len(d.plan.File.StudentsWindows(c, d.plan.Variants[0])) > 0 {
+			b = c
+			break
+		}
+	}
+	if b == nil {
+		t.Fatal("the demo's compound has no numbered building with a students' window")
+	}
+	n := num.FindStringSubmatch(b.Name)[1]
+	wide := strings.Map(func(r rune) rune { return r - '0' + '０' }, n) // "１４", as a Chinese keyboard types it
+
+	tablet := bd.tab("tablet-cards", 1024, 768, false)
+	tablet.staffAt(d.staff, d.firstSite())
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"))
+	tablet.within(5*time.Second, "the phone's household not sampled, with 加入", `[...document.querySelectorAll('#notrows tr')].some(r => r.cells[2].textContent === '1205' && r.querySelector('button.add'))`)
+	tablet.within(3*time.Second, "the first round has none to compare", `document.getElementById('missednote').textContent === '这是本小区的第一轮，没有上一轮可比。'`)
+	var ok bool
+	eval(tablet, `(() => { const r = [...document.querySelectorAll('#notrows tr')].find(r => r.cells[2].textContent === '1205'); r.querySelector('button.add').click(); return true; })()`, &ok)
+	tablet.within(3*time.Second, "added to the list", `document.getElementById('cardrows').value === '`+booked.Household.Building+`,1,1205,1\n' &&
+		document.getElementById('cardmsg').textContent.startsWith('已加入票卡名单')`)
+
+	// More cards than one print makes: refused before any is booked.
+	eval(tablet, `(() => { const ta = document.getElementById('cardrows'), was = ta.value; ta.value = (was + '\n').repeat(501);
+		document.getElementById('cardgo').click(); ta.value = was; return true; })()`, &ok)
+	tablet.within(3*time.Second, "501 refused", `document.getElementById('cardmsg').textContent === '这里有 501 户：一次最多打印 500 张票卡，请分批（还没有预约）。'`)
+	// A building that is not there: said by its line, nothing booked.
+	typed := "999栋 1 101 1\n"
+	eval(tablet, `(() => { const ta = document.getElementById('cardrows'); ta.value += `+jsString(typed)+`; document.getElementById('cardgo').click(); return true; })()`, &ok)
+	tablet.within(3*time.Second, "line 2 names the building", `document.getElementById('cardmsg').classList.contains('bad') && document.getElementById('cardmsg').textContent === '第 2 行：本小区没有“999栋”这栋楼。'`)
+	// A unit the building does not have: the service refuses, and the
+	// page names the coordinator's line, not the CSV's row.
+	eval(tablet, `(() => { const ta = document.getElementById('cardrows'); ta.value = ta.value.replace('999栋 1 101 1', '`+n+`栋 99 502 2 王秀英'); document.getElementById('cardgo').click(); return true; })()`, &ok)
+	tablet.within(5*time.Second, "line 2's unit refused", `document.getElementById('cardmsg').classList.contains('bad') && document.getElementById('cardmsg').textContent.startsWith('第 2 行“`+n+`栋 99 502 2 王秀英”：') &&
+		document.getElementById('cardpdf').hidden && document.getElementById('cardtable').hidden && !document.getElementById('cardgo').disabled`)
+	eval(tablet, `(() => { const ta = document.getElementById('cardrows'); ta.value = ta.value.replace('`+n+`栋 99 502', '`+n+`栋 1 502') + '`+wide+`号楼 1 502 1 王小明 学生\n'; document.getElementById('cardgo').click(); return true; })()`, &ok)
+	tablet.within(10*time.Second, "three booked, their cards ready", `!document.getElementById('cardpdf').hidden && document.getElementById('cardpdf').textContent === '打开票卡（3 张）' &&
+		document.getElementById('cardmsg').classList.contains('ok') && document.querySelectorAll('#cardres tr').length === 3`)
+	var table string
+	eval(tablet, `[...document.querySelectorAll('#cardres tr')].map(r => [...r.cells].map(c => c.textContent).join(' | ')).join('\n')`, &table)
+	rows := strings.Split(table, "\n")
+	t.Logf("the cards' table:\n%s", strings.Join(rows, "\n"))
+	// The refused tries booked nothing: the phone's ticket is 票 1, the
+	// two new ones 2 and 3. The first building's name (a script) is text.
+	if len(rows) != 3 || !strings.Contains(rows[0], evilName) || !strings.Contains(rows[0], "票 1 （已有的票）") ||
+		!strings.Contains(rows[1], "王秀英") || !strings.Contains(rows[1], "票 2 |") ||
+		!strings.Contains(rows[2], "学生") || !strings.Contains(rows[2], "票 3 |") || !strings.Contains(rows[2], "16:") {
+		t.Errorf("the cards' table = %q; want the phone's ticket 1 kept, 王秀英 booked as 2, the child as 3 in the students' period", rows)
+	}
+	// The coverage above counts them: 王秀英's household, not sampled.
+	tablet.within(3*time.Second, "coverage counts the new tickets", `[...document.querySelectorAll('#notrows tr')].some(r => r.cells[0].textContent === '`+b.Name+`' && r.cells[2].textContent === '502' && r.cells[3].textContent === '2')`)
+	tablet.shot("staff-cards-1024x768")
+	tablet.noDialogs()
+	// In English on the coordinator's phone, the card fits the screen.
+	ph := bd.tab("phone-cards-en", 390, 844, true)
+	ph.staffAt(d.staff, d.firstSite())
+	ph.run("the coverage tab in English", chromedp.Click("#lang"), chromedp.Click("#tab-cov"))
+	ph.within(5*time.Second, "the cards' card, no wider than the phone", `document.getElementById('cardgo').textContent === 'Book and make the cards' &&
+		document.querySelector('#notrows button.add') && document.documentElement.scrollWidth <= 390`)
+	ph.shot("staff-cards-390x844-english")
+
+	// The link downloads the PDF, as the tablet saves it for the printer:
+	// its QR codes are the three tickets'.
+	dir := t.TempDir()
+	if _, err := chromedp.Call(tablet.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(tablet.ctx).BrowserContextID}); err != nil {
+		t.Fatal(err)
+	}
+	tablet.run("open the cards", chromedp.Click("#cardpdf"))
+	path := filepath.Join(dir, "tickets-"+d.plan.Compound.ID+".pdf")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(strings.TrimSpace(string(b)), "%%EOF") {
+			break
+		}
+		if time.Now().After(deadline) {
+			ls, _ := os.ReadDir(dir)
+			t.Fatalf("the cards link saved no PDF at %s within 10s; the folder holds %v", path, ls)
+		}
+	}
+	text := strings.Join(strings.Fields(run1(t, "pdftotext", path, "-")), "")
+	for _, want := range []string{"王秀英", "王小明", "学生专场", "1205室"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the cards lack %q: %s", want, text)
+		}
+	}
+	run1(t, "pdftoppm", "-r", "150", "-png", path, filepath.Join(dir, "cards"))
+	codes := strings.Fields(run1(t, "zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", filepath.Join(dir, "cards-1.png")))
+	sort.Strings(codes)
+	want := []string{booked.URL}
+	for _, h := range []queue.Household{{Building: b.ID, Unit: "1", Room: "502", Party: 2}, {Building: b.ID, Unit: "1", Room: "502", Party: 1, Students: true}} {
+		bk, created, err := d.svc.Book(ctx, d.plan.Compound.ID, h)
+		if err != nil || created {
+			t.Fatalf("%+v, booked again = created %v, %v; want the card's ticket found", h, created, err)
+		}
+		want = append(want, bk.URL)
+	}
+	sort.Strings(want)
+	if fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("the cards' QR codes read %q, want the three tickets' %q", codes, want)
+	}
+
+	// The printer jammed: the same list again prints the same tickets.
+	tablet.run("again", chromedp.Click("#cardgo"))
+	tablet.within(10*time.Second, "the same three, kept", `document.getElementById('cardpdf').textContent === '打开票卡（3 张）' &&
+		[...document.querySelectorAll('#cardres tr')].every(r => r.cells[2].textContent.includes('（已有的票）'))`)
+	tablet.noDialogs()
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
