@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"natq/planner/planfile"
+	"natq/planner/sheets"
+	"natq/planner/ticketcsv"
 	"natq/queue"
 )
 
@@ -58,7 +61,7 @@ func TestCoordinatorPrintsCards(t *testing.T) {
 	tablet.within(3*time.Second, "the first round has none to compare", `document.getElementById('missednote').textContent === '这是本小区的第一轮，没有上一轮可比。'`)
 	var ok bool
 	eval(tablet, `(() => { const r = [...document.querySelectorAll('#notrows tr')].find(r => r.cells[2].textContent === '1205'); r.querySelector('button.add').click(); return true; })()`, &ok)
-	tablet.within(3*time.Second, "added to the list", `document.getElementById('cardrows').value === '`+booked.Household.Building+`,1,1205,1\n' &&
+	tablet.within(3*time.Second, "added to the list", `document.getElementById('cardrows').value === '`+evilName+`,1,1205,1\n' &&
 		document.getElementById('cardmsg').textContent.startsWith('已加入票卡名单')`)
 
 	// More cards than one print makes: refused before any is booked.
@@ -150,4 +153,47 @@ func TestCoordinatorPrintsCards(t *testing.T) {
 // jsString is s as a JavaScript string literal.
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
+
+// TestCardsWithoutAFont: an instance on a machine with no Chinese font
+// cannot print cards. The coordinator's page books the households all the
+// same, says why there is no PDF, and offers the tickets as the CSV that
+// natq print --tickets prints on a computer that has one.
+func TestCardsWithoutAFont(t *testing.T) {
+	bd := startBrowserDemo(t, func(c *demoConfig) {
+		c.fonts = func() (*sheets.Fonts, error) { return nil, errors.New("no Chinese font") }
+	})
+	d := bd.d
+	tablet := bd.tab("tablet-cards-nofont", 1024, 768, false)
+	tablet.staffAt(d.staff, d.firstSite())
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"), chromedp.WaitVisible("#cardrows"))
+	tablet.run("two households", chromedp.SetValue("#cardrows", "2号楼 1 302 2 王秀英\n3栋 2 401 1\n"), chromedp.Click("#cardgo"))
+	tablet.within(10*time.Second, "booked, the CSV offered", `!document.getElementById('cardpdf').hidden && document.getElementById('cardpdf').textContent === '下载票卡 CSV（2 户）' &&
+		document.getElementById('cardmsg').classList.contains('warn') && document.getElementById('cardmsg').textContent.includes('缺少中文字体') &&
+		document.querySelectorAll('#cardres tr').length === 2`)
+	tablet.shot("staff-cards-nofont-1024x768")
+	tablet.noDialogs()
+	dir := t.TempDir()
+	if _, err := chromedp.Call(tablet.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(tablet.ctx).BrowserContextID}); err != nil {
+		t.Fatal(err)
+	}
+	tablet.run("download the CSV", chromedp.Click("#cardpdf"))
+	path := filepath.Join(dir, "tickets-"+d.plan.Compound.ID+".csv")
+	var ts []ticketcsv.Ticket
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if f, err := os.Open(path); err == nil {
+			ts, err = ticketcsv.Read(f)
+			f.Close()
+			if err == nil && len(ts) == 2 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the link saved no ticket CSV of 2 rows at %s within 10s (%d rows read)", path, len(ts))
+		}
+	}
+	if ts[0].Name != "王秀英" || ts[0].Building != "b2" || ts[0].Party != 2 || ts[1].Building != "b3" || ts[1].Unit != "2" || ts[0].URL == "" || ts[1].URL == "" {
+		t.Errorf("the CSV's tickets = %+v; want 2号楼's 王秀英 (2 people) and 3栋 unit 2, with their URLs", ts)
+	}
 }

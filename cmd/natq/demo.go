@@ -46,6 +46,10 @@ type demoConfig struct {
 	clock func() time.Time
 	// lineShown, when set, is the service's LineShown (queue.Options).
 	lineShown int
+	// fonts finds the Chinese font the coordinator's ticket cards print
+	// in; nil: the system's (sheets.DefaultFonts). An error serves the
+	// demo without printing, as on a machine with no Chinese font.
+	fonts func() (*sheets.Fonts, error)
 }
 
 // demo is a planned compound served on the embedded store.
@@ -230,7 +234,10 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	// The demo prints the coordinator's ticket cards when this machine has
 	// a Chinese font, as natq serve does.
 	var sopts server.Options
-	if fonts, err := sheets.DefaultFonts(); err == nil {
+	if cfg.fonts == nil {
+		cfg.fonts = sheets.DefaultFonts
+	}
+	if fonts, err := cfg.fonts(); err == nil {
 		sopts.Cards = cardPrinter(fonts)
 	}
 	d.app = server.New(svc, sopts)

@@ -59,7 +59,7 @@
     cardsSome: ['{0} 户有票，票卡已生成；{1} 户没有约到时段（见下表），没有票卡。', '{0} households have tickets and cards; {1} got no window (see below) and have no card.'],
     cardsNone: ['没有一户约到时段，没有票卡可打印。', 'No household got a window: there is no card to print.'],
     cardTicket: ['票 {0}', 'No. {0}'], unitN2: ['{0} 单元 ', 'unit {0} room '],
-    cardsPdf: ['打开票卡（{0} 张）', 'Open the cards ({0})'], cardsKept: ['（已有的票）', '(already booked)'], cardsNoPdf: ['票已预约，但票卡没有生成：{0}', 'The tickets are booked, but the cards were not made: {0}']
+    cardsCsv: ['下载票卡 CSV（{0} 户）', 'Download the cards\' CSV ({0})'], cardsPdf: ['打开票卡（{0} 张）', 'Open the cards ({0})'], cardsKept: ['（已有的票）', '(already booked)'], cardsNoPdf: ['票已预约，但票卡没有生成：{0}', 'The tickets are booked, but the cards were not made: {0}']
   });
   N.translate();
 
@@ -744,7 +744,10 @@
   // them on paper (POST .../prebookings, which is idempotent) and prints
   // their cards as one PDF from the same rows.
   function addCard(h) {
-    var ta = $('cardrows'), line = [h.building, h.unit || '', h.room, h.party].concat(h.students ? ['', '学生'] : []).map(csvCell).join(',');
+    // The building as the coordinator knows it, its name, when the name
+    // reads back as this building; else its id.
+    var name = bname(h.building), b = /[,\t"]/.test(name) || building(name) !== h.building ? h.building : name;
+    var ta = $('cardrows'), line = [b, h.unit || '', h.room, h.party].concat(h.students ? ['', '学生'] : []).map(csvCell).join(',');
     ta.value = ta.value.replace(/\s*$/, '') + (ta.value.trim() ? '\n' : '') + line + '\n';
     cardMsg(t('cardsAdded', hhText(h)), 'warn');
   }
@@ -848,6 +851,20 @@
         if (!got) { cardMsg(t('cardsNone'), false); return; }
         cardMsg(t('cardsPrinting'), 'warn');
         return post('application/pdf').then(function (p) {
+          // This server cannot print (no Chinese font): the same tickets
+          // as a CSV, for natq print --tickets on a computer that can.
+          if (p.status === 501) return refusal(p).then(function (msg) {
+            return post('text/csv').then(function (c) {
+              if (c.status !== 200) { fail(t('cardsNoPdf', msg)); return; }
+              return c.blob().then(function (blob) {
+                link.href = URL.createObjectURL(blob);
+                link.download = 'tickets-' + st.compound + '.csv';
+                text(link, t('cardsCsv', got));
+                link.hidden = false;
+                cardMsg(msg, 'warn');
+              });
+            });
+          });
           if (p.status !== 200) return refusal(p).then(function (msg) { fail(t('cardsNoPdf', msg)); });
           return p.blob().then(function (blob) {
             link.href = URL.createObjectURL(blob);
