@@ -380,7 +380,11 @@ func listenersRun(cfg listenersConfig) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	signer, _ := qr.NewSigner([]byte(listenersSecret))
-	staffSvc := queue.New(rdb, signer, queue.DefaultOptions())
+	// On the child's clock: a staff token ends with the round, and on the
+	// wall clock the round of listenersDay has ended from 3 December 2026.
+	so := queue.DefaultOptions()
+	so.Now = func() time.Time { return listenersDay }
+	staffSvc := queue.New(rdb, signer, so)
 	staffTok, err := staffSvc.AddStaff(ctx, compound, "natq-soak", queue.RoleMarshal)
 	if err != nil {
 		return err
