@@ -105,22 +105,11 @@ func TestCoordinatorPrintsCards(t *testing.T) {
 
 	// The link downloads the PDF, as the tablet saves it for the printer:
 	// its QR codes are the three tickets'.
-	dir := t.TempDir()
-	if _, err := chromedp.Call(tablet.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(tablet.ctx).BrowserContextID}); err != nil {
-		t.Fatal(err)
+	path := tablet.download("open the cards", "#cardpdf", "tickets-"+d.plan.Compound.ID+".pdf")
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), "%PDF") {
+		t.Fatalf("the cards link saved %d bytes, not a PDF: %.80q", len(b), b)
 	}
-	tablet.run("open the cards", chromedp.Click("#cardpdf"))
-	path := filepath.Join(dir, "tickets-"+d.plan.Compound.ID+".pdf")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(strings.TrimSpace(string(b)), "%%EOF") {
-			break
-		}
-		if time.Now().After(deadline) {
-			ls, _ := os.ReadDir(dir)
-			t.Fatalf("the cards link saved no PDF at %s within 10s; the folder holds %v", path, ls)
-		}
-	}
+	dir := filepath.Dir(path)
 	text := strings.Join(strings.Fields(run1(t, "pdftotext", path, "-")), "")
 	for _, want := range []string{"王秀英", "王小明", "学生专场", "1205室"} {
 		if !strings.Contains(text, want) {
@@ -173,27 +162,40 @@ func TestCardsWithoutAFont(t *testing.T) {
 		document.querySelectorAll('#cardres tr').length === 2`)
 	tablet.shot("staff-cards-nofont-1024x768")
 	tablet.noDialogs()
-	dir := t.TempDir()
-	if _, err := chromedp.Call(tablet.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(tablet.ctx).BrowserContextID}); err != nil {
+	f, err := os.Open(tablet.download("download the CSV", "#cardpdf", "tickets-"+d.plan.Compound.ID+".csv"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	tablet.run("download the CSV", chromedp.Click("#cardpdf"))
-	path := filepath.Join(dir, "tickets-"+d.plan.Compound.ID+".csv")
-	var ts []ticketcsv.Ticket
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if f, err := os.Open(path); err == nil {
-			ts, err = ticketcsv.Read(f)
-			f.Close()
-			if err == nil && len(ts) == 2 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the link saved no ticket CSV of 2 rows at %s within 10s (%d rows read)", path, len(ts))
-		}
+	ts, err := ticketcsv.Read(f)
+	f.Close()
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("the saved CSV = %d tickets, %v; want the 2 booked", len(ts), err)
 	}
 	if ts[0].Name != "王秀英" || ts[0].Building != "b2" || ts[0].Party != 2 || ts[1].Building != "b3" || ts[1].Unit != "2" || ts[0].URL == "" || ts[1].URL == "" {
 		t.Errorf("the CSV's tickets = %+v; want 2号楼's 王秀英 (2 people) and 3栋 unit 2, with their URLs", ts)
+	}
+}
+
+// download clicks the link at sel and waits for the file it saves as
+// name, in a folder of the test's; Chromium renames a download to its name
+// once it is whole.
+func (tb *tab) download(what, sel, name string) string {
+	t := tb.bd.t
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.Call(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID}); err != nil {
+		t.Fatal(err)
+	}
+	tb.run(what, chromedp.Click(sel))
+	path := filepath.Join(dir, name)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return path
+		}
+		if time.Now().After(deadline) {
+			ls, _ := os.ReadDir(dir)
+			t.Fatalf("%s: %s: nothing saved as %s within 10s; the folder holds %v", tb.name, what, name, ls)
+		}
 	}
 }
