@@ -128,7 +128,7 @@ func TestTicketsRoundTrip(t *testing.T) {
 	students[4] = "居民1的孩子"
 	students = append(students, "学生")
 	req, _ = http.NewRequest("POST", url+"/api/v1/compounds/"+plan.Compound.ID+"/prebookings",
-		strings.NewReader(strings.Join(households, "\n")+"\n"+strings.Join(students, ",")+"\n"))
+		strings.NewReader(strings.Join(households, "\n")+"\n"+strings.Join(students, ",")+"\n"+households[1]+"\n")) // and one twice: one card
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
 	req.Header.Set("Accept", "application/pdf")

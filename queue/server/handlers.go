@@ -269,17 +269,22 @@ func (h *handlers) ticketCards(c *fiber.Ctx, rows []queue.PreBooking) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	n := 0
+	// A household typed twice (or added from both lists) is one ticket:
+	// one card.
+	seen := map[string]bool{}
+	cards := ts[:0]
 	for _, t := range ts {
-		if t.Error == "" {
-			n++
+		if t.Error == "" && !seen[t.Token] {
+			seen[t.Token] = true
+			cards = append(cards, t)
 		}
 	}
+	n := len(cards)
 	if n == 0 {
 		return h.fail(c, queue.BadField("csv", "没有可打印的票：每一户都没有约到时段", "no ticket to print: no household got a window"))
 	}
 	var b bytes.Buffer
-	if err := h.cards(&b, plan, ts); err != nil {
+	if err := h.cards(&b, plan, cards); err != nil {
 		return h.fail(c, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")

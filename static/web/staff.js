@@ -869,7 +869,7 @@
           return p.blob().then(function (blob) {
             link.href = URL.createObjectURL(blob);
             link.download = 'tickets-' + st.compound + '.pdf';
-            text(link, t('cardsPdf', got));
+            text(link, t('cardsPdf', +p.headers.get('X-Natq-Cards') || got)); // a household typed twice is one card
             link.hidden = false;
             cardMsg(missed ? t('cardsSome', got, missed) : t('cardsDone', got), missed ? 'warn' : true);
           });
