@@ -35,6 +35,7 @@ type Plan struct {
 	cands     map[candKey][]int             // positions in Windows, by start; unit "" is any unit no group names
 	units     map[string]map[string]bool    // building -> the units its groups name
 	buildings map[string]*planfile.Building // by id
+	called    map[string]string             // buildingKey of a name or number people write -> id (calledBuilding)
 	sites     map[siteKey]*planfile.Site
 	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int    // window index -> position in Windows
@@ -177,6 +178,7 @@ func (p *Plan) index() {
 			p.buildings[b.ID] = b
 		}
 	}
+	p.indexNames()
 	p.sites = map[siteKey]*planfile.Site{}
 	p.siteIDs = map[string]int{}
 	for _, st := range p.Sites {
@@ -344,4 +346,45 @@ func (p *Plan) Fingerprint() string {
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// indexNames fills p.called: each building by its name and by its id's
+// number ("b3" and "3号楼" are both "3"), as people write it; a key two
+// buildings share names neither.
+func (p *Plan) indexNames() {
+	p.called = map[string]string{}
+	taken := map[string]bool{}
+	add := func(key, id string) {
+		if key == "" {
+			return
+		}
+		if other, ok := p.called[key]; ok && other != id {
+			taken[key] = true
+		}
+		p.called[key] = id
+	}
+	for _, b := range p.Buildings {
+		add(buildingKey(b.Name), b.ID)
+		add(buildingKey(strings.TrimLeft(b.ID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")), b.ID)
+	}
+	for k := range taken {
+		delete(p.called, k)
+	}
+}
+
+// buildingKey is a building's name or number made comparable: NFKC,
+// spaces and invisible characters dropped, lower case, and the written
+// suffixes (3号楼, 3栋, 3幢, 3座, 3号) taken off.
+func buildingKey(s string) string {
+	return strings.ToLower(cleanNumber(s, "号楼", "栋", "幢", "座", "楼", "号"))
+}
+
+// calledBuilding is the id of the building s names: its id, or its name
+// or number as people write it (3, 3号楼, ３栋, 荷花苑4号楼); "" when no
+// building, or more than one, is called that.
+func (p *Plan) calledBuilding(s string) string {
+	if _, ok := p.buildings[s]; ok {
+		return s
+	}
+	return p.called[buildingKey(s)]
 }

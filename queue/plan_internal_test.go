@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"natq/planner/planfile"
 )
 
 // The plan's lookups (index) answer what a scan of the whole schedule
@@ -127,5 +129,30 @@ func TestTicketNamesMatchTicketFields(t *testing.T) {
 	}
 	if want := strings.Join(seq, ", "); nums != want {
 		t.Errorf("prelude.lua's field places are %s, want %s", nums, want)
+	}
+}
+
+// calledBuilding finds a building as a coordinator's spreadsheet names it,
+// and names none where two buildings answer to the same words.
+func TestCalledBuilding(t *testing.T) {
+	p := &Plan{Buildings: []*planfile.Building{
+		{ID: "b1", Name: "1号楼"}, {ID: "b2", Name: "荷花苑2号楼"}, {ID: "w77", Name: "7号楼"},
+		{ID: "x5", Name: "5栋"}, {ID: "y5", Name: "5幢"}, // two fives: "5" is neither
+	}}
+	p.buildings = map[string]*planfile.Building{}
+	for _, b := range p.Buildings {
+		p.buildings[b.ID] = b
+	}
+	p.indexNames()
+	for in, want := range map[string]string{
+		"b1": "b1", "1": "b1", "1号楼": "b1", "１号楼": "b1", "1 栋": "b1", "1号": "b1",
+		"荷花苑2号楼": "b2", "荷花苑2": "b2", "2": "b2", // b2's number, from its id
+		"7号楼": "w77", "7": "w77", "77": "w77", "w77": "w77", "W77": "",
+		"5": "", "5栋": "", "x5": "x5", "y5": "y5",
+		"": "", "9号楼": "", "号楼": "",
+	} {
+		if got := p.calledBuilding(in); got != want {
+			t.Errorf("calledBuilding(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 	"natq/planner/ticketcsv"
 )
@@ -352,8 +353,8 @@ const MaxPreBookRows = 2000
 // ErrPartyLocked.
 // Booking is idempotent, so sending the same CSV again is safe.
 func (s *Service) PreBook(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
-	return s.preBook(ctx, st, compound, r, MaxPreBookRows, func(at string) error {
-		return BadField(at, fmt.Sprintf("一次最多预约 %d 户，请分批提交", MaxPreBookRows), fmt.Sprintf("at most %d households a request: send the rest in another", MaxPreBookRows))
+	return s.preBook(ctx, st, compound, r, MaxPreBookRows, func(n int) error {
+		return rowErr(n, "", fmt.Sprintf("一次最多预约 %d 户，请分批提交", MaxPreBookRows), fmt.Sprintf("at most %d households a request: send the rest in another", MaxPreBookRows))
 	})
 }
 
@@ -366,13 +367,13 @@ const MaxCardsPerPrint = 500
 // PreBookCards is PreBook for a request that prints the households'
 // cards: at most MaxCardsPerPrint rows, refused before any is booked.
 func (s *Service) PreBookCards(ctx context.Context, st *Staff, compound string, r io.Reader) ([]PreBooking, error) {
-	return s.preBook(ctx, st, compound, r, MaxCardsPerPrint, func(at string) error {
-		return BadField(at, fmt.Sprintf("一次最多打印 %d 张票卡，请分批提交（还没有预约任何一户）", MaxCardsPerPrint),
+	return s.preBook(ctx, st, compound, r, MaxCardsPerPrint, func(n int) error {
+		return rowErr(n, "", fmt.Sprintf("一次最多打印 %d 张票卡，请分批提交（还没有预约任何一户）", MaxCardsPerPrint),
 			fmt.Sprintf("at most %d cards a print: send the rest in another (no household was booked)", MaxCardsPerPrint))
 	})
 }
 
-func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.Reader, max int, tooMany func(at string) error) ([]PreBooking, error) {
+func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.Reader, max int, tooMany func(row int) error) ([]PreBooking, error) {
 	if err := may(st, compound, RoleCoordinator); err != nil {
 		return nil, err
 	}
@@ -400,12 +401,11 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
-		at := fmt.Sprintf("row %d", i+1)
 		if len(rec) < 4 {
-			return nil, BadField(at, "应有 楼号,单元,房号,人数[,姓名[,学生]]", "want building,unit,room,party[,name[,students]]")
+			return nil, rowErr(i+1, "", "应有 楼号,单元,房号,人数[,姓名[,学生]]", "want building,unit,room,party[,name[,students]]")
 		}
 		if len(rows) == max {
-			return nil, tooMany(at)
+			return nil, tooMany(i + 1)
 		}
 		party, err := strconv.Atoi(strings.TrimSpace(rec[3]))
 		if err != nil {
@@ -415,15 +415,20 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 		if len(rec) > 5 {
 			yes, ok := studentsCell(rec[5])
 			if !ok {
-				return nil, BadField(at+" students", fmt.Sprintf("“%s”看不懂：学生专场的票填“是”，其他留空", strings.TrimSpace(rec[5])),
+				return nil, rowErr(i+1, "students", fmt.Sprintf("“%s”看不懂：学生专场的票填“是”，其他留空", strings.TrimSpace(rec[5])),
 					fmt.Sprintf("%q is neither yes nor empty (yes books the household's students for the students' period)", strings.TrimSpace(rec[5])))
 			}
 			h.Students = yes
 		}
+		// The building as the coordinator's spreadsheet names it: its id,
+		// or its name or number (3, 3号楼, ３栋).
+		if id := p.calledBuilding(strings.TrimSpace(h.Building)); id != "" {
+			h.Building = id
+		}
 		if err := s.validate(p, &h); err != nil {
 			var e *Error
 			errors.As(err, &e)
-			return nil, BadField(at+" "+e.Field, e.Message, e.MessageEn)
+			return nil, rowErr(i+1, e.Field, strings.TrimPrefix(e.Message, e.Field+"："), strings.TrimPrefix(e.MessageEn, e.Field+": "))
 		}
 		name := ""
 		if len(rec) > 4 {
@@ -453,6 +458,16 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 		out = append(out, pb)
 	}
 	return out, nil
+}
+
+// rowErr refuses row n of a pre-booking CSV, in its column field ("" for
+// the whole row): Field "row 3 room", for the page to name the line.
+func rowErr(n int, field, zh, en string) *Error {
+	f := fmt.Sprintf("row %d", n)
+	if field != "" {
+		f += " " + field
+	}
+	return &Error{Code: errs.Invalid, Field: f, Message: fmt.Sprintf("第 %d 行：%s", n, zh), MessageEn: f + ": " + en}
 }
 
 // isHeader reports whether a pre-booking CSV's first cell is a header's.

@@ -812,6 +812,22 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 	if err != nil || len(zh) != 1 || zh[0].Booking == nil || zh[0].Booking.Ticket != res[0].Booking.Ticket {
 		t.Errorf("PreBook with a Chinese header = %+v, %v, want row 3 with the same ticket", zh, err)
 	}
+	// The building as a spreadsheet names it: its name or number, in
+	// full-width digits, with 号楼 or 栋: the same household.
+	named, err := s.PreBook(ctx, coord, "c1", strings.NewReader("１号楼,,101,1\n1栋,,101,1\n 1 ,,101,1\n"))
+	if err != nil || len(named) != 3 {
+		t.Fatalf("PreBook by the building's name = %+v, %v", named, err)
+	}
+	for _, r := range named {
+		if r.Booking == nil || r.Booking.Ticket != res[0].Booking.Ticket || r.Household.Building != "b1" {
+			t.Errorf("row %d by the building's name = %+v, want b1's ticket %s", r.Row, r, res[0].Booking.Ticket)
+		}
+	}
+	// A refusal names the row in Chinese too, once.
+	if _, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b1,,101,1\n9号楼,,101,1\n")); errs.As(err).Field != "row 2 building" ||
+		!strings.HasPrefix(errs.As(err).Message, "第 2 行：") || strings.Count(errs.As(err).Message, "building") > 0 || !strings.Contains(errs.As(err).MessageEn, `"9号楼"`) {
+		t.Errorf("PreBook of 9号楼 = %#v, want row 2's building refused, said once", errs.As(err))
+	}
 	big := strings.Repeat("b1,,101,1\n", queue.MaxPreBookRows) + "b1,,102,1\n"
 	if _, err := s.PreBook(ctx, coord, "c1", strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "at most 2000") {
 		t.Errorf("PreBook of %d rows = %v, want refused before any is booked", queue.MaxPreBookRows+1, err)

@@ -825,7 +825,7 @@
         var res = { status: r.status, body: b }, e = b && b.error, msg = N.errorText(res);
         // "row 3 room: ..." names the line: say it as the coordinator typed it.
         var m = e && e.field ? /^row (\d+)/.exec(e.field) : null;
-        if (m && at[+m[1] - 1]) return t('cardsErr', at[+m[1] - 1].n, at[+m[1] - 1].s, msg.replace(/^row \d+[^：:]*[：:]\s*/, ''));
+        if (m && at[+m[1] - 1]) return t('cardsErr', at[+m[1] - 1].n, at[+m[1] - 1].s, msg.replace(/^(row \d+[^：:]*|第 \d+ 行)[：:]\s*/, ''));
         return msg;
       });
     }
