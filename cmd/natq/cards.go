@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"sync"
 
 	"natq/planner/errs"
 	"natq/planner/planfile"
@@ -12,27 +11,19 @@ import (
 )
 
 // cardPrinter prints the ticket cards of the queue's pre-booking route
-// (server.Options.Cards) in fonts. Each plan's sheets model is made once,
-// on first use; one print runs at a time, so that a coordinator printing
-// a hundred pages does not take the cores the morning's bookings need.
+// (server.Options.Cards) in fonts. One print runs at a time, so that a
+// coordinator printing a hundred pages does not take the cores the
+// morning's bookings need. The plan's sheets model is made for each print:
+// 3 ms for the contest compound, against some 4 ms a card.
 func cardPrinter(fonts *sheets.Fonts) func(io.Writer, *planfile.File, []ticketcsv.Ticket) error {
-	var mu sync.Mutex
-	plans := map[*planfile.File]*sheets.Plan{}
 	one := make(chan struct{}, 1)
 	return func(w io.Writer, f *planfile.File, ts []ticketcsv.Ticket) error {
 		one <- struct{}{}
 		defer func() { <-one }()
-		mu.Lock()
-		p, ok := plans[f]
-		if !ok {
-			var err error
-			if p, err = sheets.FromFile(f); err != nil {
-				mu.Unlock()
-				return err
-			}
-			plans[f] = p
+		p, err := sheets.FromFile(f)
+		if err != nil {
+			return err
 		}
-		mu.Unlock()
 		return sheets.TicketCards(w, p, ts, sheets.PDF, sheets.Options{Fonts: fonts})
 	}
 }
