@@ -413,7 +413,7 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 		}
 		h := Household{Building: rec[0], Unit: rec[1], Room: rec[2], Party: party}
 		if len(rec) > 5 {
-			yes, ok := studentsCell(rec[5])
+			yes, ok := ticketcsv.Students(rec[5])
 			if !ok {
 				return nil, rowErr(i+1, "students", fmt.Sprintf("“%s”看不懂：学生专场的票填“是”，其他留空", strings.TrimSpace(rec[5])),
 					fmt.Sprintf("%q is neither yes nor empty (yes books the household's students for the students' period)", strings.TrimSpace(rec[5])))
@@ -477,17 +477,6 @@ func isHeader(cell string) bool {
 		return true
 	}
 	return false
-}
-
-// studentsCell reads a pre-booking row's students column: yes, or empty.
-func studentsCell(cell string) (yes, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(cell)) {
-	case "", "no", "n", "0", "false", "否":
-		return false, true
-	case "yes", "y", "1", "true", "是", "students", "学生", "学生专场":
-		return true, true
-	}
-	return false, false
 }
 
 // WritePreBookingsCSV writes pre-booking results of a compound's current

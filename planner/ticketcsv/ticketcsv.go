@@ -107,6 +107,19 @@ func yes(b bool) string {
 	return ""
 }
 
+// Students reads a students column, written by hand or by Write: yes
+// (yes, y, 1, true, 是, students, 学生, 学生专场) or empty (no, n, 0,
+// false, 否); ok is false for anything else.
+func Students(cell string) (yes, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(cell)) {
+	case "", "no", "n", "0", "false", "否":
+		return false, true
+	case "yes", "y", "1", "true", "是", "students", "学生", "学生专场":
+		return true, true
+	}
+	return false, false
+}
+
 // Read reads a ticket CSV and checks every row: its times parse and fall
 // on the file's date in the file's zone, and every row is of one compound
 // and one round.
@@ -176,11 +189,8 @@ func Read(r io.Reader) ([]Ticket, error) {
 				return nil, at("tz %q is not an IANA time zone (like Asia/Shanghai)", t.TZ)
 			}
 		}
-		switch s := strings.ToLower(get("students")); s {
-		case "", "no", "0", "false", "否":
-		case "yes", "1", "true", "是":
-			t.Students = true
-		default:
+		var ok bool
+		if t.Students, ok = Students(get("students")); !ok {
 			return nil, at("students %q is neither yes nor empty", get("students"))
 		}
 		if s := get("party"); s != "" || t.Error == "" {
