@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -199,4 +200,44 @@ func (tb *tab) download(what, sel, name string) string {
 			t.Fatalf("%s: %s: nothing saved as %s within 10s; the folder holds %v", tb.name, what, name, ls)
 		}
 	}
+}
+
+// TestCardsAmbiguousBuilding: where two buildings answer to what the
+// coordinator typed (2号楼 renamed 3栋: "3" is b3's number and b2's name),
+// the page asks which, naming both, and books nothing, as the service
+// would refuse the row.
+func TestCardsAmbiguousBuilding(t *testing.T) {
+	bd := startBrowserDemo(t, func(c *demoConfig) {
+		var fc struct {
+			Type     string           `json:"type"`
+			Features []map[string]any `json:"features"`
+		}
+		if err := json.Unmarshal(c.compound, &fc); err != nil {
+			t.Fatal(err)
+		}
+		renamed := 0
+		for _, f := range fc.Features {
+			if props, _ := f["properties"].(map[string]any); props != nil && props["building"] != nil && props["name"] == "2号楼" {
+				props["name"] = "3栋"
+				renamed++
+			}
+		}
+		if renamed != 1 {
+			t.Fatalf("renamed %d buildings 2号楼, want 1", renamed)
+		}
+		b, err := json.Marshal(fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.compound = b
+	})
+	tablet := bd.tab("tablet-cards-ambiguous", 1024, 768, false)
+	tablet.staffAt(bd.d.staff, bd.d.firstSite())
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"), chromedp.WaitVisible("#cardrows"))
+	tablet.run("a household of 3", chromedp.SetValue("#cardrows", "3 1 502 2\n"), chromedp.Click("#cardgo"))
+	tablet.within(3*time.Second, "asked which", `document.getElementById('cardmsg').classList.contains('bad') &&
+		document.getElementById('cardmsg').textContent === '第 1 行：“3”可以是不止一栋楼（b2、b3），请写楼的编号。'`)
+	tablet.run("by its id", chromedp.SetValue("#cardrows", "b3 1 502 2\n"), chromedp.Click("#cardgo"))
+	tablet.within(10*time.Second, "booked", `!document.getElementById('cardpdf').hidden && document.querySelectorAll('#cardres tr').length === 1`)
+	tablet.noDialogs()
 }

@@ -50,7 +50,7 @@
     cardsHint: ['每行一户：楼号 单元 房号 人数，可再写姓名；只为学生约学生专场的，末尾写“学生”。没有单元的楼写 楼号 房号 人数。也可在上面两张名单里点“加入”。', 'One household a line: building unit room people, then a name if you like; for the students\' period only, end the line with "students". A building without units: building room people. Or tap "Add" in the two lists above.'],
     cardsPlaceholder: ['3 1 502 2 王秀英\n7 2 1101 1\n12 3 401 1 学生', '3 1 502 2 Wang Xiuying\n7 2 1101 1\n12 3 401 1 students'],
     cardsGo: ['预约并生成票卡', 'Book and make the cards'], cardsLine: ['行', 'Line'], cardsHousehold: ['住户', 'Household'], cardsTicket: ['票', 'Ticket'], cardsWhen: ['时段 · 采样点', 'Window · site'],
-    cardsAdd: ['加入', 'Add'], cardsAdded: ['已加入票卡名单：{0}', 'Added to the cards list: {0}'], cardsTooMany: ['这里有 {0} 户：一次最多打印 {1} 张票卡，请分批（还没有预约）。', '{0} households here: at most {1} cards a print; send them in parts (nothing was booked).'],
+    cardsAdd: ['加入', 'Add'], cardsAdded: ['已加入票卡名单：{0}', 'Added to the cards list: {0}'], cardsTwoBuildings: ['第 {0} 行：“{1}”可以是不止一栋楼（{2}），请写楼的编号。', 'Line {0}: "{1}" may be more than one building ({2}): write the building\'s id.'], cardsTooMany: ['这里有 {0} 户：一次最多打印 {1} 张票卡，请分批（还没有预约）。', '{0} households here: at most {1} cards a print; send them in parts (nothing was booked).'],
     cardsEmpty: ['请先写上住户，每行一户。', 'Write the households first, one a line.'],
     cardsBad: ['第 {0} 行“{1}”看不懂：应为 楼号 单元 房号 人数（人数 1–8）。', 'Line {0} "{1}" cannot be read: want building unit room people (1-8 people).'],
     cardsNoBuilding: ['第 {0} 行：本小区没有“{1}”这栋楼。', 'Line {0}: no building "{1}" in this compound.'],
@@ -746,7 +746,7 @@
   function addCard(h) {
     // The building as the coordinator knows it, its name, when the name
     // reads back as this building; else its id.
-    var name = bname(h.building), b = /[,\t"]/.test(name) || building(name) !== h.building ? h.building : name;
+    var name = bname(h.building), b = /[,\t"]/.test(name) || buildings(name).join() !== h.building ? h.building : name;
     var ta = $('cardrows'), line = [b, h.unit || '', h.room, h.party].concat(h.students ? ['', '学生'] : []).map(csvCell).join(',');
     ta.value = ta.value.replace(/\s*$/, '') + (ta.value.trim() ? '\n' : '') + line + '\n';
     cardMsg(t('cardsAdded', hhText(h)), 'warn');
@@ -759,16 +759,18 @@
     var r = $('cardmsg'), cls = ok === 'warn' ? ' warn' : ok ? ' ok' : ' bad';
     text(r, msg); r.className = 'result' + (msg ? cls : '');
   }
-  // building finds the building a coordinator typed: its id, its name, or
-  // its number as people write it (3, 3号楼, 3栋, 3幢, ３号).
-  function building(s) {
+  // buildings are the ids of the buildings a coordinator's words may mean:
+  // the building of that id, or those whose name or number (3, 3号楼, 3栋,
+  // 3幢, ３号) reads the same, as the service reads a pre-booking's
+  // (queue's calledBuilding): one is the building, more are a question.
+  function buildings(s) {
     function bare(x) { return String(x || '').normalize('NFKC').replace(/\s+/g, '').replace(/(号楼|号|栋|幢|楼|座)$/, '').toLowerCase(); }
-    var want = bare(s), found = [], bs = st.map ? st.map.buildings : [];
+    var want = bare(s), ids = [], bs = st.map ? st.map.buildings : [];
+    for (var i = 0; i < bs.length; i++) if (bs[i].id === s) return [s];
     bs.forEach(function (b) {
-      if (b.id === s || b.name === s) found = [b.id].concat(found);
-      else if (bare(b.id) === want || bare(b.name) === want || bare(b.id).replace(/^[a-z]+/, '') === want) found.push(b.id);
+      if (want && ids.indexOf(b.id) < 0 && (bare(b.name) === want || bare(b.id).replace(/^[a-z]+/, '') === want)) ids.push(b.id);
     });
-    return found.length ? found[0] : '';
+    return ids;
   }
   // cardLine reads one typed household: "3 1 502 2 王秀英", "3 502 2" (a
   // building without units), "12 3 401 1 学生", or a spreadsheet's row
@@ -795,9 +797,10 @@
       if (!s) continue;
       var c = cardLine(s);
       if (!c) { cardMsg(t('cardsBad', i + 1, s), false); return; }
-      var b = building(c[0]);
-      if (!b) { cardMsg(t('cardsNoBuilding', i + 1, c[0]), false); return; }
-      c[0] = b;
+      var b = buildings(c[0]);
+      if (!b.length) { cardMsg(t('cardsNoBuilding', i + 1, c[0]), false); return; }
+      if (b.length > 1) { cardMsg(t('cardsTwoBuildings', i + 1, c[0], b.join(t('sep'))), false); return; }
+      c[0] = b[0];
       rows.push(c);
       at.push({ n: i + 1, s: s });
     }
