@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/redis/go-redis/v9"
 
@@ -54,6 +55,32 @@ var (
 
 // BadField returns a bad_input error naming the request field at fault.
 func BadField(field, zh, en string) *Error { return errs.Field(field, zh, en) }
+
+// noBuilding refuses a building the compound lacks, naming what was typed
+// (at most its first 24 characters, without control characters), so that
+// "3栋" written as "3 栋" or "三栋" can be told apart in a list of refusals.
+func noBuilding(typed, en string) *Error {
+	return BadField("building", fmt.Sprintf("本小区没有“%s”这栋楼", shown(typed)), en)
+}
+
+// shown is what a refusal quotes of a value a person typed: its first 24
+// characters, control characters dropped, "…" when cut.
+func shown(v string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			continue
+		}
+		if n == 24 {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
 
 func withDetail(e *Error, zh, en string) *Error {
 	return &Error{Code: e.Code, Message: e.Message + zh, MessageEn: e.MessageEn + en}
