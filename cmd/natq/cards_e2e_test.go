@@ -241,3 +241,37 @@ func TestCardsAmbiguousBuilding(t *testing.T) {
 	tablet.within(10*time.Second, "booked", `!document.getElementById('cardpdf').hidden && document.querySelectorAll('#cardres tr').length === 1`)
 	tablet.noDialogs()
 }
+
+// TestCoverageOnAPhone: a coordinator with only a phone (390 px wide)
+// opens the coverage tab. Each list fits the screen: every heading and
+// every row's 加入 and 撤销 button is in sight without scrolling the table
+// sideways (before, the not-sampled table hid 加入 past the edge and the
+// coverage table its last two columns). Switching to English relabels the
+// staff tokens' rows too (before, they kept 撤销 and 协调员).
+func TestCoverageOnAPhone(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	bd.bookRoom("1205", nil)
+	ph := bd.tab("phone-coverage", 390, 844, true)
+	ph.staffAt(d.staff, d.firstSite())
+	ph.run("the coverage tab", chromedp.Click("#tab-cov"))
+	ph.within(5*time.Second, "the not-sampled household listed", `document.querySelectorAll('#notrows button.add').length > 0 && document.querySelectorAll('#staffrows button').length > 0`)
+	// Every table of the tab, and every button in it, ends within its
+	// scrolling box's right edge.
+	const fits = `[...document.querySelectorAll('#pane-cov .cov')].filter(c => c.offsetParent).flatMap(c => {
+		const edge = c.getBoundingClientRect().right + 0.5, t = c.querySelector('table');
+		const out = [...t.querySelectorAll('th, button')].filter(e => e.getBoundingClientRect().right > edge).map(e => e.textContent || 'a heading');
+		return t.scrollWidth > c.clientWidth + 1 ? out.concat(['table ' + t.scrollWidth + ' > ' + c.clientWidth]) : out;
+	})`
+	var out []string
+	eval(ph, fits, &out)
+	if len(out) > 0 {
+		t.Errorf("on a 390 px phone, out of sight to the right: %q", out)
+	}
+	ph.shot("coverage-phone")
+	ph.run("English", chromedp.Click("#lang"))
+	ph.within(3*time.Second, "the staff tokens relabelled", `[...document.querySelectorAll('#staffrows button')].every(b => b.textContent === 'Revoke') && !/协调员/.test(document.getElementById('staffrows').textContent)`)
+	ph.within(3*time.Second, "the not-sampled list relabelled", `[...document.querySelectorAll('#notrows button.add')].every(b => b.textContent === 'Add')`)
+	ph.shot("coverage-phone-en")
+	ph.noDialogs()
+}

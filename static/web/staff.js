@@ -969,7 +969,7 @@
   }
 
   N.langButton('lang');
-  N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) coverage(); });
+  N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) { coverage(); staffTokens(); } });
   $('signin').addEventListener('submit', function (ev) {
     ev.preventDefault();
     signIn($('token').value).then(function (how) {
