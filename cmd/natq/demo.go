@@ -50,6 +50,9 @@ type demoConfig struct {
 	// in; nil: the system's (sheets.DefaultFonts). An error serves the
 	// demo without printing, as on a machine with no Chinese font.
 	fonts func() (*sheets.Fonts, error)
+	// edit, when set, changes the plan file before it is served, as a
+	// coordinator editing the file by hand would (tests).
+	edit func(*planfile.File)
 }
 
 // demo is a planned compound served on the embedded store.
@@ -178,6 +181,9 @@ func newDemo(ctx context.Context, cfg demoConfig, base string) (*demo, error) {
 	pf, err := planfile.Read(&planFile)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.edit != nil {
+		cfg.edit(pf)
 	}
 	qp, err := queue.NewPlan(pf)
 	if err != nil {

@@ -10,7 +10,7 @@
     unitN: ['{0} 单元', 'Unit {0}'], people: ['{0} 人', '{0} people'], aheadN: ['{0} 人', '{0} people'], aheadNone: ['没有人，马上轮到您', 'Nobody: you are next'],
     hh: ['{0} 单元 {1} 室，{2} 人', 'Unit {0}, room {1}, {2} people'], hhNoUnit: ['{1} 室，{2} 人', 'Room {1}, {2} people'], hhNoUnit1: ['{1} 室，{2} 人', 'Room {1}, {2} person'], rainOn: ['今天下雨：已换成雨天方案，请按新的采样点和路线走。', 'Rain today: the rain plan is on. Follow the new site and route.'],
     walk: ['步行约 {0} 米，{1} 分钟。', 'About {0} m on foot, {1} min.'], uncovered: ['其中 {0} 米没有遮挡，请带伞。', '{0} m of it has no shelter: bring an umbrella.'], allCovered: ['全程有遮挡。', 'Sheltered all the way.'],
-    noWindows: ['本楼今天没有安排时段，请联系楼组长。', 'No time is set for this building today; ask your building volunteer.'], doorToDoor: ['本楼上门采样，请在家等候。', 'This building is sampled at home: please wait at home.'],
+    noWindows: ['本楼今天没有安排时段，请联系楼组长。', 'No time is set for this building today; ask your building volunteer.'], doorToDoor: ['本楼上门采样，请在家等候。', 'This building is sampled at home: please wait at home.'], noRoute: ['方案里没有本楼到{0}的路线，图上只标出采样点：请问楼组长或按现场指示走。', 'The plan draws no route from this building to {0}; the map shows the site only: ask your building volunteer or follow the signs.'],
     stBooked: ['已预约', 'Booked'], stChecked: ['已签到，正在排队', 'Checked in: in line'], stCalled: ['轮到您了！请到采样台', 'Your turn! Go to the desk'],
     stSampled: ['已采样，谢谢配合！', 'Sampled. Thank you!'], hHome: ['已由上门采样人员在家中采样。', 'Sampled at home by the door-to-door team.'], atHomeSite: ['上门采样', 'At home'], stNoShow: ['已过号', 'Missed'], stCancelled: ['已取消', 'Cancelled'],
     hBooked: ['请在时段开始时到采样点，把这个二维码给志愿者扫。', 'Come to the site when your time starts and show this code to a volunteer.'], hChecked: ['请保持一米距离，听到叫号再上前。', 'Keep one metre apart and come forward when called.'],
@@ -275,8 +275,18 @@
     // own move says it already.
     text(rain, inLine ? t('rainInLine', tk.site_name || siteName(tk.site, tk.variant)) : t('rainOn')); rain.hidden = v !== 'wet' || !!(noticeFn && !$('notice').hidden);
     document.body.classList.toggle('wet', v === 'wet');
-    var sid = b ? b.site[v] : '';
-    text('bsite', sid ? siteName(sid, v) : (b ? t('doorToDoor') : ''));
+    // A ticket's site is where the resident goes: someone already in line
+    // stays where they stand (the map shows the way there in the variant
+    // whose plan sends the building there), and a ticket the schedule
+    // calls to another site than the building's (a hand-made plan, a rain
+    // switch short of room) leads there, on the card and the map alike.
+    var sid = b ? b.site[v] : '', mv = v, dest = sid;
+    var live = !!tk && !!tk.site && (inLine || (tk.state === 'booked' && tk.variant === v));
+    if (live && b && sid !== tk.site) {
+      dest = tk.site;
+      ['dry', 'wet'].forEach(function (x) { if (inLine && b.site[x] === tk.site) mv = x; });
+    }
+    text('bsite', dest ? siteName(dest, dest === sid ? v : tk.variant) : (b ? t('doorToDoor') : ''));
     var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v && !w.students; });
     var ws = wins.map(function (w) {
       var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
@@ -290,11 +300,7 @@
     if ($('bwinsbox').getAttribute('data-for') !== String(hasTicket)) { $('bwinsbox').open = !hasTicket; $('bwinsbox').setAttribute('data-for', String(hasTicket)); }
     renderTicket();
     renderForm(b, wins);
-    // Someone already in line stays where they stand: the map shows the
-    // way to that site, in the variant whose plan sends the building there.
-    var mv = v;
-    if (inLine && b && b.site[v] !== tk.site) ['dry', 'wet'].forEach(function (x) { if (b.site[x] === tk.site) mv = x; });
-    drawMap(b, mv);
+    drawMap(b, mv, dest);
   }
 
   var states = {
@@ -451,12 +457,14 @@
       if (x < bb[0]) bb[0] = x; if (y < bb[1]) bb[1] = y; if (x > bb[2]) bb[2] = x; if (y > bb[3]) bb[3] = y;
     }
   }
-  function drawMap(b, v) {
+  // drawMap draws building b and the way to site sid in variant v: the
+  // plan's routes of the building to that site (none when the plan has no
+  // route there: the site is drawn, and the note says to ask).
+  function drawMap(b, v, sid) {
     var m = st.map, g = N.clear($('map'));
     if (!m || !b) { $('mapcard').hidden = true; return; }
     $('mapcard').hidden = false;
-    var sid = b.site[v];
-    var routes = m.routes.filter(function (r) { return r.variant === v; });
+    var routes = m.routes.filter(function (r) { return r.variant === v && r.site === sid; });
     var s = sid ? site(sid, v) : null;
     var bb = [Infinity, Infinity, -Infinity, -Infinity];
     extend(bb, b.d); if (s) extend(bb, s.d);
@@ -531,7 +539,7 @@
       var note = t('walk', Math.round(len), Math.max(1, Math.round(r0.walk_s / 60)));
       if (v === 'wet') note += ' ' + (r0.uncovered_m > 0.5 ? t('uncovered', Math.round(r0.uncovered_m)) : t('allCovered'));
       text('mapnote', note);
-    } else text('mapnote', sid ? '' : t('doorToDoor'));
+    } else text('mapnote', sid ? t('noRoute', (s && s.name) || sid) : t('doorToDoor'));
   }
 
   N.langButton('lang');
