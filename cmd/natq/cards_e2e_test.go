@@ -40,19 +40,7 @@ func TestCoordinatorPrintsCards(t *testing.T) {
 	booked, _ := bd.bookRoom("1205", nil)
 	// A building whose name is a number, as most are, with a students'
 	// window: the coordinator types its number.
-	var b *planfile.Building
-	num := regexp.MustCompile(`^(\d+)号楼$`)
-	for i := range d.plan.Buildings {
-		c := d.plan.Buildings[i]
-		if c.ID != d.firstBuilding() && !c.DoorToDoor[d.plan.Variants[0]] && num.MatchString(c.Name) && c.Units > 0 && len(d.plan.File.StudentsWindows(c, d.plan.Variants[0])) > 0 {
-			b = c
-			break
-		}
-	}
-	if b == nil {
-		t.Fatal("the demo's compound has no numbered building with a students' window")
-	}
-	n := num.FindStringSubmatch(b.Name)[1]
+	b, n := numberedBuilding(t, d)
 	wide := strings.Map(func(r rune) rune { return r - '0' + '０' }, n) // "１４", as a Chinese keyboard types it
 
 	tablet := bd.tab("tablet-cards", 1024, 768, false)
@@ -274,4 +262,55 @@ func TestCoverageOnAPhone(t *testing.T) {
 	ph.within(3*time.Second, "the not-sampled list relabelled", `[...document.querySelectorAll('#notrows button.add')].every(b => b.textContent === 'Add')`)
 	ph.shot("coverage-phone-en")
 	ph.noDialogs()
+}
+
+// numberedBuilding is a building of the demo other than the first, named
+// by a number ("14号楼"), with units and a students' window, and its
+// number.
+func numberedBuilding(t *testing.T, d *demo) (*planfile.Building, string) {
+	t.Helper()
+	num := regexp.MustCompile(`^(\d+)号楼$`)
+	for _, c := range d.plan.Buildings {
+		if c.ID != d.firstBuilding() && !c.DoorToDoor[d.plan.Variants[0]] && num.MatchString(c.Name) && c.Units > 0 && len(d.plan.File.StudentsWindows(c, d.plan.Variants[0])) > 0 {
+			return c, num.FindStringSubmatch(c.Name)[1]
+		}
+	}
+	t.Fatal("the demo's compound has no numbered building with a students' window")
+	return nil, ""
+}
+
+// TestCardsOneHouseholdSevenWays: the coordinator types one household as
+// seven people would write it (words after the numbers, no spaces, dashes,
+// full-width digits, leading zeros, "2人"). Each line is understood, and
+// all seven are one ticket and one card. Before, any line with 单元, 室 or
+// 人 in it, or without spaces, was refused as not a household.
+func TestCardsOneHouseholdSevenWays(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	b, n := numberedBuilding(t, d)
+	wide := strings.Map(func(r rune) rune { return r - '0' + '０' }, n)
+	typed := []string{
+		n + " 1 502 2",
+		n + "栋1单元502室 2人",
+		n + "号楼 1单元 502室 2人 王秀英",
+		n + "-1-502 2",
+		wide + "栋 １ ５０２ ２",
+		n + "栋 1 502室 2口",
+		n + "幢 01 0502 2",
+	}
+	tablet := bd.tab("tablet-seven-ways", 1024, 768, false)
+	tablet.staffAt(d.staff, d.firstSite())
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"))
+	var ok bool
+	eval(tablet, `(() => { document.getElementById('cardrows').value = `+jsString(strings.Join(typed, "\n"))+`; document.getElementById('cardgo').click(); return true; })()`, &ok)
+	tablet.within(10*time.Second, "one card for the seven lines", `!document.getElementById('cardpdf').hidden && document.getElementById('cardpdf').textContent === '打开票卡（1 张）' && document.querySelectorAll('#cardres tr').length === 7`)
+	var rows []string
+	eval(tablet, `[...document.querySelectorAll('#cardres tr')].map(r => [...r.cells].map(c => c.textContent).join(' | '))`, &rows)
+	for i, r := range rows {
+		kept := strings.Contains(r, "（已有的票）")
+		if !strings.Contains(r, "票 1") || !strings.Contains(r, "1 单元 502") || !strings.Contains(r, "2 人") || kept != (i > 0) {
+			t.Errorf("line %d %q reads %q; want ticket 1 of %s 1 单元 502, 2 people, booked by the first line only", i+1, typed[i], r, b.Name)
+		}
+	}
+	tablet.noDialogs()
 }

@@ -47,7 +47,7 @@
   });
   N.words({
     cardsTitle: ['无手机住户：预约并打印票卡', 'Residents without phones: book and print ticket cards'],
-    cardsHint: ['每行一户：楼号 单元 房号 人数，可再写姓名；只为学生约学生专场的，末尾写“学生”。没有单元的楼写 楼号 房号 人数。也可在上面两张名单里点“加入”。', 'One household a line: building unit room people, then a name if you like; for the students\' period only, end the line with "students". A building without units: building room people. Or tap "Add" in the two lists above.'],
+    cardsHint: ['每行一户：楼号 单元 房号 人数（也可写成“3栋1单元502室 2人”），可再写姓名；只为学生约学生专场的，末尾写“学生”。没有单元的楼写 楼号 房号 人数。也可在上面两张名单里点“加入”。', 'One household a line: building unit room people (or as written in Chinese, "3栋1单元502室 2人"), then a name if you like; for the students\' period only, end the line with "students". A building without units: building room people. Or tap "Add" in the two lists above.'],
     cardsPlaceholder: ['3 1 502 2 王秀英\n7 2 1101 1\n12 3 401 1 学生', '3 1 502 2 Wang Xiuying\n7 2 1101 1\n12 3 401 1 students'],
     cardsGo: ['预约并生成票卡', 'Book and make the cards'], cardsLine: ['行', 'Line'], cardsHousehold: ['住户', 'Household'], cardsTicket: ['票', 'Ticket'], cardsWhen: ['时段 · 采样点', 'Window · site'],
     cardsAdd: ['加入', 'Add'], cardsAdded: ['已加入票卡名单：{0}', 'Added to the cards list: {0}'], cardsTwoBuildings: ['第 {0} 行：“{1}”可以是不止一栋楼（{2}），请写楼的编号。', 'Line {0}: "{1}" may be more than one building ({2}): write the building\'s id.'], cardsTooMany: ['这里有 {0} 户：一次最多打印 {1} 张票卡，请分批（还没有预约）。', '{0} households here: at most {1} cards a print; send them in parts (nothing was booked).'],
@@ -773,15 +773,19 @@
     return ids;
   }
   // cardLine reads one typed household: "3 1 502 2 王秀英", "3 502 2" (a
-  // building without units), "12 3 401 1 学生", or a spreadsheet's row
-  // (tabs or commas, in the pre-booking CSV's order: building, unit,
-  // room, people, name, students). null when it is not one.
+  // building without units), "12 3 401 1 学生", as people write it
+  // ("3栋1单元502室 2人", "3-1-502 2"), or a spreadsheet's row (tabs or
+  // commas, in the pre-booking CSV's order: building, unit, room, people,
+  // name, students). null when it is not one.
   function cardLine(s) {
     s = s.normalize('NFKC').trim();
     var c;
     if (/[,\t]/.test(s)) c = s.split(/\s*[,\t]\s*/);
     else {
-      c = s.split(/\s+/);
+      // The words that end a building, a unit or a room end a field, and
+      // so does a dash between numbers; "2人" is 2 people.
+      s = s.replace(/(\d)\s*[-‐‑–—]\s*(?=\d)/g, '$1 ').replace(/(号楼|栋|幢|单元|室)\s*/g, '$1 ').trim();
+      c = s.split(/\s+/).map(function (w, i) { return i > 1 && /^[1-8](人|口|位)$/.test(w) ? w.charAt(0) : w; });
       var stu = c.length > 3 && /^(学生|学生专场|students?|是)$/i.test(c[c.length - 1]);
       if (stu) c.pop();
       if (c.length === 3 || (c.length >= 4 && /^[1-8]$/.test(c[2]) && !/^\d+$/.test(c[3]))) c.splice(1, 0, '');
