@@ -407,7 +407,8 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 		if len(rows) == max {
 			return nil, tooMany(i + 1)
 		}
-		party, err := strconv.Atoi(strings.TrimSpace(rec[3]))
+		// The people as a spreadsheet may write them: 2, ２, "2人", "2 口".
+		party, err := strconv.Atoi(cleanNumber(rec[3], "人", "口", "位"))
 		if err != nil {
 			party = 0
 		}

@@ -814,8 +814,8 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 	}
 	// The building as a spreadsheet names it: its name or number, in
 	// full-width digits, with 号楼 or 栋: the same household.
-	named, err := s.PreBook(ctx, coord, "c1", strings.NewReader("１号楼,,101,1\n1栋,,101,1\n 1 ,,101,1\n"))
-	if err != nil || len(named) != 3 {
+	named, err := s.PreBook(ctx, coord, "c1", strings.NewReader("１号楼,,101,1\n1栋,,101,1\n 1 ,,101,1\n1栋,,101室,1人\nb1,,１０１,１ 口\n"))
+	if err != nil || len(named) != 5 {
 		t.Fatalf("PreBook by the building's name = %+v, %v", named, err)
 	}
 	for _, r := range named {
