@@ -282,8 +282,9 @@ func numberedBuilding(t *testing.T, d *demo) (*planfile.Building, string) {
 // TestCardsOneHouseholdSevenWays: the coordinator types one household as
 // seven people would write it (words after the numbers, no spaces, dashes,
 // full-width digits, leading zeros, "2人"). Each line is understood, and
-// all seven are one ticket and one card. Before, any line with 单元, 室 or
-// 人 in it, or without spaces, was refused as not a household.
+// all seven are one ticket and one card, listed again in English when the
+// coordinator switches. Before, any line with 单元, 室 or 人 in it, or
+// without spaces, was refused as not a household.
 func TestCardsOneHouseholdSevenWays(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -312,5 +313,9 @@ func TestCardsOneHouseholdSevenWays(t *testing.T) {
 			t.Errorf("line %d %q reads %q; want ticket 1 of %s 1 单元 502, 2 people, booked by the first line only", i+1, typed[i], r, b.Name)
 		}
 	}
+	// In English, the answers are relabelled too.
+	tablet.run("English", chromedp.Click("#lang"))
+	tablet.within(3*time.Second, "the answers in English", `document.querySelectorAll('#cardres tr').length === 7 &&
+		[...document.querySelectorAll('#cardres tr')].every((r, i) => r.cells[2].textContent === 'No. 1' + (i ? ' (already booked)' : ''))`)
 	tablet.noDialogs()
 }

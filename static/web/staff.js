@@ -794,6 +794,25 @@
     if (c.length < 4 || !c[0] || !c[2] || !/^[1-8]$/.test(c[3] || '')) return null;
     return c;
   }
+  // drawCards lists the last card list's answers, a line each, in the
+  // page's language (again when it changes); it returns how many booked.
+  var lastCards = null;
+  function drawCards() {
+    var res = N.clear($('cardres')), got = 0;
+    if (!lastCards) return 0;
+    lastCards.tickets.forEach(function (pb) {
+      var tr = el('tr'), a = lastCards.at[pb.row - 1] || { n: pb.row }, bk = pb.booking;
+      tr.appendChild(el('td', 'n', a.n));
+      tr.appendChild(el('td', '', hhText(pb.household) + (pb.name ? ' ' + pb.name : '') + ' · ' + N.tn('peopleN', pb.household.party)));
+      tr.appendChild(el('td', '', bk ? t('cardTicket', bk.id) + (pb.created ? '' : ' ' + t('cardsKept')) : '—'));
+      var e = pb.error;
+      tr.appendChild(el('td', bk ? '' : 'bad', bk ? N.span(bk.window) + ' · ' + (bk.site_name || bk.site) : (N.lang() === 'en' ? e.message_en : e.message)));
+      res.appendChild(tr);
+      if (bk) got++;
+    });
+    $('cardtable').hidden = false;
+    return got;
+  }
   function cards() {
     var lines = $('cardrows').value.split('\n'), rows = [], at = [];
     for (var i = 0; i < lines.length; i++) {
@@ -815,6 +834,7 @@
     var link = $('cardpdf');
     if (link.href) URL.revokeObjectURL(link.href);
     link.hidden = true; link.removeAttribute('href');
+    lastCards = null;
     N.clear($('cardres'));
     $('cardtable').hidden = true;
     $('cardgo').disabled = true;
@@ -840,18 +860,8 @@
     post('application/json').then(function (r) {
       if (r.status !== 200) return refusal(r).then(fail);
       return r.json().then(function (body) {
-        var got = 0, res = N.clear($('cardres'));
-        body.tickets.forEach(function (pb) {
-          var tr = el('tr'), a = at[pb.row - 1] || { n: pb.row }, bk = pb.booking;
-          tr.appendChild(el('td', 'n', a.n));
-          tr.appendChild(el('td', '', hhText(pb.household) + (pb.name ? ' ' + pb.name : '') + ' · ' + N.tn('peopleN', pb.household.party)));
-          tr.appendChild(el('td', '', bk ? t('cardTicket', bk.id) + (pb.created ? '' : ' ' + t('cardsKept')) : '—'));
-          var e = pb.error;
-          tr.appendChild(el('td', bk ? '' : 'bad', bk ? N.span(bk.window) + ' · ' + (bk.site_name || bk.site) : (N.lang() === 'en' ? e.message_en : e.message)));
-          res.appendChild(tr);
-          if (bk) got++;
-        });
-        $('cardtable').hidden = false;
+        lastCards = { tickets: body.tickets, at: at };
+        var got = drawCards();
         // The coverage figures and lists above count the new tickets.
         if (body.tickets.some(function (pb) { return pb.created; })) coverage();
         var missed = body.tickets.length - got;
@@ -973,7 +983,7 @@
   }
 
   N.langButton('lang');
-  N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) { coverage(); staffTokens(); } });
+  N.onLang.push(function () { render(); drawDesks(); drawLine(); drawMoved(lastMoved); if (!$('pane-cov').hidden) { coverage(); staffTokens(); } if (lastCards) drawCards(); });
   $('signin').addEventListener('submit', function (ev) {
     ev.preventDefault();
     signIn($('token').value).then(function (how) {
