@@ -56,11 +56,13 @@ var (
 // BadField returns a bad_input error naming the request field at fault.
 func BadField(field, zh, en string) *Error { return errs.Field(field, zh, en) }
 
-// noBuilding refuses a building the compound lacks, naming what was typed
-// (at most its first 24 characters, without control characters), so that
-// "3栋" written as "3 栋" or "三栋" can be told apart in a list of refusals.
-func noBuilding(typed, en string) *Error {
-	return BadField("building", fmt.Sprintf("本小区没有“%s”这栋楼", shown(typed)), en)
+// noBuilding refuses a building the compound (or, in English, where)
+// lacks, naming what was typed in both languages (at most its first 24
+// characters, without control characters), so that "3栋" written as
+// "3 栋" or "三栋" can be told apart in a list of refusals.
+func noBuilding(typed, where string) *Error {
+	v := shown(typed)
+	return BadField("building", fmt.Sprintf("本小区没有“%s”这栋楼", v), fmt.Sprintf("no building %q in %s", v, where))
 }
 
 // shown is what a refusal quotes of a value a person typed: its first 24

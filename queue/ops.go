@@ -597,7 +597,7 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 	h.Building = strings.TrimSpace(h.Building)
 	b := p.building(h.Building)
 	if b == nil {
-		return nil, noBuilding(h.Building, fmt.Sprintf("no building %q in this compound", shown(h.Building)))
+		return nil, noBuilding(h.Building, "this compound")
 	}
 	if err := checkHousehold(p, b, &h); err != nil {
 		return nil, err

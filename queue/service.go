@@ -378,7 +378,7 @@ func (s *Service) validate(p *Plan, h *Household) error {
 			// A sealed building: its households are sampled at home.
 			return BadField("building", "这栋楼今天上门采样，不在采样点预约：请在家等候采样人员", fmt.Sprintf("building %q is sampled door to door today: its households wait at home, they book no window", h.Building))
 		}
-		return noBuilding(h.Building, fmt.Sprintf("no building %q in this compound's schedule", shown(h.Building)))
+		return noBuilding(h.Building, "this compound's schedule")
 	}
 	b := p.building(h.Building)
 	if b == nil {
