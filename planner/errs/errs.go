@@ -11,6 +11,7 @@
 package errs
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -72,6 +73,19 @@ func (e *Error) Error() string {
 		return e.MessageEn + ": " + e.Err.Error()
 	}
 	return e.MessageEn
+}
+
+// MarshalJSON writes e as the HTTP API writes an error, {"code",
+// "message", "message_en"} and "field" for bad input, wherever an Error
+// is part of an answer (a pre-booking row's refusal): the pages read one
+// shape, and the cause, which may name Redis or a file, stays out.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Code      Code   `json:"code"`
+		Message   string `json:"message"`
+		MessageEn string `json:"message_en"`
+		Field     string `json:"field,omitempty"`
+	}{e.Code, e.Message, e.MessageEn, e.Field})
 }
 
 // Unwrap returns the cause.

@@ -1,6 +1,7 @@
 package errs_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -55,5 +56,23 @@ func TestBadFileOnce(t *testing.T) {
 	e := errs.BadFile(cause)
 	if got := e.Error(); got != cause.Error() || !errors.Is(e, cause) || errs.CodeOf(e) != errs.Invalid {
 		t.Errorf("BadFile(%v) = %q (code %s); want the cause's message once, invalid, wrapping it", cause, got, errs.CodeOf(e))
+	}
+}
+
+// TestJSONIsTheAPIsShape: an Error inside an answer (a pre-booking row's
+// refusal) reads as the API's errors do, in the words the pages show, and
+// without its cause. Before, it was Go's field names ("Message"), which
+// the coordinator's page did not read: a full row's reason was blank.
+func TestJSONIsTheAPIsShape(t *testing.T) {
+	e := &errs.Error{Code: errs.Full, Message: "约满", MessageEn: "full", Err: errors.New("redis 10.0.0.5:6379 secret")}
+	b, err := json.Marshal(struct {
+		Error *errs.Error `json:"error,omitempty"`
+	}{e})
+	if want := `{"error":{"code":"full","message":"约满","message_en":"full"}}`; err != nil || string(b) != want {
+		t.Errorf("json.Marshal = %s, %v; want %s", b, err, want)
+	}
+	b, _ = json.Marshal(errs.Field("row 2 room", "没有这个房间", "no such room"))
+	if want := `{"code":"bad_input","message":"row 2 room：没有这个房间","message_en":"row 2 room: no such room","field":"row 2 room"}`; string(b) != want {
+		t.Errorf("a field's error = %s; want %s", b, want)
 	}
 }

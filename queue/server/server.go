@@ -51,7 +51,8 @@
 //	                                                   for one taken back taken_back_at and taken_back_by; households and people counted
 //	DELETE /api/v1/tickets/{ticket}/home    marshal    take back a home sample recorded by mistake: the household is not sampled again
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
-//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name[,students]], at most 2,000 rows; JSON, or with
+//	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name[,students]], at most 2,000 rows; JSON (a row
+//	                                                   refused, full: its "error" as any error's), or with
 //	                                                   Accept: text/csv the ticket CSV of natq/planner/ticketcsv, or with Accept:
 //	                                                   application/pdf the ticket cards to print (Options.Cards; 501 cannot_print without)
 //	POST   /api/v1/compounds/{id}/cancellations coord. {"building","unit","room"}
