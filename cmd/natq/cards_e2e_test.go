@@ -319,3 +319,100 @@ func TestCardsOneHouseholdSevenWays(t *testing.T) {
 		[...document.querySelectorAll('#cardres tr')].every((r, i) => r.cells[2].textContent === 'No. 1' + (i ? ' (already booked)' : ''))`)
 	tablet.noDialogs()
 }
+
+// holdPDF makes the page's card print (its POST asking for a PDF) wait
+// until the test sets window.__printGo, and says it was asked in
+// window.__printAsked: the test changes the store in between.
+const holdPDF = `(() => {
+	const was = window.fetch;
+	window.fetch = function (url, o) {
+		if (o && o.headers && o.headers.Accept === 'application/pdf') {
+			window.__printAsked = true;
+			return new Promise(ok => { const w = () => window.__printGo ? ok() : setTimeout(w, 20); w(); }).then(() => was(url, o));
+		}
+		return was(url, o);
+	};
+})()`
+
+// TestCardsPrintOnlyWhatTheTableShows: the coordinator makes cards for two
+// households, one of a building whose windows are all full. The table says
+// it found no window; then, while the page asks for the PDF, a resident of
+// that building cancels. The PDF still holds only the card the table
+// showed, and the refused household has no ticket: the coordinator, who
+// read "full", does not find a card for it in the tray. Before, the page
+// posted every row again for the PDF, which booked the freed seat and
+// printed a card nobody had been told of.
+func TestCardsPrintOnlyWhatTheTableShows(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	ctx := context.Background()
+	full := d.firstBuilding()
+	// Households of eight until no window takes eight, then of one until
+	// none takes one, on paper as the cards book (a paper booking may take
+	// the seats kept from phones): the last of them holds the last seat.
+	co, err := d.svc.Authenticate(ctx, d.staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *queue.Booking
+	party := 8
+	for f := 1; party > 0; f++ {
+		for door := 1; door <= 99 && party > 0; door++ {
+			if f > 18 {
+				t.Fatalf("%s: every room booked and its windows not full", full)
+			}
+			pbs, err := d.svc.PreBook(ctx, co, d.plan.Compound.ID, strings.NewReader(fmt.Sprintf("%s,1,%d%02d,%d\n", full, f, door, party)))
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case pbs[0].Booking != nil:
+				last = pbs[0].Booking
+			case errors.Is(pbs[0].Error, queue.ErrFull) && party == 8:
+				party = 1
+			case errors.Is(pbs[0].Error, queue.ErrFull):
+				party = 0
+			default:
+				t.Fatalf("booking %s on paper: %+v", full, pbs[0].Error)
+			}
+		}
+	}
+	if last == nil || last.Party != 1 {
+		t.Fatalf("the last booking of %s = %+v; want a household of one", full, last)
+	}
+	other, n := numberedBuilding(t, d)
+
+	tablet := bd.tab("tablet-cards-full", 1024, 768, false)
+	tablet.staffAt(d.staff, d.firstSite())
+	tablet.run("the coverage tab", chromedp.Click("#tab-cov"), chromedp.WaitVisible("#cardrows"))
+	var ok bool
+	eval(tablet, holdPDF+`, true`, &ok)
+	tablet.run("two households, one of a full building",
+		chromedp.SetValue("#cardrows", n+" 1 502 2 王秀英\n"+full+" 1 1899 1 李大爷\n"), chromedp.Click("#cardgo"))
+	tablet.within(10*time.Second, "the table: one booked, one full; the print asked", `window.__printAsked && document.querySelectorAll('#cardres tr').length === 2 &&
+		document.querySelectorAll('#cardres td.bad').length === 1 && document.querySelector('#cardres tr:nth-child(2) td.bad').textContent.includes('约满')`)
+	if _, err := d.svc.Cancel(ctx, last.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	eval(tablet, `window.__printGo = true`, &ok)
+	tablet.within(10*time.Second, "one card, and the message says one is missing", `!document.getElementById('cardpdf').hidden && document.getElementById('cardpdf').textContent === '打开票卡（1 张）' &&
+		document.getElementById('cardmsg').classList.contains('warn')`)
+	tablet.noDialogs()
+	path := tablet.download("open the cards", "#cardpdf", "tickets-"+d.plan.Compound.ID+".pdf")
+	dir := filepath.Dir(path)
+	run1(t, "pdftoppm", "-r", "150", "-png", path, filepath.Join(dir, "cards"))
+	pages, _ := filepath.Glob(filepath.Join(dir, "cards-*.png"))
+	codes := strings.Fields(run1(t, "zbarimg", append([]string{"-q", "--raw", "-Sdisable", "-Sqrcode.enable"}, pages...)...))
+	kept, created, err := d.svc.Book(ctx, d.plan.Compound.ID, queue.Household{Building: other.ID, Unit: "1", Room: "502", Party: 2})
+	if err != nil || created {
+		t.Fatalf("王秀英's household again: created %v, %v; want her card's ticket", created, err)
+	}
+	if len(codes) != 1 || codes[0] != kept.URL {
+		t.Errorf("the PDF's QR codes = %q; want only 王秀英's ticket %s", codes, kept.URL)
+	}
+	// The freed seat is still free: the refused household was not booked
+	// behind the coordinator's back, and the next card can take it.
+	pbs, err := d.svc.PreBook(ctx, co, d.plan.Compound.ID, strings.NewReader(full+",1,1898,1\n"))
+	if err != nil || pbs[0].Booking == nil || !pbs[0].Created {
+		t.Errorf("another household on paper for the freed seat: %+v, %v; want a new ticket (the refused row took nothing)", pbs, err)
+	}
+}

@@ -839,9 +839,9 @@
     $('cardtable').hidden = true;
     $('cardgo').disabled = true;
     cardMsg(t('cardsBooking'), 'warn');
-    function post(accept) {
+    function post(accept, body) {
       return fetch('/api/v1/compounds/' + enc(st.compound) + '/prebookings', {
-        method: 'POST', cache: 'no-store', body: csv,
+        method: 'POST', cache: 'no-store', body: body || csv,
         headers: { 'Accept': accept, 'Content-Type': 'text/csv; charset=utf-8', 'Authorization': 'Bearer ' + st.token }
       });
     }
@@ -852,11 +852,15 @@
         var res = { status: r.status, body: b }, e = b && b.error, msg = N.errorText(res);
         // "row 3 room: ..." names the line: say it as the coordinator typed it.
         var m = e && e.field ? /^row (\d+)/.exec(e.field) : null;
-        if (m && at[+m[1] - 1]) return t('cardsErr', at[+m[1] - 1].n, at[+m[1] - 1].s, msg.replace(/^(row \d+[^：:]*|第 \d+ 行)[：:]\s*/, ''));
+        var ln = m ? at[rowAt[+m[1] - 1] - 1] : null;
+        if (ln) return t('cardsErr', ln.n, ln.s, msg.replace(/^(row \d+[^：:]*|第 \d+ 行)[：:]\s*/, ''));
         return msg;
       });
     }
     var fail = function (msg) { cardMsg(msg, false); };
+    // rowAt maps a row of what was posted to a row of rows (1-based):
+    // the first post sends them all, the print only the booked ones.
+    var rowAt = rows.map(function (_, i) { return i + 1; });
     post('application/json').then(function (r) {
       if (r.status !== 200) return refusal(r).then(fail);
       return r.json().then(function (body) {
@@ -866,12 +870,21 @@
         if (body.tickets.some(function (pb) { return pb.created; })) coverage();
         var missed = body.tickets.length - got;
         if (!got) { cardMsg(t('cardsNone'), false); return; }
+        // The cards are those of the rows booked just now, and only those:
+        // a row refused above (its window full) is not asked again, so the
+        // PDF holds no card the table did not show, even if a seat frees
+        // meanwhile. Asking again for a booked row returns its ticket.
+        var printed = [];
+        body.tickets.forEach(function (pb) { if (pb.booking && printed.indexOf(pb.row) < 0) printed.push(pb.row); });
+        rowAt = printed;
+        var again = printed.map(function (r) { return rows[r - 1].map(csvCell).join(','); }).join('\n') + '\n';
+        var post2 = function (accept) { return post(accept, again); };
         cardMsg(t('cardsPrinting'), 'warn');
-        return post('application/pdf').then(function (p) {
+        return post2('application/pdf').then(function (p) {
           // This server cannot print (no Chinese font): the same tickets
           // as a CSV, for natq print --tickets on a computer that can.
           if (p.status === 501) return refusal(p).then(function (msg) {
-            return post('text/csv').then(function (c) {
+            return post2('text/csv').then(function (c) {
               if (c.status !== 200) { fail(t('cardsNoPdf', msg)); return; }
               return c.blob().then(function (blob) {
                 link.href = URL.createObjectURL(blob);
