@@ -235,7 +235,8 @@ func TestCardsAmbiguousBuilding(t *testing.T) {
 // every row's 加入 and 撤销 button is in sight without scrolling the table
 // sideways (before, the not-sampled table hid 加入 past the edge and the
 // coverage table its last two columns). Switching to English relabels the
-// staff tokens' rows too (before, they kept 撤销 and 协调员).
+// staff tokens' rows too (before, they kept 撤销 and 协调员), and the lists
+// still fit.
 func TestCoverageOnAPhone(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -260,6 +261,12 @@ func TestCoverageOnAPhone(t *testing.T) {
 	ph.run("English", chromedp.Click("#lang"))
 	ph.within(3*time.Second, "the staff tokens relabelled", `[...document.querySelectorAll('#staffrows button')].every(b => b.textContent === 'Revoke') && !/协调员/.test(document.getElementById('staffrows').textContent)`)
 	ph.within(3*time.Second, "the not-sampled list relabelled", `[...document.querySelectorAll('#notrows button.add')].every(b => b.textContent === 'Add')`)
+	// In English too (before, "Expected" and "Unbooked hh" pushed the
+	// last two columns out of sight).
+	eval(ph, fits, &out)
+	if len(out) > 0 {
+		t.Errorf("in English on a 390 px phone, out of sight to the right: %q", out)
+	}
 	ph.shot("coverage-phone-en")
 	ph.noDialogs()
 }
