@@ -283,6 +283,9 @@ func (s *Service) Tube(ctx context.Context, st *Staff, compound, tube string) ([
 	if err != nil {
 		return nil, err
 	}
+	if tube, err = checkTube(tube); err != nil {
+		return nil, err
+	}
 	ids, err := s.rdb.SMembers(ctx, keysOf(compound).r(p.Date, "tube:"+tube)).Result()
 	if err != nil {
 		return nil, storeErr(err)

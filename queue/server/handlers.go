@@ -216,11 +216,18 @@ func (h *handlers) sampled(c *fiber.Ctx) error {
 }
 
 func (h *handlers) tube(c *fiber.Ctx) error {
-	ts, err := h.svc.Tube(c.UserContext(), staffOf(c), c.Params("id"), c.Params("tube"))
+	// The code as the path escapes it ("管1" is %E7%AE%A11): the store
+	// holds it as the marshal typed it.
+	tube, err := url.PathUnescape(c.Params("tube"))
+	if err != nil {
+		return h.fail(c, queue.BadField("tube", "无效的管号", "not a tube code"))
+	}
+	tube = strings.TrimSpace(tube)
+	ts, err := h.svc.Tube(c.UserContext(), staffOf(c), c.Params("id"), tube)
 	if err != nil {
 		return h.fail(c, err)
 	}
-	return c.JSON(fiber.Map{"tube": c.Params("tube"), "tickets": ts})
+	return c.JSON(fiber.Map{"tube": tube, "tickets": ts})
 }
 
 func (h *handlers) variant(c *fiber.Ctx) error {
