@@ -84,6 +84,26 @@ func shown(v string) string {
 	return b.String()
 }
 
+// statesZh are a ticket's states and origins as a refusal's Chinese
+// names them: a volunteer reads 已叫号, not "called".
+var statesZh = map[string]string{
+	"booked": "已预约", "checked_in": "已签到排队", "called": "已叫号", "sampled": "已采样",
+	"no_show": "已过号", "cancelled": "已取消",
+	"online": "线上预约", "paper": "纸质票", "home": "上门采样",
+}
+
+// stateZh is detail, a script's words for a ticket ("called", "sampled
+// online"), in Chinese; a word it does not know stays as it is.
+func stateZh(detail string) string {
+	ws := strings.Fields(detail)
+	for i, w := range ws {
+		if zh, ok := statesZh[w]; ok {
+			ws[i] = zh
+		}
+	}
+	return strings.Join(ws, "，")
+}
+
 func withDetail(e *Error, zh, en string) *Error {
 	return &Error{Code: e.Code, Message: e.Message + zh, MessageEn: e.MessageEn + en}
 }

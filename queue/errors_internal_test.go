@@ -14,7 +14,7 @@ func TestShownClipsWhatWasTyped(t *testing.T) {
 			t.Errorf("shown(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	if e := noBuilding("12号楼", "this compound"); e.Message != "building：本小区没有“12号楼”这栋楼" || e.Field != "building" {
+	if e := noBuilding("12号楼", "this compound"); e.Message != "楼号：本小区没有“12号楼”这栋楼" || e.Field != "building" {
 		t.Errorf("noBuilding = %+v", e)
 	}
 }

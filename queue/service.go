@@ -911,7 +911,11 @@ func (s *Service) refusal(err error) error {
 	case "PARTY_FULL":
 		e = withDetail(ErrPartyFull, "，该时段最多可改为 "+detail+" 人", "; the window can take a party of "+detail+" at most")
 	case "PARTY_LOCKED":
-		e = withDetail(ErrPartyLocked, "（"+detail+"）", " ("+detail+")")
+		zh := stateZh(detail)
+		if detail == "booked" { // booked, its window over
+			zh = "时段已过"
+		}
+		e = withDetail(ErrPartyLocked, "（"+zh+"）", " ("+detail+")")
 	case "DESK_BUSY":
 		e = withDetail(ErrDeskBusy, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "WRONG_SITE":
@@ -935,15 +939,15 @@ func (s *Service) refusal(err error) error {
 	case "TUBE_FULL":
 		e = withDetail(ErrTubeFull, "（管中已有 "+detail+" 份）", " ("+detail+" samples in it)")
 	case "FINAL":
-		e = withDetail(ErrFinal, "（"+detail+"）", " ("+detail+")")
+		e = withDetail(ErrFinal, "（"+stateZh(detail)+"）", " ("+detail+")")
 	case "NO_ROOM":
 		e = withDetail(ErrNoRoom, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "NOROUND":
 		e = ErrNoCompound
 	case "IN_LINE":
-		e = withDetail(ErrInLine, "（"+detail+"）", " ("+detail+")")
+		e = withDetail(ErrInLine, "（"+stateZh(detail)+"）", " ("+detail+")")
 	case "NOT_HOME":
-		e = withDetail(ErrNotHome, "（"+detail+"）", " ("+detail+")")
+		e = withDetail(ErrNotHome, "（"+stateZh(detail)+"）", " ("+detail+")")
 	default:
 		return err
 	}

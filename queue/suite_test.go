@@ -1234,7 +1234,7 @@ func testAtDesk(t *testing.T, st queuetest.Store) {
 	wantCode(t, "AtDesk(room 0)", err, errs.Invalid)
 	_, _, err = s.AtDesk(ctx, m, "c1", hh("nope", "", "101", 1))
 	wantCode(t, "AtDesk(no such building)", err, errs.Invalid)
-	if e := (*queue.Error)(nil); !errors.As(err, &e) || e.Message != "building：本小区没有“nope”这栋楼" || e.Field != "building" {
+	if e := (*queue.Error)(nil); !errors.As(err, &e) || e.Message != "楼号：本小区没有“nope”这栋楼" || e.Field != "building" {
 		t.Errorf("AtDesk(no such building) says %v, want the building typed named", err)
 	}
 	dst := display(t, s, m, "s1")

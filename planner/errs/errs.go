@@ -114,9 +114,29 @@ func Usagef(format string, a ...any) *Error {
 	return &Error{Code: Usage, Message: msg, MessageEn: msg}
 }
 
-// Field is bad input naming the request field at fault.
+// Field is bad input naming the request field at fault: Field is the
+// API's name for programs, and the Chinese message names it as a
+// resident or a volunteer calls it (房号：…, not room：…).
 func Field(field, zh, en string) *Error {
-	return &Error{Code: Invalid, Field: field, Message: field + "：" + zh, MessageEn: field + ": " + en}
+	return &Error{Code: Invalid, Field: field, Message: FieldZh(field) + "：" + zh, MessageEn: field + ": " + en}
+}
+
+// fieldsZh are the request fields' Chinese names.
+var fieldsZh = map[string]string{
+	"building": "楼号", "unit": "单元", "room": "房号", "party": "人数", "students": "学生",
+	"name": "姓名", "tube": "管号", "desk": "台号", "ticket": "票", "number": "票号",
+	"variant": "方案", "compound": "小区", "date": "日期", "round": "轮次", "role": "角色",
+	"until": "有效期", "code": "配对码", "secret": "配对密钥", "body": "请求内容",
+	"request": "请求", "csv": "表格", "bookings": "预约", "size": "大小", "file": "文件",
+}
+
+// FieldZh is a request field's Chinese name; a field without one (a
+// member of a member, "a.b") keeps the API's.
+func FieldZh(field string) string {
+	if zh, ok := fieldsZh[field]; ok {
+		return zh
+	}
+	return field
 }
 
 // CodeOf returns the code of the first Error in err's chain, Internal

@@ -76,3 +76,15 @@ func TestJSONIsTheAPIsShape(t *testing.T) {
 		t.Errorf("a field's error = %s; want %s", b, want)
 	}
 }
+
+// TestFieldInChinese: a refused field is named in the Chinese message as
+// people call it; the API's name stays in Field and the English.
+func TestFieldInChinese(t *testing.T) {
+	e := errs.Field("room", "本楼没有 2501", "no room 2501 here")
+	if e.Message != "房号：本楼没有 2501" || e.MessageEn != "room: no room 2501 here" || e.Field != "room" {
+		t.Errorf("Field(room) = %q / %q / %q", e.Message, e.MessageEn, e.Field)
+	}
+	if e := errs.Field("a.b", "未知字段", "unknown field"); e.Message != "a.b：未知字段" {
+		t.Errorf("Field(a.b) = %q; want the member's path kept", e.Message)
+	}
+}

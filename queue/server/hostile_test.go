@@ -126,6 +126,28 @@ func TestHostile(t *testing.T) {
 	t.Logf("hostile requests: %d tried, %d refused, %d admitted as they should be", len(cases), refused, len(cases)-refused)
 }
 
+// TestRefusalsInWords: a body of the wrong kind is refused in words a
+// caller can act on, the Chinese naming the field as people do. Before,
+// "party: want a int" (类型错误), and a list for a body quoted Go's type
+// ("unable to unmarshal JSON array into Go queue.Household").
+func TestRefusalsInWords(t *testing.T) {
+	in := start(t, queuetest.Stores()[0].Client(t), nil, server.Options{})
+	book := in.url + "/api/v1/compounds/c1/bookings"
+	for _, c := range []struct{ body, zh, en string }{
+		{`{"building":"b1","room":"202","party":"2"}`, "人数：应为整数，如 2（不加引号）", "party: want a whole number, such as 2 (no quotes)"},
+		{`{"building":"b1","room":202,"party":2}`, `房号：应为文字，加引号，如 "302"`, `room: want text in quotes, such as "302"`},
+		{`{"building":"b1","room":"202","party":2,"students":"yes"}`, "学生：应为 true 或 false", "students: want true or false"},
+		{`[{"building":"b1","room":"202","party":2}]`, "请求内容：应为 JSON 对象 {...}", "body: want a JSON object {...}"},
+		{`{"building":"b1","room":"9999","party":2}`, "房号：", "room: "},
+	} {
+		code, e := do(t, "POST", book, "", c.body)
+		ee, _ := e["error"].(map[string]any)
+		if zh, _ := ee["message"].(string); code != 400 || !strings.HasPrefix(zh, c.zh) || !strings.HasPrefix(ee["message_en"].(string), c.en) {
+			t.Errorf("%s = %d %v; want 400 %q / %q", c.body, code, e, c.zh, c.en)
+		}
+	}
+}
+
 func trim(b []byte) string {
 	if len(b) > 300 {
 		return string(b[:300]) + "..."

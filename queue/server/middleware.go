@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -165,9 +166,36 @@ func decodeJSON(body []byte, v any) error {
 	case errors.As(err, &sem) && errors.Is(err, jsonv2.ErrUnknownName):
 		return queue.BadField(member(sem.JSONPointer, ""), "未知字段", "unknown field")
 	case errors.As(err, &sem) && sem.JSONPointer != "" && sem.GoType != nil:
-		return queue.BadField(member(sem.JSONPointer, ""), "类型错误", "want a "+sem.GoType.String())
+		zh, en := kindWords(sem.GoType)
+		return queue.BadField(member(sem.JSONPointer, ""), "应为"+zh, "want "+en)
+	case errors.As(err, &sem) && sem.GoType != nil:
+		// The body itself is the wrong kind ([] or "x" where an object is).
+		zh, en := kindWords(sem.GoType)
+		return queue.BadField("body", "应为"+zh, "want "+en)
 	}
 	return queue.BadField("body", "JSON 格式错误", err.Error())
+}
+
+// kindWords says what JSON a Go type reads, in Chinese and English, as
+// a caller writes it: a party is a number (2), not text ("2").
+func kindWords(t reflect.Type) (zh, en string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "整数，如 2（不加引号）", "a whole number, such as 2 (no quotes)"
+	case reflect.Float32, reflect.Float64:
+		return "数字", "a number"
+	case reflect.String:
+		return "文字，加引号，如 \"302\"", `text in quotes, such as "302"`
+	case reflect.Bool:
+		return " true 或 false", "true or false"
+	case reflect.Slice, reflect.Array:
+		return "列表 [...]", "a list [...]"
+	}
+	return " JSON 对象 {...}", "a JSON object {...}"
 }
 
 // member names the member a JSON pointer points at, with its parents'

@@ -64,7 +64,7 @@ func do(t testing.TB, method, url, token, body string) (int, map[string]any) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if body != "" && body[0] == '{' {
+	if body != "" && (body[0] == '{' || body[0] == '[') {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := client.Do(req)
