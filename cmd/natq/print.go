@@ -119,15 +119,30 @@ func checkBaseURL(s string) error {
 	if s == "" {
 		return usagef("no --base-url: the building sheets' QR codes need it; %s", how)
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("--base-url %q is not an http(s) address; %s", s, how)
+	u, err := baseURLShape(s, how)
+	if err != nil {
+		return err
 	}
 	h := u.Hostname()
 	if ip := net.ParseIP(h); h == "localhost" || strings.HasSuffix(h, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
 		return usagef("--base-url %q is this computer only: a resident's phone cannot open it; %s", s, how)
 	}
 	return nil
+}
+
+// baseURLShape parses a --base-url that every ticket's link is made
+// from by adding a path ("/t/TOKEN"): an http(s) address without a query,
+// a fragment or a password, which the links would carry in the wrong
+// place (https://x.org/?a=1#f/t/TOKEN opens no ticket).
+func baseURLShape(s, how string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--base-url %q is not an http(s) address; %s", s, how)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") || u.User != nil {
+		return nil, usagef("--base-url %q has a query (?), a fragment (#) or a user name: every ticket's link adds its path at the end, so give only the scheme, the host and a path; %s", s, how)
+	}
+	return u, nil
 }
 
 func loadPlanFile(path string) (*sheets.Plan, error) {

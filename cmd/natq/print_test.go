@@ -75,6 +75,10 @@ func TestPrintBadInput(t *testing.T) {
 		{"base URL not a URL", []string{printFixture, "--out", dir, "--base-url", "natq.example.org"}, "is not an http(s) address"},
 		{"base URL localhost", []string{printFixture, "--out", dir, "--base-url", "http://localhost:8080"}, "is this computer only"},
 		{"base URL loopback", []string{printFixture, "--out", dir, "--base-url", "http://127.0.0.1:8080/"}, "is this computer only"},
+		{"base URL with a query", []string{printFixture, "--out", dir, "--base-url", "https://natq.example.org/path?x=1"}, "has a query (?), a fragment (#)"},
+		{"base URL with a fragment", []string{printFixture, "--out", dir, "--base-url", "https://natq.example.org/#top"}, "has a query (?), a fragment (#)"},
+		{"base URL with an empty fragment", []string{printFixture, "--out", dir, "--base-url", "https://natq.example.org/#"}, "has a query (?), a fragment (#)"},
+		{"base URL with a password", []string{printFixture, "--out", dir, "--base-url", "https://a:b@natq.example.org"}, "has a query (?), a fragment (#)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, stderr := runPrintCmd(t, tc.args...)

@@ -95,6 +95,11 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	if c.perAddr < 1 || c.streams < 0 {
 		return nil, usagef("--max-streams-per-address must be 1 or more, --max-streams 0 (from the file limit) or more")
 	}
+	if c.baseURL != "" {
+		if _, err := baseURLShape(c.baseURL, "e.g. --base-url https://natq.example.org"); err != nil {
+			return nil, err
+		}
+	}
 	if c.opts.WalkinShare < 0 || c.opts.WalkinShare >= 1 {
 		return nil, usagef("--walkin-share %v: want 0 to below 1", c.opts.WalkinShare)
 	}

@@ -60,6 +60,7 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "--plan", "nope.geojson"}, nil, "nope.geojson: no such file"},
 		{[]string{"serve", "--plan", bad}, nil, `"natq:compound" missing`},
 		{[]string{"serve", "--plan", fixture, "--walkin-share", "1.5"}, nil, "--walkin-share"},
+		{[]string{"serve", "--plan", fixture, "--base-url", "https://natq.example.org/?x=1"}, nil, "--base-url \"https://natq.example.org/?x=1\" has a query (?)"},
 		{[]string{"serve", "--plan", fixture, "--forecast-share", "1.5"}, nil, "--forecast-share 1.5: want 0 (no bound) to 1"},
 		{[]string{"serve", "--plan", fixture, "--forecast-share", "-0.2"}, nil, "--forecast-share"},
 		{[]string{"serve", "--plan", fixture, "--booking-limit", "-1"}, nil, "--booking-limit"},
