@@ -39,7 +39,8 @@
 -- 1 if its party changed else 0, variant, site, window start ms, window
 -- end ms, 1 if its budget could not be counted else 0; or an
 -- error reply "NOROUND", "FULL" (no window of the active variant that has
--- not ended has room), "PARTY_FULL <party the window can take>",
+-- not ended has room), "ENDED" (every window of the household's has
+-- ended), "PARTY_FULL <party the window can take>",
 -- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
 -- changes at the site only), "LIMITED" (the address's budget is spent) or
 -- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
@@ -164,6 +165,12 @@ local function book(o)
     end
   end
   if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
-  return redis.error_reply('FULL')
+  -- ENDED when every window of the household's has ended (not one is
+  -- full): it is told its time is over, not that all is booked.
+  if list == '' then return redis.error_reply('FULL') end
+  for _, _, _, _, we in string.gmatch(list, tuple) do
+    if tonumber(we) > now then return redis.error_reply('FULL') end
+  end
+  return redis.error_reply('ENDED')
 end
 return each_record(12, book)

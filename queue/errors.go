@@ -28,6 +28,8 @@ var (
 	ErrNoCompound      = newErr(errs.NoCompound, "找不到该小区", "no such compound")
 	ErrNoSite          = newErr(errs.NoSite, "找不到该采样点", "no such site")
 	ErrFull            = newErr(errs.Full, "所有时段都已约满，请联系楼组长或志愿者安排", "every window is full; ask your building's volunteer")
+	ErrDayOver         = newErr(errs.WindowsOver, "本楼的采样点今天的时段都已结束，没有可排的时段了；请联系协调员", "every window of the building's sites has ended for today: there is none left to book; ask the coordinator")
+	ErrWindowsOver     = newErr(errs.WindowsOver, "本楼（本单元）今天的采样时段都已结束。请到采样点，由工作人员登记，排进还有名额的时段", "your building's (or unit's) windows for today are over; go to the site, where the staff will book you into a window with room")
 	ErrUnavailable     = newErr(errs.Unavailable, "服务暂时不可用（数据存储无法连接），请稍后重试", "service unavailable: the store (Redis) cannot be reached; try again shortly")
 	ErrUnauthorized    = newErr(errs.Unauthorized, "需要工作人员凭证", "a staff token is required")
 	ErrForbidden       = newErr(errs.Forbidden, "该凭证无权执行此操作", "this staff token may not do that")

@@ -6,7 +6,7 @@ import (
 
 // Metrics are the service's Prometheus instruments.
 type Metrics struct {
-	Bookings *prometheus.CounterVec   // by compound and result: new, repeat, full
+	Bookings *prometheus.CounterVec   // by compound and result: new, repeat, party, full, ended
 	CheckIns *prometheus.CounterVec   // by compound
 	Refusals *prometheus.CounterVec   // by reason (error code)
 	Script   *prometheus.HistogramVec // script latency, by script

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -37,10 +38,11 @@ type Plan struct {
 	buildings map[string]*planfile.Building // by id
 	called    map[string]string             // buildingKey of a name or number people write -> id (calledBuilding)
 	sites     map[siteKey]*planfile.Site
-	siteIDs   map[string]int // site -> most desks in any variant (at least 1)
-	byIndex   map[int]int    // window index -> position in Windows
-	students  bool           // the plan has a students' period (indexStudents)
-	bookKeys  []string       // book.lua's keys for this round, unlimited (read only: shared by every booking)
+	siteIDs   map[string]int    // site -> most desks in any variant (at least 1)
+	byIndex   map[int]int       // window index -> position in Windows
+	students  bool              // the plan has a students' period (indexStudents)
+	lateSites map[string]string // building -> its sites, "s1,s2" (indexLate)
+	bookKeys  []string          // book.lua's keys for this round, unlimited (read only: shared by every booking)
 	// The desk scripts' keys for this round, built once (read only:
 	// shared by every request): check-in's, call's and sampled's for a
 	// sample in no tube (sampledKeys).
@@ -172,6 +174,7 @@ func (p *Plan) index() {
 		}
 	}
 	p.indexStudents()
+	p.indexLate()
 	p.buildings = make(map[string]*planfile.Building, len(p.Buildings))
 	for _, b := range p.Buildings {
 		if _, ok := p.buildings[b.ID]; !ok {
@@ -264,6 +267,60 @@ func (p *Plan) candKey(building, unit string, students bool) string {
 // students' period windows its households' students may book. A unit
 // never holds "|" (NewPlan refuses it), so no unit is it.
 const studentsUnit = "|students"
+
+// lateCand is building's late list's candidate key (book.lua): every
+// window of the sites that call the building in the round's variant, by
+// start, that a household at the desk (or given a card) after its own
+// windows may take. Buildings called to the same sites in each variant
+// share one list: "|late|dry=s1;wet=s2".
+func (p *Plan) lateCand(building string) string { return "|late|" + p.lateSites[building] }
+
+// indexLate lists, for each variant and each building's sites in every
+// variant (lateCand), the windows of its sites in that variant by start,
+// but the students' period's: a household that comes after its own
+// windows have ended takes a seat in the next window of its site with
+// room, whichever buildings that window calls.
+func (p *Plan) indexLate() {
+	type vb struct{ variant, building string }
+	sites := map[vb]map[string]bool{}
+	for _, w := range p.Windows {
+		for _, g := range w.Groups {
+			k := vb{w.Variant, g.Building}
+			if sites[k] == nil {
+				sites[k] = map[string]bool{}
+			}
+			sites[k][w.Site] = true
+		}
+	}
+	p.lateSites = map[string]string{}
+	for _, b := range slices.Sorted(maps.Keys(p.units)) { // every building a window calls
+		var parts []string
+		for _, v := range p.Variants {
+			parts = append(parts, v+"="+strings.Join(slices.Sorted(maps.Keys(sites[vb{v, b}])), ","))
+		}
+		p.lateSites[b] = strings.Join(parts, ";")
+	}
+	// set -> variant -> its sites
+	sets := map[string]map[string]map[string]bool{}
+	for k, at := range sites {
+		set := p.lateSites[k.building]
+		if sets[set] == nil {
+			sets[set] = map[string]map[string]bool{}
+		}
+		sets[set][k.variant] = at
+	}
+	for i, w := range p.Windows { // by start
+		if w.Students {
+			continue // the students' period is the students'
+		}
+		for set, in := range sets {
+			if in[w.Variant][w.Site] {
+				k := candKey{w.Variant, "", "late|" + set}
+				p.cands[k] = append(p.cands[k], i)
+			}
+		}
+	}
+}
 
 // indexStudents lists, for each building and variant, the students'
 // period windows its students book (planfile.File.StudentsWindows), as

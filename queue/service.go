@@ -455,9 +455,19 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 			keys = p.keysIn(lim.w)
 		}
 	}
+	cand := p.candKey(h.Building, h.Unit, h.Students)
 	v, err := s.run(ctx, "book", keys,
-		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.candKey(h.Building, h.Unit, h.Students),
+		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, cand,
 		lim.field, lim.spec)
+	late := err != nil && origin == "paper" && !h.Students && isReply(err, "ENDED")
+	if late {
+		// A household at the desk (or given a card) after its own windows:
+		// the next window of its building's sites with room, whichever
+		// buildings it calls (Plan.lateCand). Its students keep to their period.
+		v, err = s.run(ctx, "book", keys,
+			now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.lateCand(h.Building),
+			lim.field, lim.spec)
+	}
 	if err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -465,6 +475,12 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 			case "FULL":
 				s.m.Bookings.WithLabelValues(compound, "full").Inc()
 				return nil, false, ErrFull
+			case "ENDED":
+				s.m.Bookings.WithLabelValues(compound, "ended").Inc()
+				if late {
+					return nil, false, ErrDayOver
+				}
+				return nil, false, ErrWindowsOver
 			case "LIMITED":
 				s.m.Refusals.WithLabelValues("rate_limited").Inc()
 				return nil, false, &limited{secs: int(lim.ends.Sub(now).Seconds()) + 1}
@@ -507,6 +523,16 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 		b.SiteName = site.Name
 	}
 	return b, created, nil
+}
+
+// isReply reports whether err is a script's error reply of code c.
+func isReply(err error, c string) bool {
+	var sr *scriptReply
+	if !errors.As(err, &sr) {
+		return false
+	}
+	code, _ := sr.code()
+	return code == c
 }
 
 // TicketView is a ticket as residents and staff see it.

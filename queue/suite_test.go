@@ -50,6 +50,7 @@ var suite = []queuetest.Case{
 	{"DisplayPairing", testDisplayPairing},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
+	{"AfterTheWindows", testAfterTheWindows},
 	{"SampledAtHome", testSampledAtHome},
 	{"StudentsPeriod", testStudentsPeriod},
 	{"Events", testEvents},
@@ -1250,6 +1251,61 @@ func testAtDesk(t *testing.T, st queuetest.Store) {
 // lists them, a second record is refused with its time, a household
 // booked at a site gives its seat back, one in line is sent to its site,
 // and the rain switch leaves them as they are.
+// testAfterTheWindows: a household comes after its unit's only window
+// has ended. Online it is told its time is over, not that all is full;
+// at the desk it is booked into the next window of its site with room,
+// whichever building that window calls, and checked in there; once every
+// window of the site has ended, the desk is told so. Before, all three
+// said "every window is full; ask your building's volunteer", and the
+// resident at the site could be booked nowhere.
+func testAfterTheWindows(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	// b2 unit 1's window is s2's 07:00-07:15; unit 2's 07:15-07:30; b3's
+	// 07:30-07:45 (queue/testdata/c1.plan.geojson, dry).
+	clk.Set(queuetest.At(7, 20))
+	_, _, err := s.Book(ctx, "c1", hh("b2", "1", "101", 2))
+	wantCode(t, "Book(b2 unit 1) after its window", err, errs.WindowsOver)
+	_, _, err = s.BookOnline(ctx, "c1", hh("b2", "1", "101", 2), "10.0.0.1", nil)
+	wantCode(t, "BookOnline(b2 unit 1) after its window", err, errs.WindowsOver)
+	if e := (*queue.Error)(nil); !errors.As(err, &e) || !strings.Contains(e.Message, "都已结束") {
+		t.Errorf("the resident is told %v; want her windows are over", err)
+	}
+	tv, created, err := s.AtDesk(ctx, m, "c1", hh("b2", "1", "101", 2))
+	if err != nil || !created || tv.Site != "s2" || !tv.Window.Start.Equal(queuetest.At(7, 15)) || tv.Origin != "paper" {
+		t.Fatalf("AtDesk(b2 unit 1 at 07:20) = %+v, %v, %v; want a new paper ticket in s2's 07:15 window", tv, created, err)
+	}
+	if in, err := s.CheckIn(ctx, m, tv.Site, tv.Ticket); err != nil || in.State != "checked_in" {
+		t.Errorf("checking the late household in = %+v, %v", in, err)
+	}
+	// A card made for it now is its ticket; another household of the
+	// unit on a card gets a seat too.
+	pbs, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b2,1,101,2\nb2,1,102,1\n"))
+	if err != nil || pbs[0].Booking == nil || pbs[0].Booking.ID != tv.ID || pbs[1].Booking == nil || pbs[1].Booking.Site != "s2" {
+		t.Errorf("cards for b2 unit 1 at 07:20 = %+v, %v; want 101's ticket and a new one for 102 at s2", pbs, err)
+	}
+	// The late list is the site's windows only, never another site's: b1
+	// (s1) after its two windows is booked into s1's 08:00 window.
+	clk.Set(queuetest.At(7, 35))
+	b1, _, err := s.AtDesk(ctx, m, "c1", hh("b1", "", "101", 1))
+	if err != nil || b1.Site != "s1" || !b1.Window.Start.Equal(queuetest.At(8, 0)) {
+		t.Errorf("AtDesk(b1 at 07:35) = %+v, %v; want s1's 08:00 window", b1, err)
+	}
+	// Every window of s2 has ended at 07:50: nothing left to book.
+	clk.Set(queuetest.At(7, 50))
+	_, _, err = s.AtDesk(ctx, m, "c1", hh("b2", "1", "103", 1))
+	wantCode(t, "AtDesk(b2 unit 1 at 07:50)", err, errs.WindowsOver)
+	if e := (*queue.Error)(nil); !errors.As(err, &e) || e != queue.ErrDayOver && e.Message != queue.ErrDayOver.Message {
+		t.Errorf("the desk at 07:50 is told %v; want the site's windows are over too", err)
+	}
+	// And a household with a window still to come is booked as before.
+	if b4, _, err := s.Book(ctx, "c1", hh("b4", "", "101", 1)); err != nil || !b4.Window.Start.Equal(queuetest.At(8, 0)) {
+		t.Errorf("Book(b4 at 07:50) = %+v, %v; want its 08:00 window", b4, err)
+	}
+}
+
 func testSampledAtHome(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
 	s, clk := queuetest.Service(t, c, nil)

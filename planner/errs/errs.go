@@ -55,6 +55,7 @@ const (
 	DeskBusy        Code = "desk_busy"          // the desk still has a called resident
 	AlreadyIn       Code = "already_checked_in" // a second scan of a ticket in line
 	TooManyDisplays Code = "too_many_displays"  // a site's display tokens: revoke unused ones first
+	WindowsOver     Code = "windows_over"       // every window of the household's has ended: the desk books it later
 )
 
 // Error is a failure the caller can act on. Two Errors match under

@@ -44,7 +44,9 @@
 //	GET    /api/v1/compounds/{id}/tickets/{number} marshal a ticket by its short number (票号, "票 123", "１２３"): its view and
 //	                                                   signed token, for a desk whose scanner cannot read its QR code; 404 none, 409 old_round
 //	POST   /api/v1/compounds/{id}/walkins   marshal    {"building","unit","room","party"} at the desk without a ticket: 200 the household's
-//	                                                   ticket (its party kept), or 201 a new paper ticket (the walk-in share is for it)
+//	                                                   ticket (its party kept), or 201 a new paper ticket (the walk-in share is for it;
+//	                                                   after the household's windows, the next window of its site with room; 409
+//	                                                   windows_over when the site's have ended too)
 //	POST   /api/v1/compounds/{id}/homesamples marshal  {"building","unit","room","party","tube"} sampled at home by the door-to-door team:
 //	                                                   201 its ticket (origin home, sampled); a booking of the household becomes it, its seat given back
 //	GET    /api/v1/compounds/{id}/homesamples marshal  the round's home samples, newest first: each ticket with recorded_by, and
