@@ -420,7 +420,10 @@ func (s *Service) runForecast(p *Plan, l *SiteLine, r *forecastReads, key, fp st
 	for _, t := range sf.Line {
 		id, _ := strconv.ParseUint(t.Ticket, 10, 64)
 		f.line[id] = t
-		if !t.At.IsZero() {
+		// A party called already is at a desk (its turn was its call, in
+		// the past): the line clears when the last still waiting is
+		// called; with none waiting, Clears stays nil.
+		if !t.At.IsZero() && !t.At.Before(in.now.Now) {
 			x := t.At.In(p.TZ)
 			f.f.Clears = &x
 		}

@@ -16,6 +16,31 @@ import (
 	"natq/queue/queuetest"
 )
 
+// testForecastCalledOnly: with only a called party at the site, the
+// tablet's forecast says nobody waits, not that the line clears at the
+// time that party was called (07:07 said at 07:15, before).
+func testForecastCalledOnly(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	tok := bookAt(t, s, hh("b1", "", "101", 1))
+	clk.Set(queuetest.At(7, 5))
+	if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CallNext(ctx, m, "s1", 1); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(queuetest.At(7, 9))
+	l, err := s.Line(ctx, m, "s1")
+	if err != nil || l.Forecast == nil {
+		t.Fatalf("Line = %+v, %v; want a forecast", l, err)
+	}
+	if l.Forecast.Clears != nil {
+		t.Errorf("with only a called party, the line clears at %s; want no time (nobody waits)", l.Forecast.Clears.Format(time.TimeOnly))
+	}
+}
+
 // testForecast drives a scripted morning at s1 (two desks, the plan's 120
 // samples a desk an hour, 30 s a person) whose desks take 60, 75 and 120
 // s a person: the forecast on the tablet's line and on the residents'

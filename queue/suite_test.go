@@ -62,6 +62,7 @@ var suite = []queuetest.Case{
 	{"Rooms", testRooms},
 	{"PartyChange", testPartyChange},
 	{"Forecast", testForecast},
+	{"ForecastCalledOnly", testForecastCalledOnly},
 	{"ForecastBudget", testForecastBudget},
 	{"ForecastFresh", testForecastFresh},
 	{"SeatsGivenBack", testSeatsGivenBack},
