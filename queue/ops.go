@@ -209,7 +209,10 @@ func (s *Service) uncall(ctx context.Context, st *Staff, token, mode string) (*N
 	v, err := s.run(ctx, "noshow", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "win"), k.r(p.Date, "line"), k.r(p.Date, "occ"),
 		k.r(p.Date, "calln"), k.r(p.Date, "fv"), k.r(p.Date, "ppl")}, id, p.Date, s.now().UnixMilli(), s.opts.CallsBeforeNoShow, s.opts.Grace.Milliseconds(), mode)
 	if err != nil {
-		return nil, s.refusal(err)
+		if err = s.refusal(err); mode == "requeue" && errors.Is(err, ErrNotCalled) {
+			err = errNotCalledBack
+		}
+		return nil, err
 	}
 	res, _ := v.([]any)
 	if len(res) != 4 {
@@ -241,7 +244,10 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 	k := keysOf(p.Compound.ID)
 	v, err := s.run(ctx, "repeat", []string{k.tk(), k.r(p.Date, "occ"), k.r(p.Date, "line")}, id, s.now().UnixMilli())
 	if err != nil {
-		return nil, s.refusal(err)
+		if err = s.refusal(err); errors.Is(err, ErrNotCalled) {
+			err = errNotCalledAgain
+		}
+		return nil, err
 	}
 	return s.toldReply(p, p.Compound.ID, v, signed{id, token})
 }

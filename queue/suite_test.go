@@ -587,6 +587,17 @@ func testCallNoShowSampled(t *testing.T, st queuetest.Store) {
 	}
 	_, err = s.NoShow(ctx, m, d)
 	wantCode(t, "NoShow before a call", err, "not_called")
+	// Each refusal says what was asked: not "cannot be marked missed" for
+	// a repeat call or a put-back.
+	for what, do := range map[string]func() error{
+		"marked missed": func() error { _, err := s.NoShow(ctx, m, d); return err },
+		"called again":  func() error { _, err := s.RepeatCall(ctx, m, d); return err },
+		"in its place":  func() error { _, err := s.Requeue(ctx, m, d); return err },
+	} {
+		if err := do(); errs.CodeOf(err) != "not_called" || !strings.Contains(err.Error(), what) {
+			t.Errorf("before a call, refused with %v; want not_called saying %q", err, what)
+		}
+	}
 	if _, err := s.Requeue(ctx, m, a); err != nil {
 		t.Fatal(err)
 	}
