@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +107,93 @@ func TestMapLeadsToTheTicketsSite(t *testing.T) {
 	}
 	ph.shot("map-other-site")
 	ph.noDialogs()
+}
+
+// TestBuildingTimesNameFloors: a building's page lists its windows; where
+// a unit is called in more than one, each names the unit once and its
+// floors, so that a resident can tell which window is hers. Before, the
+// demo's 14号楼 read "07:15–07:30（2 单元、3 单元、3 单元）": unit 3 twice,
+// for floors 1–3 and 6–14, and no floors anywhere.
+func TestBuildingTimesNameFloors(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	f := d.plan.File
+	v := f.Variants[0]
+	// The building with the most windows naming one unit more than once,
+	// or in several windows.
+	type unitIn struct{ windows, groups int }
+	var building string
+	var times map[string]map[string][]string // span -> unit -> floors "a–b"
+	for _, b := range f.Buildings {
+		in := map[string]*unitIn{}
+		ts := map[string]map[string][]string{}
+		for _, w := range f.Schedule {
+			if w.Variant != v || w.Students {
+				continue
+			}
+			span := w.Start.In(d.plan.TZ).Format("15:04") + "–" + w.End.In(d.plan.TZ).Format("15:04")
+			seen := map[string]bool{}
+			for _, g := range w.Groups {
+				if g.Building != b.ID || g.Unit == "" || g.Floors == nil {
+					continue
+				}
+				if in[g.Unit] == nil {
+					in[g.Unit] = &unitIn{}
+				}
+				if !seen[g.Unit] {
+					in[g.Unit].windows++
+				}
+				seen[g.Unit] = true
+				in[g.Unit].groups++
+				if ts[span] == nil {
+					ts[span] = map[string][]string{}
+				}
+				fl := fmt.Sprint(g.Floors[0])
+				if g.Floors[0] != g.Floors[1] {
+					fl += "–" + fmt.Sprint(g.Floors[1])
+				}
+				ts[span][g.Unit] = append(ts[span][g.Unit], fl)
+			}
+		}
+		for _, u := range in {
+			if u.groups > u.windows && u.windows > 1 {
+				building, times = b.ID, ts
+			}
+		}
+		if building != "" {
+			break
+		}
+	}
+	if building == "" {
+		t.Fatal("the demo has no building with a unit called twice in one window")
+	}
+	ph := bd.tab("phone-building-times", 390, 844, true)
+	ph.run("the building's page", chromedp.Navigate(bd.base+d.residentPath(building)), chromedp.WaitVisible("#book"))
+	ph.within(5*time.Second, "its times listed", `document.getElementById('bwins').textContent.length > 0`)
+	var list string
+	eval(ph, `document.getElementById('bwins').textContent`, &list)
+	t.Logf("%s's times:\n%s", building, list)
+	lines := map[string]string{}
+	for _, l := range strings.Split(list, "\n") {
+		if len(l) >= 11 {
+			lines[l[:len("07:15–07:30")]] = l
+		}
+	}
+	for span, units := range times {
+		line, ok := lines[span]
+		if !ok {
+			t.Errorf("no line for %s in %q", span, list)
+			continue
+		}
+		for u, floors := range units {
+			name := u + " 单元"
+			if n := strings.Count(line, name); n != 1 {
+				t.Errorf("%q names %s %d times; want once", line, name, n)
+			}
+			want := name + " " + strings.Join(floors, "、") + " 层"
+			if !strings.Contains(line, want) {
+				t.Errorf("%q lacks %q", line, want)
+			}
+		}
+	}
 }

@@ -3,7 +3,7 @@
 (function () {
   var N = natq, t = N.t, $ = N.$, text = N.text;
   N.words({
-    title: ['核酸采样', 'Covid testing'], unitsList: ['（{0}）', ' ({0})'], sep: ['、', ', '], site: ['采样点', 'Site'], when: ['时段', 'Time'], ahead: ['前面', 'Ahead'], household: ['住户', 'Household'], ticketNo: ['票号', 'Ticket'],
+    title: ['核酸采样', 'Covid testing'], unitsList: ['（{0}）', ' ({0})'], sep: ['、', ', '], sepUnits: ['；', '; '], floorsN: ['{0} 层', 'floors {0}'], site: ['采样点', 'Site'], when: ['时段', 'Time'], ahead: ['前面', 'Ahead'], household: ['住户', 'Household'], ticketNo: ['票号', 'Ticket'],
     cancel: ['取消预约', 'Cancel booking'], bookTitle: ['预约采样时间', 'Book a time'], unit: ['单元', 'Unit'], room: ['房号', 'Room'], roomHint: ['例如 302', 'e.g. 302'],
     party: ['来采样的人数', 'People coming'], bookButton: ['预约', 'Book'], booking: ['正在预约…', 'Booking…'], howTo: ['怎么走', 'How to get there'],
     keyHome: ['您的楼', 'Your building'], keySite: ['采样点', 'Sampling site'], keyRoute: ['去的路线', 'Way there'], keyBack: ['回来的路线', 'Way back'],
@@ -288,9 +288,29 @@
     }
     text('bsite', dest ? siteName(dest, dest === sid ? v : tk.variant) : (b ? t('doorToDoor') : ''));
     var wins = (st.map ? st.map.windows : []).filter(function (w) { return w.variant === v && !w.students; });
+    // Each window names its units once; a unit (or the building) called
+    // in more than one window names its floors too, so that a resident of
+    // unit 3 on floor 8 can tell which of them is hers.
+    var seenIn = {};
+    wins.forEach(function (w) {
+      var here = {};
+      w.groups.forEach(function (g) { here[g.unit || ''] = true; });
+      Object.keys(here).forEach(function (u) { seenIn[u] = (seenIn[u] || 0) + 1; });
+    });
     var ws = wins.map(function (w) {
-      var units = w.groups.filter(function (g) { return g.unit; }).map(function (g) { return g.unit; });
-      return N.span(w) + (units.length ? t('unitsList', units.map(function (u) { return t('unitN', u); }).join(t('sep'))) : '');
+      var floors = {}, order = [];
+      w.groups.forEach(function (g) {
+        var u = g.unit || '';
+        if (!floors[u]) { floors[u] = []; order.push(u); }
+        if (g.floors && g.floors.length === 2) floors[u].push(g.floors[0] === g.floors[1] ? String(g.floors[0]) : g.floors[0] + '–' + g.floors[1]);
+      });
+      var anyFloors = false;
+      var parts = order.map(function (u) {
+        var s = u ? t('unitN', u) : '';
+        if (seenIn[u] > 1 && floors[u].length) { s += (s ? ' ' : '') + t('floorsN', floors[u].join(t('sep'))); anyFloors = true; }
+        return s;
+      }).filter(function (s) { return s; });
+      return N.span(w) + (parts.length ? t('unitsList', parts.join(anyFloors ? t('sepUnits') : t('sep'))) : '');
     });
     var sp = studentsSpan(v);
     if (ws.length && sp) ws.push(t('studentsWhen', N.span(sp)));
