@@ -10,9 +10,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -364,7 +368,18 @@ func (d *demo) mountPrint() {
 		once.Do(func() { sp, spErr = sheets.FromFile(d.file) })
 		return sp, spErr
 	}
-	send := func(c *fiber.Ctx, draw func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error) error {
+	// A sheet is the same every time (the plan and the base URL are the
+	// demo's): drawn once, on its first request, however many ask at once,
+	// and kept. Before, each request drew it anew, and a few dozen requests
+	// a second for the battle maps took both cores from the queue.
+	type drawn struct {
+		once sync.Once
+		b    []byte
+		err  error
+	}
+	var mu sync.Mutex
+	sheetsDrawn := map[string]*drawn{}
+	send := func(c *fiber.Ctx, known func(p *sheets.Plan, stem string) bool, draw func(p *sheets.Plan, stem string, f sheets.Format, o sheets.Options, b *bytes.Buffer) error) error {
 		name := c.Params("name")
 		f := sheets.PDF
 		if strings.HasSuffix(name, ".svg") {
@@ -372,33 +387,71 @@ func (d *demo) mountPrint() {
 		} else if !strings.HasSuffix(name, ".pdf") {
 			return fiber.ErrNotFound
 		}
+		stem := strings.TrimSuffix(strings.TrimSuffix(name, ".pdf"), ".svg")
 		p, err := load()
 		if err != nil {
 			return err
 		}
-		var b bytes.Buffer
-		if err := draw(p, f, sheets.Options{BaseURL: d.baseURL}, &b); err != nil {
-			return err // the server's one error path says what is wrong
+		if !known(p, stem) {
+			return errs.New(errs.NotFound, "方案里没有“"+shownName(stem)+"”这张图", "the plan has no sheet "+strconv.Quote(shownName(stem)))
+		}
+		key := c.Route().Path + "\x00" + name // a known sheet's: the map is as big as the plan's sheets
+		mu.Lock()
+		e := sheetsDrawn[key]
+		if e == nil {
+			e = &drawn{}
+			sheetsDrawn[key] = e
+		}
+		mu.Unlock()
+		e.once.Do(func() {
+			sheetDraws.Add(1)
+			var b bytes.Buffer
+			e.err = draw(p, stem, f, sheets.Options{BaseURL: d.baseURL}, &b)
+			e.b = b.Bytes()
+		})
+		if e.err != nil {
+			mu.Lock()
+			if sheetsDrawn[key] == e {
+				delete(sheetsDrawn, key) // drawn again on the next request
+			}
+			mu.Unlock()
+			return e.err // the server's one error path says what is wrong
 		}
 		if f == sheets.SVG {
 			c.Set(fiber.HeaderContentType, "image/svg+xml")
 		} else {
 			c.Set(fiber.HeaderContentType, "application/pdf")
 		}
-		return c.Send(b.Bytes())
-	}
-	stem := func(c *fiber.Ctx) string {
-		n := c.Params("name")
-		return strings.TrimSuffix(strings.TrimSuffix(n, ".pdf"), ".svg")
+		return c.Send(e.b)
 	}
 	d.app.Get("/print/b/:name", func(c *fiber.Ctx) error {
-		return send(c, func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
-			return sheets.BuildingSheet(b, p, stem(c), f, o)
-		})
+		return send(c, func(p *sheets.Plan, stem string) bool { return p.Building(stem) != nil },
+			func(p *sheets.Plan, stem string, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
+				return sheets.BuildingSheet(b, p, stem, f, o)
+			})
 	})
 	d.app.Get("/print/battle/:name", func(c *fiber.Ctx) error {
-		return send(c, func(p *sheets.Plan, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
-			return sheets.BattleMap(b, p, stem(c), f, o)
-		})
+		return send(c, func(p *sheets.Plan, stem string) bool { return slices.Contains(p.Variants, stem) },
+			func(p *sheets.Plan, stem string, f sheets.Format, o sheets.Options, b *bytes.Buffer) error {
+				return sheets.BattleMap(b, p, stem, f, o)
+			})
 	})
+}
+
+// sheetDraws counts the sheets the demo has drawn (its tests read it).
+var sheetDraws atomic.Int64
+
+// shownName is a sheet's name as a refusal quotes it: its first 40
+// characters, without control characters.
+func shownName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40])
+	}
+	return s
 }
