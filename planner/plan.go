@@ -149,6 +149,15 @@ func Make(c *Compound, p Params) (*Plan, error) {
 		return nil, err
 	}
 	c = pl.Compound
+	residents := 0
+	for _, b := range c.Buildings {
+		residents += b.Residents
+	}
+	if residents == 0 {
+		// Planned all the same (a map to print), but nobody to book: say
+		// why, rather than leave natq serve to refuse a plan without windows.
+		pl.warn("no residents: none of the compound's %d buildings has people to sample (their building= tags are not dwellings, or natq:residents is 0); give each dwelling natq:residents or natq:households, or tag it building=apartments; the plan has no windows to book", len(c.Buildings))
+	}
 	arrivalSides(c)
 	// Layouts depend on the spacing, desks and window: set out anew for
 	// every plan, on the plan's own sites.

@@ -241,6 +241,12 @@ func TestPlanGoodInput(t *testing.T) {
 		{"building no walkway reaches, not strict",
 			validCompound(feature("b2", "Polygon", "["+rect(-20, 120, 20, 140)+"]", `"building":"residential","natq:residents":40`)),
 			[]string{"楼 1 / building 1 (b2): no walkway reaches it", "its 40 residents are not routed"}},
+		// A compound whose one building is an office: planned (its maps
+		// print), but said to have nobody to book, rather than left for
+		// natq serve to refuse as a plan without windows.
+		{"no residents",
+			collection(compoundC1, walkwayW1, feature("b1", "Polygon", "["+rect(-20, 10, 20, 30)+"]", `"building":"office"`), entranceE1, siteS1),
+			[]string{"no residents: none of the compound's 1 buildings has people to sample", "the plan has no windows to book"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
