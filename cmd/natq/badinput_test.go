@@ -327,6 +327,27 @@ func TestPlanOutDirKeepsOthers(t *testing.T) {
 	}
 }
 
+// TestPlanOutDirAllEmpty: a real extract whose compound polygons hold no
+// building (the buildings lie outside them): natq plan --out fails with
+// the hint to plan the file as one area, and DIR/summary.csv still lists
+// every compound, each empty. Before, the folder was left empty.
+func TestPlanOutDirAllEmpty(t *testing.T) {
+	out := t.TempDir()
+	status, _, stderr := natq(t, "plan", "../../testdata/real/shanghai_shu_baoshan.osm", "--out", out)
+	if status != 2 || !strings.Contains(stderr, "has no buildings inside it: nothing to plan") || !strings.Contains(stderr, "--whole-file") {
+		t.Fatalf("natq plan --out = %d, stderr %q; want 2 and the hint to plan the file as one area", status, stderr)
+	}
+	rows := readSummary(t, filepath.Join(out, "summary.csv"))
+	if len(rows) == 0 {
+		t.Fatal("summary.csv lists no compound")
+	}
+	for _, r := range rows {
+		if r["status"] != "empty" {
+			t.Errorf("summary.csv row %v; want every compound empty", r)
+		}
+	}
+}
+
 // readSummary reads a city's summary.csv as one map per line.
 func readSummary(t *testing.T, path string) []map[string]string {
 	t.Helper()

@@ -188,6 +188,12 @@ func (r *cityRun) run(ctx context.Context, cs []*planner.Compound) error {
 		for _, o := range empties {
 			ec = append(ec, &planner.Compound{ID: o.id})
 		}
+		if r.outDir != "" {
+			// The summary still lists every compound, each "empty".
+			if err := r.writeSummary(rows); err != nil {
+				return err
+			}
+		}
 		return errs.Invalidf("compound %s (%s) has no buildings inside it: nothing to plan%s", empties[0].name, empties[0].id, wholeFileHint(r.src, r.cf, ec))
 	}
 	if r.outDir == "" {
