@@ -66,6 +66,9 @@ func TestReadGood(t *testing.T) {
 // readErrors are plan files Read refuses, and what it says.
 var readErrors = []struct{ name, in, want string }{
 	{"not json", `{"type":`, "not JSON"},
+	{"cut short", `{"type":"FeatureCollection","natq:comp`, "not JSON: it ends in the middle, after 38 bytes (was the file cut short"},
+	{"empty", " \n", "the file is empty: a plan is the .plan.geojson natq plan writes"},
+	{"a stray comma", "{\"type\":\n  \"FeatureCollection\",, \"x\": 1}", "not JSON at line 2, column 24: invalid character ','"},
 	{"feature", `{"type":"Feature"}`, `type is "Feature", want FeatureCollection`},
 	{"members of the wrong type", `{"type":"FeatureCollection","natq:schedule":{}}`, `"natq:schedule" is a JSON object, want an array`},
 	{"no compound", `{"type":"FeatureCollection"}`, `"natq:compound" missing or its id is not [A-Za-z0-9_.-]: a compound's map rather than a plan? natq plan FILE -o PLAN makes the plan`},

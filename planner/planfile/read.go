@@ -9,6 +9,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,19 @@ func Reads() int64 { return reads.Load() }
 // in URLs and Redis keys.
 var IDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
+// lineCol is where in data a JSON syntax error is, 1-based; 1, 1 when
+// err has no offset.
+func lineCol(data []byte, se *json.SyntaxError) (line, col int) {
+	if se == nil || se.Offset <= 0 {
+		return 1, 1
+	}
+	off := min(int(se.Offset), len(data))
+	before := data[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = off - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
 // IsID reports whether s may be an id of the plan file.
 func IsID(s string) bool { return IDPattern.MatchString(s) }
 
@@ -52,10 +66,17 @@ func Read(r io.Reader) (*File, error) {
 		Warnings []string                   `json:"natq:warnings"`
 		Features []json.RawMessage          `json:"features"`
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errorf("the file is empty: a plan is the .plan.geojson natq plan writes (natq plan FILE -o PLAN)")
+	}
 	if err := json.Unmarshal(data, &doc); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) || !json.Valid(data) {
-			return nil, errorf("not JSON: %v", err)
+			if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
+				return nil, errorf("not JSON: it ends in the middle, after %d bytes (was the file cut short in a copy or download?)", len(data))
+			}
+			line, col := lineCol(data, se)
+			return nil, errorf("not JSON at line %d, column %d: %v", line, col, err)
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
