@@ -124,3 +124,14 @@ func TestDisplayBeforeTheNetwork(t *testing.T) {
 		t.Errorf("%q reads left to fail, want all three failed first", left)
 	}
 }
+
+// TestDisplayOfNoSuchSite: a call screen opened at a mistyped link says
+// there is no such site, and shows no pairing box with no code in it.
+func TestDisplayOfNoSuchSite(t *testing.T) {
+	bd := startBrowserDemo(t)
+	tv := bd.tab("tv-nosuch", 1280, 720, false)
+	tv.run("open a site that is not there", chromedp.Navigate(bd.base+"/display/"+bd.d.plan.Compound.ID+"/nosuch"), chromedp.WaitVisible("#signin"))
+	tv.within(5*time.Second, "told, with no pairing box", `!document.getElementById('notice').hidden && document.getElementById('notice').textContent === '找不到这个采样点。' &&
+		document.getElementById('pair').hidden`)
+	tv.shot("display-nosuch")
+}

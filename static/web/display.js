@@ -86,7 +86,8 @@
       N.api('POST', base, undefined).then(function (res) {
         if ($('signin').hidden) return;
         if (res.status === 201 && res.body) { keep(res.body); draw(); later(poll, POLL); return; }
-        if (res.status === 404) { notice(t('noSite')); return; }
+        // No such site (a mistyped link): no code to show, and none to pair.
+        if (res.status === 404) { notice(t('noSite')); $('pair').hidden = true; return; }
         draw(res.status === 429 ? t('pairBusy') : t('retrying'));
         later(fresh, res.status === 429 ? 30000 : 5000);
       });
