@@ -28,9 +28,11 @@
 -- service's online().
 -- Asking again with another party changes the ticket's party when it is
 -- still only booked and its window has room for the change.
--- A new household of a limited booking takes one of its address's budget
--- once it has a window with room (a repeat, a party change and a full
--- answer cost nothing); when the budgets hash cannot be counted (a store
+-- A household of a limited booking takes one of its address's budget
+-- the first time in the limit window the address books it (once it has a
+-- window with room) or asks for its ticket again (a repeat, a party
+-- change): asking again for the same household, and a full answer, cost
+-- nothing more; when the budgets hash cannot be counted (a store
 -- refusing the write) the budget's last part says whether it is booked
 -- anyway, and the reply says so.
 -- returns a list of one reply per record, in order: one string of eight
@@ -73,10 +75,40 @@ local function book(o)
   local old = redis.call('HGET', KEYS[2], hh)
   local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
   local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
+  -- spend takes one of a limited booking's budget for this household,
+  -- the first time in the limit window that the address books it or asks
+  -- for its ticket ("<addr>|<household>" marks it): "0", or "1" when the
+  -- budget cannot be counted and the booking goes on, or nil and the
+  -- refusal.
+  local function spend()
+    if limit == '' then return '0' end
+    local budget, ttl, closed = string.match(limit, '^(%d+):(%d+):([01])$')
+    local seen = addr .. '|' .. hh
+    local ok, n = pcall(redis.call, 'HSETNX', KEYS[9], seen, '1')
+    if ok and n == 0 then return '0' end
+    if ok then ok, n = pcall(redis.call, 'HINCRBY', KEYS[9], addr, 1) end
+    if ok then
+      if n == 1 then redis.call('PEXPIRE', KEYS[9], ttl) end
+      if n > tonumber(budget) then
+        redis.call('HINCRBY', KEYS[9], addr, -1)
+        redis.call('HDEL', KEYS[9], seen)
+        return nil, redis.error_reply('LIMITED')
+      end
+      return '0'
+    elseif closed == '1' then
+      return nil, redis.error_reply('LIMITSTORE ' .. tostring(type(n) == 'table' and n.err or n))
+    end
+    return '1'
+  end
   if old then
+    -- Asking for a household's ticket costs an address's budget as
+    -- booking it does: a client cannot read (and cancel) the tickets of
+    -- a whole compound by its room numbers.
+    local uncounted, refused = spend()
+    if refused then return refused end
     local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
     local was = tonumber(f.party)
-    if was == party then return reply(old, '0', '0', f.v, f.site, f.ws, f.we, '0') end
+    if was == party then return reply(old, '0', '0', f.v, f.site, f.ws, f.we, uncounted) end
     if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
     -- The ticket's window's seats, when it is one of the household's
     -- windows (a rain switch may have put it in another).
@@ -94,7 +126,7 @@ local function book(o)
     if party < was then freed = tostring(redis.call('HINCRBY', KEYS[3], 'freed', 1)) end
     redis.call('HSET', ticket_key(KEYS[5], old), 'party', partyv)
     tell(KEYS[5], KEYS[7], nil, nil, 'party', old, at, true)
-    return reply(old, '0', '1', f.v, f.site, f.ws, f.we, '0')
+    return reply(old, '0', '1', f.v, f.site, f.ws, f.we, uncounted)
   end
   -- The household's windows, and its cursor: where in them the first
   -- window that may have room for a party of its size and origin is,
@@ -124,22 +156,8 @@ local function book(o)
       if booked + party <= have then
         -- The budget first: a refused booking takes no seat, and moves
         -- no cursor past the window it would have filled.
-        local uncounted = '0'
-        if limit ~= '' then
-          local budget, ttl, closed = string.match(limit, '^(%d+):(%d+):([01])$')
-          local ok, n = pcall(redis.call, 'HINCRBY', KEYS[9], addr, 1)
-          if ok then
-            if n == 1 then redis.call('PEXPIRE', KEYS[9], ttl) end
-            if n > tonumber(budget) then
-              redis.call('HINCRBY', KEYS[9], addr, -1)
-              return redis.error_reply('LIMITED')
-            end
-          elseif closed == '1' then
-            return redis.error_reply('LIMITSTORE ' .. tostring(type(n) == 'table' and n.err or n))
-          else
-            uncounted = '1'
-          end
-        end
+        local uncounted, refused = spend()
+        if refused then return refused end
         if skip == s0 and booked + party + party > have then skip = pos end
         if skip ~= from then redis.call('HSET', KEYS[8], mark, freed .. ':' .. skip) end
         local id = tostring(redis.call('INCR', KEYS[4]))

@@ -49,6 +49,16 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 	if err := online(hh("b1", "", room(1), 1)); err != nil {
 		t.Errorf("party change while limited = %v, want it changed", err)
 	}
+	// Another household's ticket, booked by a volunteer: asking for it
+	// costs a household of the budget, as booking it would. Before, one
+	// address could read every ticket of a compound by its room numbers,
+	// then cancel them or shrink their parties.
+	if err := online(hh("b1", "", room(200), 1)); !errors.Is(err, queue.ErrRateLimited) {
+		t.Errorf("another household's ticket with the budget spent = %v, want rate_limited", err)
+	}
+	if tv, _, err := s.AtDesk(ctx, staff(t, s, "c1", queue.RoleMarshal), "c1", hh("b1", "", room(200), 1)); err != nil || tv.Party != 1 {
+		t.Errorf("the volunteer's household after the refusal = %+v, %v; want its ticket as it was", tv, err)
+	}
 	var rl interface{ RetryAfter() int }
 	err := online(hh("b1", "", room(3), 1))
 	if !errors.As(err, &rl) || rl.RetryAfter() != 601 {
@@ -57,6 +67,20 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 	clk.Set(queuetest.At(6, 10))
 	if err := online(hh("b1", "", room(3), 1)); err != nil {
 		t.Errorf("new household in the next limit window = %v, want booked", err)
+	}
+	// In a window, a household the address has asked for once costs
+	// nothing more, however often it asks again: a phone reloading its
+	// ticket is not counted out.
+	if err := online(hh("b1", "", room(200), 1)); err != nil {
+		t.Errorf("the volunteer's household in the next window = %v, want its ticket", err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := online(hh("b1", "", room(200), 1)); err != nil {
+			t.Fatalf("asking again %d = %v, want its ticket", i, err)
+		}
+	}
+	if err := online(hh("b1", "", room(201), 1)); !errors.Is(err, queue.ErrRateLimited) {
+		t.Errorf("a third household in the window = %v, want rate_limited", err)
 	}
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }

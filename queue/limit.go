@@ -10,13 +10,15 @@ import (
 	"time"
 )
 
-// BookingLimit is the budget of new households one client address may
-// book in a compound per window of time. It counts households, not
-// requests: a household asking again for its ticket, a refused request
-// and a booking that failed cost nothing, so neighbours behind one
-// carrier NAT can live with it, while one client cannot book a compound's
-// seats for made-up households. Staff (a volunteer booking for the
-// elderly of a building) are not limited.
+// BookingLimit is the budget of households one client address may book,
+// or ask for the tickets of, in a compound per window of time. It counts
+// households, not requests: a household asking again for its own ticket
+// after its first time, a refused request and a booking that failed cost
+// nothing, so neighbours behind one carrier NAT can live with it, while
+// one client can neither book a compound's seats for made-up households
+// nor read (and so cancel, or shrink) its households' tickets by their
+// room numbers. Staff (a volunteer booking for the elderly of a building)
+// are not limited.
 //
 // The count is one field per address in a hash per compound and window,
 // under the compound's hash tag, taken by the booking's own script

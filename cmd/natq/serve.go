@@ -63,7 +63,7 @@ func parseServe(e *env, args []string) (*serveConfig, error) {
 	fs.StringVar(&c.baseURL, "base-url", "", "public `URL` of this service, carried by ticket QR codes (default http://localhost:PORT)")
 	c.opts.BookingLimit = queue.DefaultBookingLimit
 	fs.IntVar(&c.opts.BookingLimit.Households, "booking-limit", c.opts.BookingLimit.Households,
-		"new households one client address may book per --booking-limit-window, across instances (repeats, refusals and staff do not count); 0 turns it off")
+		"households one client address may book, or ask for the tickets of, per --booking-limit-window, across instances (a household asked for again, refusals and staff do not count); 0 turns it off")
 	fs.DurationVar(&c.opts.BookingLimit.Window, "booking-limit-window", c.opts.BookingLimit.Window, "the booking limit's window")
 	fs.BoolVar(&c.opts.BookingLimit.FailClosed, "booking-limit-fail-closed", false, "refuse bookings when the limit's store fails (default: admit them, and log)")
 	fs.IntVar(&c.perAddr, "max-streams-per-address", server.DefaultMaxStreamsPerAddress, "live event streams one client address may hold open (429 beyond)")
