@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
 
+	"natq/planner/errs"
 	"natq/queue"
 )
 
@@ -33,12 +35,12 @@ func sampleTicket() *queue.TicketView {
 // map keys, times).
 func TestJSONEncoder(t *testing.T) {
 	tk := sampleTicket()
-	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.MessageEn, b.Error.Field = "bad_input", "类型错误", "want a <int>", "party"
+	e := &errs.Error{Code: "bad_input", Message: "类型错误", MessageEn: "want a <int>", Field: "party", Err: errors.New("the cause")}
+	b := fiber.Map{"error": e}
 	line := &queue.SiteLine{Compound: "c1", Site: "s1", Called: []queue.LineEntry{{ID: 1, Ticket: "x", CheckedIn: tk.BookedAt}}, Now: tk.BookedAt}
 	for _, v := range []any{tk, &queue.TicketView{}, &queue.Booking{Ticket: tk.Ticket, Window: tk.Window, Household: tk.Household, PartyChanged: true}, &queue.Booking{}, b, line, &queue.SiteLine{},
 		fiber.Map{"z": 1, "a": []string(nil), "m": map[string]int(nil), "t": tk.Window, "f": 0.1, "e": []int{}},
-		fiber.Map{"error": b.Error, "ticket": (*queue.TicketView)(nil)}} {
+		fiber.Map{"error": e, "ticket": (*queue.TicketView)(nil)}} {
 		want, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

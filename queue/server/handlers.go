@@ -179,9 +179,7 @@ func (h *handlers) call(c *fiber.Ctx) error {
 	if errors.As(err, &busy) {
 		// The desk's open call comes back with the refusal, so that the
 		// tablet can ask what became of that person.
-		var b errorBody
-		b.Error.Code, b.Error.Message, b.Error.MessageEn = busy.Err.Code, busy.Err.Message, busy.Err.MessageEn
-		return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": b.Error, "ticket": busy.Ticket})
+		return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": busy.Err, "ticket": busy.Ticket})
 	}
 	if err != nil {
 		return h.fail(c, err)

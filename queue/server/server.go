@@ -276,15 +276,6 @@ func Status(err error) int {
 	return fiber.StatusConflict
 }
 
-type errorBody struct {
-	Error struct {
-		Code      errs.Code `json:"code"`
-		Message   string    `json:"message"`
-		MessageEn string    `json:"message_en"`
-		Field     string    `json:"field,omitempty"`
-	} `json:"error"`
-}
-
 // Fail is the one error path of every handler, the pages' too: users get
 // a short safe message in Chinese and English, the log the detail.
 func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error) error {
@@ -316,9 +307,9 @@ func Fail(c *fiber.Ctx, log *slog.Logger, refusals func(code string), err error)
 	if status == fiber.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="natq"`)
 	}
-	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.MessageEn, b.Error.Field = qe.Code, qe.Message, qe.MessageEn, qe.Field
-	return c.Status(status).JSON(b)
+	// An Error writes itself as the API's error (errs.Error.MarshalJSON),
+	// without its cause.
+	return c.Status(status).JSON(fiber.Map{"error": qe})
 }
 
 // fail is Fail with the handlers' log and refusal counter.
