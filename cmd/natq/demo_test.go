@@ -88,11 +88,16 @@ func TestDemoCommand(t *testing.T) {
 	// The whole city may ask for the battle map at once: it is drawn once
 	// (before, each request drew it, and 300 of them took 30 s of CPU).
 	drawnBefore := sheetDraws.Load()
+	// Their own connections, closed after them: left open, they kept the
+	// demo's shutdown waiting past its deadline.
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
 	var wg sync.WaitGroup
 	got := make([][]byte, 16)
 	for i := range got {
 		wg.Go(func() {
-			resp, err := http.Get(base + "/print/battle/wet.pdf")
+			resp, err := cl.Get(base + "/print/battle/wet.pdf")
 			if err != nil {
 				t.Error(err)
 				return
@@ -110,6 +115,7 @@ func TestDemoCommand(t *testing.T) {
 	if n := sheetDraws.Load() - drawnBefore; n > 1 {
 		t.Errorf("16 requests for the wet battle map drew it %d times; want at most once", n)
 	}
+	tr.CloseIdleConnections()
 	cancel() // Ctrl-C
 	stopped(t, "demo", done, &stderr)
 }
