@@ -65,13 +65,13 @@ func BadField(field, zh, en string) *Error { return errs.Field(field, zh, en) }
 // characters, without control characters), so that "3栋" written as
 // "3 栋" or "三栋" can be told apart in a list of refusals.
 func noBuilding(typed, where string) *Error {
-	v := shown(typed)
+	v := Shown(typed)
 	return BadField("building", fmt.Sprintf("本小区没有“%s”这栋楼", v), fmt.Sprintf("no building %q in %s", v, where))
 }
 
-// shown is what a refusal quotes of a value a person typed: its first 24
+// Shown is what a refusal quotes of a value a person typed: its first 24
 // characters, control characters dropped, "…" when cut.
-func shown(v string) string {
+func Shown(v string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range v {

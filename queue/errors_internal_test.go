@@ -10,8 +10,8 @@ func TestShownClipsWhatWasTyped(t *testing.T) {
 		{"一二三四五六七八九十一二三四五六七八九十一二三四", "一二三四五六七八九十一二三四五六七八九十一二三四"},
 		{"一二三四五六七八九十一二三四五六七八九十一二三四五", "一二三四五六七八九十一二三四五六七八九十一二三四…"},
 	} {
-		if got := shown(c.in); got != c.want {
-			t.Errorf("shown(%q) = %q, want %q", c.in, got, c.want)
+		if got := Shown(c.in); got != c.want {
+			t.Errorf("Shown(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 	if e := noBuilding("12号楼", "this compound"); e.Message != "楼号：本小区没有“12号楼”这栋楼" || e.Field != "building" {

@@ -41,7 +41,7 @@ type Plan struct {
 	siteIDs   map[string]int    // site -> most desks in any variant (at least 1)
 	byIndex   map[int]int       // window index -> position in Windows
 	students  bool              // the plan has a students' period (indexStudents)
-	lateSites map[string]string // building -> its sites, "s1,s2" (indexLate)
+	lateSites map[string]string // building -> its sites by variant, "dry=s1;wet=s2" (indexLate)
 	bookKeys  []string          // book.lua's keys for this round, unlimited (read only: shared by every booking)
 	// The desk scripts' keys for this round, built once (read only:
 	// shared by every request): check-in's, call's and sampled's for a
@@ -293,7 +293,7 @@ func (p *Plan) indexLate() {
 		}
 	}
 	p.lateSites = map[string]string{}
-	for _, b := range slices.Sorted(maps.Keys(p.units)) { // every building a window calls
+	for b := range p.units { // every building a window calls
 		var parts []string
 		for _, v := range p.Variants {
 			parts = append(parts, v+"="+strings.Join(slices.Sorted(maps.Keys(sites[vb{v, b}])), ","))

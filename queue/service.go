@@ -455,18 +455,17 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 			keys = p.keysIn(lim.w)
 		}
 	}
-	cand := p.candKey(h.Building, h.Unit, h.Students)
-	v, err := s.run(ctx, "book", keys,
-		now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, cand,
-		lim.field, lim.spec)
+	const candArg = 9 // the record's candidate key, in book.lua's order
+	args := []any{now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share,
+		p.candKey(h.Building, h.Unit, h.Students), lim.field, lim.spec}
+	v, err := s.run(ctx, "book", keys, args...)
 	late := err != nil && origin == "paper" && !h.Students && isReply(err, "ENDED")
 	if late {
 		// A household at the desk (or given a card) after its own windows:
 		// the next window of its building's sites with room, whichever
 		// buildings it calls (Plan.lateCand). Its students keep to their period.
-		v, err = s.run(ctx, "book", keys,
-			now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share, p.lateCand(h.Building),
-			lim.field, lim.spec)
+		args[candArg] = p.lateCand(h.Building)
+		v, err = s.run(ctx, "book", keys, args...)
 	}
 	if err != nil {
 		var sr *scriptReply

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -393,7 +392,7 @@ func (d *demo) mountPrint() {
 			return err
 		}
 		if !known(p, stem) {
-			return errs.New(errs.NotFound, "方案里没有“"+shownName(stem)+"”这张图", "the plan has no sheet "+strconv.Quote(shownName(stem)))
+			return errs.New(errs.NotFound, "方案里没有“"+queue.Shown(stem)+"”这张图", "the plan has no sheet "+strconv.Quote(queue.Shown(stem)))
 		}
 		key := c.Route().Path + "\x00" + name // a known sheet's: the map is as big as the plan's sheets
 		mu.Lock()
@@ -440,18 +439,3 @@ func (d *demo) mountPrint() {
 
 // sheetDraws counts the sheets the demo has drawn (its tests read it).
 var sheetDraws atomic.Int64
-
-// shownName is a sheet's name as a refusal quotes it: its first 40
-// characters, without control characters.
-func shownName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 40 {
-		s = string(r[:40])
-	}
-	return s
-}
