@@ -9,7 +9,6 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +71,7 @@ func Read(r io.Reader) (*File, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) || !json.Valid(data) {
-			if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
+			if se != nil && se.Offset >= int64(len(data)) { // the input ended inside a value
 				return nil, errorf("not JSON: it ends in the middle, after %d bytes (was the file cut short in a copy or download?)", len(data))
 			}
 			line, col := lineCol(data, se)
