@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -107,7 +108,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		return d.app.ShutdownWithTimeout(3 * time.Second)
+		// As natq serve: a connection still open after the wait (a
+		// browser's spare socket that never sent a request) is closed
+		// with the process, and a stop asked for is not a failure.
+		if err := d.app.ShutdownWithTimeout(3 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
 	}
 }
 
