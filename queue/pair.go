@@ -64,10 +64,16 @@ type PairingState struct {
 }
 
 // PairedDisplay is a marshal's answer for a code typed in: which display
-// it named, for the tablet to say.
+// it named, for the tablet to say. A screen opened at another site's
+// address (any spare screen may be paired for any site: the marshal
+// chooses) names that site in ScreenSite and ScreenSiteName, so that the
+// tablet says the screen now shows this site's calls, and a code read off
+// the wrong screen is seen at once.
 type PairedDisplay struct {
-	Name string `json:"name"`
-	Site string `json:"site"`
+	Name           string `json:"name"`
+	Site           string `json:"site"`
+	ScreenSite     string `json:"screen_site,omitempty"`
+	ScreenSiteName string `json:"screen_site_name,omitempty"`
 }
 
 // The pairing's errors.
@@ -114,17 +120,19 @@ return 'OK'
 
 // approvePairing: KEYS the code's key; ARGV now ms, the pairings' key
 // prefix ("natq:{c}:pr:"), the site, the display's name. The code is used
-// up: 1, or 0 when no live pairing has it.
+// up: {1, the site the screen was opened at}, or {0} when no live pairing
+// has it.
 var approvePairing = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
+if not v then return {0} end
 local sh, e = string.match(v, '^([^|]*)|(%d+)$')
-if not sh or tonumber(e) <= tonumber(ARGV[1]) then return 0 end
+if not sh or tonumber(e) <= tonumber(ARGV[1]) then return {0} end
 local pr = ARGV[2] .. sh
-if redis.call('EXISTS', pr) == 0 then return 0 end
+local asked = redis.call('HGET', pr, 'site')
+if not asked then return {0} end
 redis.call('HSET', pr, 'ok', ARGV[3], 'name', ARGV[4])
 redis.call('DEL', KEYS[1])
-return 1
+return {1, asked}
 `)
 
 // pollPairing: KEYS the pairing's key, pairings; ARGV now ms, the pickup
@@ -277,12 +285,16 @@ func (s *Service) PairDisplay(ctx context.Context, st *Staff, site, code string)
 		return nil, err
 	}
 	k := keysOf(p.Compound.ID)
-	n, err := approvePairing.Run(ctx, s.rdb, []string{k.pairCode(code)}, s.now().UnixMilli(), k.pairing(""), site, name).Int()
+	v, err := approvePairing.Run(ctx, s.rdb, []string{k.pairCode(code)}, s.now().UnixMilli(), k.pairing(""), site, name).Slice()
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	if n != 1 {
+	if len(v) != 2 || v[0] != int64(1) {
 		return nil, withDetail(ErrNoPairing, "（"+code+"）", " ("+code+")")
 	}
-	return &PairedDisplay{Name: name, Site: site}, nil
+	d := &PairedDisplay{Name: name, Site: site}
+	if asked, _ := v[1].(string); asked != site {
+		d.ScreenSite, d.ScreenSiteName = asked, p.siteName(asked)
+	}
+	return d, nil
 }

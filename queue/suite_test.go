@@ -1079,6 +1079,11 @@ func testDisplayPairing(t *testing.T, st queuetest.Store) {
 	if err != nil || pd.Site != "s2" || pd.Name != "叫号屏 s2 会所门廊" {
 		t.Fatalf("PairDisplay(%q) = %+v, %v", typed, pd, err)
 	}
+	// The tablet is told the screen was opened for s1, so that a code
+	// read off the wrong screen is seen at once.
+	if pd.ScreenSite != "s1" || pd.ScreenSiteName != "北广场" {
+		t.Errorf("PairDisplay of a screen opened at s1, for s2: screen site %q %q; want s1 北广场", pd.ScreenSite, pd.ScreenSiteName)
+	}
 	_, err = s.PairDisplay(ctx, m, "s2", pr.Code)
 	wantCode(t, "the same code typed again", err, errs.NotFound)
 	ps, err := s.PollPairing(ctx, "c1~s1", pr.Secret)
@@ -1102,8 +1107,8 @@ func testDisplayPairing(t *testing.T, st queuetest.Store) {
 		t.Fatal(err)
 	}
 	wide := strings.Map(func(r rune) rune { return r - '0' + '０' }, pr2.Code)
-	if _, err := s.PairDisplay(ctx, m, "s2", wide); err != nil {
-		t.Errorf("PairDisplay(%q): %v", wide, err)
+	if pd, err := s.PairDisplay(ctx, m, "s2", wide); err != nil || pd.ScreenSite != "" {
+		t.Errorf("PairDisplay(%q) of s2's own screen = %+v, %v; want no other screen site", wide, pd, err)
 	}
 	// An approved pairing not collected within two minutes of its end is
 	// gone.

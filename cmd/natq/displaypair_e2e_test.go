@@ -54,7 +54,16 @@ func TestDisplayPairedByCode(t *testing.T) {
 	tablet.run("a code no screen shows", chromedp.SetValue("#paircode", wrong), chromedp.Click("#pairform button"))
 	tablet.within(3*time.Second, "told no screen shows it", `document.getElementById('pairmsg').textContent.includes('找不到这个配对码')`)
 	tablet.run("the TV's code", chromedp.SetValue("#paircode", shown), chromedp.Click("#pairform button"))
-	tablet.within(3*time.Second, "told it is paired", `document.getElementById('pairmsg').textContent.startsWith('已配对：叫号屏 `+deskAt+`') && document.getElementById('pairmsg').classList.contains('ok')`)
+	// Told it is paired, and that the screen was opened for another site
+	// (its code may have been read off the wrong screen).
+	tvName := tvAt
+	for _, s := range d.plan.Sites {
+		if s.ID == tvAt && s.Name != "" {
+			tvName = s.Name
+		}
+	}
+	tablet.within(3*time.Second, "told it is paired, and the screen's own site", `document.getElementById('pairmsg').textContent.startsWith('已配对：叫号屏 `+deskAt+`') &&
+		document.getElementById('pairmsg').textContent.includes('原来打开的是 `+tvName+`') && document.getElementById('pairmsg').classList.contains('ok')`)
 	tablet.shot("displaypair-1024x768-tablet")
 
 	tv.acrossLoads(8*time.Second, "the TV on the desk's site, signed in", `location.pathname === '/display/`+c+`/`+deskAt+`' && location.hash === '' &&

@@ -33,7 +33,7 @@
     homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], homeUndo: ['撤销', 'Take back'], homeUndoneAt: ['{0} 已撤销（{1}）', 'taken back at {0} ({1})'],
     homeSum: ['本轮已上门采样 {0} 户、{1} 人（全体人员的记录）', 'This round: {0} households, {1} people sampled at home (everyone\'s records)'], homeMore: ['显示全部 {0} 条', 'Show all {0}'], homeReload: ['刷新', 'Reload'],
     homeUndoAsk: ['撤销这条上门采样记录？{0}\n撤销后这户算作未采样。', 'Take back this home sample? {0}\nThe household then counts as not sampled.'], homeUndoneOk: ['已撤销：{0}。这户算作未采样。', 'Taken back: {0}. The household counts as not sampled.'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
-    displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
+    displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairedOther: ['已配对：{0}。这块屏原来打开的是 {1}，现在改为显示本采样点的叫号；如果屏幕不在本采样点，请重新配对。', 'Paired: {0}. This screen was opened for {1}; it now shows this site\'s calls. If the screen is not at this site, pair it again from there.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
     nextUp: ['下一位', 'Next'], calledAt: ['在 {0} 号台', 'at desk {0}'], recallTag: ['过号待重叫', 'missed, recall'], outside: ['时段外', 'outside window'], minutes: ['{0} 分', '{0} min'],
@@ -1026,7 +1026,12 @@
     function say(msg, ok) { text('pairmsg', msg); $('pairmsg').className = 'pairmsg ' + (ok ? 'ok' : 'bad'); }
     if ((code.match(/[0-9０-９]/g) || []).length !== 6) { say(t('pairShort'), false); return; }
     N.api('POST', '/api/v1/sites/' + enc(st.site) + '/displays', { code: code }, st.token).then(function (res) {
-      if (res.status === 201 && res.body) { say(t('paired', res.body.name), true); $('paircode').value = ''; return; }
+      if (res.status === 201 && res.body) {
+        var b = res.body;
+        say(b.screen_site ? t('pairedOther', b.name, b.screen_site_name || b.screen_site) : t('paired', b.name), true);
+        $('paircode').value = '';
+        return;
+      }
       say(N.errorText(res), false);
     });
   });
