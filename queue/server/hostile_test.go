@@ -1,11 +1,15 @@
 package server_test
 
 import (
+	"bufio"
 	jsonpkg "encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -156,3 +160,34 @@ func trim(b []byte) string {
 }
 
 func jsonUnmarshal(b []byte, v any) { _ = jsonpkg.Unmarshal(b, v) }
+
+// TestUnreadableRequest: a request whose headers cannot be read is told
+// why, without the copy of the request fasthttp appends to its error:
+// that held the request's Authorization, sent back in the answer.
+func TestUnreadableRequest(t *testing.T) {
+	in := start(t, queuetest.Stores()[0].Client(t), nil, server.Options{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const secret = "c1.SECRETSECRETSECRET"
+	fmt.Fprintf(conn, "GET /api/v1/compounds/c1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: abc\r\n\r\n", secret)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var e map[string]any
+	jsonUnmarshal(body, &e)
+	ee, _ := e["error"].(map[string]any)
+	en, _ := ee["message_en"].(string)
+	if resp.StatusCode != 400 || errCode(e) != "bad_input" || !strings.Contains(en, "Content-Length") {
+		t.Errorf("a request with Content-Length: abc = %d %s; want 400 bad_input saying what is wrong", resp.StatusCode, body)
+	}
+	if strings.Contains(string(body), "SECRET") || strings.Contains(en, "Buffer size") {
+		t.Errorf("the answer to an unreadable request echoes the request: %s", body)
+	}
+}

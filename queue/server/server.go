@@ -71,6 +71,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
@@ -333,11 +334,23 @@ func (h *handlers) errorHandler(c *fiber.Ctx, err error) error {
 			err = errs.New(codeHeadersTooLarge, "请求头过大", "request headers too large")
 		default:
 			if fe.Code < 500 {
-				err = queue.BadField("request", "请求格式错误", fe.Message)
+				err = queue.BadField("request", "请求格式错误", requestFault(fe.Message))
 			}
 		}
 	}
 	return h.fail(c, err)
+}
+
+// requestFault is what fasthttp says of a request it could not read,
+// without the copy of the request it appends (", Buffer size=N,
+// contents: ..."): that holds the request's headers, its Authorization
+// among them, which an answer (and whatever logs answers on the way)
+// should not carry.
+func requestFault(msg string) string {
+	if i := strings.Index(msg, " Buffer size="); i >= 0 {
+		msg = strings.TrimRight(msg[:i], ". ")
+	}
+	return msg
 }
 
 // jsonAppender is a value that writes its own JSON (queue.Booking,
