@@ -137,7 +137,8 @@ func TestStudentsPeriodAtTheDesk(t *testing.T) {
 // TestStudentsTicketKeptWhereFiled: a students' ticket the rain switch had
 // to put into the main day's windows (the wet students' windows full)
 // reads as an ordinary ticket; opened on the phone, it must stay filed as
-// the students', not take the place of the household's own ticket.
+// the students', not take the place of the household's own ticket, and
+// lead to that ticket as a students' ticket does.
 func TestStudentsTicketKeptWhereFiled(t *testing.T) {
 	bd := startBrowserDemo(t)
 	d := bd.d
@@ -151,6 +152,12 @@ func TestStudentsTicketKeptWhereFiled(t *testing.T) {
 	eval(ph, `(() => { localStorage.setItem(`+jsq(key)+`, `+jsq(household.Ticket)+`); localStorage.setItem(`+jsq(key+".students")+`, `+jsq(moved.Ticket)+`); return true; })()`, &ok)
 	ph.run("the students' ticket", chromedp.Navigate(bd.base+"/t/"+moved.Ticket))
 	ph.within(3*time.Second, "shown", `document.getElementById('thh').textContent.includes('1204')`)
+	// It leads to the household's own ticket, as a students' ticket does;
+	// it used to offer to book the students, which gave back this ticket.
+	ph.within(3*time.Second, "the link to the household's ticket", `!document.getElementById('otherlink').hidden &&
+		document.getElementById('otherlink').textContent === '本户其他人的票 →' &&
+		document.getElementById('otherlink').getAttribute('href') === '/t/' + encodeURIComponent(`+jsq(household.Ticket)+`) &&
+		document.getElementById('otherbook').hidden`)
 	// Checked in while the phone is out of sight; shown again, the page
 	// reads the ticket afresh and files what it read.
 	var ok2 bool

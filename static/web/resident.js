@@ -372,10 +372,14 @@
   // renderOther offers, on a ticket, the household's other ticket: the
   // students' period for its students, or the rest of the household for
   // a students' ticket; a link to it when this phone holds it.
+  // forStudents: a ticket is the household's students' when its window
+  // is the students' period's, or when this phone filed it as theirs (the
+  // rain plan may have put it in the main day's windows).
+  function forStudents(tk) { return !!tk.students || (!!tk.ticket && recalled(true) === tk.ticket); }
   function renderOther(tk) {
     var box = $('other'), link = $('otherlink'), btn = $('otherbook');
     var sp = studentsSpan(variant()), hh = tk.household || {};
-    var want = !tk.students; // the other ticket is the students'
+    var want = !forStudents(tk); // the other ticket is the students'
     var tok = hh.building === st.building ? recalled(want) : '';
     box.hidden = !sp || tk.origin === 'home';
     if (box.hidden) return;
@@ -386,7 +390,7 @@
   }
   function openOther() {
     var tk = st.ticket, h = (tk && tk.household) || {};
-    st.other = !(tk && tk.students);
+    st.other = !(tk && forStudents(tk));
     $('room').value = h.room || '';
     st.party = 1;
     render();
