@@ -1,11 +1,15 @@
 package queue_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"natq/planner/planfile"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -358,4 +362,75 @@ func testPartyChange(t *testing.T, st queuetest.Store) {
 	_, _, err = s.Book(ctx, "c1", hh("b2", "1", "101", 2))
 	wantCode(t, "Book(party 2) when checked in", err, "party_locked")
 	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+}
+
+// testLineDesksOfVariant: a site with 2 desks on a dry day and 5 under
+// the rain plan's canopies has 2 in the dry line (its forecast's pace,
+// the tablet's choice of desk), 5 once the rain plan is on, and keeps
+// showing a desk the dry plan lacks while someone called there before
+// the switch back is still at it. It used to be 5 all day: the most of
+// any variant, so a dry morning's forecast promised 2.5 times the pace.
+func testLineDesksOfVariant(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", "c1.plan.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := planfile.Read(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range f.Sites {
+		if x.ID == "s2" && x.Variant == "wet" {
+			x.Desks = 5
+		}
+	}
+	p, err := queue.NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := queuetest.NewClock(queuetest.Morning)
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	s := queue.New(c, queuetest.Signer(t), o)
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	desks := func(when string, want int) {
+		t.Helper()
+		l, err := s.Line(ctx, m, "s2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Desks != want {
+			t.Errorf("%s: s2's line has %d desks; want %d", when, l.Desks, want)
+		}
+	}
+	desks("dry", 2)
+	tok := bookAt(t, s, hh("b1", "", "101", 1)) // s1 when dry, s2 under the rain plan
+	if _, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil {
+		t.Fatal(err)
+	}
+	desks("wet", 5)
+	clk.Set(queuetest.At(7, 1))
+	tv, err := s.Ticket(ctx, tok)
+	if err != nil || tv.Site != "s2" {
+		t.Fatalf("the ticket under the rain plan = %+v, %v; want s2", tv, err)
+	}
+	if _, err := s.CheckIn(ctx, m, "s2", tok); err != nil {
+		t.Fatal(err)
+	}
+	if tv, err := s.CallNext(ctx, m, "s2", 4); err != nil || tv.Ticket != tok {
+		t.Fatalf("CallNext(s2, desk 4) = %+v, %v", tv, err)
+	}
+	if _, err := s.SwitchVariant(ctx, coord, "c1", "dry"); err != nil {
+		t.Fatal(err)
+	}
+	desks("dry again, desk 4 still calling", 4)
+	if _, err := s.Sampled(ctx, m, tok, ""); err != nil {
+		t.Fatal(err)
+	}
+	desks("dry again, desk 4 done", 2)
 }

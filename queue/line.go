@@ -17,7 +17,7 @@ type SiteLine struct {
 	Site         string      `json:"site"`
 	SiteName     string      `json:"site_name,omitempty"`
 	Variant      string      `json:"variant"`
-	Desks        int         `json:"desks"`
+	Desks        int         `json:"desks"` // the active variant's, or more while a higher desk has a call
 	LineCapacity int         `json:"line_capacity"`
 	InLine       int         `json:"in_line"` // people checked in or called
 	Called       []LineEntry `json:"called"`  // one per desk with an open call, by desk
@@ -106,7 +106,11 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	now := s.now()
 	out := &SiteLine{Compound: c, Site: site, Variant: variant.Val(), Desks: p.desks(site), Called: []LineEntry{}, Waiting: []LineEntry{}, Now: now.In(p.TZ)}
 	if x := p.site(out.Variant, site); x != nil && x.Desks > 0 {
-		out.SiteName, out.LineCapacity = x.Name, x.LineCapacity
+		// The active variant's desks (a site may have 2 on a dry day and
+		// 12 under the rain plan's canopies), raised below to any desk
+		// with an open call: the forecast's pace and the tablet's choice
+		// of desk are the day's, not the most of any variant's.
+		out.SiteName, out.LineCapacity, out.Desks = x.Name, x.LineCapacity, x.Desks
 	} else if out.Variant != "" {
 		out.SiteName, out.Closed, out.MovedTo = p.siteName(site), true, p.movedTo(site, out.Variant)
 	}
@@ -181,6 +185,9 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 		out.Waiting = append(out.Waiting[:at], append([]LineEntry{later[i].e}, out.Waiting[at:]...)...)
 	}
 	sortByDesk(out.Called)
+	for _, e := range out.Called {
+		out.Desks = max(out.Desks, e.Desk) // called before a rain switch, at a desk the new variant lacks
+	}
 	f := s.forecastLine(p, out, fr)
 	if f != nil {
 		out.Forecast = f.f

@@ -48,6 +48,7 @@ var suite = []queuetest.Case{
 	{"StreamsAcrossRestart", testStreamsAcrossRestart},
 	{"DisplayToken", testDisplayToken},
 	{"DisplayPairing", testDisplayPairing},
+	{"LineDesksOfVariant", testLineDesksOfVariant},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
 	{"AfterTheWindows", testAfterTheWindows},
