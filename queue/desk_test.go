@@ -3,6 +3,7 @@ package queue_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -433,4 +434,84 @@ func testLineDesksOfVariant(t *testing.T, st queuetest.Store) {
 		t.Fatal(err)
 	}
 	desks("dry again, desk 4 done", 2)
+}
+
+// testRainSeatsLineNow: those in line when the rain switch is thrown are
+// at a site now, so the switch seats them first, in the new site's window
+// of now (the next with room when it is full), and the tablet does not
+// flag them as outside their window. Before, they were seated in booking
+// order among the booked, in the unit's windows the earlier bookings had
+// not filled, later ones: on the contest compound a party at the head of
+// the line read a window three hours ahead, tagged 时段外 at the desk.
+func testRainSeatsLineNow(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	// 1号楼: 30 people booked early (dry 07:00), then 30 more (dry 07:15)
+	// who come to the line at 07:06. The rain plan calls the building at
+	// s2 at 07:00, 07:15 and 07:30: 25, 25 and 30.
+	for i := range 6 {
+		bookAt(t, s, hh("b1", "", fmt.Sprintf("%d%02d", 1+i%3, i+1), 5))
+	}
+	var inline []string
+	for i := range 6 {
+		inline = append(inline, bookAt(t, s, hh("b1", "", fmt.Sprintf("%d%02d", 4+i%3, 10+i), 5)))
+	}
+	clk.Set(queuetest.At(7, 6))
+	for _, tok := range inline {
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SwitchVariant(ctx, coord, "c1", "wet"); err != nil {
+		t.Fatal(err)
+	}
+	var starts []string
+	for _, tok := range inline {
+		tv, err := s.Ticket(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tv.State != "checked_in" || tv.Site != "s2" {
+			t.Errorf("ticket %d in line after the switch = %s at %s; want checked in at s2", tv.ID, tv.State, tv.Site)
+		}
+		starts = append(starts, tv.Window.Start.Format("15:04"))
+	}
+	if got, want := strings.Join(starts, " "), "07:00 07:00 07:00 07:00 07:00 07:15"; got != want {
+		t.Errorf("the windows of those in line after the switch = %s; want %s (now's, then the next with room)", got, want)
+	}
+	line, err := s.Line(ctx, m, "s2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range line.Waiting {
+		if e.Outside {
+			t.Errorf("ticket %d (window %s) in s2's line after the switch is tagged outside its window", e.ID, e.Window.Start.Format("15:04"))
+		}
+	}
+	if len(line.Waiting) != 6 {
+		t.Errorf("s2's line after the switch has %d waiting, want the 6 moved", len(line.Waiting))
+	}
+	// The booked still all have a window, and none is overbooked.
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
+	// One who checks in after the switch, outside the window it gave, is
+	// tagged as before.
+	late := bookAt(t, s, hh("b2", "1", "601", 1)) // w1 under the rain plan
+	lt, err := s.Ticket(ctx, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(lt.Window.End.Add(5 * time.Minute))
+	if _, err := s.CheckIn(ctx, m, lt.Site, late); err != nil {
+		t.Fatal(err)
+	}
+	line, _ = s.Line(ctx, m, lt.Site)
+	tagged := false
+	for _, e := range line.Waiting {
+		tagged = tagged || e.Ticket == late && e.Outside
+	}
+	if !tagged {
+		t.Errorf("checked in 5 minutes after its window, after the switch: not tagged outside it")
+	}
 }

@@ -66,7 +66,8 @@ type LineEntry struct {
 	Waited       int        `json:"waited_min"` // minutes since check-in
 	Window       Span       `json:"window"`
 	// Outside is true when the household checked in before its window
-	// opened or after it closed.
+	// opened or after it closed; never for one in line when the rain
+	// switch gave it its window (switch.lua), after it had checked in.
 	Outside bool `json:"outside_window"`
 	// Recall is true for a missed call waiting for someone else to be
 	// called before it is called again.
@@ -95,6 +96,7 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 	k := keysOf(c)
 	pipe := s.rdb.Pipeline()
 	variant := pipe.HGet(ctx, k.r(p.Date, "state"), "variant")
+	switched := pipe.HGet(ctx, k.r(p.Date, "state"), "switched") // the last rain switch, unix ms
 	members := pipe.ZRangeByLex(ctx, k.r(p.Date, "line"), &redis.ZRangeBy{Min: "[" + site + "|", Max: "[" + site + "|~"})
 	desks := pipe.HGetAll(ctx, k.r(p.Date, "desk"))
 	occ := pipe.HGet(ctx, k.r(p.Date, "occ"), site)
@@ -104,6 +106,8 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 		return nil, nil, storeErr(err)
 	}
 	now := s.now()
+	ms, _ := switched.Int64()
+	lastSwitch := time.UnixMilli(ms)
 	out := &SiteLine{Compound: c, Site: site, Variant: variant.Val(), Desks: p.desks(site), Called: []LineEntry{}, Waiting: []LineEntry{}, Now: now.In(p.TZ)}
 	if x := p.site(out.Variant, site); x != nil && x.Desks > 0 {
 		// The active variant's desks (a site may have 2 on a dry day and
@@ -154,7 +158,7 @@ func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *s
 		if t.CheckedIn != nil {
 			e.CheckedIn = *t.CheckedIn
 			e.Waited = int(now.Sub(*t.CheckedIn) / time.Minute)
-			e.Outside = t.CheckedIn.Before(t.Window.Start) || t.CheckedIn.After(t.Window.End)
+			e.Outside = (t.CheckedIn.Before(t.Window.Start) || t.CheckedIn.After(t.Window.End)) && t.CheckedIn.After(lastSwitch)
 		}
 		return e
 	}

@@ -49,6 +49,7 @@ var suite = []queuetest.Case{
 	{"DisplayToken", testDisplayToken},
 	{"DisplayPairing", testDisplayPairing},
 	{"LineDesksOfVariant", testLineDesksOfVariant},
+	{"RainSeatsLineNow", testRainSeatsLineNow},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
 	{"AfterTheWindows", testAfterTheWindows},

@@ -10,15 +10,19 @@
 -- windows and, rather than lose the ticket, in any window. Only when order
 -- cannot be kept anywhere is it given up, for the earliest window with
 -- room in the same search.
--- People already in a line (checked in or called) are not sent home: when
--- their site is also a site of the new variant they keep their state,
--- desk and place, and take a window of that site (the earliest with room
--- that has not ended, else any with room); only when it has none, or the
--- site is not used in the new variant, are they moved by the search above,
--- to the wet site their building is planned for, as checked in, keeping
--- their check-in time: in the new site's line they come before everyone
--- who checked in after them (priority over later arrivals). Calls,
--- check-in and call times are kept. Booked tickets keep only their
+-- People already in a line (checked in or called) are not sent home, and
+-- are seated first, before any booked ticket, since they are at a site
+-- now: when their site is also a site of the new variant they keep their
+-- state, desk and place; else (or when it has no room) they are moved, as
+-- checked in, keeping their check-in time, to the site the search above
+-- finds for them (the wet site their building is planned for): in the new
+-- site's line they come before everyone who checked in after them
+-- (priority over later arrivals). Either way they take that site's
+-- earliest window with room that has not ended (else any with room),
+-- not their unit's later one: they are in line now, and a window hours
+-- ahead on their phone would send them home. They neither move their
+-- unit's booking-order cursor nor use its people in the plan's windows.
+-- Calls, check-in and call times are kept. Booked tickets keep only their
 -- booking. All is computed before anything is written: when a ticket has
 -- no room anywhere nothing changes.
 -- Every ticket moved is told of ("moved", tell in prelude.lua) once all
@@ -90,11 +94,21 @@ end
 local moves = {}
 local cursor = {} -- building|unit -> start of its last ticket's new window
 local used = {} -- window#group -> people placed there for that group
+-- The tickets to move, in booking order: those in a line first, then the
+-- booked.
+local inline_ids, booked_ids = {}, {}
 for _, id in ipairs(ids) do
   local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r', 'hh')
   local st = f[1]
-  if f[9] ~= round then st = nil end -- another round's ticket, in the range
-  if st == 'booked' or st == 'checked_in' or st == 'called' then
+  if f[9] == round then -- else another round's ticket, in the range
+    if st == 'checked_in' or st == 'called' then inline_ids[#inline_ids + 1] = {id, f}
+    elseif st == 'booked' then booked_ids[#booked_ids + 1] = {id, f} end
+  end
+end
+for _, batch in ipairs({inline_ids, booked_ids}) do
+  for _, item in ipairs(batch) do
+    local id, f = item[1], item[2]
+    local st = f[1]
     local party, oldstart = tonumber(f[4]), tonumber(f[6])
     local ck = f[2] .. '|' .. f[3]
     local ukey = f[2] .. '|' .. f[3]
@@ -106,7 +120,9 @@ for _, id in ipairs(ids) do
       ukey = f[2] .. '||students'
       ck = ukey
     end
+    local inline = st == 'checked_in' or st == 'called'
     local floor = cursor[ck] or 0
+    if inline then floor = 0 end -- out of the booking order: they are at a site
     local pick = nil
     local own = groups[ukey] or {}
     local lists = {own, groups[f[2] .. '|*'] or {}, groups['*'] or {}}
@@ -114,7 +130,6 @@ for _, id in ipairs(ids) do
       local x = win[w]
       return x and tonumber(x.we) > now and x.used + party <= x.cap
     end
-    local inline = st == 'checked_in' or st == 'called'
     -- 0: in line at a site the new variant keeps: a window of that site
     if inline and sites[f[7]] then
       for pass = 1, 2 do
@@ -151,9 +166,19 @@ for _, id in ipairs(ids) do
       end
     end
     if not pick then return redis.error_reply('NO_ROOM ' .. id) end
+    if inline then
+      -- In line: the earliest window of the site found that has room and
+      -- has not ended, as the site's line is now.
+      local to = win[pick].site
+      for _, w in ipairs(allw) do
+        local x = win[w]
+        if x.site == to and tonumber(x.we) > now and x.used + party <= x.cap then pick = w break end
+      end
+    else
+      used[pick .. '#' .. ukey] = (used[pick .. '#' .. ukey] or 0) + party
+      if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
+    end
     win[pick].used = win[pick].used + party
-    used[pick .. '#' .. ukey] = (used[pick .. '#' .. ukey] or 0) + party
-    if tonumber(win[pick].ws) > floor then cursor[ck] = tonumber(win[pick].ws) end
     local what = 'booked'
     if inline then what = (win[pick].site == f[7]) and 'kept' or 'moved' end
     moves[#moves + 1] = {id, f[5], pick, party, st, f[7], f[8], what}
