@@ -81,6 +81,17 @@ func (s *Signer) Verify(token string) (compound string, id uint64, err error) {
 	return compound, id, nil
 }
 
+// Fingerprint names the secret without giving it away: an HMAC, under the
+// secret, of a message no token's MAC is made of. Instances that sign the
+// same compound's tickets compare it (the queue keeps it with each round),
+// so that one started with another secret is refused rather than answer
+// "no such ticket" to every code the others printed.
+func (s *Signer) Fingerprint() string {
+	h := hmac.New(sha256.New, s.secret)
+	h.Write([]byte("natq-secret-fingerprint"))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
+}
+
 func (s *Signer) mac(compound, ids string) string {
 	h := s.macs.Get().(hash.Hash)
 	var msg [128]byte

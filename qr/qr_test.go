@@ -81,3 +81,17 @@ func TestModules(t *testing.T) {
 		t.Errorf("Modules corners not dark: the quiet zone is included")
 	}
 }
+
+// TestFingerprint: the same secret gives the same fingerprint, another
+// secret another, and the fingerprint is no ticket's MAC.
+func TestFingerprint(t *testing.T) {
+	a, _ := NewSigner([]byte("0123456789abcdef-one"))
+	a2, _ := NewSigner([]byte("0123456789abcdef-one"))
+	b, _ := NewSigner([]byte("0123456789abcdef-two"))
+	if a.Fingerprint() != a2.Fingerprint() || a.Fingerprint() == b.Fingerprint() || a.Fingerprint() == "" {
+		t.Errorf("fingerprints %q %q %q; want the first two equal, the third other", a.Fingerprint(), a2.Fingerprint(), b.Fingerprint())
+	}
+	if _, _, err := a.Verify("c1.0." + a.Fingerprint()); err == nil {
+		t.Errorf("the fingerprint verifies as a ticket's MAC")
+	}
+}

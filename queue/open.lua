@@ -21,28 +21,35 @@
 -- compound's ticket sequence
 -- ARGV[1] round id (plan date), ARGV[2] round score (unix day), ARGV[3] first
 -- variant ("dry" unless the plan has only "wet"), ARGV[4] now (unix ms),
--- ARGV[5] the schedule's fingerprint, then pairs of the booking windows
--- hash's field and value (see book.lua)
+-- ARGV[5] the schedule's fingerprint, ARGV[6] the ticket secret's
+-- (qr.Signer.Fingerprint), then pairs of the booking windows hash's field
+-- and value (see book.lua)
 -- returns the round's active variant, or an error reply "OTHERPLAN <the
--- fingerprint the round was opened with>" or "OLDLAYOUT".
+-- fingerprint the round was opened with>", "OTHERSECRET" (an instance
+-- signing tickets with another secret opened it: its tickets would be
+-- void here, and this one's there) or "OLDLAYOUT".
 local new = redis.call('HSETNX', KEYS[2], 'plan', ARGV[5]) == 1
 if new then
   redis.call('HSET', KEYS[2], 'layout', '2', 'first', tonumber(redis.call('GET', KEYS[5]) or '0') + 1)
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[4], '~', 'a field longer than hash-max-listpack-value: this hash is a hash table (open.lua)')
-  for i = 6, #ARGV, 2 do
+  for i = 7, #ARGV, 2 do
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   end
 end
 local fp = redis.call('HGET', KEYS[2], 'plan')
 if fp ~= ARGV[5] then return redis.error_reply('OTHERPLAN ' .. fp) end
+-- A round opened by a natq from before the secret was recorded takes the
+-- secret of the first instance that records it.
+redis.call('HSETNX', KEYS[2], 'secret', ARGV[6])
+if redis.call('HGET', KEYS[2], 'secret') ~= ARGV[6] then return redis.error_reply('OTHERSECRET') end
 if redis.call('HGET', KEYS[2], 'layout') ~= '2' then return redis.error_reply('OLDLAYOUT') end
 -- Re-opened (an instance starting, or a newer natq on a round an older
 -- one opened): the same plan gives the same windows, so only the fields
 -- the round lacks are added, such as the students' period's (a newer
 -- natq books more kinds of household); the cursors stay as they are.
 if not new then
-  for i = 6, #ARGV, 2 do
+  for i = 7, #ARGV, 2 do
     redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1])
   end
 end

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 	"natq/qr"
 )
@@ -263,7 +264,7 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 	}
 	k := keysOf(p.Compound.ID)
 	first := p.Variants[0]
-	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint()}, p.bookingWindows()...)
+	args := append([]any{p.Date, day.Unix() / 86400, first, s.now().UnixMilli(), p.Fingerprint(), s.signer.Fingerprint()}, p.bookingWindows()...)
 	if _, err := s.run(ctx, "open", []string{k.rounds(), k.r(p.Date, "state"), k.r(p.Date, "bw"), k.r(p.Date, "win"), k.seq()}, args...); err != nil {
 		var sr *scriptReply
 		if errors.As(err, &sr) {
@@ -271,6 +272,10 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 			case "OTHERPLAN":
 				return planErrorf("the round %s of %s is open with another plan (schedule %s, this one %s): "+
 					"every instance must load the same plan file, and a changed plan needs another date", p.Date, p.Compound.ID, fp, p.Fingerprint())
+			case "OTHERSECRET":
+				return errs.Invalidf("the round %s of %s is open on this store with another NATQ_SECRET: every instance "+
+					"of a compound must sign tickets with the same secret, or the tickets and QR codes one issues are "+
+					"\"not found\" on the others. Start this one with the other instances' NATQ_SECRET", p.Date, p.Compound.ID)
 			case "OLDLAYOUT":
 				return planErrorf("the round %s of %s was opened by an older natq, which kept its tickets in another layout "+
 					"(one hash, %s): this natq cannot serve it. Plan the day under another date, or purge the round "+

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"natq/planner/errs"
+	"natq/qr"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -362,5 +364,38 @@ func TestRoundTickets(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// testOtherSecret: an instance started with another NATQ_SECRET on the
+// store of a round already open is refused at start, saying why: its
+// tickets would be "not found" on the others, and theirs on it. One with
+// the same secret opens the round as before.
+func testOtherSecret(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, _ := queuetest.Service(t, c, nil)
+	if _, _, err := s.Book(ctx, "c1", hh("b1", "", "101", 1)); err != nil {
+		t.Fatal(err)
+	}
+	other, err := qr.NewSigner([]byte("another-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := queue.DefaultOptions()
+	err = queue.New(c, other, o).OpenRound(ctx, queuetest.Plan(t, "c1.plan.geojson"))
+	wantCode(t, "opening the round with another secret", err, errs.Invalid)
+	if err == nil || !strings.Contains(err.Error(), "NATQ_SECRET") || !strings.Contains(err.Error(), "2026-12-01") {
+		t.Errorf("opening with another secret = %v; want it to name NATQ_SECRET and the round", err)
+	}
+	if err := queue.New(c, queuetest.Signer(t), o).OpenRound(ctx, queuetest.Plan(t, "c1.plan.geojson")); err != nil {
+		t.Errorf("opening with the same secret: %v", err)
+	}
+	// The next day's round may be signed with a new secret.
+	next := queuetest.Plan(t, "c1-next.plan.geojson")
+	if next.Date == "2026-12-01" {
+		t.Fatalf("c1-next.plan.geojson is for %s, want another day", next.Date)
+	}
+	if err := queue.New(c, other, o).OpenRound(ctx, next); err != nil {
+		t.Errorf("opening the next day's round with a new secret: %v", err)
 	}
 }

@@ -50,6 +50,7 @@ var suite = []queuetest.Case{
 	{"DisplayPairing", testDisplayPairing},
 	{"LineDesksOfVariant", testLineDesksOfVariant},
 	{"RainSeatsLineNow", testRainSeatsLineNow},
+	{"OtherSecret", testOtherSecret},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
 	{"AfterTheWindows", testAfterTheWindows},
