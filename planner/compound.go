@@ -583,8 +583,12 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 			return 0
 		}
 		x, e := strconv.ParseFloat(v, 64)
-		if e != nil || x < 0 || math.IsInf(x, 0) {
+		if e != nil || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 			err = inputErrorf("building %s: %s is %q, not a non-negative number", f.label(), key, v)
+			return 0
+		}
+		if most := buildingTagMost[key]; x > float64(most) {
+			err = inputErrorf("building %s: %s is %q, more than %d, which no one building has: check the tag", f.label(), key, v, most)
 			return 0
 		}
 		return int(math.Round(x))
@@ -620,6 +624,17 @@ func newBuilding(f *feature, mp, plane orb.MultiPolygon) (*Building, error) {
 		b.Households = int(math.Ceil(float64(b.Residents) / PeoplePerHousehold))
 	}
 	return b, nil
+}
+
+// buildingTagMost is the most a building's number tags may say: far
+// beyond any real building (the tallest have about 160 floors), and low
+// enough that a typo's 1e300 does not wrap into a negative head-count.
+var buildingTagMost = map[string]int{
+	"building:levels":    300,
+	"natq:residents":     100_000,
+	"natq:households":    50_000,
+	"natq:units":         500,
+	"natq:elderly_alone": 100_000,
 }
 
 // attachEntrances gives each entrance to the nearest building outline. An

@@ -134,6 +134,18 @@ var badInputs = []struct {
 	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-30, 50)+","+at(-10, 50)+","+at(-50, 50)+"]]", `"building":"residential","name":"7号楼"`)),
 	want: []string{"building 7号楼 (b2)", "zero area"},
 }, {
+	name: "residents NaN",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-10, 50)+","+at(-10, 80)+","+at(-50, 80)+","+at(-50, 50)+"]]", `"building":"residential","name":"7号楼","natq:residents":"NaN"`)),
+	want: []string{"building 7号楼 (b2)", `natq:residents is "NaN"`, "not a non-negative number"},
+}, {
+	name: "residents 1e300 (it used to wrap to a negative head-count)",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-10, 50)+","+at(-10, 80)+","+at(-50, 80)+","+at(-50, 50)+"]]", `"building":"residential","name":"7号楼","natq:residents":"1e300"`)),
+	want: []string{"building 7号楼 (b2)", `natq:residents is "1e300"`, "more than 100000", "check the tag"},
+}, {
+	name: "units 5000",
+	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-10, 50)+","+at(-10, 80)+","+at(-50, 80)+","+at(-50, 50)+"]]", `"building":"residential","name":"7号楼","natq:units":"5000"`)),
+	want: []string{"building 7号楼 (b2)", `natq:units is "5000"`, "more than 500"},
+}, {
 	name: "building with too few corners",
 	file: validCompound(feature("b2", "Polygon", "[["+at(-50, 50)+","+at(-30, 60)+","+at(-50, 50)+"]]", `"building":"residential"`)),
 	want: []string{"building b2", "has 3 points", "at least 3 corners"},
