@@ -5,8 +5,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -297,6 +299,30 @@ func (s *Service) OpenRound(ctx context.Context, p *Plan) error {
 		s.compounds[p.Compound.ID] = map[string]*Plan{}
 	}
 	s.compounds[p.Compound.ID][p.Date] = p
+	return nil
+}
+
+// CheckLatest refuses plans whose newest of a compound is for an earlier
+// day than a round the store already has, before any is opened: an
+// instance started with yesterday's plan file next to instances serving
+// today's would tell its residents that the day's windows are over.
+// Loading both days' plans is fine (the newest is the current round).
+func (s *Service) CheckLatest(ctx context.Context, plans []*Plan) error {
+	newest := map[string]string{}
+	for _, p := range plans {
+		newest[p.Compound.ID] = max(newest[p.Compound.ID], p.Date)
+	}
+	for _, c := range slices.Sorted(maps.Keys(newest)) {
+		latest, _, err := s.latestRound(ctx, c)
+		if err != nil {
+			return err
+		}
+		if latest > newest[c] {
+			return errs.Invalidf("the store already has a later round of %s (%s) than this plan's (%s): another instance "+
+				"serves that day, and this one would tell its residents their windows are over. Load the plan of %s "+
+				"(with this one too, to serve both days)", c, latest, newest[c], latest)
+		}
+	}
 	return nil
 }
 

@@ -399,3 +399,32 @@ func testOtherSecret(t *testing.T, st queuetest.Store) {
 		t.Errorf("opening the next day's round with a new secret: %v", err)
 	}
 }
+
+// testOldPlanNextToToday: plans whose newest is for a day before a round
+// the store has are refused before anything is opened, saying which day
+// to load; with the later day's plan among them they are fine.
+func testOldPlanNextToToday(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	o := queue.DefaultOptions()
+	today := queue.New(c, queuetest.Signer(t), o)
+	next := queuetest.Plan(t, "c1-next.plan.geojson")
+	if err := today.CheckLatest(ctx, []*queue.Plan{next}); err != nil {
+		t.Fatalf("CheckLatest on an empty store: %v", err)
+	}
+	if err := today.OpenRound(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	old := queuetest.Plan(t, "c1.plan.geojson")
+	late := queue.New(c, queuetest.Signer(t), o)
+	err := late.CheckLatest(ctx, []*queue.Plan{old})
+	wantCode(t, "yesterday's plan next to today's round", err, errs.Invalid)
+	if err == nil || !strings.Contains(err.Error(), next.Date) || !strings.Contains(err.Error(), old.Date) {
+		t.Errorf("CheckLatest(yesterday's plan) = %v; want it to name both days", err)
+	}
+	if n, _ := c.Exists(ctx, "natq:{c1}:r:"+old.Date+":state").Result(); n != 0 {
+		t.Errorf("the refused plan's round was opened")
+	}
+	if err := late.CheckLatest(ctx, []*queue.Plan{old, next}); err != nil {
+		t.Errorf("CheckLatest(both days): %v", err)
+	}
+}

@@ -51,6 +51,7 @@ var suite = []queuetest.Case{
 	{"LineDesksOfVariant", testLineDesksOfVariant},
 	{"RainSeatsLineNow", testRainSeatsLineNow},
 	{"OtherSecret", testOtherSecret},
+	{"OldPlanNextToToday", testOldPlanNextToToday},
 	{"TicketByNumber", testTicketByNumber},
 	{"AtDesk", testAtDesk},
 	{"AfterTheWindows", testAfterTheWindows},

@@ -238,6 +238,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg.opts.Metrics = queue.NewMetrics(reg)
 	svc := queue.New(store.Client, signer, cfg.opts)
+	if err := svc.CheckLatest(ctx, plans); err != nil {
+		return err
+	}
 	for _, p := range plans {
 		if err := svc.OpenRound(ctx, p); err != nil {
 			return fmt.Errorf("opening the round of %s (%s): %w", p.Compound.ID, p.Date, err)
