@@ -258,7 +258,11 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	tablet.shot("desk-1024x768-2-busy")
 	// Missed: the next is called at once (one press).
 	call(b, press("#busyMissed"))
-	a.phone.within(time.Second, "the missed one is back in line, not lost", `document.querySelector('#ticket[data-state="checked_in"]') !== null`)
+	// Her phone says she was called and will be called again: it used to
+	// say 'your turn soon, nobody ahead' as if nothing had happened.
+	a.phone.within(time.Second, "the missed one is back in line, not lost, and told so", `document.querySelector('#ticket[data-state="checked_in"]') !== null &&
+		document.getElementById('tstate').textContent === '刚才叫过您' && document.getElementById('thint').textContent.includes('稍后会再叫您')`)
+	a.phone.shot("desk-360x640-3-missed")
 	b.phone.within(time.Second, "English: go to desk 1", `document.getElementById('tstate').textContent === 'Go to desk 1 now'`)
 	b.phone.shot("desk-390x844-2-called-english")
 	tablet.click("sampled", "#sampledBtn")

@@ -22,6 +22,7 @@
     moved: ['采样点或时间已改变，请看下面的新安排。', 'Your site or time has changed: see below.'], called: ['轮到您了！', 'Your turn!'],
     turn: ['预计轮到', 'Turn'], turnIn: ['约 {0}（{1} 分钟后）', 'about {0}, in {1} min'], turnCome: ['约 {0}（排队约 {1} 分钟）', 'about {0} ({1} min in line)'],
     stFull: ['一米线现在已满', 'The line is full now'], hFull: ['采样点的一米线已排满（{0} / {1} 人）：请先在楼内等候，过几分钟再看这里，有空位就会显示。', 'The one-metre line at the site is full ({0} / {1} people): wait in your building and look here again in a few minutes; it shows when there is room.'],
+    stMissed: ['刚才叫过您', 'You were called'], hMissed: ['叫号时您没有到采样台。请留在一米线内，稍后会再叫您，听到叫号请马上上前。', 'You did not come to the desk when called. Stay in the one-metre line: you will be called again; come forward at once when you are.'],
     stSoon: ['快轮到您了', 'Your turn soon'], hSoon: ['请留在一米线内，听到叫号就上前。', 'Stay in the one-metre line and come forward when called.'], stCalledDesk: ['请现在到 {0} 号台', 'Go to desk {0} now'],
     movedLine: ['雨天改用雨天方案：请现在到 {0}，您的排队位置保留。', 'Rain plan: go to {0} now; you keep your place in line.'], keptLine: ['雨天方案已启用：您的采样点不变，排队位置保留。', 'Rain plan on: your site stays the same and you keep your place in line.'],
     bwinsTitle: ['本楼的时段', 'This building\'s times'], lostTitle: ['找不到这张票', 'Ticket not found'],
@@ -337,6 +338,9 @@
     var soon = tk.state === 'checked_in' && tk.ahead <= 3;
     box.setAttribute('data-soon', soon ? 'true' : 'false');
     if (soon) s = ['stSoon', 'hSoon'];
+    // Back in line after a call she missed (or the desk put her back):
+    // she is told so, and that she will be called again.
+    if (tk.state === 'checked_in' && tk.calls > 0) s = ['stMissed', 'hMissed'];
     // The line guard: a booked party is held at its building while its
     // site's line is full (its people ahead are the line's, live).
     var ls = tk.state === 'booked' ? site(tk.site, tk.variant) : null, cap = ls ? ls.line_capacity : 0;
