@@ -14,8 +14,8 @@
 -- an error reply: "UNAUTHORIZED", "EXPIRED", "FORBIDDEN", "NOTICKET",
 -- "OLDROUND <round>",
 -- "ALREADY_IN <checkin ms> <state> <desk>" (checked in or called before:
--- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY",
--- "TOO_LATE", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
+-- a second scan changes nothing), "WRONG_SITE <site>", "TOO_EARLY <window start ms> <end ms>",
+-- "TOO_LATE <window start ms> <end ms>", "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW",
 -- "LINE_FULL <people in line>".
 -- ARGV is one record of the 9 values above per change, ARGV[1]
 -- .. ARGV[9] the first (below, ARGV[o] is a record's first): the
@@ -35,8 +35,8 @@ local function change(o)
     return redis.error_reply('ALREADY_IN ' .. (t[T_CI] or '0') .. ' ' .. st .. ' ' .. (t[T_DESK] or '0'))
   end
   local now = tonumber(ARGV[o + 3])
-  if now < tonumber(t[T_WS]) - tonumber(ARGV[o + 5]) then return redis.error_reply('TOO_EARLY') end
-  if now > tonumber(t[T_WE]) + tonumber(ARGV[o + 4]) then return redis.error_reply('TOO_LATE') end
+  if now < tonumber(t[T_WS]) - tonumber(ARGV[o + 5]) then return redis.error_reply('TOO_EARLY ' .. t[T_WS] .. ' ' .. t[T_WE]) end
+  if now > tonumber(t[T_WE]) + tonumber(ARGV[o + 4]) then return redis.error_reply('TOO_LATE ' .. t[T_WS] .. ' ' .. t[T_WE]) end
   local party = t[T_PARTY]
   local cap = tonumber(ARGV[o + 6])
   if t[T_V] == 'wet' then cap = tonumber(ARGV[o + 7]) end

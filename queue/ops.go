@@ -96,6 +96,9 @@ func (s *Service) alreadyIn(p *Plan, err error) error {
 		return err
 	}
 	code, detail := sr.code()
+	if code == "TOO_EARLY" || code == "TOO_LATE" {
+		return s.outsideWindow(p, code, detail)
+	}
 	if code != "ALREADY_IN" {
 		return s.refusal(err)
 	}
@@ -110,6 +113,36 @@ func (s *Service) alreadyIn(p *Plan, err error) error {
 	if f[1] == "called" {
 		e.Message += "，已叫到 " + f[2] + " 号台"
 		e.MessageEn += "; called to desk " + f[2]
+	}
+	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
+	return e
+}
+
+// outsideWindow words a TOO_EARLY or TOO_LATE refusal ("<window start
+// ms> <end ms>") with the ticket's window and when check-in opens or
+// closed, on the compound's clock: the marshal can tell the resident when
+// to come back.
+func (s *Service) outsideWindow(p *Plan, code, detail string) error {
+	f := strings.Fields(detail)
+	base := ErrTooEarly
+	if code == "TOO_LATE" {
+		base = ErrTooLate
+	}
+	var e *Error
+	if len(f) == 2 {
+		ws, _ := strconv.ParseInt(f[0], 10, 64)
+		we, _ := strconv.ParseInt(f[1], 10, 64)
+		hm := func(ms int64) string { return time.UnixMilli(ms).In(p.TZ).Format("15:04") }
+		span := hm(ws) + "–" + hm(we)
+		if code == "TOO_EARLY" {
+			from := hm(ws - s.opts.Early.Milliseconds())
+			e = withDetail(base, "（时段 "+span+"，"+from+" 起可签到）", " (window "+span+"; check-in opens at "+from+")")
+		} else {
+			until := hm(we + s.opts.Grace.Milliseconds())
+			e = withDetail(base, "（时段 "+span+"，签到到 "+until+" 为止）", " (window "+span+"; check-in closed at "+until+")")
+		}
+	} else {
+		e = base
 	}
 	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
 	return e

@@ -472,6 +472,11 @@ func testCheckInRefusals(t *testing.T, st queuetest.Store) {
 	tok := bookAt(t, s, hh("b1", "", "101", 2)) // s1 07:00-07:15
 	_, err := s.CheckIn(ctx, m, "s1", tok)
 	wantCode(t, "CheckIn at 06:00", err, "too_early")
+	// It says when to come back: the marshal has someone in front of her.
+	var qe *queue.Error
+	if !errors.As(err, &qe) || !strings.Contains(qe.Message, "时段 07:00–07:15，06:50 起可签到") || !strings.Contains(qe.MessageEn, "check-in opens at 06:50") {
+		t.Errorf("CheckIn at 06:00 = %v; want the window and when check-in opens, 06:50", err)
+	}
 	clk.Set(queuetest.At(6, 55))
 	_, err = s.CheckIn(ctx, m, "s2", tok)
 	wantCode(t, "CheckIn at the wrong site", err, "wrong_site")
@@ -492,6 +497,9 @@ func testCheckInRefusals(t *testing.T, st queuetest.Store) {
 	clk.Set(queuetest.At(7, 31))
 	_, err = s.CheckIn(ctx, m, "s1", late)
 	wantCode(t, "CheckIn after window+grace", err, "too_late")
+	if !errors.As(err, &qe) || !strings.Contains(qe.Message, "时段 07:00–07:15，签到到 07:30 为止") {
+		t.Errorf("CheckIn at 07:31 = %v; want the window and when check-in closed, 07:30", err)
+	}
 	if _, err := s.Sampled(ctx, m, tok, ""); err != nil {
 		t.Fatal(err)
 	}
