@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -103,8 +104,8 @@ func (s *Service) addStaff(ctx context.Context, compound, name, role string, unt
 		return fail(BadField("compound", "无效的小区编号", "not a compound id ([A-Za-z0-9_.-])"))
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, "|\n\r") || len(name) > 100 {
-		return fail(BadField("name", "缺少姓名", "missing, too long, or contains | or a newline"))
+	if name == "" || strings.ContainsAny(name, "|\n\r") || utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) {
+		return fail(BadField("name", "缺少姓名，或姓名超过 100 个字、含有 | 或换行", "missing, longer than 100 characters, or contains | or a newline"))
 	}
 	if role != RoleMarshal && role != RoleCoordinator && role != RoleDisplay {
 		return fail(BadField("role", "角色应为 coordinator、marshal 或 display", "must be coordinator, marshal or display"))
@@ -156,6 +157,14 @@ func (s *Service) roundEnd(ctx context.Context, compound string) (time.Time, err
 		return time.Time{}, nil
 	}
 	return day.AddDate(0, 0, 1), nil
+}
+
+// LatestRound is the latest round the store has of compound ("" for
+// none): natq staff add warns of a token for a compound the store has
+// never seen, most likely a mistyped id.
+func (s *Service) LatestRound(ctx context.Context, compound string) (string, error) {
+	r, _, err := s.latestRound(ctx, compound)
+	return r, err
 }
 
 // latestRound is the compound's latest round and its time zone (the

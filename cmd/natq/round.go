@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 func init() {
@@ -25,6 +26,9 @@ func runRound(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 0 || *compound == "" || *date == "" {
 		return usagef("usage: natq round purge --compound ID --date YYYY-MM-DD")
+	}
+	if _, err := time.Parse("2006-01-02", *date); err != nil {
+		return usagef("--date %q is not a date: want YYYY-MM-DD, the plan's day (e.g. 2026-12-04)", *date)
 	}
 	svc, done, err := openService(ctx, e, noRedisRound)
 	if err != nil {

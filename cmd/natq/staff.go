@@ -111,6 +111,10 @@ func staffAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if r, err := svc.LatestRound(ctx, *compound); err == nil && r == "" {
+		fmt.Fprintf(e.stderr, "natq staff: WARNING: this store has no round of compound %q yet: if its id is mistyped, the token "+
+			"works for nothing (natq inspect FILE shows a file's compound ids; natq serve opens its round)\n", *compound)
+	}
 	fmt.Fprintf(e.stderr, "natq staff: %s %s of %s; the token is shown only now:\n", *role, pos[0], *compound)
 	fmt.Fprintln(e.stdout, tok)
 	return nil

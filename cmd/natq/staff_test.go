@@ -27,9 +27,27 @@ func TestStaffListRevokeAndRoundPurge(t *testing.T) {
 		t.Fatalf("staff add = %d %s", code, errb)
 	}
 	lost := strings.TrimSpace(e.stdout.(*lockedBuf).String())
+	if errb := e.stderr.(*lockedBuf).String(); strings.Contains(errb, "WARNING") {
+		t.Errorf("staff add for c1, whose round is open, warns: %s", errb)
+	}
 	e, _, _ = serveEnv(vars)
 	if code, _, errb := cmd(e, "staff", "add", "李主任", "--compound", "c1", "--role", "coordinator", "--for", "72h"); code != 0 {
 		t.Fatalf("staff add --for = %d %s", code, errb)
+	}
+	// A mistyped compound: the token is issued (a round may open later),
+	// with a warning that the store has never seen the compound.
+	e, _, _ = serveEnv(vars)
+	if code, _, errb := cmd(e, "staff", "add", "王志愿", "--compound", "cl", "--role", "marshal"); code != 0 || !strings.Contains(errb, `no round of compound "cl"`) {
+		t.Errorf("staff add --compound cl = %d %s; want a token and a warning", code, errb)
+	}
+	// A name is counted in characters: 60 Chinese ones are a name.
+	e, _, _ = serveEnv(vars)
+	if code, _, errb := cmd(e, "staff", "add", strings.Repeat("王", 60), "--compound", "c1", "--role", "marshal", "--for", "1h"); code != 0 {
+		t.Errorf("staff add with a 60-character name = %d %s", code, errb)
+	}
+	e, _, _ = serveEnv(vars)
+	if code, _, errb := cmd(e, "round", "purge", "--compound", "c1", "--date", "2026-13-45"); code != 2 || !strings.Contains(errb, "is not a date") {
+		t.Errorf("round purge --date 2026-13-45 = %d %s; want 2, not a date", code, errb)
 	}
 	e, _, _ = serveEnv(vars)
 	code, out, errb := cmd(e, "staff", "list", "--compound", "c1")
