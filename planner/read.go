@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -416,6 +417,40 @@ func featureID(gid any, tags tagList) string {
 	return safeID(s)
 }
 
+// firstLine is the start of data's first line that is not blank, for a
+// message: up to 60 bytes.
+func firstLine(data []byte) string {
+	line, _, _ := bytes.Cut(bytes.TrimSpace(data), []byte("\n"))
+	if len(line) > 60 {
+		line = line[:60]
+	}
+	return strings.ToValidUTF8(string(line), "?")
+}
+
+// quotedAt says where the attribute value v first stands in an OSM XML
+// file: its line and its element's start (`line 4, <node id="308238">`),
+// or "" when it is not found.
+func quotedAt(data []byte, v string) string {
+	at := bytes.Index(data, []byte(`="`+v+`"`))
+	if at < 0 {
+		return ""
+	}
+	line := 1 + bytes.Count(data[:at], []byte("\n"))
+	open := bytes.LastIndexByte(data[:at], '<')
+	if open < 0 {
+		return fmt.Sprintf("line %d", line)
+	}
+	elem := data[open:at]
+	name, _, _ := bytes.Cut(elem[1:], []byte(" "))
+	where := fmt.Sprintf("line %d, <%s", line, name)
+	if m := osmIDAttr.FindSubmatch(elem); m != nil {
+		where += ` id="` + string(m[1]) + `"`
+	}
+	return where + ">"
+}
+
+var osmIDAttr = regexp.MustCompile(`\sid="([^"]*)"`)
+
 // safeID keeps [A-Za-z0-9_.-], turns other ASCII into '-' and any other
 // character into 'u' and its code point in hex ("东楼" becomes
 // "u4e1cu697c"), so that an id can stand in a URL and a file name and two
@@ -436,6 +471,13 @@ func safeID(s string) string {
 }
 
 func readOSM(name string, data []byte) (*Source, error) {
+	head := bytes.ToLower(data[:min(len(data), 1024)])
+	if bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<!doctype html")) {
+		return nil, inputErrorf("%s is a web page (HTML), not OSM XML: the download saved an error or sign-in page; download the .osm file again", name)
+	}
+	if !bytes.Contains(head, []byte("<osm")) {
+		return nil, inputErrorf("%s is not OSM XML: it does not start with an <osm> element (it starts %q)", name, firstLine(data))
+	}
 	if !bytes.HasSuffix(data, []byte("</osm>")) {
 		return nil, inputErrorf("%s is not complete OSM XML: it does not end with </osm> (was the download or copy cut short?)", name)
 	}
@@ -446,6 +488,12 @@ func readOSM(name string, data []byte) (*Source, error) {
 		o.Append(sc.Object())
 	}
 	if err := sc.Err(); err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) {
+			if where := quotedAt(data, ne.Num); where != "" {
+				return nil, inputErrorf("%s is not valid OSM XML: %s: %q is not a number", name, where, ne.Num)
+			}
+		}
 		return nil, inputErrorf("%s is not valid OSM XML: %v", name, err)
 	}
 	if len(o.Nodes)+len(o.Ways)+len(o.Relations) == 0 {

@@ -175,6 +175,15 @@ var badInputs = []struct {
 	file: `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<osm version="0.6" generator="test"></osm>`,
 	want: []string{"compound.osm", "OSM XML with no nodes, ways or relations"},
 }, {
+	name: "a web page saved as .osm",
+	file: "<!DOCTYPE html>\n<html><head><title>Error</title></head><body>Too many requests</body></html>",
+	want: []string{"compound.osm", "is a web page (HTML), not OSM XML", "download the .osm file again"},
+}, {
+	name: "OSM XML with a latitude that is not a number",
+	file: `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<osm version="0.6" generator="test">` + "\n" +
+		`<node id="7" lat="31.2" lon="121.4"/>` + "\n" + `<node id="8" lat="abc" lon="121.4"/>` + "\n" + `</osm>`,
+	want: []string{"compound.osm", `line 4, <node id="8">`, `"abc" is not a number`},
+}, {
 	name:    "file that does not exist",
 	missing: true,
 	want:    []string{"compound.geojson: no such file"},
