@@ -85,7 +85,7 @@ func roomRule(b *planfile.Building) (zh, en string) {
 	if b != nil && b.Levels > 0 {
 		floors = b.Levels
 	}
-	return fmt.Sprintf("房号是楼层加两位门牌号，例如 302（3 层 02 室）；本楼 1–%d 层", floors),
+	return fmt.Sprintf("应为楼层加两位门牌号，例如 302（3 层 02 室）；本楼 1–%d 层", floors),
 		fmt.Sprintf("a room number is the floor then a two-digit door, e.g. 302 (floor 3, door 02); this building has floors 1–%d", floors)
 }
 
@@ -96,11 +96,11 @@ func checkRoom(b *planfile.Building, room string) (string, error) {
 	r := NormalizeRoom(room)
 	if r == "" {
 		zh, en := roomRule(b)
-		return "", BadField("room", "缺少房号："+zh, "missing: "+en)
+		return "", BadField("room", "没有填写，"+zh, "missing: "+en)
 	}
 	if !digits(r) || len(r) < 3 || len(r) > 4 {
 		zh, en := roomRule(b)
-		return "", BadField("room", "不是房号："+zh, "not a room number: "+en)
+		return "", BadField("room", "“"+Shown(room)+"”看不懂，"+zh, fmt.Sprintf("%q is not a room number: %s", Shown(room), en))
 	}
 	n, _ := strconv.Atoi(r)
 	floor, door := n/100, n%100
@@ -110,7 +110,7 @@ func checkRoom(b *planfile.Building, room string) (string, error) {
 	}
 	if floor < 1 || floor > floors || door < 1 {
 		zh, en := roomRule(b)
-		return "", BadField("room", fmt.Sprintf("本楼没有 %s：%s", r, zh), fmt.Sprintf("this building has no room %s: %s", r, en))
+		return "", BadField("room", fmt.Sprintf("本楼没有 %s，%s", r, zh), fmt.Sprintf("this building has no room %s: %s", r, en))
 	}
 	return r, nil
 }

@@ -142,7 +142,10 @@ func TestRefusalsInWords(t *testing.T) {
 		{`{"building":"b1","room":202,"party":2}`, `房号：应为文字，加引号，如 "302"`, `room: want text in quotes, such as "302"`},
 		{`{"building":"b1","room":"202","party":2,"students":"yes"}`, "学生：应为 true 或 false", "students: want true or false"},
 		{`[{"building":"b1","room":"202","party":2}]`, "请求内容：应为 JSON 对象 {...}", "body: want a JSON object {...}"},
-		{`{"building":"b1","room":"9999","party":2}`, "房号：", "room: "},
+		{`{"building":"b1","room":"9999","party":2}`, "房号：本楼没有 9999，应为楼层加两位门牌号", "room: this building has no room 9999"},
+		// Said once, with what was typed (it read "房号：不是房号：房号是…").
+		{`{"building":"b1","room":"8-03","party":2}`, "房号：“8-03”看不懂，应为楼层加两位门牌号，例如 302", `room: "8-03" is not a room number`},
+		{`{"building":"b1","room":"","party":2}`, "房号：没有填写，应为楼层加两位门牌号", "room: missing"},
 	} {
 		code, e := do(t, "POST", book, "", c.body)
 		ee, _ := e["error"].(map[string]any)
