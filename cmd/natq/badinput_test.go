@@ -391,3 +391,15 @@ func readSummary(t *testing.T, path string) []map[string]string {
 	}
 	return rows
 }
+
+// TestPlanOutNoResidents: a compound with buildings and nobody to sample
+// (spb_galernaya_block.osm) is written, and summary.csv says it has no
+// residents: it used to read "planned", for a plan natq serve refuses.
+func TestPlanOutNoResidents(t *testing.T) {
+	out := t.TempDir()
+	natq(t, "plan", "../../testdata/real/spb_galernaya_block.osm", "--out", out)
+	rows := readSummary(t, filepath.Join(out, "summary.csv"))
+	if len(rows) != 1 || rows[0]["status"] != "no residents" || rows[0]["residents"] != "0" || rows[0]["dry_end"] != "" {
+		t.Errorf("summary.csv = %v; want its one compound with no residents, and no end", rows)
+	}
+}

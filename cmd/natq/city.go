@@ -296,10 +296,24 @@ func (r *cityRun) plan(i int, c *planner.Compound) outcome {
 	for _, b := range c.Buildings {
 		residents += b.Residents
 	}
-	o.row = []string{c.ID, c.Name, "planned", filepath.Base(path), strconv.Itoa(residents), strconv.Itoa(len(pl.Warnings)), ""}
+	status := "planned"
+	if residents == 0 {
+		status = "no residents" // its plan has nobody to book: natq serve refuses it
+	}
+	o.row = []string{c.ID, c.Name, status, filepath.Base(path), strconv.Itoa(residents), strconv.Itoa(len(pl.Warnings)), ""}
 	for _, vp := range pl.Variants {
 		f := pl.Figures(vp)
-		o.row = append(o.row, strconv.Itoa(f.Sites), strconv.Itoa(f.Desks), f.End.Format("15:04"), strconv.FormatFloat(f.Walk.Mean, 'f', 0, 64))
+		// The main day's end, and the students' period's apart: a day
+		// sampled by 07:30 is not one that ends at 18:00.
+		end, students := "", ""
+		if !f.Start.IsZero() {
+			main := f.Start.Add(f.Makespan)
+			end = main.Format("15:04")
+			if f.End.After(main) {
+				students = f.End.Format("15:04")
+			}
+		}
+		o.row = append(o.row, strconv.Itoa(f.Sites), strconv.Itoa(f.Desks), end, students, strconv.FormatFloat(f.Walk.Mean, 'f', 0, 64))
 	}
 	return o
 }
@@ -315,7 +329,7 @@ func (r *cityRun) writeSummary(rows [][]string) error {
 	w := csv.NewWriter(&b)
 	head := []string{"compound", "name", "status", "file", "residents", "warnings", "error"}
 	for _, v := range r.p.Variants {
-		head = append(head, string(v)+"_sites", string(v)+"_desks", string(v)+"_end", string(v)+"_walk_mean_m")
+		head = append(head, string(v)+"_sites", string(v)+"_desks", string(v)+"_end", string(v)+"_students_end", string(v)+"_walk_mean_m")
 	}
 	w.Write(head)
 	for _, row := range rows {

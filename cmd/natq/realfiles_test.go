@@ -150,6 +150,17 @@ func TestPlanBeijingCompounds(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("natq plan --out wrote %q, want %q", got, want)
 	}
+	// The summary's end is the main day's; the students' period ends
+	// apart (it read 16:45 for a compound sampled by 07:30).
+	for _, r := range readSummary(t, filepath.Join(dir, "summary.csv")) {
+		if r["status"] != "planned" {
+			continue
+		}
+		end, students := r["dry_end"], r["dry_students_end"]
+		if end == "" || end >= "12:00" || students < "16:00" {
+			t.Errorf("summary.csv: %s ends %q, its students' period %q; want the morning, then the afternoon", r["compound"], end, students)
+		}
+	}
 }
 
 // TestInspectContest checks natq inspect understands the contest compound
