@@ -105,11 +105,7 @@ func TestHostile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			var e map[string]any
-			jsonUnmarshal(body, &e)
-			ee, _ := e["error"].(map[string]any)
+			body, e, ee := readAnswer(resp)
 			if resp.StatusCode != tc.status || (tc.code != "" && errCode(e) != tc.code) || (tc.field != "" && ee["field"] != tc.field) {
 				t.Errorf("%s %s = %d %s, want %d %s field %q", tc.method, tc.path, resp.StatusCode, trim(body), tc.status, tc.code, tc.field)
 			}
@@ -164,6 +160,16 @@ func trim(b []byte) string {
 
 func jsonUnmarshal(b []byte, v any) { _ = jsonpkg.Unmarshal(b, v) }
 
+// readAnswer reads and closes an answer's body: the body, its JSON, and
+// the JSON's "error" member (nil when it has none).
+func readAnswer(resp *http.Response) (body []byte, e, ee map[string]any) {
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	jsonUnmarshal(body, &e)
+	ee, _ = e["error"].(map[string]any)
+	return body, e, ee
+}
+
 // TestUnreadableRequest: a request whose headers cannot be read is told
 // why, without the copy of the request fasthttp appends to its error:
 // that held the request's Authorization, sent back in the answer.
@@ -181,11 +187,7 @@ func TestUnreadableRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var e map[string]any
-	jsonUnmarshal(body, &e)
-	ee, _ := e["error"].(map[string]any)
+	body, e, ee := readAnswer(resp)
 	en, _ := ee["message_en"].(string)
 	if resp.StatusCode != 400 || errCode(e) != "bad_input" || !strings.Contains(en, "Content-Length") {
 		t.Errorf("a request with Content-Length: abc = %d %s; want 400 bad_input saying what is wrong", resp.StatusCode, body)
