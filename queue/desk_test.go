@@ -515,3 +515,91 @@ func testRainSeatsLineNow(t *testing.T, st queuetest.Store) {
 		t.Errorf("checked in 5 minutes after its window, after the switch: not tagged outside it")
 	}
 }
+
+// testRainToTheSamePlan: a rain plan that keeps every window as the dry
+// day's (the same sites, times and capacities) moves no booked ticket to
+// another time, though bookings filled the windows by capacity beyond the
+// people the plan calls there for each unit. It used to re-time about a
+// sixth of them, paper cards included, and switching back did not undo it.
+func testRainToTheSamePlan(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", "c1.plan.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := planfile.Read(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sched []planfile.Window
+	for _, w := range f.Schedule {
+		if w.Variant == "dry" {
+			sched = append(sched, w)
+		}
+	}
+	for _, w := range sched[:len(sched):len(sched)] {
+		w.Variant = "wet"
+		sched = append(sched, w)
+	}
+	for i := range sched {
+		sched[i].Index = i
+	}
+	var sites []*planfile.Site
+	for _, x := range f.Sites {
+		if x.Variant == "dry" {
+			sites = append(sites, x)
+		}
+	}
+	f.Schedule = sched
+	var wetSites []*planfile.Site
+	for _, x := range sites {
+		wet := *x
+		wet.Variant = "wet"
+		wetSites = append(wetSites, &wet)
+	}
+	f.Sites = append(sites, wetSites...)
+	p, err := queue.NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := queuetest.NewClock(queuetest.Morning)
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	s := queue.New(c, queuetest.Signer(t), o)
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	coord := staff(t, s, "c1", queue.RoleCoordinator)
+	// 1号楼's households book until its windows are full: its first window
+	// calls floors 1-3, but bookings take it whatever their floor.
+	var toks []string
+	for i := range 40 {
+		b, _, err := s.Book(ctx, "c1", hh("b1", "", fmt.Sprintf("%d%02d", 6-i%6, 1+i/6), 2))
+		if err != nil {
+			break
+		}
+		toks = append(toks, b.Ticket)
+	}
+	before := map[string]string{}
+	for _, tok := range toks {
+		tv, _ := s.Ticket(ctx, tok)
+		before[tok] = tv.Site + " " + tv.Window.Start.Format("15:04")
+	}
+	for _, v := range []string{"wet", "dry"} {
+		if _, err := s.SwitchVariant(ctx, coord, "c1", v); err != nil {
+			t.Fatal(err)
+		}
+		moved := 0
+		for _, tok := range toks {
+			tv, _ := s.Ticket(ctx, tok)
+			if got := tv.Site + " " + tv.Window.Start.Format("15:04"); got != before[tok] {
+				if moved++; moved <= 3 {
+					t.Errorf("after the switch to %s, ticket %d is at %s; it was at %s", v, tv.ID, got, before[tok])
+				}
+			}
+		}
+		if moved > 0 {
+			t.Errorf("the switch to %s, a plan with the same windows, moved %d of %d tickets to another time", v, moved, len(toks))
+		}
+	}
+}

@@ -35,7 +35,11 @@ func TestRainSwitchRuleShared(t *testing.T) {
 				if err != nil || res[0].Error != nil {
 					t.Fatalf("booking %s unit %q: %v %v", g.Building, g.Unit, err, res)
 				}
-				tickets = append(tickets, rainswitch.Ticket{Building: g.Building, Unit: g.Unit, Party: party, OldStart: w.Start})
+				// The window it was given, which may be another than w
+				// (a booking takes the earliest with room).
+				bk := res[0].Booking
+				tickets = append(tickets, rainswitch.Ticket{Building: g.Building, Unit: g.Unit, Party: party,
+					OldStart: bk.Window.Start, OldEnd: bk.Window.End, OldSite: bk.Site})
 				left -= party
 			}
 		}

@@ -50,6 +50,7 @@ var suite = []queuetest.Case{
 	{"DisplayPairing", testDisplayPairing},
 	{"LineDesksOfVariant", testLineDesksOfVariant},
 	{"RainSeatsLineNow", testRainSeatsLineNow},
+	{"RainToTheSamePlan", testRainToTheSamePlan},
 	{"OtherSecret", testOtherSecret},
 	{"OldPlanNextToToday", testOldPlanNextToToday},
 	{"TicketByNumber", testTicketByNumber},

@@ -5,7 +5,8 @@
 -- and unit, so that booking order is kept. It looks first among the
 -- windows calling its unit, within the people the plan calls there for it
 -- (so that one building does not take the seats planned for another and
--- push the next out); then, preferring windows that do not end before its
+-- push the next out), its own window first when the new variant has it
+-- (the same site, start and end, calling its unit); then, preferring windows that do not end before its
 -- old window started, in those windows beyond that, in its building's
 -- windows and, rather than lose the ticket, in any window. Only when order
 -- cannot be kept anywhere is it given up, for the earliest window with
@@ -98,7 +99,7 @@ local used = {} -- window#group -> people placed there for that group
 -- booked.
 local inline_ids, booked_ids = {}, {}
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r', 'hh')
+  local f = redis.call('HMGET', ticket_key(KEYS[2], id), 'st', 'b', 'u', 'party', 'w', 'ws', 'site', 'ci', 'r', 'hh', 'we')
   local st = f[1]
   if f[9] == round then -- else another round's ticket, in the range
     if st == 'checked_in' or st == 'called' then inline_ids[#inline_ids + 1] = {id, f}
@@ -137,6 +138,16 @@ for _, batch in ipairs({inline_ids, booked_ids}) do
           local x = win[w]
           if not pick and x.site == f[7] and x.used + party <= x.cap and (pass == 2 or tonumber(x.we) > now) then pick = w end
         end
+      end
+    end
+    -- 1a: the same window (site, start and end) in the new variant, when
+    -- it calls its unit and has room: a variant that keeps the window
+    -- keeps the ticket's time, printed on its card (a switch to an
+    -- identical plan moves no one)
+    for _, w in ipairs(pick and {} or own) do
+      local x = win[w]
+      if x.site == f[7] and x.ws == f[6] and x.we == f[11] and room(w) and tonumber(x.ws) >= floor then
+        pick = w break
       end
     end
     -- 1: its unit's windows, within the people the plan calls there

@@ -9,8 +9,10 @@
 // The rule, in the words of switch.lua: every ticket still to be sampled,
 // in booking order, gets a window of the new variant that has not ended
 // and has room for its party, no earlier than the window given to the
-// previous ticket of its building and unit. It looks first among the
-// windows calling its unit, within the people the plan calls there for it;
+// previous ticket of its building and unit. It keeps its own window when
+// the new variant has it (the same site, start and end, calling its
+// unit) with room; else it looks first among the windows calling its
+// unit, within the people the plan calls there for it;
 // then, preferring windows that do not end before its old window started,
 // in those windows beyond that, in its building's windows and, rather than
 // lose the ticket, in any window. Only when order cannot be kept anywhere
@@ -51,6 +53,8 @@ type Ticket struct {
 	Building, Unit string
 	Party          int
 	OldStart       time.Time // start of the window it holds now
+	OldEnd         time.Time // its end
+	OldSite        string    // its site
 }
 
 // NoRoomError says which ticket (its position in the list) found no room.
@@ -171,8 +175,20 @@ func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]
 		}
 		own := lists[ukey]
 		pick := -1
+		// 1a: the same window (site, start, end) when the target has it,
+		// calling its unit, with room: its printed time stays.
+		for _, c := range own {
+			w := target[c.w]
+			if w.Site == t.OldSite && w.Start.Equal(t.OldStart) && w.End.Equal(t.OldEnd) && room(c.w, t.Party) && atOrAfter(c.w) {
+				pick = c.w
+				break
+			}
+		}
 		// 1: its unit's windows, within the people the plan calls there.
 		for _, c := range own {
+			if pick >= 0 {
+				break
+			}
 			if c.quota >= 0 && room(c.w, t.Party) && quotaUsed[qkey{c.w, ukey}]+t.Party <= c.quota && atOrAfter(c.w) {
 				pick = c.w
 				break

@@ -13,6 +13,12 @@ func win(index int, site string, startMin, capacity int, groups ...Group) Window
 	return Window{Index: index, Site: site, Start: s, End: s.Add(15 * time.Minute), Capacity: capacity, Groups: groups}
 }
 
+// tk is a ticket of building b's unit u whose window started at old, at
+// no site of the targets (so that none is its own window).
+func tk(b, u string, party int, old time.Time) Ticket {
+	return Ticket{Building: b, Unit: u, Party: party, OldStart: old}
+}
+
 func reassign(t *testing.T, now time.Time, target []Window, all [][]Group, tickets []Ticket) []int {
 	t.Helper()
 	SortWindows(target)
@@ -56,9 +62,23 @@ func TestReassign(t *testing.T) {
 		// on to a|1's next window though 10 still has room.
 		target := []Window{win(10, "s", 0, 10, a1, a2), win(11, "s", 15, 10, a1)}
 		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target),
-			[]Ticket{{"a", "1", 2, t0}, {"a", "1", 2, t0}, {"a", "1", 1, t0}})
+			[]Ticket{tk("a", "1", 2, t0), tk("a", "1", 2, t0), tk("a", "1", 1, t0)})
 		if !eq(got, []int{10, 10, 11}) {
 			t.Errorf("got %v, want [10 10 11]", got)
+		}
+	})
+	t.Run("own window kept", func(t *testing.T) {
+		// The target has the ticket's own window (site, start, end) for
+		// its unit: it stays there, beyond the people the plan calls (a
+		// booking fills a window by its capacity, not by the quota), so
+		// that a switch to an identical plan moves no one.
+		target := []Window{win(10, "s", 0, 10, Group{Building: "a", Unit: "1", People: 2}), win(11, "s", 15, 10, a1)}
+		own := Ticket{Building: "a", Unit: "1", Party: 3, OldStart: t0, OldEnd: t0.Add(15 * time.Minute), OldSite: "s"}
+		elsewhere := own
+		elsewhere.OldSite = "t"
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{own, elsewhere})
+		if !eq(got, []int{10, 11}) {
+			t.Errorf("got %v, want [10 11]: its own window, and another site's ticket by the quota", got)
 		}
 	})
 	t.Run("booking order kept", func(t *testing.T) {
@@ -66,14 +86,14 @@ func TestReassign(t *testing.T) {
 		// small enough for the earlier, must not go before it.
 		target := []Window{win(20, "s", 0, 3, b), win(21, "s", 15, 10, b)}
 		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target),
-			[]Ticket{{"b", "", 4, t0}, {"b", "", 1, t0}})
+			[]Ticket{tk("b", "", 4, t0), tk("b", "", 1, t0)})
 		if !eq(got, []int{21, 21}) {
 			t.Errorf("got %v, want [21 21]", got)
 		}
 	})
 	t.Run("ended windows skipped", func(t *testing.T) {
 		target := []Window{win(30, "s", 0, 10, b), win(31, "s", 15, 10, b)}
-		got := reassign(t, t0.Add(20*time.Minute), target, groupsOf(target), []Ticket{{"b", "", 1, t0}})
+		got := reassign(t, t0.Add(20*time.Minute), target, groupsOf(target), []Ticket{tk("b", "", 1, t0)})
 		if !eq(got, []int{31}) {
 			t.Errorf("got %v, want [31]", got)
 		}
@@ -81,7 +101,7 @@ func TestReassign(t *testing.T) {
 	t.Run("other building when its own are full", func(t *testing.T) {
 		c := Group{Building: "c", People: 2}
 		target := []Window{win(40, "s", 0, 2, b), win(41, "t", 0, 5, c)}
-		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "", 2, t0}, {"b", "", 2, t0}})
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{tk("b", "", 2, t0), tk("b", "", 2, t0)})
 		if !eq(got, []int{40, 41}) {
 			t.Errorf("got %v, want [40 41]", got)
 		}
@@ -93,11 +113,11 @@ func TestReassign(t *testing.T) {
 		// quota in the earlier window the quota wins.
 		b1 := Group{Building: "b", Unit: "1", People: 4}
 		target := []Window{win(50, "s", 0, 10, b1), win(51, "s", 45, 10, b1)}
-		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "9", 1, t0.Add(30 * time.Minute)}})
+		got := reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{tk("b", "9", 1, t0.Add(30*time.Minute))})
 		if !eq(got, []int{51}) {
 			t.Errorf("got %v, want [51]", got)
 		}
-		got = reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{{"b", "1", 1, t0.Add(30 * time.Minute)}})
+		got = reassign(t, t0.Add(-time.Hour), target, groupsOf(target), []Ticket{tk("b", "1", 1, t0.Add(30*time.Minute))})
 		if !eq(got, []int{50}) {
 			t.Errorf("unit with a quota: got %v, want [50]", got)
 		}
@@ -105,7 +125,7 @@ func TestReassign(t *testing.T) {
 	t.Run("no room", func(t *testing.T) {
 		target := []Window{win(60, "s", 0, 1, b)}
 		SortWindows(target)
-		_, err := Reassign(t0, target, BuildLists(target, groupsOf(target)), []Ticket{{"b", "", 1, t0}, {"b", "", 1, t0}})
+		_, err := Reassign(t0, target, BuildLists(target, groupsOf(target)), []Ticket{tk("b", "", 1, t0), tk("b", "", 1, t0)})
 		var nr *NoRoomError
 		if !errors.As(err, &nr) || nr.Ticket != 1 {
 			t.Errorf("err %v, want no room for ticket 1", err)

@@ -681,8 +681,9 @@ func (r *runner) rain() {
 			continue
 		}
 		g := pr.groups[x.g]
+		ow := r.cur.wins[x.win]
 		tickets = append(tickets, rainswitch.Ticket{Building: g.building, Unit: g.unit, Party: int(x.size),
-			OldStart: pr.at(r.cur.wins[x.win].start)})
+			OldStart: pr.at(ow.start), OldEnd: pr.at(ow.end), OldSite: pr.sites[ow.site]})
 		who = append(who, int32(i))
 	}
 	picks, err := rainswitch.Reassign(pr.at(r.now), pr.target, pr.lists, tickets)
