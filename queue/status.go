@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -381,7 +382,14 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if zh, en, ok := ticketcsv.Encoding(data); !ok {
+		return nil, BadField("csv", zh, en) // nothing booked
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	recs, err := cr.ReadAll()

@@ -891,6 +891,22 @@ func testPreBook(t *testing.T, st queuetest.Store) {
 			t.Errorf("PreBook(%q) = %v, want bad input naming %q", csv, err, field)
 		}
 	}
+	// A file saved in GBK (钱七), as Excel and WPS save CSV on Chinese
+	// Windows, or in UTF-16, is refused as a whole, saying how to save it:
+	// its names would be garbled on the cards (and a GBK name crashed
+	// their printing).
+	for _, bad := range []string{"b1,,103,1,王奶奶\nb1,,104,1,\xc7\xae\xc6\xdf\n", "\xff\xfeb\x001\x00"} {
+		_, err := s.PreBook(ctx, coord, "c1", strings.NewReader(bad))
+		var qe *queue.Error
+		if !errors.As(err, &qe) || qe.Field != "csv" || !strings.Contains(qe.Message, "CSV UTF-8") {
+			t.Errorf("PreBook of a file not in UTF-8 = %v; want it refused, saying to save it as CSV UTF-8", err)
+		}
+	}
+	if r, err := s.PreBook(ctx, coord, "c1", strings.NewReader("b1,,103,1\n")); err != nil || len(r) != 1 || !r[0].Created {
+		t.Errorf("booking the refused file's first row afterwards = %+v, %v; want it new (nothing of the file was booked)", r, err)
+	} else if _, err := s.Cancel(ctx, r[0].Booking.Ticket); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testPreBookStudents: a grandmother without a phone, and her grandson

@@ -124,6 +124,14 @@ func TestDoorToDoorRecorded(t *testing.T) {
 		document.getElementById('thint').textContent === '已由上门采样人员在家中采样。' && document.getElementById('tsite').textContent === '上门采样' &&
 		document.getElementById('tqr').hidden`)
 	phone.shot("homesample-390x844-phone")
+	// Recorded by mistake and taken back: the phone no longer says she
+	// was sampled (it did, and the household stayed at home).
+	if _, err := d.svc.UndoHomeSample(context.Background(), m, b.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	phone.run("read again", chromedp.Reload(), chromedp.WaitVisible("#ticket"))
+	phone.within(5*time.Second, "not sampled", `document.getElementById('ticket').getAttribute('data-state') !== 'sampled' &&
+		!document.getElementById('tstate').textContent.includes('已采样') && !document.getElementById('thint').textContent.includes('在家中采样')`)
 }
 
 // TestStaffPhoneFitsInEnglish: the door-to-door team carries a phone. The

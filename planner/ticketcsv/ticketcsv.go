@@ -30,6 +30,7 @@
 package ticketcsv
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"natq/planner/errs"
 )
@@ -68,6 +70,34 @@ type Ticket struct {
 // bad is a ticket file that cannot be read (errs.Invalid): it names the
 // line and the column, in words a coordinator can act on.
 func bad(format string, a ...any) error { return errs.Invalidf("tickets CSV: "+format, a...) }
+
+// Encoding says, in Chinese and English, why data is not a CSV natq can
+// read, or ok: it must be UTF-8 (a BOM is fine). Excel and WPS on Chinese
+// Windows save "CSV" in GBK, and "Unicode text" in UTF-16: read as UTF-8
+// they gave garbled names, or no such building, and a name printed on a
+// card must be valid text.
+func Encoding(data []byte) (zh, en string, ok bool) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return "文件是 UTF-16（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8（逗号分隔）”再提交",
+			"the file is UTF-16 (Excel's Unicode text): save it as \"CSV UTF-8 (comma delimited)\" and send it again", false
+	}
+	if utf8.Valid(data) {
+		return "", "", true
+	}
+	line := 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[n:]
+	}
+	return fmt.Sprintf("文件不是 UTF-8 编码（第 %d 行起；可能是 Excel 或 WPS 默认的 GBK）：请另存为“CSV UTF-8（逗号分隔）”再提交", line),
+		fmt.Sprintf("the file is not UTF-8 (from line %d; GBK, as Excel and WPS save CSV on Chinese Windows?): save it as \"CSV UTF-8 (comma delimited)\" and send it again", line), false
+}
 
 // Write writes tickets with the header, times in each ticket's zone.
 func Write(w io.Writer, ts []Ticket) error {
@@ -124,7 +154,14 @@ func Students(cell string) (yes, ok bool) {
 // on the file's date in the file's zone, and every row is of one compound
 // and one round.
 func Read(r io.Reader) ([]Ticket, error) {
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if _, en, ok := Encoding(data); !ok {
+		return nil, bad("%s", en)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err == io.EOF {

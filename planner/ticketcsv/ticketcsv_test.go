@@ -74,6 +74,8 @@ func TestReadErrors(t *testing.T) {
 		{"bad students", head + strings.TrimSuffix(ok, "\n") + ",maybe\n", `line 2: students "maybe" is neither yes nor empty`},
 		{"students", head + strings.TrimSuffix(ok, "\n") + ",是\n", ""},
 		{"no students column", strings.TrimSuffix(head, ",students\n") + "\n" + ok, ""},
+		{"GBK name", head + strings.Replace(ok, "https://x/t/c1.e.mac,", "https://x/t/c1.e.mac,\xc7\xae\xc6\xdf", 1), "not UTF-8 (from line 2; GBK"},
+		{"UTF-16", "\xff\xfe" + head, "the file is UTF-16"},
 		{"end before start", head + row(func(r []string) { r[13] = "2026-12-01T07:45:00+08:00" }), "window_end 2026-12-01T07:45:00+08:00 is not after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -347,7 +347,8 @@
     var full = cap > 0 && tk.ahead >= cap;
     box.setAttribute('data-full', full ? 'true' : 'false');
     if (full) s = ['stFull', 'hFull'];
-    var home = tk.origin === 'home';
+    // Sampled at home; a home sample taken back (cancelled) is not.
+    var home = tk.origin === 'home' && tk.state === 'sampled';
     if (home) s = ['stSampled', 'hHome'];
     text('tstate', tk.state === 'called' && tk.desk ? t('stCalledDesk', tk.desk) : t(s[0])); text('thint', t(s[1], tk.ahead, cap));
     var qr = $('tqr'), src = '/qr/' + encodeURIComponent(tk.ticket) + '.svg';
