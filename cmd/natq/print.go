@@ -88,10 +88,20 @@ func runPrint(ctx context.Context, e *env, args []string) error {
 		if err := sheets.CheckTickets(plan, tickets); err != nil {
 			return fmt.Errorf("%s and %s do not agree: %w", *ticketsPath, pos[0], err)
 		}
+		local := ""
 		for _, t := range tickets {
 			if t.Error != "" {
 				fmt.Fprintf(e.stderr, "warning: %s row %d (%s %s-%s) got no ticket (%s): no card printed; pre-book it again when there is room\n", *ticketsPath, t.Row, t.Building, t.Unit, t.Room, t.Error)
 			}
+			if u, err := url.Parse(t.URL); err == nil && local == "" && thisComputerOnly(u.Hostname()) {
+				local = u.Host
+			}
+		}
+		if local != "" {
+			// The desk's scanner still reads such a card's ticket; a
+			// resident's phone opens nothing.
+			fmt.Fprintf(e.stderr, "warning: %s: the tickets' links point at %s, this computer only (a natq serve started without --base-url): "+
+				"a resident's phone cannot open the cards' QR codes; start natq serve with --base-url and export the pre-bookings again\n", *ticketsPath, local)
 		}
 	}
 	opts := sheets.Options{BaseURL: *baseURL, Combined: *combined}
@@ -123,11 +133,17 @@ func checkBaseURL(s string) error {
 	if err != nil {
 		return err
 	}
-	h := u.Hostname()
-	if ip := net.ParseIP(h); h == "localhost" || strings.HasSuffix(h, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+	if thisComputerOnly(u.Hostname()) {
 		return usagef("--base-url %q is this computer only: a resident's phone cannot open it; %s", s, how)
 	}
 	return nil
+}
+
+// thisComputerOnly is a host name no other device reaches: localhost, a
+// loopback or unspecified address.
+func thisComputerOnly(h string) bool {
+	ip := net.ParseIP(h)
+	return h == "localhost" || strings.HasSuffix(h, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 // baseURLShape parses a --base-url that every ticket's link is made

@@ -101,8 +101,19 @@ func TestTicketsRoundTrip(t *testing.T) {
 	}
 
 	sheets := filepath.Join(dir, "sheets")
-	if status, _, stderr := runPrintCmd(t, planPath, "--out", sheets, "--tickets", csvPath, "--base-url", "https://natq.example.org"); status != 0 {
+	if status, _, stderr := runPrintCmd(t, planPath, "--out", sheets, "--tickets", csvPath, "--base-url", "https://natq.example.org"); status != 0 || strings.Contains(stderr, "this computer only") {
 		t.Fatalf("natq print --tickets = %d: %s", status, stderr)
+	}
+	// An export from a natq serve started without --base-url: its links
+	// are this computer's, and the print says so (the cards still print:
+	// the desk's scanner reads their tickets).
+	local := filepath.Join(dir, "local.csv")
+	if err := os.WriteFile(local, []byte(strings.ReplaceAll(string(csvData), "https://natq.example.org/", "http://127.0.0.1:18200/")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, stderr := runPrintCmd(t, planPath, "--out", filepath.Join(dir, "local"), "--tickets", local, "--base-url", "https://natq.example.org"); status != 0 ||
+		!strings.Contains(stderr, "point at 127.0.0.1:18200, this computer only") {
+		t.Errorf("natq print --tickets with loopback links = %d: %s; want the cards and a warning", status, stderr)
 	}
 	cards := filepath.Join(sheets, "tickets.pdf")
 	// pdftotext keeps or drops the space where the Chinese font gives way
