@@ -81,68 +81,49 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 	v, err := s.run(ctx, "checkin", p.checkinKeys, id, p.Date, site, now, s.opts.Grace.Milliseconds(), s.opts.Early.Milliseconds(),
 		caps[0], caps[1], sh)
 	if err != nil {
-		return nil, s.alreadyIn(p, err)
+		return nil, s.checkInRefusal(p, err)
 	}
 	s.m.CheckIns.WithLabelValues(c).Inc()
 	return s.toldReply(p, c, v, signed{id, token})
 }
 
-// alreadyIn words an ALREADY_IN refusal ("<checkin ms> <state> <desk>")
-// with the check-in time on the compound's clock: a second scan is a
-// warning, not a second check-in.
-func (s *Service) alreadyIn(p *Plan, err error) error {
+// checkInRefusal words the check-in refusals that carry times, on the
+// compound's clock: a second scan (ALREADY_IN "<checkin ms> <state>
+// <desk>") is a warning, not a second check-in; one too early or too late
+// (TOO_EARLY, TOO_LATE "<window start ms> <end ms>") says the window and
+// when check-in opens or closed, so that the marshal can tell the
+// resident when to come back. Any other goes to refusal.
+func (s *Service) checkInRefusal(p *Plan, err error) error {
 	var sr *scriptReply
 	if !errors.As(err, &sr) {
 		return err
 	}
 	code, detail := sr.code()
-	if code == "TOO_EARLY" || code == "TOO_LATE" {
-		return s.outsideWindow(p, code, detail)
-	}
-	if code != "ALREADY_IN" {
-		return s.refusal(err)
-	}
-	// The detail is the script's own: "<checkin ms> <state> <desk>".
 	f := strings.Fields(detail)
 	for len(f) < 3 {
 		f = append(f, "")
 	}
-	ms, _ := strconv.ParseInt(f[0], 10, 64)
-	at := time.UnixMilli(ms).In(p.TZ).Format("15:04")
-	e := &Error{Code: ErrAlreadyIn.Code, Message: "已于 " + at + " 签到", MessageEn: "already checked in at " + at}
-	if f[1] == "called" {
-		e.Message += "，已叫到 " + f[2] + " 号台"
-		e.MessageEn += "; called to desk " + f[2]
-	}
-	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
-	return e
-}
-
-// outsideWindow words a TOO_EARLY or TOO_LATE refusal ("<window start
-// ms> <end ms>") with the ticket's window and when check-in opens or
-// closed, on the compound's clock: the marshal can tell the resident when
-// to come back.
-func (s *Service) outsideWindow(p *Plan, code, detail string) error {
-	f := strings.Fields(detail)
-	base := ErrTooEarly
-	if code == "TOO_LATE" {
-		base = ErrTooLate
-	}
+	first, _ := strconv.ParseInt(f[0], 10, 64)  // the check-in, or the window's start
+	second, _ := strconv.ParseInt(f[1], 10, 64) // the window's end
+	hm := func(ms int64) string { return time.UnixMilli(ms).In(p.TZ).Format("15:04") }
+	span := hm(first) + "–" + hm(second)
 	var e *Error
-	if len(f) == 2 {
-		ws, _ := strconv.ParseInt(f[0], 10, 64)
-		we, _ := strconv.ParseInt(f[1], 10, 64)
-		hm := func(ms int64) string { return time.UnixMilli(ms).In(p.TZ).Format("15:04") }
-		span := hm(ws) + "–" + hm(we)
-		if code == "TOO_EARLY" {
-			from := hm(ws - s.opts.Early.Milliseconds())
-			e = withDetail(base, "（时段 "+span+"，"+from+" 起可签到）", " (window "+span+"; check-in opens at "+from+")")
-		} else {
-			until := hm(we + s.opts.Grace.Milliseconds())
-			e = withDetail(base, "（时段 "+span+"，签到到 "+until+" 为止）", " (window "+span+"; check-in closed at "+until+")")
+	switch code {
+	case "ALREADY_IN":
+		at := hm(first)
+		e = &Error{Code: ErrAlreadyIn.Code, Message: "已于 " + at + " 签到", MessageEn: "already checked in at " + at}
+		if f[1] == "called" {
+			e.Message += "，已叫到 " + f[2] + " 号台"
+			e.MessageEn += "; called to desk " + f[2]
 		}
-	} else {
-		e = base
+	case "TOO_EARLY":
+		from := hm(first - s.opts.Early.Milliseconds())
+		e = withDetail(ErrTooEarly, "（时段 "+span+"，"+from+" 起可签到）", " (window "+span+"; check-in opens at "+from+")")
+	case "TOO_LATE":
+		until := hm(second + s.opts.Grace.Milliseconds())
+		e = withDetail(ErrTooLate, "（时段 "+span+"，签到到 "+until+" 为止）", " (window "+span+"; check-in closed at "+until+")")
+	default:
+		return s.refusal(err)
 	}
 	s.m.Refusals.WithLabelValues(string(e.Code)).Inc()
 	return e

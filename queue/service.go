@@ -976,10 +976,6 @@ func (s *Service) refusal(err error) error {
 		e = withDetail(ErrDeskBusy, "（票 "+detail+"）", " (ticket "+detail+")")
 	case "WRONG_SITE":
 		e = withDetail(ErrWrongSite, "，请到采样点 "+detail, "; send the resident to site "+detail)
-	case "TOO_EARLY":
-		e = ErrTooEarly
-	case "TOO_LATE":
-		e = ErrTooLate
 	case "ALREADY_SAMPLED":
 		e = ErrAlreadySampled
 	case "CANCELLED":
