@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"natq/planner/planfile"
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -372,31 +374,13 @@ func testPartyChange(t *testing.T, st queuetest.Store) {
 // the switch back is still at it. It used to be 5 all day: the most of
 // any variant, so a dry morning's forecast promised 2.5 times the pace.
 func testLineDesksOfVariant(t *testing.T, st queuetest.Store) {
-	c := st.Client(t)
-	raw, err := os.ReadFile(filepath.Join("testdata", "c1.plan.geojson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := planfile.Read(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range f.Sites {
-		if x.ID == "s2" && x.Variant == "wet" {
-			x.Desks = 5
+	s, clk := c1With(t, st.Client(t), func(f *planfile.File) {
+		for _, x := range f.Sites {
+			if x.ID == "s2" && x.Variant == "wet" {
+				x.Desks = 5
+			}
 		}
-	}
-	p, err := queue.NewPlan(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := queuetest.NewClock(queuetest.Morning)
-	o := queue.DefaultOptions()
-	o.Now = clk.Now
-	s := queue.New(c, queuetest.Signer(t), o)
-	if err := s.OpenRound(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	})
 	m := staff(t, s, "c1", queue.RoleMarshal)
 	coord := staff(t, s, "c1", queue.RoleCoordinator)
 	desks := func(when string, want int) {
@@ -522,53 +506,31 @@ func testRainSeatsLineNow(t *testing.T, st queuetest.Store) {
 // people the plan calls there for each unit. It used to re-time about a
 // sixth of them, paper cards included, and switching back did not undo it.
 func testRainToTheSamePlan(t *testing.T, st queuetest.Store) {
-	c := st.Client(t)
-	raw, err := os.ReadFile(filepath.Join("testdata", "c1.plan.geojson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := planfile.Read(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sched []planfile.Window
-	for _, w := range f.Schedule {
-		if w.Variant == "dry" {
+	s, _ := c1With(t, st.Client(t), func(f *planfile.File) {
+		var sched []planfile.Window
+		for _, w := range f.Schedule {
+			if w.Variant == "dry" {
+				sched = append(sched, w)
+			}
+		}
+		for _, w := range sched[:len(sched):len(sched)] {
+			w.Variant = "wet"
 			sched = append(sched, w)
 		}
-	}
-	for _, w := range sched[:len(sched):len(sched)] {
-		w.Variant = "wet"
-		sched = append(sched, w)
-	}
-	for i := range sched {
-		sched[i].Index = i
-	}
-	var sites []*planfile.Site
-	for _, x := range f.Sites {
-		if x.Variant == "dry" {
-			sites = append(sites, x)
+		for i := range sched {
+			sched[i].Index = i
 		}
-	}
-	f.Schedule = sched
-	var wetSites []*planfile.Site
-	for _, x := range sites {
-		wet := *x
-		wet.Variant = "wet"
-		wetSites = append(wetSites, &wet)
-	}
-	f.Sites = append(sites, wetSites...)
-	p, err := queue.NewPlan(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := queuetest.NewClock(queuetest.Morning)
-	o := queue.DefaultOptions()
-	o.Now = clk.Now
-	s := queue.New(c, queuetest.Signer(t), o)
-	if err := s.OpenRound(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+		f.Schedule = sched
+		var dry, wet []*planfile.Site
+		for _, x := range f.Sites {
+			if x.Variant == "dry" {
+				w := *x
+				w.Variant = "wet"
+				dry, wet = append(dry, x), append(wet, &w)
+			}
+		}
+		f.Sites = append(dry, wet...)
+	})
 	coord := staff(t, s, "c1", queue.RoleCoordinator)
 	// 1号楼's households book until its windows are full: its first window
 	// calls floors 1-3, but bookings take it whatever their floor.
@@ -602,4 +564,31 @@ func testRainToTheSamePlan(t *testing.T, st queuetest.Store) {
 			t.Errorf("the switch to %s, a plan with the same windows, moved %d of %d tickets to another time", v, moved, len(toks))
 		}
 	}
+}
+
+// c1With is a service (its clock at Morning) with the round of the c1
+// fixture's plan open, as edit changes the plan file before it is loaded.
+func c1With(t *testing.T, c redis.UniversalClient, edit func(*planfile.File)) (*queue.Service, *queuetest.Clock) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "c1.plan.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := planfile.Read(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(f)
+	p, err := queue.NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := queuetest.NewClock(queuetest.Morning)
+	o := queue.DefaultOptions()
+	o.Now = clk.Now
+	s := queue.New(c, queuetest.Signer(t), o)
+	if err := s.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	return s, clk
 }
