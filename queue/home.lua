@@ -5,8 +5,11 @@
 -- missed one, gets a ticket of its own, origin "home", sampled. One
 -- with a booked ticket has that ticket made the record: its seat goes
 -- back to its window (as a cancel gives it back), it leaves the window,
--- and its event tells the phone that follows it. One in a site's line,
--- or sampled already, is refused.
+-- and its event tells the phone that follows it; the booking it had is
+-- kept in the ticket's "was" ("<window>|<site>|<start ms>|<end ms>|
+-- <party>|<origin>|<variant>"), so that taking the record back
+-- (unhome.lua) can give the household its booking again. One in a
+-- site's line, or sampled already, is refused.
 -- KEYS[1] round state hash, KEYS[2] household index hash, KEYS[3] ticket
 -- sequence, KEYS[4] ticket key prefix, KEYS[5] round's booking order
 -- zset (written only for a round opened without a "first" id, as
@@ -42,11 +45,17 @@ if t then
   id = old
   redis.call('HINCRBY', KEYS[8], t[T_W] .. ':booked', -tonumber(t[T_PARTY]))
   redis.call('HINCRBY', KEYS[8], 'freed', 1) -- book.lua's cursors may pass over the seat
+  local was = (t[T_W] or '') .. '|' .. (t[T_SITE] or '') .. '|' .. (t[T_WS] or '') .. '|' .. (t[T_WE] or '') .. '|' ..
+    (t[T_PARTY] or '') .. '|' .. (t[T_ORIGIN] or '') .. '|' .. (t[T_V] or '')
   t[T_ST], t[T_PARTY], t[T_ORIGIN], t[T_W], t[T_SITE], t[T_WS], t[T_WE], t[T_SA] =
     'sampled', ARGV[7], 'home', '-1', '', now, now, now
   if tube ~= '' then t[T_TUBE] = tube end
-  redis.call('HSET', ticket_key(KEYS[4], id), 'st', 'sampled', 'party', ARGV[7], 'origin', 'home', 'w', '-1',
-    'site', '', 'ws', now, 'we', now, 'sa', now, 'by', ARGV[10], 'ver', next_version(t))
+  local tk = ticket_key(KEYS[4], id)
+  redis.call('HSET', tk, 'st', 'sampled', 'party', ARGV[7], 'origin', 'home', 'w', '-1',
+    'site', '', 'ws', now, 'we', now, 'sa', now, 'by', ARGV[10], 'was', was, 'ver', next_version(t))
+  -- An earlier record of this ticket, taken back and its booking given
+  -- again, is this record now.
+  redis.call('HDEL', tk, 'ub', 'end', 'hsa')
 else
   id = tostring(redis.call('INCR', KEYS[3]))
   redis.call('HSET', ticket_key(KEYS[4], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // siteOf finds the compound of a site for a staff member: their own
@@ -651,9 +653,14 @@ func (s *Service) SampledAtHome(ctx context.Context, st *Staff, compound string,
 
 // UndoHomeSample takes back, for a marshal or coordinator, a home sample
 // recorded by mistake (SampledAtHome: a room mistyped at a door), by the
-// record's ticket token: the record is cancelled, its party leaves its
-// tube, and the household counts as not sampled again in the round's
-// coverage, free to be recorded anew. ErrNotHome for any other ticket.
+// record's ticket token: its party leaves its tube, and the household
+// counts as not sampled again in the round's coverage. A record that
+// was the household's booking gives it back, booked again in its window
+// as it was, when the round is still on its weather variant and the
+// window has not ended and has room for its party; else, and for a
+// record of its own, the record is cancelled and the household is free
+// to be recorded or to book anew. The ticket's state says which.
+// ErrNotHome for any other ticket.
 func (s *Service) UndoHomeSample(ctx context.Context, st *Staff, token string) (*TicketView, error) {
 	p, id, err := s.staffTicket(st, RoleMarshal, token)
 	if err != nil {
@@ -661,23 +668,44 @@ func (s *Service) UndoHomeSample(ctx context.Context, st *Staff, token string) (
 	}
 	c := p.Compound.ID
 	k := keysOf(c)
-	v, err := s.run(ctx, "unhome", []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "tubes"), k.r(p.Date, "occ")},
-		id, p.Date, s.now().UnixMilli(), k.r(p.Date, "tube:"), st.Name)
-	if err != nil {
-		return nil, s.refusal(err)
+	keys := []string{k.tk(), k.r(p.Date, "hh"), k.r(p.Date, "tubes"), k.r(p.Date, "occ"), k.r(p.Date, "state"), k.r(p.Date, "win")}
+	for try := 0; ; try++ {
+		// The booking the record was, if any: unhome.lua needs its
+		// window's capacity, which the plan holds.
+		was, err := s.rdb.HGet(ctx, k.ticket(strconv.FormatUint(id, 10)), "was").Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, storeErr(err)
+		}
+		w, capacity := "", 0
+		if win, ok := p.bookedWindow(was); ok {
+			w, capacity = strconv.Itoa(win.Index), win.Capacity
+		}
+		v, err := s.run(ctx, "unhome", keys, id, p.Date, s.now().UnixMilli(), k.r(p.Date, "tube:"), st.Name, w, capacity)
+		var sr *scriptReply
+		if errors.As(err, &sr) && try < 3 {
+			if code, _ := sr.code(); code == "RETRY" {
+				continue
+			}
+		}
+		if err != nil {
+			return nil, s.refusal(err)
+		}
+		return s.toldReply(p, c, v, signed{id, token})
 	}
-	return s.toldReply(p, c, v, signed{id, token})
 }
 
 // HomeRecord is one home sample of the round (SampledAtHome) as the
 // door-to-door team's list shows it: its ticket, who recorded it, and,
-// for one taken back (UndoHomeSample, its state "cancelled"), when and by
-// whom.
+// for one taken back (UndoHomeSample), when and by whom, and whether
+// the household's booking came back (its ticket then booked at its
+// site again) or the record was cancelled.
 type HomeRecord struct {
 	*TicketView
 	RecordedBy  string     `json:"recorded_by,omitempty"`
+	RecordedAt  time.Time  `json:"recorded_at"`
 	TakenBackAt *time.Time `json:"taken_back_at,omitempty"`
 	TakenBackBy string     `json:"taken_back_by,omitempty"`
+	Restored    bool       `json:"booking_restored,omitempty"`
 }
 
 // HomeSamples is the round's list of home samples, for any of the
@@ -693,8 +721,9 @@ type HomeSamples struct {
 
 // HomeSamples lists, for a marshal or coordinator, the current round's
 // home samples, newest first, with who recorded each (records made
-// before the recorder was kept show none). It reads every ticket of the
-// round, as Coverage does: a staff member's look, not a resident's.
+// before the recorder was kept show none), those taken back among them.
+// It reads every ticket of the round, as Coverage does: a staff member's
+// look, not a resident's.
 func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (*HomeSamples, error) {
 	if err := may(st, compound, RoleMarshal); err != nil {
 		return nil, err
@@ -704,35 +733,53 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 		return nil, err
 	}
 	k := keysOf(compound)
-	ids, origins, err := s.roundTickets(ctx, k, p.Date, "origin")
+	ids, marks, err := s.roundTickets(ctx, k, p.Date, "origin", "ub")
 	if err != nil {
 		return nil, err
 	}
 	out := &HomeSamples{Compound: compound, Round: p.Date, Records: []HomeRecord{}}
 	var home []string
-	for i, v := range origins {
-		if o, _ := v[0].(string); o == "home" {
+	for i, v := range marks {
+		// A record taken back whose booking came back is booked at its
+		// site again, its origin the booking's: its "ub" tells it.
+		o, _ := v[0].(string)
+		if ub, _ := v[1].(string); o == "home" || ub != "" {
 			home = append(home, ids[i])
 		}
 	}
-	fields := append(slices.Clip(ticketFields), "by", "ub", "end")
+	fields := append(slices.Clip(ticketFields), "by", "ub", "end", "hsa")
+	n := len(ticketFields)
 	err = s.readTickets(ctx, k, home, fields, func(no string, v []any) {
 		id, _ := strconv.ParseUint(no, 10, 64)
 		vals := valsOf(v)
 		t := s.view(p, compound, id, &vals, signed{})
-		if t == nil || t.Origin != "home" { // purged, or booked anew meanwhile
+		if t == nil { // purged
 			return
 		}
 		r := HomeRecord{TicketView: t}
-		r.RecordedBy, _ = v[len(ticketFields)].(string)
-		if t.State == "cancelled" {
-			r.TakenBackBy, _ = v[len(ticketFields)+1].(string)
-			end, _ := v[len(ticketFields)+2].(string)
+		r.RecordedBy, _ = v[n].(string)
+		r.TakenBackBy, _ = v[n+1].(string)
+		if t.Origin != "home" && r.TakenBackBy == "" {
+			return // booked anew meanwhile
+		}
+		if end, _ := v[n+2].(string); r.TakenBackBy != "" {
 			if ms, err := strconv.ParseInt(end, 10, 64); err == nil {
 				at := time.UnixMilli(ms).In(p.TZ)
 				r.TakenBackAt = &at
 			}
-		} else {
+		}
+		switch hsa, _ := v[n+3].(string); {
+		case t.Origin != "home":
+			r.Restored = true
+			if ms, err := strconv.ParseInt(hsa, 10, 64); err == nil {
+				r.RecordedAt = time.UnixMilli(ms).In(p.TZ)
+			}
+		case t.SampledAt != nil:
+			r.RecordedAt = *t.SampledAt
+		default:
+			r.RecordedAt = t.BookedAt
+		}
+		if t.State == "sampled" && !r.Restored {
 			out.Households++
 			out.People += t.Party
 		}
@@ -742,15 +789,7 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 		return nil, err
 	}
 	slices.SortFunc(out.Records, func(a, b HomeRecord) int {
-		return cmp.Or(cmp.Compare(b.recorded(), a.recorded()), cmp.Compare(b.ID, a.ID))
+		return cmp.Or(b.RecordedAt.Compare(a.RecordedAt), cmp.Compare(b.ID, a.ID))
 	})
 	return out, nil
-}
-
-// recorded is when the record was made, in unix ms.
-func (r HomeRecord) recorded() int64 {
-	if r.SampledAt == nil {
-		return r.BookedAt.UnixMilli()
-	}
-	return r.SampledAt.UnixMilli()
 }

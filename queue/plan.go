@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -193,6 +194,25 @@ func (p *Plan) index() {
 }
 
 func (p *Plan) site(variant, id string) *planfile.Site { return p.sites[siteKey{id, variant}] }
+
+// bookedWindow is the window of the booking a home sample's record was
+// (a ticket's "was", home.lua: "<window>|<site>|..."); false when was
+// names none of the plan's.
+func (p *Plan) bookedWindow(was string) (Window, bool) {
+	w, _, ok := strings.Cut(was, "|")
+	if !ok {
+		return Window{}, false
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil {
+		return Window{}, false
+	}
+	i, ok := p.byIndex[n]
+	if !ok {
+		return Window{}, false
+	}
+	return p.Windows[i], true
+}
 
 // siteName is site id's name in the first variant that names it.
 func (p *Plan) siteName(id string) string {

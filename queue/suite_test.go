@@ -57,6 +57,7 @@ var suite = []queuetest.Case{
 	{"AtDesk", testAtDesk},
 	{"AfterTheWindows", testAfterTheWindows},
 	{"SampledAtHome", testSampledAtHome},
+	{"UndoHomeSampleGivesBookingBack", testUndoHomeSampleGivesBookingBack},
 	{"StudentsPeriod", testStudentsPeriod},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},

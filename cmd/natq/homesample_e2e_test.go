@@ -124,14 +124,25 @@ func TestDoorToDoorRecorded(t *testing.T) {
 		document.getElementById('thint').textContent === '已由上门采样人员在家中采样。' && document.getElementById('tsite').textContent === '上门采样' &&
 		document.getElementById('tqr').hidden`)
 	phone.shot("homesample-390x844-phone")
-	// Recorded by mistake and taken back: the phone no longer says she
-	// was sampled (it did, and the household stayed at home).
-	if _, err := d.svc.UndoHomeSample(context.Background(), m, b.Ticket); err != nil {
-		t.Fatal(err)
+	// Recorded by mistake and taken back: her booking comes back, and the
+	// phone, still open, says at once that she is booked at her site
+	// again, with her code to show there (it said she was sampled at
+	// home, and the household would have stayed in).
+	undone, err := d.svc.UndoHomeSample(context.Background(), m, b.Ticket)
+	if err != nil || undone.State != "booked" || undone.Site != b.Site || !undone.Window.Start.Equal(b.Window.Start) {
+		t.Fatalf("UndoHomeSample(1205) = %+v, %v; want booked again at %s %v", undone, err, b.Site, b.Window.Start)
 	}
-	phone.run("read again", chromedp.Reload(), chromedp.WaitVisible("#ticket"))
-	phone.within(5*time.Second, "not sampled", `document.getElementById('ticket').getAttribute('data-state') !== 'sampled' &&
-		!document.getElementById('tstate').textContent.includes('已采样') && !document.getElementById('thint').textContent.includes('在家中采样')`)
+	phone.within(5*time.Second, "booked again", `document.getElementById('ticket').getAttribute('data-state') === 'booked' &&
+		!document.getElementById('tstate').textContent.includes('已采样') && !document.getElementById('thint').textContent.includes('在家中采样') &&
+		!document.getElementById('tqr').hidden`)
+	phone.shot("homesample-undone-390x844-phone")
+	phone.noDialogs()
+	// The tablet's list says the record was taken back and the booking
+	// given again.
+	tablet.run("reload the list", chromedp.Click("#homereload"))
+	tablet.within(3*time.Second, "1205 taken back, its booking back", `[...document.querySelectorAll('#homedone li')].some(li =>
+		li.classList.contains('undone') && li.textContent.includes('1205') && li.textContent.includes('原预约已恢复'))`)
+	tablet.shot("homesample-restored-1024x768")
 }
 
 // TestStaffPhoneFitsInEnglish: the door-to-door team carries a phone. The

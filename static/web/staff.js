@@ -32,7 +32,7 @@
     sep: ['、', ', '], covHome: ['（上门）', ' (at home)'], homeTitle: ['上门采样', 'Sampling at home'], homeList: ['上门的楼：{0}', 'Buildings sampled door to door: {0}'], homeNone: ['本方案没有整栋上门采样的楼；行动不便的居民也可在这里记录。', 'No building is sampled door to door in this plan; residents who cannot walk can be recorded here too.'],
     homeTube: ['混管号', 'Tube'], homeGo: ['记为已上门采样', 'Record sampled at home'], homeOk: ['已记录上门采样：{0}', 'Recorded, sampled at home: {0}'], homeUndo: ['撤销', 'Take back'], homeUndoneAt: ['{0} 已撤销（{1}）', 'taken back at {0} ({1})'],
     homeSum: ['本轮已上门采样 {0} 户、{1} 人（全体人员的记录）', 'This round: {0} households, {1} people sampled at home (everyone\'s records)'], homeMore: ['显示全部 {0} 条', 'Show all {0}'], homeReload: ['刷新', 'Reload'],
-    homeUndoAsk: ['撤销这条上门采样记录？{0}\n撤销后这户算作未采样；它原有的预约（票卡、手机上的票）也已作废，需要时请重新预约。', 'Take back this home sample? {0}\nThe household then counts as not sampled; the booking it had (its card, its phone\'s ticket) is void too: book it again if needed.'], homeUndoneOk: ['已撤销：{0}。这户算作未采样，需要时请重新预约。', 'Taken back: {0}. The household counts as not sampled: book it again if needed.'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
+    homeUndoAsk: ['撤销这条上门采样记录？{0}\n撤销后这户算作未采样。这户原有预约的，时段未结束且还有空位时，预约恢复（票卡、手机上的票照常用）；否则预约作废，需要时请重新预约。', 'Take back this home sample? {0}\nThe household then counts as not sampled. If it had a booking, the booking comes back when its window has not ended and still has room (its card and its phone\'s ticket work again); else it is void: book it again if needed.'], homeUndoneOk: ['已撤销：{0}。这户算作未采样，需要时请重新预约。', 'Taken back: {0}. The household counts as not sampled: book it again if needed.'], homeRestoredOk: ['已撤销：{0}。这户的原预约已恢复：{1} {2}–{3}。', 'Taken back: {0}. The household\'s booking is back: {1} {2}–{3}.'], homeRestored: ['原预约已恢复', 'booking back'], tubeN: ['混管 {0}', 'tube {0}'], hhNew: ['已为这户登记新票：', 'New ticket for this household: '], hhElsewhere: ['（不在本采样点，请告诉居民去 {0}）', '(not at this site: send them to {0})'],
     displayQr: ['叫号屏', 'Call screen'], qrAlt: ['叫号屏二维码', 'Call screen QR code'], pairLabel: ['叫号屏上显示的 6 位配对码', 'The 6-digit pairing code on the call screen'], pair: ['配对', 'Pair'], showQr: ['屏幕有相机：显示二维码', 'Screen has a camera: show a QR code'], paired: ['已配对：{0}。屏幕几秒内显示叫号。', 'Paired: {0}. The screen shows calls within seconds.'], pairedOther: ['已配对：{0}。这块屏原来打开的是 {1}，现在改为显示本采样点的叫号；如果屏幕不在本采样点，请重新配对。', 'Paired: {0}. This screen was opened for {1}; it now shows this site\'s calls. If the screen is not at this site, pair it again from there.'], pairShort: ['配对码是 6 位数字，请看叫号屏上现在显示的。', 'A pairing code is 6 digits: read the one the call screen shows now.'], close: ['关闭', 'Close'],
     dqrNote: ['用叫号屏设备（电视或备用平板）的相机扫这个码，它就打开 {0} 的叫号屏，无需输入凭证。这个凭证只能看叫号，{1} 前有效，可在“工作人员”里撤销（{2}）。', 'Scan this with the call screen\'s device (a TV or spare tablet): it opens {0}\'s call screen with no token to type. The token shows calls only, lasts until {1}, and can be revoked under staff tokens ({2}).'], requeue: ['重新排队', 'Back to line'], repeatCall: ['重复叫号', 'Repeat call'], movedTitle: ['雨天切换：排队中的居民', 'Rain switch: people in line'],
     moreWaiting: ['后面还有 {0} 户在排队', '{0} more parties waiting after these'], moreWaiting1: ['后面还有 {0} 户在排队', '{0} more party waiting after these'],
@@ -534,10 +534,11 @@
     var ul = N.clear($('homedone')), recs = homeRecs ? homeRecs.records : [];
     text('homesum', homeRecs ? t('homeSum', homeRecs.households, homeRecs.people) : '');
     (homeAll ? recs : recs.slice(0, 10)).forEach(function (x) {
-      var undone = x.state === 'cancelled', li = el('li', undone ? 'undone' : '');
-      li.appendChild(el('span', 'rec', N.hm(x.sampled_at) + ' ' + recordLine(x)));
+      var undone = x.state === 'cancelled' || !!x.taken_back_at, li = el('li', undone ? 'undone' : '');
+      li.appendChild(el('span', 'rec', N.hm(x.recorded_at || x.sampled_at) + ' ' + recordLine(x)));
       var who = x.recorded_by ? ' · ' + x.recorded_by : '';
       if (undone) who += ' · ' + t('homeUndoneAt', N.hm(x.taken_back_at), x.taken_back_by || '');
+      if (x.booking_restored) who += ' · ' + t('homeRestored');
       li.appendChild(document.createTextNode(who));
       if (!undone) {
         var b = el('button', 'linkbtn', t('homeUndo'));
@@ -558,7 +559,10 @@
     N.api('DELETE', '/api/v1/tickets/' + enc(x.ticket) + '/home', undefined, st.token).then(function (res) {
       var r = $('homeres');
       if (res.status !== 200) { text(r, N.errorText(res)); r.className = 'result bad'; loadHome(); return; }
-      text(r, t('homeUndoneOk', line)); r.className = 'result warn';
+      var b = res.body || {};
+      if (b.state === 'booked' && b.window) text(r, t('homeRestoredOk', line, b.site_name || b.site, N.hm(b.window.start), N.hm(b.window.end)));
+      else text(r, t('homeUndoneOk', line));
+      r.className = 'result warn';
       loadHome();
     });
   }
