@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"natq/planner/errs"
 	"natq/planner/planfile"
 	"natq/queue"
 	"natq/queue/queuetest"
@@ -591,4 +592,51 @@ func c1With(t *testing.T, c redis.UniversalClient, edit func(*planfile.File)) (*
 		t.Fatal(err)
 	}
 	return s, clk
+}
+
+// testSampledAtTheDesksSite: s1's desk 1 has called b1 101 when the rain
+// switch closes s1 and moves her, checked in, to s2's line; the tablet at
+// s1 still shows her called, and its marshal presses 已采样. The sample
+// is refused, naming s2, as a check-in there would be, and nothing
+// changes: she is in s2's line, and s2's desk samples her. A sample that
+// names no site (an older client) is taken at any.
+func testSampledAtTheDesksSite(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	s, clk := queuetest.Service(t, c, nil)
+	m := staff(t, s, "c1", queue.RoleMarshal)
+	z := bookAt(t, s, hh("b1", "", "101", 2))
+	y := bookAt(t, s, hh("b1", "", "102", 1))
+	clk.Set(queuetest.At(7, 1))
+	for _, tok := range []string{z, y} {
+		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if called, err := s.CallNext(ctx, m, "s1", 1); err != nil || called.Ticket != z {
+		t.Fatalf("CallNext(s1, 1) = %+v, %v; want b1 101", called, err)
+	}
+	if _, err := s.SwitchVariant(ctx, staff(t, s, "c1", queue.RoleCoordinator), "c1", "wet"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SampledAt(ctx, m, "s1", z, "T1")
+	wantCode(t, "SampledAt(s1) of a ticket moved to s2", err, "wrong_site")
+	var e *queue.Error
+	if errors.As(err, &e) && !strings.Contains(e.MessageEn, "s2") {
+		t.Errorf("the refusal says %q; want it to name s2", e.MessageEn)
+	}
+	if tv, err := s.Ticket(ctx, z); err != nil || tv.State != "checked_in" || tv.Site != "s2" || tv.Tube != "" {
+		t.Errorf("b1 101 after the refused sample = %+v, %v; want checked in at s2, in no tube", tv, err)
+	}
+	if l, err := s.Line(ctx, m, "s2"); err != nil || l.InLine != 3 {
+		t.Errorf("s2's line after the refused sample = %+v, %v; want its 3 people", l, err)
+	}
+	_, err = s.SampledAt(ctx, m, "nowhere", z, "")
+	wantCode(t, "SampledAt(an unknown site)", err, errs.NoSite)
+	if tv, err := s.SampledAt(ctx, m, "s2", z, "T1"); err != nil || tv.State != "sampled" || tv.Site != "s2" {
+		t.Errorf("SampledAt(s2) = %+v, %v; want sampled at s2", tv, err)
+	}
+	if tv, err := s.Sampled(ctx, m, y, ""); err != nil || tv.State != "sampled" {
+		t.Errorf("Sampled (no site) = %+v, %v; want sampled", tv, err)
+	}
+	checkInvariants(t, c, queuetest.Plan(t, "c1.plan.geojson"))
 }

@@ -269,11 +269,26 @@ func (s *Service) RepeatCall(ctx context.Context, st *Staff, token string) (*Tic
 }
 
 // Sampled records that a ticket's party was sampled, into tube when it is
-// not "" (at most Options.TubeSize samples to a tube).
+// not "" (at most Options.TubeSize samples to a tube), at any site of the
+// compound: SampledAt at the desk's.
 func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*TicketView, error) {
+	return s.SampledAt(ctx, st, "", token, tube)
+}
+
+// SampledAt is Sampled at a desk of site (its id, or "" for any): a
+// ticket of another site's line (the rain switch moved it there while the
+// desk had it called) is refused with ErrWrongSite, naming its site, as
+// a check-in is, so that its sample is counted at the site it waits at.
+func (s *Service) SampledAt(ctx context.Context, st *Staff, site, token, tube string) (*TicketView, error) {
 	sh, err := s.deskStaff(st)
 	if err != nil {
 		return nil, err
+	}
+	var p *Plan
+	if site != "" {
+		if p, site, err = s.siteOf(st, site); err != nil {
+			return nil, s.StaffFirst(ctx, st, err)
+		}
 	}
 	c, id, err := s.verify(token)
 	if err != nil {
@@ -282,14 +297,15 @@ func (s *Service) Sampled(ctx context.Context, st *Staff, token, tube string) (*
 	if c != st.Compound {
 		return nil, s.StaffFirst(ctx, st, ErrForbidden)
 	}
-	p, err := s.current(c)
-	if err != nil {
-		return nil, s.StaffFirst(ctx, st, err)
+	if p == nil {
+		if p, err = s.current(c); err != nil {
+			return nil, s.StaffFirst(ctx, st, err)
+		}
 	}
 	if tube, err = checkTube(tube); err != nil {
 		return nil, s.StaffFirst(ctx, st, err)
 	}
-	v, err := s.run(ctx, "sampled", p.sampledKeys(tube), id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh)
+	v, err := s.run(ctx, "sampled", p.sampledKeys(tube), id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh, site)
 	if err != nil {
 		return nil, s.refusal(err)
 	}

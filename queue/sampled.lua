@@ -8,16 +8,19 @@
 -- ARGV[4] tube code ("" for none), ARGV[5] samples per tube
 -- KEYS[8] the compound's staff hash, ARGV[6] the staff token's hash
 -- (staff_check in prelude.lua, first: "" when checked before); KEYS[9]
--- the round's persons zset (leave_line in prelude.lua)
+-- the round's persons zset (leave_line in prelude.lua), ARGV[7] the site
+-- of the desk that samples ("" for any: a ticket moved to another site's
+-- line, by the rain switch, is that site's to sample)
 -- A sample after a call adds the party and its call-to-sample time to the
 -- site's pace ("pace:<site>:n" people, "pace:<site>:ms") in the window
 -- counters hash: the forecast's measured desk time.
 -- returns the ticket's event (tell_values in prelude.lua), its "sampled"
 -- event published, or an error reply "UNAUTHORIZED", "EXPIRED",
 -- "FORBIDDEN", "NOTICKET", "OLDROUND <round>",
--- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "TUBE_FULL <samples in it>".
--- ARGV is one record of the 6 values above per change, ARGV[1]
--- .. ARGV[6] the first (below, ARGV[o] is a record's first): the
+-- "ALREADY_SAMPLED", "CANCELLED", "NO_SHOW", "WRONG_SITE <its site>",
+-- "TUBE_FULL <samples in it>".
+-- ARGV is one record of the 7 values above per change, ARGV[1]
+-- .. ARGV[7] the first (below, ARGV[o] is a record's first): the
 -- batcher sends the changes with the same keys that wait for one round
 -- trip as one run (batch.go), each made in turn as if alone, in its own
 -- protected call; the script returns a list of one reply per record, each
@@ -29,6 +32,7 @@ local function change(o)
   local err, t = live_read(KEYS[1], id, ARGV[o + 1], true)
   if err then return err end
   local st, site, party = t[T_ST], t[T_SITE], t[T_PARTY]
+  if ARGV[o + 6] ~= '' and site ~= ARGV[o + 6] then return redis.error_reply('WRONG_SITE ' .. site) end
   local tk = ticket_key(KEYS[1], id)
   if ARGV[o + 3] ~= '' then
     local n = tonumber(redis.call('HGET', KEYS[5], ARGV[o + 3]) or '0')
@@ -58,4 +62,4 @@ local function change(o)
   site_changed(KEYS[7], site)
   return tell_values(KEYS[1], KEYS[4], 'sampled', id, ARGV[o + 2], true, t, inline)
 end
-return each_record(6, change)
+return each_record(7, change)

@@ -58,6 +58,7 @@ var suite = []queuetest.Case{
 	{"AfterTheWindows", testAfterTheWindows},
 	{"SampledAtHome", testSampledAtHome},
 	{"UndoHomeSampleGivesBookingBack", testUndoHomeSampleGivesBookingBack},
+	{"SampledAtTheDesksSite", testSampledAtTheDesksSite},
 	{"StudentsPeriod", testStudentsPeriod},
 	{"Events", testEvents},
 	{"RainSwitchContest", testRainSwitchContest},

@@ -206,11 +206,14 @@ func (h *handlers) line(c *fiber.Ctx) error {
 func (h *handlers) sampled(c *fiber.Ctx) error {
 	var body struct {
 		Tube string `json:"tube"`
+		// Site is the desk's site: a ticket waiting at another is refused
+		// (wrong_site). A client that sends none samples at any.
+		Site string `json:"site"`
 	}
 	if err := decodeOptional(c, &body); err != nil {
 		return h.deskFail(c, err)
 	}
-	return h.reply(c).json(h.svc.Sampled(c.UserContext(), staffOf(c), c.Params("ticket"), body.Tube))
+	return h.reply(c).json(h.svc.SampledAt(c.UserContext(), staffOf(c), body.Site, c.Params("ticket"), body.Tube))
 }
 
 func (h *handlers) tube(c *fiber.Ctx) error {

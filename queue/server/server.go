@@ -39,7 +39,7 @@
 //	POST   /api/v1/tickets/{ticket}/noshow  marshal    missed: the desk's next is called at once ("next"); recalled later, no_show after N calls
 //	POST   /api/v1/tickets/{ticket}/requeue marshal    a called ticket back to its place, the call not counted
 //	POST   /api/v1/tickets/{ticket}/repeat  marshal    call a called ticket again on the site's display
-//	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube"} optional
+//	POST   /api/v1/tickets/{ticket}/sampled marshal    {"tube","site"} both optional: "site", the desk's, refuses a ticket of another site's line (409 wrong_site)
 //	GET    /api/v1/compounds/{id}/tubes/{tube} marshal the tube's tickets
 //	GET    /api/v1/compounds/{id}/tickets/{number} marshal a ticket by its short number (票号, "票 123", "１２３"): its view and
 //	                                                   signed token, for a desk whose scanner cannot read its QR code; 404 none, 409 old_round
@@ -51,7 +51,8 @@
 //	                                                   201 its ticket (origin home, sampled); a booking of the household becomes it, its seat given back
 //	GET    /api/v1/compounds/{id}/homesamples marshal  the round's home samples, newest first: each ticket with recorded_by, and
 //	                                                   for one taken back taken_back_at and taken_back_by; households and people counted
-//	DELETE /api/v1/tickets/{ticket}/home    marshal    take back a home sample recorded by mistake: the household is not sampled again
+//	DELETE /api/v1/tickets/{ticket}/home    marshal    take back a home sample recorded by mistake: the household is not sampled again;
+//	                                                   a record that was its booking books it again in that window while open with room ("state": "booked")
 //	PUT    /api/v1/compounds/{id}/variant   coord.     {"variant": "wet"|"dry"}
 //	POST   /api/v1/compounds/{id}/prebookings coord.   CSV building,unit,room,party[,name[,students]], at most 2,000 rows; JSON (a row
 //	                                                   refused, full: its "error" as any error's), or with

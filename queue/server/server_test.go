@@ -403,9 +403,15 @@ func testDay(t *testing.T, st queuetest.Store) {
 		t.Errorf("noshow after one call = %d %v, want recalled", code, e)
 	}
 	do(t, "POST", in.url+"/api/v1/sites/s1/calls", marshal, "")
+	// The desk says its site: a ticket of s1 sampled at s2's desk is
+	// refused, naming s1.
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/sampled", marshal, `{"site":"s2"}`); code != 409 || errCode(e) != "wrong_site" ||
+		!strings.Contains(fmt.Sprint(e), "s1") {
+		t.Errorf("sampled at s2's desk = %d %v; want 409 wrong_site naming s1", code, e)
+	}
 	// A tube code as a label prints it, in Chinese, with a space and a
 	// slash: found again by it, however the path writes it.
-	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/sampled", marshal, `{"tube":" 管T7 /1 "}`); code != 200 || e["state"] != "sampled" || e["tube"] != "管T7 /1" {
+	if code, e := do(t, "POST", in.url+"/api/v1/tickets/"+tk+"/sampled", marshal, `{"tube":" 管T7 /1 ","site":"s1"}`); code != 200 || e["state"] != "sampled" || e["tube"] != "管T7 /1" {
 		t.Errorf("sampled = %d %v", code, e)
 	}
 	for _, p := range []string{url.PathEscape("管T7 /1"), url.PathEscape(" 管T7 /1"), "%E7%AE%A1T7%20%2F1"} {

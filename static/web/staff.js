@@ -660,7 +660,9 @@
     var tk = st.current;
     if (!tk) { result(t('noTicket'), false); return; }
     var tube = $('tube').value.trim();
-    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/sampled', tube ? { tube: tube } : {}, function (b) {
+    var body = { site: st.site };
+    if (tube) body.tube = tube;
+    act('POST', '/api/v1/tickets/' + enc(tk.ticket) + '/sampled', body, function (b) {
       var nt = b.ticket && typeof b.ticket === 'object' ? b.ticket : b;
       st.current = null;
       var msg = t('sampledOk', ticketLine(nt));
