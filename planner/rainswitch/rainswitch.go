@@ -19,6 +19,15 @@
 // is it given up, for the earliest window with room in the same search.
 // When a ticket has no room anywhere nothing moves.
 //
+// People already in a line (checked in or called) are not sent home, and
+// are seated first, before any booked ticket, since they are at a site
+// now: when their site is also a site of the new variant they stay in
+// its line; else they are moved to the site the search above finds for
+// them. Either way they take that site's earliest window with room that
+// has not ended (else any with room), not their unit's later one: they
+// are in line now. They neither move their unit's booking-order cursor
+// nor use its people in the plan's windows.
+//
 // A change to switch.lua must change this file too; the queue's test
 // fails until it does.
 package rainswitch
@@ -55,6 +64,9 @@ type Ticket struct {
 	OldStart       time.Time // start of the window it holds now
 	OldEnd         time.Time // its end
 	OldSite        string    // its site
+	// InLine is a ticket checked in or called at OldSite: it is seated
+	// first, at a site of its line's (see the package's rule).
+	InLine bool
 }
 
 // NoRoomError says which ticket (its position in the list) found no room.
@@ -156,8 +168,10 @@ func SortWindows(ws []Window) {
 // from it. target's Booked counts are not changed.
 func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]int, error) {
 	used := make([]int, len(target))
+	sites := map[string]bool{}
 	for i, w := range target {
 		used[i] = w.Booked
+		sites[w.Site] = true
 	}
 	cursor := map[string]time.Time{} // building|unit -> start of its last new window
 	quotaUsed := map[qkey]int{}      // window, group -> people placed there for the group
@@ -165,9 +179,34 @@ func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]
 	room := func(w, party int) bool {
 		return target[w].End.After(now) && used[w]+party <= target[w].Capacity
 	}
-	for ti, t := range tickets {
+	// earliest is site's first window (target is by start) with room for
+	// party that has not ended, else its first with room; -1 for none.
+	earliest := func(site string, party int) int {
+		for pass := 1; pass <= 2; pass++ {
+			for i, w := range target {
+				if w.Site == site && used[i]+party <= w.Capacity && (pass == 2 || w.End.After(now)) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	// Those in a line first, then the booked, each in booking order.
+	order := make([]int, 0, len(tickets))
+	for _, inLine := range []bool{true, false} {
+		for i, t := range tickets {
+			if t.InLine == inLine {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, ti := range order {
+		t := tickets[ti]
 		ck := t.Building + "|" + t.Unit
 		floor, hasFloor := cursor[ck]
+		if t.InLine {
+			hasFloor = false // out of the booking order: they are at a site
+		}
 		atOrAfter := func(w int) bool { return !hasFloor || !target[w].Start.Before(floor) }
 		ukey := ck
 		if _, ok := lists[ukey]; !ok {
@@ -175,13 +214,19 @@ func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]
 		}
 		own := lists[ukey]
 		pick := -1
+		// 0: in line at a site the new variant keeps: a window of it.
+		if t.InLine && sites[t.OldSite] {
+			pick = earliest(t.OldSite, t.Party)
+		}
 		// 1a: the same window (site, start, end) when the target has it,
 		// calling its unit, with room: its printed time stays.
 		for _, c := range own {
+			if pick >= 0 {
+				break
+			}
 			w := target[c.w]
 			if w.Site == t.OldSite && w.Start.Equal(t.OldStart) && w.End.Equal(t.OldEnd) && room(c.w, t.Party) && atOrAfter(c.w) {
 				pick = c.w
-				break
 			}
 		}
 		// 1: its unit's windows, within the people the plan calls there.
@@ -191,7 +236,6 @@ func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]
 			}
 			if c.quota >= 0 && room(c.w, t.Party) && quotaUsed[qkey{c.w, ukey}]+t.Party <= c.quota && atOrAfter(c.w) {
 				pick = c.w
-				break
 			}
 		}
 		// 2: in order, its unit's, its building's, any window; 3: any order.
@@ -226,11 +270,18 @@ func Reassign(now time.Time, target []Window, lists Lists, tickets []Ticket) ([]
 		if pick < 0 {
 			return nil, &NoRoomError{ti}
 		}
-		used[pick] += t.Party
-		quotaUsed[qkey{pick, ukey}] += t.Party
-		if !hasFloor || target[pick].Start.After(floor) {
-			cursor[ck] = target[pick].Start
+		if t.InLine {
+			// The earliest window of the site found, as its line is now.
+			if e := earliest(target[pick].Site, t.Party); e >= 0 && target[e].End.After(now) {
+				pick = e
+			}
+		} else {
+			quotaUsed[qkey{pick, ukey}] += t.Party
+			if !hasFloor || target[pick].Start.After(floor) {
+				cursor[ck] = target[pick].Start
+			}
 		}
+		used[pick] += t.Party
 		out[ti] = pick
 	}
 	return out, nil

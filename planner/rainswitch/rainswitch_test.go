@@ -132,3 +132,31 @@ func TestReassign(t *testing.T) {
 		}
 	})
 }
+
+// TestReassignInLine: people already in a line are seated first, at
+// their site's earliest window with room that has not ended when the
+// new variant keeps the site, else at the earliest window of the site
+// the search finds for them; the booked come after, and a later window
+// of their unit does not send those in line home.
+func TestReassignInLine(t *testing.T) {
+	a := Group{Building: "a", People: 6}
+	// s stays (a window at 07:00 of 4, one at 07:30 of 10); u closes, and
+	// a's wet site is w (07:00, 07:30).
+	target := []Window{win(1, "s", 0, 4, a), win(2, "s", 30, 10, a), win(3, "w", 0, 3, a), win(4, "w", 30, 10, a)}
+	booked := tk("a", "", 3, t0)
+	atS := Ticket{Building: "a", Party: 3, OldStart: t0.Add(30 * time.Minute), OldEnd: t0.Add(45 * time.Minute), OldSite: "s", InLine: true}
+	atU := Ticket{Building: "a", Party: 2, OldStart: t0, OldEnd: t0.Add(15 * time.Minute), OldSite: "u", InLine: true}
+	// Booked first in the list, yet seated after both in line: the one at
+	// s takes s's 07:00 window (not its own 07:30), the one from u w's.
+	got := reassign(t, t0.Add(5*time.Minute), target, groupsOf(target), []Ticket{booked, atS, atU})
+	if !eq(got, []int{2, 1, 3}) {
+		t.Errorf("got %v, want [2 1 3]: those in line at 07:00 windows of s and of w, the booked after them", got)
+	}
+	// At 07:20 the 07:00 windows have ended: the one at s takes s's
+	// 07:30 window; the search for the one from u finds that window
+	// first too (a's earliest with room), so she goes to s.
+	got = reassign(t, t0.Add(20*time.Minute), target, groupsOf(target), []Ticket{atS, atU})
+	if !eq(got, []int{2, 2}) {
+		t.Errorf("at 07:20 got %v, want [2 2]", got)
+	}
+}
