@@ -28,7 +28,9 @@
 // 1 exponential).
 //
 // What-ifs change a run: a rain switch at a time (tickets follow to the
-// wet variant by package rainswitch, the queue service's rule), desks lost
+// wet variant by package rainswitch, the queue service's rule; people in
+// a line stay in it, or walk to the line of the site the rule moves them
+// to and keep their place by check-in time there), desks lost
 // at a site from a time, a larger late share. Simulate's Report compares
 // each with the base run. Sample times come from one random stream per
 // site, so a what-if at one site leaves the others' draws as they were.

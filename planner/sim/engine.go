@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -84,6 +85,7 @@ type party struct {
 	gen      uint16
 	counted  bool // in its site's occupancy
 	released bool // released from the building, counted in reserved
+	carried  bool // in line when the rain switch moved it to another site's line: walking there (joinLine)
 	turned   bool
 	win      int32 // position in the current variant's wins; -1 for walk-ins
 	site     int32
@@ -515,6 +517,10 @@ func (r *runner) target(x *party) float64 {
 
 func (r *runner) arrive(pi int32) {
 	x := &r.parties[pi]
+	if x.carried {
+		r.joinLine(pi)
+		return
+	}
 	if x.released {
 		r.sites[x.site].reserved -= int(x.size)
 		x.released = false
@@ -668,9 +674,14 @@ func (r *runner) desksChange(si, delta int) {
 
 // rain moves the day onto the wet variant by the queue service's rule
 // (package rainswitch): every ticket still to be sampled, in booking
-// order, gets its wet window; lines and held parties are cleared, and
-// everyone not at a desk goes to the new window's site, arriving as its
-// drawn aim in the new window says, or as soon as it can walk there.
+// order, those in a line first, gets its wet window. People in a line
+// stay in it, as switch.lua keeps them: at a site the wet variant keeps,
+// in their place; from a site it closes, to the site the rule finds,
+// whose line counts them from the switch and takes them, once they have
+// walked there, before everyone who checked in after them (carry). A
+// party at a desk finishes there. Held parties are let go, and everyone
+// else goes to the new window's site, arriving as its drawn aim in the
+// new window says, or as soon as it can walk there.
 func (r *runner) rain() {
 	pr := r.pr
 	var tickets []rainswitch.Ticket
@@ -683,7 +694,7 @@ func (r *runner) rain() {
 		g := pr.groups[x.g]
 		ow := r.cur.wins[x.win]
 		tickets = append(tickets, rainswitch.Ticket{Building: g.building, Unit: g.unit, Party: int(x.size),
-			OldStart: pr.at(ow.start), OldEnd: pr.at(ow.end), OldSite: pr.sites[ow.site]})
+			OldStart: pr.at(ow.start), OldEnd: pr.at(ow.end), OldSite: pr.sites[ow.site], InLine: inLine(x)})
 		who = append(who, int32(i))
 	}
 	picks, err := rainswitch.Reassign(pr.at(r.now), pr.target, pr.lists, tickets)
@@ -697,11 +708,14 @@ func (r *runner) rain() {
 	}
 	old := r.cur
 	r.cur = pr.wet
+	kept := make([]bool, len(r.sites)) // a site of the wet variant
+	for _, tw := range pr.target {
+		kept[pr.siteIdx[tw.Site]] = true
+	}
 	moved, retimed := 0, 0
 	for si, s := range r.sites {
 		s.touch(r.now)
-		s.occ, s.reserved, s.held = 0, 0, 0
-		s.line, s.lineHead = s.line[:0], 0
+		s.reserved, s.held = 0, 0
 		s.heldQ, s.heldHead = s.heldQ[:0], 0
 		s.base, s.markers = pr.wet.desks[si], pr.wet.markers[si]
 		s.desks = max(0, s.base-s.down)
@@ -719,7 +733,11 @@ func (r *runner) rain() {
 		}
 		moved++
 		x.win = int32(pr.wet.byIndex[tw.Index])
-		r.follow(pi, int32(pr.siteIdx[tw.Site]), pr.groups[x.g].walkWet)
+		if inLine(x) {
+			r.carry(pi, int32(pr.siteIdx[tw.Site]), pr.groups[x.g].walkWet)
+		} else {
+			r.follow(pi, int32(pr.siteIdx[tw.Site]), pr.groups[x.g].walkWet)
+		}
 	}
 	for i := range r.parties {
 		x := &r.parties[i]
@@ -728,7 +746,14 @@ func (r *runner) rain() {
 			if !ok {
 				site = int(x.site)
 			}
-			r.follow(int32(i), int32(site), pr.groups[x.g].walkWet)
+			if inLine(x) {
+				if kept[x.site] {
+					site = int(x.site)
+				}
+				r.carry(int32(i), int32(site), pr.groups[x.g].walkWet)
+			} else {
+				r.follow(int32(i), int32(site), pr.groups[x.g].walkWet)
+			}
 		}
 	}
 	for si := range r.sites {
@@ -738,16 +763,61 @@ func (r *runner) rain() {
 	r.moved, r.retimed = moved, retimed
 }
 
-// follow sends a party not yet sampled to its new site.
-func (r *runner) follow(pi, site int32, walk float64) {
+// inLine is a party in a site's line by the queue's count: checked in,
+// or called to a desk.
+func inLine(x *party) bool { return x.state == stLine || x.state == stDesk }
+
+// carry keeps a party in line through the rain switch, as switch.lua
+// does: at a desk it finishes there; in line at site, it keeps its place;
+// in line elsewhere it is counted in site's line from now and walks
+// there, to join the line in the place its check-in time gives it
+// (joinLine).
+func (r *runner) carry(pi, site int32, walk float64) {
 	x := &r.parties[pi]
-	if x.state == stDesk {
-		x.counted = false // its sample finishes; the old line is gone
+	if x.state == stDesk || x.site == site {
 		return
 	}
-	here := (x.state == stLine || x.state == stAside) && x.site == site
+	if x.counted {
+		r.sites[x.site].occ -= int(x.size)
+		r.sites[site].occ += int(x.size)
+	}
+	x.site, x.walk = site, walk
+	x.gen++
+	x.state = stAway
+	x.carried = true
+	r.q.push(event{t: r.now + walk*x.speed, kind: evArrive, p: pi, gen: x.gen})
+}
+
+// joinLine puts a party carried by the rain switch into its new site's
+// line, after everyone in it who checked in before it and before those
+// who checked in later (it is counted there already).
+func (r *runner) joinLine(pi int32) {
+	x := &r.parties[pi]
+	x.carried = false
+	s := r.sites[x.site]
+	s.touch(r.now)
+	x.state = stLine
+	j := len(s.line)
+	for j > s.lineHead {
+		y := &r.parties[s.line[j-1]]
+		if y.state == stLine && y.site == x.site && y.checkIn <= x.checkIn {
+			break
+		}
+		j--
+	}
+	s.line = slices.Insert(s.line, j, pi)
+	s.mark(r.now)
+	r.serve(int(x.site))
+}
+
+// follow sends a party not yet sampled, and not in a line, to its new
+// site.
+func (r *runner) follow(pi, site int32, walk float64) {
+	x := &r.parties[pi]
+	// Not in a line (carry): at home or walking, aside before check-in
+	// opens, or held at its building.
+	here := x.state == stAside && x.site == site
 	x.released = false
-	x.counted = false
 	x.site, x.walk = site, walk
 	x.gen++
 	x.state = stAway

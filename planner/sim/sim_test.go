@@ -383,3 +383,93 @@ func TestSimulateRain(t *testing.T) {
 	}
 	t.Logf("rain at 09:40: %d tickets moved, %d to another time", r.Moved, r.Retimed)
 }
+
+// TestSimulateRainKeepsLines: the rain switch keeps people in line, as
+// the queue does (switch.lua). On the contest day every site stays in the
+// rain: those in line at 09:40 are sampled after it with the check-in
+// time they had. On c1 (the queue's fixture) s1 has no wet window: its
+// line at 07:10 walks to s2 and is sampled there, its check-in times
+// kept, so that it goes before those who checked in at s2 after it; and
+// nobody is lost either day.
+func TestSimulateRainKeepsLines(t *testing.T) {
+	people := func(r *Run) (n int) {
+		for _, o := range r.Outcomes() {
+			n += o.Size
+		}
+		return n
+	}
+	d := contestDay(t)
+	p := DefaultParams()
+	p.RainAt = time.Date(2026, 12, 1, 9, 40, 0, 0, d.TZ)
+	r, err := RunOnce(d, "dry", p, 3)
+	if err != nil || r.Refused != "" {
+		t.Fatalf("RunOnce: %v, refused %q", err, r.Refused)
+	}
+	across := 0
+	for _, o := range r.Outcomes() {
+		if o.CheckIn.Before(p.RainAt) && o.CheckIn.Add(o.Wait).After(p.RainAt) {
+			across += o.Size
+		}
+	}
+	if across == 0 {
+		t.Error("nobody in line at 09:40 was sampled after it with their check-in time: the switch sent the lines home")
+	}
+	base, _ := RunOnce(d, "dry", DefaultParams(), 3)
+	if a, b := people(r), people(base); a != b {
+		t.Errorf("rain day sampled %d people, the dry day %d", a, b)
+	}
+
+	f, err := os.Open("../../queue/testdata/c1.plan.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c1, err := ReadPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Desks at a third of the plan's rate, so that s1 has a line.
+	slow := DefaultParams()
+	slow.Rate = 30
+	p = slow
+	p.RainAt = time.Date(2026, 12, 1, 7, 10, 0, 0, c1.TZ)
+	r, err = RunOnce(c1, "dry", p, 1)
+	if err != nil || r.Refused != "" {
+		t.Fatalf("RunOnce(c1): %v, refused %q", err, r.Refused)
+	}
+	carried := 0
+	for _, o := range r.Outcomes() {
+		if o.Site == "s1" && o.CheckIn.Add(o.Wait).After(p.RainAt) {
+			t.Errorf("a party sampled at s1 at %s, after s1 closed in the rain", o.CheckIn.Add(o.Wait).Format("15:04:05"))
+		}
+		if o.Site == "s2" && o.CheckIn.Before(p.RainAt) && o.CheckIn.Add(o.Wait).After(p.RainAt) {
+			carried += o.Size
+		}
+	}
+	if carried == 0 {
+		t.Error("nobody in line at 07:10 was sampled at s2 with their check-in time")
+	}
+	// Served in check-in order at s2 after the switch: a party that
+	// checked in earlier reaches a desk no later than one after it (one
+	// desk at a time may finish first, so by when each reached a desk).
+	type served struct{ in, at time.Time }
+	var s2 []served
+	for _, o := range r.Outcomes() {
+		if o.Site == "s2" && o.CheckIn.Add(o.Wait).After(p.RainAt) {
+			s2 = append(s2, served{o.CheckIn, o.CheckIn.Add(o.Wait)})
+		}
+	}
+	for i := range s2 {
+		for j := range s2 {
+			if s2[i].in.Before(s2[j].in) && s2[i].at.After(s2[j].at) && s2[j].at.After(p.RainAt) && s2[i].in.Before(p.RainAt) && !s2[j].in.Before(p.RainAt) {
+				t.Fatalf("at s2 a party checked in at %s reached a desk at %s, after one that checked in at %s (%s)",
+					s2[i].in.Format("15:04:05"), s2[i].at.Format("15:04:05"), s2[j].in.Format("15:04:05"), s2[j].at.Format("15:04:05"))
+			}
+		}
+	}
+	base, _ = RunOnce(c1, "dry", slow, 1)
+	if a, b := people(r), people(base); a != b {
+		t.Errorf("c1's rain day sampled %d people, its dry day %d", a, b)
+	}
+	t.Logf("contest: %d people in line at 09:40 kept their place; c1: %d carried from s1 to s2, %d tickets moved", across, carried, r.Moved)
+}
