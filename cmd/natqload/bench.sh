@@ -15,7 +15,9 @@
 # redis-server at that nice value (e.g. -10, as root), for both servers alike: Redis before
 # the processes it shares the cores with (BENCHMARKS.md, "Redis waits for a core"). RUNS picks the parts to run
 # (default "book half light ticket desk peak mix rush city gobench"; e.g. RUNS="book ticket desk" for
-# natq's CPU per request against the baseline on each kind, every natq run profiled; "peak"
+# natq's CPU per request against the baseline on each kind, every natq run profiled; "pairs" runs
+# the booking, ticket and desk ratios PAIRS (5) times, each pair in turn natq first, and prints
+# each kind's median (PAIR_KINDS picks some of "book ticket desk"); "peak"
 # runs both servers at each of PEAK_CONCURRENCY, "64 128 192 256" in flight, for booking and
 # the desk, PEAK_DURATION (5s) for the desk's, and prints each side's best).
 set -euo pipefail
@@ -141,6 +143,45 @@ fi
 if want desk; then
 	fresh_redis; start_base; load desk base desk=1 --prebook 20000 --staff-token none
 	fresh_redis; start_natq; load desk natq desk=1 --prebook 20000 --pprof-url "$purl" --pprof-out "$out/natq-desk.cpu.pprof"
+fi
+# The goals' ratios, PAIRS (5) times over: on a shared machine one run's
+# ratio moves by a fifth from sitting to sitting (BENCHMARKS.md, "The
+# goals, paired"). Each pair runs natq and the baseline back to back on
+# fresh Redis, in turn first (so that neither always runs on a machine
+# the other has just loaded), and prints its ratio; then each kind's
+# ratios sorted, and their median.
+if want pairs; then
+	for kind in ${PAIR_KINDS:-book ticket desk}; do
+		ratios=()
+		for i in $(seq "${PAIRS:-5}"); do
+			order="base natq"
+			[ $((i % 2)) = 0 ] && order="natq base"
+			rb=0 rn=0
+			for target in $order; do
+				fresh_redis
+				extra=()
+				case $kind in
+				book) mix=book=1 ;;
+				ticket) mix=ticket=1 extra=(--prebook 5000) ;;
+				desk) mix=desk=1 extra=(--prebook 20000) ;;
+				esac
+				if [ "$target" = base ]; then
+					start_base
+					[ "$kind" = desk ] && extra+=(--staff-token none)
+				else
+					start_natq
+				fi
+				load "pair $i of ${PAIRS:-5}: $kind" "$target" "$mix" "${extra[@]}"
+				if [ "$target" = base ]; then rb=$(rate_of_last); else rn=$(rate_of_last); fi
+			done
+			r=$(awk -v a="$rn" -v b="$rb" 'BEGIN { printf "%.2f", a / b }')
+			echo "pair $i, $kind ($order): natq $rn/s, baseline $rb/s: ratio $r" | tee -a "$out/results.txt"
+			ratios+=("$r")
+		done
+		sorted=$(printf '%s\n' "${ratios[@]}" | sort -n | tr '\n' ' ')
+		median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+		echo "ratios, $kind, 64 in flight: $sorted(median $median)" | tee -a "$out/results.txt"
+	done
 fi
 # Capacity: each server's peak over PEAK_CONCURRENCY (in flight), booking
 # and the desk, each run on a fresh Redis. At 64 in flight the baseline is
