@@ -71,29 +71,32 @@ func stat(xs []float64) Stat {
 // called); the demand adds those the line guard holds at their buildings,
 // the line there would have been without it.
 type SiteReport struct {
-	Site        string  `json:"site"`
-	Name        string  `json:"name"`
-	Desks       int     `json:"desks"`
-	Markers     int     `json:"markers"`
-	People      Stat    `json:"people"` // sampled
-	MaxLine     Stat    `json:"max_line"`
-	MaxDemand   Stat    `json:"max_demand"`
-	OverBy      Stat    `json:"over_by"`      // most people beyond the markers
-	OverMinutes Stat    `json:"over_minutes"` // minutes the demand was over the markers
-	OverShare   Stat    `json:"over_share"`   // ... as a share of the site's open windows
-	WaitP50     Stat    `json:"wait_p50_min"` // people-weighted
-	WaitP95     Stat    `json:"wait_p95_min"`
-	WaitMax     Stat    `json:"wait_max_min"`
-	Over20      Stat    `json:"over_20min"` // share of people waiting over 20 minutes
-	Over30      Stat    `json:"over_30min"`
-	Utilisation Stat    `json:"utilisation"`  // desk time sampling over desk time open
-	LastSampled Stat    `json:"last_sampled"` // minutes after midnight, local time
-	TurnedBack  Stat    `json:"turned_back"`  // people the line guard held at least once
-	HeldP95     Stat    `json:"held_p95_min"` // of them, the time from first turned back to checking in
-	HeldMax     Stat    `json:"held_max_min"`
-	TooEarly    Stat    `json:"too_early"` // people who waited aside for check-in to open
-	TooLate     Stat    `json:"too_late"`  // people past the grace, booked again on the spot
-	Series      *Series `json:"series"`
+	Site    string `json:"site"`
+	Name    string `json:"name"`
+	Desks   int    `json:"desks"`   // at the start of the day
+	Markers int    `json:"markers"` // at the start of the day
+	// Changes are the desks and markers from a time on, when a what-if
+	// changed them (desks lost, the rain switch), in order.
+	Changes     []SiteChange `json:"changes,omitempty"`
+	People      Stat         `json:"people"` // sampled
+	MaxLine     Stat         `json:"max_line"`
+	MaxDemand   Stat         `json:"max_demand"`
+	OverBy      Stat         `json:"over_by"`      // most people beyond the markers
+	OverMinutes Stat         `json:"over_minutes"` // minutes the demand was over the markers
+	OverShare   Stat         `json:"over_share"`   // ... as a share of the site's open windows
+	WaitP50     Stat         `json:"wait_p50_min"` // people-weighted
+	WaitP95     Stat         `json:"wait_p95_min"`
+	WaitMax     Stat         `json:"wait_max_min"`
+	Over20      Stat         `json:"over_20min"` // share of people waiting over 20 minutes
+	Over30      Stat         `json:"over_30min"`
+	Utilisation Stat         `json:"utilisation"`  // desk time sampling over desk time open
+	LastSampled Stat         `json:"last_sampled"` // minutes after midnight, local time
+	TurnedBack  Stat         `json:"turned_back"`  // people the line guard held at least once
+	HeldP95     Stat         `json:"held_p95_min"` // of them, the time from first turned back to checking in
+	HeldMax     Stat         `json:"held_max_min"`
+	TooEarly    Stat         `json:"too_early"` // people who waited aside for check-in to open
+	TooLate     Stat         `json:"too_late"`  // people past the grace, booked again on the spot
+	Series      *Series      `json:"series"`
 }
 
 // Series is a site's line minute by minute over the runs.
@@ -341,6 +344,7 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			WaitMax: stat(a.f[8]), Over20: stat(a.f[9]), Over30: stat(a.f[10]), Utilisation: stat(a.f[11]),
 			LastSampled: stat(a.f[12]), TurnedBack: stat(a.f[13]), TooEarly: stat(a.f[14]), TooLate: stat(a.f[15]),
 			HeldP95: stat(a.f[16]), HeldMax: stat(a.f[17])}
+		sr.Changes = changes(pr, runs[0].sites[si])
 		sr.Series = series(pr, si, runs)
 		sc.Sites = append(sc.Sites, sr)
 	}
@@ -481,5 +485,44 @@ func windows(pr *prep, runs []*Run) []*WindowReport {
 		}
 		return out[i].Index < out[j].Index
 	})
+	return out
+}
+
+// SiteChange is a site's desks and markers from At on.
+type SiteChange struct {
+	At      time.Time `json:"at"`
+	Desks   int       `json:"desks"`
+	Markers int       `json:"markers"`
+}
+
+// changes lists when s's desks or markers changed during its run (the
+// same in every run: the what-ifs are at set times; a rain switch the
+// queue would refuse changes nothing), in order.
+func changes(pr *prep, s *siteRun) []SiteChange {
+	var out []SiteChange
+	desks, markers := s.segs[0].desks, s.markersAt[0].Markers
+	i, j := 1, 1
+	for i < len(s.segs) || j < len(s.markersAt) {
+		t := math.Inf(1)
+		if i < len(s.segs) {
+			t = s.segs[i].t
+		}
+		if j < len(s.markersAt) {
+			t = math.Min(t, s.markersAt[j].T)
+		}
+		for ; i < len(s.segs) && s.segs[i].t == t; i++ {
+			desks = s.segs[i].desks
+		}
+		for ; j < len(s.markersAt) && s.markersAt[j].T == t; j++ {
+			markers = s.markersAt[j].Markers
+		}
+		last := SiteChange{Desks: s.segs[0].desks, Markers: s.markersAt[0].Markers}
+		if len(out) > 0 {
+			last = out[len(out)-1]
+		}
+		if desks != last.Desks || markers != last.Markers {
+			out = append(out, SiteChange{At: pr.at(t).In(pr.loc()), Desks: desks, Markers: markers})
+		}
+	}
 	return out
 }

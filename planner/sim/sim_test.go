@@ -250,6 +250,22 @@ func TestSimulateDesksDown(t *testing.T) {
 	if other, b := site(rep.Scenarios[2], "s1"), site(rep.Scenarios[0], "s1"); other.WaitP95 != b.WaitP95 {
 		t.Errorf("s1 changed (%v -> %v) when s2 lost a desk", b.WaitP95, other.WaitP95)
 	}
+	// The report says s2 had one desk from 08:30, not the two it began
+	// with all day; s1's row is as it was.
+	if want := []SiteChange{{At: at, Desks: 1, Markers: wi.Markers}}; len(wi.Changes) != 1 || !wi.Changes[0].At.Equal(at) ||
+		wi.Changes[0].Desks != 1 || wi.Changes[0].Markers != wi.Markers || wi.Desks != 2 {
+		t.Errorf("s2's desks = %d, changes %+v; want 2, then %+v", wi.Desks, wi.Changes, want)
+	}
+	if c := site(rep.Scenarios[2], "s1").Changes; len(c) != 0 {
+		t.Errorf("s1's changes = %+v; want none", c)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, rep, d.Rate); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "2, 1 from 08:30") {
+		t.Errorf("the text report does not say s2 had 1 desk from 08:30:\n%s", b.String())
+	}
 }
 
 func site(sc *Scenario, id string) *SiteReport {
@@ -382,6 +398,38 @@ func TestSimulateRain(t *testing.T) {
 		t.Errorf("rain day sampled %d people, the dry day %d: want the same people", a, b)
 	}
 	t.Logf("rain at 09:40: %d tickets moved, %d to another time", r.Moved, r.Retimed)
+	// The report's rows say each site's wet desks and markers from 09:40.
+	p.Runs = 2
+	rep, err := Simulate(d, p, WhatIfs{RainAt: p.RainAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc *Scenario
+	for _, x := range rep.Scenarios {
+		if strings.HasPrefix(x.Name, "rain") {
+			sc = x
+		}
+	}
+	if sc == nil {
+		t.Fatal("no rain scenario in the report")
+	}
+	wetDesks := map[string]int{}
+	for _, s := range d.Variant("wet").Sites {
+		wetDesks[s.ID] = s.Desks
+	}
+	for _, s := range sc.Sites {
+		want := wetDesks[s.Site]
+		got := s.Desks
+		if len(s.Changes) > 0 {
+			got = s.Changes[len(s.Changes)-1].Desks
+			if !s.Changes[0].At.Equal(p.RainAt) {
+				t.Errorf("%s changed at %v, want at the switch", s.Site, s.Changes[0].At)
+			}
+		}
+		if got != want {
+			t.Errorf("%s after the switch: %d desks (changes %+v), want the wet variant's %d", s.Site, got, s.Changes, want)
+		}
+	}
 }
 
 // TestSimulateRainKeepsLines: the rain switch keeps people in line, as

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -67,7 +68,20 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 			if s.OverMinutes.Max > 0 {
 				over = fmt.Sprintf("%s min, by %s", num(s.OverMinutes, "%.0f"), num(s.OverBy, "%.0f"))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Site, s.Desks, s.Markers,
+			// "2, 1 from 08:30": what the site had, and from when.
+			desks, markers := strconv.Itoa(s.Desks), strconv.Itoa(s.Markers)
+			d0, m0 := s.Desks, s.Markers
+			for _, c := range s.Changes {
+				at := c.At.Format("15:04")
+				if c.Desks != d0 {
+					desks += fmt.Sprintf(", %d from %s", c.Desks, at)
+				}
+				if c.Markers != m0 {
+					markers += fmt.Sprintf(", %d from %s", c.Markers, at)
+				}
+				d0, m0 = c.Desks, c.Markers
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Site, desks, markers,
 				num(s.People, "%.0f"), num(s.MaxLine, "%.0f"), num(s.MaxDemand, "%.0f"), over,
 				num(s.WaitP50, "%.1f"), num(s.WaitP95, "%.1f"), num(s.WaitMax, "%.1f"),
 				pct(s.Over20), pct(s.Over30), pct(s.Utilisation), clock(s.LastSampled), num(s.TurnedBack, "%.0f"))
