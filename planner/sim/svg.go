@@ -72,15 +72,36 @@ func WriteSVG(w io.Writer, sc *Scenario, s *SiteReport) error {
 	for _, c := range cuts {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="3,3"/>`+"\n", X(c+3), X(c+3), top, top+ph)
 	}
-	// Half-hour ticks, none crowding the one before (at a cut).
+	// Half-hour ticks, none crowding the one before (at a cut): at the
+	// minute whose span holds the half hour, whatever second the series
+	// starts at.
 	lastTick := math.Inf(-1)
 	for i := 0; i < n; i++ {
 		t := se.Start.Add(time.Duration(i) * time.Minute)
-		if xs[i] >= 0 && t.Minute()%30 == 0 && X(xs[i])-lastTick >= 40 {
+		into := time.Duration(t.Minute()%30)*time.Minute + time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+		next := time.Duration(0)
+		if into > 0 {
+			next = 30*time.Minute - into
+		}
+		if xs[i] >= 0 && next < time.Minute && X(xs[i])-lastTick >= 40 {
 			lastTick = X(xs[i])
 			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#555"/><text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n",
-				X(xs[i]), X(xs[i]), top+ph, top+ph+5, X(xs[i]), top+ph+18, t.Format("15:04"))
+				X(xs[i]), X(xs[i]), top+ph, top+ph+5, X(xs[i]), top+ph+18, t.Add(next).Format("15:04"))
 		}
+	}
+	// The what-ifs' changes (desks lost, the rain switch): a dotted line
+	// at each, with what the site had from then.
+	for _, c := range s.Changes {
+		i := int(c.At.Sub(se.Start) / time.Minute)
+		if i < 0 || i >= n || xs[i] < 0 {
+			continue
+		}
+		desks := fmt.Sprintf("%d desks", c.Desks)
+		if c.Desks == 1 {
+			desks = "1 desk"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#cc79a7" stroke-width="1.5" stroke-dasharray="2,2"/><text x="%.1f" y="%.1f" fill="#cc79a7">%s: %s, %d markers</text>`+"\n",
+			X(xs[i]), X(xs[i]), top, top+ph, X(xs[i])+4, top+12, c.At.Format("15:04"), desks, c.Markers)
 	}
 	poly := func(val func(i int) float64, attrs string) {
 		var pts []string
