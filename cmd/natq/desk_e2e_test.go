@@ -261,7 +261,8 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	// Her phone says she was called and will be called again: it used to
 	// say 'your turn soon, nobody ahead' as if nothing had happened.
 	a.phone.within(time.Second, "the missed one is back in line, not lost, and told so", `document.querySelector('#ticket[data-state="checked_in"]') !== null &&
-		document.getElementById('tstate').textContent === '刚才叫过您' && document.getElementById('thint').textContent.includes('稍后会再叫您')`)
+		document.getElementById('tstate').textContent === '刚才叫过您' && document.getElementById('thint').textContent.includes('稍后会再叫您') &&
+		document.getElementById('tahead').textContent === '没有人；正在叫的人之后再叫您'`)
 	a.phone.shot("desk-360x640-3-missed")
 	b.phone.within(time.Second, "English: go to desk 1", `document.getElementById('tstate').textContent === 'Go to desk 1 now'`)
 	b.phone.shot("desk-390x844-2-called-english")

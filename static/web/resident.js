@@ -7,7 +7,7 @@
     cancel: ['取消预约', 'Cancel booking'], bookTitle: ['预约采样时间', 'Book a time'], unit: ['单元', 'Unit'], room: ['房号', 'Room'], roomHint: ['例如 302', 'e.g. 302'],
     party: ['来采样的人数', 'People coming'], bookButton: ['预约', 'Book'], booking: ['正在预约…', 'Booking…'], howTo: ['怎么走', 'How to get there'],
     keyHome: ['您的楼', 'Your building'], keySite: ['采样点', 'Sampling site'], keyRoute: ['去的路线', 'Way there'], keyBack: ['回来的路线', 'Way back'],
-    unitN: ['{0} 单元', 'Unit {0}'], people: ['{0} 人', '{0} people'], aheadN: ['{0} 人', '{0} people'], aheadNone: ['没有人，马上轮到您', 'Nobody: you are next'],
+    unitN: ['{0} 单元', 'Unit {0}'], people: ['{0} 人', '{0} people'], aheadN: ['{0} 人', '{0} people'], aheadNone: ['没有人，马上轮到您', 'Nobody: you are next'], aheadRecalled: ['没有人；正在叫的人之后再叫您', 'Nobody: you are called again after the one called now'],
     hh: ['{0} 单元 {1} 室，{2} 人', 'Unit {0}, room {1}, {2} people'], hhNoUnit: ['{1} 室，{2} 人', 'Room {1}, {2} people'], hhNoUnit1: ['{1} 室，{2} 人', 'Room {1}, {2} person'], rainOn: ['今天下雨：已换成雨天方案，请按新的采样点和路线走。', 'Rain today: the rain plan is on. Follow the new site and route.'],
     walk: ['步行约 {0} 米，{1} 分钟。', 'About {0} m on foot, {1} min.'], uncovered: ['其中 {0} 米没有遮挡，请带伞。', '{0} m of it has no shelter: bring an umbrella.'], allCovered: ['全程有遮挡。', 'Sheltered all the way.'],
     noWindows: ['本楼今天没有安排时段，请联系楼组长。', 'No time is set for this building today; ask your building volunteer.'], doorToDoor: ['本楼上门采样，请在家等候。', 'This building is sampled at home: please wait at home.'], noRoute: ['方案里没有本楼到{0}的路线，图上只标出采样点：请问楼组长或按现场指示走。', 'The plan draws no route from this building to {0}; the map shows the site only: ask your building volunteer or follow the signs.'],
@@ -359,7 +359,10 @@
     renderOther(tk);
     text('tsite', home ? t('atHomeSite') : tk.site_name || siteName(tk.site, tk.variant));
     var ahead = tk.state === 'checked_in' || tk.state === 'booked' ? tk.ahead : null;
-    text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t('aheadNone') : N.tn('aheadN', ahead));
+    // Missed and back in line: nobody is ahead of her, but the desk called
+    // the next one at once, and she comes after them (noshow.lua).
+    var none = tk.calls > 0 ? 'aheadRecalled' : 'aheadNone';
+    text('tahead', ahead == null ? '—' : ahead === 0 && tk.state === 'checked_in' ? t(none) : N.tn('aheadN', ahead));
     $('tahead').setAttribute('data-ahead', ahead == null ? '' : String(ahead));
     // The forecast (queue/forecast.go) for a party in line or to come.
     var f = (tk.state === 'checked_in' || tk.state === 'booked') && tk.forecast;
