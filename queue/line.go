@@ -85,8 +85,27 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 	if err != nil {
 		return nil, err
 	}
+	if bound := displaySite(st); bound != "" && bound != site {
+		return nil, withDetail(ErrForbidden, "（这块叫号屏属于采样点 "+bound+"）", " (this call screen is site "+bound+"'s)")
+	}
 	l, _, err := s.line(ctx, p, site)
 	return l, err
+}
+
+// displaySite is the site a display token was issued for (AddDisplay and
+// pairing name it "叫号屏 <site> ..."), which alone it reads; "" for any
+// other member, and for a display named otherwise (natq staff add
+// --role display --name ...: a screen for the whole compound).
+func displaySite(st *Staff) string {
+	if st == nil || st.Role != RoleDisplay {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(st.Name, "叫号屏 ")
+	if !ok {
+		return ""
+	}
+	site, _, _ := strings.Cut(rest, " ")
+	return site
 }
 
 // line reads site's line and its forecast (nil when the plan has no

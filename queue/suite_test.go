@@ -1005,6 +1005,21 @@ func testDisplayToken(t *testing.T, st queuetest.Store) {
 	if l, err := s.Line(ctx, disp, "s1"); err != nil || l.Site != "s1" {
 		t.Errorf("the display reading s1's line = %+v, %v", l, err)
 	}
+	// It reads its own site's line only: its token, copied from the
+	// screen's link, shows no other site's waiting list. A display named
+	// otherwise (natq staff add --role display, a lobby's screen) reads
+	// any of the compound.
+	_, err = s.Line(ctx, disp, "s2")
+	wantCode(t, "s1's display reading s2's line", err, errs.Forbidden)
+	if e := (*queue.Error)(nil); errors.As(err, &e) && !strings.Contains(e.Message, "s1") {
+		t.Errorf("the refusal says %q; want it to name s1", e.Message)
+	}
+	lobby := staffNamed(t, s, "c1", "大厅屏", queue.RoleDisplay)
+	for _, site := range []string{"s1", "s2"} {
+		if l, err := s.Line(ctx, lobby, site); err != nil || l.Site != site {
+			t.Errorf("the lobby's display reading %s's line = %+v, %v", site, l, err)
+		}
+	}
 	tok := bookAt(t, s, hh("b1", "", "101", 1))
 	clk.Set(queuetest.At(7, 1))
 	unchecked, err := s.StaffOf(d.Token)
