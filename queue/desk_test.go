@@ -604,14 +604,8 @@ func testSampledAtTheDesksSite(t *testing.T, st queuetest.Store) {
 	c := st.Client(t)
 	s, clk := queuetest.Service(t, c, nil)
 	m := staff(t, s, "c1", queue.RoleMarshal)
-	z := bookAt(t, s, hh("b1", "", "101", 2))
-	y := bookAt(t, s, hh("b1", "", "102", 1))
-	clk.Set(queuetest.At(7, 1))
-	for _, tok := range []string{z, y} {
-		if _, err := s.CheckIn(ctx, m, "s1", tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	toks := checkInAll(t, s, clk, m, "101", "102")
+	z, y := toks[0], toks[1]
 	if called, err := s.CallNext(ctx, m, "s1", 1); err != nil || called.Ticket != z {
 		t.Fatalf("CallNext(s1, 1) = %+v, %v; want b1 101", called, err)
 	}
@@ -627,8 +621,8 @@ func testSampledAtTheDesksSite(t *testing.T, st queuetest.Store) {
 	if tv, err := s.Ticket(ctx, z); err != nil || tv.State != "checked_in" || tv.Site != "s2" || tv.Tube != "" {
 		t.Errorf("b1 101 after the refused sample = %+v, %v; want checked in at s2, in no tube", tv, err)
 	}
-	if l, err := s.Line(ctx, m, "s2"); err != nil || l.InLine != 3 {
-		t.Errorf("s2's line after the refused sample = %+v, %v; want its 3 people", l, err)
+	if l, err := s.Line(ctx, m, "s2"); err != nil || l.InLine != 2 {
+		t.Errorf("s2's line after the refused sample = %+v, %v; want its 2 people", l, err)
 	}
 	_, err = s.SampledAt(ctx, m, "nowhere", z, "")
 	wantCode(t, "SampledAt(an unknown site)", err, errs.NoSite)

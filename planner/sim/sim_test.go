@@ -167,8 +167,12 @@ func TestSimulateLineGuard(t *testing.T) {
 	}
 }
 
-func contestDay(t testing.TB) *Day {
-	f, err := os.Open("../testdata/golden/contest.plan.geojson")
+func contestDay(t testing.TB) *Day { return readDay(t, "../testdata/golden/contest.plan.geojson") }
+
+// readDay reads the plan file at path.
+func readDay(t testing.TB, path string) *Day {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,6 +269,21 @@ func TestSimulateDesksDown(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "2, 1 from 08:30") {
 		t.Errorf("the text report does not say s2 had 1 desk from 08:30:\n%s", b.String())
+	}
+	// So does its chart, at the moment; the base run's marks nothing.
+	b.Reset()
+	if err := WriteSVG(&b, rep.Scenarios[2], wi); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), ">08:30: 1 desk, 360 markers<") {
+		t.Errorf("s2's chart does not mark the desk lost at 08:30:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteSVG(&b, rep.Scenarios[0], base); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "desk,") {
+		t.Error("the base run's chart marks a change")
 	}
 }
 
@@ -467,15 +486,7 @@ func TestSimulateRainKeepsLines(t *testing.T) {
 		t.Errorf("rain day sampled %d people, the dry day %d", a, b)
 	}
 
-	f, err := os.Open("../../queue/testdata/c1.plan.geojson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c1, err := ReadPlan(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1 := readDay(t, "../../queue/testdata/c1.plan.geojson")
 	// Desks at a third of the plan's rate, so that s1 has a line.
 	slow := DefaultParams()
 	slow.Rate = 30

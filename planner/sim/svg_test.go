@@ -7,33 +7,12 @@ import (
 	"time"
 )
 
-// TestSVGMarksChanges: the chart of s2 with a desk lost at 08:30 marks
-// the moment and what the site had from then; its half-hour ticks are
-// there whatever second the series starts at.
-func TestSVGMarksChanges(t *testing.T) {
+// TestSVGTicks: a chart's half-hour ticks are at the minute that holds
+// the half hour, whatever second the series starts at (the marks of a
+// what-if's changes: TestSimulateDesksDown).
+func TestSVGTicks(t *testing.T) {
 	d := contestDay(t)
-	p := DefaultParams()
-	p.Runs = 2
-	at := time.Date(2026, 12, 1, 8, 30, 0, 0, d.TZ)
-	rep, err := Simulate(d, p, WhatIfs{DesksDown: []DesksDown{{Site: "s2", N: 1, At: at}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var b bytes.Buffer
-	if err := WriteSVG(&b, rep.Scenarios[2], site(rep.Scenarios[2], "s2")); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), ">08:30: 1 desk, 360 markers<") {
-		t.Errorf("s2's chart does not mark the desk lost at 08:30:\n%s", b.String())
-	}
-	b.Reset()
-	if err := WriteSVG(&b, rep.Scenarios[0], site(rep.Scenarios[0], "s2")); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(b.String(), "desk,") {
-		t.Error("the base run's chart marks a change")
-	}
-
 	// A series from 06:59:30: the minute from 06:59:30 holds 07:00.
 	start := time.Date(2026, 12, 1, 6, 59, 30, 0, d.TZ)
 	n := 90
