@@ -11,17 +11,15 @@ import (
 // the half hour, whatever second the series starts at (the marks of a
 // what-if's changes: TestSimulateDesksDown).
 func TestSVGTicks(t *testing.T) {
-	d := contestDay(t)
 	var b bytes.Buffer
 	// A series from 06:59:30: the minute from 06:59:30 holds 07:00.
-	start := time.Date(2026, 12, 1, 6, 59, 30, 0, d.TZ)
+	start := time.Date(2026, 12, 1, 6, 59, 30, 0, time.FixedZone("CST", 8*3600))
 	n := 90
 	se := Series{Start: start, MeanLine: make([]float64, n), MaxLine: make([]int32, n), MaxDemand: make([]int32, n),
 		Markers: []markAt{{0, 40}}}
 	for i := range n {
 		se.MaxDemand[i], se.MaxLine[i], se.MeanLine[i] = 5, 5, 5
 	}
-	b.Reset()
 	if err := WriteSVG(&b, &Scenario{Name: "dry"}, &SiteReport{Site: "s1", Markers: 40, Series: &se}); err != nil {
 		t.Fatal(err)
 	}
