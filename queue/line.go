@@ -51,8 +51,8 @@ type MovedTo struct {
 
 // LineEntry is one ticket in a site's line.
 type LineEntry struct {
-	ID           uint64     `json:"id"` // the ticket's short number
-	Ticket       string     `json:"ticket"`
+	ID           uint64     `json:"id"`               // the ticket's short number
+	Ticket       string     `json:"ticket,omitempty"` // its signed token; none on a display's line
 	Building     string     `json:"building"`
 	BuildingName string     `json:"building_name,omitempty"`
 	Unit         string     `json:"unit"`
@@ -89,7 +89,23 @@ func (s *Service) Line(ctx context.Context, st *Staff, site string) (*SiteLine, 
 		return nil, withDetail(ErrForbidden, "（这块叫号屏属于采样点 "+bound+"）", " (this call screen is site "+bound+"'s)")
 	}
 	l, _, err := s.line(ctx, p, site)
+	if err == nil && st.Role == RoleDisplay {
+		// A call screen's token travels in its link and QR code: its line
+		// carries no ticket's token, which would let whoever read it cancel
+		// the people waiting (a resident's cancel takes the token alone).
+		l.Called, l.Waiting = withoutTokens(l.Called), withoutTokens(l.Waiting)
+	}
 	return l, err
+}
+
+// withoutTokens is es with no entry's ticket token.
+func withoutTokens(es []LineEntry) []LineEntry {
+	out := make([]LineEntry, len(es))
+	for i, e := range es {
+		e.Ticket = ""
+		out[i] = e
+	}
+	return out
 }
 
 // displaySite is the site a display token was issued for (AddDisplay and

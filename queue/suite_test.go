@@ -1014,6 +1014,19 @@ func testDisplayToken(t *testing.T, st queuetest.Store) {
 	if e := (*queue.Error)(nil); errors.As(err, &e) && !strings.Contains(e.Message, "s1") {
 		t.Errorf("the refusal says %q; want it to name s1", e.Message)
 	}
+	// Nor any ticket's token, with which whoever photographs the screen's
+	// link could cancel the people waiting.
+	inLine := bookAt(t, s, hh("b1", "", "109", 1))
+	clk.Set(queuetest.At(7, 0))
+	if _, err := s.CheckIn(ctx, m, "s1", inLine); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Line(ctx, disp, "s1"); err != nil || len(l.Waiting) != 1 || l.Waiting[0].Ticket != "" || l.Waiting[0].ID == 0 {
+		t.Errorf("the display's line = %+v, %v; want the one waiting, by number, with no token", l, err)
+	}
+	if l, err := s.Line(ctx, m, "s1"); err != nil || len(l.Waiting) != 1 || l.Waiting[0].Ticket != inLine {
+		t.Errorf("the marshal's line = %+v, %v; want the one waiting with her token", l, err)
+	}
 	lobby := staffNamed(t, s, "c1", "大厅屏", queue.RoleDisplay)
 	for _, site := range []string{"s1", "s2"} {
 		if l, err := s.Line(ctx, lobby, site); err != nil || l.Site != site {
