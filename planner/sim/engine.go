@@ -234,7 +234,9 @@ func newPrep(d *Day, start string, p Params) (*prep, error) {
 			return nil, errors.New("sim: rain switch asked for, but the plan has no wet variant")
 		}
 		pr.wet = pr.variant(wv)
-		pr.rainT = pr.sec(p.RainAt)
+		// Rain before the model's day (two hours before its first window)
+		// switches at its start, before anyone has come.
+		pr.rainT = max(0, pr.sec(p.RainAt))
 		for _, w := range wv.Windows {
 			rw := rainswitch.Window{Index: w.Index, Site: w.Site, Start: w.Start, End: w.End, Capacity: w.Capacity}
 			for _, g := range w.Groups {

@@ -531,4 +531,17 @@ func TestSimulateRainKeepsLines(t *testing.T) {
 		t.Errorf("c1's rain day sampled %d people, its dry day %d", a, b)
 	}
 	t.Logf("contest: %d people in line at 09:40 kept their place; c1: %d carried from s1 to s2, %d tickets moved", across, carried, r.Moved)
+	// Rain in the night, before the model's day: the switch at its start,
+	// every ticket moved, no panic (it indexed minute -60).
+	p = DefaultParams()
+	p.RainAt = time.Date(2026, 12, 1, 4, 0, 0, 0, c1.TZ)
+	night, err := RunOnce(c1, "dry", p, 1)
+	if err != nil || night.Refused != "" || night.Moved == 0 {
+		t.Fatalf("rain at 04:00: %v, refused %q, %d moved", err, night.Refused, night.Moved)
+	}
+	for _, o := range night.Outcomes() {
+		if o.Site == "s1" {
+			t.Fatalf("rain at 04:00 sampled a party at s1, which the wet plan has not")
+		}
+	}
 }
