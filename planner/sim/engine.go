@@ -725,6 +725,14 @@ func (r *runner) rain() {
 		s.segs = append(s.segs, seg{r.now, s.desks, pr.wet})
 		s.markersAt = append(s.markersAt, markAt{r.now, s.markers})
 	}
+	// A party at a desk of a site the wet plan closes finishes there, out
+	// of any line: the site's markers are gone.
+	for i := range r.parties {
+		if x := &r.parties[i]; x.state == stDesk && !kept[x.site] && x.counted {
+			r.sites[x.site].occ -= int(x.size)
+			x.counted = false
+		}
+	}
 	// The target windows are sorted as rainswitch wants; find each in
 	// the wet variant's own order.
 	for k, pi := range who {

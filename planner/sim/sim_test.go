@@ -531,6 +531,26 @@ func TestSimulateRainKeepsLines(t *testing.T) {
 		t.Errorf("c1's rain day sampled %d people, its dry day %d", a, b)
 	}
 	t.Logf("contest: %d people in line at 09:40 kept their place; c1: %d carried from s1 to s2, %d tickets moved", across, carried, r.Moved)
+	// Rain at 07:20, people at s1's desks: they finish there, and s1,
+	// whose markers the wet plan takes away, is not over them; w1's chart
+	// says its markers from then.
+	q := DefaultParams()
+	q.Runs = 5
+	rep, err := Simulate(c1, q, WhatIfs{RainAt: time.Date(2026, 12, 1, 7, 20, 0, 0, c1.TZ)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rain := rep.Scenarios[len(rep.Scenarios)-1]
+	if s1 := site(rain, "s1"); s1.OverMinutes.Max > 0 {
+		t.Errorf("s1 over its markers %v min after the switch closed it; want never", s1.OverMinutes)
+	}
+	var svg bytes.Buffer
+	if err := WriteSVG(&svg, rain, site(rain, "w1")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg.String(), "markers (one-metre capacity, 0, 45 from 07:20)") {
+		t.Errorf("w1's chart legend does not say its markers from 07:20:\n%s", svg.String())
+	}
 	// Rain in the night, before the model's day: the switch at its start,
 	// every ticket moved, no panic (it indexed minute -60).
 	p = DefaultParams()

@@ -136,7 +136,7 @@ func WriteSVG(w io.Writer, sc *Scenario, s *SiteReport) error {
 	poly(markersAt, `stroke="#d55e00" stroke-width="2"`)
 	lx := left + 8.0
 	for _, l := range []struct{ color, dash, text string }{
-		{"#d55e00", "", fmt.Sprintf("markers (one-metre capacity, %d)", s.Markers)},
+		{"#d55e00", "", fmt.Sprintf("markers (one-metre capacity, %s)", s.over(func(c SiteChange) int { return c.Markers }))},
 		{"#0072b2", "", "mean line over runs"},
 		{"#56b4e9", "", "most in any run"},
 		{"#e69f00", "4,2", "demand: line + held at buildings (most)"},

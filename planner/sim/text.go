@@ -68,19 +68,7 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 			if s.OverMinutes.Max > 0 {
 				over = fmt.Sprintf("%s min, by %s", num(s.OverMinutes, "%.0f"), num(s.OverBy, "%.0f"))
 			}
-			// "2, 1 from 08:30": what the site had, and from when.
-			desks, markers := strconv.Itoa(s.Desks), strconv.Itoa(s.Markers)
-			d0, m0 := s.Desks, s.Markers
-			for _, c := range s.Changes {
-				at := c.At.Format("15:04")
-				if c.Desks != d0 {
-					desks += fmt.Sprintf(", %d from %s", c.Desks, at)
-				}
-				if c.Markers != m0 {
-					markers += fmt.Sprintf(", %d from %s", c.Markers, at)
-				}
-				d0, m0 = c.Desks, c.Markers
-			}
+			desks, markers := s.over(func(c SiteChange) int { return c.Desks }), s.over(func(c SiteChange) int { return c.Markers })
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Site, desks, markers,
 				num(s.People, "%.0f"), num(s.MaxLine, "%.0f"), num(s.MaxDemand, "%.0f"), over,
 				num(s.WaitP50, "%.1f"), num(s.WaitP95, "%.1f"), num(s.WaitMax, "%.1f"),
@@ -173,4 +161,18 @@ func clock(s Stat) string {
 		return f(s.Mean)
 	}
 	return f(s.Mean) + " [" + strings.TrimSpace(f(s.Min)) + "-" + f(s.Max) + "]"
+}
+
+// over is what the site had of one figure (desks, markers) over the day,
+// "2, 1 from 08:30": at the start, then at each change of it.
+func (s *SiteReport) over(of func(SiteChange) int) string {
+	v := of(SiteChange{Desks: s.Desks, Markers: s.Markers})
+	out := strconv.Itoa(v)
+	for _, c := range s.Changes {
+		if n := of(c); n != v {
+			out += fmt.Sprintf(", %d from %s", n, c.At.Format("15:04"))
+			v = n
+		}
+	}
+	return out
 }
