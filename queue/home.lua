@@ -55,7 +55,7 @@ if t then
     'site', '', 'ws', now, 'we', now, 'sa', now, 'by', ARGV[10], 'was', was, 'ver', next_version(t))
   -- An earlier record of this ticket, taken back and its booking given
   -- again, is this record now.
-  redis.call('HDEL', tk, 'ub', 'end', 'hsa')
+  redis.call('HDEL', tk, 'ub', 'ubt', 'end', 'hsa')
 else
   id = tostring(redis.call('INCR', KEYS[3]))
   redis.call('HSET', ticket_key(KEYS[4], id), 'r', ARGV[3], 'hh', ARGV[2], 'b', ARGV[4], 'u', ARGV[5],

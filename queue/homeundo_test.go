@@ -74,7 +74,8 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 			t.Errorf("b1's coverage after the undo = %+v; want nobody sampled", b)
 		}
 	}
-	// The household comes at 07:02, is checked in and sampled at s1.
+	// The household comes at 07:02, is checked in and sampled at s1 (its
+	// record still says when it was taken back: the sample's is later).
 	clk.Set(queuetest.At(7, 2))
 	if _, err := s.CheckIn(ctx, m, "s1", booked.Ticket); err != nil {
 		t.Fatalf("checking 402 in at s1 after the undo: %v", err)
@@ -82,8 +83,9 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	if done, err := s.Sampled(ctx, m, booked.Ticket, ""); err != nil || done.State != "sampled" || done.Origin == "home" {
 		t.Fatalf("Sampled(402) = %+v, %v; want sampled at s1", done, err)
 	}
-	if list, err := s.HomeSamples(ctx, m, "c1"); err != nil || len(list.Records) != 1 || list.Households != 0 {
-		t.Errorf("HomeSamples after 402 was sampled at s1 = %+v, %v; want the record taken back, no household", list, err)
+	if list, err := s.HomeSamples(ctx, m, "c1"); err != nil || len(list.Records) != 1 || list.Households != 0 ||
+		!list.Records[0].TakenBackAt.Equal(queuetest.At(6, 50)) {
+		t.Errorf("HomeSamples after 402 was sampled at s1 = %+v, %v; want the record taken back at 06:50, no household", list, err)
 	}
 
 	// b3's one window (s2 07:30-07:45) holds 10. 301 books for four, is
@@ -142,6 +144,22 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	if back, err := s.UndoHomeSample(ctx, m, h403.Ticket); err != nil || back.State != "cancelled" {
 		t.Errorf("UndoHomeSample(b1 403, the round on the wet plan) = %+v, %v; want cancelled", back, err)
 	}
+	// A record taken back and its booking given again, then cancelled by
+	// the resident: the list still says when it was taken back.
+	b405, _, err := s.Book(ctx, "c1", hh("b1", "", "405", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), ""); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := s.UndoHomeSample(ctx, m, b405.Ticket); err != nil || back.State != "booked" {
+		t.Fatalf("UndoHomeSample(b1 405) = %+v, %v; want booked again", back, err)
+	}
+	clk.Set(queuetest.At(7, 7))
+	if _, err := s.Cancel(ctx, b405.Ticket); err != nil {
+		t.Fatal(err)
+	}
 	// A record taken back and its booking given again, then recorded at
 	// home rightly: the list shows it sampled, no longer taken back.
 	b404, _, err := s.Book(ctx, "c1", hh("b1", "", "404", 2))
@@ -173,7 +191,7 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 		}
 		got = append(got, x)
 	}
-	want := []string{"b1 404 sampled 07:08 李四", "b1 403 cancelled 07:06 张三 back 07:06", "b2 101 cancelled 07:05 张三 back 07:16",
+	want := []string{"b1 404 sampled 07:08 李四", "b1 405 cancelled 07:06 张三 back 07:06 restored", "b1 403 cancelled 07:06 张三 back 07:06", "b2 101 cancelled 07:05 张三 back 07:16",
 		"b3 301 cancelled 07:05 张三 back 07:05", "b1 402 sampled 06:40 张三 back 06:50 restored"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || list.Households != 1 || list.People != 2 {
 		t.Errorf("HomeSamples = %d households, %d people:\n%s\nwant 1, 2:\n%s", list.Households, list.People,

@@ -763,7 +763,7 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 			home = append(home, ids[i])
 		}
 	}
-	fields := append(slices.Clip(ticketFields), "by", "ub", "end", "hsa")
+	fields := append(slices.Clip(ticketFields), "by", "ub", "end", "hsa", "ubt")
 	n := len(ticketFields)
 	err = s.readTickets(ctx, k, home, fields, func(no string, v []any) {
 		id, _ := strconv.ParseUint(no, 10, 64)
@@ -778,8 +778,14 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 		if t.Origin != "home" && r.TakenBackBy == "" {
 			return // booked anew meanwhile
 		}
-		if end, _ := v[n+2].(string); r.TakenBackBy != "" {
-			if ms, err := strconv.ParseInt(end, 10, 64); err == nil {
+		// When it was taken back: "ubt", or "end" for a record taken back
+		// before "ubt" was kept (a later cancel writes "end" too).
+		back, _ := v[n+4].(string)
+		if back == "" {
+			back, _ = v[n+2].(string)
+		}
+		if r.TakenBackBy != "" {
+			if ms, err := strconv.ParseInt(back, 10, 64); err == nil {
 				at := time.UnixMilli(ms).In(p.TZ)
 				r.TakenBackAt = &at
 			}

@@ -8,8 +8,9 @@
 -- then booked again in that window, as it was, and its phone is told
 -- ("booked"). Else the record is cancelled, and the household is free to
 -- be recorded or to book anew. Either way the ticket keeps who took it
--- back and when ("ub", "end") and when it was recorded ("hsa", once
--- booked again), for the round's list of home samples.
+-- back and when ("ub", "ubt": "end" is a later cancel's or no-show's too)
+-- and when it was recorded ("hsa", once booked again), for the round's
+-- list of home samples.
 -- KEYS[1] ticket key prefix, KEYS[2] household index hash, KEYS[3] tube
 -- fill hash, KEYS[4] line occupancy hash, KEYS[5] round state hash,
 -- KEYS[6] window counters hash
@@ -49,11 +50,11 @@ if w and mine and tonumber(ARGV[3]) < tonumber(we) and redis.call('HGET', KEYS[5
   t[T_ST], t[T_W], t[T_SITE], t[T_WS], t[T_WE], t[T_PARTY], t[T_ORIGIN], t[T_SA], t[T_TUBE] =
     'booked', w, site, ws, we, party, origin, false, false
   redis.call('HSET', tk, 'st', 'booked', 'w', w, 'site', site, 'ws', ws, 'we', we, 'party', party, 'origin', origin,
-    'end', ARGV[3], 'ub', ARGV[5], 'hsa', sa or ARGV[3], 'ver', next_version(t))
+    'ub', ARGV[5], 'ubt', ARGV[3], 'hsa', sa or ARGV[3], 'ver', next_version(t))
   redis.call('HDEL', tk, 'sa', 'tube', 'was')
   return tell_values(KEYS[1], KEYS[4], 'booked', id, ARGV[3], true, t)
 end
 if mine then redis.call('HDEL', KEYS[2], hh) end
 t[T_ST] = 'cancelled'
-redis.call('HSET', tk, 'st', 'cancelled', 'end', ARGV[3], 'ub', ARGV[5], 'ver', next_version(t))
+redis.call('HSET', tk, 'st', 'cancelled', 'end', ARGV[3], 'ub', ARGV[5], 'ubt', ARGV[3], 'ver', next_version(t))
 return tell_values(KEYS[1], KEYS[4], 'cancelled', id, ARGV[3], true, t, '0')
