@@ -39,7 +39,11 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	checkinEarly := fs.Duration("checkin-early", p.Early.D(), "check-in opens this long before a window (the queue service's)")
 	grace := fs.Duration("grace", p.Grace.D(), "check-in closes this long after a window (the queue service's)")
 	rainAt := fs.String("rain-at", "", "what-if: rain switch to the wet variant at `HH:MM`")
-	desksDown := fs.String("desks-down", "", "what-if: desks lost, `SITE:N@HH:MM[-HH:MM]`, comma-separated")
+	var downs []string // every --desks-down given, each comma-separated
+	fs.Func("desks-down", "what-if: desks lost, `SITE:N@HH:MM[-HH:MM]`, comma-separated or the flag given again", func(v string) error {
+		downs = append(downs, v)
+		return nil
+	})
 	lateShare := fs.String("late-share", "", "what-if: this share of parties come late (e.g. 0.3)")
 	jsonOut := fs.String("json", "", "write the full report as JSON to `FILE`")
 	svgDir := fs.String("svg", "", "write a line-over-the-day chart per scenario and site into `DIR`")
@@ -71,9 +75,9 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 			return usagef("--rain-at %q: %v", *rainAt, err)
 		}
 	}
-	if *desksDown != "" {
-		if w.DesksDown, err = parseDesksDown(day, *desksDown); err != nil {
-			return usagef("--desks-down %q: %v", *desksDown, err)
+	if desksDown := strings.Join(downs, ","); desksDown != "" {
+		if w.DesksDown, err = parseDesksDown(day, desksDown); err != nil {
+			return usagef("--desks-down %q: %v", desksDown, err)
 		}
 	}
 	if *lateShare != "" {

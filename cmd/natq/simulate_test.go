@@ -20,7 +20,8 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatalf("status %d, stderr %s", status, errs)
 	}
 	for _, want := range []string{"one sample takes 30 s", "== dry ==", "== wet ==", "== rain at 09:40 ==",
-		"rain switch at 09:40", "== desks down s2:1@08:30 ==", "== late share 0.3 ==", "against dry:", "wrote 30 charts"} {
+		"rain switch at 09:40", "== desks down s2:1@08:30 ==", "== rain at 09:40, desks down s2:1@08:30 ==", "== late share 0.3 ==",
+		"against dry:", "wrote 36 charts"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -42,8 +43,8 @@ func TestSimulateCommand(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Params.Runs != 2 || len(rep.Scenarios) != 5 || rep.Scenarios[2].Base != "dry" || len(rep.Scenarios[0].Sites) != 6 {
-		t.Errorf("JSON report: %d runs, %d scenarios, want 2 and 5 (dry, wet and three what-ifs against dry)", rep.Params.Runs, len(rep.Scenarios))
+	if rep.Params.Runs != 2 || len(rep.Scenarios) != 6 || rep.Scenarios[2].Base != "dry" || len(rep.Scenarios[0].Sites) != 6 {
+		t.Errorf("JSON report: %d runs, %d scenarios, want 2 and 6 (dry, wet and four what-ifs against dry: rain, desks down, both, late)", rep.Params.Runs, len(rep.Scenarios))
 	}
 	svg, err := os.ReadFile(filepath.Join(dir, "svg", "desks-down-s2-1-08-30-s2.svg"))
 	if err != nil {
@@ -51,6 +52,32 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(svg), "<svg") || !strings.Contains(string(svg), "markers (one-metre capacity, 360)") {
 		t.Errorf("s2 chart lacks its capacity line:\n%.300s", svg)
+	}
+}
+
+// TestSimulateDesksDownSites: --desks-down given twice counts both (it
+// kept the last); a wet-only site's desks are lost on the wet day (it ran
+// the dry day, where the site has none, and said nothing); and with a
+// rain switch, desks of the wet plan lost after it.
+func TestSimulateDesksDownSites(t *testing.T) {
+	c1 := "../../queue/testdata/c1.plan.geojson"
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--desks-down", "s1:1@07:10", "--desks-down", "s2:1@07:10"}, []string{"== desks down s1:1@07:10 s2:1@07:10 ==", "against dry:"}},
+		{[]string{"--desks-down", "w1:1@07:10"}, []string{"== desks down w1:1@07:10 ==", "against wet:", "3, 2 from 07:10"}},
+		{[]string{"--rain-at", "07:20", "--desks-down", "w1:1@07:30"}, []string{"== rain at 07:20, desks down w1:1@07:30 ==", "0, 3 from 07:20, 2 from 07:30"}},
+	} {
+		status, out, errs := natq(t, append([]string{"simulate", c1, "--runs", "2"}, tc.args...)...)
+		if status != 0 {
+			t.Fatalf("natq simulate %s: status %d, %s", strings.Join(tc.args, " "), status, errs)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("natq simulate %s: output lacks %q:\n%s", strings.Join(tc.args, " "), want, out)
+			}
+		}
 	}
 }
 
@@ -66,6 +93,7 @@ func TestSimulateBadInput(t *testing.T) {
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s2@08:30"}, `--desks-down "s2@08:30"`},
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s9:1@08:30"}, `no site "s9"`},
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s2:5@08:30"}, "only 2 desks"},
+		{[]string{"simulate", "../../queue/testdata/c1.plan.geojson", "--desks-down", "s1:1@07:10", "--desks-down", "w1:1@07:30"}, "no one weather plan has all these sites"},
 		{[]string{"simulate", contestPlanFile, "--late-share", "30%"}, `--late-share "30%"`},
 		{[]string{"simulate", contestPlanFile, "--noshow", "2"}, "--noshow 2"},
 		{[]string{"simulate", contestPlanFile, "--runs", "0"}, "--runs 0"},

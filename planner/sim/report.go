@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,15 +162,34 @@ func Simulate(d *Day, p Params, w WhatIfs) (*Report, error) {
 		q := p
 		q.DesksDown = w.DesksDown
 		name := "desks down"
+		var sites []string
 		for _, dd := range w.DesksDown {
 			name += " " + dd.In(loc(d)).String()
 			rep.DesksDown = append(rep.DesksDown, dd.In(loc(d)).String())
+			sites = append(sites, dd.Site)
 		}
-		sc, err := scenario(d, name, first, first, q)
-		if err != nil {
-			return nil, err
+		// On the weather plan that has every site named (a wet-only site's
+		// desks are lost on the wet day); with a rain switch asked for too,
+		// also on the day that switches, where desks of either plan may go.
+		v := variantWith(d, sites)
+		if v == "" && w.RainAt.IsZero() {
+			return nil, fmt.Errorf("sim: desks down at %s: no one weather plan has all these sites; ask for them apart, or with a rain switch", strings.Join(sites, ", "))
 		}
-		rep.Scenarios = append(rep.Scenarios, sc)
+		if v != "" {
+			sc, err := scenario(d, name, v, v, q)
+			if err != nil {
+				return nil, err
+			}
+			rep.Scenarios = append(rep.Scenarios, sc)
+		}
+		if !w.RainAt.IsZero() {
+			q.RainAt = w.RainAt
+			sc, err := scenario(d, "rain at "+w.RainAt.In(loc(d)).Format("15:04")+", "+name, "dry", "dry", q)
+			if err != nil {
+				return nil, err
+			}
+			rep.Scenarios = append(rep.Scenarios, sc)
+		}
 	}
 	if w.LateShare != nil {
 		q := p
@@ -525,4 +545,23 @@ func changes(pr *prep, s *siteRun) []SiteChange {
 		}
 	}
 	return out
+}
+
+// variantWith is the first of d's variants whose sites include every one
+// of sites; "" when none has them all.
+func variantWith(d *Day, sites []string) string {
+	for _, v := range d.Variants {
+		has := map[string]bool{}
+		for _, x := range v.Sites {
+			has[x.ID] = true
+		}
+		all := true
+		for _, id := range sites {
+			all = all && has[id]
+		}
+		if all {
+			return v.Name
+		}
+	}
+	return ""
 }
