@@ -171,6 +171,11 @@ func Simulate(d *Day, p Params, w WhatIfs) (*Report, error) {
 		// On the weather plan that has every site named (a wet-only site's
 		// desks are lost on the wet day); with a rain switch asked for too,
 		// also on the day that switches, where desks of either plan may go.
+		for _, id := range sites {
+			if variantWith(d, []string{id}) == "" {
+				return nil, fmt.Errorf("sim: desks down: the plan has no site %q", id)
+			}
+		}
 		v := variantWith(d, sites)
 		if v == "" && w.RainAt.IsZero() {
 			return nil, fmt.Errorf("sim: desks down at %s: no one weather plan has all these sites; ask for them apart, or with a rain switch", strings.Join(sites, ", "))
