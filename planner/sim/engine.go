@@ -119,6 +119,7 @@ type siteRun struct {
 	markersAt               []markAt
 
 	turnedBack, refusals, tooEarly, tooLate, sampled, people int
+	unsampled                                                int // people never sampled by the run's end
 	lastSampled                                              float64
 }
 
@@ -426,6 +427,13 @@ func (pr *prep) run(seed int64) *Run {
 	for _, s := range r.sites {
 		s.touch(r.now)
 		s.mark(r.now)
+	}
+	// Who came, or was to come, and was never sampled: the day ended with
+	// no desk for them (a what-if took a site's last desks).
+	for i := range r.parties {
+		if x := &r.parties[i]; x.kind != kNoShow && x.state != stDone {
+			r.sites[x.site].unsampled += int(x.size)
+		}
 	}
 	return &Run{Seed: seed, outs: r.out, Moved: r.moved, Retimed: r.retimed, Refused: r.refused, turned: r.turned, sites: r.sites, prep: pr, end: r.now, parties: r.parties, cur: r.cur}
 }

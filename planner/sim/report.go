@@ -93,11 +93,15 @@ type SiteReport struct {
 	Utilisation Stat         `json:"utilisation"`  // desk time sampling over desk time open
 	LastSampled Stat         `json:"last_sampled"` // minutes after midnight, local time
 	TurnedBack  Stat         `json:"turned_back"`  // people the line guard held at least once
-	HeldP95     Stat         `json:"held_p95_min"` // of them, the time from first turned back to checking in
-	HeldMax     Stat         `json:"held_max_min"`
-	TooEarly    Stat         `json:"too_early"` // people who waited aside for check-in to open
-	TooLate     Stat         `json:"too_late"`  // people past the grace, booked again on the spot
-	Series      *Series      `json:"series"`
+	// Unsampled are the people who came, or were to come, and were never
+	// sampled by the day's end: a what-if took the site's last desks.
+	// Their waits are in no other figure.
+	Unsampled Stat    `json:"unsampled"`
+	HeldP95   Stat    `json:"held_p95_min"` // of them, the time from first turned back to checking in
+	HeldMax   Stat    `json:"held_max_min"`
+	TooEarly  Stat    `json:"too_early"` // people who waited aside for check-in to open
+	TooLate   Stat    `json:"too_late"`  // people past the grace, booked again on the spot
+	Series    *Series `json:"series"`
 }
 
 // Series is a site's line minute by minute over the runs.
@@ -351,7 +355,7 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			a := &accs[si]
 			for k, x := range []float64{float64(s.sampled), float64(s.maxLine), float64(s.maxDem),
 				float64(max(0, s.maxDem-minMarkers(s))), s.overT / 60, share, p50, p95, mx, o20, o30,
-				util, last, float64(s.turnedBack), float64(s.tooEarly), float64(s.tooLate), h95, hmx} {
+				util, last, float64(s.turnedBack), float64(s.tooEarly), float64(s.tooLate), h95, hmx, float64(s.unsampled)} {
 				if !math.IsNaN(x) {
 					a.f[k] = append(a.f[k], x)
 				}
@@ -368,7 +372,7 @@ func summarise(pr *prep, name, start, base string, runs []*Run) *Scenario {
 			OverMinutes: stat(a.f[4]), OverShare: stat(a.f[5]), WaitP50: stat(a.f[6]), WaitP95: stat(a.f[7]),
 			WaitMax: stat(a.f[8]), Over20: stat(a.f[9]), Over30: stat(a.f[10]), Utilisation: stat(a.f[11]),
 			LastSampled: stat(a.f[12]), TurnedBack: stat(a.f[13]), TooEarly: stat(a.f[14]), TooLate: stat(a.f[15]),
-			HeldP95: stat(a.f[16]), HeldMax: stat(a.f[17])}
+			HeldP95: stat(a.f[16]), HeldMax: stat(a.f[17]), Unsampled: stat(a.f[18])}
 		sr.Changes = changes(pr, runs[0].sites[si])
 		sr.Series = series(pr, si, runs)
 		sc.Sites = append(sc.Sites, sr)

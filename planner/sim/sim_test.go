@@ -236,6 +236,35 @@ func TestSimulateContest(t *testing.T) {
 	}
 }
 
+// TestSimulateAllDesksDown: c1's s1 losing both its desks at 07:10 for
+// good leaves people in its line and at their buildings who are never
+// sampled; the report counts them and says so, rather than showing the
+// short waits of those sampled before.
+func TestSimulateAllDesksDown(t *testing.T) {
+	c1 := readDay(t, "../../queue/testdata/c1.plan.geojson")
+	p := DefaultParams()
+	p.Runs = 3
+	rep, err := Simulate(c1, p, WhatIfs{DesksDown: []DesksDown{{Site: "s1", N: 2, At: time.Date(2026, 12, 1, 7, 10, 0, 0, c1.TZ)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, base := site(rep.Scenarios[len(rep.Scenarios)-1], "s1"), site(rep.Scenarios[0], "s1")
+	if down.Unsampled.Min == 0 || base.Unsampled.Max != 0 {
+		t.Fatalf("s1 never sampled: %v with its desks gone, %v on the day as planned; want some, and none", down.Unsampled, base.Unsampled)
+	}
+	if got := down.People.Mean + down.Unsampled.Mean; math.Abs(got-base.People.Mean) > 0.2*base.People.Mean {
+		t.Errorf("s1 sampled %.0f and never sampled %.0f; want them to add up to about the %.0f of its day as planned",
+			down.People.Mean, down.Unsampled.Mean, base.People.Mean)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, rep, c1.Rate); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "people were never sampled") {
+		t.Errorf("the text report does not say people were never sampled:\n%s", b.String())
+	}
+}
+
 // TestSimulateDesksDown: losing one of s2's two desks at 08:30 makes its
 // line and waits grow against the base run.
 func TestSimulateDesksDown(t *testing.T) {
@@ -259,6 +288,9 @@ func TestSimulateDesksDown(t *testing.T) {
 	if want := []SiteChange{{At: at, Desks: 1, Markers: wi.Markers}}; len(wi.Changes) != 1 || !wi.Changes[0].At.Equal(at) ||
 		wi.Changes[0].Desks != 1 || wi.Changes[0].Markers != wi.Markers || wi.Desks != 2 {
 		t.Errorf("s2's desks = %d, changes %+v; want 2, then %+v", wi.Desks, wi.Changes, want)
+	}
+	if wi.Unsampled.Max != 0 {
+		t.Errorf("s2 with one desk left: %v never sampled; want none", wi.Unsampled)
 	}
 	if c := site(rep.Scenarios[2], "s1").Changes; len(c) != 0 {
 		t.Errorf("s1's changes = %+v; want none", c)

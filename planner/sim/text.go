@@ -76,6 +76,10 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 		}
 		tw.Flush()
 		for _, s := range sc.Sites {
+			if s.Unsampled.Max > 0 {
+				fmt.Fprintf(w, "%s: %s people were never sampled: the day ended with no desk for them; their waits are in no figure above\n",
+					s.Site, num(s.Unsampled, "%.0f"))
+			}
 			if s.TurnedBack.Max > 0 {
 				fmt.Fprintf(w, "%s: the line guard held %s people at their buildings, for up to %s min (p95 %s)\n", s.Site,
 					num(s.TurnedBack, "%.0f"), num(s.HeldMax, "%.0f"), num(s.HeldP95, "%.0f"))
