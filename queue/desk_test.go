@@ -615,8 +615,8 @@ func testSampledAtTheDesksSite(t *testing.T, st queuetest.Store) {
 	_, err := s.SampledAt(ctx, m, "s1", z, "T1")
 	wantCode(t, "SampledAt(s1) of a ticket moved to s2", err, "wrong_site")
 	var e *queue.Error
-	if errors.As(err, &e) && !strings.Contains(e.MessageEn, "s2") {
-		t.Errorf("the refusal says %q; want it to name s2", e.MessageEn)
+	if errors.As(err, &e) && (!strings.Contains(e.MessageEn, "s2 会所门廊") || !strings.Contains(e.Message, "请到采样点 s2 会所门廊")) {
+		t.Errorf("the refusal says %q / %q; want it to name s2 as its sign does, 会所门廊", e.Message, e.MessageEn)
 	}
 	if tv, err := s.Ticket(ctx, z); err != nil || tv.State != "checked_in" || tv.Site != "s2" || tv.Tube != "" {
 		t.Errorf("b1 101 after the refused sample = %+v, %v; want checked in at s2, in no tube", tv, err)

@@ -52,5 +52,5 @@ func Example() {
 	// Output:
 	// true s1 07:00 07:15 2
 	// checked_in <nil>
-	// the ticket is for another site; send the resident to site s1
+	// the ticket is for another site; send the resident to site s1 北广场
 }

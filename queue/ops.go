@@ -89,6 +89,17 @@ func (s *Service) CheckIn(ctx context.Context, st *Staff, site, token string) (*
 	return s.toldReply(p, c, v, signed{id, token})
 }
 
+// wrongSite is ErrWrongSite for a ticket of site, named as the marshal's
+// sign and the resident's phone name it ("s2 会所门廊").
+func (s *Service) wrongSite(p *Plan, site string) error {
+	s.m.Refusals.WithLabelValues(string(ErrWrongSite.Code)).Inc()
+	name := site
+	if n := p.siteName(site); n != "" {
+		name += " " + n
+	}
+	return withDetail(ErrWrongSite, "，请到采样点 "+name, "; send the resident to site "+name)
+}
+
 // checkInRefusal words the check-in refusals that carry times, on the
 // compound's clock: a second scan (ALREADY_IN "<checkin ms> <state>
 // <desk>") is a warning, not a second check-in; one too early or too late
@@ -124,6 +135,8 @@ func (s *Service) checkInRefusal(p *Plan, err error) error {
 	case "TOO_LATE":
 		until := hm(second + s.opts.Grace.Milliseconds())
 		e = withDetail(ErrTooLate, "（时段 "+span+"，签到到 "+until+" 为止）", " (window "+span+"; check-in closed at "+until+")")
+	case "WRONG_SITE":
+		return s.wrongSite(p, detail)
 	default:
 		return s.refusal(err)
 	}
@@ -307,6 +320,12 @@ func (s *Service) SampledAt(ctx context.Context, st *Staff, site, token, tube st
 	}
 	v, err := s.run(ctx, "sampled", p.sampledKeys(tube), id, p.Date, s.now().UnixMilli(), tube, s.opts.TubeSize, sh, site)
 	if err != nil {
+		var sr *scriptReply
+		if errors.As(err, &sr) {
+			if code, detail := sr.code(); code == "WRONG_SITE" {
+				return nil, s.wrongSite(p, detail)
+			}
+		}
 		return nil, s.refusal(err)
 	}
 	return s.toldReply(p, p.Compound.ID, v, signed{id, token})
