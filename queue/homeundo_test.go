@@ -1,10 +1,12 @@
 package queue_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"natq/planner/errs"
 	"natq/queue"
 	"natq/queue/queuetest"
 )
@@ -48,6 +50,12 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	}
 	if ev := waitEvent(t, stream, `"booked"`); !strings.Contains(ev, `"site":"s1"`) {
 		t.Errorf("402's phone was told %s; want booked at s1 again", ev)
+	}
+	// A second tap, or another phone, is told it was taken back already.
+	_, err = s.UndoHomeSample(ctx, m, home.Ticket)
+	wantCode(t, "taking 402's record back twice", err, errs.Final)
+	if e := (*queue.Error)(nil); !errors.As(err, &e) || !strings.Contains(e.Message, "已撤销") || !strings.Contains(e.Message, "原预约已恢复") {
+		t.Errorf("a second take-back says %v; want that it was taken back and the booking is back", err)
 	}
 	if tube, err := s.Tube(ctx, m, "c1", "T1"); err != nil || len(tube) != 0 {
 		t.Errorf("Tube(T1) after the undo = %d tickets, %v; want none", len(tube), err)

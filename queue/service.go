@@ -1000,6 +1000,12 @@ func (s *Service) refusal(err error) error {
 		e = withDetail(ErrInLine, "（"+stateZh(detail)+"）", " ("+detail+")")
 	case "NOT_HOME":
 		e = withDetail(ErrNotHome, "（"+stateZh(detail)+"）", " ("+detail+")")
+	case "TAKEN_BACK":
+		e = &Error{Code: ErrNotHome.Code, Message: "这条上门采样记录已撤销", MessageEn: "this home sample was taken back already"}
+		if detail == "booked" {
+			e.Message += "，这户的原预约已恢复"
+			e.MessageEn += "; the household's booking is back"
+		}
 	default:
 		return err
 	}

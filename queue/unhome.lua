@@ -21,14 +21,18 @@
 -- ARGV[7] its capacity
 -- returns the ticket's event (tell_values in prelude.lua), its "booked"
 -- or "cancelled" event published, or an error reply "NOTICKET",
--- "OLDROUND <round>", "NOT_HOME <state>" (not a home sample) or
+-- "OLDROUND <round>", "NOT_HOME <state>" (not a home sample),
+-- "TAKEN_BACK <state>" (taken back already: "booked", its booking given
+-- again, or "cancelled") or
 -- "RETRY" ("was" is not what the service read: read it again).
 local id = ARGV[1]
-local err, t = live_read(KEYS[1], id, ARGV[2], false, 'hh', 'was')
+local err, t = live_read(KEYS[1], id, ARGV[2], false, 'hh', 'was', 'ub')
 if err then return err end
-local hh, was = t[21], t[22]
-t[21], t[22] = nil, nil
+local hh, was, ub = t[21], t[22], t[23]
+t[21], t[22], t[23] = nil, nil, nil
 if t[T_ST] ~= 'sampled' or t[T_ORIGIN] ~= 'home' then
+  -- Taken back already (a second tap, another phone): said so.
+  if ub then return redis.error_reply('TAKEN_BACK ' .. tostring(t[T_ST])) end
   return redis.error_reply('NOT_HOME ' .. tostring(t[T_ST]) .. ' ' .. tostring(t[T_ORIGIN]))
 end
 local w, site, ws, we, party, origin, v
