@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -595,5 +596,24 @@ func TestSimulateRainKeepsLines(t *testing.T) {
 		if o.Site == "s1" {
 			t.Fatalf("rain at 04:00 sampled a party at s1, which the wet plan has not")
 		}
+	}
+}
+
+// TestSimulateRainRefusedOnce: rain at 09:30 on c1, when its wet windows
+// left cannot hold the tickets, is refused in most runs: the report says
+// so in one line with the count, not one line a run.
+func TestSimulateRainRefusedOnce(t *testing.T) {
+	c1 := readDay(t, "../../queue/testdata/c1.plan.geojson")
+	p := DefaultParams()
+	rep, err := Simulate(c1, p, WhatIfs{RainAt: time.Date(2026, 12, 1, 9, 30, 0, 0, c1.TZ)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, rep, c1.Rate); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "the queue would refuse the switch"); n != 1 || !strings.Contains(b.String(), fmt.Sprintf("of %d runs, which stayed dry", p.Runs)) {
+		t.Errorf("the report says the switch is refused %d times, want once with the count of runs:\n%s", n, b.String())
 	}
 }

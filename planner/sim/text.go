@@ -54,8 +54,14 @@ func WriteText(w io.Writer, rep *Report, planRate float64) error {
 		if sw := sc.Switch; sw != nil {
 			fmt.Fprintf(w, "rain switch at %s: %s tickets moved to the wet variant, %s of them to another time (the queue service's rule)\n",
 				sw.At.Format("15:04"), num(sw.Moved, "%.0f"), num(sw.Retimed, "%.0f"))
-			for _, r := range sw.Refused {
-				fmt.Fprintf(w, "  the queue would refuse the switch (%s)\n", r)
+			// One line, not one a run: what the first refusal was, and in
+			// how many runs.
+			if k := len(sw.Refused); k > 0 {
+				fmt.Fprintf(w, "  the queue would refuse the switch in %d of %d runs, which stayed dry (%s", k, rep.Params.Runs, sw.Refused[0])
+				if k > 1 {
+					fmt.Fprintf(w, "; and %d more", k-1)
+				}
+				fmt.Fprintln(w, ")")
 			}
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
