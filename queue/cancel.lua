@@ -1,5 +1,6 @@
 -- cancel.lua: cancel a ticket and free its seats in its window (and its
--- place in the line), so the household may book again.
+-- place in the line, and its count among the window's checked in), so
+-- the household may book again.
 -- KEYS[1] ticket key prefix, KEYS[2] household index hash, KEYS[3] window
 -- counters hash, KEYS[4] lines zset, KEYS[5] line occupancy hash, KEYS[6]
 -- site change counters hash, KEYS[7] the round's persons zset (leave_line
@@ -18,6 +19,9 @@ if st ~= 'booked' and st ~= 'checked_in' and st ~= 'called' then
 end
 local party = tonumber(t[T_PARTY])
 redis.call('HINCRBY', KEYS[3], t[T_W] .. ':booked', -party)
+-- One checked in leaves the window's checked-in count too: the people
+-- still to come are booked minus it (the forecast's).
+if st ~= 'booked' then redis.call('HINCRBY', KEYS[3], t[T_W] .. ':in', -party) end
 redis.call('HINCRBY', KEYS[3], 'freed', 1) -- book.lua's cursors may pass over the seats
 local inline = leave_line(KEYS[4], KEYS[7], KEYS[5], id, st, site, t[T_CI], party)
 if redis.call('HGET', KEYS[2], hh) == id then redis.call('HDEL', KEYS[2], hh) end

@@ -44,6 +44,8 @@ if st == 'called' then
       ahead_of(KEYS[4], KEYS[8], KEYS[5], site, t[T_CI], id))}
   end
   redis.call('HINCRBY', KEYS[5], site, -party)
+  -- It checked in: it leaves the window's checked-in count with its seats.
+  redis.call('HINCRBY', KEYS[3], t[T_W] .. ':in', -party)
 elseif st == 'booked' then
   if ARGV[6] == 'requeue' or tonumber(ARGV[3]) <= tonumber(t[T_WE]) + tonumber(ARGV[5]) then return redis.error_reply('NOT_CALLED') end
 elseif st == 'checked_in' then
