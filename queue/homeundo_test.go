@@ -24,6 +24,20 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	m := staffNamed(t, s, "c1", "张三", queue.RoleMarshal)
 	li := staffNamed(t, s, "c1", "李四", queue.RoleMarshal)
 	clk.Set(queuetest.At(6, 30))
+	// mistaken books h, and the door team records it sampled at home by
+	// mistake: the record is its booking's ticket.
+	mistaken := func(h queue.Household) (*queue.Booking, *queue.TicketView) {
+		t.Helper()
+		b, _, err := s.Book(ctx, "c1", h)
+		if err != nil {
+			t.Fatalf("Book(%+v): %v", h, err)
+		}
+		r, err := s.SampledAtHome(ctx, m, "c1", h, "")
+		if err != nil || r.ID != b.ID {
+			t.Fatalf("SampledAtHome(%+v) = %+v, %v; want its booking's ticket", h, r, err)
+		}
+		return b, r
+	}
 
 	// b1 402 books for three: s1's 07:00 window.
 	booked, _, err := s.Book(ctx, "c1", hh("b1", "", "402", 3))
@@ -100,14 +114,7 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	// recorded at home by mistake, and the window fills meanwhile: the
 	// record is cancelled, and 301 may book anew.
 	clk.Set(queuetest.At(7, 5))
-	b301, _, err := s.Book(ctx, "c1", hh("b3", "", "301", 4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h301, err := s.SampledAtHome(ctx, m, "c1", hh("b3", "", "301", 4), "")
-	if err != nil || h301.ID != b301.ID {
-		t.Fatalf("SampledAtHome(b3 301) = %+v, %v", h301, err)
-	}
+	b301, h301 := mistaken(hh("b3", "", "301", 4))
 	for _, x := range []queue.Household{hh("b3", "", "302", 5), hh("b3", "", "303", 4)} {
 		if _, _, err := s.Book(ctx, "c1", x); err != nil {
 			t.Fatalf("Book(%+v): %v", x, err)
@@ -122,30 +129,19 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 
 	// b2 unit 1's 07:00-07:15 window at s2: 101 books, is recorded at
 	// home, and the window ends before the record is taken back.
-	b101, _, err := s.Book(ctx, "c1", hh("b2", "1", "101", 1))
-	if err != nil || !b101.Window.Start.Equal(queuetest.At(7, 0)) {
-		t.Fatalf("Book(b2 1 101) = %+v, %v; want s2's 07:00 window", b101, err)
-	}
-	h101, err := s.SampledAtHome(ctx, m, "c1", hh("b2", "1", "101", 1), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Set(queuetest.At(7, 16))
-	if back, err := s.UndoHomeSample(ctx, m, h101.Ticket); err != nil || back.State != "cancelled" {
-		t.Errorf("UndoHomeSample(b2 101, its window over) = %+v, %v; want cancelled", back, err)
+	if b101, h101 := mistaken(hh("b2", "1", "101", 1)); !b101.Window.Start.Equal(queuetest.At(7, 0)) {
+		t.Fatalf("Book(b2 1 101) = %+v; want s2's 07:00 window", b101)
+	} else {
+		clk.Set(queuetest.At(7, 16))
+		if back, err := s.UndoHomeSample(ctx, m, h101.Ticket); err != nil || back.State != "cancelled" {
+			t.Errorf("UndoHomeSample(b2 101, its window over) = %+v, %v; want cancelled", back, err)
+		}
 	}
 
 	// b1 403 books a window of s1, is recorded at home, and the rain
 	// switch puts the round on the wet plan: its dry window is gone.
 	clk.Set(queuetest.At(7, 6))
-	b403, _, err := s.Book(ctx, "c1", hh("b1", "", "403", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h403, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "403", 1), "")
-	if err != nil || h403.ID != b403.ID {
-		t.Fatal(err)
-	}
+	_, h403 := mistaken(hh("b1", "", "403", 1))
 	if _, err := s.SwitchVariant(ctx, staff(t, s, "c1", queue.RoleCoordinator), "c1", "wet"); err != nil {
 		t.Fatal(err)
 	}
@@ -154,13 +150,7 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	}
 	// A record taken back and its booking given again, then cancelled by
 	// the resident: the list still says when it was taken back.
-	b405, _, err := s.Book(ctx, "c1", hh("b1", "", "405", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "405", 1), ""); err != nil {
-		t.Fatal(err)
-	}
+	b405, _ := mistaken(hh("b1", "", "405", 1))
 	if back, err := s.UndoHomeSample(ctx, m, b405.Ticket); err != nil || back.State != "booked" {
 		t.Fatalf("UndoHomeSample(b1 405) = %+v, %v; want booked again", back, err)
 	}
@@ -170,13 +160,7 @@ func testUndoHomeSampleGivesBookingBack(t *testing.T, st queuetest.Store) {
 	}
 	// A record taken back and its booking given again, then recorded at
 	// home rightly: the list shows it sampled, no longer taken back.
-	b404, _, err := s.Book(ctx, "c1", hh("b1", "", "404", 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SampledAtHome(ctx, m, "c1", hh("b1", "", "404", 2), ""); err != nil {
-		t.Fatal(err)
-	}
+	b404, _ := mistaken(hh("b1", "", "404", 2))
 	if back, err := s.UndoHomeSample(ctx, m, b404.Ticket); err != nil || back.State != "booked" {
 		t.Fatalf("UndoHomeSample(b1 404) = %+v, %v; want booked again", back, err)
 	}
