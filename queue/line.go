@@ -108,22 +108,6 @@ func withoutTokens(es []LineEntry) []LineEntry {
 	return out
 }
 
-// displaySite is the site a display token was issued for (AddDisplay and
-// pairing name it "叫号屏 <site> ..."), which alone it reads; "" for any
-// other member, and for a display named otherwise (natq staff add
-// --role display --name ...: a screen for the whole compound).
-func displaySite(st *Staff) string {
-	if st == nil || st.Role != RoleDisplay {
-		return ""
-	}
-	rest, ok := strings.CutPrefix(st.Name, "叫号屏 ")
-	if !ok {
-		return ""
-	}
-	site, _, _ := strings.Cut(rest, " ")
-	return site
-}
-
 // line reads site's line and its forecast (nil when the plan has no
 // rate).
 func (s *Service) line(ctx context.Context, p *Plan, site string) (*SiteLine, *siteForecast, error) {

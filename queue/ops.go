@@ -783,7 +783,8 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 		}
 	}
 	fields := append(slices.Clip(ticketFields), "by", "ub", "end", "hsa", "ubt")
-	n := len(ticketFields)
+	// Where each of those is in a ticket's values.
+	by, ub, end, hsa, ubt := len(ticketFields), len(ticketFields)+1, len(ticketFields)+2, len(ticketFields)+3, len(ticketFields)+4
 	err = s.readTickets(ctx, k, home, fields, func(no string, v []any) {
 		id, _ := strconv.ParseUint(no, 10, 64)
 		vals := valsOf(v)
@@ -792,16 +793,16 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 			return
 		}
 		r := HomeRecord{TicketView: t}
-		r.RecordedBy, _ = v[n].(string)
-		r.TakenBackBy, _ = v[n+1].(string)
+		r.RecordedBy, _ = v[by].(string)
+		r.TakenBackBy, _ = v[ub].(string)
 		if t.Origin != "home" && r.TakenBackBy == "" {
 			return // booked anew meanwhile
 		}
 		// When it was taken back: "ubt", or "end" for a record taken back
 		// before "ubt" was kept (a later cancel writes "end" too).
-		back, _ := v[n+4].(string)
+		back, _ := v[ubt].(string)
 		if back == "" {
-			back, _ = v[n+2].(string)
+			back, _ = v[end].(string)
 		}
 		if r.TakenBackBy != "" {
 			if ms, err := strconv.ParseInt(back, 10, 64); err == nil {
@@ -809,10 +810,10 @@ func (s *Service) HomeSamples(ctx context.Context, st *Staff, compound string) (
 				r.TakenBackAt = &at
 			}
 		}
-		switch hsa, _ := v[n+3].(string); {
+		switch recorded, _ := v[hsa].(string); {
 		case t.Origin != "home":
 			r.Restored = true
-			if ms, err := strconv.ParseInt(hsa, 10, 64); err == nil {
+			if ms, err := strconv.ParseInt(recorded, 10, 64); err == nil {
 				r.RecordedAt = time.UnixMilli(ms).In(p.TZ)
 			}
 		case t.SampledAt != nil:

@@ -974,8 +974,6 @@ func (s *Service) refusal(err error) error {
 		e = withDetail(ErrPartyLocked, "（"+zh+"）", " ("+detail+")")
 	case "DESK_BUSY":
 		e = withDetail(ErrDeskBusy, "（票 "+detail+"）", " (ticket "+detail+")")
-	case "WRONG_SITE":
-		e = withDetail(ErrWrongSite, "，请到采样点 "+detail, "; send the resident to site "+detail)
 	case "ALREADY_SAMPLED":
 		e = ErrAlreadySampled
 	case "CANCELLED":

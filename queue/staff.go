@@ -435,14 +435,33 @@ func (s *Service) AddDisplay(ctx context.Context, st *Staff, site string) (*Disp
 	return s.issueDisplay(ctx, p, site, name)
 }
 
+// displayPrefix begins the name of a site's display tokens (displayName).
+const displayPrefix = "叫号屏 "
+
 // displayName is the name of site's display tokens: "叫号屏 <site>
 // <its name>".
 func displayName(p *Plan, site string) string {
-	name := "叫号屏 " + site
+	name := displayPrefix + site
 	if n := p.siteName(site); n != "" {
 		name += " " + n
 	}
 	return name
+}
+
+// displaySite is the site a display token was issued for (displayName:
+// AddDisplay and pairing), which alone it reads; "" for any
+// other member, and for a display named otherwise (natq staff add
+// --role display --name ...: a screen for the whole compound).
+func displaySite(st *Staff) string {
+	if st == nil || st.Role != RoleDisplay {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(st.Name, displayPrefix)
+	if !ok {
+		return ""
+	}
+	site, _, _ := strings.Cut(rest, " ")
+	return site
 }
 
 // displayRoom is ErrTooManyDisplays when compound has maxDisplays live
