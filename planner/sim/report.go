@@ -93,14 +93,14 @@ type SiteReport struct {
 	Utilisation Stat         `json:"utilisation"`  // desk time sampling over desk time open
 	LastSampled Stat         `json:"last_sampled"` // minutes after midnight, local time
 	TurnedBack  Stat         `json:"turned_back"`  // people the line guard held at least once
+	HeldP95     Stat         `json:"held_p95_min"` // of them, the time from first turned back to checking in
+	HeldMax     Stat         `json:"held_max_min"`
+	TooEarly    Stat         `json:"too_early"` // people who waited aside for check-in to open
+	TooLate     Stat         `json:"too_late"`  // people past the grace, booked again on the spot
 	// Unsampled are the people who came, or were to come, and were never
 	// sampled by the day's end: a what-if took the site's last desks.
 	// Their waits are in no other figure.
 	Unsampled Stat    `json:"unsampled"`
-	HeldP95   Stat    `json:"held_p95_min"` // of them, the time from first turned back to checking in
-	HeldMax   Stat    `json:"held_max_min"`
-	TooEarly  Stat    `json:"too_early"` // people who waited aside for check-in to open
-	TooLate   Stat    `json:"too_late"`  // people past the grace, booked again on the spot
 	Series    *Series `json:"series"`
 }
 
@@ -529,9 +529,8 @@ type SiteChange struct {
 // queue would refuse changes nothing), in order.
 func changes(pr *prep, s *siteRun) []SiteChange {
 	var out []SiteChange
-	desks, markers := s.segs[0].desks, s.markersAt[0].Markers
-	i, j := 1, 1
-	for i < len(s.segs) || j < len(s.markersAt) {
+	cur := SiteChange{Desks: s.segs[0].desks, Markers: s.markersAt[0].Markers}
+	for i, j := 1, 1; i < len(s.segs) || j < len(s.markersAt); {
 		t := math.Inf(1)
 		if i < len(s.segs) {
 			t = s.segs[i].t
@@ -539,19 +538,18 @@ func changes(pr *prep, s *siteRun) []SiteChange {
 		if j < len(s.markersAt) {
 			t = math.Min(t, s.markersAt[j].T)
 		}
+		next := cur
 		for ; i < len(s.segs) && s.segs[i].t == t; i++ {
-			desks = s.segs[i].desks
+			next.Desks = s.segs[i].desks
 		}
 		for ; j < len(s.markersAt) && s.markersAt[j].T == t; j++ {
-			markers = s.markersAt[j].Markers
+			next.Markers = s.markersAt[j].Markers
 		}
-		last := SiteChange{Desks: s.segs[0].desks, Markers: s.markersAt[0].Markers}
-		if len(out) > 0 {
-			last = out[len(out)-1]
+		if next.Desks != cur.Desks || next.Markers != cur.Markers {
+			next.At = pr.at(t).In(pr.loc())
+			out = append(out, next)
 		}
-		if desks != last.Desks || markers != last.Markers {
-			out = append(out, SiteChange{At: pr.at(t).In(pr.loc()), Desks: desks, Markers: markers})
-		}
+		cur = next
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,5 +28,10 @@ func TestSVGTicks(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("a series from 06:59:30 has no tick %s", want)
 		}
+	}
+	// 07:00 at the first minute's column (x 56.0, the plot's left), not
+	// the second's, which starts at 07:00:30.
+	if !regexp.MustCompile(`<text x="56\.0" y="[0-9.]+" text-anchor="middle">07:00</text>`).MatchString(b.String()) {
+		t.Errorf("the 07:00 tick is not at the minute from 06:59:30:\n%s", b.String())
 	}
 }
