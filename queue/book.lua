@@ -12,7 +12,7 @@
 -- occupancy hash, KEYS[8] round's booking windows hash (open.lua), KEYS[9]
 -- the compound's booking budgets for the current limit window (a hash,
 -- client address's hash -> new households booked from it)
--- ARGV is one record of 12 values per household, booked in turn, each as
+-- ARGV is one record of 13 values per household, booked in turn, each as
 -- if alone (the batcher sends the bookings of one compound that wait
 -- for a round trip as one call, batch.go): now (unix ms), household key
 -- "building|unit|room", round, building, unit, room, party, origin
@@ -21,13 +21,19 @@
 -- "building|unit" (unit "" when no group names it), the client address's
 -- field in the budgets hash, and its budget ("" when the booking is not
 -- limited, else "<households>:<the hash's lifetime ms>:<1 to refuse
--- when the budget cannot be counted, 0 to admit>"). The booking windows
+-- when the budget cannot be counted, 0 to admit>"), and who may be
+-- answered with the household's ticket when it has one already: "*"
+-- (staff, paper, the service itself), else the id of the ticket the
+-- request holds ("" for none). The booking windows
 -- hash holds "<variant>|<candidate key>" -> the windows that call it, by
 -- start, each "index\tsite\tcapacity\tstart ms\tend ms\n". A window's
 -- seats for this origin are floor(capacity * (1 - share) + 1e-9), as the
 -- service's online().
 -- Asking again with another party changes the ticket's party when it is
--- still only booked and its window has room for the change.
+-- still only booked and its window has room for the change. Asking again
+-- without holding the ticket is refused ("BOOKED"), changing nothing: a
+-- room number is all anyone needs to ask, and the answer's token reads,
+-- re-sizes and cancels the ticket.
 -- A household of a limited booking takes one of its address's budget
 -- the first time in the limit window the address books it (once it has a
 -- window with room) or asks for its ticket again (a repeat, a party
@@ -43,7 +49,8 @@
 -- error reply "NOROUND", "FULL" (no window of the active variant that has
 -- not ended has room), "ENDED" (every window of the household's has
 -- ended), "PARTY_FULL <party the window can take>",
--- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
+-- "BOOKED" (the household has a ticket and the request does not hold
+-- it: nothing of the ticket is told), "PARTY_LOCKED <state>" (the party of a ticket in line or finished
 -- changes at the site only), "LIMITED" (the address's budget is spent) or
 -- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
 -- A new ticket ("booked") is published on the site's bookings channel
@@ -66,12 +73,12 @@ local ended = 60000
 local function reply(id, new, changed, v, site, ws, we, uncounted)
   return id .. '\t' .. new .. '\t' .. changed .. '\t' .. v .. '\t' .. site .. '\t' .. ws .. '\t' .. we .. '\t' .. uncounted
 end
--- book books the household of the record at ARGV[o] .. ARGV[o + 11].
+-- book books the household of the record at ARGV[o] .. ARGV[o + 12].
 local function book(o)
   if not variant then return redis.error_reply('NOROUND') end
-  local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit =
+  local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit, holder =
     ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9],
-    ARGV[o + 10], ARGV[o + 11]
+    ARGV[o + 10], ARGV[o + 11], ARGV[o + 12]
   local old = redis.call('HGET', KEYS[2], hh)
   local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
   local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
@@ -107,6 +114,7 @@ local function book(o)
     local uncounted, refused = spend()
     if refused then return refused end
     local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
+    if holder ~= '*' and holder ~= old then return redis.error_reply('BOOKED') end
     local was = tonumber(f.party)
     if was == party then return reply(old, '0', '0', f.v, f.site, f.ws, f.we, uncounted) end
     if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
@@ -191,4 +199,4 @@ local function book(o)
   end
   return redis.error_reply('ENDED')
 end
-return each_record(12, book)
+return each_record(13, book)

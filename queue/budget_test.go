@@ -23,8 +23,14 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 	for i := 0; i < 37; i++ { // b4's one window, by a volunteer: not limited
 		bookAt(t, s, hh("b4", "", room(i), 1))
 	}
+	held := map[queue.Household]string{} // the tickets this phone booked, by household (any party)
 	online := func(h queue.Household) error {
-		_, _, err := s.BookOnline(ctx, "c1", h, addr, nil)
+		k := h
+		k.Party = 0
+		b, _, err := s.BookOnline(ctx, "c1", h, addr, nil, held[k])
+		if err == nil {
+			held[k] = b.Ticket
+		}
 		return err
 	}
 	for i := 0; i < 5; i++ {
@@ -70,13 +76,17 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 	}
 	// In a window, a household the address has asked for once costs
 	// nothing more, however often it asks again: a phone reloading its
-	// ticket is not counted out.
-	if err := online(hh("b1", "", room(200), 1)); err != nil {
-		t.Errorf("the volunteer's household in the next window = %v, want its ticket", err)
+	// ticket is not counted out. A phone that does not hold the ticket (the
+	// volunteer booked it) is told the household is booked, not given it.
+	if err := online(hh("b1", "", room(200), 1)); !errors.Is(err, queue.ErrBooked) {
+		t.Errorf("the volunteer's household in the next window = %v, want already_booked", err)
 	}
 	for i := 0; i < 5; i++ {
-		if err := online(hh("b1", "", room(200), 1)); err != nil {
-			t.Fatalf("asking again %d = %v, want its ticket", i, err)
+		if err := online(hh("b1", "", room(200), 1)); !errors.Is(err, queue.ErrBooked) {
+			t.Fatalf("asking again %d = %v, want already_booked", i, err)
+		}
+		if err := online(hh("b1", "", room(3), 1)); err != nil {
+			t.Fatalf("its own ticket again %d = %v, want it", i, err)
 		}
 	}
 	if err := online(hh("b1", "", room(201), 1)); !errors.Is(err, queue.ErrRateLimited) {

@@ -16,7 +16,9 @@
 // Booking gives a household (building, unit, room) the earliest window of
 // the active variant whose groups name its building (and its unit, when
 // the group names one) and that has room for its whole party; the same
-// household asking again gets the same ticket. A ticket token (package qr)
+// household asking again gets the same ticket when the request holds it
+// (or comes from staff), and ErrBooked otherwise: a room number is all
+// anyone needs to ask (BookOnline). A ticket token (package qr)
 // names the compound and ticket number and is signed: a forged one is
 // refused before Redis is asked.
 //

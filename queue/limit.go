@@ -118,13 +118,24 @@ func (l *limited) Is(target error) bool { return target == ErrRateLimited }
 
 // BookOnline books household h for a request from client address addr,
 // within the address's budget (Options.BookingLimit); staff st of the
-// compound (may be nil) are not limited.
-func (s *Service) BookOnline(ctx context.Context, compound string, h Household, addr string, st *Staff) (*Booking, bool, error) {
+// compound (may be nil) are not limited. held is the ticket token the
+// request shows ("" for none: the phone that booked keeps it): a
+// household that has a ticket already is answered with it only when the
+// request holds it, or comes from staff; anyone else is refused with
+// ErrBooked, and nothing changes. A room number is all a booking takes,
+// and the ticket's token reads, re-sizes and cancels it.
+func (s *Service) BookOnline(ctx context.Context, compound string, h Household, addr string, st *Staff, held string) (*Booking, bool, error) {
 	if st != nil {
 		if err := may(st, compound, RoleMarshal); err != nil {
 			return nil, false, err
 		}
-		return s.book(ctx, compound, h, "online", "")
+		return s.book(ctx, compound, h, "online", "", anyHolder)
 	}
-	return s.book(ctx, compound, h, "online", addr)
+	holder := "" // a forged token, or another compound's, holds nothing
+	if held != "" {
+		if c, id, err := s.signer.Verify(held); err == nil && c == compound {
+			holder = strconv.FormatUint(id, 10)
+		}
+	}
+	return s.book(ctx, compound, h, "online", addr, holder)
 }

@@ -460,14 +460,21 @@ func (s *Service) online(capacity int) int {
 }
 
 // Book gives household h a ticket in the earliest window of its building
-// with room for its party; created is false when it had one already.
+// with room for its party; created is false when it had one already (and
+// b is that ticket: Book answers as staff are, BookOnline).
 func (s *Service) Book(ctx context.Context, compound string, h Household) (b *Booking, created bool, err error) {
-	return s.book(ctx, compound, h, "online", "")
+	return s.book(ctx, compound, h, "online", "", anyHolder)
 }
 
+// anyHolder is book's holder for a caller who may be answered with a
+// household's ticket whoever asks (staff, paper, the service itself).
+const anyHolder = "*"
+
 // book books h from origin; for client address addr's budget when addr is
-// not "" (BookOnline).
-func (s *Service) book(ctx context.Context, compound string, h Household, origin, addr string) (*Booking, bool, error) {
+// not "" (BookOnline). A household that has a ticket already is answered
+// with it when holder is anyHolder or the ticket's id, else refused with
+// ErrBooked (book.lua).
+func (s *Service) book(ctx context.Context, compound string, h Household, origin, addr, holder string) (*Booking, bool, error) {
 	p, err := s.current(compound)
 	if err != nil {
 		return nil, false, err
@@ -488,7 +495,7 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	}
 	const candArg = 9 // the record's candidate key, in book.lua's order
 	args := []any{now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share,
-		p.candKey(h.Building, h.Unit, h.Students), lim.field, lim.spec}
+		p.candKey(h.Building, h.Unit, h.Students), lim.field, lim.spec, holder}
 	v, err := s.run(ctx, "book", keys, args...)
 	late := err != nil && origin == "paper" && !h.Students && isReply(err, "ENDED")
 	if late {
@@ -964,6 +971,8 @@ func (s *Service) refusal(err error) error {
 		if detail != "" {
 			e = withDetail(ErrOldRound, "（"+detail+" 的票，不是今天的）", " (a ticket of "+detail+", not of today)")
 		}
+	case "BOOKED":
+		e = ErrBooked
 	case "PARTY_FULL":
 		e = withDetail(ErrPartyFull, "，该时段最多可改为 "+detail+" 人", "; the window can take a party of "+detail+" at most")
 	case "PARTY_LOCKED":

@@ -137,13 +137,25 @@ func TestDeskMorningInBrowser(t *testing.T) {
 	}
 	a, b, c := ps[0], ps[1], ps[2]
 	// A family member books the third household again from another phone,
-	// typing its room another way, for two: the same ticket, now for two.
+	// typing its room another way, for two: told it has booked, and given
+	// nothing of its ticket (anyone can type a room number). With the
+	// ticket's link, which the family sends, the phone changes the party.
 	kin := bd.tab("phone-kin", 390, 844, true)
 	kin.run("book again", chromedp.Navigate(resident), chromedp.WaitVisible("#book"),
 		chromedp.SetValue("#unit", "1"), chromedp.SendKeys("#room", "０２０１室"), chromedp.Click("#plus"), chromedp.Click("#submit"))
-	kin.within(3*time.Second, "told the party changed", `document.getElementById('notice').textContent.includes('人数已改为 2 人') && document.getElementById('tid').textContent === `+jsq(strconv.FormatUint(c.tk.ID, 10)))
+	kin.within(3*time.Second, "told the household has booked", `!document.getElementById('berr').hidden && document.getElementById('berr').textContent.includes('这户已经预约过了') && document.getElementById('ticket').hidden`)
+	kin.shot("desk-390x844-kin-1-booked-elsewhere")
+	if tk, _ := d.svc.Ticket(ctx, c.tok); tk.Party != 1 {
+		t.Errorf("the third household's party = %d after another phone asked for 2, want 1", tk.Party)
+	}
+	kin.run("open the ticket's link", chromedp.Navigate(bd.base+"/t/"+c.tok), chromedp.WaitVisible("#tpartybox"),
+		chromedp.Click("#tpartybox summary"), chromedp.Click("#tplus"))
+	kin.within(3*time.Second, "offered a party of 2", `document.getElementById('tpartysave').textContent === '改为 2 人' && !document.getElementById('tpartysave').disabled`)
+	kin.shot("desk-390x844-kin-2-party")
+	kin.run("change the party", chromedp.Click("#tpartysave"))
+	kin.within(3*time.Second, "told the party changed", `document.getElementById('notice').textContent.includes('人数已改为 2 人') && document.getElementById('tid').textContent === `+jsq(strconv.FormatUint(c.tk.ID, 10))+` && document.getElementById('thh').textContent.includes('2 人')`)
 	if tk, _ := d.svc.Ticket(ctx, c.tok); tk.Party != 2 {
-		t.Errorf("the third household's party = %d after booking again for 2, want 2", tk.Party)
+		t.Errorf("the third household's party = %d after its ticket's page changed it to 2, want 2", tk.Party)
 	}
 	// The resident's own state is the top of the page, the QR above the
 	// fold of the small phone; the building's times fold away.

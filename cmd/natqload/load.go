@@ -254,7 +254,12 @@ func newRunner(c *config, hs []household, desks map[string]int) *runner {
 // body is the booking of household n: the unit of slot n (round the
 // slots), and a room of that unit no other n shares while the unit has
 // rooms left (floor, then a two-digit door: 101 ... 199, 201 ...).
-func (r *runner) body(n int64, party int) []byte {
+func (r *runner) body(n int64, party int) []byte { return r.bodyHolding(n, party, "") }
+
+// bodyHolding is body with the household's ticket, as the phone that
+// booked it asks again: natq answers a repeat only to a request that
+// holds the ticket (held "" for none).
+func (r *runner) bodyHolding(n int64, party int, held string) []byte {
 	i := n % int64(len(r.hs))
 	h := r.hs[i]
 	k := n/int64(len(r.hs))*int64(r.copies[h]) + int64(r.rank[i])
@@ -264,7 +269,15 @@ func (r *runner) body(n int64, party int) []byte {
 	}
 	k %= floors * 99
 	room := (1+k/99)*100 + 1 + k%99
-	b, _ := json.Marshal(queue.Household{Building: h.building, Unit: h.unit, Room: strconv.FormatInt(room, 10), Party: party})
+	hh := queue.Household{Building: h.building, Unit: h.unit, Room: strconv.FormatInt(room, 10), Party: party}
+	if held == "" {
+		b, _ := json.Marshal(hh)
+		return b
+	}
+	b, _ := json.Marshal(struct {
+		queue.Household
+		Ticket string `json:"ticket"`
+	}{hh, held})
 	return b
 }
 
@@ -406,15 +419,15 @@ func (w *worker) book(fresh bool) (_ ticket, ok bool) {
 	return t, status == 201
 }
 
-// repeat books a household that has a ticket again: natq must answer with
-// the same ticket.
+// repeat books a household that has a ticket again, holding it (as the
+// phone that booked it does): natq must answer with the same ticket.
 func (w *worker) repeat() {
 	t, ok := w.r.pick(w.rng)
 	if !ok {
 		w.book(true)
 		return
 	}
-	status, b := w.do(kindRepeat, "POST", "/api/v1/compounds/"+w.r.c.compound+"/bookings", w.r.body(int64(t.household), t.party), false)
+	status, b := w.do(kindRepeat, "POST", "/api/v1/compounds/"+w.r.c.compound+"/bookings", w.r.bodyHolding(int64(t.household), t.party, t.token), false)
 	if status == 200 || status == 201 {
 		if got := field(b, "ticket"); got != t.token {
 			w.tally[kindRepeat].mismatch++

@@ -52,6 +52,7 @@ const (
 	NoRoom          Code = "no_room"
 	PartyFull       Code = "party_full"         // no room in the window for a bigger party
 	PartyLocked     Code = "party_locked"       // a ticket in line or finished keeps its party
+	Booked          Code = "already_booked"     // the household has a ticket, which the request does not hold
 	DeskBusy        Code = "desk_busy"          // the desk still has a called resident
 	AlreadyIn       Code = "already_checked_in" // a second scan of a ticket in line
 	TooManyDisplays Code = "too_many_displays"  // a site's display tokens: revoke unused ones first

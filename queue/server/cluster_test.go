@@ -74,7 +74,7 @@ func TestCluster3(t *testing.T) {
 	tk, _ := bk["ticket"].(string)
 	ev := sse(t, b.url+"/api/v1/tickets/"+tk+"/events")
 	// One published from inside book.lua, on whichever master holds c1.
-	if code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2}`); code != 200 {
+	if code, e := do(t, "POST", a.url+"/api/v1/compounds/c1/bookings", "", `{"building":"b1","room":"101","party":2,"ticket":"`+tk+`"}`); code != 200 {
 		t.Fatalf("booking again with party 2 = %d %v", code, e)
 	}
 	select {

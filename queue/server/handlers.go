@@ -29,8 +29,13 @@ func (h *handlers) compound(c *fiber.Ctx) error {
 }
 
 func (h *handlers) book(c *fiber.Ctx) error {
-	var hh queue.Household
-	if err := decode(c, &hh); err != nil {
+	// "ticket": the household's ticket this phone holds, for asking for it
+	// again or changing its party (queue.Service.BookOnline).
+	var req struct {
+		queue.Household `json:",inline"`
+		Ticket          string `json:"ticket"`
+	}
+	if err := decode(c, &req); err != nil {
 		return h.fail(c, err)
 	}
 	// A volunteer signed in books for many households from one tablet:
@@ -43,7 +48,7 @@ func (h *handlers) book(c *fiber.Ctx) error {
 			return h.fail(c, err)
 		}
 	}
-	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), hh, h.client(c), st)
+	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), req.Household, h.client(c), st, strings.TrimSpace(req.Ticket))
 	if err != nil {
 		return h.fail(c, err)
 	}

@@ -85,8 +85,14 @@ func TestHostile(t *testing.T) {
 		{"own Origin (Host)", "POST", book, map[string]string{"Content-Type": json, "Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}, `{"building":"b1","room":"302","party":1}`, 201, "", ""},
 		{"JSON with charset", "POST", book, map[string]string{"Content-Type": "application/json; charset=utf-8"}, `{"building":"b1","room":"303","party":1}`, 201, "", ""},
 		{"room with a newline: room 202 (queue/room.go drops invisible characters)", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"2\n02","party":1}`, 201, "", ""},
-		{"room 202 again, plainly: the same household", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1}`, 200, "", ""},
-		{"repeat", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1}`, 200, "", ""},
+		// A room number is all anyone needs to ask for a household: its
+		// ticket (a token that reads, re-sizes and cancels it) goes only to
+		// a request holding it.
+		{"room 202 again, plainly, from another phone: the same household, booked", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"202","party":1}`, 409, "already_booked", ""},
+		{"another household's room, to re-size it", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":6}`, 409, "already_booked", ""},
+		{"another household's room, holding a forged ticket", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1,"ticket":"c1.1.AAAAAAAAAAAAAAAAAAAAAA"}`, 409, "already_booked", ""},
+		{"ticket not a string", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1,"ticket":7}`, 400, "bad_input", "ticket"},
+		{"repeat, holding its ticket", "POST", book, map[string]string{"Content-Type": json}, `{"building":"b1","room":"101","party":1,"ticket":"` + tk + `"}`, 200, "", ""},
 	}
 	refused := 0
 	for _, tc := range cases {

@@ -21,8 +21,10 @@
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
 //	GET    /api/v1/compounds/{id}                      one compound (same shape)
-//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party","students"}: 201 new, 200 repeat, 409 full,
-//	                                                   429 beyond the address's budget of new households (staff: none)
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party","students","ticket"}: 201 new, 200 repeat
+//	                                                   (or a party change) holding the household's "ticket" or from staff,
+//	                                                   409 already_booked without it (nothing of the ticket told, nothing
+//	                                                   changed), 409 full, 429 beyond the address's budget of households (staff: none)
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket

@@ -114,9 +114,27 @@ func testBooking(t *testing.T, st queuetest.Store) {
 	if !strings.HasSuffix(b["url"].(string), "/t/"+b["ticket"].(string)) {
 		t.Errorf("url = %v", b["url"])
 	}
-	code, again := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":3}`)
+	code, again := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":3,"ticket":"`+b["ticket"].(string)+`"}`)
 	if code != 200 || again["ticket"] != b["ticket"] {
-		t.Errorf("repeat = %d %v, want 200 with the same ticket", code, again)
+		t.Errorf("repeat with its ticket = %d %v, want 200 with the same ticket", code, again)
+	}
+	// Anyone can type a room number: without the ticket the household's
+	// phone holds, a repeat tells no token, and a party change changes
+	// nothing. A forged token, or another household's, holds nothing.
+	_, other := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"302","party":1}`)
+	for name, held := range map[string]string{"none": "", "forged": b["ticket"].(string)[:10] + "x" + b["ticket"].(string)[11:],
+		"another household's": other["ticket"].(string)} {
+		code, again = do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":1,"ticket":"`+held+`"}`)
+		if code != 409 || again["ticket"] != nil || errCode(again) != "already_booked" {
+			t.Errorf("repeat holding %s = %d %v, want 409 already_booked without the ticket", name, code, again)
+		}
+	}
+	if _, tk := do(t, "GET", in.url+"/api/v1/tickets/"+b["ticket"].(string), "", ""); tk["party"] != 3.0 {
+		t.Errorf("the ticket after strangers' party changes = %v, want its party of 3", tk)
+	}
+	code, again = do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":2,"ticket":" `+b["ticket"].(string)+` "}`)
+	if code != 200 || again["ticket"] != b["ticket"] || again["party"] != 2.0 || again["party_changed"] != true {
+		t.Errorf("party change holding the ticket = %d %v, want 200, party 2", code, again)
 	}
 	for body, field := range map[string]string{
 		`{"building":"b2","unit":"1","room":"301","party":"3"}`: "party",
@@ -536,8 +554,13 @@ func testRateLimit(t *testing.T, st queuetest.Store) {
 	limit := func(o *queue.Options) { o.BookingLimit = queue.BookingLimit{Households: 5, Window: 10 * time.Minute} }
 	a := start(t, c, limit, server.Options{})
 	b := start(t, c, limit, server.Options{})
+	held := map[string]string{} // the tickets the address's phones booked, by room
 	book := func(i int, url, token, room string) (int, map[string]any) {
-		return do(t, "POST", url+"/api/v1/compounds/c1/bookings", token, `{"building":"b1","room":"`+room+`","party":1}`)
+		code, b := do(t, "POST", url+"/api/v1/compounds/c1/bookings", token, `{"building":"b1","room":"`+room+`","party":1,"ticket":"`+held[room]+`"}`)
+		if tk, ok := b["ticket"].(string); ok && token == "" {
+			held[room] = tk
+		}
+		return code, b
 	}
 	// Refusals spend nothing: bad input and unknown compounds.
 	for i := 0; i < 10; i++ {

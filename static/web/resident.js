@@ -28,6 +28,7 @@
     bwinsTitle: ['本楼的时段', 'This building\'s times'], lostTitle: ['找不到这张票', 'Ticket not found'],
     lostMsg: ['这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。', 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.'],
     partyChanged: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} people.'], partyChanged1: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} person.'], sameTicket: ['这户已经预约过，这是原来的票。', 'This household had booked already: here is its ticket.'],
+    partyEdit: ['来采样的人数有变？', 'Is a different number of people coming?'], partySave: ['改为 {0} 人', 'Change to {0} people'], partySave1: ['改为 {0} 人', 'Change to {0} person'],
     rainInLine: ['下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。', 'Rain plan on: you are in line; go to {0}, your place is kept.'],
     students: ['只为家里的学生预约学生专场（放学后 {0}）', 'Only the household\'s students, in the students\' period (after school, {0})'], partyStudents: ['来采样的学生人数', 'Students coming'],
     studentsWhen: ['学生专场 {0}', 'Students\' period, {0}'], otherStudents: ['为家里的学生另约学生专场（放学后 {0}）', 'Book the household\'s students for the students\' period (after school, {0})'],
@@ -39,7 +40,7 @@
   // other is the booking form opened from a ticket for the rest of the
   // household: its students (true) or the others (false); null when the
   // form is the building's own.
-  var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, streams: {}, other: null };
+  var st = { compound: '', building: '', token: '', map: null, status: null, ticket: null, variant: 'dry', party: 1, tparty: 0, streams: {}, other: null };
   var parts = location.pathname.split('/').map(decodeURIComponent);
   if (parts[1] === 'c' && parts[3] === 'b') { st.compound = parts[2]; st.building = parts[4]; }
   if (parts[1] === 't') st.token = parts[2];
@@ -375,6 +376,36 @@
     text('thh', t((h.unit ? 'hh' : 'hhNoUnit') + (tk.party === 1 ? '1' : ''), h.unit, h.room, tk.party));
     text('tid', tk.id || '');
     $('cancel').hidden = !(tk.state === 'booked' || tk.state === 'checked_in');
+    renderParty(tk);
+  }
+
+  // renderParty offers a booked ticket's party change: this phone holds
+  // the ticket, which a booking again must show (queue's BookOnline). A
+  // party in line or finished changes at the site only.
+  function renderParty(tk) {
+    var box = $('tpartybox'), h = tk.household || {};
+    box.hidden = tk.state !== 'booked' || tk.origin === 'home' || !h.room;
+    if (box.hidden || !box.open || !st.tparty) st.tparty = tk.party;
+    text('tparty', st.tparty);
+    var btn = $('tpartysave');
+    text(btn, N.tn('partySave', st.tparty));
+    btn.disabled = st.tparty === tk.party;
+  }
+  function changeParty() {
+    var tk = st.ticket, h = (tk && tk.household) || {};
+    if (!tk || st.tparty === tk.party) return;
+    var btn = $('tpartysave');
+    btn.disabled = true;
+    N.api('POST', '/api/v1/compounds/' + encodeURIComponent(tk.compound || st.compound) + '/bookings',
+      { building: h.building, unit: h.unit || '', room: h.room, party: st.tparty, students: !!tk.students, ticket: tk.ticket }).then(function (res) {
+      if (res.status !== 200) { notice(function () { return N.errorText(res); }); renderParty(st.ticket); return; }
+      var n = res.body.party;
+      $('tpartybox').open = false;
+      return fetchTicket(tk.ticket).then(function () {
+        notice(function () { return N.tn('partyChanged', n); }, true);
+        render(); window.scrollTo(0, 0);
+      });
+    });
   }
 
   // renderOther offers, on a ticket, the household's other ticket: the
@@ -442,8 +473,11 @@
     bookError('');
     var btn = $('submit'), students = !$('studentsl').hidden && $('students').checked;
     btn.disabled = true; text(btn, t('booking'));
+    // The ticket this phone holds for the building: asking again for its
+    // household (or changing its party) must show it; another phone is
+    // told the household has booked, and given nothing of its ticket.
     N.api('POST', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/bookings',
-      { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students }).then(function (res) {
+      { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students, ticket: recalled(students) }).then(function (res) {
       btn.disabled = false; text(btn, t('bookButton'));
       if (res.status === 200 || res.status === 201) {
         remember(res.body.ticket, students);
@@ -580,6 +614,9 @@
   $('minus').addEventListener('click', function () { st.party = Math.max(1, st.party - 1); text('party', st.party); });
   $('plus').addEventListener('click', function () { st.party = Math.min(8, st.party + 1); text('party', st.party); });
   $('cancel').addEventListener('click', cancel);
+  $('tminus').addEventListener('click', function () { st.tparty = Math.max(1, st.tparty - 1); renderParty(st.ticket); });
+  $('tplus').addEventListener('click', function () { st.tparty = Math.min(8, st.tparty + 1); renderParty(st.ticket); });
+  $('tpartysave').addEventListener('click', changeParty);
   $('otherbook').addEventListener('click', openOther);
   $('students').addEventListener('change', function () { text('partyl', t($('students').checked ? 'partyStudents' : 'party')); });
   load();
