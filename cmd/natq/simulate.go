@@ -267,7 +267,40 @@ func parseDesksDown(d *sim.Day, s string) ([]sim.DesksDown, error) {
 		}
 		out = append(out, dd)
 	}
+	if err := desksDownAtOnce(d, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// desksDownAtOnce refuses what-ifs of one site that, down at the same time,
+// take more desks than it has (s2 has 2: "s2:1@08:30" and "s2:2@09:00"
+// from 09:00 on); the day would count desks it does not have coming back.
+// A site's desks are counted in each variant that has it, as for one
+// what-if alone.
+func desksDownAtOnce(d *sim.Day, downs []sim.DesksDown) error {
+	for i, a := range downs {
+		// The most desks are down at the start of one of the what-ifs.
+		n, with := 0, []string{}
+		for _, b := range downs {
+			if b.Site == a.Site && !b.At.After(a.At) && (b.Until.IsZero() || b.Until.After(a.At)) {
+				n += b.N
+				with = append(with, b.String())
+			}
+		}
+		if len(with) < 2 {
+			continue
+		}
+		for _, v := range d.Variants {
+			for _, site := range v.Sites {
+				if site.ID == a.Site && site.Desks > 0 && n > site.Desks {
+					return fmt.Errorf("%s: together %d desks of site %s down from %s, which has only %d desks in the %s variant",
+						strings.Join(with, " and "), n, a.Site, downs[i].At.Format("15:04"), site.Desks, v.Name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func simSlug(s string) string {

@@ -67,6 +67,7 @@ func TestSimulateDesksDownSites(t *testing.T) {
 	}{
 		{[]string{"--desks-down", "s1:1@07:10", "--desks-down", "s2:1@07:10"}, []string{"== desks down s1:1@07:10 s2:1@07:10 ==", "against dry:"}},
 		{[]string{"--desks-down", "w1:1@07:10"}, []string{"== desks down w1:1@07:10 ==", "against wet:", "3, 2 from 07:10"}},
+		{[]string{"--desks-down", "w1:2@07:10-07:40,w1:1@07:40"}, []string{"== desks down w1:2@07:10-07:40 w1:1@07:40 ==", "against wet:"}},
 		{[]string{"--rain-at", "07:20", "--desks-down", "w1:1@07:30"}, []string{"== rain at 07:20, desks down w1:1@07:30 ==", "0, 3 from 07:20, 2 from 07:30"}},
 	} {
 		status, out, errs := natq(t, append([]string{"simulate", c1, "--runs", "2"}, tc.args...)...)
@@ -93,6 +94,10 @@ func TestSimulateBadInput(t *testing.T) {
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s2@08:30"}, `--desks-down "s2@08:30"`},
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s9:1@08:30"}, `no site "s9"`},
 		{[]string{"simulate", contestPlanFile, "--desks-down", "s2:5@08:30"}, "only 2 desks"},
+		// Two what-ifs of one site at once, more desks than it has: from the
+		// second's start; one that has come back by then does not count.
+		{[]string{"simulate", contestPlanFile, "--desks-down", "s2:1@08:30", "--desks-down", "s2:2@09:00"}, "s2:1@08:30 and s2:2@09:00: together 3 desks of site s2 down from 09:00, which has only 2 desks"},
+		{[]string{"simulate", contestPlanFile, "--desks-down", "s2:2@09:00,s2:1@08:30-09:30"}, "together 3 desks of site s2 down from 09:00"},
 		{[]string{"simulate", "../../queue/testdata/c1.plan.geojson", "--desks-down", "s1:1@07:10", "--desks-down", "w1:1@07:30"}, "no one weather plan has all these sites"},
 		{[]string{"simulate", contestPlanFile, "--late-share", "30%"}, `--late-share "30%"`},
 		{[]string{"simulate", contestPlanFile, "--noshow", "2"}, "--noshow 2"},
