@@ -12,7 +12,7 @@
 -- occupancy hash, KEYS[8] round's booking windows hash (open.lua), KEYS[9]
 -- the compound's booking budgets for the current limit window (a hash,
 -- client address's hash -> new households booked from it)
--- ARGV is one record of 13 values per household, booked in turn, each as
+-- ARGV is one record of 14 values per household, booked in turn, each as
 -- if alone (the batcher sends the bookings of one compound that wait
 -- for a round trip as one call, batch.go): now (unix ms), household key
 -- "building|unit|room", round, building, unit, room, party, origin
@@ -21,10 +21,14 @@
 -- "building|unit" (unit "" when no group names it), the client address's
 -- field in the budgets hash, and its budget ("" when the booking is not
 -- limited, else "<households>:<the hash's lifetime ms>:<1 to refuse
--- when the budget cannot be counted, 0 to admit>"), and who may be
--- answered with the household's ticket when it has one already: "*"
--- (staff, paper, the service itself), else the id of the ticket the
--- request holds ("" for none). The booking windows
+-- when the budget cannot be counted, 0 to admit>"), who may be answered
+-- with the household's ticket when it has one already: "*" (staff,
+-- paper, the service itself), else the id of the ticket the request holds
+-- ("" for none), or "=<id>" to change only ticket id (a party change by
+-- its token: "GONE" when the household's ticket is no longer it), and
+-- the hash of the booking phone's key ("" for none), kept with a new
+-- ticket as "k": the phone that booked may ask again with its key alone
+-- (an answer lost on the way). The booking windows
 -- hash holds "<variant>|<candidate key>" -> the windows that call it, by
 -- start, each "index\tsite\tcapacity\tstart ms\tend ms\n". A window's
 -- seats for this origin are floor(capacity * (1 - share) + 1e-9), as the
@@ -50,7 +54,7 @@
 -- not ended has room), "ENDED" (every window of the household's has
 -- ended), "PARTY_FULL <party the window can take>",
 -- "BOOKED" (the household has a ticket and the request does not hold
--- it: nothing of the ticket is told), "PARTY_LOCKED <state>" (the party of a ticket in line or finished
+-- it: nothing of the ticket is told), "GONE" (see above), "PARTY_LOCKED <state>" (the party of a ticket in line or finished
 -- changes at the site only), "LIMITED" (the address's budget is spent) or
 -- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
 -- A new ticket ("booked") is published on the site's bookings channel
@@ -73,13 +77,18 @@ local ended = 60000
 local function reply(id, new, changed, v, site, ws, we, uncounted)
   return id .. '\t' .. new .. '\t' .. changed .. '\t' .. v .. '\t' .. site .. '\t' .. ws .. '\t' .. we .. '\t' .. uncounted
 end
--- book books the household of the record at ARGV[o] .. ARGV[o + 12].
+-- book books the household of the record at ARGV[o] .. ARGV[o + 13].
 local function book(o)
   if not variant then return redis.error_reply('NOROUND') end
-  local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit, holder =
+  local at, hh, round, b, u, room, partyv, origin, sharev, cand, addr, limit, holder, key =
     ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9],
-    ARGV[o + 10], ARGV[o + 11], ARGV[o + 12]
+    ARGV[o + 10], ARGV[o + 11], ARGV[o + 12], ARGV[o + 13]
   local old = redis.call('HGET', KEYS[2], hh)
+  local only = string.match(holder, '^=(%d+)$')
+  if only then
+    if old ~= only then return redis.error_reply('GONE') end
+    holder = only
+  end
   local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
   local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
   -- spend takes one of a limited booking's budget for this household,
@@ -113,8 +122,8 @@ local function book(o)
     -- a whole compound by its room numbers.
     local uncounted, refused = spend()
     if refused then return refused end
-    local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site'})
-    if holder ~= '*' and holder ~= old then return redis.error_reply('BOOKED') end
+    local f = ticket_fields(KEYS[5], old, {'st', 'party', 'v', 'w', 'we', 'ws', 'site', 'k'})
+    if holder ~= '*' and holder ~= old and (key == '' or f.k ~= key) then return redis.error_reply('BOOKED') end
     local was = tonumber(f.party)
     if was == party then return reply(old, '0', '0', f.v, f.site, f.ws, f.we, uncounted) end
     if f.st ~= 'booked' or tonumber(f.we) <= now then return redis.error_reply('PARTY_LOCKED ' .. f.st) end
@@ -125,7 +134,9 @@ local function book(o)
       if w == f.w then cap = seats(c) end
     end
     local booked = tonumber(redis.call('HGET', KEYS[3], f.w .. ':booked') or '0')
-    if not cap or booked - was + party > cap then
+    -- A smaller party always fits: it gives seats back, whichever window
+    -- the ticket is in.
+    if party > was and (not cap or booked - was + party > cap) then
       local can = was
       if cap and cap - booked + was > can then can = cap - booked + was end
       return redis.error_reply('PARTY_FULL ' .. can)
@@ -173,7 +184,7 @@ local function book(o)
         redis.call('HSET', KEYS[2], hh, id)
         redis.call('HSET', ticket_key(KEYS[5], id), 'r', round, 'hh', hh, 'b', b, 'u', u,
           'room', room, 'party', partyv, 'origin', origin, 'at', at, 'st', 'booked', 'v', variant,
-          'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1')
+          'w', w, 'site', site, 'ws', ws, 'we', we, 'calls', '0', 'ver', '1', 'k', key)
         -- A round that records its first id (open.lua) needs no list of
         -- its tickets; one opened before that keeps its booking order.
         if not first then redis.call('ZADD', KEYS[6], id, id) end
@@ -199,4 +210,4 @@ local function book(o)
   end
   return redis.error_reply('ENDED')
 end
-return each_record(13, book)
+return each_record(14, book)

@@ -27,7 +27,7 @@ func testBudgetCountsTickets(t *testing.T, st queuetest.Store) {
 	online := func(h queue.Household) error {
 		k := h
 		k.Party = 0
-		b, _, err := s.BookOnline(ctx, "c1", h, addr, nil, held[k])
+		b, _, err := s.BookOnline(ctx, "c1", h, addr, nil, queue.Held{Ticket: held[k]})
 		if err == nil {
 			held[k] = b.Ticket
 		}

@@ -50,7 +50,7 @@ var (
 	ErrOldRound        = newErr(errs.OldRound, "该票属于上一轮检测", "the ticket belongs to an earlier round")
 	ErrPartyFull       = newErr(errs.PartyFull, "该时段没有多余名额，人数未改；可取消后重新预约", "the window has no room for a bigger party; the party was not changed (cancel and book again)")
 	ErrPartyLocked     = newErr(errs.PartyLocked, "已签到或已结束的票不能在线改人数，请告诉现场工作人员", "a ticket in line or finished cannot change its party online; tell the staff at the site")
-	ErrBooked          = newErr(errs.Booked, "这户已经预约过了：票在当初预约的手机上，家人可把票的链接转给您；找不到时，到采样点服务台报楼号、房号即可查到", "this household has a ticket already: it is on the phone that booked it (its link can be shared); without it, the desk at the site finds it by the room number")
+	ErrBooked          = newErr(errs.Booked, "这户已经预约过了：请在当初预约的手机上查看（家人可把票的链接转给您），或扫纸质票上的二维码；都找不到时，到采样点服务台报楼号、房号即可查到", "this household has a ticket already: open it on the phone that booked it (its link can be shared), or scan the QR code of its paper ticket; without either, the desk at the site finds it by the room number")
 	ErrDeskBusy        = newErr(errs.DeskBusy, "本台还有一位已叫号的居民：请先记为已采样、过号或重新排队", "this desk still has a called resident: mark them sampled or missed, or queue them back, first")
 	ErrAlreadyIn       = newErr(errs.AlreadyIn, "已签到", "already checked in")
 	ErrInLine          = newErr(errs.Final, "该户已在采样点排队，请在采样点采样", "the household is in a site's line: sample it there")

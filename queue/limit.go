@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -116,26 +117,53 @@ func (l *limited) Unwrap() error        { return ErrRateLimited }
 func (l *limited) RetryAfter() int      { return l.secs }
 func (l *limited) Is(target error) bool { return target == ErrRateLimited }
 
+// Held is what a booking request holds of its household's ticket: the
+// ticket's token (the phone that booked keeps it, and the family may
+// share its link), or the key of the phone that booked it, a secret the
+// phone made up and sends with every booking. Either one admits a
+// request to the ticket when it asks again; "" for none.
+type Held struct {
+	Ticket string
+	Key    string
+}
+
+// A phone's key: letters, digits, "-" and "_", up to 64.
+var phoneKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
 // BookOnline books household h for a request from client address addr,
 // within the address's budget (Options.BookingLimit); staff st of the
-// compound (may be nil) are not limited. held is the ticket token the
-// request shows ("" for none: the phone that booked keeps it): a
-// household that has a ticket already is answered with it only when the
-// request holds it, or comes from staff; anyone else is refused with
-// ErrBooked, and nothing changes. A room number is all a booking takes,
-// and the ticket's token reads, re-sizes and cancels it.
-func (s *Service) BookOnline(ctx context.Context, compound string, h Household, addr string, st *Staff, held string) (*Booking, bool, error) {
+// compound (may be nil) are not limited. A household that has a ticket
+// already is answered with it only when the request holds it (held), or
+// comes from staff; anyone else is refused with ErrBooked, and nothing
+// changes: a room number is all a booking takes, and the ticket's token
+// reads, re-sizes and cancels it. A new ticket keeps the hash of
+// held.Key, so that the phone that booked it gets it again when the
+// answer was lost on the way.
+func (s *Service) BookOnline(ctx context.Context, compound string, h Household, addr string, st *Staff, held Held) (*Booking, bool, error) {
+	if held.Key != "" && !phoneKey.MatchString(held.Key) {
+		return nil, false, BadField("key", "手机的预约凭据格式不对，请刷新页面后重试", "want up to 64 letters, digits, - or _")
+	}
 	if st != nil {
 		if err := may(st, compound, RoleMarshal); err != nil {
 			return nil, false, err
 		}
-		return s.book(ctx, compound, h, "online", "", anyHolder)
+		return s.book(ctx, compound, h, "online", "", anyHolder, "")
 	}
 	holder := "" // a forged token, or another compound's, holds nothing
-	if held != "" {
-		if c, id, err := s.signer.Verify(held); err == nil && c == compound {
+	if held.Ticket != "" {
+		if c, id, err := s.signer.Verify(held.Ticket); err == nil && c == compound {
 			holder = strconv.FormatUint(id, 10)
 		}
 	}
-	return s.book(ctx, compound, h, "online", addr, holder)
+	return s.book(ctx, compound, h, "online", addr, holder, keyHash(compound, held.Key))
+}
+
+// keyHash is what a ticket keeps of the key of the phone that booked it
+// (Held.Key): 64 bits of its SHA-256 with the compound, "" for no key.
+func keyHash(compound, key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(compound + "|" + key))
+	return hex.EncodeToString(sum[:8])
 }

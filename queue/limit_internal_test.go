@@ -56,7 +56,7 @@ func TestLimiterStoreFails(t *testing.T) {
 		slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 		var errs []error
 		for i := 0; i < 5; i++ {
-			_, _, err := s.BookOnline(context.Background(), "c1", Household{Building: "b1", Room: fmt.Sprintf("1%02d", i+1), Party: 1}, "10.0.0.1", nil, "")
+			_, _, err := s.BookOnline(context.Background(), "c1", Household{Building: "b1", Room: fmt.Sprintf("1%02d", i+1), Party: 1}, "10.0.0.1", nil, Held{})
 			errs = append(errs, err)
 		}
 		slog.SetDefault(old)

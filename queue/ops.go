@@ -612,7 +612,7 @@ func (s *Service) AtDesk(ctx context.Context, st *Staff, compound string, h Hous
 	created := false
 	if id == 0 {
 		h.Party = party
-		b, c, err := s.book(ctx, compound, h, "paper", "", anyHolder)
+		b, c, err := s.book(ctx, compound, h, "paper", "", anyHolder, "")
 		if err != nil {
 			return nil, false, err
 		}

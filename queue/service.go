@@ -463,7 +463,47 @@ func (s *Service) online(capacity int) int {
 // with room for its party; created is false when it had one already (and
 // b is that ticket: Book answers as staff are, BookOnline).
 func (s *Service) Book(ctx context.Context, compound string, h Household) (b *Booking, created bool, err error) {
-	return s.book(ctx, compound, h, "online", "", anyHolder)
+	return s.book(ctx, compound, h, "online", "", anyHolder, "")
+}
+
+// ChangeParty changes the party of the ticket token names, when it is
+// still only booked and its window has room (as booking its household
+// again with another party does): the token is the credential, as for
+// Cancel. ErrFinal when the ticket is no longer its household's (cancelled,
+// a no-show).
+func (s *Service) ChangeParty(ctx context.Context, token string, party int) (*Booking, error) {
+	c, id, err := s.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	hh, err := s.rdb.HGet(ctx, keysOf(c).ticket(strconv.FormatUint(id, 10)), "hh").Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	h, ok := householdOf(hh)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	h.Party = party
+	b, _, err := s.book(ctx, c, h, "online", "", "="+strconv.FormatUint(id, 10), "")
+	return b, err
+}
+
+// householdOf reads a household from its key (Household.key): the
+// building (an id, without "|"), the unit, the room (digits), and
+// "|students" for its students' ticket.
+func householdOf(key string) (Household, bool) {
+	var h Household
+	key, h.Students = strings.CutSuffix(key, "|students")
+	i, j := strings.Index(key, "|"), strings.LastIndex(key, "|")
+	if i < 0 || i == j {
+		return h, false
+	}
+	h.Building, h.Unit, h.Room = key[:i], key[i+1:j], key[j+1:]
+	return h, h.Building != "" && h.Room != ""
 }
 
 // anyHolder is book's holder for a caller who may be answered with a
@@ -472,9 +512,10 @@ const anyHolder = "*"
 
 // book books h from origin; for client address addr's budget when addr is
 // not "" (BookOnline). A household that has a ticket already is answered
-// with it when holder is anyHolder or the ticket's id, else refused with
-// ErrBooked (book.lua).
-func (s *Service) book(ctx context.Context, compound string, h Household, origin, addr, holder string) (*Booking, bool, error) {
+// with it when holder is anyHolder or the ticket's id, or key is the hash
+// its booking phone's key left on it (keyHash), else refused with
+// ErrBooked; holder "=<id>" changes only ticket id (book.lua).
+func (s *Service) book(ctx context.Context, compound string, h Household, origin, addr, holder, key string) (*Booking, bool, error) {
 	p, err := s.current(compound)
 	if err != nil {
 		return nil, false, err
@@ -495,7 +536,7 @@ func (s *Service) book(ctx context.Context, compound string, h Household, origin
 	}
 	const candArg = 9 // the record's candidate key, in book.lua's order
 	args := []any{now.UnixMilli(), h.key(), p.Date, h.Building, h.Unit, h.Room, h.Party, origin, share,
-		p.candKey(h.Building, h.Unit, h.Students), lim.field, lim.spec, holder}
+		p.candKey(h.Building, h.Unit, h.Students), lim.field, lim.spec, holder, key}
 	v, err := s.run(ctx, "book", keys, args...)
 	late := err != nil && origin == "paper" && !h.Students && isReply(err, "ENDED")
 	if late {
@@ -973,6 +1014,8 @@ func (s *Service) refusal(err error) error {
 		}
 	case "BOOKED":
 		e = ErrBooked
+	case "GONE":
+		e = ErrFinal
 	case "PARTY_FULL":
 		e = withDetail(ErrPartyFull, "，该时段最多可改为 "+detail+" 人", "; the window can take a party of "+detail+" at most")
 	case "PARTY_LOCKED":

@@ -450,7 +450,7 @@ func (s *Service) preBook(ctx context.Context, st *Staff, compound string, r io.
 	}
 	out := make([]PreBooking, 0, len(rows))
 	for _, r := range rows {
-		b, created, err := s.book(ctx, compound, r.h, "paper", "", anyHolder)
+		b, created, err := s.book(ctx, compound, r.h, "paper", "", anyHolder, "")
 		pb := PreBooking{Row: r.n, Name: r.name, Household: r.h, Booking: b, Created: created}
 		var e *Error
 		switch {

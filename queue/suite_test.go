@@ -1063,7 +1063,7 @@ func testDisplayToken(t *testing.T, st queuetest.Store) {
 	wantCode(t, "a display issuing a display", err, errs.Forbidden)
 	_, err = s.SwitchVariant(ctx, disp, "c1", "wet")
 	wantCode(t, "a display's rain switch", err, errs.Forbidden)
-	_, _, err = s.BookOnline(ctx, "c1", hh("b1", "", "102", 1), "203.0.113.9", disp, "")
+	_, _, err = s.BookOnline(ctx, "c1", hh("b1", "", "102", 1), "203.0.113.9", disp, queue.Held{})
 	wantCode(t, "a display booking as staff", err, errs.Forbidden)
 	if tv, err := s.CheckIn(ctx, m, "s1", tok); err != nil || tv.State != "checked_in" {
 		t.Errorf("the marshal's check-in after the display's = %+v, %v", tv, err)
@@ -1356,7 +1356,7 @@ func testAfterTheWindows(t *testing.T, st queuetest.Store) {
 	clk.Set(queuetest.At(7, 20))
 	_, _, err := s.Book(ctx, "c1", hh("b2", "1", "101", 2))
 	wantCode(t, "Book(b2 unit 1) after its window", err, errs.WindowsOver)
-	_, _, err = s.BookOnline(ctx, "c1", hh("b2", "1", "101", 2), "10.0.0.1", nil, "")
+	_, _, err = s.BookOnline(ctx, "c1", hh("b2", "1", "101", 2), "10.0.0.1", nil, queue.Held{})
 	wantCode(t, "BookOnline(b2 unit 1) after its window", err, errs.WindowsOver)
 	if e := (*queue.Error)(nil); !errors.As(err, &e) || !strings.Contains(e.Message, "都已结束") {
 		t.Errorf("the resident is told %v; want her windows are over", err)

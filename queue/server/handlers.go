@@ -29,11 +29,13 @@ func (h *handlers) compound(c *fiber.Ctx) error {
 }
 
 func (h *handlers) book(c *fiber.Ctx) error {
-	// "ticket": the household's ticket this phone holds, for asking for it
-	// again or changing its party (queue.Service.BookOnline).
+	// "ticket": the household's ticket this phone holds, and "key": the
+	// phone's own secret, for asking for it again or changing its party
+	// (queue.Service.BookOnline).
 	var req struct {
 		queue.Household `json:",inline"`
 		Ticket          string `json:"ticket"`
+		Key             string `json:"key"`
 	}
 	if err := decode(c, &req); err != nil {
 		return h.fail(c, err)
@@ -48,7 +50,8 @@ func (h *handlers) book(c *fiber.Ctx) error {
 			return h.fail(c, err)
 		}
 	}
-	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), req.Household, h.client(c), st, strings.TrimSpace(req.Ticket))
+	b, created, err := h.svc.BookOnline(c.UserContext(), c.Params("id"), req.Household, h.client(c), st,
+		queue.Held{Ticket: strings.TrimSpace(req.Ticket), Key: req.Key})
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -65,6 +68,25 @@ func (h *handlers) ticket(c *fiber.Ctx) error {
 
 func (h *handlers) cancel(c *fiber.Ctx) error {
 	return h.reply(c).json(h.svc.Cancel(c.UserContext(), c.Params("ticket")))
+}
+
+// changeParty changes a booked ticket's party, its token the credential
+// (queue.Service.ChangeParty): 200 the booking.
+func (h *handlers) changeParty(c *fiber.Ctx) error {
+	var body struct {
+		Party *int `json:"party"`
+	}
+	if err := decode(c, &body); err != nil {
+		return h.fail(c, err)
+	}
+	if body.Party == nil {
+		return h.fail(c, queue.BadField("party", "缺少人数", "missing"))
+	}
+	b, err := h.svc.ChangeParty(c.UserContext(), c.Params("ticket"), *body.Party)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return sendJSON(c, b)
 }
 
 // auth admits staff of at least role: 401 without a valid token, 403 for

@@ -21,12 +21,15 @@
 //	GET    /healthz, /readyz (Redis reachable), /metrics (Prometheus)
 //	GET    /api/v1/compounds                           every compound's round, variant, sites, windows
 //	GET    /api/v1/compounds/{id}                      one compound (same shape)
-//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party","students","ticket"}: 201 new, 200 repeat
-//	                                                   (or a party change) holding the household's "ticket" or from staff,
+//	POST   /api/v1/compounds/{id}/bookings             {"building","unit","room","party","students","ticket","key"}: 201 new, 200 repeat
+//	                                                   (or a party change) holding the household's "ticket", or the "key" the
+//	                                                   phone that booked it sent (its own secret), or from staff,
 //	                                                   409 already_booked without it (nothing of the ticket told, nothing
 //	                                                   changed), 409 full, 429 beyond the address's budget of households (staff: none)
 //	GET    /api/v1/tickets/{ticket}                    state, site, window, people ahead; 404 forged
 //	DELETE /api/v1/tickets/{ticket}                    cancel (the ticket is the credential)
+//	PATCH  /api/v1/tickets/{ticket}                    {"party"}: change a booked ticket's party (the ticket is the credential);
+//	                                                   409 party_full, party_locked (in line or finished), final (cancelled)
 //	GET    /api/v1/tickets/{ticket}/events             server-sent events of the ticket
 //	GET    /api/v1/sites/{site}/events                 server-sent events of a site's line ("compound~site" when ids clash);
 //	                                                   ?bookings=1: its new bookings and parties' new sizes too (the tablet's);
@@ -189,6 +192,7 @@ func New(svc *queue.Service, opts Options) *fiber.App {
 	api.Post("/compounds/:id/bookings", h.book)
 	api.Get("/tickets/:ticket", h.ticket)
 	api.Delete("/tickets/:ticket", h.cancel)
+	api.Patch("/tickets/:ticket", h.changeParty)
 	api.Get("/tickets/:ticket/events", h.ticketEvents)
 	api.Get("/sites/:site/events", h.siteEvents)
 

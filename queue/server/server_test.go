@@ -78,6 +78,13 @@ func do(t testing.TB, method, url, token, body string) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
+// errField is an error answer's field ("" for none).
+func errField(m map[string]any) string {
+	e, _ := m["error"].(map[string]any)
+	f, _ := e["field"].(string)
+	return f
+}
+
 func errCode(m map[string]any) string {
 	e, _ := m["error"].(map[string]any)
 	s, _ := e["code"].(string)
@@ -90,6 +97,8 @@ func TestHTTP(t *testing.T) {
 
 var httpSuite = []queuetest.Case{
 	{"Booking", testBooking},
+	{"HeldTicket", testHeldTicket},
+	{"StudentsPartyAfterRain", testStudentsPartyAfterRain},
 	{"Forgery", testForgery},
 	{"StaffAuth", testStaffAuth},
 	{"DayAtTheSite", testDay},
@@ -775,4 +784,124 @@ func testHealth(t *testing.T, st queuetest.Store) {
 		t.Errorf("GET /nope = %d %v", code, e)
 	}
 	_ = fiber.MethodGet
+}
+
+// testHeldTicket: a resident's day with what its phone holds. The phone
+// books with its key; the answer is lost on a crowded cell, and its key
+// alone gets the ticket again, which another phone's key, or none, does
+// not. The ticket's card changes the party by its token (PATCH); a
+// cancelled ticket's party cannot change, and no ticket is made by it.
+func testHeldTicket(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	in := start(t, c, nil, server.Options{})
+	u := in.url + "/api/v1/compounds/c1/bookings"
+	const mine, theirs = "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "ffffffffffffffffffffffffffffffff"
+	code, b := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":2,"key":"`+mine+`"}`)
+	if code != 201 {
+		t.Fatalf("booking with the phone's key = %d %v", code, b)
+	}
+	tok := b["ticket"].(string)
+	// The answer never reached the phone: it asks again, holding only its key.
+	code, again := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"0301室","party":2,"key":"`+mine+`"}`)
+	if code != 200 || again["ticket"] != tok {
+		t.Errorf("the booking phone again, its key only = %d %v, want 200 with its ticket", code, again)
+	}
+	for name, body := range map[string]string{
+		"another phone's key": `{"building":"b2","unit":"1","room":"301","party":5,"key":"` + theirs + `"}`,
+		"no key":              `{"building":"b2","unit":"1","room":"301","party":5}`,
+		"an empty key":        `{"building":"b2","unit":"1","room":"301","party":5,"key":""}`,
+	} {
+		if code, e := do(t, "POST", u, "", body); code != 409 || e["ticket"] != nil || errCode(e) != "already_booked" {
+			t.Errorf("%s = %d %v, want 409 already_booked", name, code, e)
+		}
+	}
+	for _, key := range []string{strings.Repeat("a", 65), "a b", "ключ", `a\u0000`} {
+		if code, e := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"302","party":1,"key":"`+key+`"}`); code != 400 || errField(e) != "key" {
+			t.Errorf("key %q = %d %v, want 400 on key", key, code, e)
+		}
+	}
+	// The card's party change: the token is the credential.
+	tk := in.url + "/api/v1/tickets/" + tok
+	if code, e := do(t, "PATCH", tk, "", `{"party":3}`); code != 200 || e["party"] != 3.0 || e["party_changed"] != true || e["ticket"] != tok {
+		t.Errorf("PATCH party 3 = %d %v, want 200, party 3", code, e)
+	}
+	for body, want := range map[string]string{`{"party":"3"}`: "party", `{}`: "party", `{"party":0}`: "party", `{"party":3,"room":"302"}`: "room"} {
+		if code, e := do(t, "PATCH", tk, "", body); code != 400 || errField(e) != want {
+			t.Errorf("PATCH %s = %d %v, want 400 on %s", body, code, e, want)
+		}
+	}
+	if code, e := do(t, "PATCH", in.url+"/api/v1/tickets/c1.1.AAAAAAAAAAAAAAAAAAAAAA", "", `{"party":1}`); code != 404 {
+		t.Errorf("PATCH a forged ticket = %d %v, want 404", code, e)
+	}
+	if code, e := do(t, "DELETE", tk, "", ""); code != 200 {
+		t.Fatalf("cancel = %d %v", code, e)
+	}
+	before, _ := c.HLen(ctx, "natq:{c1}:r:2026-12-01:hh").Result()
+	if code, e := do(t, "PATCH", tk, "", `{"party":1}`); code != 409 || errCode(e) != "final" {
+		t.Errorf("PATCH a cancelled ticket = %d %v, want 409 final", code, e)
+	}
+	if after, _ := c.HLen(ctx, "natq:{c1}:r:2026-12-01:hh").Result(); after != before {
+		t.Errorf("households %d after a cancelled ticket's party change, %d before: it booked one", after, before)
+	}
+	// Booked again after the cancel, from any phone: a new ticket.
+	if code, e := do(t, "POST", u, "", `{"building":"b2","unit":"1","room":"301","party":1}`); code != 201 || e["ticket"] == tok {
+		t.Errorf("booking after the cancel = %d %v, want 201, a new ticket", code, e)
+	}
+}
+
+// testStudentsPartyAfterRain: a students' ticket the rain switch moved
+// into the main day's windows (which then reads students: false) changes
+// its party on its card as a students' ticket, not by booking the rest of
+// the household. Found by a stranger's pass: the card sent the
+// household again, with students false, and booked a ticket nobody held.
+func testStudentsPartyAfterRain(t *testing.T, st queuetest.Store) {
+	c := st.Client(t)
+	in := start(t, c, func(o *queue.Options) { o.WalkinShare = 0 }, server.Options{})
+	p := queuetest.Plan(t, "c3-students.plan.geojson")
+	if err := in.svc.OpenRound(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	u := in.url + "/api/v1/compounds/c3/bookings"
+	coord, _ := in.svc.AddStaff(ctx, "c3", "c", queue.RoleCoordinator)
+	households := func() int64 { n, _ := c.HLen(ctx, "natq:{c3}:r:"+p.Date+":hh").Result(); return n }
+	// Raining in the morning: students fill the wet students' windows;
+	// then the sky clears, and the dry ones hold fewer.
+	if code, b := do(t, "PUT", in.url+"/api/v1/compounds/c3/variant", coord, `{"variant":"wet"}`); code != 200 {
+		t.Fatalf("rain switch = %d %v", code, b)
+	}
+	toks := map[string]string{}
+	for _, x := range []struct {
+		b, room string
+		n       int
+	}{{"b1", "301", 2}, {"b1", "302", 2}, {"b1", "303", 1}, {"b4", "101", 2}, {"b4", "102", 2}, {"b4", "103", 2}} {
+		code, b := do(t, "POST", u, "", fmt.Sprintf(`{"building":%q,"room":%q,"party":%d,"students":true}`, x.b, x.room, x.n))
+		if code != 201 {
+			t.Fatalf("students of %s %s = %d %v", x.b, x.room, code, b)
+		}
+		toks[x.b+"|"+x.room] = b["ticket"].(string)
+	}
+	if code, b := do(t, "PUT", in.url+"/api/v1/compounds/c3/variant", coord, `{"variant":"dry"}`); code != 200 {
+		t.Fatalf("dry switch = %d %v", code, b)
+	}
+	moved := ""
+	for hh, tok := range toks {
+		if _, v := do(t, "GET", in.url+"/api/v1/tickets/"+tok, "", ""); v["students"] != true && v["state"] == "booked" {
+			moved = hh
+		}
+	}
+	if moved == "" {
+		t.Fatal("no students' ticket went to the main day: the fixture no longer makes the case")
+	}
+	before := households()
+	code, b := do(t, "PATCH", in.url+"/api/v1/tickets/"+toks[moved], "", `{"party":1}`)
+	if code != 200 || b["ticket"] != toks[moved] || b["party"] != 1.0 {
+		t.Errorf("party change of %s's students' ticket = %d %v, want 200, party 1", moved, code, b)
+	}
+	if after := households(); after != before {
+		t.Errorf("%d households booked after the party change, %d before: it booked one", after, before)
+	}
+	bld, room, _ := strings.Cut(moved, "|")
+	if code, b := do(t, "POST", u, "", `{"building":"`+bld+`","room":"`+room+`","party":2}`); code != 201 {
+		t.Errorf("the rest of %s booking after the students' party change = %d %v, want 201, a ticket of its own", moved, code, b)
+	}
 }

@@ -50,6 +50,23 @@
   function key(students) { return 'natq.ticket.' + st.compound + '.' + st.building + (students ? '.students' : ''); }
   function remember(tok, students) { try { if (tok) localStorage.setItem(key(students), tok); else localStorage.removeItem(key(students)); } catch (e) {} }
   function recalled(students) { try { return localStorage.getItem(key(students)) || ''; } catch (e) { return ''; } }
+  // phoneKey is this phone's own secret, made once and sent with every
+  // booking: the service gives the household's ticket again to the phone
+  // that booked it (an answer lost on a crowded cell, the ticket
+  // forgotten), and to no one else who types its room number.
+  var memKey = '';
+  function phoneKey() {
+    var k = '';
+    try { k = localStorage.getItem('natq.key') || ''; } catch (e) {}
+    if (/^[0-9a-f]{32}$/.test(k)) return k;
+    if (!memKey) {
+      var b = new Uint8Array(16);
+      (window.crypto || window.msCrypto).getRandomValues(b);
+      memKey = Array.prototype.map.call(b, function (x) { return (x < 16 ? '0' : '') + x.toString(16); }).join('');
+    }
+    try { localStorage.setItem('natq.key', memKey); } catch (e) {}
+    return memKey;
+  }
   // studentsSpan is the students' period the building's students book in
   // variant v, from the first of its windows to the last (the building's
   // map lists them: planfile's StudentsWindows); null when the plan has
@@ -160,7 +177,10 @@
         // Kept where the phone filed it: a students' ticket the rain plan
         // had to put in the main day (or the reverse) is still the same one.
         var sv = recalled(true) === tok ? true : recalled(false) === tok ? false : !!res.body.students;
-        remember(res.body.ticket, sv);
+        // Another household's ticket (a link a neighbour sent) is shown, but
+        // does not take the place of this phone's own.
+        var held = recalled(sv);
+        if (!held || held === tok) remember(res.body.ticket, sv);
       }
       else if (res.status === 404) { st.ticket = null; [false, true].forEach(function (x) { if (recalled(x) === tok) remember('', x); }); }
     });
@@ -380,8 +400,8 @@
   }
 
   // renderParty offers a booked ticket's party change: this phone holds
-  // the ticket, which a booking again must show (queue's BookOnline). A
-  // party in line or finished changes at the site only.
+  // the ticket, its credential. A party in line or finished changes at
+  // the site only.
   function renderParty(tk) {
     var box = $('tpartybox'), h = tk.household || {};
     box.hidden = tk.state !== 'booked' || tk.origin === 'home' || !h.room;
@@ -391,13 +411,15 @@
     text(btn, N.tn('partySave', st.tparty));
     btn.disabled = st.tparty === tk.party;
   }
+  // changeParty changes the ticket's own party, the ticket its credential
+  // (PATCH): whichever window the rain plan put it in, a students' ticket
+  // stays the students'.
   function changeParty() {
-    var tk = st.ticket, h = (tk && tk.household) || {};
+    var tk = st.ticket;
     if (!tk || st.tparty === tk.party) return;
     var btn = $('tpartysave');
     btn.disabled = true;
-    N.api('POST', '/api/v1/compounds/' + encodeURIComponent(tk.compound || st.compound) + '/bookings',
-      { building: h.building, unit: h.unit || '', room: h.room, party: st.tparty, students: !!tk.students, ticket: tk.ticket }).then(function (res) {
+    N.api('PATCH', '/api/v1/tickets/' + encodeURIComponent(tk.ticket), { party: st.tparty }).then(function (res) {
       if (res.status !== 200) { notice(function () { return N.errorText(res); }); renderParty(st.ticket); return; }
       var n = res.body.party;
       $('tpartybox').open = false;
@@ -473,11 +495,12 @@
     bookError('');
     var btn = $('submit'), students = !$('studentsl').hidden && $('students').checked;
     btn.disabled = true; text(btn, t('booking'));
-    // The ticket this phone holds for the building: asking again for its
-    // household (or changing its party) must show it; another phone is
-    // told the household has booked, and given nothing of its ticket.
+    // The ticket this phone holds for the building, and its key: asking
+    // again for its household (or changing its party) must show one;
+    // another phone is told the household has booked, and given nothing
+    // of its ticket.
     N.api('POST', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/bookings',
-      { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students, ticket: recalled(students) }).then(function (res) {
+      { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students, ticket: recalled(students), key: phoneKey() }).then(function (res) {
       btn.disabled = false; text(btn, t('bookButton'));
       if (res.status === 200 || res.status === 201) {
         remember(res.body.ticket, students);
