@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -127,8 +126,20 @@ type Held struct {
 	Key    string
 }
 
-// A phone's key: letters, digits, "-" and "_", up to 64.
-var phoneKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// phoneKey is whether k may be a phone's key: letters, digits, "-" and
+// "_", up to 64 (a loop: a regexp cost a booking 2%).
+func phoneKey(k string) bool {
+	if len(k) == 0 || len(k) > 64 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // BookOnline books household h for a request from client address addr,
 // within the address's budget (Options.BookingLimit); staff st of the
@@ -140,7 +151,7 @@ var phoneKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // held.Key, so that the phone that booked it gets it again when the
 // answer was lost on the way.
 func (s *Service) BookOnline(ctx context.Context, compound string, h Household, addr string, st *Staff, held Held) (*Booking, bool, error) {
-	if held.Key != "" && !phoneKey.MatchString(held.Key) {
+	if held.Key != "" && !phoneKey(held.Key) {
 		return nil, false, BadField("key", "手机的预约凭据格式不对，请刷新页面后重试", "want up to 64 letters, digits, - or _")
 	}
 	if st != nil {

@@ -258,7 +258,8 @@ func (r *runner) body(n int64, party int) []byte { return r.bodyHolding(n, party
 
 // bodyHolding is body with the household's ticket, as the phone that
 // booked it asks again: natq answers a repeat only to a request that
-// holds the ticket (held "" for none).
+// holds the ticket (held "" for none). Every body carries a phone's key,
+// as the resident's page sends its own (one phone a household here).
 func (r *runner) bodyHolding(n int64, party int, held string) []byte {
 	i := n % int64(len(r.hs))
 	h := r.hs[i]
@@ -269,15 +270,12 @@ func (r *runner) bodyHolding(n int64, party int, held string) []byte {
 	}
 	k %= floors * 99
 	room := (1+k/99)*100 + 1 + k%99
-	hh := queue.Household{Building: h.building, Unit: h.unit, Room: strconv.FormatInt(room, 10), Party: party}
-	if held == "" {
-		b, _ := json.Marshal(hh)
-		return b
-	}
 	b, _ := json.Marshal(struct {
 		queue.Household
-		Ticket string `json:"ticket"`
-	}{hh, held})
+		Ticket string `json:"ticket,omitempty"`
+		Key    string `json:"key"`
+	}{queue.Household{Building: h.building, Unit: h.unit, Room: strconv.FormatInt(room, 10), Party: party}, held,
+		fmt.Sprintf("%032x", uint64(n)*0x9e3779b97f4a7c15)})
 	return b
 }
 
