@@ -84,10 +84,9 @@ local function book(o)
     ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8], ARGV[o + 9],
     ARGV[o + 10], ARGV[o + 11], ARGV[o + 12], ARGV[o + 13]
   local old = redis.call('HGET', KEYS[2], hh)
-  local only = string.match(holder, '^=(%d+)$')
-  if only then
-    if old ~= only then return redis.error_reply('GONE') end
-    holder = only
+  if string.byte(holder, 1) == 61 then -- "=<id>": that ticket only
+    holder = string.sub(holder, 2)
+    if old ~= holder then return redis.error_reply('GONE') end
   end
   local now, party, share = tonumber(at), tonumber(partyv), tonumber(sharev)
   local function seats(cap) return math.floor(tonumber(cap) * (1 - share) + 1e-9) end
