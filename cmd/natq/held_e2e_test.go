@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"natq/queue"
 )
 
 // TestLostAnswerInBrowser: a resident books on a crowded cell; natq books
@@ -64,10 +67,7 @@ func TestNeighboursLinkInBrowser(t *testing.T) {
 	eval(ph, `(() => { const f = window.fetch; window.reads = 0;
 		window.fetch = function (url, o) { if ((!o || !o.method || o.method === 'GET') && String(url).includes('/api/v1/tickets/')) window.reads++; return f.apply(this, arguments); };
 		return true; })()`, &ok)
-	if _, err := d.svc.ChangeParty(context.Background(), other.Ticket, 2); err != nil {
-		t.Fatal(err)
-	}
-	ph.within(5*time.Second, "read again after its event", `window.reads > 0 && document.getElementById('thh').textContent.includes('1503') && document.getElementById('thh').textContent.includes('2 人')`)
+	changeUntilRead(t, ph, other.Ticket)
 	var own string
 	eval(ph, `localStorage.getItem('natq.ticket.' + `+jsq(d.plan.Compound.ID+"."+d.firstBuilding())+`) || ''`, &own)
 	if own == other.Ticket {
@@ -79,4 +79,90 @@ func TestNeighboursLinkInBrowser(t *testing.T) {
 	if !strings.Contains(shown, "1502") {
 		t.Errorf("after looking at 1503's link, the phone's building page shows %q; want its own 1502 ticket", shown)
 	}
+}
+
+// TestPartyRefusedInBrowser: a party change its window has no room for is
+// refused beside the card's button, in sight on a small phone, with the
+// stepper back at the ticket's party. Before, the refusal went to the
+// notice at the top of the page, scrolled out of sight, and the card
+// still offered the change. Found by a stranger's pass.
+func TestPartyRefusedInBrowser(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	b := d.firstBuilding()
+	ph := bd.tab("phone-party-full", 360, 640, true)
+	ph.run("open", chromedp.Navigate(bd.base+d.residentPath(b)), chromedp.WaitVisible("#book"))
+	ph.run("book", chromedp.SetValue("#unit", "1"), chromedp.SendKeys("#room", "1801"), chromedp.Click("#submit"))
+	ph.within(3*time.Second, "ticket", `document.querySelector('#ticket[data-state="booked"]') && document.getElementById('thh').textContent.includes('1801')`)
+	tok := ""
+	eval(ph, `decodeURIComponent(document.getElementById('tqr').getAttribute('src').slice(4, -4))`, &tok)
+	tk, err := d.svc.Ticket(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The ticket's window fills (others of its unit book until it is full).
+	for f := 1; f <= 17; f++ {
+		for door := 1; door <= 99; door++ {
+			bk, _, err := d.svc.Book(context.Background(), d.plan.Compound.ID, queue.Household{Building: b, Unit: "1", Room: fmt.Sprintf("%d%02d", f, door), Party: 1})
+			if err != nil || !bk.Window.Start.Equal(tk.Window.Start) {
+				goto full
+			}
+		}
+	}
+full:
+	ph.run("ask for two", chromedp.Click("#tpartybox summary"), chromedp.Click("#tplus"), chromedp.Click("#tpartysave"))
+	ph.within(3*time.Second, "refused beside the button, in sight", `(() => { const e = document.getElementById('tpartyerr'), r = e.getBoundingClientRect();
+		return !e.hidden && e.textContent.includes('没有多余名额') && r.top >= 0 && r.bottom <= innerHeight &&
+			document.getElementById('tparty').textContent === '1' && document.getElementById('tpartysave').disabled; })()`)
+	ph.shot("held-360x640-party-refused")
+	if tk, _ := d.svc.Ticket(context.Background(), tok); tk.Party != 1 {
+		t.Errorf("the ticket's party = %d after a refused change, want 1", tk.Party)
+	}
+}
+
+// TestLinkOnFreshPhoneInBrowser: a phone that has booked nothing opens a
+// neighbour's ticket link. Its building's page then offers the booking
+// form for the phone's own household, not the neighbour's ticket (with
+// its cancel button): a ticket is the phone's only when it booked it.
+// Found by a stranger's pass.
+func TestLinkOnFreshPhoneInBrowser(t *testing.T) {
+	bd := startBrowserDemo(t)
+	d := bd.d
+	other, _ := bd.bookRoom("1503", nil)
+	ph := bd.tab("phone-link-first", 390, 844, true)
+	ph.run("the neighbour's link", chromedp.Navigate(bd.base+"/t/"+other.Ticket), chromedp.WaitVisible("#ticket"))
+	ph.within(3*time.Second, "shown", `document.getElementById('thh').textContent.includes('1503')`)
+	var ok bool
+	eval(ph, `(() => { const f = window.fetch; window.reads = 0;
+		window.fetch = function (url, o) { if ((!o || !o.method || o.method === 'GET') && String(url).includes('/api/v1/tickets/')) window.reads++; return f.apply(this, arguments); };
+		return true; })()`, &ok)
+	changeUntilRead(t, ph, other.Ticket)
+	ph.run("its own building's page", chromedp.Navigate(bd.base+d.residentPath(d.firstBuilding())), chromedp.WaitVisible("#book"))
+	var shown bool
+	eval(ph, `!document.getElementById('ticket').hidden`, &shown)
+	if shown {
+		t.Errorf("a phone that only looked at 1503's link opens its building's page on a ticket, not the booking form")
+	}
+}
+
+// changeUntilRead changes the party of the ticket tok names until the
+// page in ph, which counts its ticket reads in window.reads, has read it
+// again after one of the changes' events: the page opens its ticket's
+// stream after it shows the ticket, and an event before that is not heard.
+func changeUntilRead(t *testing.T, ph *tab, tok string) {
+	t.Helper()
+	for party := 2; party <= 6; party++ {
+		if _, err := ph.bd.d.svc.ChangeParty(context.Background(), tok, party); err != nil {
+			t.Fatal(err)
+		}
+		var read bool
+		for i := 0; i < 10 && !read; i++ {
+			time.Sleep(100 * time.Millisecond)
+			eval(ph, `window.reads > 0`, &read)
+		}
+		if read {
+			return
+		}
+	}
+	t.Fatalf("%s: the page never read its ticket again after five changes", ph.name)
 }

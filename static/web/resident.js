@@ -29,6 +29,7 @@
     lostMsg: ['这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。', 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.'],
     partyChanged: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} people.'], partyChanged1: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} person.'], sameTicket: ['这户已经预约过，这是原来的票。', 'This household had booked already: here is its ticket.'],
     partyEdit: ['来采样的人数有变？', 'Is a different number of people coming?'], partySave: ['改为 {0} 人', 'Change to {0} people'], partySave1: ['改为 {0} 人', 'Change to {0} person'],
+    partyNow: ['人数已改为 {0} 人。', 'The party is now {0} people.'], partySaveSame: ['用 + − 选好人数', 'Choose the party with + −'], partyNow1: ['人数已改为 {0} 人。', 'The party is now {0} person.'],
     rainInLine: ['下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。', 'Rain plan on: you are in line; go to {0}, your place is kept.'],
     students: ['只为家里的学生预约学生专场（放学后 {0}）', 'Only the household\'s students, in the students\' period (after school, {0})'], partyStudents: ['来采样的学生人数', 'Students coming'],
     studentsWhen: ['学生专场 {0}', 'Students\' period, {0}'], otherStudents: ['为家里的学生另约学生专场（放学后 {0}）', 'Book the household\'s students for the students\' period (after school, {0})'],
@@ -176,11 +177,10 @@
         follow(st.ticket, res.body); st.ticket = res.body;
         // Kept where the phone filed it: a students' ticket the rain plan
         // had to put in the main day (or the reverse) is still the same one.
-        var sv = recalled(true) === tok ? true : recalled(false) === tok ? false : !!res.body.students;
-        // Another household's ticket (a link a neighbour sent) is shown, but
-        // does not take the place of this phone's own.
-        var held = recalled(sv);
-        if (!held || held === tok) remember(res.body.ticket, sv);
+        // A ticket is filed on the phone only when the phone books it
+        // (book): a ticket opened by its link (a neighbour's, a relative's
+        // or a paper card's) is shown, and never taken for the phone's own,
+        // which the building's page shows and its booking form stands for.
       }
       else if (res.status === 404) { st.ticket = null; [false, true].forEach(function (x) { if (recalled(x) === tok) remember('', x); }); }
     });
@@ -405,26 +405,45 @@
   function renderParty(tk) {
     var box = $('tpartybox'), h = tk.household || {};
     box.hidden = tk.state !== 'booked' || tk.origin === 'home' || !h.room;
-    if (box.hidden || !box.open || !st.tparty) st.tparty = tk.party;
+    if (box.hidden || !box.open || !st.tparty) { st.tparty = tk.party; partyError(''); }
+    else if (partyErrFn) text('tpartyerr', partyErrFn()); // in the language now shown
     text('tparty', st.tparty);
     var btn = $('tpartysave');
-    text(btn, N.tn('partySave', st.tparty));
     btn.disabled = st.tparty === tk.party;
+    text(btn, btn.disabled ? t('partySaveSame') : N.tn('partySave', st.tparty));
   }
   // changeParty changes the ticket's own party, the ticket its credential
   // (PATCH): whichever window the rain plan put it in, a students' ticket
   // stays the students'.
+  // partyError shows a refused party change beside its button (the
+  // notice is at the top of the page, out of sight on a phone).
+  var partyErrFn = null;
+  function partyError(fn) {
+    partyErrFn = fn || null;
+    var n = $('tpartyerr');
+    text(n, partyErrFn ? partyErrFn() : ''); n.hidden = !partyErrFn;
+  }
   function changeParty() {
     var tk = st.ticket;
     if (!tk || st.tparty === tk.party) return;
     var btn = $('tpartysave');
     btn.disabled = true;
+    partyError('');
     N.api('PATCH', '/api/v1/tickets/' + encodeURIComponent(tk.ticket), { party: st.tparty }).then(function (res) {
-      if (res.status !== 200) { notice(function () { return N.errorText(res); }); renderParty(st.ticket); return; }
+      if (res.status !== 200) {
+        // Told where the button is, the stepper back at the ticket's party.
+        var box = $('tpartybox');
+        st.tparty = tk.party;
+        renderParty(st.ticket);
+        box.open = true;
+        partyError(function () { return N.errorText(res); });
+        $('tpartyerr').scrollIntoView({ block: 'center' });
+        return;
+      }
       var n = res.body.party;
       $('tpartybox').open = false;
       return fetchTicket(tk.ticket).then(function () {
-        notice(function () { return N.tn('partyChanged', n); }, true);
+        notice(function () { return N.tn('partyNow', n); }, true);
         render(); window.scrollTo(0, 0);
       });
     });
@@ -637,8 +656,8 @@
   $('minus').addEventListener('click', function () { st.party = Math.max(1, st.party - 1); text('party', st.party); });
   $('plus').addEventListener('click', function () { st.party = Math.min(8, st.party + 1); text('party', st.party); });
   $('cancel').addEventListener('click', cancel);
-  $('tminus').addEventListener('click', function () { st.tparty = Math.max(1, st.tparty - 1); renderParty(st.ticket); });
-  $('tplus').addEventListener('click', function () { st.tparty = Math.min(8, st.tparty + 1); renderParty(st.ticket); });
+  $('tminus').addEventListener('click', function () { st.tparty = Math.max(1, st.tparty - 1); partyError(''); renderParty(st.ticket); });
+  $('tplus').addEventListener('click', function () { st.tparty = Math.min(8, st.tparty + 1); partyError(''); renderParty(st.ticket); });
   $('tpartysave').addEventListener('click', changeParty);
   $('otherbook').addEventListener('click', openOther);
   $('students').addEventListener('change', function () { text('partyl', t($('students').checked ? 'partyStudents' : 'party')); });
