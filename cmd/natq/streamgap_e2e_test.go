@@ -24,9 +24,10 @@ type frontProxy struct {
 
 	mu    sync.Mutex
 	out   bool
-	open  map[int]context.CancelFunc
-	next  int
-	stops int // event stream requests answered 502
+	open    map[int]context.CancelFunc
+	next    int
+	stops   int // event stream requests answered 502
+	streams int // event streams open through it
 }
 
 func startFrontProxy(t *testing.T, backend string) *frontProxy {
@@ -53,8 +54,20 @@ func startFrontProxy(t *testing.T, backend string) *frontProxy {
 		id := p.next
 		p.next++
 		p.open[id] = cancel
+		stream := r.Header.Get("Accept") == "text/event-stream"
+		if stream {
+			p.streams++
+		}
 		p.mu.Unlock()
-		defer func() { p.mu.Lock(); delete(p.open, id); p.mu.Unlock(); cancel() }()
+		defer func() {
+			p.mu.Lock()
+			delete(p.open, id)
+			if stream {
+				p.streams--
+			}
+			p.mu.Unlock()
+			cancel()
+		}()
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	t.Cleanup(p.srv.Close)
@@ -73,6 +86,8 @@ func (p *frontProxy) down() {
 func (p *frontProxy) up() { p.mu.Lock(); p.out = false; p.mu.Unlock() }
 
 func (p *frontProxy) refused() int { p.mu.Lock(); defer p.mu.Unlock(); return p.stops }
+
+func (p *frontProxy) openStreams() int { p.mu.Lock(); defer p.mu.Unlock(); return p.streams }
 
 // TestStreamsComeBackAfterAnOutage: natq behind a proxy goes away for a
 // while (a restart), and the proxy answers the pages' event streams with
@@ -111,7 +126,14 @@ func TestStreamsComeBackAfterAnOutage(t *testing.T) {
 		chromedp.SendKeys("#token", d.staff+kb.Enter), chromedp.WaitVisible("#app"))
 	tablet.pickSite(b.Site)
 	tablet.within(3*time.Second, "the tablet lists the two in line", `document.querySelectorAll('#linerows tr').length === 2`)
-	time.Sleep(500 * time.Millisecond) // the streams open
+	// The four streams open (a page opens them after it shows what it
+	// read): on a busy machine, half a second was not always enough.
+	for deadline := time.Now().Add(10 * time.Second); px.openStreams() < 4 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := px.openStreams(); n < 4 {
+		t.Fatalf("%d event streams open through the proxy, want the display's, the phone's two and the tablet's", n)
+	}
 
 	px.down()
 	deadline := time.Now().Add(5 * time.Second)
