@@ -22,8 +22,8 @@ import (
 type frontProxy struct {
 	srv *httptest.Server
 
-	mu    sync.Mutex
-	out   bool
+	mu      sync.Mutex
+	out     bool
 	open    map[int]context.CancelFunc
 	next    int
 	stops   int // event stream requests answered 502
