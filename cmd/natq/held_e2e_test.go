@@ -63,10 +63,6 @@ func TestNeighboursLinkInBrowser(t *testing.T) {
 	ph.within(3*time.Second, "shown", `document.getElementById('thh').textContent.includes('1503')`)
 	// The page reads its ticket again on its events (and every 20 s): a
 	// read is what filed it before. The neighbour's party changes.
-	var ok bool
-	eval(ph, `(() => { const f = window.fetch; window.reads = 0;
-		window.fetch = function (url, o) { if ((!o || !o.method || o.method === 'GET') && String(url).includes('/api/v1/tickets/')) window.reads++; return f.apply(this, arguments); };
-		return true; })()`, &ok)
 	changeUntilRead(t, ph, other.Ticket)
 	var own string
 	eval(ph, `localStorage.getItem('natq.ticket.' + `+jsq(d.plan.Compound.ID+"."+d.firstBuilding())+`) || ''`, &own)
@@ -132,10 +128,6 @@ func TestLinkOnFreshPhoneInBrowser(t *testing.T) {
 	ph := bd.tab("phone-link-first", 390, 844, true)
 	ph.run("the neighbour's link", chromedp.Navigate(bd.base+"/t/"+other.Ticket), chromedp.WaitVisible("#ticket"))
 	ph.within(3*time.Second, "shown", `document.getElementById('thh').textContent.includes('1503')`)
-	var ok bool
-	eval(ph, `(() => { const f = window.fetch; window.reads = 0;
-		window.fetch = function (url, o) { if ((!o || !o.method || o.method === 'GET') && String(url).includes('/api/v1/tickets/')) window.reads++; return f.apply(this, arguments); };
-		return true; })()`, &ok)
 	changeUntilRead(t, ph, other.Ticket)
 	ph.run("its own building's page", chromedp.Navigate(bd.base+d.residentPath(d.firstBuilding())), chromedp.WaitVisible("#book"))
 	var shown bool
@@ -146,11 +138,15 @@ func TestLinkOnFreshPhoneInBrowser(t *testing.T) {
 }
 
 // changeUntilRead changes the party of the ticket tok names until the
-// page in ph, which counts its ticket reads in window.reads, has read it
-// again after one of the changes' events: the page opens its ticket's
+// page in ph (its ticket reads counted from now) has read it again after
+// one of the changes' events: the page opens its ticket's
 // stream after it shows the ticket, and an event before that is not heard.
 func changeUntilRead(t *testing.T, ph *tab, tok string) {
 	t.Helper()
+	var ok bool
+	eval(ph, `(() => { const f = window.fetch; window.reads = 0;
+		window.fetch = function (url, o) { if ((!o || !o.method || o.method === 'GET') && String(url).includes('/api/v1/tickets/')) window.reads++; return f.apply(this, arguments); };
+		return true; })()`, &ok)
 	for party := 2; party <= 6; party++ {
 		if _, err := ph.bd.d.svc.ChangeParty(context.Background(), tok, party); err != nil {
 			t.Fatal(err)
