@@ -54,7 +54,8 @@
 -- not ended has room), "ENDED" (every window of the household's has
 -- ended), "PARTY_FULL <party the window can take>",
 -- "BOOKED" (the household has a ticket and the request does not hold
--- it: nothing of the ticket is told), "GONE" (see above), "PARTY_LOCKED <state>" (the party of a ticket in line or finished
+-- it: nothing of the ticket is told), "GONE" (see above),
+-- "PARTY_LOCKED <state>" (the party of a ticket in line or finished
 -- changes at the site only), "LIMITED" (the address's budget is spent) or
 -- "LIMITSTORE <error>" (the budget could not be counted, and refuses).
 -- A new ticket ("booked") is published on the site's bookings channel
