@@ -476,34 +476,22 @@ func (s *Service) ChangeParty(ctx context.Context, token string, party int) (*Bo
 	if err != nil {
 		return nil, err
 	}
-	hh, err := s.rdb.HGet(ctx, keysOf(c).ticket(strconv.FormatUint(id, 10)), "hh").Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
-	}
+	// The ticket's household as booked, its students' ticket told by its
+	// household key (as coverage tells it), whichever window it is in now.
+	v, err := s.rdb.HMGet(ctx, keysOf(c).ticket(strconv.FormatUint(id, 10)), "b", "u", "room", "hh").Result()
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	h, ok := householdOf(hh)
-	if !ok {
+	b, _ := v[0].(string)
+	u, _ := v[1].(string)
+	room, _ := v[2].(string)
+	hh, _ := v[3].(string)
+	if b == "" || hh == "" {
 		return nil, ErrNotFound
 	}
-	h.Party = party
-	b, _, err := s.book(ctx, c, h, "online", "", "="+strconv.FormatUint(id, 10), "")
-	return b, err
-}
-
-// householdOf reads a household from its key (Household.key): the
-// building (an id, without "|"), the unit, the room (digits), and
-// "|students" for its students' ticket.
-func householdOf(key string) (Household, bool) {
-	var h Household
-	key, h.Students = strings.CutSuffix(key, "|students")
-	i, j := strings.Index(key, "|"), strings.LastIndex(key, "|")
-	if i < 0 || i == j {
-		return h, false
-	}
-	h.Building, h.Unit, h.Room = key[:i], key[i+1:j], key[j+1:]
-	return h, h.Building != "" && h.Room != ""
+	h := Household{Building: b, Unit: u, Room: room, Party: party, Students: strings.HasSuffix(hh, "|students")}
+	bk, _, err := s.book(ctx, c, h, "online", "", "="+strconv.FormatUint(id, 10), "")
+	return bk, err
 }
 
 // anyHolder is book's holder for a caller who may be answered with a

@@ -279,7 +279,7 @@ func parseDesksDown(d *sim.Day, s string) ([]sim.DesksDown, error) {
 // A site's desks are counted in each variant that has it, as for one
 // what-if alone.
 func desksDownAtOnce(d *sim.Day, downs []sim.DesksDown) error {
-	for i, a := range downs {
+	for _, a := range downs {
 		// The most desks are down at the start of one of the what-ifs.
 		n, with := 0, []string{}
 		for _, b := range downs {
@@ -295,7 +295,7 @@ func desksDownAtOnce(d *sim.Day, downs []sim.DesksDown) error {
 			for _, site := range v.Sites {
 				if site.ID == a.Site && site.Desks > 0 && n > site.Desks {
 					return fmt.Errorf("%s: together %d desks of site %s down from %s, which has only %d desks in the %s variant",
-						strings.Join(with, " and "), n, a.Site, downs[i].At.Format("15:04"), site.Desks, v.Name)
+						strings.Join(with, " and "), n, a.Site, a.At.Format("15:04"), site.Desks, v.Name)
 				}
 			}
 		}

@@ -29,7 +29,8 @@
     lostMsg: ['这个链接不是有效的票（可能抄错了、已取消，或不是本小区的）。请回到您的楼的页面重新预约，或找现场志愿者。', 'This link is not a valid ticket (mistyped, cancelled, or of another compound). Go back to your building\'s page to book again, or ask a volunteer at the site.'],
     partyChanged: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} people.'], partyChanged1: ['这户已有预约：人数已改为 {0} 人。', 'This household had booked: the party is now {0} person.'], sameTicket: ['这户已经预约过，这是原来的票。', 'This household had booked already: here is its ticket.'],
     partyEdit: ['来采样的人数有变？', 'Is a different number of people coming?'], partySave: ['改为 {0} 人', 'Change to {0} people'], partySave1: ['改为 {0} 人', 'Change to {0} person'],
-    partyNow: ['人数已改为 {0} 人。', 'The party is now {0} people.'], partySaveSame: ['用 + − 选好人数', 'Choose the party with + −'], partyNow1: ['人数已改为 {0} 人。', 'The party is now {0} person.'],
+    partySaveSame: ['用 + − 选好人数', 'Choose the party with + −'],
+    partyNow: ['人数已改为 {0} 人。', 'The party is now {0} people.'], partyNow1: ['人数已改为 {0} 人。', 'The party is now {0} person.'],
     rainInLine: ['下雨了，已换成雨天方案：您已在排队，请到 {0}，排队位置保留。', 'Rain plan on: you are in line; go to {0}, your place is kept.'],
     students: ['只为家里的学生预约学生专场（放学后 {0}）', 'Only the household\'s students, in the students\' period (after school, {0})'], partyStudents: ['来采样的学生人数', 'Students coming'],
     studentsWhen: ['学生专场 {0}', 'Students\' period, {0}'], otherStudents: ['为家里的学生另约学生专场（放学后 {0}）', 'Book the household\'s students for the students\' period (after school, {0})'],
@@ -174,13 +175,11 @@
     lastRead = Date.now();
     return N.api('GET', '/api/v1/tickets/' + encodeURIComponent(tok)).then(function (res) {
       if (res.status === 200) {
+        // Shown, not filed: a ticket is filed on the phone only when the
+        // phone books it (book), so that a ticket opened by its link (a
+        // neighbour's, a relative's, a paper card's) is never taken for the
+        // phone's own, which the building's page shows.
         follow(st.ticket, res.body); st.ticket = res.body;
-        // Kept where the phone filed it: a students' ticket the rain plan
-        // had to put in the main day (or the reverse) is still the same one.
-        // A ticket is filed on the phone only when the phone books it
-        // (book): a ticket opened by its link (a neighbour's, a relative's
-        // or a paper card's) is shown, and never taken for the phone's own,
-        // which the building's page shows and its booking form stands for.
       }
       else if (res.status === 404) { st.ticket = null; [false, true].forEach(function (x) { if (recalled(x) === tok) remember('', x); }); }
     });
@@ -412,9 +411,6 @@
     btn.disabled = st.tparty === tk.party;
     text(btn, btn.disabled ? t('partySaveSame') : N.tn('partySave', st.tparty));
   }
-  // changeParty changes the ticket's own party, the ticket its credential
-  // (PATCH): whichever window the rain plan put it in, a students' ticket
-  // stays the students'.
   // partyError shows a refused party change beside its button (the
   // notice is at the top of the page, out of sight on a phone).
   var partyErrFn = null;
@@ -423,6 +419,9 @@
     var n = $('tpartyerr');
     text(n, partyErrFn ? partyErrFn() : ''); n.hidden = !partyErrFn;
   }
+  // changeParty changes the ticket's own party, the ticket its credential
+  // (PATCH): whichever window the rain plan put it in, a students' ticket
+  // stays the students'.
   function changeParty() {
     var tk = st.ticket;
     if (!tk || st.tparty === tk.party) return;
@@ -515,9 +514,9 @@
     var btn = $('submit'), students = !$('studentsl').hidden && $('students').checked;
     btn.disabled = true; text(btn, t('booking'));
     // The ticket this phone holds for the building, and its key: asking
-    // again for its household (or changing its party) must show one;
-    // another phone is told the household has booked, and given nothing
-    // of its ticket.
+    // again for its household must show one (the ticket, for one booked
+    // before phones sent keys); another phone is told the household has
+    // booked, and given nothing of its ticket.
     N.api('POST', '/api/v1/compounds/' + encodeURIComponent(st.compound) + '/bookings',
       { building: st.building, unit: $('unit').value, room: room, party: st.party, students: students, ticket: recalled(students), key: phoneKey() }).then(function (res) {
       btn.disabled = false; text(btn, t('bookButton'));
